@@ -1,0 +1,132 @@
+#!/bin/bash
+# make bench: seccomp-hook against the anchors it names, side by side, on this machine.
+#   container starts (busybox `true`, Docker's default profile): unfiltered, runc's and crun's own
+#   seccomp setup, seccomp-hook runtime mode, init mode cold and warm; hook latency; compile time
+#   against bare libseccomp; BPF instructions per syscall class; peak memory of a hook run.
+# Needs root, runc, crun. ROUNDS (default 21) sets the number of runs per median.
+set -euo pipefail
+B=${SH_BUILDDIR:?}
+S=${SH_SRCDIR:?}
+UP=${SH_UPSTREAM:-$S/../shared/profiles/upstream}
+PROFILE="$UP/moby-profiles-default-cd3bed80.json"
+ROUNDS=${ROUNDS:-21}
+HOOK="$B/seccomp-hook"
+W=$(mktemp -d /tmp/sh-bench.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/profiles" "$W/state" "$W/crun-state"
+cp "$PROFILE" "$W/profiles/docker-default.json"
+
+# --- a busybox bundle running `true` -------------------------------------------------------------
+R="$W/bundle/rootfs"
+mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/sys" "$R/tmp"
+cp /bin/busybox "$R/bin/busybox"
+for a in sh true; do ln -s busybox "$R/bin/$a"; done
+(cd "$W/bundle" && runc spec)
+jq --arg root "$R" '.process.terminal = false | .process.args = ["true"] | .root.path = $root' \
+	"$W/bundle/config.json" > "$W/plain.json"
+CAPS=$(jq -r '.process.capabilities.bounding | join(",")' "$W/plain.json")
+"$HOOK" compile --format=oci --caps="$CAPS" "$PROFILE" 2>/dev/null > "$W/oci-seccomp.json"
+jq --slurpfile s "$W/oci-seccomp.json" '.linux.seccomp = $s[0]' "$W/plain.json" > "$W/runtime-own.json"
+
+now() { date +%s%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+ms() { awk -v n="$1" 'BEGIN {printf "%.2f", n / 1e6}'; }
+
+runc_run() { runc --root "$W/state" run -b "$W/bundle" b >/dev/null 2>&1 < /dev/null; }
+crun_run() {
+	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" b' \
+		sh "$W/crun-state" "$W/bundle" >/dev/null 2>&1 < /dev/null
+}
+inject() { "$HOOK" inject --mode="$1" --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache" \
+	--loader="$B/seccomp-hook-init" "$W/bundle" 2>/dev/null; }
+# The precreate hook as podman runs it: the annotated config in, the config the runtime gets out.
+hook() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" --loader="$B/seccomp-hook-init" \
+	< "$W/annotated-$1.json" > "$W/bundle/config.json" 2>/dev/null; }
+for m in runtime init; do
+	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
+		"$W/plain.json" > "$W/annotated-$m.json"
+done
+
+# One start of a variant: NAME CONFIG RUNNER [HOOK STEP [cold]] -> ns of (hook +) container start
+# appended to $W/NAME.runs. Variants are interleaved round by round so drift hits them all alike.
+start_once() {
+	local name=$1 config=$2 runner=$3 step=${4:-} cold=${5:-} t0 t1
+	cp "$W/$config" "$W/bundle/config.json"
+	[ "$cold" = cold ] && rm -rf "$W/cache"
+	t0=$(now)
+	[ -n "$step" ] && $step
+	$runner
+	t1=$(now)
+	echo $((t1 - t0)) >> "$W/$name.runs"
+}
+
+cp "$W/plain.json" "$W/bundle/config.json"
+runc_run; crun_run; inject init # warm the page cache and the filter cache
+for i in $(seq "$ROUNDS"); do
+	start_once runc-plain plain.json runc_run
+	start_once runc-own runtime-own.json runc_run
+	start_once hook-runtime plain.json runc_run "hook runtime"
+	start_once hook-init-cold plain.json runc_run "hook init" cold
+	start_once hook-init-warm plain.json runc_run "hook init"
+	start_once inject-init-warm plain.json runc_run "inject init"
+	start_once crun-plain plain.json crun_run
+	start_once crun-own runtime-own.json crun_run
+	start_once crun-hook-init-warm plain.json crun_run "hook init"
+done
+for f in "$W"/*.runs; do median < "$f" > "${f%.runs}"; done
+
+base=$(cat "$W/runc-plain")
+cbase=$(cat "$W/crun-plain")
+row() { printf "  %-44s %9s ms  %5sx %s\n" "$1" "$(ms "$(cat "$W/$2")")" \
+	"$(awk -v a="$(cat "$W/$2")" -v b="$3" 'BEGIN {printf "%.2f", a / b}')" "${4:-}"; }
+echo "seccomp-hook $("$HOOK" --version | cut -d' ' -f2) bench: median of $ROUNDS runs, $(nproc) cores, $(uname -r)"
+echo
+echo "Container start, busybox 'true', Docker's default profile (ratio to the same runtime unfiltered)"
+row "runc, unfiltered (anchor)" runc-plain "$base"
+row "runc, its own seccomp setup (anchor)" runc-own "$base"
+row "seccomp-hook runtime mode: precreate + runc" hook-runtime "$base"
+row "seccomp-hook init mode, cold: precreate + runc" hook-init-cold "$base"
+row "seccomp-hook init mode, warm: precreate + runc" hook-init-warm "$base" "(target <= 1.05x)"
+row "same with inject (fsync'd config.json) + runc" inject-init-warm "$base"
+row "crun, unfiltered (anchor)" crun-plain "$cbase"
+row "crun, its own seccomp setup (anchor)" crun-own "$cbase"
+row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm "$cbase"
+
+# --- hook latency: precreate, config on stdin -> config on stdout --------------------------------
+jq '.annotations["org.seccomp-hook.profile"] = "docker-default" | .annotations["org.seccomp-hook.mode"] = "init"' \
+	"$W/plain.json" > "$W/annotated.json"
+precreate() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" --loader="$B/seccomp-hook-init" \
+	< "$W/annotated.json" > /dev/null 2>&1; }
+hook_latency() { # cold|warm
+	local i t0 t1
+	for i in $(seq "$ROUNDS"); do
+		[ "$1" = cold ] && rm -rf "$W/cache"
+		t0=$(now); precreate; t1=$(now)
+		echo $((t1 - t0))
+	done | median
+}
+cold=$(hook_latency cold)
+warm=$(hook_latency warm)
+bare_tree=$("$B/bench/bare_compile" "$PROFILE" "$CAPS" "$ROUNDS" 2)
+bare_linear=$("$B/bench/bare_compile" "$PROFILE" "$CAPS" "$ROUNDS" 1)
+echo
+echo "Hook latency (precreate, init mode, config parse to config written)"
+printf "  %-44s %9s ms\n" "cold cache (parse, resolve, compile, store)" "$(ms "$cold")"
+printf "  %-44s %9s ms\n" "warm cache (parse, resolve, verify entry)" "$(ms "$warm")"
+printf "  %-44s %9s ms  %5sx (target <= 1.5x)\n" "bare libseccomp, same filter (tree; anchor)" "$bare_tree" \
+	"$(awk -v a="$cold" -v b="$bare_tree" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
+printf "  %-44s %9s ms  %5sx\n" "bare libseccomp, linear (runc's and crun's)" "$bare_linear" \
+	"$(awk -v a="$cold" -v b="$bare_linear" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
+
+echo
+echo "BPF instructions executed per x86_64 syscall (simulated; Docker's default profile, runc's default caps)"
+"$B/bench/bpf_steps" "$PROFILE" "$CAPS" | sed 's/^/  /'
+echo "  (targets: allowed mean <= 20, worst <= 32; denied <= 32)"
+
+echo
+rm -rf "$W/cache"
+rss_cold=$("$B/tests/peak_rss" "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" \
+	--loader="$B/seccomp-hook-init" < "$W/annotated.json" 2>/dev/null)
+rss_warm=$("$B/tests/peak_rss" "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" \
+	--loader="$B/seccomp-hook-init" < "$W/annotated.json" 2>/dev/null)
+echo "Peak memory of a hook run: cold ${rss_cold} KiB, warm ${rss_warm} KiB (target < 8192 KiB)"

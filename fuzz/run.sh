@@ -1,0 +1,37 @@
+#!/bin/bash
+# make fuzz: run each libFuzzer target for FUZZ_SECONDS on a corpus seeded from the project's own
+# profiles, the bad-profile corpus, the upstream profiles and runtime configs. Fails on any crash,
+# leak, timeout or sanitizer report (libFuzzer exits non-zero and leaves crash-* files).
+set -euo pipefail
+B=${SH_BUILDDIR:?}
+S=${SH_SRCDIR:?}
+UP=${SH_UPSTREAM:-$S/../shared/profiles/upstream}
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+W="$B/fuzz-work"
+rm -rf "$W"
+mkdir -p "$W/profile" "$W/config" "$W/artifacts"
+cp "$S"/profiles/*.json "$S"/tests/bad/*.json "$S"/tests/lint/*.json "$W/profile/"
+cp "$UP"/*.json "$W/profile/" 2>/dev/null || true
+# Runtime configs: a runc spec with and without the annotations, in both modes.
+(cd "$W" && runc spec 2>/dev/null && mv config.json spec.json) || echo '{"ociVersion":"1.0.2","process":{"args":["sh"]}}' > "$W/spec.json"
+cp "$W/spec.json" "$W/config/plain.json"
+for mode in runtime init; do
+	jq --arg m $mode '.annotations = {"org.seccomp-hook.profile": "p", "org.seccomp-hook.mode": $m}' "$W/spec.json" \
+		> "$W/config/$mode.json"
+done
+jq '.annotations = {"org.seccomp-hook.profile": "../p"}' "$W/spec.json" > "$W/config/bad-name.json"
+status=0
+for t in profile config; do
+	echo "fuzz_$t: ${SECONDS_EACH}s on $(ls "$W/$t" | wc -l) seeds"
+	if ! "$B/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
+		-print_final_stats=1 -artifact_prefix="$W/artifacts/$t-" "$W/$t" > "$W/$t.log" 2>&1; then
+		echo "fuzz_$t FAILED:"
+		tail -40 "$W/$t.log"
+		status=1
+	else
+		grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$W/$t.log" | sed "s/^/  /"
+	fi
+done
+failed=$(ls "$W/artifacts" | wc -l)
+echo "fuzz: $((2 - (status != 0))) passed, $((status != 0)) failed ($failed crash artifacts)"
+exit $status

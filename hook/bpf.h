@@ -1,0 +1,39 @@
+/* Classic BPF seccomp programs: the compiled form seccomp-hook stores, installs and inspects.
+ * This module links nothing but libc so the static init loader can use it. */
+#ifndef SH_BPF_H
+#define SH_BPF_H
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SH_BPF_MAX_INSNS 4096 /* BPF_MAXINSNS: the kernel refuses longer programs */
+
+typedef struct sh_bpf {
+	struct sock_filter *insns;
+	size_t len; /* instructions */
+} sh_bpf;
+
+/* Input for the simulator: exactly the kernel's struct seccomp_data. */
+typedef struct seccomp_data sh_seccomp_data;
+
+/* Checks a raw byte buffer: non-empty, a multiple of 8 bytes, at most SH_BPF_MAX_INSNS instructions.
+ * Returns NULL on success, else a static message naming the problem. */
+const char *sh_bpf_check_size(size_t bytes);
+/* Structural check of a program: every jump lands inside, the last instruction returns, loads stay
+ * within struct seccomp_data. NULL when fine, else a static message. */
+const char *sh_bpf_check_program(const struct sock_filter *insns, size_t len);
+
+/* Run the program on `data` as the kernel would. Returns the SECCOMP_RET_* value; *steps (if not
+ * NULL) receives the number of instructions executed. */
+uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps);
+
+/* Install with seccomp(SECCOMP_SET_MODE_FILTER, flags). Returns the syscall result (a listener fd
+ * with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0) or -errno. Does not set no_new_privs. */
+int sh_bpf_install(const struct sock_filter *insns, size_t len, unsigned flags);
+
+void sh_bpf_free(sh_bpf *b);
+
+#endif

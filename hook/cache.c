@@ -1,0 +1,117 @@
+#include "config.h"
+#include "cache.h"
+#include "json.h"
+#include "sha256.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int ensure_dir(const char *path, sh_error **err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return sh_error_errno(err, errno, "cache directory %s", path);
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return sh_error_errno(err, errno, "cache directory %s", path);
+	if (!S_ISDIR(st.st_mode))
+		return sh_error_set(err, SH_EXIT_SYSTEM, "cache directory %s: not a directory", path);
+	return 0;
+}
+
+/* Read the whole file and check that its SHA-256 is `digest`. */
+static bool verify(const char *path, const char *digest)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	sh_error *err = NULL;
+	if (sh_read_fd_bounded(fd, path, SH_BPF_MAX_INSNS * sizeof(struct sock_filter), &buf, &len, &err) < 0) {
+		sh_error_free(err);
+		return false;
+	}
+	if (sh_bpf_check_size(len))
+		return false;
+	char hex[65];
+	sh_sha256_hex(buf, len, hex);
+	return strcmp(hex, digest) == 0;
+}
+
+int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err)
+{
+	(void)err;
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s", dir, key);
+	char target[256];
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = 0;
+	/* ../bpf/<64 hex>.bpf */
+	if (n != 7 + 64 + 4 || strncmp(target, "../bpf/", 7) != 0 || strcmp(target + 71, ".bpf") != 0)
+		return 0;
+	char digest[65];
+	memcpy(digest, target + 7, 64);
+	digest[64] = 0;
+	cleanup_free char *path = sh_xasprintf("%s/bpf/%s.bpf", dir, digest);
+	if (!verify(path, digest)) {
+		/* Corrupt or truncated: forget it; the caller rebuilds and rewrites it. */
+		unlink(path);
+		unlink(link);
+		return 0;
+	}
+	e->path = steal_pointer(&path);
+	memcpy(e->digest, digest, sizeof(digest));
+	return 1;
+}
+
+static int link_key(const char *dir, const char *key, const char *digest, sh_error **err)
+{
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s", dir, key);
+	cleanup_free char *target = sh_xasprintf("../bpf/%s.bpf", digest);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		cleanup_free char *tmp = sh_xasprintf("%s.tmp.%d.%d", link, (int)getpid(), attempt);
+		if (symlink(target, tmp) < 0) {
+			if (errno == EEXIST)
+				continue;
+			return sh_error_errno(err, errno, "cache: cannot create %s", tmp);
+		}
+		if (rename(tmp, link) < 0) {
+			int e = errno;
+			unlink(tmp);
+			return sh_error_errno(err, e, "cache: cannot rename to %s", link);
+		}
+		return 0;
+	}
+	return sh_error_set(err, SH_EXIT_SYSTEM, "cache: cannot create a temporary link for %s", link);
+}
+
+int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, sh_cache_entry *e, sh_error **err)
+{
+	size_t len = b->len * sizeof(*b->insns);
+	char digest[65];
+	sh_sha256_hex(b->insns, len, digest);
+	cleanup_free char *bdir = sh_xasprintf("%s/bpf", dir);
+	cleanup_free char *kdir = sh_xasprintf("%s/keys", dir);
+	if (ensure_dir(dir, err) < 0 || ensure_dir(bdir, err) < 0 || ensure_dir(kdir, err) < 0)
+		return -1;
+	cleanup_free char *path = sh_xasprintf("%s/%s.bpf", bdir, digest);
+	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
+	if (!verify(path, digest) && sh_write_file_replace(path, b->insns, len, 0444, false, err) < 0)
+		return -1;
+	if (link_key(dir, key, digest, err) < 0)
+		return -1;
+	e->path = steal_pointer(&path);
+	memcpy(e->digest, digest, sizeof(digest));
+	return 0;
+}
+
+void sh_cache_entry_free(sh_cache_entry *e)
+{
+	free(e->path);
+	e->path = NULL;
+}

@@ -1,0 +1,22 @@
+/* Content-addressed cache of compiled filters for init mode.
+ *   DIR/bpf/<sha256 of the program>.bpf     the program, never modified once written
+ *   DIR/keys/<cache key>  -> ../bpf/<digest>.bpf   which program a set of inputs compiles to
+ * Writes go to a temporary name and are renamed into place, so concurrent hooks never see a partial
+ * file; every hit is re-hashed, so a corrupt or truncated entry is rebuilt, never used. */
+#ifndef SH_CACHE_H
+#define SH_CACHE_H
+
+#include "bpf.h"
+#include "error.h"
+
+typedef struct sh_cache_entry {
+	char *path;       /* DIR/bpf/<digest>.bpf */
+	char digest[65];  /* sha256 of the program bytes */
+} sh_cache_entry;
+
+/* 1 hit (entry filled, content verified), 0 miss, <0 error. */
+int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err);
+int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, sh_cache_entry *e, sh_error **err);
+void sh_cache_entry_free(sh_cache_entry *e);
+
+#endif

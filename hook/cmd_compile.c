@@ -1,0 +1,141 @@
+/* seccomp-hook compile: profile -> resolved rule set -> BPF | PFC | OCI JSON. */
+#include "config.h"
+#include "cli.h"
+#include "oci.h"
+#include "translate.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char compile_usage[] =
+	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
+	"                            [--format=bpf|pfc|oci] [-o FILE] PROFILE\n"
+	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
+	"  bpf  the raw struct sock_filter program that is installed (default)\n"
+	"  pfc  libseccomp's pseudo-filter-code text\n"
+	"  oci  the resolved OCI linux.seccomp JSON a runtime would receive\n\n"
+	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
+	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default)\n"
+	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
+	"  --linear        linear filter instead of a binary tree (for comparison)\n"
+	"  -o, --output=F  write to F atomically (default: standard output)\n"
+	"  -h, --help      show this help\n";
+
+enum { FMT_BPF, FMT_PFC, FMT_OCI };
+
+typedef struct compile_opts {
+	sh_target_opts t;
+	int format;
+	const char *output;
+	bool linear;
+} compile_opts;
+
+static int parse_format(const char *s, int *out)
+{
+	static const struct { const char *name; int fmt; } table[] = {
+		{ "bpf", FMT_BPF }, { "pfc", FMT_PFC }, { "oci", FMT_OCI },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
+		if (strcmp(s, table[i].name) == 0) {
+			*out = table[i].fmt;
+			return 0;
+		}
+	return -1;
+}
+
+static int emit_bpf(const sh_ruleset *rs, const compile_opts *o, sh_diag *d, sh_error **err)
+{
+	sh_translate_opts to = { .optimize = o->linear ? 1 : 2 };
+	sh_bpf b = { 0 };
+	if (sh_translate_bpf(rs, &to, &b, d, err) < 0)
+		return -1;
+	int r = sh_write_file_atomic(o->output, b.insns, b.len * sizeof(*b.insns), 0644, err);
+	sh_bpf_free(&b);
+	return r;
+}
+
+static int emit_pfc(const sh_ruleset *rs, const compile_opts *o, sh_diag *d, sh_error **err)
+{
+	sh_translate_opts to = { .optimize = o->linear ? 1 : 2 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_error_errno(err, errno, "open_memstream");
+	int r = sh_translate_pfc(rs, &to, f, d, err);
+	fclose(f);
+	if (r == 0)
+		r = sh_write_file_atomic(o->output, buf, len, 0644, err);
+	free(buf);
+	return r;
+}
+
+static int emit_oci(const sh_ruleset *rs, const sh_target *t, const compile_opts *o, sh_error **err)
+{
+	sh_json *j = sh_oci_seccomp(rs, t);
+	size_t len;
+	cleanup_free char *s = sh_json_serialize(j, true, &len);
+	sh_json_free(j);
+	return sh_write_file_atomic(o->output, s, len, 0644, err);
+}
+
+static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error **err)
+{
+	sh_target t;
+	if (sh_cli_target(&o->t, false, &t, err) < 0)
+		return -1;
+	cleanup_profile sh_profile *p = NULL;
+	if (sh_profile_load(path, &p, d, err) < 0)
+		return -1;
+	cleanup_ruleset sh_ruleset *rs = NULL;
+	if (sh_resolve(p, &t, &rs, d, err) < 0)
+		return -1;
+	if (o->format == FMT_OCI) {
+		/* Unknown names are reported as the hook would; the OCI form keeps them for the runtime. */
+		scmp_filter_ctx ctx = NULL;
+		if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+			return -1;
+		seccomp_release(ctx);
+		return emit_oci(rs, &t, o, err);
+	}
+	return o->format == FMT_PFC ? emit_pfc(rs, o, d, err) : emit_bpf(rs, o, d, err);
+}
+
+int cmd_compile(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
+		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' }, { "linear", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	compile_opts o = { .format = FMT_BPF, .output = "-" };
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a': o.t.arch = optarg; break;
+		case 'c': o.t.caps = optarg; break;
+		case 'k': o.t.kernel = optarg; break;
+		case 'o': o.output = optarg; break;
+		case 'l': o.linear = true; break;
+		case 'f':
+			if (parse_format(optarg, &o.format) < 0)
+				return sh_usage_error("compile", "unknown format '%s' (bpf, pfc or oci)", optarg);
+			break;
+		case 'h': fputs(compile_usage, stdout); return SH_EXIT_OK;
+		default: return sh_usage_error("compile", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 1)
+		return sh_usage_error("compile", "expected exactly one PROFILE");
+	sh_diag d = { 0 };
+	cleanup_error sh_error *err = NULL;
+	int r = run_compile(argv[optind], &o, &d, &err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	return r < 0 ? sh_error_report(err) : SH_EXIT_OK;
+}

@@ -1,0 +1,219 @@
+/* seccomp-hook exec: put this process under a profile (or precompiled BPF), then exec COMMAND.
+ * The same path as the init loader, for any process: entrypoints, systemd units, CI jobs. */
+#include "config.h"
+#include "apply.h"
+#include "cli.h"
+#include "lookup.h"
+#include "names.h"
+#include "translate.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+static const char exec_usage[] =
+	"Usage: seccomp-hook exec [--profile=PROFILE | --bpf=FILE] [--caps=..] [--arch=..] [--kernel=X.Y]\n"
+	"                         [--flags=FLAG,..] -- COMMAND [ARG...]\n"
+	"Install a seccomp filter in this process and exec COMMAND under it (PATH lookup as a runtime\n"
+	"does it). no_new_privs is set unless the process holds CAP_SYS_ADMIN; the filter is installed\n"
+	"with TSYNC. If anything fails, COMMAND is not run.\n\n"
+	"  --profile=P     a profile file, or NAME for NAME.json in the profiles directories\n"
+	"  --profiles-dir=DIR  where to look NAME up\n"
+	"  --bpf=FILE      precompiled raw BPF (compile --format=bpf)\n"
+	"  --flags=LIST    with --bpf: SECCOMP_FILTER_FLAG_LOG,SPEC_ALLOW,.. to install with\n"
+	"  --caps=LIST     capabilities for includes/excludes (default: this process's bounding set)\n"
+	"  --arch=A,..     architectures (default: native + the profile's archMap)\n"
+	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
+	"  -h, --help      show this help\n\n"
+	"Exit status: COMMAND's; 1 invalid profile; 2 usage or system error (filter not installed);\n"
+	"126/127 COMMAND could not be executed.\n";
+
+typedef struct exec_opts {
+	sh_target_opts t;
+	const char *profile, *bpf, *flags, *dir;
+} exec_opts;
+
+static int read_bpf_file(const char *path, sh_bpf *b, sh_error **err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	if (sh_read_fd_bounded(fd, path, SH_BPF_MAX_INSNS * sizeof(struct sock_filter) + 1, &buf, &len, err) < 0)
+		return -1;
+	const char *bad = sh_bpf_check_size(len);
+	if (!bad)
+		bad = sh_bpf_check_program((const struct sock_filter *)buf, len / sizeof(struct sock_filter));
+	if (bad)
+		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "not a usable BPF program: %s", bad);
+	b->insns = (struct sock_filter *)steal_pointer(&buf);
+	b->len = len / sizeof(struct sock_filter);
+	return 0;
+}
+
+static int parse_flags(const char *s, unsigned *flags, sh_error **err)
+{
+	size_t n;
+	char **v = sh_split_commas(s, &n);
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		uint32_t bit;
+		cleanup_free char *full = strncmp(v[i], "SECCOMP_FILTER_FLAG_", 20) == 0 ? sh_xstrdup(v[i])
+							: sh_xasprintf("SECCOMP_FILTER_FLAG_%s", v[i]);
+		if (sh_flag_from_name(full, &bit) < 0)
+			r = sh_error_set(err, SH_EXIT_SYSTEM, "--flags: unknown flag '%s'", v[i]);
+		*flags |= bit;
+	}
+	sh_strv_free(v);
+	return r;
+}
+
+/* Connect to the profile's listenerPath before the filter exists: after it, connect() itself
+ * could be a notified syscall with nobody listening yet. */
+static int listener_connect(const char *path, sh_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return sh_error_set(err, SH_EXIT_INVALID, "listenerPath is too long: %s", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return sh_error_errno(err, e, "listenerPath %s", path);
+	}
+	return fd;
+}
+
+/* Hand the notify fd over as runc does: SCM_RIGHTS with a process-state JSON message. */
+static int listener_send(int sock, int notify_fd, const char *metadata, sh_error **err)
+{
+	sh_json *state = sh_json_new(SH_JSON_OBJECT), *m = sh_json_new(SH_JSON_OBJECT), *fds = sh_json_new(SH_JSON_ARRAY);
+	cleanup_free char *id = sh_xasprintf("seccomp-hook-exec-%d", (int)getpid());
+	sh_json_set(state, "ociVersion", sh_json_new_string("1.0.2"));
+	sh_json_set(state, "id", sh_json_new_string(id));
+	sh_json_set(state, "status", sh_json_new_string("running"));
+	sh_json_set(state, "pid", sh_json_new_u64((uint64_t)getpid()));
+	sh_json_set(state, "bundle", sh_json_new_string(""));
+	sh_json_append(fds, sh_json_new_string("seccompFd"));
+	sh_json_set(m, "ociVersion", sh_json_new_string("1.0.2"));
+	sh_json_set(m, "fds", fds);
+	sh_json_set(m, "pid", sh_json_new_u64((uint64_t)getpid()));
+	sh_json_set(m, "metadata", sh_json_new_string(metadata ? metadata : ""));
+	sh_json_set(m, "state", state);
+	cleanup_free char *msg = sh_json_serialize(m, false, NULL);
+	sh_json_free(m);
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = msg, .iov_len = strlen(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		return sh_error_errno(err, errno, "sending the notify fd to the listener");
+	return 0;
+}
+
+static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **listener, char **metadata,
+			   sh_error **err)
+{
+	sh_target t;
+	if (sh_cli_target(&o->t, true, &t, err) < 0)
+		return -1;
+	cleanup_free char *path = NULL;
+	if (sh_profile_arg(o->profile, o->dir, &path, err) < 0)
+		return -1;
+	sh_diag d = { 0 };
+	cleanup_profile sh_profile *p = NULL;
+	cleanup_ruleset sh_ruleset *rs = NULL;
+	int r = sh_profile_load(path, &p, &d, err);
+	if (r == 0)
+		r = sh_resolve(p, &t, &rs, &d, err);
+	if (r == 0)
+		r = sh_translate_bpf(rs, NULL, b, &d, err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	if (r < 0)
+		return -1;
+	*flags = sh_translate_flags(rs);
+	*listener = p->listener_path ? sh_xstrdup(p->listener_path) : NULL;
+	*metadata = p->listener_metadata ? sh_xstrdup(p->listener_metadata) : NULL;
+	return 0;
+}
+
+static int apply(exec_opts *o, sh_error **err)
+{
+	sh_bpf b = { 0 };
+	unsigned flags = 0;
+	cleanup_free char *listener = NULL, *metadata = NULL;
+	int r = o->bpf ? read_bpf_file(o->bpf, &b, err) : compile_profile(o, &b, &flags, &listener, &metadata, err);
+	if (r == 0 && o->flags)
+		r = parse_flags(o->flags, &flags, err);
+	cleanup_close int sock = -1;
+	if (r == 0 && (flags & SH_FLAG_NEW_LISTENER) && listener)
+		r = sock = listener_connect(listener, err);
+	if (r < 0) {
+		sh_bpf_free(&b);
+		return -1;
+	}
+	const char *why = NULL;
+	int fd = sh_apply_filter(b.insns, b.len, flags, &why);
+	sh_bpf_free(&b);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "cannot install the filter: %s", why);
+	if (fd > 0) {
+		r = listener_send(sock, fd, metadata, err);
+		close(fd);
+	}
+	return r;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "profile", required_argument, NULL, 'p' }, { "bpf", required_argument, NULL, 'b' },
+		{ "caps", required_argument, NULL, 'c' }, { "arch", required_argument, NULL, 'a' },
+		{ "kernel", required_argument, NULL, 'k' }, { "flags", required_argument, NULL, 'f' },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	exec_opts o = { 0 };
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p': o.profile = optarg; break;
+		case 'b': o.bpf = optarg; break;
+		case 'c': o.t.caps = optarg; break;
+		case 'a': o.t.arch = optarg; break;
+		case 'k': o.t.kernel = optarg; break;
+		case 'f': o.flags = optarg; break;
+		case 'd': o.dir = optarg; break;
+		case 'h': fputs(exec_usage, stdout); return SH_EXIT_OK;
+		default: return sh_usage_error("exec", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o.profile == !o.bpf)
+		return sh_usage_error("exec", "give exactly one of --profile and --bpf");
+	if (o.flags && !o.bpf)
+		return sh_usage_error("exec", "--flags goes with --bpf (a profile carries its own flags)");
+	if (optind >= argc)
+		return sh_usage_error("exec", "no COMMAND given");
+	cleanup_error sh_error *err = NULL;
+	if (apply(&o, &err) < 0)
+		return sh_error_report(err);
+	execvp(argv[optind], argv + optind);
+	int e = errno;
+	fprintf(stderr, "seccomp-hook exec: error: %s: %s\n", argv[optind], strerror(e));
+	return e == ENOENT ? 127 : 126;
+}

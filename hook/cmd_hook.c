@@ -1,0 +1,398 @@
+/* The OCI hook front-ends: precreate (config on stdin -> stdout), inject (a bundle's config.json),
+ * and state (any state-hook stage: record and verify). */
+#include "config.h"
+#include "apply.h"
+#include "cli.h"
+#include "hookcfg.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+
+/* A runtime config can be much larger than a profile (env, mounts): allow 16 MiB. */
+static const sh_json_limits config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
+
+static const char hook_opts_help[] =
+	"  --mode=MODE            runtime (default): write the resolved profile into linux.seccomp;\n"
+	"                         init: compile to BPF and start the container through seccomp-hook-init\n"
+	"  --profiles-dir=DIR     where NAME.json profiles live (default: the installed directories)\n"
+	"  --default-profile=NAME profile for containers without the org.seccomp-hook.profile annotation\n"
+	"  --cache-dir=DIR        init mode: compiled-filter cache (default " SH_DEFAULT_CACHE_DIR ")\n"
+	"  --loader=PATH          init mode: the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
+	"  -h, --help             show this help\n\n"
+	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init.\n"
+	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
+
+enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE };
+
+static const struct option hook_longopts[] = {
+	{ "mode", required_argument, NULL, OPT_MODE }, { "profiles-dir", required_argument, NULL, OPT_DIR },
+	{ "default-profile", required_argument, NULL, OPT_DEFAULT }, { "cache-dir", required_argument, NULL, OPT_CACHE },
+	{ "loader", required_argument, NULL, OPT_LOADER }, { "profile", required_argument, NULL, OPT_PROFILE },
+	{ "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
+	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+};
+
+typedef struct hook_cli {
+	sh_hook_opts o;
+	bool require;
+	const char *stage;
+} hook_cli;
+
+/* Returns -1 to go on, else an exit status. `allowed` lists the options this command takes. */
+static int parse_hook_opts(const char *cmd, const char *usage, const char *allowed, int argc, char **argv, hook_cli *c)
+{
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", hook_longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			fputs(usage, stdout);
+			return SH_EXIT_OK;
+		}
+		if (ch == '?' || ch == ':' || !strchr(allowed, ch - OPT_MODE + 'a'))
+			return sh_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+		switch (ch) {
+		case OPT_MODE: c->o.mode = optarg; break;
+		case OPT_DIR: c->o.profiles_dir = optarg; break;
+		case OPT_DEFAULT: c->o.default_profile = optarg; break;
+		case OPT_CACHE: c->o.cache_dir = optarg; break;
+		case OPT_LOADER: c->o.loader = optarg; break;
+		case OPT_PROFILE: c->o.profile = optarg; break;
+		case OPT_REQUIRE: c->require = true; break;
+		case OPT_STAGE: c->stage = optarg; break;
+		}
+	}
+	sh_mode m;
+	if (c->o.mode && sh_mode_parse(c->o.mode, &m) < 0)
+		return sh_usage_error(cmd, "invalid --mode '%s' (runtime or init)", c->o.mode);
+	return -1;
+}
+
+static void log_applied(const char *id, const sh_hook_result *r)
+{
+	if (!r->changed)
+		return;
+	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	syslog(LOG_INFO, "container %s: profile %s (%s mode) sha256:%s%s", id ? id : "?", r->profile,
+	       sh_mode_name(r->mode), r->digest, r->cache_hit ? " (cached)" : "");
+	closelog();
+}
+
+/* Parse, transform, serialize. *out NULL: unchanged. */
+static int transform(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
+		     size_t *outlen, sh_error **err)
+{
+	sh_json *config = NULL;
+	if (sh_json_parse(buf, len, name, &config_limits, &config, err) < 0)
+		return -1;
+	sh_diag d = { 0 };
+	sh_hook_result res;
+	int r = sh_hook_transform(config, o, &res, &d, err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	if (r == 0 && res.changed) {
+		log_applied(NULL, &res);
+		*out = sh_json_serialize(config, false, outlen);
+	}
+	sh_hook_result_free(&res);
+	sh_json_free(config);
+	return r;
+}
+
+static const char precreate_usage[] =
+	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
+	"                              [--cache-dir=DIR] [--loader=PATH]\n"
+	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
+	"input and writes the config the runtime must use on standard output.\n\n";
+
+int cmd_precreate(int argc, char **argv)
+{
+	hook_cli c = { 0 };
+	cleanup_free char *usage = sh_xasprintf("%s%s", precreate_usage, hook_opts_help);
+	int st = parse_hook_opts("precreate", usage, "abcde", argc, argv, &c);
+	if (st >= 0)
+		return st;
+	if (optind != argc)
+		return sh_usage_error("precreate", "unexpected argument '%s'", argv[optind]);
+	cleanup_error sh_error *err = NULL;
+	cleanup_free char *in = NULL, *out = NULL;
+	size_t inlen = 0, outlen = 0;
+	if (sh_read_fd_bounded(0, "<stdin>", config_limits.max_bytes, &in, &inlen, &err) < 0 ||
+	    transform(in, inlen, "<stdin>", &c.o, &out, &outlen, &err) < 0)
+		return sh_error_report(err);
+	/* Unchanged: hand back the very bytes we were given. */
+	if (sh_write_file_atomic("-", out ? out : in, out ? outlen : inlen, 0, &err) < 0)
+		return sh_error_report(err);
+	return SH_EXIT_OK;
+}
+
+static const char inject_usage[] =
+	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
+	"                           [--cache-dir=DIR] [--loader=PATH] [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
+	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
+
+int cmd_inject(int argc, char **argv)
+{
+	hook_cli c = { 0 };
+	cleanup_free char *usage = sh_xasprintf("%s  --profile=NAME|PATH    the profile to apply\n%s", inject_usage,
+						hook_opts_help);
+	int st = parse_hook_opts("inject", usage, "abcdef", argc, argv, &c);
+	if (st >= 0)
+		return st;
+	if (argc - optind != 1)
+		return sh_usage_error("inject", "expected exactly one BUNDLE_DIR");
+	cleanup_error sh_error *err = NULL;
+	cleanup_free char *path = sh_xasprintf("%s/config.json", argv[optind]);
+	cleanup_free char *in = NULL, *out = NULL;
+	size_t inlen = 0, outlen = 0;
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return sh_error_errno(&err, errno, "%s", path), sh_error_report(err);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || sh_read_fd_bounded(fd, path, config_limits.max_bytes, &in, &inlen, &err) < 0 ||
+	    transform(in, inlen, path, &c.o, &out, &outlen, &err) < 0) {
+		if (fd < 0)
+			sh_error_errno(&err, errno, "%s", path);
+		return sh_error_report(err);
+	}
+	if (out && sh_write_file_atomic(path, out, outlen, sb.st_mode & 07777, &err) < 0)
+		return sh_error_report(err);
+	return SH_EXIT_OK;
+}
+
+/* ---- state ------------------------------------------------------------------------------------- */
+
+static const char state_usage[] =
+	"Usage: seccomp-hook state [--require] [--stage=STAGE] [--profiles-dir=DIR]\n"
+	"OCI state hook for any stage (prestart, createRuntime, createContainer, startContainer, poststart,\n"
+	"poststop): reads the state JSON on standard input, finds the bundle's config, and logs (syslog and\n"
+	"standard error) the container id, profile and BPF digest.\n\n"
+	"  --require        refuse a container whose annotation asks for a profile its config does not\n"
+	"                   carry (config stages); at poststart, kill a container whose PID 1 runs no filter\n"
+	"  --stage=STAGE    the stage this hook runs at (default: inferred from the state's status)\n"
+	"  --profiles-dir=DIR  accepted for symmetry with precreate\n"
+	"  -h, --help       show this help\n";
+
+typedef struct state_info {
+	const char *id, *status, *bundle;
+	long pid;
+	const char *requested; /* annotation */
+	const char *applied;   /* org.seccomp-hook.applied in the bundle config */
+	bool has_seccomp, has_loader;
+} state_info;
+
+static int read_state(const sh_json *st, state_info *si, sh_error **err)
+{
+	const sh_json *id = sh_json_get(st, "id"), *status = sh_json_get(st, "status");
+	const sh_json *bundle = sh_json_get(st, "bundle"), *pid = sh_json_get(st, "pid");
+	if (!id || id->type != SH_JSON_STRING || !bundle || bundle->type != SH_JSON_STRING)
+		return sh_error_set(err, SH_EXIT_INVALID, "state: 'id' and 'bundle' strings are required");
+	si->id = id->u.str.s;
+	si->bundle = bundle->u.str.s;
+	si->status = status && status->type == SH_JSON_STRING ? status->u.str.s : "";
+	si->pid = pid && pid->type == SH_JSON_NUMBER ? strtol(pid->u.num, NULL, 10) : 0;
+	si->requested = sh_oci_annotation(st, SH_ANNOT_PROFILE);
+	return 0;
+}
+
+static void inspect_config(const sh_json *config, state_info *si)
+{
+	if (!si->requested)
+		si->requested = sh_oci_annotation(config, SH_ANNOT_PROFILE);
+	si->applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
+	si->has_seccomp = !sh_json_is_null(sh_json_get(sh_json_get(config, "linux"), "seccomp"));
+	const sh_json *args = sh_json_get(sh_json_get(config, "process"), "args");
+	si->has_loader = args && args->type == SH_JSON_ARRAY && args->u.arr.n &&
+			 args->u.arr.v[0]->type == SH_JSON_STRING && strcmp(args->u.arr.v[0]->u.str.s, SH_INIT_DEST) == 0;
+}
+
+/* Does the config carry the requested profile? */
+static bool config_carries(const state_info *si)
+{
+	if (!si->requested)
+		return true;
+	if (strcmp(si->requested, "unconfined") == 0)
+		return true;
+	size_t n = strlen(si->requested);
+	if (!si->applied || strncmp(si->applied, si->requested, n) != 0 || si->applied[n] != ' ')
+		return false;
+	bool init = strstr(si->applied, " init ") != NULL;
+	return init ? si->has_loader : si->has_seccomp;
+}
+
+/* Is PID still inside the runtime's init (runc's comm is "runc:[2:INIT]"; its exe, a memfd, reads as
+ * "/") or our loader, i.e. before the workload's exec? */
+static bool still_starting(long pid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		bool runtime = fgets(buf, sizeof buf, f) && (strncmp(buf, "runc", 4) == 0 || strncmp(buf, "crun", 4) == 0);
+		fclose(f);
+		if (runtime)
+			return true;
+	}
+	snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	return strcmp(buf, "/") == 0 || strcmp(buf, SH_INIT_DEST) == 0;
+}
+
+enum { WATCH_FILTERED = 2, WATCH_GONE = -1, WATCH_UNDECIDED = -2 };
+
+/* Poll until the workload runs: its seccomp mode then, WATCH_GONE, or WATCH_UNDECIDED after max_ms.
+ * Fast polling first (the usual case is milliseconds), slower later. */
+static int watch_start(long pid, long max_ms)
+{
+	for (long waited = 0; waited < max_ms;) {
+		int mode = sh_proc_seccomp_mode(pid);
+		if (mode < 0)
+			return WATCH_GONE;
+		if (mode == 2 || !still_starting(pid))
+			return mode;
+		long step = waited < 2000 ? 2 : 50;
+		nanosleep(&(struct timespec){ .tv_nsec = step * 1000 * 1000 }, NULL);
+		waited += step;
+	}
+	return WATCH_UNDECIDED;
+}
+
+static int kill_unfiltered(const state_info *si, int mode, sh_error **err)
+{
+	kill((pid_t)si->pid, SIGKILL);
+	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	syslog(LOG_ERR, "container %s: pid %ld runs without a seccomp filter (Seccomp: %d); killed", si->id, si->pid, mode);
+	closelog();
+	return sh_error_set(err, SH_EXIT_INVALID, "container %s: pid %ld runs without a seccomp filter (Seccomp: %d); killed",
+			    si->id, si->pid, mode);
+}
+
+/* runc runs poststart hooks at the end of `create`, before the workload may start: the check
+ * cannot block there, so a detached watcher waits for the exec and kills an unfiltered start. */
+static int watch_detached(const state_info *si)
+{
+	pid_t child = fork();
+	if (child < 0)
+		return -1;
+	if (child > 0) {
+		waitpid(child, NULL, 0);
+		return 0;
+	}
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+		dup2(devnull, 2);
+	}
+	int mode = watch_start(si->pid, 600 * 1000);
+	if (mode != WATCH_FILTERED && mode != WATCH_GONE && mode != WATCH_UNDECIDED) {
+		sh_error *e = NULL;
+		kill_unfiltered(si, mode, &e);
+		sh_error_free(e);
+	}
+	_exit(0);
+}
+
+static const char *infer_stage(const char *status)
+{
+	if (strcmp(status, "creating") == 0 || strcmp(status, "created") == 0)
+		return "prestart";
+	if (strcmp(status, "running") == 0)
+		return "poststart";
+	return "poststop";
+}
+
+static int verify_running(const state_info *si, sh_error **err)
+{
+	if (!si->requested || strcmp(si->requested, "unconfined") == 0 || si->pid <= 0)
+		return 0;
+	if (strcmp(si->status, "created") == 0 && still_starting(si->pid)) {
+		if (watch_detached(si) < 0)
+			return sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
+		return 0;
+	}
+	int mode = watch_start(si->pid, 2000);
+	if (mode == WATCH_FILTERED || mode == WATCH_GONE)
+		return 0;
+	return kill_unfiltered(si, mode, err);
+}
+
+static void log_state(const state_info *si, const char *stage)
+{
+	const char *req = si->requested ? si->requested : "(none)", *app = si->applied ? si->applied : "(nothing)";
+	fprintf(stderr, "seccomp-hook: container %s (%s): profile %s, applied %s\n", si->id, stage, req, app);
+	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	syslog(LOG_INFO, "container %s (%s): profile %s, applied %s", si->id, stage, req, app);
+	closelog();
+}
+
+/* Load BUNDLE/config.json, log, and verify what the stage can verify. */
+static int check_bundle(const hook_cli *c, state_info *si, sh_error **err)
+{
+	cleanup_free char *cpath = sh_xasprintf("%s/config.json", si->bundle ? si->bundle : ".");
+	sh_json *config = NULL;
+	if (sh_json_read_file(cpath, &config_limits, &config, NULL, NULL, err) < 0)
+		return -1;
+	inspect_config(config, si);
+	const char *stage = c->stage ? c->stage : infer_stage(si->status);
+	log_state(si, stage);
+	int r = 0;
+	if (c->require && strcmp(stage, "poststart") == 0)
+		r = verify_running(si, err);
+	else if (c->require && strcmp(stage, "poststop") != 0 && !config_carries(si))
+		r = sh_error_set(err, SH_EXIT_INVALID, "container %s asks for profile '%.64s' but its config does not carry it",
+				 si->id, si->requested);
+	sh_json_free(config);
+	return r;
+}
+
+static int run_state(const hook_cli *c, sh_error **err)
+{
+	cleanup_free char *in = NULL;
+	size_t inlen = 0;
+	sh_json *st = NULL;
+	state_info si = { 0 };
+	int r = sh_read_fd_bounded(0, "<stdin>", 1u << 20, &in, &inlen, err);
+	if (r == 0)
+		r = sh_json_parse(in, inlen, "<stdin>", NULL, &st, err);
+	if (r == 0)
+		r = read_state(st, &si, err);
+	if (r == 0)
+		r = check_bundle(c, &si, err);
+	sh_json_free(st);
+	return r;
+}
+
+int cmd_state(int argc, char **argv)
+{
+	hook_cli c = { 0 };
+	int st = parse_hook_opts("state", state_usage, "bgh", argc, argv, &c);
+	if (st >= 0)
+		return st;
+	if (optind != argc)
+		return sh_usage_error("state", "unexpected argument '%s'", argv[optind]);
+	static const char *const stages[] = { "prestart", "createRuntime", "createContainer", "startContainer",
+					       "poststart", "poststop" };
+	bool known = !c.stage;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(stages) && !known; i++)
+		known = strcmp(c.stage, stages[i]) == 0;
+	if (!known)
+		return sh_usage_error("state", "unknown --stage '%s'", c.stage);
+	cleanup_error sh_error *err = NULL;
+	return run_state(&c, &err) < 0 ? sh_error_report(err) : SH_EXIT_OK;
+}

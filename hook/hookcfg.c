@@ -1,0 +1,286 @@
+#include "config.h"
+#include "hookcfg.h"
+#include "cache.h"
+#include "lookup.h"
+#include "names.h"
+#include "oci.h"
+#include "resolve.h"
+#include "sha256.h"
+#include "translate.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int sh_mode_parse(const char *s, sh_mode *m)
+{
+	if (strcmp(s, "runtime") == 0)
+		*m = SH_MODE_RUNTIME;
+	else if (strcmp(s, "init") == 0)
+		*m = SH_MODE_INIT;
+	else
+		return -1;
+	return 0;
+}
+
+const char *sh_mode_name(sh_mode m)
+{
+	return m == SH_MODE_INIT ? "init" : "runtime";
+}
+
+const char *sh_oci_annotation(const sh_json *config, const char *key)
+{
+	const sh_json *v = sh_json_get(sh_json_get(config, "annotations"), key);
+	return v && v->type == SH_JSON_STRING ? v->u.str.s : NULL;
+}
+
+uint64_t sh_oci_bounding_caps(const sh_json *config)
+{
+	const sh_json *b = sh_json_get(sh_json_get(sh_json_get(config, "process"), "capabilities"), "bounding");
+	uint64_t caps = 0;
+	if (!b || b->type != SH_JSON_ARRAY)
+		return 0;
+	for (size_t i = 0; i < b->u.arr.n; i++) {
+		int c = b->u.arr.v[i]->type == SH_JSON_STRING ? sh_cap_from_name(b->u.arr.v[i]->u.str.s) : -1;
+		if (c >= 0 && c <= SH_CAP_MAX)
+			caps |= UINT64_C(1) << c;
+	}
+	return caps;
+}
+
+/* Object member `key` of obj, created (as an object) when absent or null. */
+static sh_json *child_object(sh_json *obj, const char *key, sh_error **err)
+{
+	sh_json *v = sh_json_get(obj, key);
+	if (!v || v->type == SH_JSON_NULL) {
+		v = sh_json_new(SH_JSON_OBJECT);
+		sh_json_set(obj, key, v);
+	}
+	if (v->type != SH_JSON_OBJECT) {
+		sh_error_at(err, SH_EXIT_INVALID, NULL, v->line, v->col, "config: '%s' is not an object", key);
+		return NULL;
+	}
+	return v;
+}
+
+static void set_annotation(sh_json *config, const char *key, const char *value)
+{
+	sh_error *ignored = NULL;
+	sh_json *a = child_object(config, "annotations", &ignored);
+	sh_error_free(ignored);
+	if (a)
+		sh_json_set(a, key, sh_json_new_string(value));
+}
+
+/* Which profile and mode this container asks for. *name NULL: pass through. */
+static int select_profile(const sh_json *config, const sh_hook_opts *o, const char **name, sh_mode *mode,
+			  sh_error **err)
+{
+	const char *m = sh_oci_annotation(config, SH_ANNOT_MODE);
+	if (!m)
+		m = o->mode ? o->mode : "runtime";
+	if (sh_mode_parse(m, mode) < 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "invalid mode '%.64s' (runtime or init)", m);
+	*name = o->profile ? o->profile : sh_oci_annotation(config, SH_ANNOT_PROFILE);
+	if (!*name)
+		*name = o->default_profile;
+	return 0;
+}
+
+typedef struct loaded {
+	char *path;
+	char *raw;
+	size_t rawlen;
+	sh_profile *p;
+	sh_ruleset *rs;
+	sh_target t;
+} loaded;
+
+static void loaded_free(loaded *l)
+{
+	sh_ruleset_free(l->rs);
+	sh_profile_free(l->p);
+	free(l->raw);
+	free(l->path);
+}
+
+static int load_and_resolve(const char *name, const sh_json *config, const sh_hook_opts *o, loaded *l,
+			    sh_diag *d, sh_error **err)
+{
+	int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
+			   : sh_profile_find(name, o->profiles_dir, &l->path, err);
+	if (r < 0)
+		return -1;
+	sh_json *root = NULL;
+	if (sh_json_read_file(l->path, NULL, &root, &l->raw, &l->rawlen, err) < 0)
+		return -1;
+	r = sh_profile_from_json(root, l->path, &l->p, d, err);
+	sh_json_free(root);
+	if (r < 0 || sh_target_init(&l->t, false, err) < 0)
+		return -1;
+	l->t.caps = sh_oci_bounding_caps(config);
+	return sh_resolve(l->p, &l->t, &l->rs, d, err);
+}
+
+static int apply_runtime(sh_json *config, loaded *l, sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	/* Compile once so that a profile libseccomp refuses fails here, not inside the runtime. */
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
+		return -1;
+	seccomp_release(ctx);
+	sh_json *linux_ = child_object(config, "linux", err);
+	if (!linux_)
+		return -1;
+	sh_json *sec = sh_oci_seccomp(l->rs, &l->t);
+	size_t len;
+	cleanup_free char *text = sh_json_serialize(sec, false, &len);
+	sh_sha256_hex(text, len, res->digest);
+	sh_json_set(linux_, "seccomp", sec);
+	return 0;
+}
+
+/* Everything that changes the compiled program goes into the key. */
+static void cache_key(const loaded *l, unsigned flags, char key[65])
+{
+	const struct scmp_version *v = seccomp_version();
+	char profile_hash[65];
+	sh_sha256_hex(l->raw, l->rawlen, profile_hash);
+	sh_sha256 s;
+	sh_sha256_init(&s);
+	cleanup_free char *text = sh_xasprintf("seccomp-hook %s\nlibseccomp %u.%u.%u\nprofile %s\ncaps %" PRIx64
+					       "\nkernel %u.%u\nflags %u\narches",
+					       PACKAGE_VERSION, v->major, v->minor, v->micro, profile_hash, l->t.caps,
+					       l->t.kmajor, l->t.kminor, flags);
+	sh_sha256_update(&s, text, strlen(text));
+	for (size_t i = 0; i < l->rs->narches; i++) {
+		char a[16];
+		snprintf(a, sizeof a, " %08x", l->rs->arches[i]);
+		sh_sha256_update(&s, a, strlen(a));
+	}
+	uint8_t out[32];
+	sh_sha256_final(&s, out);
+	sh_hex(out, 32, key);
+}
+
+static sh_json *bind_mount(const char *src, const char *dest)
+{
+	sh_json *m = sh_json_new(SH_JSON_OBJECT), *opts = sh_json_new(SH_JSON_ARRAY);
+	sh_json_set(m, "destination", sh_json_new_string(dest));
+	sh_json_set(m, "type", sh_json_new_string("bind"));
+	sh_json_set(m, "source", sh_json_new_string(src));
+	sh_json_append(opts, sh_json_new_string("bind"));
+	sh_json_append(opts, sh_json_new_string("ro"));
+	sh_json_append(opts, sh_json_new_string("nosuid"));
+	sh_json_append(opts, sh_json_new_string("nodev"));
+	sh_json_set(m, "options", opts);
+	return m;
+}
+
+static int rewrite_for_loader(sh_json *config, const char *loader, const char *bpf, const char *digest,
+			      unsigned flags, sh_error **err)
+{
+	sh_json *process = sh_json_get(config, "process");
+	sh_json *args = sh_json_get(process, "args");
+	if (!args || args->type != SH_JSON_ARRAY || args->u.arr.n == 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "config: process.args is missing or empty");
+	sh_json *mounts = sh_json_get(config, "mounts");
+	if (!mounts || mounts->type == SH_JSON_NULL) {
+		mounts = sh_json_new(SH_JSON_ARRAY);
+		sh_json_set(config, "mounts", mounts);
+	}
+	if (mounts->type != SH_JSON_ARRAY)
+		return sh_error_set(err, SH_EXIT_INVALID, "config: mounts is not an array");
+	sh_json_append(mounts, bind_mount(loader, SH_INIT_DEST));
+	sh_json_append(mounts, bind_mount(bpf, SH_BPF_DEST));
+	cleanup_free char *sha = sh_xasprintf("--sha256=%s", digest);
+	cleanup_free char *fl = sh_xasprintf("--flags=%u", flags);
+	const char *pre[] = { SH_INIT_DEST, sha, fl, SH_BPF_DEST, "--" };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(pre); i++)
+		sh_json_insert(args, i, sh_json_new_string(pre[i]));
+	sh_json *linux_ = sh_json_get(config, "linux");
+	if (linux_ && linux_->type == SH_JSON_OBJECT)
+		sh_json_remove(linux_, "seccomp");
+	return 0;
+}
+
+static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
+		      sh_error **err)
+{
+	const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+	struct stat st;
+	if (stat(loader, &st) < 0 || !S_ISREG(st.st_mode))
+		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
+	unsigned flags = sh_translate_flags(l->rs);
+	if (flags & SH_FLAG_NEW_LISTENER)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
+				    "does not hand listener fds to listenerPath)", l->path);
+	const char *dir = o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
+	char key[65];
+	cache_key(l, flags, key);
+	sh_cache_entry e = { 0 };
+	int hit = sh_cache_lookup(dir, key, &e, err);
+	if (hit < 0)
+		return -1;
+	if (!hit) {
+		sh_bpf b = { 0 };
+		if (sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
+			return -1;
+		int r = sh_cache_store(dir, key, &b, &e, err);
+		sh_bpf_free(&b);
+		if (r < 0)
+			return -1;
+	}
+	res->cache_hit = hit;
+	memcpy(res->digest, e.digest, sizeof(e.digest));
+	int r = rewrite_for_loader(config, loader, e.path, e.digest, flags, err);
+	sh_cache_entry_free(&e);
+	return r;
+}
+
+static int remove_seccomp(sh_json *config)
+{
+	sh_json *linux_ = sh_json_get(config, "linux");
+	if (linux_ && linux_->type == SH_JSON_OBJECT)
+		sh_json_remove(linux_, "seccomp");
+	return 0;
+}
+
+int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	const char *name = NULL;
+	memset(res, 0, sizeof(*res));
+	if (config->type != SH_JSON_OBJECT)
+		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
+	if (select_profile(config, o, &name, &res->mode, err) < 0)
+		return -1;
+	if (!name)
+		return 0;
+	res->profile = sh_xstrdup(name);
+	res->changed = true;
+	if (strcmp(name, "unconfined") == 0) {
+		remove_seccomp(config);
+		set_annotation(config, SH_ANNOT_APPLIED, "unconfined");
+		return 0;
+	}
+	loaded l = { 0 };
+	int r = load_and_resolve(name, config, o, &l, d, err);
+	if (r == 0)
+		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err) : apply_runtime(config, &l, res, d, err);
+	loaded_free(&l);
+	if (r < 0)
+		return sh_error_prefix(err, "profile '%.64s'", name);
+	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s", name, sh_mode_name(res->mode), res->digest);
+	set_annotation(config, SH_ANNOT_APPLIED, applied);
+	return 0;
+}
+
+void sh_hook_result_free(sh_hook_result *r)
+{
+	free(r->profile);
+	r->profile = NULL;
+}

@@ -1,0 +1,51 @@
+/* The OCI hook transform shared by `precreate` (stdin -> stdout) and `inject` (bundle config.json):
+ * pick the profile for this container, then either write the resolved OCI form into linux.seccomp
+ * (runtime mode) or compile it into the cache and start the container through the init loader
+ * (init mode). */
+#ifndef SH_HOOKCFG_H
+#define SH_HOOKCFG_H
+
+#include <stdbool.h>
+
+#include "diag.h"
+#include "error.h"
+#include "json.h"
+
+#define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
+#define SH_ANNOT_MODE "org.seccomp-hook.mode"
+#define SH_ANNOT_APPLIED "org.seccomp-hook.applied" /* "NAME MODE sha256:DIGEST", set by the hook */
+#define SH_INIT_DEST "/.seccomp-hook/init"
+#define SH_BPF_DEST "/.seccomp-hook/filter.bpf"
+#define SH_DEFAULT_CACHE_DIR "/var/cache/seccomp-hook"
+
+typedef enum { SH_MODE_RUNTIME, SH_MODE_INIT } sh_mode;
+
+typedef struct sh_hook_opts {
+	const char *mode;            /* default mode when no annotation: "runtime" (default) or "init" */
+	const char *profiles_dir;    /* NULL: the installed profile directories */
+	const char *default_profile; /* used when the container has no profile annotation */
+	const char *cache_dir;       /* init mode */
+	const char *loader;          /* host path of seccomp-hook-init */
+	const char *profile;         /* inject --profile=NAME|PATH: wins over annotations */
+} sh_hook_opts;
+
+typedef struct sh_hook_result {
+	bool changed;     /* false: the config passes through unchanged */
+	char *profile;    /* name (or path) applied; "unconfined" when seccomp was removed */
+	sh_mode mode;
+	char digest[65];  /* sha256 of the BPF (init) or of the linux.seccomp JSON (runtime) */
+	bool cache_hit;
+} sh_hook_result;
+
+int sh_mode_parse(const char *s, sh_mode *m);
+const char *sh_mode_name(sh_mode m);
+
+/* The annotation value, or NULL. */
+const char *sh_oci_annotation(const sh_json *config, const char *key);
+/* process.capabilities.bounding as a bit mask (unknown names ignored). */
+uint64_t sh_oci_bounding_caps(const sh_json *config);
+
+int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err);
+void sh_hook_result_free(sh_hook_result *r);
+
+#endif

@@ -1,0 +1,228 @@
+/* seccomp-hook-init: the loader init mode makes PID 1 of a container. It reads precompiled BPF,
+ * checks it (size, structure, and the SHA-256 the hook recorded), installs it (no_new_privs unless
+ * it holds CAP_SYS_ADMIN, TSYNC), then execs the container's command, found the way runtimes find
+ * it. Statically linked, libc only: it must run in any rootfs.
+ *
+ * Fail closed: on any problem, one line "seccomp-hook-init: error: CAUSE" on stderr and exit 127
+ * (126 when the command exists but cannot be executed); the command never runs unfiltered. */
+#include "config.h"
+#include "apply.h"
+#include "bpf.h"
+#include "sha256.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* runc's and crun's search path when the container's environment has no PATH. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define EXIT_FAIL 127
+#define EXIT_CANNOT_EXEC 126
+
+extern char **environ;
+
+typedef struct loader_opts {
+	unsigned flags;     /* SECCOMP_FILTER_FLAG_* asked for; TSYNC is always added */
+	const char *digest; /* expected lower-case SHA-256 of BPF_FILE, or NULL */
+	const char *bpf_path;
+	char **command; /* NULL-terminated, at least one element */
+} loader_opts;
+
+static void usage(FILE *out)
+{
+	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] BPF_FILE -- COMMAND [ARG...]\n"
+	      "Install the seccomp program in BPF_FILE (raw struct sock_filter, as `seccomp-hook compile`\n"
+	      "writes it) with SECCOMP_FILTER_FLAG_TSYNC plus the flags N, then exec COMMAND (PATH lookup).\n"
+	      "Exits 127 without running COMMAND if anything fails.\n", out);
+}
+
+/* One write(2) for the whole line, so concurrent output cannot split it. */
+static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, const char *fmt, ...)
+{
+	char line[1024];
+	int n = snprintf(line, sizeof line, "seccomp-hook-init: error: ");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	ssize_t ignored = write(STDERR_FILENO, line, strlen(line));
+	(void)ignored;
+	_exit(status);
+}
+
+/* A decimal, octal (0...) or hex (0x...) number that fits in 32 bits; no sign, nothing after it. */
+static bool parse_flags(const char *s, unsigned *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 0);
+	if (errno || *end || v > UINT_MAX)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == 64 && s[n] == '\0';
+}
+
+/* Exits for --help and --version; any usage problem fails like every other problem. */
+static void parse_args(int argc, char **argv, loader_opts *o)
+{
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(a, "--version") == 0) {
+			puts("seccomp-hook-init " PACKAGE_VERSION);
+			exit(0);
+		} else if (strncmp(a, "--flags=", 8) == 0) {
+			if (!parse_flags(a + 8, &o->flags))
+				fail(EXIT_FAIL, "invalid --flags value '%s' (a number such as 4 or 0x4)", a + 8);
+		} else if (strncmp(a, "--sha256=", 9) == 0) {
+			if (!is_sha256_hex(a + 9))
+				fail(EXIT_FAIL, "invalid --sha256 value '%s' (64 lower-case hex digits)", a + 9);
+			o->digest = a + 9;
+		} else {
+			fail(EXIT_FAIL, "unknown option '%s' (see --help)", a);
+		}
+	}
+	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0')
+		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] BPF_FILE -- COMMAND [ARG...]");
+	o->bpf_path = argv[i];
+	o->command = argv + i + 2;
+}
+
+/* The whole file. O_NONBLOCK so a FIFO planted at the path cannot hang PID 1 in open(2). */
+static struct sock_filter *read_program(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		fail(EXIT_FAIL, "%s: not a regular file", path);
+	/* One byte more than the largest valid program, so an oversized file is seen as such. */
+	size_t cap = SH_BPF_MAX_INSNS * sizeof(struct sock_filter) + 1, n = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		fail(EXIT_FAIL, "out of memory");
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return (struct sock_filter *)buf;
+}
+
+/* Size, recorded digest, then structure: the digest names a changed file more precisely than a
+ * structural complaint about it would. */
+static void check_program(const loader_opts *o, const struct sock_filter *prog, size_t bytes)
+{
+	const char *bad = sh_bpf_check_size(bytes);
+	if (bad)
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->bpf_path, bad);
+	if (o->digest) {
+		char got[65];
+		sh_sha256_hex(prog, bytes, got);
+		if (strcmp(got, o->digest) != 0)
+			fail(EXIT_FAIL, "%s: content does not match the recorded SHA-256 (changed or corrupt)",
+			     o->bpf_path);
+	}
+	bad = sh_bpf_check_program(prog, bytes / sizeof(*prog));
+	if (bad)
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->bpf_path, bad);
+}
+
+static void install(const loader_opts *o, const struct sock_filter *prog, size_t len)
+{
+	/* The listener fd would be close-on-exec and nobody could answer: refuse instead of running a
+	 * workload whose notified syscalls all fail. */
+	if (o->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		fail(EXIT_FAIL, "--flags: NEW_LISTENER is not supported by the loader (use runtime mode)");
+	const char *why = NULL;
+	if (sh_apply_filter(prog, len, o->flags, &why) >= 0)
+		return;
+	int e = errno;
+	/* Every flag asked for is kept: a kernel without one (SPEC_ALLOW, WAIT_KILLABLE_RECV) fails. */
+	if (e == EINVAL && o->flags)
+		fail(EXIT_FAIL, "%s: %s (with flags 0x%x: this kernel may not support one of them)", why,
+		     strerror(e), o->flags);
+	fail(EXIT_FAIL, "%s: %s", why, strerror(e));
+}
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+/* The lookup runc does (Go's exec.LookPath): a name with a '/' is used as is; otherwise the first
+ * PATH entry holding a regular file with an execute bit, an empty entry meaning ".". PATH comes
+ * from the environment the workload gets, which is passed on unchanged. Runs before the filter is
+ * installed, so the filter cannot break the search itself. Returns a malloc'd path. */
+static char *find_command(const char *name)
+{
+	if (strchr(name, '/'))
+		return strdup(name);
+	const char *path = getenv("PATH");
+	if (!path)
+		path = DEFAULT_PATH;
+	for (const char *p = path;; p++) {
+		size_t dlen = strcspn(p, ":");
+		char candidate[PATH_MAX];
+		int n = dlen ? snprintf(candidate, sizeof candidate, "%.*s/%s", (int)dlen, p, name)
+			     : snprintf(candidate, sizeof candidate, "./%s", name);
+		if (n > 0 && (size_t)n < sizeof candidate && is_executable_file(candidate))
+			return strdup(candidate);
+		p += dlen;
+		if (*p == '\0')
+			break;
+	}
+	fail(EXIT_FAIL, "%s: executable file not found in PATH", name);
+}
+
+static void __attribute__((noreturn)) exec_command(const char *file, char **argv)
+{
+	execve(file, argv, environ);
+	int e = errno;
+	bool exists = e != ENOENT && e != ENOTDIR && e != ELOOP && e != ENAMETOOLONG;
+	fail(exists ? EXIT_CANNOT_EXEC : EXIT_FAIL, "cannot execute %s: %s", file, strerror(e));
+}
+
+int main(int argc, char **argv)
+{
+	loader_opts o = { 0 };
+	parse_args(argc, argv, &o);
+	size_t bytes = 0;
+	struct sock_filter *prog = read_program(o.bpf_path, &bytes);
+	check_program(&o, prog, bytes);
+	char *file = find_command(o.command[0]);
+	if (!file)
+		fail(EXIT_FAIL, "out of memory");
+	install(&o, prog, bytes / sizeof(*prog));
+	free(prog);
+	exec_command(file, o.command);
+}

@@ -1,0 +1,491 @@
+#include "config.h"
+#include "json.h"
+#include "util.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
+
+const sh_json_limits sh_json_default_limits = {
+	.max_bytes = 4u << 20,
+	.max_depth = 64,
+	.max_nodes = 1000000,
+};
+
+/* Parser state: a stack of open containers, the pending key, and a forward-only cursor that turns
+ * byte offsets into line:column (callbacks arrive in offset order). */
+typedef struct parse_ctx {
+	yajl_handle h;
+	const char *buf;
+	size_t len;
+	const char *file;
+	const sh_json_limits *lim;
+	sh_json **stack;
+	size_t depth, stack_cap;
+	sh_json *root;
+	char *key;
+	unsigned key_line, key_col;
+	size_t nodes;
+	size_t cur_off;
+	unsigned cur_line, cur_col;
+	sh_error *err;
+} parse_ctx;
+
+static void locate(parse_ctx *c, size_t off, unsigned *line, unsigned *col)
+{
+	if (off < c->cur_off) { /* not expected, but stay correct */
+		c->cur_off = 0;
+		c->cur_line = 1;
+		c->cur_col = 1;
+	}
+	for (; c->cur_off < off && c->cur_off < c->len; c->cur_off++) {
+		if (c->buf[c->cur_off] == '\n') {
+			c->cur_line++;
+			c->cur_col = 1;
+		} else {
+			c->cur_col++;
+		}
+	}
+	*line = c->cur_line;
+	*col = c->cur_col;
+}
+
+/* Offset where the token that just ended (yajl's bytes consumed) began. */
+static size_t token_start(parse_ctx *c, sh_json_type t, size_t toklen_hint)
+{
+	size_t end = yajl_get_bytes_consumed(c->h);
+	if (end > c->len)
+		end = c->len;
+	if (t == SH_JSON_STRING) {
+		for (size_t p = end >= 2 ? end - 2 : 0; p > 0; p--) {
+			if (c->buf[p] != '"')
+				continue;
+			size_t bs = 0;
+			while (p > bs && c->buf[p - 1 - bs] == '\\')
+				bs++;
+			if (bs % 2 == 0)
+				return p;
+		}
+		return 0;
+	}
+	if (t == SH_JSON_NUMBER) {
+		size_t p = end;
+		while (p > 0 && strchr("0123456789+-.eE", c->buf[p - 1]))
+			p--;
+		return p;
+	}
+	return end >= toklen_hint ? end - toklen_hint : 0;
+}
+
+static int fail(parse_ctx *c, unsigned line, unsigned col, const char *msg, const char *arg)
+{
+	if (arg)
+		sh_error_at(&c->err, SH_EXIT_INVALID, c->file, line, col, "%s '%s'", msg, arg);
+	else
+		sh_error_at(&c->err, SH_EXIT_INVALID, c->file, line, col, "%s", msg);
+	return 0; /* cancels the yajl parse */
+}
+
+/* Attach a new node at the current position (member of the open object, element of the open array,
+ * or the root). */
+static int add_node(parse_ctx *c, sh_json_type t, size_t toklen, sh_json **out)
+{
+	unsigned line, col;
+	locate(c, token_start(c, t, toklen), &line, &col);
+	if (++c->nodes > c->lim->max_nodes)
+		return fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
+	sh_json *n = sh_json_new(t);
+	n->line = line;
+	n->col = col;
+	sh_json *parent = c->depth ? c->stack[c->depth - 1] : NULL;
+	if (!parent) {
+		c->root = n;
+	} else if (parent->type == SH_JSON_ARRAY) {
+		sh_json_append(parent, n);
+	} else {
+		sh_grow(&parent->u.obj.m, &parent->u.obj.cap, parent->u.obj.n, sizeof(sh_json_member));
+		sh_json_member *m = &parent->u.obj.m[parent->u.obj.n++];
+		m->key = steal_pointer(&c->key);
+		m->line = c->key_line;
+		m->col = c->key_col;
+		m->value = n;
+	}
+	*out = n;
+	return 1;
+}
+
+static int cb_null(void *ctx)
+{
+	sh_json *n;
+	return add_node(ctx, SH_JSON_NULL, 4, &n);
+}
+
+static int cb_bool(void *ctx, int b)
+{
+	sh_json *n;
+	if (!add_node(ctx, SH_JSON_BOOL, b ? 4 : 5, &n))
+		return 0;
+	n->u.b = b;
+	return 1;
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	sh_json *n;
+	if (!add_node(ctx, SH_JSON_NUMBER, len, &n))
+		return 0;
+	n->u.num = sh_xstrndup(s, len);
+	return 1;
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	parse_ctx *c = ctx;
+	sh_json *n;
+	if (!add_node(c, SH_JSON_STRING, 0, &n))
+		return 0;
+	if (memchr(s, 0, len))
+		return fail(c, n->line, n->col, "string contains a NUL character", NULL);
+	n->u.str.s = sh_xstrndup((const char *)s, len);
+	n->u.str.len = len;
+	return 1;
+}
+
+static int open_container(parse_ctx *c, sh_json_type t)
+{
+	sh_json *n;
+	if (!add_node(c, t, 1, &n))
+		return 0;
+	if (c->depth >= c->lim->max_depth)
+		return fail(c, n->line, n->col, "JSON nested too deeply (limit exceeded)", NULL);
+	sh_grow(&c->stack, &c->stack_cap, c->depth, sizeof(*c->stack));
+	c->stack[c->depth++] = n;
+	return 1;
+}
+
+static int cb_start_map(void *ctx) { return open_container(ctx, SH_JSON_OBJECT); }
+static int cb_start_array(void *ctx) { return open_container(ctx, SH_JSON_ARRAY); }
+
+static int cb_end(void *ctx)
+{
+	parse_ctx *c = ctx;
+	c->depth--;
+	return 1;
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	parse_ctx *c = ctx;
+	sh_json *obj = c->stack[c->depth - 1];
+	locate(c, token_start(c, SH_JSON_STRING, 0), &c->key_line, &c->key_col);
+	cleanup_free char *k = sh_xstrndup((const char *)s, len);
+	if (memchr(s, 0, len))
+		return fail(c, c->key_line, c->key_col, "object key contains a NUL character", NULL);
+	for (size_t i = 0; i < obj->u.obj.n; i++)
+		if (strcmp(obj->u.obj.m[i].key, k) == 0)
+			return fail(c, c->key_line, c->key_col, "duplicate key", k);
+	free(c->key);
+	c->key = steal_pointer(&k);
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_bool,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_map_key,
+	.yajl_end_map = cb_end,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end,
+};
+
+/* yajl says "parse error: MESSAGE\n" (or "lexical error: ..."); keep MESSAGE. */
+static void syntax_error(parse_ctx *c)
+{
+	unsigned char *ye = yajl_get_error(c->h, 0, (const unsigned char *)c->buf, c->len);
+	const char *m = (const char *)ye;
+	const char *colon = strstr(m, "error: ");
+	if (colon)
+		m = colon + 7;
+	cleanup_free char *msg = sh_xstrdup(m);
+	msg[strcspn(msg, "\n")] = 0;
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '.' || msg[n - 1] == ' '))
+		msg[--n] = 0;
+	unsigned line, col;
+	size_t off = yajl_get_bytes_consumed(c->h);
+	locate(c, off > c->len ? c->len : off, &line, &col);
+	sh_error_at(&c->err, SH_EXIT_INVALID, c->file, line, col, "invalid JSON: %s", msg);
+	yajl_free_error(c->h, ye);
+}
+
+int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
+		  sh_json **out, sh_error **err)
+{
+	parse_ctx c = { .buf = buf, .len = len, .file = file, .lim = lim ? lim : &sh_json_default_limits,
+			.cur_line = 1, .cur_col = 1 };
+	if (len > c.lim->max_bytes)
+		return sh_error_at(err, SH_EXIT_INVALID, file, 0, 0, "input is %zu bytes, more than the limit of %zu",
+				   len, c.lim->max_bytes);
+	c.h = yajl_alloc(&callbacks, NULL, &c);
+	yajl_status st = yajl_parse(c.h, (const unsigned char *)buf, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(c.h);
+	if (st == yajl_status_error && !c.err)
+		syntax_error(&c);
+	yajl_free(c.h);
+	free(c.stack);
+	free(c.key);
+	if (c.err || st != yajl_status_ok || !c.root) {
+		sh_json_free(c.root);
+		if (!c.err)
+			sh_error_at(&c.err, SH_EXIT_INVALID, file, 1, 1, "invalid JSON: no value");
+		*err = c.err;
+		return -1;
+	}
+	*out = c.root;
+	return 0;
+}
+
+int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err)
+{
+	size_t n = 0, cap = 65536;
+	cleanup_free char *b = sh_xmalloc(cap + 1);
+	for (;;) {
+		if (n == cap) {
+			if (cap > max)
+				return sh_error_at(err, SH_EXIT_INVALID, name, 0, 0,
+						   "input is larger than the limit of %zu bytes", max);
+			cap *= 2;
+			b = sh_xrealloc(b, cap + 1);
+		}
+		ssize_t r = read(fd, b + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return sh_error_errno(err, errno, "%s: read", name);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max)
+			return sh_error_at(err, SH_EXIT_INVALID, name, 0, 0,
+					   "input is larger than the limit of %zu bytes", max);
+	}
+	b[n] = 0;
+	*buf = steal_pointer(&b);
+	*len = n;
+	return 0;
+}
+
+int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
+		      size_t *rawlen, sh_error **err)
+{
+	const sh_json_limits *l = lim ? lim : &sh_json_default_limits;
+	bool is_stdin = strcmp(path, "-") == 0;
+	cleanup_close int fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	if (!is_stdin && !S_ISREG(st.st_mode))
+		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "not a regular file");
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > l->max_bytes)
+		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "file is %jd bytes, more than the limit of %zu",
+				   (intmax_t)st.st_size, l->max_bytes);
+	if (!is_stdin) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	}
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	if (sh_read_fd_bounded(fd, path, l->max_bytes, &buf, &len, err) < 0)
+		return -1;
+	if (sh_json_parse(buf, len, path, l, out, err) < 0)
+		return -1;
+	if (raw)
+		*raw = steal_pointer(&buf);
+	if (rawlen)
+		*rawlen = len;
+	return 0;
+}
+
+void sh_json_free(sh_json *j)
+{
+	if (!j)
+		return;
+	switch (j->type) {
+	case SH_JSON_NUMBER:
+		free(j->u.num);
+		break;
+	case SH_JSON_STRING:
+		free(j->u.str.s);
+		break;
+	case SH_JSON_OBJECT:
+		for (size_t i = 0; i < j->u.obj.n; i++) {
+			free(j->u.obj.m[i].key);
+			sh_json_free(j->u.obj.m[i].value);
+		}
+		free(j->u.obj.m);
+		break;
+	case SH_JSON_ARRAY:
+		for (size_t i = 0; i < j->u.arr.n; i++)
+			sh_json_free(j->u.arr.v[i]);
+		free(j->u.arr.v);
+		break;
+	default:
+		break;
+	}
+	free(j);
+}
+
+const char *sh_json_type_name(sh_json_type t)
+{
+	static const char *const names[] = { "null", "boolean", "number", "string", "object", "array" };
+	return (size_t)t < SH_ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+sh_json *sh_json_get(const sh_json *j, const char *key)
+{
+	if (!j || j->type != SH_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < j->u.obj.n; i++)
+		if (strcmp(j->u.obj.m[i].key, key) == 0)
+			return j->u.obj.m[i].value;
+	return NULL;
+}
+
+bool sh_json_is_null(const sh_json *j)
+{
+	return !j || j->type == SH_JSON_NULL;
+}
+
+sh_json *sh_json_new(sh_json_type t)
+{
+	sh_json *j = sh_xcalloc(1, sizeof(*j));
+	j->type = t;
+	return j;
+}
+
+sh_json *sh_json_new_string(const char *s)
+{
+	sh_json *j = sh_json_new(SH_JSON_STRING);
+	j->u.str.s = sh_xstrdup(s);
+	j->u.str.len = strlen(s);
+	return j;
+}
+
+sh_json *sh_json_new_u64(uint64_t v)
+{
+	sh_json *j = sh_json_new(SH_JSON_NUMBER);
+	j->u.num = sh_xasprintf("%" PRIu64, v);
+	return j;
+}
+
+sh_json *sh_json_new_bool(bool b)
+{
+	sh_json *j = sh_json_new(SH_JSON_BOOL);
+	j->u.b = b;
+	return j;
+}
+
+void sh_json_set(sh_json *obj, const char *key, sh_json *value)
+{
+	for (size_t i = 0; i < obj->u.obj.n; i++)
+		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
+			sh_json_free(obj->u.obj.m[i].value);
+			obj->u.obj.m[i].value = value;
+			return;
+		}
+	sh_grow(&obj->u.obj.m, &obj->u.obj.cap, obj->u.obj.n, sizeof(sh_json_member));
+	obj->u.obj.m[obj->u.obj.n++] = (sh_json_member){ .key = sh_xstrdup(key), .value = value };
+}
+
+void sh_json_remove(sh_json *obj, const char *key)
+{
+	for (size_t i = 0; i < obj->u.obj.n; i++)
+		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
+			free(obj->u.obj.m[i].key);
+			sh_json_free(obj->u.obj.m[i].value);
+			memmove(&obj->u.obj.m[i], &obj->u.obj.m[i + 1], (obj->u.obj.n - i - 1) * sizeof(sh_json_member));
+			obj->u.obj.n--;
+			return;
+		}
+}
+
+void sh_json_append(sh_json *arr, sh_json *value)
+{
+	sh_json_insert(arr, arr->u.arr.n, value);
+}
+
+void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
+{
+	sh_grow(&arr->u.arr.v, &arr->u.arr.cap, arr->u.arr.n, sizeof(sh_json *));
+	if (at > arr->u.arr.n)
+		at = arr->u.arr.n;
+	memmove(&arr->u.arr.v[at + 1], &arr->u.arr.v[at], (arr->u.arr.n - at) * sizeof(sh_json *));
+	arr->u.arr.v[at] = value;
+	arr->u.arr.n++;
+}
+
+static void gen(yajl_gen g, const sh_json *j)
+{
+	switch (j->type) {
+	case SH_JSON_NULL:
+		yajl_gen_null(g);
+		break;
+	case SH_JSON_BOOL:
+		yajl_gen_bool(g, j->u.b);
+		break;
+	case SH_JSON_NUMBER:
+		yajl_gen_number(g, j->u.num, strlen(j->u.num));
+		break;
+	case SH_JSON_STRING:
+		yajl_gen_string(g, (const unsigned char *)j->u.str.s, j->u.str.len);
+		break;
+	case SH_JSON_OBJECT:
+		yajl_gen_map_open(g);
+		for (size_t i = 0; i < j->u.obj.n; i++) {
+			yajl_gen_string(g, (const unsigned char *)j->u.obj.m[i].key, strlen(j->u.obj.m[i].key));
+			gen(g, j->u.obj.m[i].value);
+		}
+		yajl_gen_map_close(g);
+		break;
+	case SH_JSON_ARRAY:
+		yajl_gen_array_open(g);
+		for (size_t i = 0; i < j->u.arr.n; i++)
+			gen(g, j->u.arr.v[i]);
+		yajl_gen_array_close(g);
+		break;
+	}
+}
+
+char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	if (pretty) {
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_config(g, yajl_gen_indent_string, "  ");
+	}
+	gen(g, j);
+	const unsigned char *buf;
+	size_t n;
+	yajl_gen_get_buf(g, &buf, &n);
+	char *r = sh_xmalloc(n + 2);
+	memcpy(r, buf, n);
+	if (pretty && (n == 0 || r[n - 1] != '\n'))
+		r[n++] = '\n';
+	r[n] = 0;
+	yajl_gen_free(g);
+	if (len)
+		*len = n;
+	return r;
+}

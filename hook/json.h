@@ -1,0 +1,81 @@
+/* A located JSON tree read with yajl's callback parser: strict (no comments, no duplicate keys,
+ * valid UTF-8, no NUL in strings), bounded (bytes, depth, nodes), every node carrying the line
+ * and column it starts at. Numbers keep their text so 64-bit values are read exactly. */
+#ifndef SH_JSON_H
+#define SH_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+typedef enum {
+	SH_JSON_NULL,
+	SH_JSON_BOOL,
+	SH_JSON_NUMBER,
+	SH_JSON_STRING,
+	SH_JSON_OBJECT,
+	SH_JSON_ARRAY,
+} sh_json_type;
+
+typedef struct sh_json sh_json;
+
+typedef struct sh_json_member {
+	char *key;
+	unsigned line, col; /* of the key */
+	sh_json *value;
+} sh_json_member;
+
+struct sh_json {
+	sh_json_type type;
+	unsigned line, col;
+	union {
+		bool b;
+		char *num; /* the number's text as written */
+		struct { char *s; size_t len; } str;
+		struct { sh_json_member *m; size_t n, cap; } obj;
+		struct { sh_json **v; size_t n, cap; } arr;
+	} u;
+};
+
+typedef struct sh_json_limits {
+	size_t max_bytes;
+	unsigned max_depth;
+	size_t max_nodes;
+} sh_json_limits;
+
+/* Defaults: 4 MiB, depth 64, one million nodes. */
+extern const sh_json_limits sh_json_default_limits;
+
+/* Parse `len` bytes; `file` names the input in errors ("-" for stdin). */
+int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
+		  sh_json **out, sh_error **err);
+/* Read a regular file (or "-" for stdin), refusing anything above lim->max_bytes before reading it
+ * whole. *raw (optional) receives the bytes read, NUL-terminated, *rawlen their length. */
+int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
+		      size_t *rawlen, sh_error **err);
+/* Read all of fd (bounded by max) into a new buffer. */
+int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err);
+
+void sh_json_free(sh_json *j);
+const char *sh_json_type_name(sh_json_type t);
+/* Object member lookup (NULL when absent or j is not an object). */
+sh_json *sh_json_get(const sh_json *j, const char *key);
+bool sh_json_is_null(const sh_json *j);
+
+/* Building and editing (used for OCI output and config rewriting). */
+sh_json *sh_json_new(sh_json_type t);
+sh_json *sh_json_new_string(const char *s);
+sh_json *sh_json_new_u64(uint64_t v);
+sh_json *sh_json_new_bool(bool b);
+/* Set key to value (taking ownership), replacing an existing member in place. */
+void sh_json_set(sh_json *obj, const char *key, sh_json *value);
+void sh_json_remove(sh_json *obj, const char *key);
+void sh_json_append(sh_json *arr, sh_json *value);
+void sh_json_insert(sh_json *arr, size_t at, sh_json *value);
+
+/* Serialize; the result is malloc'd and NUL-terminated. */
+char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len);
+
+#endif

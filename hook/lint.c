@@ -1,0 +1,195 @@
+#include "config.h"
+#include "lint.h"
+#include "names.h"
+#include "util.h"
+
+#include <seccomp.h>
+#include <string.h>
+
+/* A rule that applies whatever the container: no arguments, no includes, no excludes. */
+static bool unconditional(const sh_rule *r)
+{
+	const sh_cond *in = &r->includes, *ex = &r->excludes;
+	return !r->nargs && !in->ncaps && !in->narches && !in->has_min_kernel && !ex->ncaps && !ex->narches &&
+	       !ex->has_min_kernel;
+}
+
+static uint32_t errno_of(const sh_rule *r)
+{
+	return r->has_errno_ret ? r->errno_ret : 1;
+}
+
+static bool same_action(const sh_rule *a, const sh_rule *b)
+{
+	if (a->action != b->action)
+		return false;
+	return (a->action != SH_ACT_ERRNO && a->action != SH_ACT_TRACE) || errno_of(a) == errno_of(b);
+}
+
+static void describe(const sh_rule *r, char *buf, size_t len)
+{
+	if (r->action == SH_ACT_ERRNO || r->action == SH_ACT_TRACE)
+		snprintf(buf, len, "%s(%u)", sh_action_name(r->action), errno_of(r));
+	else
+		snprintf(buf, len, "%s", sh_action_name(r->action));
+}
+
+/* duplicate-name and conflicting-actions: the same syscall twice, in one rule or in two rules that
+ * both always apply. libseccomp keeps the first rule for a syscall and silently drops later ones. */
+static void lint_duplicates(const sh_profile *p, sh_diag *d)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const sh_rule *r = &p->rules[i];
+		for (size_t k = 0; k < r->nnames; k++) {
+			for (size_t m = 0; m < k; m++)
+				if (strcmp(r->names[m], r->names[k]) == 0)
+					sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
+						    "duplicate-name", "syscalls[%zu]: '%s' is listed twice in the rule", i,
+						    r->names[k]);
+			if (!unconditional(r))
+				continue;
+			for (size_t j = 0; j < i; j++) {
+				const sh_rule *o = &p->rules[j];
+				if (!unconditional(o))
+					continue;
+				for (size_t m = 0; m < o->nnames; m++) {
+					if (strcmp(o->names[m], r->names[k]) != 0)
+						continue;
+					char was[48], is[48], where[32];
+					describe(o, was, sizeof was);
+					describe(r, is, sizeof is);
+					snprintf(where, sizeof where, "%u:%u", o->name_locs[m].line, o->name_locs[m].col);
+					if (same_action(o, r))
+						sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
+							    "duplicate-name", "syscalls[%zu]: '%s' is already listed with the same "
+							    "action at %s", i, r->names[k], where);
+					else
+						sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
+							    "conflicting-actions", "syscalls[%zu]: '%s' is %s here but %s at %s: "
+							    "libseccomp keeps the first rule, this one has no effect", i, r->names[k],
+							    is, was, where);
+				}
+			}
+		}
+	}
+}
+
+static void lint_no_effect(const sh_profile *p, sh_diag *d)
+{
+	for (size_t i = 0; i < p->nrules; i++) {
+		const sh_rule *r = &p->rules[i];
+		bool same = r->action == p->default_action &&
+			    ((r->action != SH_ACT_ERRNO && r->action != SH_ACT_TRACE) ||
+			     errno_of(r) == (p->has_default_errno ? p->default_errno_ret : 1));
+		if (same && !r->nargs)
+			sh_diag_add(d, SH_SEV_WARNING, p->file, r->action_loc.line, r->action_loc.col, "no-effect",
+				    "syscalls[%zu]: the action equals the default action: the rule has no effect", r->index);
+	}
+}
+
+/* Conditions no argument value can satisfy. */
+static const char *never(const sh_arg *a)
+{
+	if (a->op == SH_OP_MASKED_EQ && (a->value_two & ~a->value))
+		return "valueTwo has bits outside the mask, so (arg & value) == valueTwo never holds";
+	if (a->op == SH_OP_LT && a->value == 0)
+		return "no unsigned value is below 0";
+	if (a->op == SH_OP_GT && a->value == UINT64_MAX)
+		return "no 64-bit value is above 2^64-1";
+	return NULL;
+}
+
+static void lint_never(const sh_profile *p, sh_diag *d)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nargs; k++) {
+			const sh_arg *a = &p->rules[i].args[k];
+			const char *why = never(a);
+			if (why)
+				sh_diag_add(d, SH_SEV_WARNING, p->file, a->loc.line, a->loc.col, "never-matches",
+					    "syscalls[%zu].args[%zu]: %s", i, k, why);
+		}
+}
+
+/* On x86_64 hosts the x86 and x32 ABIs reach the same kernel. A filter without them sends those calls
+ * to the bad-architecture action (libseccomp kills the thread): 32-bit programs break. */
+static void lint_arches(const sh_profile *p, uint32_t native, sh_diag *d)
+{
+	if (native != SCMP_ARCH_X86_64)
+		return;
+	for (size_t i = 0; i < p->narchmap; i++) {
+		const sh_archmap_entry *e = &p->archmap[i];
+		if (e->arch != SCMP_ARCH_X86_64)
+			continue;
+		bool x86 = false, x32 = false;
+		for (size_t k = 0; k < e->nsubs; k++) {
+			x86 |= e->subs[k] == SCMP_ARCH_X86;
+			x32 |= e->subs[k] == SCMP_ARCH_X32;
+		}
+		if (!x86 || !x32)
+			sh_diag_add(d, SH_SEV_WARNING, p->file, e->loc.line, e->loc.col, "missing-arch",
+				    "archMap[%zu]: SCMP_ARCH_X86_64 without %s: calls through that ABI get the "
+				    "bad-architecture action (killed)", i, !x86 && !x32 ? "SCMP_ARCH_X86 and SCMP_ARCH_X32"
+				    : !x86 ? "SCMP_ARCH_X86" : "SCMP_ARCH_X32");
+	}
+}
+
+/* Does some rule give `name` an action other than the default, unconditionally or by argument? */
+static const sh_rule *rule_for(const sh_profile *p, const char *name, bool with_args)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nnames; k++)
+			if (strcmp(p->rules[i].names[k], name) == 0 && (p->rules[i].nargs != 0) == with_args)
+				return &p->rules[i];
+	return NULL;
+}
+
+static bool denies(const sh_rule *r)
+{
+	return r && r->action != SH_ACT_ALLOW && r->action != SH_ACT_LOG;
+}
+
+/* Denylists (default ALLOW or LOG) that close one door and leave its twin open. */
+static void lint_escapes(const sh_profile *p, sh_diag *d)
+{
+	static const struct { const char *closed, *open; bool by_args; const char *why; } pairs[] = {
+		{ "clone", "clone3", true, "clone3's flags are in memory a filter cannot read" },
+		{ "socket", "socketcall", true, "on x86, socketcall creates sockets without the socket syscall" },
+		{ "ptrace", "process_vm_writev", false, "it writes another process's memory without ptrace" },
+		{ "open_by_handle_at", "name_to_handle_at", false, "together they open files by handle" },
+		{ "openat", "io_uring_setup", false, "io_uring performs I/O that seccomp never sees" },
+		{ "connect", "io_uring_setup", false, "io_uring performs I/O that seccomp never sees" },
+	};
+	if (p->default_action != SH_ACT_ALLOW && p->default_action != SH_ACT_LOG)
+		return;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(pairs); i++) {
+		const sh_rule *closed = rule_for(p, pairs[i].closed, pairs[i].by_args);
+		if (!denies(closed) || denies(rule_for(p, pairs[i].open, false)))
+			continue;
+		sh_diag_add(d, SH_SEV_WARNING, p->file, closed->loc.line, closed->loc.col, "open-escape",
+			    "syscalls[%zu]: '%s' is denied%s but '%s' is allowed: %s", closed->index, pairs[i].closed,
+			    pairs[i].by_args ? " by argument" : "", pairs[i].open, pairs[i].why);
+	}
+}
+
+/* Names libseccomp knows on no architecture at all (the same finding, word for word, as the
+ * translator's, so `check` reports it once even for rules no capability set selects). */
+static void lint_unknown_names(const sh_profile *p, sh_diag *d)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nnames; k++)
+			if (seccomp_syscall_resolve_name(p->rules[i].names[k]) == __NR_SCMP_ERROR)
+				sh_diag_add(d, SH_SEV_WARNING, p->file, p->rules[i].name_locs[k].line,
+					    p->rules[i].name_locs[k].col, "unknown-syscall",
+					    "syscalls[%zu]: unknown syscall '%s' (skipped)", i, p->rules[i].names[k]);
+}
+
+void sh_lint_profile(const sh_profile *p, uint32_t native, sh_diag *d)
+{
+	lint_unknown_names(p, d);
+	lint_duplicates(p, d);
+	lint_no_effect(p, d);
+	lint_never(p, d);
+	lint_arches(p, native, d);
+	lint_escapes(p, d);
+}

@@ -1,0 +1,84 @@
+/* seccomp-hook: entry point and subcommand dispatch. */
+#include "config.h"
+#include "cli.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "check", cmd_check, "validate and lint profiles" },
+	{ "compile", cmd_compile, "resolve a profile and write BPF, PFC or OCI JSON" },
+	{ "explain", cmd_explain, "what a syscall gets under a profile, and which rule decided it" },
+	{ "diff", cmd_diff, "where two profiles decide differently" },
+	{ "exec", cmd_exec, "run a command under a profile (or precompiled BPF)" },
+	{ "precreate", cmd_precreate, "OCI precreate hook: config on stdin -> config on stdout" },
+	{ "inject", cmd_inject, "apply a profile to a runc/crun bundle's config.json" },
+	{ "state", cmd_state, "OCI state hook: log and verify the profile a container got" },
+	{ "dump", cmd_dump, "show the seccomp filters a running process has" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: seccomp-hook COMMAND [OPTION...] [ARG...]\n"
+		     "Apply Docker/OCI seccomp profiles to OCI containers.\n\nCommands:\n");
+	for (size_t i = 0; i < SH_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'seccomp-hook COMMAND --help' for a command's options.\n"
+		     "Exit status: 0 success, 1 invalid or refused profile/config, 2 usage or system error.\n");
+}
+
+int sh_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "seccomp-hook%s%s: error: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'seccomp-hook%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
+	return SH_EXIT_SYSTEM;
+}
+
+void sh_print_warnings(const sh_diag *d)
+{
+	sh_diag_print(d, SH_FMT_TEXT, stderr);
+}
+
+int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err)
+{
+	if (sh_target_init(t, own_caps && !o->caps, err) < 0)
+		return -1;
+	if (o->caps && sh_caps_parse(o->caps, &t->caps, err) < 0)
+		return -1;
+	if (o->kernel && sh_kernel_parse(o->kernel, &t->kmajor, &t->kminor) < 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "--kernel: invalid version '%s' (expected X.Y)", o->kernel);
+	if (o->arch) {
+		if (sh_arches_parse(o->arch, o->arch_buf, SH_MAX_ARCHES, &t->narches, err) < 0)
+			return -1;
+		t->arches = o->arch_buf;
+		t->native_arch = o->arch_buf[0];
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr), SH_EXIT_SYSTEM;
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+		return usage(stdout), SH_EXIT_OK;
+	if (strcmp(cmd, "--version") == 0) {
+		printf("seccomp-hook %s\n", PACKAGE_VERSION);
+		return SH_EXIT_OK;
+	}
+	for (size_t i = 0; i < SH_ARRAY_SIZE(commands); i++)
+		if (strcmp(cmd, commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	return sh_usage_error(NULL, "unknown command '%s'", cmd);
+}

@@ -1,0 +1,370 @@
+#include "config.h"
+#include "names.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <linux/audit.h>
+#include <seccomp.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef AUDIT_ARCH_LOONGARCH64
+#define AUDIT_ARCH_LOONGARCH64 (EM_LOONGARCH | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE)
+#endif
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
+
+static const struct action_name {
+	const char *name;
+	sh_action_kind kind;
+} action_names[] = {
+	{ "SCMP_ACT_KILL", SH_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_THREAD", SH_ACT_KILL_THREAD },
+	{ "SCMP_ACT_KILL_PROCESS", SH_ACT_KILL_PROCESS },
+	{ "SCMP_ACT_TRAP", SH_ACT_TRAP },
+	{ "SCMP_ACT_ERRNO", SH_ACT_ERRNO },
+	{ "SCMP_ACT_TRACE", SH_ACT_TRACE },
+	{ "SCMP_ACT_ALLOW", SH_ACT_ALLOW },
+	{ "SCMP_ACT_LOG", SH_ACT_LOG },
+	{ "SCMP_ACT_NOTIFY", SH_ACT_NOTIFY },
+};
+
+/* Indexed by sh_action_kind. */
+static const char *const action_canon[] = {
+	"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
+	"SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
+};
+static const char *const action_short[] = {
+	"kill-thread", "kill-process", "trap", "errno", "trace", "allow", "log", "notify",
+};
+
+int sh_action_from_name(const char *s, sh_action_kind *out)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(action_names); i++)
+		if (strcmp(s, action_names[i].name) == 0) {
+			*out = action_names[i].kind;
+			return 0;
+		}
+	return -1;
+}
+
+const char *sh_action_name(sh_action_kind a)
+{
+	return (size_t)a < SH_ARRAY_SIZE(action_canon) ? action_canon[a] : "?";
+}
+
+const char *sh_action_short(sh_action_kind a)
+{
+	return (size_t)a < SH_ARRAY_SIZE(action_short) ? action_short[a] : "?";
+}
+
+/* Indexed by sh_op. */
+static const char *const op_names[] = {
+	"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+	"SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
+};
+
+int sh_op_from_name(const char *s, sh_op *out)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(op_names); i++)
+		if (strcmp(s, op_names[i]) == 0) {
+			*out = (sh_op)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *sh_op_name(sh_op op)
+{
+	return (size_t)op < SH_ARRAY_SIZE(op_names) ? op_names[op] : "?";
+}
+
+/* Every spelling users write: the OCI/Docker SCMP_ARCH_* name, libseccomp's own name, and the
+ * Go-style name moby's includes/excludes use (libseccomp-golang's ScmpArch.String()). */
+static const struct arch_name {
+	uint32_t token;
+	const char *scmp, *lib, *go;
+} arch_names[] = {
+	{ SCMP_ARCH_X86, "SCMP_ARCH_X86", "x86", "x86" },
+	{ SCMP_ARCH_X86_64, "SCMP_ARCH_X86_64", "x86_64", "amd64" },
+	{ SCMP_ARCH_X32, "SCMP_ARCH_X32", "x32", "x32" },
+	{ SCMP_ARCH_ARM, "SCMP_ARCH_ARM", "arm", "arm" },
+	{ SCMP_ARCH_AARCH64, "SCMP_ARCH_AARCH64", "aarch64", "arm64" },
+	{ SCMP_ARCH_MIPS, "SCMP_ARCH_MIPS", "mips", "mips" },
+	{ SCMP_ARCH_MIPS64, "SCMP_ARCH_MIPS64", "mips64", "mips64" },
+	{ SCMP_ARCH_MIPS64N32, "SCMP_ARCH_MIPS64N32", "mips64n32", "mips64n32" },
+	{ SCMP_ARCH_MIPSEL, "SCMP_ARCH_MIPSEL", "mipsel", "mipsel" },
+	{ SCMP_ARCH_MIPSEL64, "SCMP_ARCH_MIPSEL64", "mipsel64", "mipsel64" },
+	{ SCMP_ARCH_MIPSEL64N32, "SCMP_ARCH_MIPSEL64N32", "mipsel64n32", "mipsel64n32" },
+	{ SCMP_ARCH_PPC, "SCMP_ARCH_PPC", "ppc", "ppc" },
+	{ SCMP_ARCH_PPC64, "SCMP_ARCH_PPC64", "ppc64", "ppc64" },
+	{ SCMP_ARCH_PPC64LE, "SCMP_ARCH_PPC64LE", "ppc64le", "ppc64le" },
+	{ SCMP_ARCH_S390, "SCMP_ARCH_S390", "s390", "s390" },
+	{ SCMP_ARCH_S390X, "SCMP_ARCH_S390X", "s390x", "s390x" },
+	{ SCMP_ARCH_PARISC, "SCMP_ARCH_PARISC", "parisc", "parisc" },
+	{ SCMP_ARCH_PARISC64, "SCMP_ARCH_PARISC64", "parisc64", "parisc64" },
+	{ SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64", "riscv64", "riscv64" },
+	/* Newer than libseccomp 2.5: named in Docker's archMap, never native here. */
+	{ AUDIT_ARCH_LOONGARCH64, "SCMP_ARCH_LOONGARCH64", "loongarch64", "loong64" },
+};
+
+static const struct arch_name *arch_lookup(const char *s)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(arch_names); i++) {
+		const struct arch_name *a = &arch_names[i];
+		if (strcmp(s, a->scmp) == 0 || strcmp(s, a->lib) == 0 || strcmp(s, a->go) == 0)
+			return a;
+	}
+	/* Extra spellings seen in the wild. */
+	if (strcmp(s, "386") == 0 || strcmp(s, "i386") == 0 || strcmp(s, "i686") == 0)
+		return &arch_names[0];
+	return NULL;
+}
+
+static const struct arch_name *arch_by_token(uint32_t token)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(arch_names); i++)
+		if (arch_names[i].token == token)
+			return &arch_names[i];
+	return NULL;
+}
+
+uint32_t sh_arch_from_name(const char *s)
+{
+	const struct arch_name *a = arch_lookup(s);
+	return a ? a->token : 0;
+}
+
+bool sh_arch_name_known(const char *s)
+{
+	return arch_lookup(s) != NULL;
+}
+
+const char *sh_arch_scmp_name(uint32_t token)
+{
+	const struct arch_name *a = arch_by_token(token);
+	return a ? a->scmp : "SCMP_ARCH_UNKNOWN";
+}
+
+const char *sh_arch_go_name(uint32_t token)
+{
+	const struct arch_name *a = arch_by_token(token);
+	return a ? a->go : "unknown";
+}
+
+uint32_t sh_arch_native(void)
+{
+	return seccomp_arch_native();
+}
+
+static const struct flag_name {
+	const char *name;
+	uint32_t bit;
+} flag_names[] = {
+	{ "SECCOMP_FILTER_FLAG_TSYNC", SH_FLAG_TSYNC },
+	{ "SECCOMP_FILTER_FLAG_LOG", SH_FLAG_LOG },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SH_FLAG_SPEC_ALLOW },
+	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SH_FLAG_WAIT_KILLABLE_RECV },
+};
+
+int sh_flag_from_name(const char *s, uint32_t *bit)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(flag_names); i++)
+		if (strcmp(s, flag_names[i].name) == 0) {
+			*bit = flag_names[i].bit;
+			return 0;
+		}
+	return -1;
+}
+
+const char *sh_flag_name(uint32_t bit)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(flag_names); i++)
+		if (flag_names[i].bit == bit)
+			return flag_names[i].name;
+	return NULL;
+}
+
+/* Linux errno names (generic table; aliases follow their canonical name). */
+static const struct errno_name {
+	const char *name;
+	int value;
+} errno_names[] = {
+	{ "EPERM", 1 },
+	{ "ENOENT", 2 },
+	{ "ESRCH", 3 },
+	{ "EINTR", 4 },
+	{ "EIO", 5 },
+	{ "ENXIO", 6 },
+	{ "E2BIG", 7 },
+	{ "ENOEXEC", 8 },
+	{ "EBADF", 9 },
+	{ "ECHILD", 10 },
+	{ "EAGAIN", 11 },
+	{ "EWOULDBLOCK", 11 },
+	{ "ENOMEM", 12 },
+	{ "EACCES", 13 },
+	{ "EFAULT", 14 },
+	{ "ENOTBLK", 15 },
+	{ "EBUSY", 16 },
+	{ "EEXIST", 17 },
+	{ "EXDEV", 18 },
+	{ "ENODEV", 19 },
+	{ "ENOTDIR", 20 },
+	{ "EISDIR", 21 },
+	{ "EINVAL", 22 },
+	{ "ENFILE", 23 },
+	{ "EMFILE", 24 },
+	{ "ENOTTY", 25 },
+	{ "ETXTBSY", 26 },
+	{ "EFBIG", 27 },
+	{ "ENOSPC", 28 },
+	{ "ESPIPE", 29 },
+	{ "EROFS", 30 },
+	{ "EMLINK", 31 },
+	{ "EPIPE", 32 },
+	{ "EDOM", 33 },
+	{ "ERANGE", 34 },
+	{ "EDEADLOCK", 35 },
+	{ "EDEADLK", 35 },
+	{ "ENAMETOOLONG", 36 },
+	{ "ENOLCK", 37 },
+	{ "ENOSYS", 38 },
+	{ "ENOTEMPTY", 39 },
+	{ "ELOOP", 40 },
+	{ "ENOMSG", 42 },
+	{ "EIDRM", 43 },
+	{ "ECHRNG", 44 },
+	{ "EL2NSYNC", 45 },
+	{ "EL3HLT", 46 },
+	{ "EL3RST", 47 },
+	{ "ELNRNG", 48 },
+	{ "EUNATCH", 49 },
+	{ "ENOCSI", 50 },
+	{ "EL2HLT", 51 },
+	{ "EBADE", 52 },
+	{ "EBADR", 53 },
+	{ "EXFULL", 54 },
+	{ "ENOANO", 55 },
+	{ "EBADRQC", 56 },
+	{ "EBADSLT", 57 },
+	{ "EBFONT", 59 },
+	{ "ENOSTR", 60 },
+	{ "ENODATA", 61 },
+	{ "ETIME", 62 },
+	{ "ENOSR", 63 },
+	{ "ENONET", 64 },
+	{ "ENOPKG", 65 },
+	{ "EREMOTE", 66 },
+	{ "ENOLINK", 67 },
+	{ "EADV", 68 },
+	{ "ESRMNT", 69 },
+	{ "ECOMM", 70 },
+	{ "EPROTO", 71 },
+	{ "EMULTIHOP", 72 },
+	{ "EDOTDOT", 73 },
+	{ "EBADMSG", 74 },
+	{ "EOVERFLOW", 75 },
+	{ "ENOTUNIQ", 76 },
+	{ "EBADFD", 77 },
+	{ "EREMCHG", 78 },
+	{ "ELIBACC", 79 },
+	{ "ELIBBAD", 80 },
+	{ "ELIBSCN", 81 },
+	{ "ELIBMAX", 82 },
+	{ "ELIBEXEC", 83 },
+	{ "EILSEQ", 84 },
+	{ "ERESTART", 85 },
+	{ "ESTRPIPE", 86 },
+	{ "EUSERS", 87 },
+	{ "ENOTSOCK", 88 },
+	{ "EDESTADDRREQ", 89 },
+	{ "EMSGSIZE", 90 },
+	{ "EPROTOTYPE", 91 },
+	{ "ENOPROTOOPT", 92 },
+	{ "EPROTONOSUPPORT", 93 },
+	{ "ESOCKTNOSUPPORT", 94 },
+	{ "ENOTSUP", 95 },
+	{ "EOPNOTSUPP", 95 },
+	{ "EPFNOSUPPORT", 96 },
+	{ "EAFNOSUPPORT", 97 },
+	{ "EADDRINUSE", 98 },
+	{ "EADDRNOTAVAIL", 99 },
+	{ "ENETDOWN", 100 },
+	{ "ENETUNREACH", 101 },
+	{ "ENETRESET", 102 },
+	{ "ECONNABORTED", 103 },
+	{ "ECONNRESET", 104 },
+	{ "ENOBUFS", 105 },
+	{ "EISCONN", 106 },
+	{ "ENOTCONN", 107 },
+	{ "ESHUTDOWN", 108 },
+	{ "ETOOMANYREFS", 109 },
+	{ "ETIMEDOUT", 110 },
+	{ "ECONNREFUSED", 111 },
+	{ "EHOSTDOWN", 112 },
+	{ "EHOSTUNREACH", 113 },
+	{ "EALREADY", 114 },
+	{ "EINPROGRESS", 115 },
+	{ "ESTALE", 116 },
+	{ "EUCLEAN", 117 },
+	{ "ENOTNAM", 118 },
+	{ "ENAVAIL", 119 },
+	{ "EISNAM", 120 },
+	{ "EREMOTEIO", 121 },
+	{ "EDQUOT", 122 },
+	{ "ENOMEDIUM", 123 },
+	{ "EMEDIUMTYPE", 124 },
+	{ "ECANCELED", 125 },
+	{ "ENOKEY", 126 },
+	{ "EKEYEXPIRED", 127 },
+	{ "EKEYREVOKED", 128 },
+	{ "EKEYREJECTED", 129 },
+	{ "EOWNERDEAD", 130 },
+	{ "ENOTRECOVERABLE", 131 },
+	{ "ERFKILL", 132 },
+};
+
+int sh_errno_from_name(const char *s)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(errno_names); i++)
+		if (strcmp(s, errno_names[i].name) == 0)
+			return errno_names[i].value;
+	return -1;
+}
+
+const char *sh_errno_name(int e)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(errno_names); i++)
+		if (errno_names[i].value == e)
+			return errno_names[i].name;
+	return NULL;
+}
+
+/* Indexed by capability number (linux/capability.h). */
+static const char *const cap_names[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+	"CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+	"CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+	"CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+};
+
+int sh_cap_from_name(const char *s)
+{
+	const char *bare = strncasecmp(s, "CAP_", 4) == 0 ? s + 4 : s;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(cap_names); i++)
+		if (strcasecmp(bare, cap_names[i] + 4) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *sh_cap_name(int cap)
+{
+	return cap >= 0 && (size_t)cap < SH_ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;
+}

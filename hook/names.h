@@ -1,0 +1,44 @@
+/* String <-> constant tables: actions, operators, architectures, flags, errno names, capabilities. */
+#ifndef SH_NAMES_H
+#define SH_NAMES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+/* "SCMP_ACT_ERRNO" -> SH_ACT_ERRNO; -1 if unknown. */
+int sh_action_from_name(const char *s, sh_action_kind *out);
+/* Canonical OCI name of an action ("SCMP_ACT_KILL_THREAD" prints as "SCMP_ACT_KILL"). */
+const char *sh_action_name(sh_action_kind a);
+/* Short lower-case name for messages: "errno", "kill-process"... */
+const char *sh_action_short(sh_action_kind a);
+
+int sh_op_from_name(const char *s, sh_op *out);
+const char *sh_op_name(sh_op op);
+
+/* Accepts "SCMP_ARCH_X86_64", "x86_64", "amd64" (any of the spellings); returns the libseccomp token
+ * (SCMP_ARCH_*), or 0 if unknown. */
+uint32_t sh_arch_from_name(const char *s);
+/* "SCMP_ARCH_X86_64" */
+const char *sh_arch_scmp_name(uint32_t token);
+/* Go-style name used in includes/excludes: "amd64", "386"->"x86"... as moby spells them. */
+const char *sh_arch_go_name(uint32_t token);
+/* The host's own architecture token (libseccomp's native arch). */
+uint32_t sh_arch_native(void);
+/* True when a Go-style (or any accepted spelling of an) arch name is known. */
+bool sh_arch_name_known(const char *s);
+
+int sh_flag_from_name(const char *s, uint32_t *bit);
+const char *sh_flag_name(uint32_t bit);
+
+/* "EPERM" -> 1; -1 if unknown. */
+int sh_errno_from_name(const char *s);
+const char *sh_errno_name(int e); /* NULL if none */
+
+/* "CAP_SYS_ADMIN" (or "SYS_ADMIN", any case) -> 21; -1 if unknown. */
+int sh_cap_from_name(const char *s);
+const char *sh_cap_name(int cap);
+#define SH_CAP_MAX 63
+
+#endif

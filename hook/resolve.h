@@ -1,0 +1,60 @@
+/* Resolution: a profile plus a target (native arch, capabilities, kernel) gives the rule set a
+ * runtime would load, exactly as moby's profiles/seccomp turns a Docker profile into OCI form. */
+#ifndef SH_RESOLVE_H
+#define SH_RESOLVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "error.h"
+#include "profile.h"
+
+typedef struct sh_target {
+	uint32_t native_arch;     /* SCMP_ARCH_* token; 0 = the host's */
+	uint64_t caps;            /* bit N set = capability N present */
+	unsigned kmajor, kminor;  /* kernel for minKernel */
+	const uint32_t *arches;   /* --arch override (NULL = derive from the profile) */
+	size_t narches;
+} sh_target;
+
+typedef struct sh_rrule {
+	const sh_rule *origin; /* the profile rule it came from (borrowed) */
+	sh_action_kind action;
+	uint32_t errno_ret;    /* ERRNO/TRACE: errnoRet or the default EPERM */
+} sh_rrule;
+
+typedef struct sh_ruleset {
+	const sh_profile *profile; /* borrowed: must outlive the rule set */
+	sh_action_kind default_action;
+	uint32_t default_errno; /* ERRNO/TRACE default: defaultErrnoRet or EPERM */
+	uint32_t arches[SH_MAX_ARCHES]; /* arches[0] is the native arch */
+	size_t narches;
+	uint32_t flags;     /* kernel SECCOMP_FILTER_FLAG_* bits to install with (not TSYNC unless asked) */
+	bool flags_given;   /* the profile had "flags" */
+	sh_rrule *rules;
+	size_t nrules;
+} sh_ruleset;
+
+/* Fill a target from the running system: native arch, this process's bounding set (when
+ * own_caps) or no capabilities, and uname's kernel version. */
+int sh_target_init(sh_target *t, bool own_caps, sh_error **err);
+/* "CAP_A,CAP_B" | "all" | "none" */
+int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err);
+/* Bounding set of this process, from /proc/self/status CapBnd. */
+int sh_caps_bounding(uint64_t *caps, sh_error **err);
+/* "X.Y" (or "X.Y.Z-anything": only major.minor count) */
+int sh_kernel_parse(const char *s, unsigned *major, unsigned *minor);
+/* "x86_64,x86" -> tokens */
+int sh_arches_parse(const char *s, uint32_t *out, size_t max, size_t *n, sh_error **err);
+
+int sh_resolve(const sh_profile *p, const sh_target *t, sh_ruleset **out, sh_diag *diag, sh_error **err);
+void sh_ruleset_free(sh_ruleset *rs);
+
+/* Whether a rule's action (with errno) is the same as the default (then it is skipped). */
+bool sh_rrule_equals_default(const sh_ruleset *rs, const sh_rrule *r);
+
+static inline void sh_rulesetp(sh_ruleset **p) { sh_ruleset_free(*p); }
+#define cleanup_ruleset __attribute__((cleanup(sh_rulesetp)))
+
+#endif

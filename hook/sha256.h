@@ -1,0 +1,22 @@
+/* SHA-256 (FIPS 180-4) for cache keys and BPF digests. */
+#ifndef SH_SHA256_H
+#define SH_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sh_sha256 {
+	uint32_t h[8];
+	uint64_t len; /* bytes hashed so far */
+	uint8_t buf[64];
+	size_t nbuf;
+} sh_sha256;
+
+void sh_sha256_init(sh_sha256 *s);
+void sh_sha256_update(sh_sha256 *s, const void *data, size_t len);
+void sh_sha256_final(sh_sha256 *s, uint8_t out[32]);
+/* Lower-case hex of the digest of data (65 bytes with the NUL). */
+void sh_sha256_hex(const void *data, size_t len, char out[65]);
+void sh_hex(const uint8_t *in, size_t n, char *out);
+
+#endif

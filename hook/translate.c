@@ -1,0 +1,467 @@
+/* Resolved rule set -> libseccomp filter -> the installed BPF program. Follows runc and crun: rules
+ * equal to the default are skipped, a repeated argument index splits a rule into one rule per
+ * condition (OR), and syscalls newer than the profile get ENOSYS from a stub placed in front of
+ * libseccomp's program. */
+#include "config.h"
+#include "translate.h"
+#include "names.h"
+#include "util.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define X32_SYSCALL_BIT 0x40000000u
+#define ENOSYS_VALUE 38
+
+uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret)
+{
+	static const uint32_t rets[] = {
+		[SH_ACT_KILL_THREAD] = SECCOMP_RET_KILL_THREAD, [SH_ACT_KILL_PROCESS] = SECCOMP_RET_KILL_PROCESS,
+		[SH_ACT_TRAP] = SECCOMP_RET_TRAP,		[SH_ACT_ERRNO] = SECCOMP_RET_ERRNO,
+		[SH_ACT_TRACE] = SECCOMP_RET_TRACE,		[SH_ACT_ALLOW] = SECCOMP_RET_ALLOW,
+		[SH_ACT_LOG] = SECCOMP_RET_LOG,			[SH_ACT_NOTIFY] = SECCOMP_RET_USER_NOTIF,
+	};
+	uint32_t r = rets[a];
+	if (a == SH_ACT_ERRNO || a == SH_ACT_TRACE)
+		r |= errno_ret & SECCOMP_RET_DATA;
+	return r;
+}
+
+const char *sh_ret_name(uint32_t ret, char *buf, size_t len)
+{
+	static const struct { uint32_t ret; const char *name; bool data; } table[] = {
+		{ SECCOMP_RET_KILL_PROCESS, "SCMP_ACT_KILL_PROCESS", false }, { SECCOMP_RET_KILL_THREAD, "SCMP_ACT_KILL", false },
+		{ SECCOMP_RET_TRAP, "SCMP_ACT_TRAP", false },		      { SECCOMP_RET_ERRNO, "SCMP_ACT_ERRNO", true },
+		{ SECCOMP_RET_USER_NOTIF, "SCMP_ACT_NOTIFY", false },	      { SECCOMP_RET_TRACE, "SCMP_ACT_TRACE", true },
+		{ SECCOMP_RET_LOG, "SCMP_ACT_LOG", false },		      { SECCOMP_RET_ALLOW, "SCMP_ACT_ALLOW", false },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
+		if ((ret & SECCOMP_RET_ACTION_FULL) == table[i].ret) {
+			if (table[i].data)
+				snprintf(buf, len, "%s(%u)", table[i].name, ret & SECCOMP_RET_DATA);
+			else
+				snprintf(buf, len, "%s", table[i].name);
+			return buf;
+		}
+	snprintf(buf, len, "unknown(%#x)", ret);
+	return buf;
+}
+
+uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret)
+{
+	switch (a) {
+	case SH_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
+	case SH_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+	case SH_ACT_TRAP: return SCMP_ACT_TRAP;
+	case SH_ACT_ERRNO: return SCMP_ACT_ERRNO(errno_ret);
+	case SH_ACT_TRACE: return SCMP_ACT_TRACE(errno_ret);
+	case SH_ACT_ALLOW: return SCMP_ACT_ALLOW;
+	case SH_ACT_LOG: return SCMP_ACT_LOG;
+	case SH_ACT_NOTIFY: return SCMP_ACT_NOTIFY;
+	}
+	return SCMP_ACT_KILL_PROCESS;
+}
+
+unsigned sh_translate_flags(const sh_ruleset *rs)
+{
+	/* Absent "flags": SPEC_ALLOW, as crun and runc do; "flags": [] means none. */
+	unsigned f = rs->flags_given ? rs->flags : SH_FLAG_SPEC_ALLOW;
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].action == SH_ACT_NOTIFY && !sh_rrule_equals_default(rs, &rs->rules[i]))
+			f |= SH_FLAG_NEW_LISTENER;
+	return f;
+}
+
+/* libseccomp accepts errno values up to 4094, the kernel up to 4095 (MAX_ERRNO). For 4095 we hand
+ * libseccomp an errno the profile does not use and patch the exported program's returns. */
+static uint32_t errno_placeholder(const sh_ruleset *rs)
+{
+	bool used[SH_ERRNO_MAX + 1] = { false }, needed = false;
+	used[ENOSYS_VALUE] = true; /* the stub's own return */
+	if (rs->default_action == SH_ACT_ERRNO) {
+		used[rs->default_errno] = true;
+		needed |= rs->default_errno == SH_ERRNO_MAX;
+	}
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (rs->rules[i].action == SH_ACT_ERRNO) {
+			used[rs->rules[i].errno_ret] = true;
+			needed |= rs->rules[i].errno_ret == SH_ERRNO_MAX;
+		}
+	for (uint32_t e = 1; needed && e < SH_ERRNO_MAX; e++)
+		if (!used[e])
+			return e;
+	return 0;
+}
+
+static uint32_t scmp_action(sh_action_kind a, uint32_t errno_ret, uint32_t placeholder)
+{
+	if (a == SH_ACT_ERRNO && errno_ret == SH_ERRNO_MAX && placeholder)
+		errno_ret = placeholder;
+	return sh_action_scmp(a, errno_ret);
+}
+
+static void patch_placeholder(sh_bpf *b, uint32_t placeholder)
+{
+	for (size_t i = 0; placeholder && i < b->len; i++)
+		if (b->insns[i].code == (BPF_RET | BPF_K) && b->insns[i].k == (SECCOMP_RET_ERRNO | placeholder))
+			b->insns[i].k = SECCOMP_RET_ERRNO | SH_ERRNO_MAX;
+}
+
+static const int scmp_ops[] = {
+	[SH_OP_NE] = SCMP_CMP_NE, [SH_OP_LT] = SCMP_CMP_LT, [SH_OP_LE] = SCMP_CMP_LE,	  [SH_OP_EQ] = SCMP_CMP_EQ,
+	[SH_OP_GE] = SCMP_CMP_GE, [SH_OP_GT] = SCMP_CMP_GT, [SH_OP_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+};
+
+static struct scmp_arg_cmp to_cmp(const sh_arg *a)
+{
+	return (struct scmp_arg_cmp){ .arg = a->index, .op = scmp_ops[a->op], .datum_a = a->value, .datum_b = a->value_two };
+}
+
+static bool index_repeats(const sh_rule *r)
+{
+	unsigned seen = 0;
+	for (size_t i = 0; i < r->nargs; i++) {
+		if (seen & (1u << r->args[i].index))
+			return true;
+		seen |= 1u << r->args[i].index;
+	}
+	return false;
+}
+
+static int rule_error(const sh_ruleset *rs, const sh_rrule *rr, const char *name, int rc, sh_error **err)
+{
+	const sh_rule *r = rr->origin;
+	return sh_error_at(err, SH_EXIT_INVALID, rs->profile->file, r->loc.line, r->loc.col,
+			   "syscalls[%zu] (%s): libseccomp refused the rule: %s", r->index, name, strerror(-rc));
+}
+
+static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrule *rr, const char *name, int nr,
+			uint32_t placeholder, sh_error **err)
+{
+	const sh_rule *r = rr->origin;
+	uint32_t act = scmp_action(rr->action, rr->errno_ret, placeholder);
+	struct scmp_arg_cmp cmps[SH_MAX_CONDS];
+	int rc = 0;
+	if (r->nargs == 0) {
+		rc = seccomp_rule_add_array(ctx, act, nr, 0, NULL);
+	} else if (index_repeats(r)) {
+		for (size_t i = 0; i < r->nargs && rc == 0; i++) {
+			cmps[0] = to_cmp(&r->args[i]);
+			rc = seccomp_rule_add_array(ctx, act, nr, 1, cmps);
+		}
+	} else {
+		for (size_t i = 0; i < r->nargs; i++)
+			cmps[i] = to_cmp(&r->args[i]);
+		rc = seccomp_rule_add_array(ctx, act, nr, (unsigned)r->nargs, cmps);
+	}
+	return rc < 0 ? rule_error(rs, rr, name, rc, err) : 0;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, sh_error **err)
+{
+	uint32_t placeholder = errno_placeholder(rs);
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const sh_rrule *rr = &rs->rules[i];
+		if (sh_rrule_equals_default(rs, rr))
+			continue; /* libseccomp refuses it, and it changes nothing */
+		for (size_t k = 0; k < rr->origin->nnames; k++) {
+			const char *name = rr->origin->names[k];
+			int nr = seccomp_syscall_resolve_name(name);
+			if (nr == __NR_SCMP_ERROR) {
+				if (diag)
+					sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, rr->origin->name_locs[k].line,
+						    rr->origin->name_locs[k].col, "unknown-syscall",
+						    "syscalls[%zu]: unknown syscall '%s' (skipped)", rr->origin->index, name);
+				continue;
+			}
+			if (add_rule_for(ctx, rs, rr, name, nr, placeholder, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_error **err)
+{
+	uint32_t native = seccomp_arch_native();
+	bool keep_native = false;
+	for (size_t i = 0; i < rs->narches; i++) {
+		if (rs->arches[i] == native) {
+			keep_native = true;
+			continue;
+		}
+		int rc = seccomp_arch_add(ctx, rs->arches[i]);
+		if (rc < 0 && rc != -EEXIST)
+			return sh_error_set(err, SH_EXIT_INVALID, "libseccomp cannot filter architecture %s: %s",
+					    sh_arch_scmp_name(rs->arches[i]), strerror(-rc));
+	}
+	if (!keep_native && rs->narches) {
+		int rc = seccomp_arch_remove(ctx, native);
+		if (rc < 0)
+			return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot remove the native arch: %s", strerror(-rc));
+	}
+	return 0;
+}
+
+/* ---- a lower bound on the program size, before libseccomp sees the rules ------------------------
+ * Every syscall with a rule needs a compare, and every distinct argument condition at least one
+ * node of the decision tree. A profile whose bound already passes the kernel's limit is refused
+ * here: libseccomp would spend a great deal of time and memory to build a program the kernel
+ * refuses anyway. Hash collisions only lower the bound, so it stays a lower bound. */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool set_add(uint64_t *set, size_t cap, uint64_t h)
+{
+	h |= 1; /* 0 marks an empty slot */
+	for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (set[i] == h)
+			return false;
+		if (!set[i]) {
+			set[i] = h;
+			return true;
+		}
+	}
+}
+
+static size_t min_instructions(const sh_ruleset *rs)
+{
+	size_t entries = 0;
+	for (size_t i = 0; i < rs->nrules; i++)
+		entries += rs->rules[i].origin->nnames * (rs->rules[i].origin->nargs + 1);
+	size_t cap = 16;
+	while (cap < 2 * entries)
+		cap *= 2;
+	cleanup_free uint64_t *set = sh_xcalloc(cap, sizeof(uint64_t));
+	size_t n = 0;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const sh_rule *r = rs->rules[i].origin;
+		if (sh_rrule_equals_default(rs, &rs->rules[i]))
+			continue;
+		for (size_t k = 0; k < r->nnames; k++) {
+			uint64_t base = fnv(0xcbf29ce484222325ULL, r->names[k], strlen(r->names[k]));
+			n += set_add(set, cap, base);
+			for (size_t a = 0; a < r->nargs; a++) {
+				const sh_arg *c = &r->args[a];
+				uint64_t h = fnv(base, &c->index, sizeof(c->index));
+				h = fnv(h, &c->op, sizeof(c->op));
+				h = fnv(h, &c->value, sizeof(c->value));
+				n += set_add(set, cap, fnv(h, &c->value_two, sizeof(c->value_two)));
+			}
+		}
+	}
+	return n;
+}
+
+int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
+		     sh_error **err)
+{
+	size_t least = min_instructions(rs);
+	if (least > SH_BPF_MAX_INSNS)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: the profile needs at least %zu BPF instructions, more than "
+				    "the kernel's limit of %d", rs->profile->file, least, SH_BPF_MAX_INSNS);
+	scmp_filter_ctx ctx = seccomp_init(scmp_action(rs->default_action, rs->default_errno, errno_placeholder(rs)));
+	if (!ctx)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot create a filter");
+	int optimize = o && o->optimize ? o->optimize : 2;
+	/* We install the program ourselves: no_new_privs and TSYNC are the installer's business. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)optimize) < 0) {
+		seccomp_release(ctx);
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot set optimize level %d", optimize);
+	}
+	if (setup_arches(ctx, rs, err) < 0 || add_rules(ctx, rs, diag, err) < 0) {
+		seccomp_release(ctx);
+		return -1;
+	}
+	*out = ctx;
+	return 0;
+}
+
+/* libseccomp writes to a file descriptor: give it a memfd and read the result back. */
+static int export_to_memory(scmp_filter_ctx ctx, bool pfc, char **buf, size_t *len, sh_error **err)
+{
+	cleanup_close int fd = memfd_create("seccomp-hook-export", MFD_CLOEXEC);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "memfd_create");
+	int rc = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot export the filter: %s", strerror(-rc));
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return sh_error_errno(err, errno, "memfd");
+	char *b = sh_xmalloc((size_t)size + 1);
+	size_t got = 0;
+	while (got < (size_t)size) {
+		ssize_t r = read(fd, b + got, (size_t)size - got);
+		if (r <= 0) {
+			free(b);
+			return sh_error_errno(err, r < 0 ? errno : EIO, "memfd read");
+		}
+		got += (size_t)r;
+	}
+	b[got] = 0;
+	*buf = b;
+	*len = got;
+	return 0;
+}
+
+/* ---- the ENOSYS stub ---------------------------------------------------------------------------- */
+
+typedef struct arch_max {
+	uint32_t arch;
+	int max;      /* highest syscall number the profile names on this arch, -1 none */
+} arch_max;
+
+static int highest_named(const sh_ruleset *rs, uint32_t arch)
+{
+	int max = -1;
+	for (size_t i = 0; i < rs->nrules; i++)
+		for (size_t k = 0; k < rs->rules[i].origin->nnames; k++) {
+			int nr = seccomp_syscall_resolve_name_arch(arch, rs->rules[i].origin->names[k]);
+			if (nr >= 0 && nr > max)
+				max = nr;
+		}
+	return max;
+}
+
+typedef struct stub {
+	struct sock_filter insns[64];
+	size_t n;
+} stub;
+
+static void emit(stub *s, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+	s->insns[s->n++] = (struct sock_filter){ code, jt, jf, k };
+}
+
+/* Placeholders for jumps patched once the stub's length is known. */
+enum { TO_ENOSYS = 0xfe, TO_MAIN = 0xff };
+
+/* One block per arch: `if (arch == A) { if (nr > max) return ENOSYS; goto main; }`. The accumulator
+ * still holds the arch when a block does not match, so the next block tests it directly. */
+static void emit_arch(stub *s, uint32_t arch, int max, int x32_max, bool has_x32)
+{
+	bool x86_64 = arch == AUDIT_ARCH_X86_64, split = x86_64 && has_x32 && x32_max >= 0;
+	uint8_t body = (uint8_t)(2 + (x86_64 ? (split ? 2 : 1) : 0));
+	emit(s, BPF_JMP | BPF_JEQ | BPF_K, 0, body, arch);
+	emit(s, BPF_LD | BPF_W | BPF_ABS, 0, 0, 0);
+	/* x32 shares x86_64's AUDIT_ARCH; its numbers carry the X32 bit. Without x32 in the set,
+	 * libseccomp's program deals with those calls (as a bad architecture). */
+	if (split) {
+		emit(s, BPF_JMP | BPF_JSET | BPF_K, 0, 1, X32_SYSCALL_BIT);
+		emit(s, BPF_JMP | BPF_JGT | BPF_K, TO_ENOSYS, TO_MAIN, (uint32_t)x32_max);
+	} else if (x86_64) {
+		emit(s, BPF_JMP | BPF_JSET | BPF_K, TO_MAIN, 0, X32_SYSCALL_BIT);
+	}
+	emit(s, BPF_JMP | BPF_JGT | BPF_K, TO_ENOSYS, TO_MAIN, (uint32_t)max);
+}
+
+static void patch_jumps(stub *s, size_t enosys_at)
+{
+	size_t main_at = enosys_at + 1;
+	for (size_t i = 0; i < s->n; i++) {
+		struct sock_filter *f = &s->insns[i];
+		if (BPF_CLASS(f->code) != BPF_JMP || BPF_OP(f->code) == BPF_JA)
+			continue;
+		uint8_t *j[2] = { &f->jt, &f->jf };
+		for (int k = 0; k < 2; k++) {
+			if (*j[k] == TO_ENOSYS)
+				*j[k] = (uint8_t)(enosys_at - i - 1);
+			else if (*j[k] == TO_MAIN)
+				*j[k] = (uint8_t)(main_at - i - 1);
+		}
+	}
+}
+
+static bool needs_stub(const sh_ruleset *rs)
+{
+	if (rs->default_action == SH_ACT_ALLOW || rs->default_action == SH_ACT_LOG)
+		return false;
+	return !(rs->default_action == SH_ACT_ERRNO && rs->default_errno == ENOSYS_VALUE);
+}
+
+static void build_stub(const sh_ruleset *rs, stub *s)
+{
+	s->n = 0;
+	if (!needs_stub(rs))
+		return;
+	bool has_x32 = false;
+	for (size_t i = 0; i < rs->narches; i++)
+		has_x32 |= rs->arches[i] == SCMP_ARCH_X32;
+	int x32_max = has_x32 ? highest_named(rs, SCMP_ARCH_X32) : -1;
+	emit(s, BPF_LD | BPF_W | BPF_ABS, 0, 0, 4);
+	size_t blocks = 0;
+	for (size_t i = 0; i < rs->narches; i++) {
+		if (rs->arches[i] == SCMP_ARCH_X32)
+			continue; /* handled inside the x86_64 block */
+		int max = highest_named(rs, rs->arches[i]);
+		if (max < 0)
+			continue;
+		emit_arch(s, rs->arches[i], max, x32_max, has_x32);
+		blocks++;
+	}
+	if (!blocks) {
+		s->n = 0;
+		return;
+	}
+	emit(s, BPF_JMP | BPF_JA, 0, 0, 1); /* no arch matched: skip ENOSYS into the main program */
+	size_t enosys_at = s->n;
+	emit(s, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_ERRNO | ENOSYS_VALUE);
+	patch_jumps(s, enosys_at);
+}
+
+int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
+{
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+		return -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int rc = export_to_memory(ctx, false, &buf, &len, err);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return -1;
+	stub s;
+	if (o && o->no_enosys_stub)
+		s.n = 0;
+	else
+		build_stub(rs, &s);
+	size_t n = s.n + len / sizeof(struct sock_filter);
+	if (n > SH_BPF_MAX_INSNS)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: compiled filter has %zu instructions, more than the kernel's "
+				    "limit of %d", rs->profile->file, n, SH_BPF_MAX_INSNS);
+	out->insns = sh_xcalloc(n, sizeof(struct sock_filter));
+	memcpy(out->insns, s.insns, s.n * sizeof(struct sock_filter));
+	memcpy(out->insns + s.n, buf, len);
+	out->len = n;
+	patch_placeholder(out, errno_placeholder(rs));
+	return 0;
+}
+
+int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)
+{
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+		return -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	int rc = export_to_memory(ctx, true, &buf, &len, err);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return -1;
+	if (fwrite(buf, 1, len, out) != len)
+		return sh_error_errno(err, errno, "write");
+	return 0;
+}

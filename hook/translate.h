@@ -1,0 +1,38 @@
+/* Translation: a resolved rule set -> libseccomp filter -> the BPF program seccomp-hook installs
+ * (libseccomp's program, behind a stub that returns ENOSYS for syscalls newer than the profile). */
+#ifndef SH_TRANSLATE_H
+#define SH_TRANSLATE_H
+
+#include <seccomp.h>
+#include <stdio.h>
+
+#include "bpf.h"
+#include "diag.h"
+#include "error.h"
+#include "resolve.h"
+
+typedef struct sh_translate_opts {
+	int optimize;        /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 linear (default 2: binary tree) */
+	bool no_enosys_stub; /* leave out the ENOSYS stub (tests comparing with plain libseccomp) */
+} sh_translate_opts;
+
+/* Build the libseccomp context (caller releases it with seccomp_release). Unknown syscall names are
+ * skipped with a warning in diag (per arch: a name known on another arch is not reported). */
+int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
+		     sh_error **err);
+/* Full compile to the program that is installed. */
+int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err);
+/* libseccomp's PFC text of the same filter. */
+int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err);
+/* The kernel filter flags the program must be installed with (profile flags, SPEC_ALLOW default,
+ * NEW_LISTENER for NOTIFY). TSYNC is added by the installer. */
+unsigned sh_translate_flags(const sh_ruleset *rs);
+
+/* SECCOMP_RET_* value of an action (with errno for ERRNO/TRACE). */
+uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret);
+/* "SCMP_ACT_ERRNO(1)", "SCMP_ACT_ALLOW"... for a SECCOMP_RET_* value; buf of at least 40 bytes. */
+const char *sh_ret_name(uint32_t ret, char *buf, size_t len);
+/* libseccomp's SCMP_ACT_* value. */
+uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);
+
+#endif

@@ -1,0 +1,194 @@
+#include "config.h"
+#include "util.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void oom(void)
+{
+	fputs("seccomp-hook: error: out of memory\n", stderr);
+	abort();
+}
+
+void *sh_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sh_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+void *sh_xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+	if (!r)
+		oom();
+	return r;
+}
+
+void *sh_xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		oom();
+	return sh_xrealloc(p, n * size);
+}
+
+char *sh_xstrdup(const char *s)
+{
+	char *r = strdup(s);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *sh_xstrndup(const char *s, size_t n)
+{
+	char *r = strndup(s, n);
+	if (!r)
+		oom();
+	return r;
+}
+
+char *sh_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *r = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&r, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return r;
+}
+
+void sh_grow(void *items, size_t *cap, size_t n, size_t sz)
+{
+	void **p = items;
+	if (n < *cap)
+		return;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	while (ncap <= n)
+		ncap *= 2;
+	*p = sh_xreallocarray(*p, ncap, sz);
+	*cap = ncap;
+}
+
+char **sh_split_commas(const char *s, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	char **v = NULL;
+	const char *p = s;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len) {
+			sh_grow(&v, &cap, n + 1, sizeof(*v));
+			v[n++] = sh_xstrndup(p, len);
+		}
+		p += len + (e ? 1 : 0);
+	}
+	sh_grow(&v, &cap, n + 1, sizeof(*v));
+	v[n] = NULL;
+	if (count)
+		*count = n;
+	return v;
+}
+
+void sh_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+/* Decimal (or 0x hex) text to uint64 without going through a signed type: values up to 2^64-1. */
+bool sh_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10;
+	size_t i = 0;
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i >= len)
+		return false;
+	for (; i < len; i++) {
+		unsigned d;
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (unsigned)(c - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	*out = v;
+	return true;
+}
+
+int sh_write_all(int fd, const void *data, size_t len)
+{
+	const char *buf = data;
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int sh_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode, sh_error **err)
+{
+	return sh_write_file_replace(path, buf, len, mode, true, err);
+}
+
+int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable, sh_error **err)
+{
+	if (strcmp(path, "-") == 0) {
+		if (sh_write_all(1, buf, len) < 0)
+			return sh_error_errno(err, errno, "write to standard output");
+		return 0;
+	}
+	cleanup_free char *tmp = sh_xasprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s: cannot create a temporary file", path);
+	if (sh_write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
+		int e = errno;
+		close(fd);
+		unlink(tmp);
+		return sh_error_errno(err, e, "%s: write", tmp);
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		return sh_error_errno(err, e, "%s: rename", path);
+	}
+	return 0;
+}
+

@@ -1,0 +1,56 @@
+/* Small helpers shared by every module: scope-bound cleanup and ownership transfer. */
+#ifndef SH_UTIL_H
+#define SH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Free/close the variable when it leaves scope; pair with steal_pointer() to hand ownership on. */
+static inline void sh_freep(void *p) { free(*(void **)p); }
+static inline void sh_closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define cleanup_free __attribute__((cleanup(sh_freep)))
+#define cleanup_close __attribute__((cleanup(sh_closep)))
+
+static inline void *sh_steal(void *pp)
+{
+	void **p = pp;
+	void *v = *p;
+	*p = NULL;
+	return v;
+}
+#define steal_pointer(pp) sh_steal(pp)
+
+#define SH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation failure is not recoverable for a short-lived CLI: abort loudly rather than run on. */
+void *sh_xmalloc(size_t n);
+void *sh_xcalloc(size_t n, size_t size);
+void *sh_xrealloc(void *p, size_t n);
+void *sh_xreallocarray(void *p, size_t n, size_t size);
+char *sh_xstrdup(const char *s);
+char *sh_xstrndup(const char *s, size_t n);
+char *sh_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *items (of *cap elements of size sz) so it can hold at least n+1 elements. */
+void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
+
+/* Split "a,b,c" into a NULL-terminated vector; empty fields are dropped. */
+char **sh_split_commas(const char *s, size_t *count);
+void sh_strv_free(char **v);
+
+bool sh_parse_u64(const char *s, size_t len, uint64_t *out);
+
+struct sh_error;
+/* write(2) all of it, retrying on EINTR; -1 with errno on failure. */
+int sh_write_all(int fd, const void *data, size_t len);
+/* Write `len` bytes to path via a temporary file in the same directory, fsync and rename(2), so
+ * readers see the old file or the whole new one, never a part. "-" writes to stdout. */
+int sh_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode, struct sh_error **err);
+/* The same; durable=false skips fsync, for files whose readers verify the content anyway. */
+int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable,
+			  struct sh_error **err);
+
+#endif

@@ -1,0 +1,17 @@
+#!/bin/bash
+# Install what building and testing seccomp-hook needs on Debian 12 (run as root).
+set -euo pipefail
+pkgs=(build-essential autoconf automake libtool pkg-config
+      libseccomp-dev libyajl-dev libcriterion-dev seccomp
+      runc crun podman busybox-static jq bats python3 python3-jsonschema
+      clang libclang-rt-14-dev valgrind iproute2 util-linux)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,48 @@
+#!/bin/bash
+# The test command: install dependencies, build with warnings as errors, run every test (unit,
+# CLI corpus, schema, real kernel, real runc/crun/podman), then `make distcheck`.
+# Run as root on Debian 12: the kernel and runtime tests need it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+scripts/deps.sh
+export SH_UPSTREAM="${SH_UPSTREAM:-$top/../shared/profiles/upstream}"
+
+autoreconf -fi >/dev/null
+mkdir -p build
+cd build
+../configure --enable-werror >/dev/null
+make -j"$(nproc)" >/dev/null
+status=0
+make -j"$(nproc)" check || status=$?
+if [ $status -ne 0 ]; then
+	cat test-suite.log || true
+fi
+bash ../tests/summary.sh . || status=1
+[ $status -ne 0 ] && exit $status
+# The release tarball builds, installs and passes the same tests out of tree.
+make distcheck >/dev/null 2>&1 || { echo "make distcheck failed"; make distcheck 2>&1 | tail -40; exit 1; }
+echo "make distcheck: ok"
+
+# valgrind on the unit tests of the reader, resolver and cache (valgrind does not implement
+# seccomp(2), which libseccomp probes, so the translator's tests run under the sanitizers instead).
+for t in test_json test_resolve test_cache; do
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --trace-children=yes \
+		"tests/$t" > "tests/$t.valgrind.txt" 2>&1 || { echo "valgrind: tests/$t failed"; tail -40 "tests/$t.valgrind.txt"; exit 1; }
+done
+echo "valgrind: 3 passed, 0 failed"
+
+# Fuzzing: each libFuzzer target for a bounded time; any crash, leak or sanitizer report fails.
+make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+cd ..
+mkdir -p build-asan
+cd build-asan
+../configure --enable-werror --enable-asan --enable-ubsan >/dev/null
+make -j"$(nproc)" >/dev/null
+make -j"$(nproc)" check >/dev/null 2>&1 || { cat test-suite.log; bash ../tests/summary.sh . ; exit 1; }
+echo "sanitizers (ASan+UBSan):"
+bash ../tests/summary.sh .
+cd ../build
+bash ../tests/summary.sh .

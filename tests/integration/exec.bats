@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# seccomp-hook exec in the real kernel: the command runs under the filter, /proc shows it, the
+# kernel's copy of the program equals `compile --format=bpf`, and nothing runs when it can't apply.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	BIN="$SH_BUILDDIR/seccomp-hook"
+	T=$(mktemp -d)
+	cat > "$T/deny-mkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW", "flags": [],
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+JSON
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# Wait until PID has exec'd its command (no longer seccomp-hook) under a filter.
+wait_exec_filtered() {
+	for i in $(seq 100); do
+		grep -q "Seccomp:	2" /proc/$1/status 2>/dev/null && [ "$(readlink /proc/$1/exe)" != "$BIN" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "the command runs filtered: Seccomp 2, one filter, denied mkdir, normal work" {
+	run --separate-stderr "$BIN" exec --profile="$T/deny-mkdir.json" -- \
+		sh -c 'grep -E "^(Seccomp|Seccomp_filters):" /proc/self/status; mkdir "$0/x" 2>&1; echo ok > "$0/file"; cat "$0/file"' "$T"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"Seccomp_filters:	1"* ]]
+	[[ "$output" == *"Permission denied"* ]]
+	[[ "$output" == *"ok"* ]]
+	[ ! -d "$T/x" ]
+}
+
+@test "no_new_privs is set only without CAP_SYS_ADMIN" {
+	run "$BIN" exec --profile="$T/deny-mkdir.json" -- grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"NoNewPrivs:	0"* ]]
+	run setpriv --inh-caps=-all --bounding-set=-all "$BIN" exec --profile="$T/deny-mkdir.json" -- grep NoNewPrivs /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+}
+
+@test "the filter the process runs equals compile --format=bpf byte for byte" {
+	"$BIN" compile "$T/deny-mkdir.json" > "$T/want.bpf"
+	"$BIN" exec --profile="$T/deny-mkdir.json" -- sleep 30 &
+	pid=$!
+	wait_exec_filtered $pid
+	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
+	kill $pid
+	cmp "$T/want.bpf" "$T/got.bpf"
+}
+
+@test "Docker's default profile: the kernel's filter equals compile for the same caps" {
+	prof="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	"$BIN" compile --caps=all "$prof" > "$T/want.bpf"
+	"$BIN" exec --caps=all --profile="$prof" -- sleep 30 &
+	pid=$!
+	wait_exec_filtered $pid
+	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
+	kill $pid
+	cmp "$T/want.bpf" "$T/got.bpf"
+}
+
+@test "--bpf installs a precompiled program" {
+	"$BIN" compile -o "$T/f.bpf" "$T/deny-mkdir.json"
+	run "$BIN" exec --bpf="$T/f.bpf" -- mkdir "$T/y"
+	[ "$status" -ne 0 ]
+	[ ! -d "$T/y" ]
+	run "$BIN" exec --bpf="$T/f.bpf" -- true
+	[ "$status" -eq 0 ]
+}
+
+@test "fail closed: the command never runs when the filter cannot be applied" {
+	printf '{"defaultAction": "SCMP_ACT_NOPE"}' > "$T/bad.json"
+	head -c 12 /dev/urandom > "$T/short.bpf"
+	: > "$T/empty.bpf"
+	for args in "--profile=$T/bad.json" "--profile=$T/missing.json" "--bpf=$T/short.bpf" "--bpf=$T/empty.bpf" \
+		    "--bpf=$T/missing.bpf" "--profile=no-such-name"; do
+		run --separate-stderr "$BIN" exec "$args" -- touch "$T/ran"
+		[ "$status" -eq 1 ] || [ "$status" -eq 2 ]
+		[ ! -e "$T/ran" ]
+		[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+	done
+}
+
+@test "a missing command is exit 127 after the filter is in place" {
+	run -127 "$BIN" exec --profile="$T/deny-mkdir.json" -- /no/such/command
+}
+
+@test "dump shows the filter of a running process as JSON and disassembly" {
+	"$BIN" exec --profile="$T/deny-mkdir.json" -- sleep 30 &
+	pid=$!
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	run "$BIN" dump "$pid"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.seccomp == 2 and (.filters | length) == 1 and (.filters[0].length > 3)'
+	run "$BIN" dump --format=disasm "$pid"
+	kill $pid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mkdir"* ]]
+	[[ "$output" == *"ret ERRNO(13)"* ]]
+}
+
+@test "NOTIFY: exec hands the listener fd to listenerPath and the agent's answer is the result" {
+	cat > "$T/notify.json" <<JSON
+{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "$T/agent.sock", "listenerMetadata": "meta-1",
+ "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}]}
+JSON
+	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 4242 > "$T/agent.log" &
+	agent=$!
+	for i in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
+	run --separate-stderr "$BIN" exec --profile="$T/notify.json" -- "$SH_BUILDDIR/tests/sysprobe" getppid mkdir
+	wait $agent
+	cat "$T/agent.log"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"getppid=ok:4242"* ]]
+	grep -q '"metadata":"meta-1"' "$T/agent.log"
+	grep -q '"fds":\["seccompFd"\]' "$T/agent.log"
+	grep -q "notified: syscall 110" "$T/agent.log"
+}

@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# precreate / inject / state as programs: config in, config out, no runtime involved.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	BIN="$SH_BUILDDIR/seccomp-hook"
+	T=$(mktemp -d)
+	mkdir -p "$T/profiles"
+	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+JSON
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOPE"}]}' \
+		> "$T/profiles/broken.json"
+	cat > "$T/config.json" <<'JSON'
+{"ociVersion": "1.0.2",
+ "process": {"args": ["sh", "-c", "true"], "capabilities": {"bounding": ["CAP_CHOWN", "CAP_SYS_ADMIN"]}},
+ "root": {"path": "rootfs"},
+ "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "namespaces": [{"type": "pid"}]},
+ "annotations": {"other": "x"}}
+JSON
+}
+
+teardown() {
+	chmod -R u+w "$T" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+annotate() { # NAME [MODE]
+	jq --arg p "$1" --arg m "${2:-}" '.annotations["org.seccomp-hook.profile"]=$p
+		| if $m != "" then .annotations["org.seccomp-hook.mode"]=$m else . end' "$T/config.json"
+}
+
+@test "precreate without annotation or default passes the config through byte for byte" {
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/config.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/config.json")" ]
+}
+
+@test "precreate runtime mode replaces linux.seccomp with the resolved profile" {
+	annotate deny-mkdir > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ALLOW"'
+	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
+	echo "$output" | jq -e '.linux.seccomp.syscalls[0].errnoRet == 13'
+	echo "$output" | jq -e '.linux.seccomp.architectures[0] == "SCMP_ARCH_X86_64"'
+	echo "$output" | jq -e '.linux.namespaces == [{"type":"pid"}]'
+	echo "$output" | jq -e '.annotations.other == "x"'
+	echo "$output" | jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")'
+}
+
+@test "--default-profile applies to containers without the annotation" {
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --default-profile=deny-mkdir < "$T/config.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
+}
+
+@test "unconfined removes seccomp" {
+	annotate unconfined > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.linux.seccomp == null'
+}
+
+@test "precreate init mode: loader prepended, BPF cached and bind-mounted, runtime seccomp removed" {
+	annotate deny-mkdir init > "$T/in.json"
+	touch "$T/fake-loader"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.linux.seccomp == null'
+	echo "$output" | jq -e '.process.args[0] == "/.seccomp-hook/init"'
+	echo "$output" | jq -e '.process.args[-4:] == ["/.seccomp-hook/filter.bpf","--","sh","-c"] or .process.args[-5:] == ["/.seccomp-hook/filter.bpf","--","sh","-c","true"]'
+	src=$(echo "$output" | jq -r '.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source')
+	[ -f "$src" ]
+	digest=$(echo "$output" | jq -r '.process.args[1]' | sed 's/--sha256=//')
+	[ "$(sha256sum < "$src" | cut -d' ' -f1)" = "$digest" ]
+	cmp "$src" <("$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json")
+	echo "$output" | jq -e --arg l "$T/fake-loader" '.mounts[] | select(.destination == "/.seccomp-hook/init") | .source == $l and (.options | index("ro"))'
+}
+
+@test "a second init-mode start is a cache hit with the same file" {
+	annotate deny-mkdir init > "$T/in.json"
+	touch "$T/fake-loader"
+	a=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$T/in.json")
+	b=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$T/in.json")
+	[ "$a" = "$b" ]
+	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+}
+
+@test "bad, traversing, missing and broken profiles refuse the container" {
+	for name in "../profiles/deny-mkdir" "a/b" ".hidden" "nope" "broken" "$(head -c 10240 /dev/zero | tr '\0' a)"; do
+		annotate "$name" > "$T/in.json"
+		run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+	done
+}
+
+@test "a symlink out of the profiles directory is refused" {
+	echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$T/outside.json"
+	ln -s ../outside.json "$T/profiles/escape.json"
+	annotate escape > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"resolves outside"* ]]
+}
+
+@test "an unwritable cache refuses an init-mode container" {
+	annotate deny-mkdir init > "$T/in.json"
+	touch "$T/fake-loader"
+	mkdir "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" \
+		--loader="$T/fake-loader" < "$T/in.json"
+	umount "$T/ro-cache"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+}
+
+@test "stdin that is not JSON, or closed, is refused" {
+	run --separate-stderr "$BIN" precreate < /dev/null
+	[ "$status" -eq 1 ]
+	run --separate-stderr bash -c "echo 'not json' | '$BIN' precreate"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"invalid JSON"* ]]
+}
+
+@test "inject rewrites config.json atomically and leaves it untouched on failure" {
+	mkdir "$T/bundle"
+	annotate broken > "$T/bundle/config.json"
+	cp "$T/bundle/config.json" "$T/before.json"
+	run "$BIN" inject --profiles-dir="$T/profiles" "$T/bundle"
+	[ "$status" -eq 1 ]
+	cmp "$T/before.json" "$T/bundle/config.json"
+	run "$BIN" inject --profiles-dir="$T/profiles" --profile=deny-mkdir "$T/bundle"
+	[ "$status" -eq 0 ]
+	jq -e '.linux.seccomp.syscalls[0].errnoRet == 13' "$T/bundle/config.json"
+	[ "$(ls "$T/bundle")" = "config.json" ]
+}
+
+@test "state --require refuses a config that does not carry the requested profile" {
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	state='{"ociVersion":"1.0.2","id":"c1","status":"creating","pid":0,"bundle":"'"$T/bundle"'"}'
+	run --separate-stderr "$BIN" state --require <<< "$state"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"asks for profile 'deny-mkdir' but its config does not carry it"* ]]
+	"$BIN" inject --profiles-dir="$T/profiles" "$T/bundle"
+	run --separate-stderr "$BIN" state --require <<< "$state"
+	[ "$status" -eq 0 ]
+}
+
+@test "every command has --help and unknown options are usage errors" {
+	for c in check compile exec precreate inject state; do
+		run "$BIN" "$c" --help
+		[ "$status" -eq 0 ]
+		[[ "$output" == Usage:* ]]
+		run "$BIN" "$c" --no-such-option
+		[ "$status" -eq 2 ]
+	done
+	run "$BIN" --version
+	[ "$status" -eq 0 ]
+	run "$BIN" frobnicate
+	[ "$status" -eq 2 ]
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env bats
+# Hostile input, faults and concurrency on the hook side: each refusal is one clear error line, a
+# non-zero exit, bounded time and memory, and nothing half-written that a later start could use.
+bats_require_minimum_version 1.5.0
+load lib
+
+setup() {
+	T=$(mktemp -d /tmp/sh-hostile.XXXXXX)
+	mkdir -p "$T/profiles" "$T/runc-state"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
+		> "$T/profiles/eacces.json"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' \
+		> "$T/profiles/eperm.json"
+	(cd "$T" && runc spec && mv config.json spec.json)
+	RSS="$SH_BUILDDIR/tests/peak_rss"
+}
+
+teardown() {
+	umount "$T/small" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+annotated() { # NAME [MODE]
+	jq --arg p "$1" --arg m "${2:-runtime}" '.annotations = {"org.seccomp-hook.profile": $p, "org.seccomp-hook.mode": $m}' "$T/spec.json"
+}
+
+precreate() {
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$@"
+}
+
+# refused DESCRIPTION STDIN_FILE EXPECTED_TEXT: precreate exits non-zero within 10 s, writes nothing
+# to stdout, one line to stderr containing the text, and peaks under 256 MiB.
+refused() {
+	local err rc kib
+	kib=$(timeout 10 "$RSS" "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" \
+		< "$2" 2> "$T/err") && rc=0 || rc=$?
+	err=$(cat "$T/err")
+	echo "$1: exit $rc, ${kib} KiB: $err"
+	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+	[ "$(wc -l < "$T/err")" -eq 1 ]
+	[[ "$err" == *"$3"* ]]
+	[ "${kib:-0}" -lt 262144 ]
+}
+
+@test "a 1 GiB profile is refused before it is read" {
+	truncate -s 1G "$T/profiles/huge.json"
+	annotated huge > "$T/in.json"
+	refused "1 GiB profile" "$T/in.json" "more than the limit of 4194304"
+	run --separate-stderr timeout 10 "$BIN" check "$T/profiles/huge.json"
+	[ "$status" -eq 1 ]
+}
+
+@test "a 100,000-deep config and a config over 16 MiB are refused" {
+	python3 -c 'print("{\"a\":" + "[" * 100000 + "]" * 100000 + "}")' > "$T/deep.json"
+	refused "deep config" "$T/deep.json" "nested too deeply"
+	head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' ' ' > "$T/big.json"
+	refused "17 MiB config" "$T/big.json" "larger than the limit"
+}
+
+@test "10^6 names in a profile the hook is asked for" {
+	python3 -c '
+import json, sys
+json.dump({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["n%d" % i for i in range(1000000)], "action": "SCMP_ACT_ALLOW"}]}, open(sys.argv[1], "w"))' \
+		"$T/profiles/million.json"
+	annotated million > "$T/in.json"
+	refused "10^6 names" "$T/in.json" "more than the limit"
+}
+
+@test "a profile past BPF's 4096-instruction limit: one error, in check, compile and the hook" {
+	python3 -c '
+import json, sys
+rules = [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1 + i % 4000,
+          "args": [{"index": 0, "value": i, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": i, "op": "SCMP_CMP_EQ"}]} for i in range(3000)]
+json.dump({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}, open(sys.argv[1], "w"))' "$T/profiles/long.json"
+	run --separate-stderr timeout 60 "$BIN" compile "$T/profiles/long.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"more than the kernel's limit of 4096"* ]]
+	[[ "$stderr" == *"needs at least 6001 BPF instructions"* ]]
+	annotated long init > "$T/in.json"
+	refused "4096+ instructions" "$T/in.json" "limit of 4096"
+	# Under the early bound but over the limit once compiled for three ABIs: libseccomp's result is
+	# measured and refused.
+	python3 -c '
+import json, sys
+rules = [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+          "args": [{"index": 0, "value": (i << 32) + i, "op": "SCMP_CMP_EQ"}]} for i in range(1400)]
+json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP_ARCH_X86_64",
+           "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]}], "syscalls": rules}, open(sys.argv[1], "w"))' "$T/profiles/wide.json"
+	run --separate-stderr timeout 120 "$BIN" compile "$T/profiles/wide.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"compiled filter has"*"more than the kernel's limit of 4096"* ]]
+	[ ! -d "$T/cache/bpf" ] || [ -z "$(ls "$T/cache/bpf")" ]
+}
+
+@test "NUL bytes, invalid UTF-8 and 64-bit overflows in the config" {
+	printf '{"annotations": {"org.seccomp-hook.profile": "eacces\\u0000x"}}' > "$T/nul.json"
+	refused "NUL in annotation" "$T/nul.json" "NUL"
+	printf '{"annotations": {"org.seccomp-hook.profile": "eacc\xffes"}}' > "$T/utf8.json"
+	refused "invalid UTF-8" "$T/utf8.json" "UTF8"
+	# Numbers the hook does not interpret pass through exactly, even past 64 bits.
+	jq '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 1, "soft": 1}]' "$T/spec.json" \
+		| sed 's/"hard": 1/"hard": 99999999999999999999999999/' > "$T/big-number.json"
+	run --separate-stderr precreate < "$T/big-number.json"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$T/big-number.json")" ]
+	sed 's/"ociVersion"/"annotations": {"org.seccomp-hook.profile": "eacces"}, "ociVersion"/' "$T/big-number.json" > "$T/big-annotated.json"
+	run --separate-stderr precreate < "$T/big-annotated.json"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"hard":99999999999999999999999999'* ]]
+}
+
+@test "a FIFO or a directory where the profile should be" {
+	mkfifo "$T/profiles/fifo.json"
+	annotated fifo > "$T/in.json"
+	refused "FIFO profile" "$T/in.json" "not a regular file"
+	mkdir "$T/profiles/dir.json"
+	annotated dir > "$T/in.json"
+	refused "directory profile" "$T/in.json" "not a regular file"
+}
+
+@test "libseccomp refusing an architecture is one error line" {
+	run --separate-stderr "$BIN" compile --arch=loongarch64 "$T/profiles/eacces.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"libseccomp cannot filter architecture SCMP_ARCH_LOONGARCH64"* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "a full cache filesystem refuses the container and leaves no file a later start would use" {
+	mkdir "$T/small"
+	mount -t tmpfs -o size=12k tmpfs "$T/small"
+	head -c 1M /dev/zero > "$T/small/filler" 2>/dev/null || true
+	annotated eacces init > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/small/cache" --loader="$LOADER" < "$T/in.json"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ -z "$(find "$T/small" -name '*.bpf' -o -name '*.tmp.*' 2>/dev/null)" ]
+}
+
+@test "inject killed at random moments: config.json is always the old or the new one" {
+	make_bundle "$T/b" '["true"]'
+	annotated_cfg=$(jq '.annotations = {"org.seccomp-hook.profile": "eacces", "org.seccomp-hook.mode": "init"}' "$T/b/config.json")
+	echo "$annotated_cfg" > "$T/old.json"
+	cp "$T/old.json" "$T/b/config.json"
+	"$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b"
+	new=$(jq -S . "$T/b/config.json")
+	old=$(jq -S . "$T/old.json")
+	for i in $(seq 40); do
+		cp "$T/old.json" "$T/b/config.json"
+		[ $((i % 2)) -eq 0 ] && rm -rf "$T/cache"
+		"$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b" 2>/dev/null &
+		pid=$!
+		sleep "0.00$((RANDOM % 9))"
+		kill -9 $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		now=$(jq -S . "$T/b/config.json")
+		[ "$now" = "$old" ] || [ "$now" = "$new" ] || { diff <(echo "$now") <(echo "$new"); diff <(echo "$now") <(echo "$old"); false; }
+		# Every cache entry a later start could pick up verifies.
+		for k in "$T"/cache/keys/*; do
+			[ -e "$k" ] || continue
+			f=$(readlink -f "$k")
+			[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
+		done
+	done
+}
+
+@test "50 containers at once through the hook, both modes, two profiles, one cache" {
+	mkdir -p "$T/tmpl"
+	make_rootfs "$T/tmpl/rootfs"
+	(cd "$T/tmpl" && runc spec)
+	for i in $(seq 50); do
+		b="$T/c$i"
+		mkdir -p "$b/out"
+		cp -a "$T/tmpl/rootfs" "$b/rootfs"
+		prof=$([ $((i % 2)) -eq 0 ] && echo eacces || echo eperm)
+		mode=$([ $((i % 4)) -lt 2 ] && echo init || echo runtime)
+		jq --arg root "$b/rootfs" --arg out "$b/out" --arg p "$prof" --arg m "$mode" '
+			.process.terminal = false | .root.path = $root | .root.readonly = false
+			| .process.args = ["sh", "-c", "grep Seccomp: /proc/1/status > /out/result; sysprobe mkdir >> /out/result"]
+			| .mounts += [{"destination": "/out", "type": "bind", "source": $out, "options": ["rbind", "rw"]}]
+			| .annotations = {"org.seccomp-hook.profile": $p, "org.seccomp-hook.mode": $m}' \
+			"$T/tmpl/config.json" > "$b/config.json"
+	done
+	for i in $(seq 50); do
+		( "$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/c$i" &&
+		  runc --root "$T/runc-state" run -b "$T/c$i" "c$i" > "$T/c$i/log" 2>&1 < /dev/null ) &
+	done
+	wait
+	for i in $(seq 50); do
+		want=$([ $((i % 2)) -eq 0 ] && echo 13 || echo 1)
+		grep -q "Seccomp:	2" "$T/c$i/out/result" || { echo "c$i: $(cat "$T/c$i/out/result" "$T/c$i/log")"; false; }
+		grep -q "mkdir=$want" "$T/c$i/out/result" || { echo "c$i: $(cat "$T/c$i/out/result")"; false; }
+	done
+	# One program per profile in the cache, every key resolving to a file that hashes to its name.
+	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 2 ]
+	for k in "$T"/cache/keys/*; do
+		f=$(readlink -f "$k")
+		[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
+	done
+	[ -z "$(find "$T/cache" -name '*.tmp.*')" ]
+}

@@ -1,0 +1,103 @@
+# Shared helpers for the runtime tests (sourced by bats files): a busybox-static bundle, and
+# running it under runc, crun or podman as real-runtimes.md describes. Needs root.
+
+BIN="$SH_BUILDDIR/seccomp-hook"
+LOADER="$SH_BUILDDIR/seccomp-hook-init"
+PROBE="$SH_BUILDDIR/tests/sysprobe"
+UPSTREAM="${SH_UPSTREAM:-$SH_SRCDIR/../shared/profiles/upstream}"
+
+require_root_and() {
+	[ "$(id -u)" -eq 0 ] || { echo "these tests need root" >&2; return 1; }
+	for p in "$@"; do
+		command -v "$p" >/dev/null || { echo "missing program: $p (scripts/deps.sh installs it)" >&2; return 1; }
+	done
+}
+
+# make_rootfs DIR: busybox-static with its applets, plus the syscall probe.
+make_rootfs() {
+	local r=$1
+	mkdir -p "$r/bin" "$r/tmp" "$r/proc" "$r/dev" "$r/sys" "$r/mnt" "$r/etc" "$r/out"
+	cp /bin/busybox "$r/bin/busybox"
+	for a in sh echo cat grep mkdir ls unshare mount rm true false sleep touch id; do
+		ln -sf busybox "$r/bin/$a"
+	done
+	cp "$PROBE" "$r/bin/sysprobe"
+	echo "root:x:0:0:root:/:/bin/sh" > "$r/etc/passwd"
+}
+
+# make_bundle DIR ARGS_JSON: a runc spec bundle running ARGS (a JSON array) with the host dir
+# DIR/out bind-mounted at /out so a test can see what ran.
+make_bundle() {
+	local b=$1 args=$2
+	mkdir -p "$b/out"
+	make_rootfs "$b/rootfs"
+	(cd "$b" && runc spec)
+	jq --argjson args "$args" --arg root "$b/rootfs" --arg out "$b/out" '
+		.process.terminal = false | .process.args = $args | .root.path = $root | .root.readonly = false
+		| .mounts += [{"destination": "/out", "type": "bind", "source": $out, "options": ["rbind", "rw"]}]' \
+		"$b/config.json" > "$b/config.tmp" && mv "$b/config.tmp" "$b/config.json"
+}
+
+# set_config BUNDLE JQ_FILTER [jq args...]
+set_config() {
+	local b=$1 f=$2
+	shift 2
+	jq "$@" "$f" "$b/config.json" > "$b/config.tmp" && mv "$b/config.tmp" "$b/config.json"
+}
+
+# run_runc BUNDLE NAME: foreground run; stdout+stderr in $output, exit in $status (use with bats `run`).
+run_runc() {
+	runc --root "$T/runc-state" run -b "$1" "$2" < /dev/null
+}
+
+run_crun() {
+	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" "$3"' \
+		sh "$T/crun-state" "$1" "$2" < /dev/null
+}
+
+# Podman configured by files only, in private directories (no registry, cgroupfs, vfs).
+setup_podman() {
+	local p="$T/podman"
+	mkdir -p "$p/hooks.d" "$p/run" "$p/graph" "$p/tmp"
+	cat > "$p/containers.conf" <<EOC
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$p/events.log"
+tmp_dir = "$p/tmp"
+[containers]
+netns = "none"
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+EOC
+	printf '[storage]\ndriver = "vfs"\nrunroot = "%s/run"\ngraphroot = "%s/graph"\n' "$p" "$p" > "$p/storage.conf"
+	echo 'unqualified-search-registries = []' > "$p/registries.conf"
+	export CONTAINERS_CONF="$p/containers.conf" CONTAINERS_STORAGE_CONF="$p/storage.conf" \
+		CONTAINERS_REGISTRIES_CONF="$p/registries.conf"
+	make_rootfs "$p/rootfs"
+	tar -C "$p/rootfs" -cf "$p/rootfs.tar" .
+	podman import "$p/rootfs.tar" localhost/sh-busybox >/dev/null
+}
+
+# podman_hook PRECREATE_ARGS...: hooks.d entries made from the shipped definitions
+# (hook/oci-hooks/*.json.in: the same "when" and "stages"), pointed at the built binary.
+podman_hook() {
+	local args stage
+	args=$(printf '%s\n' "seccomp-hook" precreate "$@" | jq -R . | jq -s .)
+	jq --arg path "$BIN" --argjson args "$args" '.hook.path = $path | .hook.args = $args' \
+		"$SH_SRCDIR/hook/oci-hooks/seccomp-hook-precreate.json.in" > "$T/podman/hooks.d/seccomp-hook-precreate.json"
+	for stage in prestart poststart; do
+		jq --arg path "$BIN" '.hook.path = $path' "$SH_SRCDIR/hook/oci-hooks/seccomp-hook-$stage.json.in" \
+			> "$T/podman/hooks.d/seccomp-hook-$stage.json"
+	done
+}
+
+run_podman() {
+	podman --runtime runc --hooks-dir "$T/podman/hooks.d" run --rm --pull=never \
+		-v "$T/podman/out:/out" "$@" < /dev/null
+}
+
+teardown_podman() {
+	podman rm -af >/dev/null 2>&1 || true
+	podman rmi -af >/dev/null 2>&1 || true
+	rm -rf "$T/podman/graph" 2>/dev/null || true
+}

@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# End to end with the real runtimes: runc and crun bundles through `inject`, podman through a
+# hooks.d precreate hook, in both apply modes. Each test checks /proc/1/status in the container,
+# a denied syscall's errno, and that ordinary work still runs. Needs root.
+bats_require_minimum_version 1.5.0
+load lib
+
+setup_file() {
+	require_root_and runc crun podman jq busybox
+}
+
+setup() {
+	T=$(mktemp -d /tmp/sh-rt.XXXXXX)
+	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state"
+	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+JSON
+	cp "$UPSTREAM/moby-profiles-default-cd3bed80.json" "$T/profiles/docker-default.json"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "BOGUS"}]}' \
+		> "$T/profiles/broken.json"
+	SCRIPT='grep -E "^Seccomp:" /proc/1/status; echo work > /out/marker; cat /out/marker; mkdir /tmp/d 2>&1; sysprobe mkdir unshare getppid'
+}
+
+teardown() {
+	runc --root "$T/runc-state" delete -f c1 >/dev/null 2>&1 || true
+	[ -d "$T/podman" ] && teardown_podman
+	rm -rf "$T"
+}
+
+inject() { # BUNDLE MODE PROFILE
+	"$BIN" inject --mode="$2" --profiles-dir="$T/profiles" --profile="$3" --cache-dir="$T/cache" \
+		--loader="$LOADER" "$1"
+}
+
+assert_deny_mkdir_applied() {
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"Permission denied"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	[[ "$output" == *"getppid=ok"* ]]
+	[ "$(cat "$T/b/out/marker")" = work ]
+}
+
+@test "runc, runtime mode: the profile is enforced in PID 1 and work runs" {
+	make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
+	inject "$T/b" runtime deny-mkdir
+	jq -e '.linux.seccomp.syscalls[0].errnoRet == 13' "$T/b/config.json"
+	run run_runc "$T/b" c1
+	assert_deny_mkdir_applied
+}
+
+@test "runc, init mode: the loader is PID 1's first program and the filter equals the cache" {
+	make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
+	inject "$T/b" init deny-mkdir
+	jq -e '.linux.seccomp == null and .process.args[0] == "/.seccomp-hook/init"' "$T/b/config.json"
+	run run_runc "$T/b" c1
+	assert_deny_mkdir_applied
+}
+
+@test "runc, init mode: the BPF PID 1 runs is byte-identical to compile --format=bpf" {
+	make_bundle "$T/b" '["sleep", "30"]'
+	inject "$T/b" init deny-mkdir
+	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
+	runc --root "$T/runc-state" run -d -b "$T/b" c1 < /dev/null > /dev/null 2>&1
+	pid=$(runc --root "$T/runc-state" state c1 | jq .pid)
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
+	"$BIN" compile --caps="$caps" "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	cmp "$T/want.bpf" "$T/got.bpf"
+	src=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source' "$T/b/config.json")
+	cmp "$src" "$T/got.bpf"
+}
+
+@test "crun, runtime and init mode" {
+	for mode in runtime init; do
+		rm -rf "$T/b"
+		make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
+		inject "$T/b" "$mode" deny-mkdir
+		run run_crun "$T/b" "c-$mode"
+		echo "$mode: $output"
+		assert_deny_mkdir_applied
+	done
+}
+
+@test "init mode: a missing or truncated BPF file stops the container before the workload" {
+	for damage in remove truncate; do
+		rm -rf "$T/b" "$T/cache"
+		make_bundle "$T/b" '["sh", "-c", "echo ran > /out/marker"]'
+		inject "$T/b" init deny-mkdir
+		src=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source' "$T/b/config.json")
+		if [ $damage = remove ]; then rm -f "$src"; else chmod u+w "$src"; truncate -s 16 "$src"; fi
+		rc=0
+		output=$(run_runc "$T/b" c1 2>&1) || rc=$?
+		echo "$damage: exit $rc: $output"
+		[ "$rc" -ne 0 ]
+		[ ! -e "$T/b/out/marker" ]
+		runc --root "$T/runc-state" delete -f c1 >/dev/null 2>&1 || true
+	done
+	[ "$rc" -eq 127 ]
+	[[ "$output" == *"seccomp-hook-init: error:"*"SHA-256"* ]]
+}
+
+docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docker's default profile
+	rm -rf "$T/b"
+	make_bundle "$T/b" '["sh", "-c", "sysprobe unshare mount clone3 personality1 socket_vsock newest getppid && echo script-ran"]'
+	[ -z "$2" ] || set_config "$T/b" "$2"
+	inject "$T/b" "$1" docker-default
+	run_runc "$T/b" c1
+}
+
+@test "Docker's default profile through the hook: EPERM, ENOSYS for clone3 and new syscalls, scripts run" {
+	for mode in runtime init; do
+		run docker_probe "$mode" ""
+		echo "$mode: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"unshare=1"* ]]
+		[[ "$output" == *"mount=1"* ]]
+		[[ "$output" == *"clone3=38"* ]]
+		[[ "$output" == *"personality1=1"* ]]
+		[[ "$output" == *"socket_vsock=1"* ]]
+		[[ "$output" == *"newest=38"* ]]
+		[[ "$output" == *"getppid=ok"* ]]
+		[[ "$output" == *"script-ran"* ]]
+	done
+}
+
+@test "Docker's default profile with CAP_SYS_ADMIN: the includes flip as Docker's do" {
+	add='.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+	for mode in runtime init; do
+		run docker_probe "$mode" "$add"
+		echo "$mode: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"unshare=ok"* ]]
+		[[ "$output" != *"clone3=38"* ]]
+		[[ "$output" == *"script-ran"* ]]
+	done
+}
+
+@test "state --require as a prestart hook stops a container whose config was not filtered" {
+	make_bundle "$T/b" '["sh", "-c", "echo ran > /out/marker"]'
+	set_config "$T/b" '.annotations["org.seccomp-hook.profile"] = "deny-mkdir"
+		| .hooks.prestart = [{"path": $bin, "args": ["seccomp-hook", "state", "--require"]}]' --arg bin "$BIN"
+	run run_runc "$T/b" c1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"does not carry it"* ]]
+	[ ! -e "$T/b/out/marker" ]
+	runc --root "$T/runc-state" delete -f c1 >/dev/null 2>&1 || true
+	"$BIN" inject --profiles-dir="$T/profiles" "$T/b"
+	run run_runc "$T/b" c1
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/b/out/marker")" = ran ]
+}
+
+@test "state --require at poststart kills a container whose PID 1 has no filter" {
+	make_bundle "$T/b" '["sh", "-c", "sleep 2; echo survived > /out/marker"]'
+	# The annotation asks for a profile, but the config carries none: poststart must catch it.
+	set_config "$T/b" '.annotations["org.seccomp-hook.profile"] = "deny-mkdir"
+		| .hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require"]}]' --arg bin "$BIN"
+	run run_runc "$T/b" c1
+	[ "$status" -ne 0 ]
+	[ ! -e "$T/b/out/marker" ]
+}
+
+@test "podman with a precreate hook, runtime and init mode; no annotation changes nothing" {
+	setup_podman
+	mkdir -p "$T/podman/out"
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
+	for mode in runtime init; do
+		run run_podman --annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=$mode \
+			localhost/sh-busybox sh -c "$SCRIPT"
+		echo "$mode: $output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"Seccomp:	2"* ]]
+		[[ "$output" == *"mkdir=13"* ]]
+		[[ "$output" == *"getppid=ok"* ]]
+	done
+	run run_podman localhost/sh-busybox sh -c "$SCRIPT"
+	echo "no annotation: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mkdir=ok"* ]]
+}
+
+@test "podman: bad names, a ../ name, a broken profile and an unwritable cache stop the container" {
+	setup_podman
+	mkdir -p "$T/podman/out" "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" --loader="$LOADER"
+	for case in "nope runtime" "../profiles/deny-mkdir runtime" "a/b runtime" "broken runtime" "deny-mkdir init"; do
+		set -- $case
+		rm -f "$T/podman/out/marker"
+		run run_podman --annotation org.seccomp-hook.profile=$1 --annotation org.seccomp-hook.mode=$2 \
+			localhost/sh-busybox sh -c 'echo ran > /out/marker'
+		echo "$case: $status $output"
+		[ "$status" -ne 0 ]
+		[ ! -e "$T/podman/out/marker" ]
+	done
+	umount "$T/ro-cache"
+}

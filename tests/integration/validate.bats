@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# What people run in CI before a profile ships, and when a container dies with EPERM or SIGSYS:
+# check's lints and output formats (golden files), explain and diff (tables of known answers).
+bats_require_minimum_version 1.5.0
+
+setup() {
+	BIN="$SH_BUILDDIR/seccomp-hook"
+	L="$SH_SRCDIR/tests/lint"
+	UP="${SH_UPSTREAM:-$SH_SRCDIR/../shared/profiles/upstream}"
+	D="$UP/moby-profiles-default-cd3bed80.json"
+	T=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+@test "every lint: golden text output, exit 0 as warnings, exit 1 with --strict" {
+	cd "$L"
+	for f in *.json; do
+		n=${f%.json}
+		run --separate-stderr "$BIN" check "$f"
+		[ "$status" -eq 0 ]
+		[ "$stderr" = "$(cat "$n.expected")" ] || { echo "$n: got: $stderr"; false; }
+		run --separate-stderr "$BIN" check --strict "$f"
+		if [ "$n" = clean ]; then [ "$status" -eq 0 ]; else [ "$status" -eq 1 ]; fi
+	done
+	[ "$(ls *.json | wc -l)" -ge 8 ]
+}
+
+@test "json and github formats: golden output" {
+	cd "$L"
+	run --separate-stderr "$BIN" check --format=json open-escape.json
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat open-escape.format-json.out)" ]
+	echo "$output" | jq -e 'length == 3 and all(.[]; .severity == "warning" and .code == "open-escape" and .line > 0)'
+	run --separate-stderr "$BIN" check --format=github open-escape.json
+	[ "$output" = "$(cat open-escape.format-github.out)" ]
+	run --separate-stderr "$BIN" check --strict --format=github open-escape.json
+	[ "$status" -eq 1 ]
+	[[ "$output" == "::error file=open-escape.json,line=4,col=5,title=open-escape::"* ]]
+}
+
+@test "a syntax error in json format is one finding with its location" {
+	cd "$SH_SRCDIR/tests/bad"
+	run --separate-stderr "$BIN" check --format=json arg-unknown-op.json
+	[ "$status" -eq 1 ]
+	echo "$output" | jq -e '.[0] | .severity == "error" and .line == 13 and .column == 17 and (.message | contains("SCMP_CMP_FOO"))'
+}
+
+@test "Docker's and podman's default profiles: no error-level finding" {
+	for p in "$D" "$UP/containers-common-seccomp-f437c58a.json"; do
+		run --separate-stderr "$BIN" check --format=json "$p"
+		[ "$status" -eq 0 ]
+		echo "$output" | jq -e '[.[] | select(.severity == "error")] | length == 0'
+	done
+}
+
+explain() { "$BIN" explain "$@" 2>/dev/null | sed -E 's/^([^:]+:[^-]*) - .*/\1/'; }
+
+@test "explain: known answers on a small profile, for every kind of decision" {
+	cat > "$T/p.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+ "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}],
+ "syscalls": [
+  {"names": ["read", "write", "openat"], "action": "SCMP_ACT_ALLOW", "comment": "basic I/O"},
+  {"names": ["getppid"], "action": "SCMP_ACT_KILL_PROCESS"},
+  {"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]},
+  {"names": ["close"], "action": "SCMP_ACT_TRACE", "errnoRet": 9}]}
+JSON
+	[ "$(explain "$T/p.json" read)" = "read (SCMP_ARCH_X86_64 #0): SCMP_ACT_ALLOW" ]
+	[[ "$("$BIN" explain "$T/p.json" read)" == *"rule syscalls[0] ($T/p.json:4:3): basic I/O" ]]
+	[ "$(explain "$T/p.json" getppid)" = "getppid (SCMP_ARCH_X86_64 #110): SCMP_ACT_KILL_PROCESS" ]
+	[ "$(explain "$T/p.json" close)" = "close (SCMP_ARCH_X86_64 #3): SCMP_ACT_TRACE(9)" ]
+	[ "$(explain "$T/p.json" personality 8)" = "personality (SCMP_ARCH_X86_64 #135): SCMP_ACT_ALLOW" ]
+	[ "$(explain "$T/p.json" personality 9)" = "personality (SCMP_ARCH_X86_64 #135): SCMP_ACT_ERRNO(1)" ]
+	[[ "$("$BIN" explain "$T/p.json" personality 9)" == *"default action ($T/p.json:1:19)" ]]
+	[[ "$("$BIN" explain "$T/p.json" 300)" == *"SCMP_ACT_ERRNO(38) - ENOSYS: newer than every syscall"* ]]
+	[ "$(explain --arch=x86 "$T/p.json" read)" = "read (SCMP_ARCH_X86 #3): SCMP_ACT_ALLOW" ]
+	[[ "$("$BIN" explain --arch=aarch64 "$T/p.json" read)" == *"SCMP_ACT_KILL - architecture SCMP_ARCH_AARCH64 is not in the filter"* ]]
+	run --separate-stderr "$BIN" explain --format=json "$T/p.json" getppid
+	echo "$output" | jq -e '.action == "SCMP_ACT_KILL_PROCESS" and .nr == 110 and .instructions > 0'
+	run --separate-stderr "$BIN" explain "$T/p.json" no_such_call
+	[ "$status" -eq 2 ]
+}
+
+@test "explain: Docker's profile with and without CAP_SYS_ADMIN" {
+	[ "$(explain "$D" mount)" = "mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ERRNO(1)" ]
+	[ "$(explain --caps=CAP_SYS_ADMIN "$D" mount)" = "mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ALLOW" ]
+	[ "$(explain "$D" clone3)" = "clone3 (SCMP_ARCH_X86_64 #435): SCMP_ACT_ERRNO(38)" ]
+	[ "$(explain --caps=CAP_SYS_ADMIN "$D" clone3)" = "clone3 (SCMP_ARCH_X86_64 #435): SCMP_ACT_ALLOW" ]
+	[ "$(explain "$D" clone 0x10000000)" = "clone (SCMP_ARCH_X86_64 #56): SCMP_ACT_ERRNO(1)" ]
+	[ "$(explain "$D" clone 0x11)" = "clone (SCMP_ARCH_X86_64 #56): SCMP_ACT_ALLOW" ]
+	[ "$(explain "$D" socket 40)" = "socket (SCMP_ARCH_X86_64 #41): SCMP_ACT_ERRNO(1)" ]
+	[ "$(explain "$D" socket 2)" = "socket (SCMP_ARCH_X86_64 #41): SCMP_ACT_ALLOW" ]
+}
+
+@test "diff: identical profiles print nothing and exit 0" {
+	run "$BIN" diff "$D" "$D"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run "$BIN" diff "$SH_SRCDIR/profiles/default.json" "$SH_SRCDIR/profiles/default.json"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "diff: Docker without and with CAP_SYS_ADMIN lists exactly what its CAP_SYS_ADMIN rules add" {
+	"$BIN" compile --format=oci --caps=none "$D" > "$T/none.json" 2>/dev/null
+	"$BIN" compile --format=oci --caps=CAP_SYS_ADMIN "$D" > "$T/admin.json" 2>/dev/null
+	run "$BIN" diff "$T/none.json" "$T/admin.json"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep '^amd64 ' | awk '{print $2}' | tr -d : | sort -u > "$T/changed"
+	jq -r '.syscalls[] | select(.includes.caps == ["CAP_SYS_ADMIN"]) | .names[]' "$D" | sort -u | while read -r n; do
+		scmp_sys_resolver -a x86_64 "$n" | grep -qv '^-' && echo "$n"
+	done > "$T/want"
+	diff "$T/want" "$T/changed"
+	echo "$output" | grep -q '^amd64 clone when arg0=0x7e020000: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW$'
+	echo "$output" | grep -q '^amd64 clone3: SCMP_ACT_ERRNO(38) -> SCMP_ACT_ALLOW$'
+	echo "$output" | grep -q '^x86 umount: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW$'
+}
+
+@test "diff: an argument-only change is reported with the argument" {
+	printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]}]}' > "$T/a.json"
+	printf '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["personality"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 9, "op": "SCMP_CMP_EQ"}]}]}' > "$T/b.json"
+	run "$BIN" diff "$T/a.json" "$T/b.json"
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "amd64 personality when arg0=0x8: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(1)" ]
+	[ "${lines[1]}" = "amd64 personality when arg0=0x9: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW" ]
+	[ "${#lines[@]}" -eq 2 ]
+}

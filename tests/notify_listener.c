@@ -1,0 +1,59 @@
+/* notify_listener SOCKET_PATH VALUE: a seccomp user-notification agent for tests. It accepts one
+ * connection on SOCKET_PATH, receives the listener fd (SCM_RIGHTS, runc's protocol), prints the
+ * state message, then answers every notification with return value VALUE until the fd closes. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int receive_fd(int conn, char *msg, size_t msglen)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = msg, .iov_len = msglen - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(conn, &mh, 0);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	if (n <= 0 || !c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	msg[n] = 0;
+	int fd;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3)
+		return fprintf(stderr, "usage: notify_listener SOCKET_PATH VALUE\n"), 2;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	unlink(argv[1]);
+	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 1) < 0)
+		return perror("listen"), 1;
+	printf("listening\n");
+	fflush(stdout);
+	int conn = accept(s, NULL, NULL);
+	char msg[4096];
+	int fd = conn < 0 ? -1 : receive_fd(conn, msg, sizeof msg);
+	if (fd < 0)
+		return fprintf(stderr, "no fd received\n"), 1;
+	printf("state: %s\n", msg);
+	fflush(stdout);
+	for (;;) {
+		struct seccomp_notif req = { 0 };
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+			break; /* the filtered process is gone */
+		struct seccomp_notif_resp resp = { .id = req.id, .val = atol(argv[2]) };
+		printf("notified: syscall %d from pid %u\n", req.data.nr, req.pid);
+		fflush(stdout);
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+	return 0;
+}

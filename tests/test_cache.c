@@ -1,0 +1,149 @@
+/* SHA-256 and the content-addressed filter cache: hits are verified, corrupt or truncated entries
+ * are rebuilt, concurrent writers leave one consistent entry. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cache.h"
+#include "sha256.h"
+#include "util.h"
+
+Test(sha256, known_vectors)
+{
+	char h[65];
+	sh_sha256_hex("", 0, h);
+	cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sh_sha256_hex("abc", 3, h);
+	cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sh_sha256_hex(m, strlen(m), h);
+	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* Fed in odd-sized pieces across block boundaries gives the same digest. */
+	sh_sha256 s;
+	uint8_t d[32];
+	sh_sha256_init(&s);
+	for (size_t i = 0; i < strlen(m); i += 7)
+		sh_sha256_update(&s, m + i, strlen(m) - i < 7 ? strlen(m) - i : 7);
+	sh_sha256_final(&s, d);
+	sh_hex(d, 32, h);
+	cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+static char *tmpdir(void)
+{
+	char *t = sh_xstrdup("/tmp/sh-cache-test.XXXXXX");
+	cr_assert_not_null(mkdtemp(t));
+	return t;
+}
+
+static sh_bpf program(uint32_t ret)
+{
+	sh_bpf b = { .len = 2 };
+	b.insns = sh_xcalloc(2, sizeof(struct sock_filter));
+	b.insns[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, 0);
+	b.insns[1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret);
+	return b;
+}
+
+static const char *const key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+Test(cache, miss_store_hit)
+{
+	cleanup_free char *dir = tmpdir();
+	sh_cache_entry e = { 0 };
+	sh_error *err = NULL;
+	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0);
+	sh_bpf b = program(SECCOMP_RET_ALLOW);
+	cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0, "%s", err ? err->msg : "");
+	char want[65];
+	sh_sha256_hex(b.insns, 16, want);
+	cr_assert_str_eq(e.digest, want);
+	struct stat st;
+	cr_assert_eq(stat(e.path, &st), 0);
+	cr_assert_eq(st.st_size, 16);
+	cr_assert_eq(st.st_mode & 0777, 0444);
+	sh_cache_entry_free(&e);
+	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1);
+	cr_assert_str_eq(e.digest, want);
+	sh_cache_entry_free(&e);
+	sh_bpf_free(&b);
+}
+
+static void damage(const char *path, bool truncate_it)
+{
+	chmod(path, 0644);
+	int fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	if (truncate_it)
+		cr_assert_eq(ftruncate(fd, 8), 0);
+	else
+		cr_assert_eq(pwrite(fd, "\xff", 1, 9), 1);
+	close(fd);
+}
+
+Test(cache, corrupt_and_truncated_entries_are_not_used)
+{
+	for (int mode = 0; mode < 2; mode++) {
+		cleanup_free char *dir = tmpdir();
+		sh_cache_entry e = { 0 };
+		sh_error *err = NULL;
+		sh_bpf b = program(SECCOMP_RET_KILL_PROCESS);
+		cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0);
+		damage(e.path, mode == 1);
+		sh_cache_entry_free(&e);
+		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0, "damaged entry must be a miss");
+		cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0);
+		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1, "rebuilt entry is a hit again");
+		sh_cache_entry_free(&e);
+		sh_bpf_free(&b);
+	}
+}
+
+Test(cache, concurrent_writers_agree)
+{
+	cleanup_free char *dir = tmpdir();
+	pid_t pids[16];
+	for (int i = 0; i < 16; i++) {
+		pids[i] = fork();
+		cr_assert_geq(pids[i], 0);
+		if (pids[i] == 0) {
+			sh_cache_entry e = { 0 };
+			sh_error *err = NULL;
+			sh_bpf b = program(SECCOMP_RET_ERRNO | 1);
+			for (int k = 0; k < 50; k++)
+				if (sh_cache_store(dir, key, &b, &e, &err) < 0)
+					_exit(1);
+				else
+					sh_cache_entry_free(&e);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 16; i++) {
+		int st;
+		cr_assert_eq(waitpid(pids[i], &st, 0), pids[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	sh_cache_entry e = { 0 };
+	sh_error *err = NULL;
+	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1);
+	sh_cache_entry_free(&e);
+	/* No temporary files are left behind. */
+	cleanup_free char *cmd = sh_xasprintf("find %s -name '*.tmp*' | grep -q .", dir);
+	cr_assert_neq(system(cmd), 0, "temporary files left in the cache");
+}
+
+Test(cache, unwritable_directory_fails)
+{
+	sh_cache_entry e = { 0 };
+	sh_error *err = NULL;
+	sh_bpf b = program(SECCOMP_RET_ALLOW);
+	cr_assert_lt(sh_cache_store("/proc/self/no-such-cache", key, &b, &e, &err), 0);
+	cr_assert_not_null(err);
+	cr_assert_eq(err->status, SH_EXIT_SYSTEM);
+	sh_error_free(err);
+	sh_bpf_free(&b);
+}

@@ -1,0 +1,259 @@
+/* The strict JSON reader and the profile model: locations, strictness, exact 64-bit numbers,
+ * limits, and the Docker/OCI profile fields. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "names.h"
+#include "testutil.h"
+
+static sh_error *parse_err(const char *text)
+{
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	int r = sh_json_parse(text, strlen(text), "t.json", NULL, &j, &err);
+	cr_assert_lt(r, 0, "expected '%s' to be rejected", text);
+	cr_assert_null(j);
+	return err;
+}
+
+Test(json, locations_of_nodes_and_keys)
+{
+	const char *t = "{\n  \"a\": [1, \"x\\\"y\", true],\n\t\"b\": {\"c\": null}\n}";
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	cr_assert_eq(j->line, 1);
+	cr_assert_eq(j->col, 1);
+	sh_json *a = sh_json_get(j, "a");
+	cr_assert_eq(a->line, 2);
+	cr_assert_eq(a->col, 8);
+	cr_assert_eq(a->u.arr.v[1]->col, 12, "string starts at its quote");
+	cr_assert_str_eq(a->u.arr.v[1]->u.str.s, "x\"y");
+	cr_assert_eq(a->u.arr.v[2]->col, 20);
+	cr_assert_eq(j->u.obj.m[1].line, 3, "key line");
+	cr_assert_eq(j->u.obj.m[1].col, 2, "key column after a tab");
+	sh_json *c = sh_json_get(sh_json_get(j, "b"), "c");
+	cr_assert_eq(c->type, SH_JSON_NULL);
+	cr_assert_eq(c->col, 13);
+	sh_json_free(j);
+}
+
+Test(json, numbers_keep_their_text)
+{
+	const char *t = "{\"max\": 18446744073709551615, \"neg\": -3, \"f\": 1.5e3}";
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	cr_assert_str_eq(sh_json_get(j, "max")->u.num, "18446744073709551615");
+	cr_assert_str_eq(sh_json_get(j, "neg")->u.num, "-3");
+	cr_assert_str_eq(sh_json_get(j, "f")->u.num, "1.5e3");
+	sh_json_free(j);
+}
+
+Test(json, duplicate_key_rejected_at_second_key)
+{
+	sh_error *err = parse_err("{\"a\": 1,\n \"a\": 2}");
+	cr_assert_eq(err->line, 2);
+	cr_assert_eq(err->col, 2);
+	cr_assert_str_eq(err->msg, "duplicate key 'a'");
+	cr_assert_eq(err->status, SH_EXIT_INVALID);
+	sh_error_free(err);
+}
+
+Test(json, same_key_in_different_objects_is_fine)
+{
+	const char *t = "{\"a\": {\"a\": 1}, \"b\": [{\"a\": 1}, {\"a\": 2}]}";
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json_free(j);
+}
+
+Test(json, comments_rejected)
+{
+	sh_error *err = parse_err("{\"a\": 1 /* no */}");
+	cr_assert(strstr(err->msg, "comment"), "message: %s", err->msg);
+	sh_error_free(err);
+}
+
+Test(json, nul_in_string_and_invalid_utf8_rejected)
+{
+	sh_error *err = parse_err("{\"a\": \"x\\u0000y\"}");
+	cr_assert_str_eq(err->msg, "string contains a NUL character");
+	sh_error_free(err);
+	err = parse_err("{\"a\": \"\xc3\x28\"}");
+	cr_assert(strstr(err->msg, "UTF8"), "message: %s", err->msg);
+	sh_error_free(err);
+}
+
+Test(json, depth_limit)
+{
+	char buf[400] = "";
+	for (int i = 0; i < 100; i++)
+		strcat(buf, "[");
+	for (int i = 0; i < 100; i++)
+		strcat(buf, "]");
+	sh_error *err = parse_err(buf);
+	cr_assert_str_eq(err->msg, "JSON nested too deeply (limit exceeded)");
+	cr_assert_eq(err->col, 65, "the 65th bracket is one too deep");
+	sh_error_free(err);
+}
+
+Test(json, byte_and_node_limits)
+{
+	sh_json_limits lim = { .max_bytes = 10, .max_depth = 8, .max_nodes = 3 };
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_lt(sh_json_parse("[1,2,3,4,5,6]", 13, "t", &lim, &j, &err), 0);
+	cr_assert(strstr(err->msg, "limit of 10"), "%s", err->msg);
+	sh_error_free(err);
+	err = NULL;
+	cr_assert_lt(sh_json_parse("[1,2,3]", 7, "t", &lim, &j, &err), 0);
+	cr_assert_str_eq(err->msg, "too many JSON values (limit exceeded)");
+	sh_error_free(err);
+}
+
+Test(json, serialize_round_trip)
+{
+	const char *t = "{\"a\":[1,\"x\\ny\",true,null],\"n\":18446744073709551615}";
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	char *s = sh_json_serialize(j, false, NULL);
+	cr_assert_str_eq(s, t);
+	free(s);
+	sh_json_set(j, "a", sh_json_new_string("z"));
+	sh_json_remove(j, "n");
+	s = sh_json_serialize(j, false, NULL);
+	cr_assert_str_eq(s, "{\"a\":\"z\"}");
+	free(s);
+	sh_json_free(j);
+}
+
+Test(profile, docker_fields_and_locations)
+{
+	const char *t = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"
+			" \"archMap\": [{\"architecture\": \"SCMP_ARCH_X86_64\", \"subArchitectures\": [\"SCMP_ARCH_X86\", \"x32\"]}],\n"
+			" \"syscalls\": [\n"
+			"  {\"name\": \"read\", \"action\": \"SCMP_ACT_ALLOW\", \"comment\": \"legacy\"},\n"
+			"  {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errno\": \"EINVAL\",\n"
+			"   \"args\": [{\"index\": 0, \"value\": 18446744073709551615, \"valueTwo\": 1, \"op\": \"SCMP_CMP_MASKED_EQ\"}],\n"
+			"   \"includes\": {\"caps\": [\"CAP_SYS_ADMIN\"], \"minKernel\": \"5.10\"}, \"excludes\": {\"arches\": [\"s390x\"]}}]}";
+	sh_diag d = { 0 };
+	sh_error *err = NULL;
+	sh_profile *p = sh_test_profile(t, &d, &err);
+	cr_assert_not_null(p, "%s", err ? err->msg : "");
+	cr_assert_eq(d.n, 0);
+	cr_assert_eq(p->default_action, SH_ACT_ERRNO);
+	cr_assert(p->has_default_errno);
+	cr_assert_eq(p->default_errno_ret, 38);
+	cr_assert_eq(p->narchmap, 1);
+	cr_assert_eq(p->archmap[0].nsubs, 2);
+	cr_assert_eq(p->archmap[0].subs[1], sh_arch_from_name("SCMP_ARCH_X32"));
+	cr_assert_eq(p->nrules, 2);
+	cr_assert_str_eq(p->rules[0].names[0], "read");
+	cr_assert_eq(p->rules[0].loc.line, 4);
+	const sh_rule *r = &p->rules[1];
+	cr_assert_eq(r->errno_ret, 22);
+	cr_assert_eq(r->args[0].value, UINT64_MAX);
+	cr_assert_eq(r->args[0].value_two, 1);
+	cr_assert_eq(r->args[0].op, SH_OP_MASKED_EQ);
+	cr_assert_eq(r->args[0].loc.line, 6);
+	cr_assert(r->includes.has_min_kernel);
+	cr_assert_eq(r->includes.kmajor, 5);
+	cr_assert_eq(r->includes.kminor, 10);
+	cr_assert_str_eq(r->excludes.arches[0], "s390x");
+	sh_profile_free(p);
+	sh_diag_free(&d);
+}
+
+Test(profile, unknown_keys_warn_with_location)
+{
+	const char *t = "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"color\": \"blue\",\n"
+			" \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\", \"why\": 1}]}";
+	sh_diag d = { 0 };
+	sh_error *err = NULL;
+	sh_profile *p = sh_test_profile(t, &d, &err);
+	cr_assert_not_null(p);
+	cr_assert_eq(d.n, 2);
+	cr_assert_eq(d.items[0].sev, SH_SEV_WARNING);
+	cr_assert_eq(d.items[0].line, 2);
+	cr_assert_eq(d.items[0].col, 2);
+	cr_assert_str_eq(d.items[0].msg, "profile: unknown key 'color'");
+	cr_assert_str_eq(d.items[1].msg, "syscalls[0]: unknown key 'why'");
+	sh_profile_free(p);
+	sh_diag_free(&d);
+}
+
+Test(profile, embedded_in_config_json)
+{
+	const char *t = "{\"ociVersion\": \"1.0.2\", \"process\": {\"args\": [\"sh\"]},\n"
+			" \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"],\n"
+			" \"syscalls\": [{\"names\": [\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\"}]}}}";
+	sh_error *err = NULL;
+	sh_profile *p = sh_test_profile(t, NULL, &err);
+	cr_assert_not_null(p, "%s", err ? err->msg : "");
+	cr_assert(p->embedded);
+	cr_assert_eq(p->narches, 1);
+	cr_assert_eq(p->rules[0].action, SH_ACT_ERRNO);
+	sh_profile_free(p);
+}
+
+Test(profile, every_upstream_profile_loads)
+{
+	static const char *const files[] = {
+		"moby-profiles-default-cd3bed80.json",
+		"containers-common-seccomp-f437c58a.json",
+		"runc-testdata-seccomp_syscall_test1-76d9cf5d.json",
+		"runc-testdata-seccomp_syscall_test2-76d9cf5d.json",
+		"runtime-spec-config-spec-example-6999a89a.json",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", sh_test_upstream_dir(), files[i]);
+		sh_diag d = { 0 };
+		sh_error *err = NULL;
+		sh_profile *p = NULL;
+		cr_assert_eq(sh_profile_load(path, &p, &d, &err), 0, "%s: %s", files[i], err ? err->msg : "");
+		cr_assert_eq(sh_diag_count(&d, SH_SEV_ERROR), 0);
+		cr_assert_gt(p->nrules, 0, "%s has rules", files[i]);
+		sh_profile_free(p);
+		sh_diag_free(&d);
+	}
+}
+
+Test(profile, podman_errno_names)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/containers-common-seccomp-f437c58a.json", sh_test_upstream_dir());
+	sh_error *err = NULL;
+	sh_profile *p = NULL;
+	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0);
+	cr_assert_eq(p->default_errno_ret, 38, "defaultErrno ENOSYS agrees with defaultErrnoRet 38");
+	bool einval = false;
+	for (size_t i = 0; i < p->nrules; i++)
+		einval |= p->rules[i].has_errno_ret && p->rules[i].errno_ret == 22;
+	cr_assert(einval, "a rule with \"errno\": \"EINVAL\" reads as 22");
+	sh_profile_free(p);
+}
+
+Test(names, tables)
+{
+	sh_action_kind a;
+	cr_assert_eq(sh_action_from_name("SCMP_ACT_KILL", &a), 0);
+	cr_assert_eq(a, SH_ACT_KILL_THREAD);
+	cr_assert_eq(sh_action_from_name("SCMP_ACT_KILL_THREAD", &a), 0);
+	cr_assert_eq(a, SH_ACT_KILL_THREAD);
+	cr_assert_lt(sh_action_from_name("SCMP_ACT_FOO", &a), 0);
+	cr_assert_eq(sh_arch_from_name("x86_64"), sh_arch_from_name("SCMP_ARCH_X86_64"));
+	cr_assert_eq(sh_arch_from_name("amd64"), sh_arch_from_name("SCMP_ARCH_X86_64"));
+	cr_assert_str_eq(sh_arch_go_name(sh_arch_from_name("SCMP_ARCH_AARCH64")), "arm64");
+	cr_assert_eq(sh_arch_from_name("SCMP_ARCH_Z80"), 0);
+	cr_assert_eq(sh_errno_from_name("ENOSYS"), 38);
+	cr_assert_eq(sh_cap_from_name("CAP_SYS_ADMIN"), 21);
+	cr_assert_eq(sh_cap_from_name("sys_admin"), 21);
+	cr_assert_eq(sh_cap_from_name("CAP_NOPE"), -1);
+}

@@ -1,0 +1,30 @@
+/* Shared helpers for the Criterion unit tests. */
+#ifndef SH_TESTUTIL_H
+#define SH_TESTUTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+#include "resolve.h"
+
+/* Directory of the real upstream profiles (../shared/profiles/upstream beside the checkout). */
+static inline const char *sh_test_upstream_dir(void)
+{
+	const char *d = getenv("SH_UPSTREAM");
+	return d && *d ? d : SH_SRCDIR "/../shared/profiles/upstream";
+}
+
+/* Parse a profile from a string; NULL on error (the error is kept in *err for assertions). */
+static inline sh_profile *sh_test_profile(const char *json, sh_diag *diag, sh_error **err)
+{
+	sh_profile *p = NULL;
+	if (sh_profile_load_buffer(json, strlen(json), "test.json", &p, diag, err) < 0)
+		return NULL;
+	return p;
+}
+
+/* Bit mask for a capability number. */
+#define SH_CAP(n) (UINT64_C(1) << (n))
+
+#endif
