@@ -12,6 +12,8 @@
 
 #include "hookcfg.h"
 
+#include "ctx_count.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[] = "/tmp/sh-fuzz-config.XXXXXX";
@@ -57,5 +59,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sh_error_free(err);
 	sh_json_free(config);
+	fuzz_check_contexts();
 	return 0;
 }

@@ -10,6 +10,8 @@
 #include "resolve.h"
 #include "translate.h"
 
+#include "ctx_count.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,5 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sh_error_free(err);
 	sh_profile_free(p);
 	sh_diag_free(&d);
+	fuzz_check_contexts();
 	return 0;
 }
