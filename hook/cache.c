@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,6 +44,23 @@ static bool verify(const char *path, const char *digest)
 	return strcmp(hex, digest) == 0;
 }
 
+static bool read_flags(const char *dir, const char *key, unsigned *flags)
+{
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s.flags", dir, key);
+	char target[16];
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(target, &end, 10);
+	if (errno || *end || target[0] < '0' || target[0] > '9' || v > UINT32_MAX)
+		return false;
+	*flags = (unsigned)v;
+	return true;
+}
+
 int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err)
 {
 	(void)err;
@@ -53,6 +72,9 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	target[n] = 0;
 	/* ../bpf/<64 hex>.bpf */
 	if (n != 7 + 64 + 4 || strncmp(target, "../bpf/", 7) != 0 || strcmp(target + 71, ".bpf") != 0)
+		return 0;
+	unsigned flags;
+	if (!read_flags(dir, key, &flags))
 		return 0;
 	char digest[65];
 	memcpy(digest, target + 7, 64);
@@ -66,13 +88,14 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	}
 	e->path = steal_pointer(&path);
 	memcpy(e->digest, digest, sizeof(digest));
+	e->flags = flags;
 	return 1;
 }
 
-static int link_key(const char *dir, const char *key, const char *digest, sh_error **err)
+/* Point DIR/keys/NAME at TARGET: a symlink made under a temporary name and renamed into place. */
+static int set_link(const char *dir, const char *name, const char *target, sh_error **err)
 {
-	cleanup_free char *link = sh_xasprintf("%s/keys/%s", dir, key);
-	cleanup_free char *target = sh_xasprintf("../bpf/%s.bpf", digest);
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s", dir, name);
 	for (int attempt = 0; attempt < 100; attempt++) {
 		cleanup_free char *tmp = sh_xasprintf("%s.tmp.%d.%d", link, (int)getpid(), attempt);
 		if (symlink(target, tmp) < 0) {
@@ -90,7 +113,19 @@ static int link_key(const char *dir, const char *key, const char *digest, sh_err
 	return sh_error_set(err, SH_EXIT_SYSTEM, "cache: cannot create a temporary link for %s", link);
 }
 
-int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, sh_cache_entry *e, sh_error **err)
+static int link_key(const char *dir, const char *key, const char *digest, unsigned flags, sh_error **err)
+{
+	cleanup_free char *flags_name = sh_xasprintf("%s.flags", key);
+	cleanup_free char *flags_text = sh_xasprintf("%u", flags);
+	cleanup_free char *target = sh_xasprintf("../bpf/%s.bpf", digest);
+	/* Flags first: once the key link exists, a reader finds both. */
+	if (set_link(dir, flags_name, flags_text, err) < 0)
+		return -1;
+	return set_link(dir, key, target, err);
+}
+
+int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned flags, sh_cache_entry *e,
+		   sh_error **err)
 {
 	size_t len = b->len * sizeof(*b->insns);
 	char digest[65];
@@ -103,10 +138,11 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, sh_cache_e
 	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
 	if (!verify(path, digest) && sh_write_file_replace(path, b->insns, len, 0444, false, err) < 0)
 		return -1;
-	if (link_key(dir, key, digest, err) < 0)
+	if (link_key(dir, key, digest, flags, err) < 0)
 		return -1;
 	e->path = steal_pointer(&path);
 	memcpy(e->digest, digest, sizeof(digest));
+	e->flags = flags;
 	return 0;
 }
 

@@ -1,6 +1,9 @@
 /* Content-addressed cache of compiled filters for init mode.
  *   DIR/bpf/<sha256 of the program>.bpf     the program, never modified once written
  *   DIR/keys/<cache key>  -> ../bpf/<digest>.bpf   which program a set of inputs compiles to
+ *   DIR/keys/<cache key>.flags -> <n>                the seccomp(2) flags it is installed with
+ * The flags link is written before the key link, so a key that resolves always has its flags; a
+ * missing or malformed part is a miss.
  * Writes go to a temporary name and are renamed into place, so concurrent hooks never see a partial
  * file; every hit is re-hashed, so a corrupt or truncated entry is rebuilt, never used. */
 #ifndef SH_CACHE_H
@@ -12,11 +15,13 @@
 typedef struct sh_cache_entry {
 	char *path;       /* DIR/bpf/<digest>.bpf */
 	char digest[65];  /* sha256 of the program bytes */
+	unsigned flags;   /* SH_FLAG_* the program is installed with */
 } sh_cache_entry;
 
 /* 1 hit (entry filled, content verified), 0 miss, <0 error. */
 int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err);
-int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, sh_cache_entry *e, sh_error **err);
+int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned flags, sh_cache_entry *e,
+		   sh_error **err);
 void sh_cache_entry_free(sh_cache_entry *e);
 
 #endif

@@ -108,22 +108,26 @@ static void loaded_free(loaded *l)
 	free(l->path);
 }
 
-static int load_and_resolve(const char *name, const sh_json *config, const sh_hook_opts *o, loaded *l,
-			    sh_diag *d, sh_error **err)
+/* Find the profile and read its bytes; the target is this host with the container's capabilities. */
+static int locate(const char *name, const sh_json *config, const sh_hook_opts *o, loaded *l, sh_error **err)
 {
 	int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
 			   : sh_profile_find(name, o->profiles_dir, &l->path, err);
-	if (r < 0)
-		return -1;
-	sh_json *root = NULL;
-	if (sh_json_read_file(l->path, NULL, &root, &l->raw, &l->rawlen, err) < 0)
-		return -1;
-	r = sh_profile_from_json(root, l->path, &l->p, d, err);
-	sh_json_free(root);
-	if (r < 0 || sh_target_init(&l->t, false, err) < 0)
+	if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0 ||
+	    sh_target_init(&l->t, false, err) < 0)
 		return -1;
 	l->t.caps = sh_oci_bounding_caps(config);
-	return sh_resolve(l->p, &l->t, &l->rs, d, err);
+	return 0;
+}
+
+static int parse_and_resolve(loaded *l, sh_diag *d, sh_error **err)
+{
+	sh_json *root = NULL;
+	if (sh_json_parse(l->raw, l->rawlen, l->path, NULL, &root, err) < 0)
+		return -1;
+	int r = sh_profile_from_json(root, l->path, &l->p, d, err);
+	sh_json_free(root);
+	return r < 0 ? -1 : sh_resolve(l->p, &l->t, &l->rs, d, err);
 }
 
 static int apply_runtime(sh_json *config, loaded *l, sh_hook_result *res, sh_diag *d, sh_error **err)
@@ -144,27 +148,19 @@ static int apply_runtime(sh_json *config, loaded *l, sh_hook_result *res, sh_dia
 	return 0;
 }
 
-/* Everything that changes the compiled program goes into the key. */
-static void cache_key(const loaded *l, unsigned flags, char key[65])
+/* Everything that changes the compiled program goes into the key: the profile's bytes and the target
+ * it is resolved for (the architectures and flags follow from those), and the versions of the two
+ * programs that compile it. Computed before the profile is parsed, so a hit skips parsing. */
+static void cache_key(const loaded *l, char key[65])
 {
 	const struct scmp_version *v = seccomp_version();
 	char profile_hash[65];
 	sh_sha256_hex(l->raw, l->rawlen, profile_hash);
-	sh_sha256 s;
-	sh_sha256_init(&s);
 	cleanup_free char *text = sh_xasprintf("seccomp-hook %s\nlibseccomp %u.%u.%u\nprofile %s\ncaps %" PRIx64
-					       "\nkernel %u.%u\nflags %u\narches",
+					       "\nkernel %u.%u\nnative %08x\n",
 					       PACKAGE_VERSION, v->major, v->minor, v->micro, profile_hash, l->t.caps,
-					       l->t.kmajor, l->t.kminor, flags);
-	sh_sha256_update(&s, text, strlen(text));
-	for (size_t i = 0; i < l->rs->narches; i++) {
-		char a[16];
-		snprintf(a, sizeof a, " %08x", l->rs->arches[i]);
-		sh_sha256_update(&s, a, strlen(a));
-	}
-	uint8_t out[32];
-	sh_sha256_final(&s, out);
-	sh_hex(out, 32, key);
+					       l->t.kmajor, l->t.kminor, l->t.native_arch);
+	sh_sha256_hex(text, strlen(text), key);
 }
 
 static sh_json *bind_mount(const char *src, const char *dest)
@@ -208,6 +204,24 @@ static int rewrite_for_loader(sh_json *config, const char *loader, const char *b
 	return 0;
 }
 
+/* Compile on a miss: the profile is parsed and resolved only here. */
+static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_cache_entry *e, sh_diag *d,
+			      sh_error **err)
+{
+	if (parse_and_resolve(l, d, err) < 0)
+		return -1;
+	unsigned flags = sh_translate_flags(l->rs);
+	if (flags & SH_FLAG_NEW_LISTENER)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
+				    "does not hand listener fds to listenerPath)", l->path);
+	sh_bpf b = { 0 };
+	if (sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
+		return -1;
+	int r = sh_cache_store(dir, key, &b, flags, e, err);
+	sh_bpf_free(&b);
+	return r;
+}
+
 static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 		      sh_error **err)
 {
@@ -215,29 +229,16 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 	struct stat st;
 	if (stat(loader, &st) < 0 || !S_ISREG(st.st_mode))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
-	unsigned flags = sh_translate_flags(l->rs);
-	if (flags & SH_FLAG_NEW_LISTENER)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
-				    "does not hand listener fds to listenerPath)", l->path);
 	const char *dir = o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
 	char key[65];
-	cache_key(l, flags, key);
+	cache_key(l, key);
 	sh_cache_entry e = { 0 };
 	int hit = sh_cache_lookup(dir, key, &e, err);
-	if (hit < 0)
+	if (hit < 0 || (!hit && compile_into_cache(dir, key, l, &e, d, err) < 0))
 		return -1;
-	if (!hit) {
-		sh_bpf b = { 0 };
-		if (sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
-			return -1;
-		int r = sh_cache_store(dir, key, &b, &e, err);
-		sh_bpf_free(&b);
-		if (r < 0)
-			return -1;
-	}
 	res->cache_hit = hit;
 	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = rewrite_for_loader(config, loader, e.path, e.digest, flags, err);
+	int r = rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
 	sh_cache_entry_free(&e);
 	return r;
 }
@@ -268,9 +269,10 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 		return 0;
 	}
 	loaded l = { 0 };
-	int r = load_and_resolve(name, config, o, &l, d, err);
+	int r = locate(name, config, o, &l, err);
 	if (r == 0)
-		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err) : apply_runtime(config, &l, res, d, err);
+		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err)
+		    : parse_and_resolve(&l, d, err) < 0 ? -1 : apply_runtime(config, &l, res, d, err);
 	loaded_free(&l);
 	if (r < 0)
 		return sh_error_prefix(err, "profile '%.64s'", name);

@@ -284,10 +284,8 @@ int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t 
 	return 0;
 }
 
-int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
-		      size_t *rawlen, sh_error **err)
+int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t *rawlen, sh_error **err)
 {
-	const sh_json_limits *l = lim ? lim : &sh_json_default_limits;
 	bool is_stdin = strcmp(path, "-") == 0;
 	cleanup_close int fd = is_stdin ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
@@ -297,17 +295,24 @@ int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out
 		return sh_error_errno(err, errno, "%s", path);
 	if (!is_stdin && !S_ISREG(st.st_mode))
 		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "not a regular file");
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > l->max_bytes)
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes)
 		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "file is %jd bytes, more than the limit of %zu",
-				   (intmax_t)st.st_size, l->max_bytes);
+				   (intmax_t)st.st_size, max_bytes);
 	if (!is_stdin) {
 		int fl = fcntl(fd, F_GETFL);
 		if (fl >= 0)
 			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	}
+	return sh_read_fd_bounded(fd, path, max_bytes, raw, rawlen, err);
+}
+
+int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
+		      size_t *rawlen, sh_error **err)
+{
+	const sh_json_limits *l = lim ? lim : &sh_json_default_limits;
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	if (sh_read_fd_bounded(fd, path, l->max_bytes, &buf, &len, err) < 0)
+	if (sh_read_file_limited(path, l->max_bytes, &buf, &len, err) < 0)
 		return -1;
 	if (sh_json_parse(buf, len, path, l, out, err) < 0)
 		return -1;

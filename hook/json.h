@@ -55,6 +55,8 @@ int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_l
  * whole. *raw (optional) receives the bytes read, NUL-terminated, *rawlen their length. */
 int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
 		      size_t *rawlen, sh_error **err);
+/* Read a regular file (or stdin for "-") of at most max_bytes; non-regular files are refused. */
+int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t *rawlen, sh_error **err);
 /* Read all of fd (bounded by max) into a new buffer. */
 int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err);
 

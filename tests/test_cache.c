@@ -58,7 +58,7 @@ Test(cache, miss_store_hit)
 	sh_error *err = NULL;
 	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0);
 	sh_bpf b = program(SECCOMP_RET_ALLOW);
-	cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(sh_cache_store(dir, key, &b, 5, &e, &err), 0, "%s", err ? err->msg : "");
 	char want[65];
 	sh_sha256_hex(b.insns, 16, want);
 	cr_assert_str_eq(e.digest, want);
@@ -69,8 +69,35 @@ Test(cache, miss_store_hit)
 	sh_cache_entry_free(&e);
 	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1);
 	cr_assert_str_eq(e.digest, want);
+	cr_assert_eq(e.flags, 5, "the flags stored with the key come back on a hit");
 	sh_cache_entry_free(&e);
 	sh_bpf_free(&b);
+}
+
+/* The flags are part of the entry: without them (or with garbage) the key is a miss, never a hit with
+ * guessed flags. */
+Test(cache, missing_or_bad_flags_are_a_miss)
+{
+	const char *bad[] = { NULL, "", "x", "4x", "-1", "99999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cleanup_free char *dir = tmpdir();
+		sh_cache_entry e = { 0 };
+		sh_error *err = NULL;
+		sh_bpf b = program(SECCOMP_RET_ALLOW);
+		cr_assert_eq(sh_cache_store(dir, key, &b, 4, &e, &err), 0);
+		sh_cache_entry_free(&e);
+		cleanup_free char *fl = sh_xasprintf("%s/keys/%s.flags", dir, key);
+		cr_assert_eq(unlink(fl), 0);
+		if (bad[i] && bad[i][0])
+			cr_assert_eq(symlink(bad[i], fl), 0);
+		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0, "flags '%s' must be a miss", bad[i] ? bad[i] : "(none)");
+		cr_assert_eq(sh_cache_store(dir, key, &b, 4, &e, &err), 0);
+		sh_cache_entry_free(&e);
+		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1, "rewritten entry is a hit");
+		cr_assert_eq(e.flags, 4);
+		sh_cache_entry_free(&e);
+		sh_bpf_free(&b);
+	}
 }
 
 static void damage(const char *path, bool truncate_it)
@@ -92,11 +119,11 @@ Test(cache, corrupt_and_truncated_entries_are_not_used)
 		sh_cache_entry e = { 0 };
 		sh_error *err = NULL;
 		sh_bpf b = program(SECCOMP_RET_KILL_PROCESS);
-		cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0);
+		cr_assert_eq(sh_cache_store(dir, key, &b, 5, &e, &err), 0);
 		damage(e.path, mode == 1);
 		sh_cache_entry_free(&e);
 		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0, "damaged entry must be a miss");
-		cr_assert_eq(sh_cache_store(dir, key, &b, &e, &err), 0);
+		cr_assert_eq(sh_cache_store(dir, key, &b, 5, &e, &err), 0);
 		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1, "rebuilt entry is a hit again");
 		sh_cache_entry_free(&e);
 		sh_bpf_free(&b);
@@ -115,7 +142,7 @@ Test(cache, concurrent_writers_agree)
 			sh_error *err = NULL;
 			sh_bpf b = program(SECCOMP_RET_ERRNO | 1);
 			for (int k = 0; k < 50; k++)
-				if (sh_cache_store(dir, key, &b, &e, &err) < 0)
+				if (sh_cache_store(dir, key, &b, 5, &e, &err) < 0)
 					_exit(1);
 				else
 					sh_cache_entry_free(&e);
@@ -141,7 +168,7 @@ Test(cache, unwritable_directory_fails)
 	sh_cache_entry e = { 0 };
 	sh_error *err = NULL;
 	sh_bpf b = program(SECCOMP_RET_ALLOW);
-	cr_assert_lt(sh_cache_store("/proc/self/no-such-cache", key, &b, &e, &err), 0);
+	cr_assert_lt(sh_cache_store("/proc/self/no-such-cache", key, &b, 0, &e, &err), 0);
 	cr_assert_not_null(err);
 	cr_assert_eq(err->status, SH_EXIT_SYSTEM);
 	sh_error_free(err);

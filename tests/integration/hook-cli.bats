@@ -89,6 +89,33 @@ annotate() { # NAME [MODE]
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
 }
 
+@test "the cache key follows the profile bytes and the capabilities; a hit keeps the flags" {
+	annotate deny-mkdir init > "$T/in.json"
+	touch "$T/fake-loader"
+	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$1"; }
+	keys() { ls "$T/cache/keys" | grep -vc '\.flags$'; }
+	pc "$T/in.json" > /dev/null
+	[ "$(keys)" -eq 1 ]
+	# Same program, different bytes: a new key, the same program file.
+	echo >> "$T/profiles/deny-mkdir.json"
+	pc "$T/in.json" > /dev/null
+	[ "$(keys)" -eq 2 ]
+	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	# Other capabilities: another key.
+	jq '.process.capabilities.bounding = ["CAP_CHOWN"]' "$T/in.json" > "$T/in-nocaps.json"
+	pc "$T/in-nocaps.json" > /dev/null
+	[ "$(keys)" -eq 3 ]
+	# Flags: what the miss computed is what the hit hands to the loader.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
+		> "$T/profiles/logflag.json"
+	annotate logflag init > "$T/in-log.json"
+	miss=$(pc "$T/in-log.json" | jq -r '.process.args[2]')
+	hit=$(pc "$T/in-log.json" | jq -r '.process.args[2]')
+	[ "$miss" = "--flags=2" ]
+	[ "$hit" = "--flags=2" ]
+	[ "$(keys)" -eq 4 ]
+}
+
 @test "bad, traversing, missing and broken profiles refuse the container" {
 	for name in "../profiles/deny-mkdir" "a/b" ".hidden" "nope" "broken" "$(head -c 10240 /dev/zero | tr '\0' a)"; do
 		annotate "$name" > "$T/in.json"

@@ -157,7 +157,10 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 		[ "$now" = "$old" ] || [ "$now" = "$new" ] || { diff <(echo "$now") <(echo "$new"); diff <(echo "$now") <(echo "$old"); false; }
 		# Every cache entry a later start could pick up verifies.
 		for k in "$T"/cache/keys/*; do
+			# Temporary names (left by a kill between symlink and rename) are never read by a lookup.
+			case $k in *.tmp.*) continue ;; *.flags) [[ $(readlink "$k") =~ ^[0-9]+$ ]]; continue ;; esac
 			[ -e "$k" ] || continue
+			[ -L "$k.flags" ]
 			f=$(readlink -f "$k")
 			[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
 		done
@@ -193,7 +196,11 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	done
 	# One program per profile in the cache, every key resolving to a file that hashes to its name.
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 2 ]
+	# Two keys (one per profile), each with its flags link.
+	[ "$(ls "$T/cache/keys" | grep -vc '\.flags$')" -eq 2 ]
 	for k in "$T"/cache/keys/*; do
+		case $k in *.flags) [ "$(readlink "$k")" = 4 ]; continue ;; esac
+		[ -L "$k.flags" ]
 		f=$(readlink -f "$k")
 		[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
 	done
