@@ -130,24 +130,6 @@ static int parse_and_resolve(loaded *l, sh_diag *d, sh_error **err)
 	return r < 0 ? -1 : sh_resolve(l->p, &l->t, &l->rs, d, err);
 }
 
-static int apply_runtime(sh_json *config, loaded *l, sh_hook_result *res, sh_diag *d, sh_error **err)
-{
-	/* Compile once so that a profile libseccomp refuses fails here, not inside the runtime. */
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
-		return -1;
-	seccomp_release(ctx);
-	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_)
-		return -1;
-	sh_json *sec = sh_oci_seccomp(l->rs, &l->t);
-	size_t len;
-	cleanup_free char *text = sh_json_serialize(sec, false, &len);
-	sh_sha256_hex(text, len, res->digest);
-	sh_json_set(linux_, "seccomp", sec);
-	return 0;
-}
-
 /* Everything that changes the compiled program goes into the key: the profile's bytes and the target
  * it is resolved for (the architectures and flags follow from those), and the versions of the two
  * programs that compile it. Computed before the profile is parsed, so a hit skips parsing. */
@@ -161,6 +143,55 @@ static void cache_key(const loaded *l, char key[65])
 					       PACKAGE_VERSION, v->major, v->minor, v->micro, profile_hash, l->t.caps,
 					       l->t.kmajor, l->t.kminor, l->t.native_arch);
 	sh_sha256_hex(text, strlen(text), key);
+}
+
+static const char *cache_dir(const sh_hook_opts *o)
+{
+	return o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
+}
+
+/* libseccomp must accept the rules here, or the runtime would fail later with a worse message. A
+ * cache entry under the same key shows an earlier compile of these exact bytes succeeded, which
+ * saves the compile on every start after the first; otherwise the compiled program is recorded,
+ * best effort: runtime mode does not need the cache, so a cache it cannot write costs only time. */
+static int check_compiles_once(const sh_hook_opts *o, loaded *l, sh_diag *d, sh_error **err)
+{
+	char key[65];
+	cache_key(l, key);
+	sh_cache_entry e = { 0 };
+	if (sh_cache_lookup(cache_dir(o), key, &e, err) == 1) {
+		sh_cache_entry_free(&e);
+		return 0;
+	}
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
+		return -1;
+	unsigned flags = sh_translate_flags(l->rs);
+	sh_bpf b = { 0 };
+	sh_error *ignored = NULL;
+	if (sh_translate_export(l->rs, NULL, ctx, &b, &ignored) == 0 &&
+	    sh_cache_store(cache_dir(o), key, &b, flags, &e, &ignored) == 0)
+		sh_cache_entry_free(&e);
+	sh_error_free(ignored);
+	sh_bpf_free(&b);
+	seccomp_release(ctx);
+	return 0;
+}
+
+static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
+			 sh_error **err)
+{
+	if (check_compiles_once(o, l, d, err) < 0)
+		return -1;
+	sh_json *linux_ = child_object(config, "linux", err);
+	if (!linux_)
+		return -1;
+	sh_json *sec = sh_oci_seccomp(l->rs, &l->t);
+	size_t len;
+	cleanup_free char *text = sh_json_serialize(sec, false, &len);
+	sh_sha256_hex(text, len, res->digest);
+	sh_json_set(linux_, "seccomp", sec);
+	return 0;
 }
 
 static sh_json *bind_mount(const char *src, const char *dest)
@@ -211,9 +242,6 @@ static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_ca
 	if (parse_and_resolve(l, d, err) < 0)
 		return -1;
 	unsigned flags = sh_translate_flags(l->rs);
-	if (flags & SH_FLAG_NEW_LISTENER)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
-				    "does not hand listener fds to listenerPath)", l->path);
 	sh_bpf b = { 0 };
 	if (sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
 		return -1;
@@ -229,13 +257,19 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 	struct stat st;
 	if (stat(loader, &st) < 0 || !S_ISREG(st.st_mode))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
-	const char *dir = o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
+	const char *dir = cache_dir(o);
 	char key[65];
 	cache_key(l, key);
 	sh_cache_entry e = { 0 };
 	int hit = sh_cache_lookup(dir, key, &e, err);
 	if (hit < 0 || (!hit && compile_into_cache(dir, key, l, &e, d, err) < 0))
 		return -1;
+	/* Checked on the entry, so a hit refuses exactly as the compile that made it would. */
+	if (e.flags & SH_FLAG_NEW_LISTENER) {
+		sh_cache_entry_free(&e);
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
+				    "does not hand listener fds to listenerPath)", l->path);
+	}
 	res->cache_hit = hit;
 	memcpy(res->digest, e.digest, sizeof(e.digest));
 	int r = rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
@@ -272,7 +306,7 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	int r = locate(name, config, o, &l, err);
 	if (r == 0)
 		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err)
-		    : parse_and_resolve(&l, d, err) < 0 ? -1 : apply_runtime(config, &l, res, d, err);
+		    : parse_and_resolve(&l, d, err) < 0 ? -1 : apply_runtime(config, o, &l, res, d, err);
 	loaded_free(&l);
 	if (r < 0)
 		return sh_error_prefix(err, "profile '%.64s'", name);

@@ -422,16 +422,12 @@ static void build_stub(const sh_ruleset *rs, stub *s)
 	patch_jumps(s, enosys_at);
 }
 
-int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
+int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
+			sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
-		return -1;
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	int rc = export_to_memory(ctx, false, &buf, &len, err);
-	seccomp_release(ctx);
-	if (rc < 0)
+	if (export_to_memory(ctx, false, &buf, &len, err) < 0)
 		return -1;
 	stub s;
 	if (o && o->no_enosys_stub)
@@ -448,6 +444,16 @@ int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *o
 	out->len = n;
 	patch_placeholder(out, errno_placeholder(rs));
 	return 0;
+}
+
+int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
+{
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+		return -1;
+	int rc = sh_translate_export(rs, o, ctx, out, err);
+	seccomp_release(ctx);
+	return rc;
 }
 
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)

@@ -20,6 +20,9 @@ typedef struct sh_translate_opts {
  * skipped with a warning in diag (per arch: a name known on another arch is not reported). */
 int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
 		     sh_error **err);
+/* The program that is installed, from a context sh_translate_ctx built for the same rule set. */
+int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
+			sh_error **err);
 /* Full compile to the program that is installed. */
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err);
 /* libseccomp's PFC text of the same filter. */

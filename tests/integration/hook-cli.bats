@@ -147,6 +147,50 @@ annotate() { # NAME [MODE]
 	[ -z "$output" ]
 }
 
+@test "runtime mode compiles a profile once: later starts find it in the cache, an unwritable cache only costs time" {
+	annotate deny-mkdir > "$T/in.json"
+	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
+	first=$(pc "$T/cache")
+	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	key=$(ls "$T/cache/keys" | grep -v '\.flags$')
+	before=$(stat -c %Y.%y "$T/cache/keys/$key")
+	sleep 0.01
+	second=$(pc "$T/cache")
+	[ "$first" = "$second" ]
+	# A hit rewrites nothing.
+	[ "$(stat -c %Y.%y "$T/cache/keys/$key")" = "$before" ]
+	mkdir "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	run --separate-stderr pc "$T/ro-cache"
+	umount "$T/ro-cache"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$first" ]
+	[ -z "$stderr" ]
+	# A profile libseccomp refuses still fails in runtime mode, cache or not.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_LOONGARCH64"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
+		> "$T/profiles/loong.json"
+	annotate loong > "$T/in.json"
+	run --separate-stderr pc "$T/cache"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"libseccomp cannot filter architecture SCMP_ARCH_LOONGARCH64"* ]]
+}
+
+@test "a NOTIFY profile recorded by runtime mode is still refused by init mode" {
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		> "$T/profiles/notify.json"
+	touch "$T/fake-loader"
+	annotate notify > "$T/in.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > /dev/null
+	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	annotate notify init > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"SCMP_ACT_NOTIFY needs runtime mode"* ]]
+}
+
 @test "stdin that is not JSON, or closed, is refused" {
 	run --separate-stderr "$BIN" precreate < /dev/null
 	[ "$status" -eq 1 ]
