@@ -3,13 +3,13 @@
 #   container starts (busybox `true`, Docker's default profile): unfiltered, runc's and crun's own
 #   seccomp setup, seccomp-hook runtime mode, init mode cold and warm; hook latency; compile time
 #   against bare libseccomp; BPF instructions per syscall class; peak memory of a hook run.
-# Needs root, runc, crun. ROUNDS (default 21) sets the number of runs per median.
+# Needs root, runc, crun. ROUNDS (default 61) sets the number of runs per median.
 set -euo pipefail
 B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}
 UP=${SH_UPSTREAM:-$S/../shared/profiles/upstream}
 PROFILE="$UP/moby-profiles-default-cd3bed80.json"
-ROUNDS=${ROUNDS:-21}
+ROUNDS=${ROUNDS:-61}
 HOOK="$B/seccomp-hook"
 W=$(mktemp -d /tmp/sh-bench.XXXXXX)
 # Everything (bundle, configs, cache, runtime state) on a tmpfs: on ext4, rewriting config.json
@@ -46,7 +46,8 @@ crun_run() {
 inject() { "$HOOK" inject --mode="$1" --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache" \
 	--loader="$B/seccomp-hook-init" "$W/bundle" 2>/dev/null; }
 # The precreate hook as podman runs it: the annotated config in, the config the runtime gets out.
-hook() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" --loader="$B/seccomp-hook-init" \
+# Runtime mode has a cache of its own here, so the cold init variant's wipe does not reach it.
+hook() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache${2:-}" --loader="$B/seccomp-hook-init" \
 	< "$W/annotated-$1.json" > "$W/bundle/config.json" 2>/dev/null; }
 for m in runtime init; do
 	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
@@ -67,7 +68,7 @@ start_once() {
 }
 
 cp "$W/plain.json" "$W/bundle/config.json"
-runc_run; crun_run; inject init # warm the page cache and the filter cache
+runc_run; crun_run; inject init; hook runtime -runtime # warm the page cache and both filter caches
 hook init && cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
 # Each round runs every variant once, in a fresh random order, after a short pause: a start's
 # teardown (cgroup removal, freeing the previous filter) must not be charged to whichever variant
@@ -84,7 +85,7 @@ variants=(
 	"crun-own runtime-own.json crun_run"
 	"crun-hook-init-warm plain.json crun_run hook_init"
 )
-hook_runtime() { hook runtime; }
+hook_runtime() { hook runtime -runtime; }
 hook_init() { hook init; }
 inject_init() { inject init; }
 for i in $(seq "$ROUNDS"); do
@@ -99,14 +100,14 @@ for f in "$W"/*.runs; do median < "$f" > "${f%.runs}"; done
 
 base=$(cat "$W/runc-plain")
 cbase=$(cat "$W/crun-plain")
-row() { printf "  %-44s %9s ms  %5sx %s\n" "$1" "$(ms "$(cat "$W/$2")")" \
+row() { printf "  %-52s %9s ms  %5sx %s\n" "$1" "$(ms "$(cat "$W/$2")")" \
 	"$(awk -v a="$(cat "$W/$2")" -v b="$3" 'BEGIN {printf "%.2f", a / b}')" "${4:-}"; }
 echo "seccomp-hook $("$HOOK" --version | cut -d' ' -f2) bench: median of $ROUNDS runs, $(nproc) cores, $(uname -r)"
 echo
 echo "Container start, busybox 'true', Docker's default profile (ratio to the same runtime unfiltered)"
 row "runc, unfiltered (anchor)" runc-plain "$base"
 row "runc, its own seccomp setup (anchor)" runc-own "$base"
-row "seccomp-hook runtime mode: precreate + runc" hook-runtime "$base"
+row "seccomp-hook runtime mode, warm: precreate + runc" hook-runtime "$base"
 row "seccomp-hook init mode, cold: precreate + runc" hook-init-cold "$base"
 row "seccomp-hook init mode, warm: precreate + runc" hook-init-warm "$base" "(target <= 1.05x)"
 row "same with inject (fsync'd config.json) + runc" inject-init-warm "$base"
@@ -120,25 +121,28 @@ jq '.annotations["org.seccomp-hook.profile"] = "docker-default" | .annotations["
 	"$W/plain.json" > "$W/annotated.json"
 precreate() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" --loader="$B/seccomp-hook-init" \
 	< "$W/annotated.json" > /dev/null 2>&1; }
-hook_latency() { # cold|warm
-	local i t0 t1
-	for i in $(seq "$ROUNDS"); do
-		[ "$1" = cold ] && rm -rf "$W/cache"
-		stamp t0; precreate; stamp t1
-		echo $((t1 - t0))
-	done | median
-}
-cold=$(hook_latency cold)
-warm=$(hook_latency warm)
-bare_tree=$("$B/bench/bare_compile" "$PROFILE" "$CAPS" "$ROUNDS" 2)
-bare_linear=$("$B/bench/bare_compile" "$PROFILE" "$CAPS" "$ROUNDS" 1)
+# Cold hook, warm hook and the bare libseccomp compiles, interleaved in a random order per round
+# like the container starts, so drift on the machine hits all of them alike.
+lat_cold() { rm -rf "$W/cache"; stamp t0; precreate; stamp t1; echo $((t1 - t0)) >> "$W/lat-cold.runs"; }
+lat_warm() { stamp t0; precreate; stamp t1; echo $((t1 - t0)) >> "$W/lat-warm.runs"; }
+# bare_compile times the compile inside the process (ms); stored as ns like the others.
+lat_tree() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 2 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-tree.runs"; }
+lat_linear() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 1 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-linear.runs"; }
+precreate # fill the cache once so the first warm run is warm
+for i in $(seq "$ROUNDS"); do
+	for f in $(printf 'lat_cold\nlat_warm\nlat_tree\nlat_linear\n' | shuf); do $f; done
+done
+cold=$(median < "$W/lat-cold.runs")
+warm=$(median < "$W/lat-warm.runs")
+bare_tree=$(ms "$(median < "$W/lat-tree.runs")")
+bare_linear=$(ms "$(median < "$W/lat-linear.runs")")
 echo
 echo "Hook latency (precreate, init mode, config parse to config written)"
-printf "  %-44s %9s ms\n" "cold cache (parse, resolve, compile, store)" "$(ms "$cold")"
-printf "  %-44s %9s ms\n" "warm cache (hash profile, verify entry)" "$(ms "$warm")"
-printf "  %-44s %9s ms  %5sx (target <= 1.5x)\n" "bare libseccomp, same filter (tree; anchor)" "$bare_tree" \
+printf "  %-52s %9s ms\n" "cold cache (parse, resolve, compile, store)" "$(ms "$cold")"
+printf "  %-52s %9s ms\n" "warm cache (hash profile, verify entry)" "$(ms "$warm")"
+printf "  %-52s %9s ms  %5sx (target <= 1.5x)\n" "bare libseccomp, same filter (tree; anchor)" "$bare_tree" \
 	"$(awk -v a="$cold" -v b="$bare_tree" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
-printf "  %-44s %9s ms  %5sx\n" "bare libseccomp, linear (runc's and crun's)" "$bare_linear" \
+printf "  %-52s %9s ms  %5sx\n" "bare libseccomp, linear (runc's and crun's)" "$bare_linear" \
 	"$(awk -v a="$cold" -v b="$bare_linear" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
 
 echo
