@@ -4,6 +4,7 @@
 #   seccomp setup, seccomp-hook runtime mode, init mode cold and warm; hook latency; compile time
 #   against bare libseccomp; BPF instructions per syscall class; peak memory of a hook run.
 # Needs root, runc, crun. ROUNDS (default 61) sets the number of runs per median.
+# BENCH_KEEP=DIR keeps the raw samples (one file per variant, nanoseconds) for a closer look.
 set -euo pipefail
 B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}

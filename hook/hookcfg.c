@@ -150,6 +150,27 @@ static const char *cache_dir(const sh_hook_opts *o)
 	return o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
 }
 
+/* Compile the resolved profile and record the program under key. libseccomp refusing the rules is
+ * always an error; what can fail after that (the size limit on export, writing the cache) is one
+ * only when the caller needs the entry. */
+static int compile_and_store(const char *dir, const char *key, loaded *l, bool required, sh_cache_entry *e,
+			     sh_diag *d, sh_error **err)
+{
+	scmp_filter_ctx ctx = NULL;
+	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
+		return -1;
+	sh_error *ignored = NULL;
+	sh_error **later = required ? err : &ignored;
+	sh_bpf b = { 0 };
+	int r = sh_translate_export(l->rs, NULL, ctx, &b, later);
+	seccomp_release(ctx);
+	if (r == 0)
+		r = sh_cache_store(dir, key, &b, sh_translate_flags(l->rs), e, later);
+	sh_bpf_free(&b);
+	sh_error_free(ignored);
+	return required ? r : 0;
+}
+
 /* libseccomp must accept the rules here, or the runtime would fail later with a worse message. A
  * cache entry under the same key shows an earlier compile of these exact bytes succeeded, which
  * saves the compile on every start after the first; otherwise the compiled program is recorded,
@@ -159,23 +180,10 @@ static int check_compiles_once(const sh_hook_opts *o, loaded *l, sh_diag *d, sh_
 	char key[65];
 	cache_key(l, key);
 	sh_cache_entry e = { 0 };
-	if (sh_cache_lookup(cache_dir(o), key, &e, err) == 1) {
-		sh_cache_entry_free(&e);
-		return 0;
-	}
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
-		return -1;
-	unsigned flags = sh_translate_flags(l->rs);
-	sh_bpf b = { 0 };
-	sh_error *ignored = NULL;
-	if (sh_translate_export(l->rs, NULL, ctx, &b, &ignored) == 0 &&
-	    sh_cache_store(cache_dir(o), key, &b, flags, &e, &ignored) == 0)
-		sh_cache_entry_free(&e);
-	sh_error_free(ignored);
-	sh_bpf_free(&b);
-	seccomp_release(ctx);
-	return 0;
+	int r = sh_cache_lookup(cache_dir(o), key, &e, err) == 1 ? 0
+		: compile_and_store(cache_dir(o), key, l, false, &e, d, err);
+	sh_cache_entry_free(&e);
+	return r;
 }
 
 static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
@@ -239,15 +247,7 @@ static int rewrite_for_loader(sh_json *config, const char *loader, const char *b
 static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_cache_entry *e, sh_diag *d,
 			      sh_error **err)
 {
-	if (parse_and_resolve(l, d, err) < 0)
-		return -1;
-	unsigned flags = sh_translate_flags(l->rs);
-	sh_bpf b = { 0 };
-	if (sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
-		return -1;
-	int r = sh_cache_store(dir, key, &b, flags, e, err);
-	sh_bpf_free(&b);
-	return r;
+	return parse_and_resolve(l, d, err) < 0 ? -1 : compile_and_store(dir, key, l, true, e, d, err);
 }
 
 static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
