@@ -99,23 +99,29 @@ done
 for f in "$W"/*.runs; do median < "$f" > "${f%.runs}"; done
 [ -n "${BENCH_KEEP:-}" ] && mkdir -p "$BENCH_KEEP" && cp "$W"/*.runs "$BENCH_KEEP"/
 
-base=$(cat "$W/runc-plain")
-cbase=$(cat "$W/crun-plain")
-row() { printf "  %-52s %9s ms  %5sx %s\n" "$1" "$(ms "$(cat "$W/$2")")" \
-	"$(awk -v a="$(cat "$W/$2")" -v b="$3" 'BEGIN {printf "%.2f", a / b}')" "${4:-}"; }
-echo "seccomp-hook $("$HOOK" --version | cut -d' ' -f2) bench: median of $ROUNDS runs, $(nproc) cores, $(uname -r)"
+# row LABEL VARIANT ANCHOR [NOTE]: median, ratio of medians to the anchor and its 95% confidence
+# interval (paired bootstrap over rounds, bench/stats.py).
+row() {
+	local st
+	read -r -a st < <(python3 "$S/bench/stats.py" "$W" "$2" "$3")
+	printf "  %-50s %7s ms  %5sx  [%s-%s] %s\n" "$1" "$(ms "${st[0]}")" "${st[1]}" "${st[2]}" "${st[3]}" "${4:-}"
+}
+echo "seccomp-hook $("$HOOK" --version | sed -n '1s/^seccomp-hook //p') bench: median of $ROUNDS runs, $(nproc) cores, $(uname -r)"
+echo "hook built with $("$HOOK" --version | sed -n '2,$p' | paste -sd, - | sed 's/,/, /g')"
 echo
-echo "Container start, busybox 'true', Docker's default profile (ratio to the same runtime unfiltered)"
-row "runc, unfiltered (anchor)" runc-plain "$base"
-row "runc, its own seccomp setup (anchor)" runc-own "$base"
-row "seccomp-hook runtime mode, warm: precreate + runc" hook-runtime "$base"
-row "seccomp-hook init mode, cold: precreate + runc" hook-init-cold "$base"
-row "seccomp-hook init mode, warm: precreate + runc" hook-init-warm "$base" "(target <= 1.05x)"
-row "same with inject (fsync'd config.json) + runc" inject-init-warm "$base"
-row "  of which runc with the loader (no hook run)" runc-init-only "$base"
-row "crun, unfiltered (anchor)" crun-plain "$cbase"
-row "crun, its own seccomp setup (anchor)" crun-own "$cbase"
-row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm "$cbase"
+echo "Container start, busybox 'true', Docker's default profile (ratio to the same runtime unfiltered,"
+echo "[95% confidence interval])"
+row "runc, unfiltered (anchor)" runc-plain runc-plain
+row "runc, its own seccomp setup (anchor)" runc-own runc-plain
+row "seccomp-hook runtime mode, warm: precreate + runc" hook-runtime runc-plain
+row "seccomp-hook init mode, cold: precreate + runc" hook-init-cold runc-plain
+row "seccomp-hook init mode, warm: precreate + runc" hook-init-warm runc-plain "(target <= 1.05x)"
+row "same with inject (fsync'd config.json) + runc" inject-init-warm runc-plain
+row "  of which runc with the loader (no hook run)" runc-init-only runc-plain
+row "crun, unfiltered (anchor)" crun-plain crun-plain
+row "crun, its own seccomp setup (anchor)" crun-own crun-plain
+row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain
+base=$(cat "$W/runc-plain")
 
 # --- hook latency: precreate, config on stdin -> config on stdout --------------------------------
 jq '.annotations["org.seccomp-hook.profile"] = "docker-default" | .annotations["org.seccomp-hook.mode"] = "init"' \
@@ -129,9 +135,17 @@ lat_warm() { stamp t0; precreate; stamp t1; echo $((t1 - t0)) >> "$W/lat-warm.ru
 # bare_compile times the compile inside the process (ms); stored as ns like the others.
 lat_tree() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 2 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-tree.runs"; }
 lat_linear() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 1 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-linear.runs"; }
+# The loader's share of a start, alone: exec it, verify and load the cached filter, exec `true`;
+# against exec'ing `true` directly.
+lat_loader() { stamp t0; "$B/seccomp-hook-init" --sha256="$digest" "$flags" "$W/filter.bpf" -- /bin/busybox true; stamp t1
+	echo $((t1 - t0)) >> "$W/lat-loader.runs"; }
+lat_direct() { stamp t0; /bin/busybox true; stamp t1; echo $((t1 - t0)) >> "$W/lat-direct.runs"; }
 precreate # fill the cache once so the first warm run is warm
+cp "$(ls "$W"/cache/bpf/*.bpf | head -n 1)" "$W/filter.bpf"
+digest=$(sha256sum "$W/filter.bpf" | cut -d' ' -f1)
+flags=$(jq -r '.process.args[] | select(startswith("--flags="))' "$W/init-prepared.json")
 for i in $(seq "$ROUNDS"); do
-	for f in $(printf 'lat_cold\nlat_warm\nlat_tree\nlat_linear\n' | shuf); do $f; done
+	for f in $(printf 'lat_cold\nlat_warm\nlat_tree\nlat_linear\nlat_loader\nlat_direct\n' | shuf); do $f; done
 done
 cold=$(median < "$W/lat-cold.runs")
 warm=$(median < "$W/lat-warm.runs")
@@ -145,6 +159,31 @@ printf "  %-52s %9s ms  %5sx (target <= 1.5x)\n" "bare libseccomp, same filter (
 	"$(awk -v a="$cold" -v b="$bare_tree" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
 printf "  %-52s %9s ms  %5sx\n" "bare libseccomp, linear (runc's and crun's)" "$bare_linear" \
 	"$(awk -v a="$cold" -v b="$bare_linear" 'BEGIN {printf "%.2f", a / 1e6 / b}')"
+
+# What init mode adds to a start, from parts measured alone (far less noisy than the difference of
+# two container start medians): the hook's warm run and the loader's exec + verify + filter load.
+loader=$(( $(median < "$W/lat-loader.runs") - $(median < "$W/lat-direct.runs") ))
+echo
+echo "Init mode's added work, measured part by part (warm cache)"
+printf "  %-52s %9s ms\n" "precreate hook run" "$(ms "$warm")"
+printf "  %-52s %9s ms\n" "loader: exec, verify and load the filter" "$(ms "$loader")"
+printf "  %-52s %9s ms  %5s%% of the unfiltered runc start\n" "sum" "$(ms $((warm + loader)))" \
+	"$(awk -v a=$((warm + loader)) -v b="$base" 'BEGIN {printf "%.1f", 100 * a / b}')"
+
+# The kernel's side of installing a filter: seccomp(2) checks it, converts it to eBPF, JITs it and
+# fills its per-syscall action cache. A binary tree is longer than a linear list but loads faster:
+# the action cache emulates the filter for every syscall number, a walk the tree keeps short.
+"$HOOK" compile --caps="$CAPS" -o "$W/tree.bpf" "$PROFILE" 2>/dev/null
+"$HOOK" compile --linear --caps="$CAPS" -o "$W/linear.bpf" "$PROFILE" 2>/dev/null
+echo
+echo "Filter load, seccomp(2) in a fresh process (median of $ROUNDS; Docker's default, native + archMap arches)"
+"$B/bench/load_filter" "$ROUNDS" "$W/tree.bpf" "$W/linear.bpf" | while read -r f n us; do
+	case $f in
+	*tree.bpf) label="seccomp-hook's binary tree" ;;
+	*) label="linear, as runc and crun build it" ;;
+	esac
+	printf "  %-52s %9s us  (%s instructions)\n" "$label" "$us" "$n"
+done
 
 echo
 echo "BPF instructions executed per x86_64 syscall (simulated; Docker's default profile, runc's default caps)"

@@ -1,11 +1,14 @@
 /* seccomp-hook: entry point and subcommand dispatch. */
 #include "config.h"
 #include "cli.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <seccomp.h>
 #include <string.h>
+#include <yajl/yajl_version.h>
 
 static const struct command {
 	const char *name;
@@ -74,7 +77,17 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
 		return usage(stdout), SH_EXIT_OK;
 	if (strcmp(cmd, "--version") == 0) {
-		printf("seccomp-hook %s\n", PACKAGE_VERSION);
+		/* First line for scripts; then what the binary was built with, as runc prints it. */
+		const struct scmp_version *v = seccomp_version();
+		int y = yajl_version();
+		printf("seccomp-hook %s\nlibseccomp: %u.%u.%u\nyajl: %d.%d.%d\nlibc: %s\nsha256: %s\n", PACKAGE_VERSION,
+		       v->major, v->minor, v->micro, y / 10000, y / 100 % 100, y % 100,
+#ifdef __GLIBC__
+		       "glibc",
+#else
+		       "musl",
+#endif
+		       sh_sha256_impl());
 		return SH_EXIT_OK;
 	}
 	for (size_t i = 0; i < SH_ARRAY_SIZE(commands); i++)

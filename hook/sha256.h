@@ -2,6 +2,7 @@
 #ifndef SH_SHA256_H
 #define SH_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,5 +19,9 @@ void sh_sha256_final(sh_sha256 *s, uint8_t out[32]);
 /* Lower-case hex of the digest of data (65 bytes with the NUL). */
 void sh_sha256_hex(const void *data, size_t len, char out[65]);
 void sh_hex(const uint8_t *in, size_t n, char *out);
+/* The compression function in use: "sha-ni" (x86 SHA extensions, picked when the CPU has them)
+ * or "generic". sh_sha256_use("generic" | "sha-ni" | "auto") switches; false if not available. */
+const char *sh_sha256_impl(void);
+bool sh_sha256_use(const char *impl);
 
 #endif

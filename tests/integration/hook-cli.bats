@@ -234,6 +234,18 @@ annotate() { # NAME [MODE]
 	done
 	run "$BIN" --version
 	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^seccomp-hook\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
 	run "$BIN" frobnicate
 	[ "$status" -eq 2 ]
+}
+
+@test "--version names the libc configure picked and the SHA-256 code the CPU allows" {
+	run "$BIN" --version
+	[ "$status" -eq 0 ]
+	want_libc=$(grep -A1 'checking the libc of seccomp-hook' "$SH_BUILDDIR/config.log" | sed -n 's/^configure:[0-9]*: result: //p')
+	[ -n "$want_libc" ]
+	[[ "$output" == *$'\nlibc: '"$want_libc"$'\n'* ]]
+	if grep -qw sha_ni /proc/cpuinfo; then want_sha=sha-ni; else want_sha=generic; fi
+	[[ "$output" == *$'\nsha256: '"$want_sha"* ]]
+	[[ "$output" == *$'\nlibseccomp: '"$(pkg-config --modversion libseccomp)"$'\n'* ]]
 }
