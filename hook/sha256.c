@@ -1,5 +1,6 @@
 #include "config.h"
 #include "sha256.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -126,53 +127,61 @@ static bool cpu_has_shani(void)
 }
 #endif
 
-static void (*blocks)(uint32_t st[8], const uint8_t *p, size_t n);
+typedef void blocks_fn(uint32_t st[8], const uint8_t *p, size_t n);
 
-static void pick(void)
-{
-	blocks = blocks_generic;
+/* Every implementation this build has, fastest last; `usable` says whether this CPU runs it. */
+static const struct impl {
+	const char *name;
+	blocks_fn *fn;
+	bool (*usable)(void);
+} impls[] = {
+	{ "generic", blocks_generic, NULL },
 #ifdef SH_HAVE_SHANI
-	if (cpu_has_shani())
-		blocks = blocks_shani;
+	{ "sha-ni", blocks_shani, cpu_has_shani },
 #endif
+};
+
+static const struct impl *current;
+
+static const struct impl *best(void)
+{
+	size_t i = SH_ARRAY_SIZE(impls);
+	while (--i && !impls[i].usable())
+		;
+	return &impls[i];
+}
+
+static blocks_fn *blocks_in_use(void)
+{
+	if (!current)
+		current = best();
+	return current->fn;
 }
 
 bool sh_sha256_use(const char *impl)
 {
-	if (strcmp(impl, "generic") == 0) {
-		blocks = blocks_generic;
-		return true;
-	}
-#ifdef SH_HAVE_SHANI
-	if (strcmp(impl, "sha-ni") == 0 && cpu_has_shani()) {
-		blocks = blocks_shani;
-		return true;
-	}
-#endif
 	if (strcmp(impl, "auto") == 0) {
-		pick();
+		current = best();
 		return true;
 	}
+	for (size_t i = 0; i < SH_ARRAY_SIZE(impls); i++)
+		if (strcmp(impl, impls[i].name) == 0 && (!impls[i].usable || impls[i].usable())) {
+			current = &impls[i];
+			return true;
+		}
 	return false;
 }
 
 const char *sh_sha256_impl(void)
 {
-	if (!blocks)
-		pick();
-#ifdef SH_HAVE_SHANI
-	if (blocks == blocks_shani)
-		return "sha-ni";
-#endif
-	return "generic";
+	blocks_in_use();
+	return current->name;
 }
 
 void sh_sha256_init(sh_sha256 *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
 					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	if (!blocks)
-		pick();
 	memcpy(s->h, iv, sizeof(iv));
 	s->len = 0;
 	s->nbuf = 0;
@@ -190,11 +199,11 @@ void sh_sha256_update(sh_sha256 *s, const void *data, size_t len)
 		len -= n;
 		if (s->nbuf < 64)
 			return;
-		blocks(s->h, s->buf, 1);
+		blocks_in_use()(s->h, s->buf, 1);
 		s->nbuf = 0;
 	}
 	if (len >= 64) {
-		blocks(s->h, p, len / 64);
+		blocks_in_use()(s->h, p, len / 64);
 		p += len & ~(size_t)63;
 		len &= 63;
 	}
