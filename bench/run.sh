@@ -33,62 +33,61 @@ CAPS=$(jq -r '.process.capabilities.bounding | join(",")' "$W/plain.json")
 "$HOOK" compile --format=oci --caps="$CAPS" "$PROFILE" 2>/dev/null > "$W/oci-seccomp.json"
 jq --slurpfile s "$W/oci-seccomp.json" '.linux.seccomp = $s[0]' "$W/plain.json" > "$W/runtime-own.json"
 
-# stamp VAR: nanoseconds (microsecond resolution) from bash's own clock into VAR, without spawning a
-# process or a subshell to read the time.
-stamp() { printf -v "$1" '%s000' "${EPOCHREALTIME/[.,]/}"; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { awk -v n="$1" 'BEGIN {printf "%.2f", n / 1e6}'; }
+# Every timed step runs under bench/timed: started with posix_spawn as engines start hooks and
+# runtimes (a shell's fork of itself would add about 0.4 ms to each), timed in one process.
+TIMED="$B/bench/timed"
 
-runc_run() { runc --root "$W/state" run -b "$W/bundle" b >/dev/null 2>&1 < /dev/null; }
-crun_run() {
-	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" b' \
-		sh "$W/crun-state" "$W/bundle" >/dev/null 2>&1 < /dev/null
-}
-inject() { "$HOOK" inject --mode="$1" --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache" \
-	--loader="$B/seccomp-hook-init" "$W/bundle" 2>/dev/null; }
+RUNC=(runc --root "$W/state" run -b "$W/bundle" b)
+CRUN=(unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" b'
+	sh "$W/crun-state" "$W/bundle")
 # The precreate hook as podman runs it: the annotated config in, the config the runtime gets out.
 # Runtime mode has a cache of its own here, so the cold init variant's wipe does not reach it.
-hook() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache${2:-}" --loader="$B/seccomp-hook-init" \
-	< "$W/annotated-$1.json" > "$W/bundle/config.json" 2>/dev/null; }
+PRECREATE=("$HOOK" precreate --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init")
+HOOK_INIT=(-i "$W/annotated-init.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache" ---)
+HOOK_RUNTIME=(-i "$W/annotated-runtime.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache-runtime" ---)
+INJECT_INIT=("$HOOK" inject --mode=init --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache"
+	--loader="$B/seccomp-hook-init" "$W/bundle" ---)
+NONE=()
 for m in runtime init; do
 	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
 		"$W/plain.json" > "$W/annotated-$m.json"
 done
 
-# One start of a variant: NAME CONFIG RUNNER [HOOK STEP [cold]] -> ns of (hook +) container start
-# appended to $W/NAME.runs. Variants are interleaved round by round so drift hits them all alike.
+# One start of a variant: NAME CONFIG RUNNER STEP [cold] (RUNNER and STEP name arrays) -> ns of
+# (hook +) container start appended to $W/NAME.runs. Variants are interleaved round by round so
+# drift hits them all alike.
 start_once() {
-	local name=$1 config=$2 runner=$3 step=${4:-} cold=${5:-} t0 t1
+	local name=$1 config=$2 cold=${5:-}
+	local -n runner=$3 step=$4
 	cp "$W/$config" "$W/bundle/config.json"
 	[ "$cold" = cold ] && rm -rf "$W/cache"
-	stamp t0
-	[ -n "$step" ] && $step
-	$runner
-	stamp t1
-	echo $((t1 - t0)) >> "$W/$name.runs"
+	"$TIMED" "${step[@]}" "${runner[@]}" >> "$W/$name.runs"
 }
 
-cp "$W/plain.json" "$W/bundle/config.json"
-runc_run; crun_run; inject init; hook runtime -runtime # warm the page cache and both filter caches
-hook init && cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
+cp "$W/plain.json" "$W/bundle/config.json" # warm the page cache and both filter caches
+"$TIMED" "${RUNC[@]}" > /dev/null
+"$TIMED" "${CRUN[@]}" > /dev/null
+"$TIMED" "${INJECT_INIT[@]}" true > /dev/null
+"$TIMED" "${HOOK_RUNTIME[@]}" true > /dev/null
+"$TIMED" "${HOOK_INIT[@]}" true > /dev/null
+cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
 # Each round runs every variant once, in a fresh random order, after a short pause: a start's
 # teardown (cgroup removal, freeing the previous filter) must not be charged to whichever variant
 # always came next.
 variants=(
-	"runc-plain plain.json runc_run"
-	"runc-own runtime-own.json runc_run"
-	"hook-runtime plain.json runc_run hook_runtime"
-	"hook-init-cold plain.json runc_run hook_init cold"
-	"hook-init-warm plain.json runc_run hook_init"
-	"inject-init-warm plain.json runc_run inject_init"
-	"runc-init-only init-prepared.json runc_run"
-	"crun-plain plain.json crun_run"
-	"crun-own runtime-own.json crun_run"
-	"crun-hook-init-warm plain.json crun_run hook_init"
+	"runc-plain plain.json RUNC NONE"
+	"runc-own runtime-own.json RUNC NONE"
+	"hook-runtime plain.json RUNC HOOK_RUNTIME"
+	"hook-init-cold plain.json RUNC HOOK_INIT cold"
+	"hook-init-warm plain.json RUNC HOOK_INIT"
+	"inject-init-warm plain.json RUNC INJECT_INIT"
+	"runc-init-only init-prepared.json RUNC NONE"
+	"crun-plain plain.json CRUN NONE"
+	"crun-own runtime-own.json CRUN NONE"
+	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
 )
-hook_runtime() { hook runtime -runtime; }
-hook_init() { hook init; }
-inject_init() { inject init; }
 for i in $(seq "$ROUNDS"); do
 	while read -r v; do
 		sleep 0.05
@@ -126,21 +125,20 @@ base=$(cat "$W/runc-plain")
 # --- hook latency: precreate, config on stdin -> config on stdout --------------------------------
 jq '.annotations["org.seccomp-hook.profile"] = "docker-default" | .annotations["org.seccomp-hook.mode"] = "init"' \
 	"$W/plain.json" > "$W/annotated.json"
-precreate() { "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" --loader="$B/seccomp-hook-init" \
-	< "$W/annotated.json" > /dev/null 2>&1; }
+LAT_HOOK=(-i "$W/annotated.json" -o /dev/null "${PRECREATE[@]}" --cache-dir="$W/cache")
 # Cold hook, warm hook and the bare libseccomp compiles, interleaved in a random order per round
 # like the container starts, so drift on the machine hits all of them alike.
-lat_cold() { rm -rf "$W/cache"; stamp t0; precreate; stamp t1; echo $((t1 - t0)) >> "$W/lat-cold.runs"; }
-lat_warm() { stamp t0; precreate; stamp t1; echo $((t1 - t0)) >> "$W/lat-warm.runs"; }
+lat_cold() { rm -rf "$W/cache"; "$TIMED" "${LAT_HOOK[@]}" >> "$W/lat-cold.runs"; }
+lat_warm() { "$TIMED" "${LAT_HOOK[@]}" >> "$W/lat-warm.runs"; }
 # bare_compile times the compile inside the process (ms); stored as ns like the others.
 lat_tree() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 2 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-tree.runs"; }
 lat_linear() { "$B/bench/bare_compile" "$PROFILE" "$CAPS" 1 1 | awk '{printf "%d\n", $1 * 1e6}' >> "$W/lat-linear.runs"; }
 # The loader's share of a start, alone: exec it, verify and load the cached filter, exec `true`;
 # against exec'ing `true` directly.
-lat_loader() { stamp t0; "$B/seccomp-hook-init" --sha256="$digest" "$flags" "$W/filter.bpf" -- /bin/busybox true; stamp t1
-	echo $((t1 - t0)) >> "$W/lat-loader.runs"; }
-lat_direct() { stamp t0; /bin/busybox true; stamp t1; echo $((t1 - t0)) >> "$W/lat-direct.runs"; }
-precreate # fill the cache once so the first warm run is warm
+lat_loader() { "$TIMED" "$B/seccomp-hook-init" --sha256="$digest" "$flags" "$W/filter.bpf" -- /bin/busybox true \
+	>> "$W/lat-loader.runs"; }
+lat_direct() { "$TIMED" /bin/busybox true >> "$W/lat-direct.runs"; }
+"$TIMED" "${LAT_HOOK[@]}" > /dev/null # fill the cache once so the first warm run is warm
 cp "$(ls "$W"/cache/bpf/*.bpf | head -n 1)" "$W/filter.bpf"
 digest=$(sha256sum "$W/filter.bpf" | cut -d' ' -f1)
 flags=$(jq -r '.process.args[] | select(startswith("--flags="))' "$W/init-prepared.json")
