@@ -255,18 +255,18 @@ annotate() { # NAME [MODE]
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
 		> "$T/profiles/small.json"
 	annotate small init > "$T/in.json"
-	pre() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json"; }
 	touch "$T/loader" && chmod +x "$T/loader"
-	pre > "$T/cold.json" # fills the cache
-	strace -f -qq -e trace=mmap,munmap,brk -o "$T/trace" "$BIN" precreate --profiles-dir="$T/profiles" \
-		--cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" > "$T/warm.json"
-	cmp "$T/cold.json" "$T/warm.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" \
+		> "$T/cold.json" # fills the cache
 	if [ "$libc" = musl ]; then
 		# mallocng's internals are absent (alloc.c replaced it), and the warm run's blocks all
 		# came from the arena: no mapping made or undone (musl's own start-up uses none either).
 		nm "$BIN" > "$T/syms"
 		! grep -qw alloc_slot "$T/syms"
 		grep -qw sh_alloc_arena "$T/syms"
+		strace -f -qq -e trace=mmap,munmap,brk -o "$T/trace" "$BIN" precreate --profiles-dir="$T/profiles" \
+			--cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" > "$T/warm.json"
+		cmp "$T/cold.json" "$T/warm.json"
 		[ "$(grep -c 'mmap' "$T/trace")" -eq 0 ]
 	else # glibc builds (sanitizers, valgrind) keep glibc's malloc
 		[ "$libc" = glibc ]
