@@ -167,7 +167,7 @@ printf "  %-52s %9s ms\n" "precreate hook run" "$(ms "$warm")"
 printf "  %-52s %9s ms\n" "loader: exec, verify and load the filter" "$(ms "$loader")"
 printf "  %-52s %9s ms  %5s%% of the unfiltered runc start\n" "sum" "$(ms $((warm + loader)))" \
 	"$(awk -v a=$((warm + loader)) -v b="$base" 'BEGIN {printf "%.1f", 100 * a / b}')"
-printf "  %-52s %9s ms\n" "for scale: spawn and exec of a do-nothing program" "$(ms "$(median < "$W/lat-direct.runs")")"
+printf "  %-52s %9s ms\n" "for scale: spawn and exec of busybox true (static)" "$(ms "$(median < "$W/lat-direct.runs")")"
 
 # The kernel's side of installing a filter: seccomp(2) checks it, converts it to eBPF, JITs it and
 # fills its per-syscall action cache. A binary tree is longer than a linear list but loads faster:
