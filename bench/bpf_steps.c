@@ -22,9 +22,9 @@ static void add(stats *s, unsigned v)
 		s->max = v;
 }
 
-static int measure(const sh_ruleset *rs, int optimize, bool stub, const char *label)
+static int measure(const sh_ruleset *rs, int optimize, bool stub, bool ranges, const char *label)
 {
-	sh_translate_opts o = { .optimize = optimize, .no_enosys_stub = !stub };
+	sh_translate_opts o = { .optimize = optimize, .no_enosys_stub = !stub, .tree_as_built = !ranges };
 	sh_bpf b = { 0 };
 	sh_error *err = NULL;
 	if (sh_translate_bpf(rs, &o, &b, NULL, &err) < 0)
@@ -57,8 +57,9 @@ int main(int argc, char **argv)
 		return fprintf(stderr, "%s\n", err->msg), 1;
 	printf("%-34s %6s %9s %9s %9s %9s\n", "filter (x86_64 syscalls)", "insns", "allow-avg", "allow-max", "deny-avg",
 	       "deny-max");
-	int r = measure(rs, 1, false, "anchor: libseccomp linear (runc)");
-	r |= measure(rs, 2, true, "seccomp-hook: tree + ENOSYS stub");
+	int r = measure(rs, 1, false, false, "anchor: libseccomp linear (runc)");
+	r |= measure(rs, 2, true, false, "libseccomp's tree + ENOSYS stub");
+	r |= measure(rs, 2, true, true, "seccomp-hook: the same, as ranges");
 	sh_ruleset_free(rs);
 	sh_profile_free(p);
 	return r;

@@ -36,4 +36,9 @@ int sh_bpf_install(const struct sock_filter *insns, size_t len, unsigned flags);
 
 void sh_bpf_free(sh_bpf *b);
 
+/* Rewrite the syscall-number dispatch of a program as a search over ranges (hook/bpfopt.c): same
+ * decisions, far fewer instructions for libseccomp's trees. True when *b was replaced; false keeps
+ * it as it was (nothing to gain, or a program outside the pass's limits). */
+bool sh_bpf_optimize(sh_bpf *b);
+
 #endif

@@ -12,15 +12,17 @@
 
 static const char compile_usage[] =
 	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
-	"                            [--format=bpf|pfc|oci] [-o FILE] PROFILE\n"
+	"                            [--format=bpf|pfc|oci] [--linear|--no-ranges] [-o FILE] PROFILE\n"
 	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
 	"  bpf  the raw struct sock_filter program that is installed (default)\n"
-	"  pfc  libseccomp's pseudo-filter-code text\n"
+	"  pfc  libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
 	"  oci  the resolved OCI linux.seccomp JSON a runtime would receive\n\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
 	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --linear        linear filter instead of a binary tree (for comparison)\n"
+	"  --no-ranges     libseccomp's binary tree as it builds it, its syscall-number tests not\n"
+	"                  rewritten as range tests (for comparison)\n"
 	"  -o, --output=F  write to F atomically (default: standard output)\n"
 	"  -h, --help      show this help\n";
 
@@ -31,6 +33,7 @@ typedef struct compile_opts {
 	int format;
 	const char *output;
 	bool linear;
+	bool no_ranges;
 } compile_opts;
 
 static int parse_format(const char *s, int *out)
@@ -48,7 +51,7 @@ static int parse_format(const char *s, int *out)
 
 static int emit_bpf(const sh_ruleset *rs, const compile_opts *o, sh_diag *d, sh_error **err)
 {
-	sh_translate_opts to = { .optimize = o->linear ? 1 : 2 };
+	sh_translate_opts to = { .optimize = o->linear ? 1 : 2, .tree_as_built = o->no_ranges };
 	sh_bpf b = { 0 };
 	if (sh_translate_bpf(rs, &to, &b, d, err) < 0)
 		return -1;
@@ -110,7 +113,7 @@ int cmd_compile(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' }, { "linear", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "no-ranges", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	compile_opts o = { .format = FMT_BPF, .output = "-" };
 	int ch;
@@ -122,6 +125,7 @@ int cmd_compile(int argc, char **argv)
 		case 'k': o.t.kernel = optarg; break;
 		case 'o': o.output = optarg; break;
 		case 'l': o.linear = true; break;
+		case 'r': o.no_ranges = true; break;
 		case 'f':
 			if (parse_format(optarg, &o.format) < 0)
 				return sh_usage_error("compile", "unknown format '%s' (bpf, pfc or oci)", optarg);

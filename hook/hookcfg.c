@@ -138,10 +138,10 @@ static void cache_key(const loaded *l, char key[65])
 	const struct scmp_version *v = seccomp_version();
 	char profile_hash[65];
 	sh_sha256_hex(l->raw, l->rawlen, profile_hash);
-	cleanup_free char *text = sh_xasprintf("seccomp-hook %s\nlibseccomp %u.%u.%u\nprofile %s\ncaps %" PRIx64
+	cleanup_free char *text = sh_xasprintf("seccomp-hook %s translator %d\nlibseccomp %u.%u.%u\nprofile %s\ncaps %" PRIx64
 					       "\nkernel %u.%u\nnative %08x\n",
-					       PACKAGE_VERSION, v->major, v->minor, v->micro, profile_hash, l->t.caps,
-					       l->t.kmajor, l->t.kminor, l->t.native_arch);
+					       PACKAGE_VERSION, SH_TRANSLATOR_REVISION, v->major, v->minor, v->micro,
+					       profile_hash, l->t.caps, l->t.kmajor, l->t.kminor, l->t.native_arch);
 	sh_sha256_hex(text, strlen(text), key);
 }
 

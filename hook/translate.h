@@ -11,9 +11,15 @@
 #include "error.h"
 #include "resolve.h"
 
+/* Part of the cache key: raised whenever the program compiled from the same rule set with the same
+ * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/bpfopt.c). */
+#define SH_TRANSLATOR_REVISION 2
+
 typedef struct sh_translate_opts {
-	int optimize;        /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 linear (default 2: binary tree) */
+	int optimize;        /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 linear, as runtimes build it (default 2:
+	                        binary tree, its number dispatch then rewritten as ranges) */
 	bool no_enosys_stub; /* leave out the ENOSYS stub (tests comparing with plain libseccomp) */
+	bool tree_as_built;  /* keep libseccomp's tree as it is, without ranges (tests, bench) */
 } sh_translate_opts;
 
 /* Build the libseccomp context (caller releases it with seccomp_release). Unknown syscall names are

@@ -1,6 +1,8 @@
-/* The binary-tree filter seccomp-hook installs decides exactly as libseccomp's linear filter (what
- * runc and crun load) for every syscall number on x86_64, x86 and x32, and at the boundary values
- * of every argument condition, for the upstream and shipped profiles, with and without caps. */
+/* The filter seccomp-hook installs (libseccomp's binary tree, its number dispatch rewritten as
+ * ranges) decides exactly as libseccomp's linear filter (what runc and crun load) for every syscall
+ * number below 1024 on x86_64, x86, x32 and a foreign arch, at the boundary values of every
+ * argument condition, and on edge and sampled numbers over the whole 32-bit range, for the upstream
+ * and shipped profiles, with and without caps. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -44,6 +46,22 @@ static size_t probes(const sh_profile *p, uint64_t (*out)[6], size_t max)
 	return n;
 }
 
+static uint64_t splitmix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Numbers at the edges: around the x32 bit, the sign bit and the top. */
+static uint32_t high_probe(uint32_t i)
+{
+	const uint32_t v[16] = { 1024,	     4095,	 4096,	     65535,	 0x3fffffff, 0x40000000, 0x40000001, 0x400003ff,
+				 0x40000400, 0x7fffffff, 0x80000000, 0x80000001, 0xbfffffff, 0xc0000000, 0xfffffffe, 0xffffffff };
+	return v[i];
+}
+
 static void equivalent(const char *path)
 {
 	sh_error *err = NULL;
@@ -57,15 +75,21 @@ static void equivalent(const char *path)
 		sh_ruleset *rs = NULL;
 		cr_assert_eq(sh_resolve(p, &t, &rs, NULL, &err), 0);
 		sh_bpf linear = build(rs, 1), tree = build(rs, 2);
-		const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+		/* The tree's number dispatch is rewritten as ranges (hook/bpfopt.c): far shorter. */
+		cr_log_info("%s caps=%zu: tree %zu instructions, linear %zu", path, c, tree.len, linear.len);
+		const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64 };
 		size_t checked = 0;
-		for (size_t a = 0; a < 3; a++)
-			for (uint32_t nr = 0; nr < 1024; nr++) {
-				uint32_t n = arches[a] == SCMP_ARCH_X32 ? nr | 0x40000000 : nr;
-				for (size_t k = 0; k < nargs; k++, checked++)
+		for (size_t a = 0; a < 4; a++) {
+			/* Every number below 1024, then the ends of the 32-bit range and its halves, then
+			 * pseudo-random numbers over all of it (a range search must hold everywhere). */
+			for (uint32_t i = 0; i < 1024 + 16 + 2048; i++) {
+				uint32_t nr = i < 1024 ? i : i < 1040 ? high_probe(i - 1024) : (uint32_t)(splitmix(i) >> 32);
+				uint32_t n = arches[a] == SCMP_ARCH_X32 && i < 1024 ? nr | 0x40000000 : nr;
+				for (size_t k = 0; k < (i < 1024 ? nargs : 1); k++, checked++)
 					cr_assert_eq(run(&linear, arches[a], n, args[k]), run(&tree, arches[a], n, args[k]),
-						     "%s caps=%zu arch %#x nr %u args[%zu]", path, c, arches[a], n, k);
+						     "%s caps=%zu arch %#x nr %#x args[%zu]", path, c, arches[a], n, k);
 			}
+		}
 		cr_assert_gt(checked, 3000);
 		sh_bpf_free(&linear);
 		sh_bpf_free(&tree);
