@@ -206,7 +206,7 @@ void *SH_ALLOC_NAME(calloc)(size_t count, size_t size)
 		return NULL;
 	}
 	void *p = allocate(n);
-	if (p != NULL)
+	if (p != NULL && n <= CLASS_MAX) /* a block over CLASS_MAX is a fresh mapping: already zero */
 		memset(p, 0, n);
 	return p;
 }

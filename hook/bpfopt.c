@@ -31,7 +31,7 @@
 #include <string.h>
 
 enum { UNREACHED, A_NR, A_ARCH, A_OTHER };
-enum { MAX_SEGS = 8192, MAX_EVAL_STEPS = 1 << 20 };
+enum { MAX_EVAL_STEPS = 1 << 20 };
 
 typedef struct state {
 	unsigned char kind;
@@ -57,7 +57,7 @@ typedef struct opt {
 	state *st;
 	bool *dispatch, *entry;
 	seg *segs;
-	size_t nsegs;
+	size_t nsegs, max_segs; /* a region over d dispatch instructions has at most 2d + 1 stretches */
 	unsigned long steps;
 	node *nodes;
 	size_t nnodes, cap;
@@ -211,7 +211,7 @@ static bool add_seg(opt *o, uint32_t lo, uint32_t hi, size_t term)
 			return true;
 		}
 	}
-	if (o->nsegs == MAX_SEGS)
+	if (o->nsegs == o->max_segs)
 		return false;
 	o->segs[o->nsegs++] = (seg){ lo, hi, term };
 	return true;
@@ -464,14 +464,15 @@ bool sh_bpf_optimize(sh_bpf *b)
 	o.st = calloc(o.n + 1, sizeof(*o.st));
 	o.dispatch = calloc(o.n + 1, sizeof(bool));
 	o.entry = calloc(o.n + 1, sizeof(bool));
-	o.segs = calloc(MAX_SEGS, sizeof(seg));
-	o.cap = 2 * SH_BPF_MAX_INSNS;
+	o.max_segs = 2 * o.n + 1;
+	o.segs = calloc(o.max_segs, sizeof(seg));
+	o.cap = 2 * o.n + 16; /* copies, searches and JAs; more means no gain anyway */
 	o.nodes = calloc(o.cap, sizeof(node));
 	o.node_of = calloc(o.n, sizeof(int));
-	seg *scratch = calloc(MAX_SEGS, sizeof(seg));
+	seg *scratch = calloc(o.max_segs, sizeof(seg));
 	/* Every stretch of every region, kept for the check. */
-	seg *all = calloc(MAX_SEGS, sizeof(seg));
-	size_t nall = 0;
+	size_t nall = 0, max_all = o.max_segs;
+	seg *all = calloc(max_all, sizeof(seg));
 	sh_bpf out = { 0 };
 	if (!o.st || !o.dispatch || !o.entry || !o.segs || !o.nodes || !o.node_of || !scratch || !all)
 		goto done;
@@ -480,8 +481,15 @@ bool sh_bpf_optimize(sh_bpf *b)
 	for (size_t i = 0; i < o.n; i++)
 		if (o.entry[i]) {
 			o.nsegs = 0;
-			if (!eval(&o, i, o.st[i].lo, o.st[i].hi) || nall + o.nsegs > MAX_SEGS)
+			if (!eval(&o, i, o.st[i].lo, o.st[i].hi))
 				goto done;
+			if (nall + o.nsegs > max_all) {
+				seg *more = realloc(all, 2 * (nall + o.nsegs) * sizeof(seg));
+				if (!more)
+					goto done;
+				all = more;
+				max_all = 2 * (nall + o.nsegs);
+			}
 			memcpy(all + nall, o.segs, o.nsegs * sizeof(seg));
 			nall += o.nsegs;
 		}

@@ -121,6 +121,12 @@ Test(alloc, calloc_zeroes_reused_blocks_and_rejects_overflow)
 	for (int i = 0; i < 200; i++)
 		cr_assert_eq(b[i], 0);
 	sh_test_free(b);
+	size_t big = CLASS_MAX * 3;
+	unsigned char *c = sh_test_calloc(1, big); /* a fresh mapping, not memset */
+	cr_assert_not_null(c);
+	for (size_t i = 0; i < big; i += 4093)
+		cr_assert_eq(c[i], 0);
+	sh_test_free(c);
 	errno = 0;
 	cr_assert_null(sh_test_calloc(SIZE_MAX / 2, 3));
 	cr_assert_eq(errno, ENOMEM);
