@@ -87,6 +87,7 @@ variants=(
 	"crun-plain plain.json CRUN NONE"
 	"crun-own runtime-own.json CRUN NONE"
 	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
+	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
 for i in $(seq "$ROUNDS"); do
 	while read -r v; do
@@ -120,6 +121,7 @@ row "  of which runc with the loader (no hook run)" runc-init-only runc-plain
 row "crun, unfiltered (anchor)" crun-plain crun-plain
 row "crun, its own seccomp setup (anchor)" crun-own crun-plain
 row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain
+row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
 base=$(cat "$W/runc-plain")
 
 # --- hook latency: precreate, config on stdin -> config on stdout --------------------------------

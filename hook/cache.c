@@ -24,8 +24,8 @@ static int ensure_dir(const char *path, sh_error **err)
 	return 0;
 }
 
-/* Read the whole file and check that its SHA-256 is `digest`. */
-static bool verify(const char *path, const char *digest)
+/* Read the whole file and check that its SHA-256 is `digest`; the bytes go to *data (if not NULL). */
+static bool verify(const char *path, const char *digest, void **data, size_t *data_len)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -41,7 +41,13 @@ static bool verify(const char *path, const char *digest)
 		return false;
 	char hex[65];
 	sh_sha256_hex(buf, len, hex);
-	return strcmp(hex, digest) == 0;
+	if (strcmp(hex, digest) != 0)
+		return false;
+	if (data) {
+		*data = steal_pointer(&buf);
+		*data_len = len;
+	}
+	return true;
 }
 
 static bool read_flags(const char *dir, const char *key, unsigned *flags)
@@ -80,7 +86,7 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	memcpy(digest, target + 7, 64);
 	digest[64] = 0;
 	cleanup_free char *path = sh_xasprintf("%s/bpf/%s.bpf", dir, digest);
-	if (!verify(path, digest)) {
+	if (!verify(path, digest, &e->data, &e->len)) {
 		/* Corrupt or truncated: forget it; the caller rebuilds and rewrites it. */
 		unlink(path);
 		unlink(link);
@@ -136,10 +142,13 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.bpf", bdir, digest);
 	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
-	if (!verify(path, digest) && sh_write_file_replace(path, b->insns, len, 0444, false, err) < 0)
+	if (!verify(path, digest, NULL, NULL) && sh_write_file_replace(path, b->insns, len, 0444, false, err) < 0)
 		return -1;
 	if (link_key(dir, key, digest, flags, err) < 0)
 		return -1;
+	e->data = sh_xmalloc(len);
+	memcpy(e->data, b->insns, len);
+	e->len = len;
 	e->path = steal_pointer(&path);
 	memcpy(e->digest, digest, sizeof(digest));
 	e->flags = flags;
@@ -149,5 +158,8 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 void sh_cache_entry_free(sh_cache_entry *e)
 {
 	free(e->path);
+	free(e->data);
 	e->path = NULL;
+	e->data = NULL;
+	e->len = 0;
 }

@@ -16,6 +16,8 @@ typedef struct sh_cache_entry {
 	char *path;       /* DIR/bpf/<digest>.bpf */
 	char digest[65];  /* sha256 of the program bytes */
 	unsigned flags;   /* SH_FLAG_* the program is installed with */
+	void *data;       /* the program's bytes, as verified (lookup) or stored */
+	size_t len;
 } sh_cache_entry;
 
 /* 1 hit (entry filled, content verified), 0 miss, <0 error. */

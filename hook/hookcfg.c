@@ -166,6 +166,11 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
 	seccomp_release(ctx);
 	if (r == 0)
 		r = sh_cache_store(dir, key, &b, sh_translate_flags(l->rs), e, later);
+	if (r < 0 && !required && b.insns && !e->data) { /* not stored, but the program itself is fine */
+		e->len = b.len * sizeof(*b.insns);
+		e->data = sh_steal(&b.insns);
+		e->flags = sh_translate_flags(l->rs);
+	}
 	sh_bpf_free(&b);
 	sh_error_free(ignored);
 	return required ? r : 0;
@@ -175,30 +180,39 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
  * cache entry under the same key shows an earlier compile of these exact bytes succeeded, which
  * saves the compile on every start after the first; otherwise the compiled program is recorded,
  * best effort: runtime mode does not need the cache, so a cache it cannot write costs only time. */
-static int check_compiles_once(const sh_hook_opts *o, loaded *l, sh_diag *d, sh_error **err)
+static int check_compiles_once(const sh_hook_opts *o, loaded *l, sh_cache_entry *e, sh_diag *d, sh_error **err)
 {
 	char key[65];
 	cache_key(l, key);
-	sh_cache_entry e = { 0 };
-	int r = sh_cache_lookup(cache_dir(o), key, &e, err) == 1 ? 0
-		: compile_and_store(cache_dir(o), key, l, false, &e, d, err);
-	sh_cache_entry_free(&e);
-	return r;
+	if (sh_cache_lookup(cache_dir(o), key, e, err) == 1)
+		return 0;
+	return compile_and_store(cache_dir(o), key, l, false, e, d, err);
 }
 
+/* linux.seccomp for any runtime, and for crun the compiled program itself (SH_ANNOT_CRUN_BPF), which
+ * spares it the compile at every start. Left out when the cache could not give the program (crun
+ * then compiles linux.seccomp like the others) and for profiles that need a listener fd. */
 static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 			 sh_error **err)
 {
-	if (check_compiles_once(o, l, d, err) < 0)
+	sh_cache_entry e = { 0 };
+	if (check_compiles_once(o, l, &e, d, err) < 0)
 		return -1;
 	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_)
+	if (!linux_) {
+		sh_cache_entry_free(&e);
 		return -1;
+	}
 	sh_json *sec = sh_oci_seccomp(l->rs, &l->t);
 	size_t len;
 	cleanup_free char *text = sh_json_serialize(sec, false, &len);
 	sh_sha256_hex(text, len, res->digest);
 	sh_json_set(linux_, "seccomp", sec);
+	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER)) {
+		cleanup_free char *b64 = sh_base64(e.data, e.len);
+		set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
+	}
+	sh_cache_entry_free(&e);
 	return 0;
 }
 
@@ -297,6 +311,10 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 		return 0;
 	res->profile = sh_xstrdup(name);
 	res->changed = true;
+	/* A selected profile replaces whatever program crun was handed before. */
+	sh_json *annotations = sh_json_get(config, "annotations");
+	if (annotations && annotations->type == SH_JSON_OBJECT)
+		sh_json_remove(annotations, SH_ANNOT_CRUN_BPF);
 	if (strcmp(name, "unconfined") == 0) {
 		remove_seccomp(config);
 		set_annotation(config, SH_ANNOT_APPLIED, "unconfined");

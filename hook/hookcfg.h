@@ -14,6 +14,9 @@
 #define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
 #define SH_ANNOT_MODE "org.seccomp-hook.mode"
 #define SH_ANNOT_APPLIED "org.seccomp-hook.applied" /* "NAME MODE sha256:DIGEST", set by the hook */
+/* crun loads the base64 program in this annotation instead of compiling linux.seccomp; other
+ * runtimes ignore it and compile linux.seccomp. Set in runtime mode, removed otherwise. */
+#define SH_ANNOT_CRUN_BPF "run.oci.seccomp_bpf_data"
 #define SH_INIT_DEST "/.seccomp-hook/init"
 #define SH_BPF_DEST "/.seccomp-hook/filter.bpf"
 #define SH_DEFAULT_CACHE_DIR "/var/cache/seccomp-hook"

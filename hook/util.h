@@ -43,6 +43,9 @@ void sh_strv_free(char **v);
 
 bool sh_parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* Standard base64 (RFC 4648, with padding) of len bytes, NUL-terminated. */
+char *sh_base64(const void *data, size_t len);
+
 struct sh_error;
 /* write(2) all of it, retrying on EINTR; -1 with errno on failure. */
 int sh_write_all(int fd, const void *data, size_t len);

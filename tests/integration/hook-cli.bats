@@ -191,6 +191,37 @@ annotate() { # NAME [MODE]
 	[[ "$stderr" == *"SCMP_ACT_NOTIFY needs runtime mode"* ]]
 }
 
+@test "runtime mode hands crun the compiled program; other modes drop one given before" {
+	annotate deny-mkdir > "$T/in.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > "$T/out.json"
+	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d > "$T/got.bpf"
+	"$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	cmp "$T/want.bpf" "$T/got.bpf"
+	cmp "$T/want.bpf" "$T/cache/bpf/$(sha256sum "$T/want.bpf" | cut -c1-64).bpf"
+	jq -e '.linux.seccomp.syscalls[0].errnoRet == 13' "$T/out.json" # runc and the others compile this
+	# A program placed there before is replaced in runtime mode, dropped in init mode and for
+	# unconfined, kept when no profile is selected.
+	jq '.annotations["run.oci.seccomp_bpf_data"] = "AAAA"' "$T/config.json" > "$T/planted.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" < "$T/planted.json" | jq -e '.annotations["run.oci.seccomp_bpf_data"] == "AAAA"'
+	for m in runtime init; do
+		jq --arg m $m '.annotations["org.seccomp-hook.profile"] = "deny-mkdir" | .annotations["org.seccomp-hook.mode"] = $m' \
+			"$T/planted.json" > "$T/in.json"
+		touch "$T/fake-loader"
+		"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" \
+			< "$T/in.json" > "$T/out-$m.json"
+	done
+	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out-runtime.json" | base64 -d | cmp - "$T/want.bpf"
+	jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not' "$T/out-init.json"
+	jq '.annotations["org.seccomp-hook.profile"] = "unconfined"' "$T/planted.json" > "$T/in.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json" | jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not'
+	# A profile that needs a listener fd: crun compiles linux.seccomp itself.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		> "$T/profiles/notify.json"
+	annotate notify > "$T/in.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" \
+		| jq -e '(.annotations | has("run.oci.seccomp_bpf_data") | not) and .linux.seccomp.listenerPath == "/run/agent.sock"'
+}
+
 @test "stdin that is not JSON, or closed, is refused" {
 	run --separate-stderr "$BIN" precreate < /dev/null
 	[ "$status" -eq 1 ]

@@ -83,6 +83,31 @@ assert_deny_mkdir_applied() {
 	done
 }
 
+@test "runtime mode: crun runs the hook's compiled program, runc compiles linux.seccomp" {
+	make_bundle "$T/b" '["sleep", "30"]'
+	inject "$T/b" runtime docker-default
+	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
+	"$BIN" compile --caps="$caps" "$T/profiles/docker-default.json" > "$T/want.bpf"
+	for rt in crun runc; do
+		if [ $rt = crun ]; then
+			unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" c-rt' \
+				sh "$T/crun-state" "$T/b" < /dev/null > /dev/null 2>&1
+			pid=$(crun --root "$T/crun-state" state c-rt | jq .pid)
+		else
+			runc --root "$T/runc-state" run -d -b "$T/b" c1 < /dev/null > /dev/null 2>&1
+			pid=$(runc --root "$T/runc-state" state c1 | jq .pid)
+		fi
+		for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+		grep -q "Seccomp:	2" /proc/$pid/status
+		"$BIN" dump --format=raw -o "$T/$rt.bpf" "$pid"
+		kill -9 "$pid"
+	done
+	crun --root "$T/crun-state" delete -f c-rt > /dev/null 2>&1 || true
+	cmp "$T/want.bpf" "$T/crun.bpf"   # crun took the program from the annotation, as compiled
+	! cmp -s "$T/want.bpf" "$T/runc.bpf" # runc built its own from linux.seccomp
+	[ "$(stat -c %s "$T/runc.bpf")" -gt "$(stat -c %s "$T/want.bpf")" ]
+}
+
 @test "init mode: a missing or truncated BPF file stops the container before the workload" {
 	for damage in remove truncate; do
 		rm -rf "$T/b" "$T/cache"
