@@ -89,6 +89,15 @@ variants=(
 	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
 	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
+# BENCH_ONLY="NAME..." runs just those variants (their anchors must be among them), prints their
+# rows and stops: more rounds for a narrower interval in the same time (`make bench-starts`).
+if [ -n "${BENCH_ONLY:-}" ]; then
+	kept=()
+	for v in "${variants[@]}"; do
+		[[ " $BENCH_ONLY " == *" ${v%% *} "* ]] && kept+=("$v")
+	done
+	variants=("${kept[@]}")
+fi
 for i in $(seq "$ROUNDS"); do
 	while read -r v; do
 		sleep 0.05
@@ -102,6 +111,7 @@ for f in "$W"/*.runs; do median < "$f" > "${f%.runs}"; done
 # row LABEL VARIANT ANCHOR [NOTE]: median, ratio of medians to the anchor and its 95% confidence
 # interval (paired bootstrap over rounds, bench/stats.py).
 row() {
+	[ -f "$W/$2.runs" ] && [ -f "$W/$3.runs" ] || return 0
 	local st
 	read -r -a st < <(python3 "$S/bench/stats.py" "$W" "$2" "$3")
 	printf "  %-50s %7s ms  %5sx  [%s-%s] %s\n" "$1" "$(ms "${st[0]}")" "${st[1]}" "${st[2]}" "${st[3]}" "${4:-}"
@@ -122,6 +132,7 @@ row "crun, unfiltered (anchor)" crun-plain crun-plain
 row "crun, its own seccomp setup (anchor)" crun-own crun-plain
 row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
+[ -n "${BENCH_ONLY:-}" ] && exit 0
 base=$(cat "$W/runc-plain")
 
 # --- hook latency: precreate, config on stdin -> config on stdout --------------------------------

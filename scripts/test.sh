@@ -33,7 +33,7 @@ done
 echo "valgrind: 3 passed, 0 failed"
 
 # The benchmark runs end to end (a few rounds: it is a smoke test here; `make bench` for figures).
-make bench ROUNDS=3 || { echo "make bench failed"; exit 1; }
+make bench ROUNDS=3 && make bench-starts ROUNDS=3 || { echo "make bench failed"; exit 1; }
 
 # Fuzzing: each libFuzzer target for a bounded time; any crash, leak or sanitizer report fails.
 make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
