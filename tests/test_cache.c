@@ -176,10 +176,14 @@ Test(cache, miss_store_hit)
 	cr_assert_eq(stat(e.path, &st), 0);
 	cr_assert_eq(st.st_size, 16);
 	cr_assert_eq(st.st_mode & 0777, 0444);
+	cr_assert_eq(e.len, 16);
+	cr_assert_eq(memcmp(e.data, b.insns, 16), 0, "a store hands back the program's bytes");
 	sh_cache_entry_free(&e);
 	cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1);
 	cr_assert_str_eq(e.digest, want);
 	cr_assert_eq(e.flags, 5, "the flags stored with the key come back on a hit");
+	cr_assert_eq(e.len, 16);
+	cr_assert_eq(memcmp(e.data, b.insns, 16), 0, "a hit hands back the bytes it verified");
 	sh_cache_entry_free(&e);
 	sh_bpf_free(&b);
 }
@@ -283,4 +287,20 @@ Test(cache, unwritable_directory_fails)
 	cr_assert_eq(err->status, SH_EXIT_SYSTEM);
 	sh_error_free(err);
 	sh_bpf_free(&b);
+}
+
+/* The encoding runtime mode hands crun its program in: RFC 4648's test vectors, padding included. */
+Test(base64, rfc4648_vectors)
+{
+	const char *in[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	const char *want[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		char *got = sh_base64(in[i], strlen(in[i]));
+		cr_assert_str_eq(got, want[i], "base64(\"%s\")", in[i]);
+		free(got);
+	}
+	const unsigned char bytes[] = { 0x00, 0xff, 0xfe, 0x80, 0x7f };
+	char *got = sh_base64(bytes, sizeof(bytes));
+	cr_assert_str_eq(got, "AP/+gH8=");
+	free(got);
 }
