@@ -24,8 +24,20 @@ static int ensure_dir(const char *path, sh_error **err)
 	return 0;
 }
 
+/* What the cache holds, each content-addressed in its own directory and found through a key link:
+ *   DIR/bpf/<sha256>.bpf   <- DIR/keys/<key>        the compiled program
+ *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.oci    runtime mode's resolved linux.seccomp */
+typedef struct kind {
+	const char *subdir, *ext, *link_suffix;
+	size_t max;
+	bool bpf; /* the content must also have a program's size */
+} kind;
+
+static const kind BPF = { "bpf", ".bpf", "", SH_BPF_MAX_INSNS * sizeof(struct sock_filter), true };
+static const kind OCI = { "oci", ".json", ".oci", 16u << 20, false };
+
 /* Read the whole file and check that its SHA-256 is `digest`; the bytes go to *data (if not NULL). */
-static bool verify(const char *path, const char *digest, void **data, size_t *data_len)
+static bool verify(const kind *k, const char *path, const char *digest, void **data, size_t *data_len)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -33,11 +45,11 @@ static bool verify(const char *path, const char *digest, void **data, size_t *da
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
 	sh_error *err = NULL;
-	if (sh_read_fd_bounded(fd, path, SH_BPF_MAX_INSNS * sizeof(struct sock_filter), &buf, &len, &err) < 0) {
+	if (sh_read_fd_bounded(fd, path, k->max, &buf, &len, &err) < 0) {
 		sh_error_free(err);
 		return false;
 	}
-	if (sh_bpf_check_size(len))
+	if (k->bpf && sh_bpf_check_size(len))
 		return false;
 	char hex[65];
 	sh_sha256_hex(buf, len, hex);
@@ -67,34 +79,55 @@ static bool read_flags(const char *dir, const char *key, unsigned *flags)
 	return true;
 }
 
-int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err)
+/* The content a key links to, verified: 1 with *path, digest and the bytes filled, 0 miss. A link
+ * to content that fails verification is removed with the content, so the caller rebuilds both. */
+static int lookup(const kind *k, const char *dir, const char *key, char **path, char digest[65], void **data,
+		  size_t *len)
 {
-	(void)err;
-	cleanup_free char *link = sh_xasprintf("%s/keys/%s", dir, key);
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s%s", dir, key, k->link_suffix);
 	char target[256];
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return 0;
 	target[n] = 0;
-	/* ../bpf/<64 hex>.bpf */
-	if (n != 7 + 64 + 4 || strncmp(target, "../bpf/", 7) != 0 || strcmp(target + 71, ".bpf") != 0)
+	/* ../<subdir>/<64 hex><ext> */
+	size_t sub = strlen(k->subdir), ext = strlen(k->ext);
+	if ((size_t)n != 4 + sub + 64 + ext || strncmp(target, "../", 3) != 0 || strncmp(target + 3, k->subdir, sub) != 0 ||
+	    target[3 + sub] != '/' || strcmp(target + 4 + sub + 64, k->ext) != 0)
 		return 0;
-	unsigned flags;
-	if (!read_flags(dir, key, &flags))
-		return 0;
-	char digest[65];
-	memcpy(digest, target + 7, 64);
+	memcpy(digest, target + 4 + sub, 64);
 	digest[64] = 0;
-	cleanup_free char *path = sh_xasprintf("%s/bpf/%s.bpf", dir, digest);
-	if (!verify(path, digest, &e->data, &e->len)) {
+	cleanup_free char *file = sh_xasprintf("%s/%s/%s%s", dir, k->subdir, digest, k->ext);
+	if (!verify(k, file, digest, data, len)) {
 		/* Corrupt or truncated: forget it; the caller rebuilds and rewrites it. */
-		unlink(path);
+		unlink(file);
 		unlink(link);
 		return 0;
 	}
-	e->path = steal_pointer(&path);
-	memcpy(e->digest, digest, sizeof(digest));
+	*path = steal_pointer(&file);
+	return 1;
+}
+
+int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err)
+{
+	(void)err;
+	unsigned flags;
+	if (!read_flags(dir, key, &flags))
+		return 0;
+	if (lookup(&BPF, dir, key, &e->path, e->digest, &e->data, &e->len) != 1)
+		return 0;
 	e->flags = flags;
+	return 1;
+}
+
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len)
+{
+	cleanup_free char *path = NULL;
+	char digest[65];
+	void *data = NULL;
+	if (lookup(&OCI, dir, key, &path, digest, &data, len) != 1)
+		return 0;
+	*text = data;
 	return 1;
 }
 
@@ -119,15 +152,26 @@ static int set_link(const char *dir, const char *name, const char *target, sh_er
 	return sh_error_set(err, SH_EXIT_SYSTEM, "cache: cannot create a temporary link for %s", link);
 }
 
-static int link_key(const char *dir, const char *key, const char *digest, unsigned flags, sh_error **err)
+/* Write the content under its digest (unless it is there already, intact) into DIR/<subdir>. */
+static int store_content(const kind *k, const char *dir, const void *data, size_t len, char digest[65], char **path,
+			 sh_error **err)
 {
-	cleanup_free char *flags_name = sh_xasprintf("%s.flags", key);
-	cleanup_free char *flags_text = sh_xasprintf("%u", flags);
-	cleanup_free char *target = sh_xasprintf("../bpf/%s.bpf", digest);
-	/* Flags first: once the key link exists, a reader finds both. */
-	if (set_link(dir, flags_name, flags_text, err) < 0)
+	sh_sha256_hex(data, len, digest);
+	cleanup_free char *sdir = sh_xasprintf("%s/%s", dir, k->subdir);
+	cleanup_free char *kdir = sh_xasprintf("%s/keys", dir);
+	if (ensure_dir(dir, err) < 0 || ensure_dir(sdir, err) < 0 || ensure_dir(kdir, err) < 0)
 		return -1;
-	return set_link(dir, key, target, err);
+	cleanup_free char *file = sh_xasprintf("%s/%s%s", sdir, digest, k->ext);
+	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
+	if (!verify(k, file, digest, NULL, NULL) && sh_write_file_replace(file, data, len, 0444, false, err) < 0)
+		return -1;
+	*path = steal_pointer(&file);
+	return 0;
+}
+
+static char *link_target(const kind *k, const char *digest)
+{
+	return sh_xasprintf("../%s/%s%s", k->subdir, digest, k->ext);
 }
 
 int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned flags, sh_cache_entry *e,
@@ -135,16 +179,14 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 {
 	size_t len = b->len * sizeof(*b->insns);
 	char digest[65];
-	sh_sha256_hex(b->insns, len, digest);
-	cleanup_free char *bdir = sh_xasprintf("%s/bpf", dir);
-	cleanup_free char *kdir = sh_xasprintf("%s/keys", dir);
-	if (ensure_dir(dir, err) < 0 || ensure_dir(bdir, err) < 0 || ensure_dir(kdir, err) < 0)
+	cleanup_free char *path = NULL;
+	if (store_content(&BPF, dir, b->insns, len, digest, &path, err) < 0)
 		return -1;
-	cleanup_free char *path = sh_xasprintf("%s/%s.bpf", bdir, digest);
-	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
-	if (!verify(path, digest, NULL, NULL) && sh_write_file_replace(path, b->insns, len, 0444, false, err) < 0)
-		return -1;
-	if (link_key(dir, key, digest, flags, err) < 0)
+	cleanup_free char *flags_name = sh_xasprintf("%s.flags", key);
+	cleanup_free char *flags_text = sh_xasprintf("%u", flags);
+	cleanup_free char *target = link_target(&BPF, digest);
+	/* Flags first: once the key link exists, a reader finds both. */
+	if (set_link(dir, flags_name, flags_text, err) < 0 || set_link(dir, key, target, err) < 0)
 		return -1;
 	e->data = sh_xmalloc(len);
 	memcpy(e->data, b->insns, len);
@@ -153,6 +195,17 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 	memcpy(e->digest, digest, sizeof(digest));
 	e->flags = flags;
 	return 0;
+}
+
+int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err)
+{
+	char digest[65];
+	cleanup_free char *path = NULL;
+	if (store_content(&OCI, dir, text, len, digest, &path, err) < 0)
+		return -1;
+	cleanup_free char *name = sh_xasprintf("%s%s", key, OCI.link_suffix);
+	cleanup_free char *target = link_target(&OCI, digest);
+	return set_link(dir, name, target, err);
 }
 
 void sh_cache_entry_free(sh_cache_entry *e)

@@ -1,7 +1,9 @@
-/* Content-addressed cache of compiled filters for init mode.
+/* Content-addressed cache of compiled filters (and of runtime mode's resolved OCI form).
  *   DIR/bpf/<sha256 of the program>.bpf     the program, never modified once written
  *   DIR/keys/<cache key>  -> ../bpf/<digest>.bpf   which program a set of inputs compiles to
  *   DIR/keys/<cache key>.flags -> <n>                the seccomp(2) flags it is installed with
+ *   DIR/oci/<sha256 of the text>.json        linux.seccomp as runtime mode writes it
+ *   DIR/keys/<cache key>.oci -> ../oci/<digest>.json
  * The flags link is written before the key link, so a key that resolves always has its flags; a
  * missing or malformed part is a miss.
  * Writes go to a temporary name and are renamed into place, so concurrent hooks never see a partial
@@ -25,5 +27,9 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned flags, sh_cache_entry *e,
 		   sh_error **err);
 void sh_cache_entry_free(sh_cache_entry *e);
+
+/* Runtime mode's linux.seccomp text for a key: 1 hit (*text malloc'd, verified), 0 miss. */
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len);
+int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err);
 
 #endif

@@ -176,36 +176,53 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
 	return required ? r : 0;
 }
 
-/* libseccomp must accept the rules here, or the runtime would fail later with a worse message. A
- * cache entry under the same key shows an earlier compile of these exact bytes succeeded, which
- * saves the compile on every start after the first; otherwise the compiled program is recorded,
- * best effort: runtime mode does not need the cache, so a cache it cannot write costs only time. */
-static int check_compiles_once(const sh_hook_opts *o, loaded *l, sh_cache_entry *e, sh_diag *d, sh_error **err)
+/* Runtime mode. libseccomp must accept the rules here, or the runtime would fail later with a worse
+ * message; the compiled program and the linux.seccomp text are recorded under the key, so a later
+ * start with the same bytes and target parses nothing: it verifies both and copies them in. The
+ * cache is best effort here: a cache it cannot write costs only time.
+ *
+ * linux.seccomp is for any runtime; crun also gets the compiled program itself (SH_ANNOT_CRUN_BPF),
+ * which spares it the compile at every start. Not for profiles that need a listener fd. */
+static int runtime_from_cache(const char *dir, const char *key, sh_cache_entry *e, sh_json **sec, char **text,
+			      size_t *len)
 {
-	char key[65];
-	cache_key(l, key);
-	if (sh_cache_lookup(cache_dir(o), key, e, err) == 1)
+	if (sh_cache_lookup(dir, key, e, NULL) != 1 || sh_cache_lookup_oci(dir, key, text, len) != 1)
 		return 0;
-	return compile_and_store(cache_dir(o), key, l, false, e, d, err);
+	sh_error *ignored = NULL;
+	int r = sh_json_parse(*text, *len, "cache", NULL, sec, &ignored);
+	sh_error_free(ignored);
+	return r == 0;
 }
 
-/* linux.seccomp for any runtime, and for crun the compiled program itself (SH_ANNOT_CRUN_BPF), which
- * spares it the compile at every start. Left out when the cache could not give the program (crun
- * then compiles linux.seccomp like the others) and for profiles that need a listener fd. */
 static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 			 sh_error **err)
 {
+	const char *dir = cache_dir(o);
+	char key[65];
+	cache_key(l, key);
 	sh_cache_entry e = { 0 };
-	if (check_compiles_once(o, l, &e, d, err) < 0)
-		return -1;
+	sh_json *sec = NULL;
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	if (!runtime_from_cache(dir, key, &e, &sec, &text, &len)) {
+		sh_cache_entry_free(&e);
+		free(steal_pointer(&text));
+		if (parse_and_resolve(l, d, err) < 0 || compile_and_store(dir, key, l, false, &e, d, err) < 0) {
+			sh_cache_entry_free(&e);
+			return -1;
+		}
+		sec = sh_oci_seccomp(l->rs, &l->t);
+		text = sh_json_serialize(sec, false, &len);
+		sh_error *ignored = NULL;
+		sh_cache_store_oci(dir, key, text, len, &ignored);
+		sh_error_free(ignored);
+	}
 	sh_json *linux_ = child_object(config, "linux", err);
 	if (!linux_) {
+		sh_json_free(sec);
 		sh_cache_entry_free(&e);
 		return -1;
 	}
-	sh_json *sec = sh_oci_seccomp(l->rs, &l->t);
-	size_t len;
-	cleanup_free char *text = sh_json_serialize(sec, false, &len);
 	sh_sha256_hex(text, len, res->digest);
 	sh_json_set(linux_, "seccomp", sec);
 	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER)) {
@@ -324,7 +341,7 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	int r = locate(name, config, o, &l, err);
 	if (r == 0)
 		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err)
-		    : parse_and_resolve(&l, d, err) < 0 ? -1 : apply_runtime(config, o, &l, res, d, err);
+					      : apply_runtime(config, o, &l, res, d, err);
 	loaded_free(&l);
 	if (r < 0)
 		return sh_error_prefix(err, "profile '%.64s'", name);

@@ -152,13 +152,22 @@ annotate() { # NAME [MODE]
 	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
 	first=$(pc "$T/cache")
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
-	key=$(ls "$T/cache/keys" | grep -v '\.flags$')
-	before=$(stat -c %Y.%y "$T/cache/keys/$key")
+	[ "$(ls "$T/cache/oci" | wc -l)" -eq 1 ]
+	key=$(ls "$T/cache/keys" | grep -v '\.')
+	# The recorded linux.seccomp is exactly what the config got.
+	cmp <(echo "$first" | jq -c .linux.seccomp) <(jq -c . "$T/cache/keys/$key.oci")
+	before=$(stat -c %Y.%y "$T/cache/keys/$key" "$T/cache/keys/$key.oci")
 	sleep 0.01
 	second=$(pc "$T/cache")
 	[ "$first" = "$second" ]
-	# A hit rewrites nothing.
-	[ "$(stat -c %Y.%y "$T/cache/keys/$key")" = "$before" ]
+	# A hit rewrites nothing; a damaged record is rebuilt, never used.
+	[ "$(stat -c %Y.%y "$T/cache/keys/$key" "$T/cache/keys/$key.oci")" = "$before" ]
+	oci=$(readlink -f "$T/cache/keys/$key.oci")
+	chmod u+w "$oci"
+	echo '{"defaultAction": "SCMP_ACT_ALLOW"}' > "$oci"
+	third=$(pc "$T/cache")
+	[ "$third" = "$first" ]
+	[ "$(jq -c . "$oci")" = "$(echo "$first" | jq -c .linux.seccomp)" ]
 	mkdir "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
 	run --separate-stderr pc "$T/ro-cache"

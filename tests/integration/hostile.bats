@@ -196,10 +196,14 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	done
 	# One program per profile in the cache, every key resolving to a file that hashes to its name.
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 2 ]
-	# Two keys (one per profile), each with its flags link.
-	[ "$(ls "$T/cache/keys" | grep -vc '\.flags$')" -eq 2 ]
+	# Two keys (one per profile), each with its flags link; runtime mode's linux.seccomp texts too.
+	[ "$(ls "$T/cache/keys" | grep -vc '\.')" -eq 2 ]
+	[ "$(ls "$T/cache/oci" | wc -l)" -eq 2 ]
 	for k in "$T"/cache/keys/*; do
-		case $k in *.flags) [ "$(readlink "$k")" = 4 ]; continue ;; esac
+		case $k in
+		*.flags) [ "$(readlink "$k")" = 4 ]; continue ;;
+		*.oci) f=$(readlink -f "$k"); [ "$(sha256sum < "$f" | cut -d' ' -f1).json" = "$(basename "$f")" ]; continue ;;
+		esac
 		[ -L "$k.flags" ]
 		f=$(readlink -f "$k")
 		[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
