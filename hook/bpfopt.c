@@ -59,6 +59,8 @@ typedef struct opt {
 	seg *segs;
 	size_t nsegs, max_segs; /* a region over d dispatch instructions has at most 2d + 1 stretches */
 	unsigned long steps;
+	seg *all; /* every region's stretches, for the check before use */
+	size_t nall, max_all;
 	node *nodes;
 	size_t nnodes, cap;
 	int *node_of; /* original index -> node id of its copy, or of its region's code for an entry */
@@ -277,9 +279,25 @@ static int resolve(const opt *o, int target)
 	return target <= -2 ? o->node_of[-2 - target] : target;
 }
 
+/* Keep a region's stretches (o->segs) for the check before use. */
+static bool record(opt *o)
+{
+	if (o->nall + o->nsegs > o->max_all) {
+		size_t more = 2 * (o->nall + o->nsegs);
+		seg *all = realloc(o->all, more * sizeof(seg));
+		if (!all)
+			return false;
+		o->all = all;
+		o->max_all = more;
+	}
+	memcpy(o->all + o->nall, o->segs, o->nsegs * sizeof(seg));
+	o->nall += o->nsegs;
+	return true;
+}
+
 /* Copies of the original's non-dispatch instructions and the regions' searches, in the original
  * order. A region whose search is a single terminal becomes one JA to it. */
-static bool build(opt *o, seg *scratch)
+static bool build(opt *o)
 {
 	for (size_t i = 0; i < o->n; i++) {
 		o->node_of[i] = -1;
@@ -287,11 +305,10 @@ static bool build(opt *o, seg *scratch)
 			continue;
 		if (o->dispatch[i]) {
 			o->nsegs = 0;
-			if (!eval(o, i, o->st[i].lo, o->st[i].hi))
+			if (!eval(o, i, o->st[i].lo, o->st[i].hi) || !record(o))
 				return false;
-			memcpy(scratch, o->segs, o->nsegs * sizeof(seg));
 			size_t first = o->nnodes;
-			int root = gen(o, scratch, 0, o->nsegs - 1);
+			int root = gen(o, o->segs, 0, o->nsegs - 1);
 			if (root == -1)
 				return false;
 			if (root <= -2) { /* one terminal for the whole interval */
@@ -437,15 +454,16 @@ static bool decides_alike(const sh_bpf *a, const sh_bpf *b, uint32_t arch, uint3
 
 /* The check before use: both programs decide alike, for every candidate arch, on both ends of every
  * stretch found and their neighbours, and on the first 1,100 numbers of the native and x32 ranges. */
-static bool verify(const opt *o, const sh_bpf *orig, const sh_bpf *new, const seg *all, size_t nall)
+static bool verify(const opt *o, const sh_bpf *orig, const sh_bpf *new)
 {
+	const seg *all = o->all;
 	uint32_t arches[32];
 	size_t na = arch_values(o, arches, 32);
 	for (size_t a = 0; a < na; a++) {
 		for (uint32_t nr = 0; nr < 1100; nr++)
 			if (!decides_alike(orig, new, arches[a], nr) || !decides_alike(orig, new, arches[a], nr | 0x40000000u))
 				return false;
-		for (size_t s = 0; s < nall; s++) {
+		for (size_t s = 0; s < o->nall; s++) {
 			const uint32_t probe[] = { all[s].lo - 1, all[s].lo, all[s].lo + 1, all[s].hi - 1, all[s].hi, all[s].hi + 1 };
 			for (size_t p = 0; p < sizeof(probe) / sizeof(probe[0]); p++)
 				if (!decides_alike(orig, new, arches[a], probe[p]))
@@ -469,33 +487,14 @@ bool sh_bpf_optimize(sh_bpf *b)
 	o.cap = 2 * o.n + 16; /* copies, searches and JAs; more means no gain anyway */
 	o.nodes = calloc(o.cap, sizeof(node));
 	o.node_of = calloc(o.n, sizeof(int));
-	seg *scratch = calloc(o.max_segs, sizeof(seg));
-	/* Every stretch of every region, kept for the check. */
-	size_t nall = 0, max_all = o.max_segs;
-	seg *all = calloc(max_all, sizeof(seg));
 	sh_bpf out = { 0 };
-	if (!o.st || !o.dispatch || !o.entry || !o.segs || !o.nodes || !o.node_of || !scratch || !all)
+	if (!o.st || !o.dispatch || !o.entry || !o.segs || !o.nodes || !o.node_of)
 		goto done;
 	flow(&o);
 	mark(&o);
-	for (size_t i = 0; i < o.n; i++)
-		if (o.entry[i]) {
-			o.nsegs = 0;
-			if (!eval(&o, i, o.st[i].lo, o.st[i].hi))
-				goto done;
-			if (nall + o.nsegs > max_all) {
-				seg *more = realloc(all, 2 * (nall + o.nsegs) * sizeof(seg));
-				if (!more)
-					goto done;
-				all = more;
-				max_all = 2 * (nall + o.nsegs);
-			}
-			memcpy(all + nall, o.segs, o.nsegs * sizeof(seg));
-			nall += o.nsegs;
-		}
-	if (!build(&o, scratch) || !emit(&o, &out))
+	if (!build(&o) || !emit(&o, &out))
 		goto done;
-	if (out.len >= b->len || sh_bpf_check_program(out.insns, out.len) || !verify(&o, b, &out, all, nall))
+	if (out.len >= b->len || sh_bpf_check_program(out.insns, out.len) || !verify(&o, b, &out))
 		goto done;
 	free(b->insns);
 	*b = out;
@@ -509,7 +508,6 @@ done:
 	free(o.segs);
 	free(o.nodes);
 	free(o.node_of);
-	free(scratch);
-	free(all);
+	free(o.all);
 	return replaced;
 }
