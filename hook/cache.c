@@ -120,10 +120,9 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	return 1;
 }
 
-int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len)
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65])
 {
 	cleanup_free char *path = NULL;
-	char digest[65];
 	void *data = NULL;
 	if (lookup(&OCI, dir, key, &path, digest, &data, len) != 1)
 		return 0;

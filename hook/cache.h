@@ -28,8 +28,9 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 		   sh_error **err);
 void sh_cache_entry_free(sh_cache_entry *e);
 
-/* Runtime mode's linux.seccomp text for a key: 1 hit (*text malloc'd, verified), 0 miss. */
-int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len);
+/* Runtime mode's linux.seccomp text for a key: 1 hit (*text malloc'd, verified, digest its
+ * SHA-256), 0 miss. */
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65]);
 int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err);
 
 #endif

@@ -184,9 +184,9 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
  * linux.seccomp is for any runtime; crun also gets the compiled program itself (SH_ANNOT_CRUN_BPF),
  * which spares it the compile at every start. Not for profiles that need a listener fd. */
 static int runtime_from_cache(const char *dir, const char *key, sh_cache_entry *e, sh_json **sec, char **text,
-			      size_t *len)
+			      size_t *len, char digest[65])
 {
-	if (sh_cache_lookup(dir, key, e, NULL) != 1 || sh_cache_lookup_oci(dir, key, text, len) != 1)
+	if (sh_cache_lookup(dir, key, e, NULL) != 1 || sh_cache_lookup_oci(dir, key, text, len, digest) != 1)
 		return 0;
 	sh_error *ignored = NULL;
 	int r = sh_json_parse(*text, *len, "cache", NULL, sec, &ignored);
@@ -204,7 +204,8 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 	sh_json *sec = NULL;
 	cleanup_free char *text = NULL;
 	size_t len = 0;
-	if (!runtime_from_cache(dir, key, &e, &sec, &text, &len)) {
+	/* The digest recorded is the text's SHA-256: the cache's name for it on a hit. */
+	if (!runtime_from_cache(dir, key, &e, &sec, &text, &len, res->digest)) {
 		sh_cache_entry_free(&e);
 		free(steal_pointer(&text));
 		if (parse_and_resolve(l, d, err) < 0 || compile_and_store(dir, key, l, false, &e, d, err) < 0) {
@@ -213,6 +214,7 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 		}
 		sec = sh_oci_seccomp(l->rs, &l->t);
 		text = sh_json_serialize(sec, false, &len);
+		sh_sha256_hex(text, len, res->digest);
 		sh_error *ignored = NULL;
 		sh_cache_store_oci(dir, key, text, len, &ignored);
 		sh_error_free(ignored);
@@ -223,7 +225,6 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 		sh_cache_entry_free(&e);
 		return -1;
 	}
-	sh_sha256_hex(text, len, res->digest);
 	sh_json_set(linux_, "seccomp", sec);
 	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER)) {
 		cleanup_free char *b64 = sh_base64(e.data, e.len);
