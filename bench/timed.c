@@ -2,8 +2,9 @@
  * from IN, stdout to OUT), then CMD (stdin and stdout on /dev/null, or IN and OUT when there is no
  * step; stderr on /dev/null), one after the other, and print the wall time of both together in
  * nanoseconds. Each is started with posix_spawn, the way engines start hooks and runtimes (Go's
- * os/exec clones with CLONE_VFORK), so no variant is charged for a shell forking its own image. Exits 1 with
- * one line if a step cannot start or does not exit 0: a failed start must not count as a fast one. */
+ * os/exec clones with CLONE_VFORK), so no variant is charged for a shell forking its own image.
+ * Exits 1 with one line if a step cannot start or does not exit 0: a failed start must not count as
+ * a fast one. */
 #include "config.h"
 
 #include <fcntl.h>

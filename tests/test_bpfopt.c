@@ -101,21 +101,28 @@ Test(bpfopt, docker_default_tree_shrinks_to_under_a_third)
 	sh_profile_free(p);
 }
 
-/* A JEQ chain whose matches leave through a JA to a return more than 255 instructions on: the
- * search reaches it through a copy of that return. */
-Test(bpfopt, far_return_is_copied)
+/* Numbers 5-7 leave through a JA to the instruction `far` places on (past 300 stores and a KILL at
+ * 306); the others run the stores. Returns the number of instructions written. */
+static size_t far_chain(struct sock_filter *p, uint32_t far)
 {
-	struct sock_filter p[310];
 	size_t n = 0;
 	p[n++] = (struct sock_filter)LD_NR;
 	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 3, 0);
 	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0);
 	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 7, 1, 0);
 	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0); /* not 5-7: on to the stores */
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 302, 0, 0); /* 5-7: far, to ALLOW */
+	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, far, 0, 0);
 	while (n < 306)
 		p[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);
 	p[n++] = (struct sock_filter)RET(KILL);
+	return n;
+}
+
+/* The far target is a return: the search reaches it through a copy of that return. */
+Test(bpfopt, far_return_is_copied)
+{
+	struct sock_filter p[310];
+	size_t n = far_chain(p, 302); /* 5-7: to ALLOW */
 	p[n++] = (struct sock_filter)RET(EPERM);
 	p[n++] = (struct sock_filter)RET(ALLOW);
 	bool replaced;
@@ -128,17 +135,8 @@ Test(bpfopt, far_return_is_copied)
 Test(bpfopt, far_non_return_gets_a_jump)
 {
 	struct sock_filter p[320];
-	size_t n = 0;
-	p[n++] = (struct sock_filter)LD_NR;
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 5, 3, 0);
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 2, 0);
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 7, 1, 0);
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0);
-	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 301, 0, 0); /* 5-7: far, to the argument test */
-	while (n < 306)
-		p[n++] = (struct sock_filter)BPF_STMT(BPF_ST, 0);
-	p[n++] = (struct sock_filter)RET(KILL);
-	p[n++] = (struct sock_filter)LD_ARG0; /* the far target: an argument test */
+	size_t n = far_chain(p, 301); /* 5-7: to the argument test */
+	p[n++] = (struct sock_filter)LD_ARG0;
 	p[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 1, 0, 1);
 	p[n++] = (struct sock_filter)RET(ALLOW);
 	p[n++] = (struct sock_filter)RET(EPERM);
