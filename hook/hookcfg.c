@@ -302,7 +302,6 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
 				    "does not hand listener fds to listenerPath)", l->path);
 	}
-	res->cache_hit = hit;
 	memcpy(res->digest, e.digest, sizeof(e.digest));
 	int r = rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
 	sh_cache_entry_free(&e);

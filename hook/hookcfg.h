@@ -37,7 +37,6 @@ typedef struct sh_hook_result {
 	char *profile;    /* name (or path) applied; "unconfined" when seccomp was removed */
 	sh_mode mode;
 	char digest[65];  /* sha256 of the BPF (init) or of the linux.seccomp JSON (runtime) */
-	bool cache_hit;
 } sh_hook_result;
 
 int sh_mode_parse(const char *s, sh_mode *m);
