@@ -46,6 +46,8 @@ CRUN=(unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --r
 # Runtime mode has a cache of its own here, so the cold init variant's wipe does not reach it.
 PRECREATE=("$HOOK" precreate --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init")
 HOOK_INIT=(-i "$W/annotated-init.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache" ---)
+# Init mode for crun alone (--runtime=crun): crun installs the program; no loader, no bind mounts.
+HOOK_INIT_CRUN=(-i "$W/annotated-init.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache" --runtime=crun ---)
 HOOK_RUNTIME=(-i "$W/annotated-runtime.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache-runtime" ---)
 INJECT_INIT=("$HOOK" inject --mode=init --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache"
 	--loader="$B/seccomp-hook-init" "$W/bundle" ---)
@@ -71,6 +73,7 @@ cp "$W/plain.json" "$W/bundle/config.json" # warm the page cache and both filter
 "$TIMED" "${CRUN[@]}" > /dev/null
 "$TIMED" "${INJECT_INIT[@]}" true > /dev/null
 "$TIMED" "${HOOK_RUNTIME[@]}" true > /dev/null
+"$TIMED" "${HOOK_INIT_CRUN[@]}" true > /dev/null
 "$TIMED" "${HOOK_INIT[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
 # Each round runs every variant once, in a fresh random order, after a short pause: a start's
@@ -87,6 +90,7 @@ variants=(
 	"crun-plain plain.json CRUN NONE"
 	"crun-own runtime-own.json CRUN NONE"
 	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
+	"crun-hook-init-crun plain.json CRUN HOOK_INIT_CRUN"
 	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
 # BENCH_ONLY="NAME..." runs just those variants (their anchors must be among them), prints their
@@ -130,7 +134,8 @@ row "same with inject (fsync'd config.json) + runc" inject-init-warm runc-plain
 row "  of which runc with the loader (no hook run)" runc-init-only runc-plain
 row "crun, unfiltered (anchor)" crun-plain crun-plain
 row "crun, its own seccomp setup (anchor)" crun-own crun-plain
-row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain
+row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain "(target <= 1.05x)"
+row "  same, --runtime=crun (crun installs the program)" crun-hook-init-crun crun-plain "(target <= 1.05x)"
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
 [ -n "${BENCH_ONLY:-}" ] && exit 0
 base=$(cat "$W/runc-plain")

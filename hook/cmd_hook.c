@@ -27,17 +27,22 @@ static const char hook_opts_help[] =
 	"  --default-profile=NAME profile for containers without the org.seccomp-hook.profile annotation\n"
 	"  --cache-dir=DIR        init mode: compiled-filter cache (default " SH_DEFAULT_CACHE_DIR ")\n"
 	"  --loader=PATH          init mode: the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
+	"  --runtime=NAME         the runtime that runs the configs written: any (default) or crun. With crun,\n"
+	"                         init mode hands crun the compiled program (run.oci.seccomp_bpf_data) instead\n"
+	"                         of the loader; linux.seccomp kills every syscall, so a runtime that ignores\n"
+	"                         the program does not start the container\n"
 	"  -h, --help             show this help\n\n"
 	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
-enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE };
+enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME };
 
 static const struct option hook_longopts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE }, { "profiles-dir", required_argument, NULL, OPT_DIR },
 	{ "default-profile", required_argument, NULL, OPT_DEFAULT }, { "cache-dir", required_argument, NULL, OPT_CACHE },
 	{ "loader", required_argument, NULL, OPT_LOADER }, { "profile", required_argument, NULL, OPT_PROFILE },
 	{ "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
@@ -68,6 +73,11 @@ static int parse_hook_opts(const char *cmd, const char *usage, const char *allow
 		case OPT_PROFILE: c->o.profile = optarg; break;
 		case OPT_REQUIRE: c->require = true; break;
 		case OPT_STAGE: c->stage = optarg; break;
+		case OPT_RUNTIME:
+			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
+				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
+			c->o.crun = strcmp(optarg, "crun") == 0;
+			break;
 		}
 	}
 	sh_mode m;
@@ -99,7 +109,7 @@ static int transform(const char *buf, size_t len, const char *name, const sh_hoo
 
 static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                              [--cache-dir=DIR] [--loader=PATH]\n"
+	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output.\n\n";
 
@@ -107,7 +117,7 @@ int cmd_precreate(int argc, char **argv)
 {
 	hook_cli c = { 0 };
 	cleanup_free char *usage = sh_xasprintf("%s%s", precreate_usage, hook_opts_help);
-	int st = parse_hook_opts("precreate", usage, "abcde", argc, argv, &c);
+	int st = parse_hook_opts("precreate", usage, "abcdei", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)
@@ -126,7 +136,8 @@ int cmd_precreate(int argc, char **argv)
 
 static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                           [--cache-dir=DIR] [--loader=PATH] [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                           [--profile=NAME|PATH] BUNDLE_DIR\n"
 	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
 	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
 
@@ -135,7 +146,7 @@ int cmd_inject(int argc, char **argv)
 	hook_cli c = { 0 };
 	cleanup_free char *usage = sh_xasprintf("%s  --profile=NAME|PATH    the profile to apply\n%s", inject_usage,
 						hook_opts_help);
-	int st = parse_hook_opts("inject", usage, "abcdef", argc, argv, &c);
+	int st = parse_hook_opts("inject", usage, "abcdefi", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (argc - optind != 1)
@@ -177,7 +188,7 @@ typedef struct state_info {
 	long pid;
 	const char *requested; /* annotation */
 	const char *applied;   /* org.seccomp-hook.applied in the bundle config */
-	bool has_seccomp, has_loader;
+	bool has_seccomp, has_loader, has_crun_bpf;
 } state_info;
 
 static int read_state(const sh_json *st, state_info *si, sh_error **err)
@@ -200,6 +211,7 @@ static void inspect_config(const sh_json *config, state_info *si)
 		si->requested = sh_oci_annotation(config, SH_ANNOT_PROFILE);
 	si->applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
 	si->has_seccomp = !sh_json_is_null(sh_json_get(sh_json_get(config, "linux"), "seccomp"));
+	si->has_crun_bpf = sh_oci_annotation(config, SH_ANNOT_CRUN_BPF) != NULL;
 	const sh_json *args = sh_json_get(sh_json_get(config, "process"), "args");
 	si->has_loader = args && args->type == SH_JSON_ARRAY && args->u.arr.n &&
 			 args->u.arr.v[0]->type == SH_JSON_STRING && strcmp(args->u.arr.v[0]->u.str.s, SH_INIT_DEST) == 0;
@@ -216,7 +228,8 @@ static bool config_carries(const state_info *si)
 	if (!si->applied || strncmp(si->applied, si->requested, n) != 0 || si->applied[n] != ' ')
 		return false;
 	bool init = strstr(si->applied, " init ") != NULL;
-	return init ? si->has_loader : si->has_seccomp;
+	/* Init mode: the loader, or (--runtime=crun) crun's program beside the kill-all placeholder. */
+	return init ? si->has_loader || (si->has_crun_bpf && si->has_seccomp) : si->has_seccomp;
 }
 
 /* Is PID still inside the runtime's init (runc's comm is "runc:[2:INIT]"; its exe, a memfd, reads as

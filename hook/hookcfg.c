@@ -275,6 +275,26 @@ static int rewrite_for_loader(sh_json *config, const char *loader, const char *b
 	return 0;
 }
 
+/* --runtime=crun: crun (1.8.1 here) installs the program handed to it in run.oci.seccomp_bpf_data
+ * instead of compiling linux.seccomp, in the container's init process just before the exec, with
+ * linux.seccomp's flags: the same filter the loader would install, without bind mounts or an extra
+ * exec. linux.seccomp becomes a placeholder that kills the first syscall, so a runtime that ignores
+ * the annotation (runc, an older crun) cannot start the container unfiltered. */
+static int rewrite_for_crun(sh_json *config, const sh_cache_entry *e, sh_error **err)
+{
+	sh_json *linux_ = child_object(config, "linux", err);
+	if (!linux_)
+		return -1;
+	sh_json *sec = sh_json_new(SH_JSON_OBJECT);
+	sh_json_set(sec, "defaultAction", sh_json_new_string("SCMP_ACT_KILL_PROCESS"));
+	if (e->flags)
+		sh_json_set(sec, "flags", sh_oci_flags(e->flags));
+	sh_json_set(linux_, "seccomp", sec);
+	cleanup_free char *b64 = sh_base64(e->data, e->len);
+	set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
+	return 0;
+}
+
 /* Compile on a miss: the profile is parsed and resolved only here. */
 static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_cache_entry *e, sh_diag *d,
 			      sh_error **err)
@@ -287,7 +307,7 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 {
 	const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
 	struct stat st;
-	if (stat(loader, &st) < 0 || !S_ISREG(st.st_mode))
+	if (!o->crun && (stat(loader, &st) < 0 || !S_ISREG(st.st_mode)))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
 	const char *dir = cache_dir(o);
 	char key[65];
@@ -303,7 +323,8 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 				    "does not hand listener fds to listenerPath)", l->path);
 	}
 	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
+	int r = o->crun ? rewrite_for_crun(config, &e, err)
+			: rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
 	sh_cache_entry_free(&e);
 	return r;
 }

@@ -30,6 +30,7 @@ typedef struct sh_hook_opts {
 	const char *cache_dir;       /* init mode */
 	const char *loader;          /* host path of seccomp-hook-init */
 	const char *profile;         /* inject --profile=NAME|PATH: wins over annotations */
+	bool crun;                   /* --runtime=crun: init mode hands crun the program (no loader) */
 } sh_hook_opts;
 
 typedef struct sh_hook_result {

@@ -298,11 +298,7 @@ int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t 
 	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max_bytes)
 		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "file is %jd bytes, more than the limit of %zu",
 				   (intmax_t)st.st_size, max_bytes);
-	if (!is_stdin) {
-		int fl = fcntl(fd, F_GETFL);
-		if (fl >= 0)
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	}
+	/* O_NONBLOCK only kept open(2) from waiting on a FIFO; a regular file's reads ignore it. */
 	return sh_read_fd_bounded(fd, path, max_bytes, raw, rawlen, err);
 }
 

@@ -18,7 +18,7 @@ static sh_json *arch_array(const sh_ruleset *rs, const sh_target *t)
 	return a;
 }
 
-static sh_json *flag_array(uint32_t flags)
+sh_json *sh_oci_flags(uint32_t flags)
 {
 	sh_json *a = sh_json_new(SH_JSON_ARRAY);
 	for (uint32_t bit = 1; bit; bit <<= 1)
@@ -66,7 +66,7 @@ sh_json *sh_oci_seccomp(const sh_ruleset *rs, const sh_target *t)
 		sh_json_set(o, "defaultErrnoRet", sh_json_new_u64(rs->default_errno));
 	sh_json_set(o, "architectures", arch_array(rs, t));
 	if (rs->flags_given)
-		sh_json_set(o, "flags", flag_array(rs->flags));
+		sh_json_set(o, "flags", sh_oci_flags(rs->flags));
 	if (p->listener_path)
 		sh_json_set(o, "listenerPath", sh_json_new_string(p->listener_path));
 	if (p->listener_metadata)

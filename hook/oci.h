@@ -8,5 +8,7 @@
 
 /* A new JSON object (caller frees). */
 sh_json *sh_oci_seccomp(const sh_ruleset *rs, const sh_target *t);
+/* The OCI names (SECCOMP_FILTER_FLAG_*) of the kernel filter flags set in flags, as an array. */
+sh_json *sh_oci_flags(uint32_t flags);
 
 #endif

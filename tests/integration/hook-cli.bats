@@ -264,6 +264,32 @@ annotate() { # NAME [MODE]
 	[ "$status" -eq 0 ]
 }
 
+@test "init mode --runtime=crun: the program in crun's annotation, a kill-all placeholder, no loader" {
+	annotate deny-mkdir init > "$T/in.json"
+	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/no-such-loader" < "$T/in.json" > "$T/out.json"
+	"$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d | cmp - "$T/want.bpf"
+	jq -e '.linux.seccomp == {"defaultAction": "SCMP_ACT_KILL_PROCESS", "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}' "$T/out.json"
+	jq -e '.process.args == ["sh", "-c", "true"] and (.mounts // [] | length) == 0' "$T/out.json"
+	jq -e '.annotations["org.seccomp-hook.applied"] == "deny-mkdir init sha256:'"$(sha256sum "$T/want.bpf" | cut -c1-64)"'"' "$T/out.json"
+	# A warm run writes the same config.
+	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" | cmp - "$T/out.json"
+	# state --require accepts this form, and refuses it without the program or without the placeholder.
+	mkdir "$T/bundle"
+	state='{"ociVersion":"1.0.2","id":"c1","status":"creating","pid":0,"bundle":"'"$T/bundle"'"}'
+	cp "$T/out.json" "$T/bundle/config.json"
+	"$BIN" state --require <<< "$state" 2> /dev/null
+	for cut in '.annotations["run.oci.seccomp_bpf_data"]' '.linux.seccomp'; do
+		jq "del($cut)" "$T/out.json" > "$T/bundle/config.json"
+		run --separate-stderr "$BIN" state --require <<< "$state"
+		[ "$status" -eq 1 ]
+	done
+	run --separate-stderr "$BIN" precreate --runtime=kata < "$T/in.json"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"invalid --runtime 'kata' (any or crun)"* ]]
+}
+
 @test "every command has --help and unknown options are usage errors" {
 	for c in check compile exec precreate inject state; do
 		run "$BIN" "$c" --help

@@ -108,6 +108,35 @@ assert_deny_mkdir_applied() {
 	[ "$(stat -c %s "$T/runc.bpf")" -gt "$(stat -c %s "$T/want.bpf")" ]
 }
 
+@test "init mode --runtime=crun: crun installs the compiled program itself; runc refuses the config" {
+	make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
+	"$BIN" inject --mode=init --runtime=crun --profiles-dir="$T/profiles" --profile=deny-mkdir \
+		--cache-dir="$T/cache" "$T/b"
+	jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_KILL_PROCESS" and .process.args[0] == "sh"' "$T/b/config.json"
+	run run_crun "$T/b" c-init
+	assert_deny_mkdir_applied
+	# The kernel's copy of the filter is the compiled program, and it is PID 1's only filter.
+	cp "$T/b/config.json" "$T/crun-config.json"
+	set_config "$T/b" '.process.args = ["sleep", "30"]'
+	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
+	"$BIN" compile --caps="$caps" "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" c-sleep' \
+		sh "$T/crun-state" "$T/b" < /dev/null > /dev/null 2>&1
+	pid=$(crun --root "$T/crun-state" state c-sleep | jq .pid)
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+	grep -q "Seccomp_filters:	1" /proc/$pid/status
+	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
+	kill -9 "$pid"
+	crun --root "$T/crun-state" delete -f c-sleep > /dev/null 2>&1 || true
+	cmp "$T/want.bpf" "$T/got.bpf"
+	# runc ignores the annotation: the placeholder stops the start before the workload runs.
+	cp "$T/crun-config.json" "$T/b/config.json"
+	rm -f "$T/b/out/marker"
+	run run_runc "$T/b" c1
+	[ "$status" -ne 0 ]
+	[ ! -e "$T/b/out/marker" ]
+}
+
 @test "init mode: a missing or truncated BPF file stops the container before the workload" {
 	for damage in remove truncate; do
 		rm -rf "$T/b" "$T/cache"
