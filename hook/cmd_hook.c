@@ -102,7 +102,6 @@ static int transform(const char *buf, size_t len, const char *name, const sh_hoo
 	sh_diag_free(&d);
 	if (r == 0 && res.changed)
 		*out = sh_json_serialize(config, false, outlen);
-	sh_hook_result_free(&res);
 	sh_json_free(config);
 	return r;
 }

@@ -347,7 +347,6 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 		return -1;
 	if (!name)
 		return 0;
-	res->profile = sh_xstrdup(name);
 	res->changed = true;
 	/* A selected profile replaces whatever program crun was handed before. */
 	sh_json *annotations = sh_json_get(config, "annotations");
@@ -369,10 +368,4 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s", name, sh_mode_name(res->mode), res->digest);
 	set_annotation(config, SH_ANNOT_APPLIED, applied);
 	return 0;
-}
-
-void sh_hook_result_free(sh_hook_result *r)
-{
-	free(r->profile);
-	r->profile = NULL;
 }

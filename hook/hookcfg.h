@@ -35,7 +35,6 @@ typedef struct sh_hook_opts {
 
 typedef struct sh_hook_result {
 	bool changed;     /* false: the config passes through unchanged */
-	char *profile;    /* name (or path) applied; "unconfined" when seccomp was removed */
 	sh_mode mode;
 	char digest[65];  /* sha256 of the BPF (init) or of the linux.seccomp JSON (runtime) */
 } sh_hook_result;
@@ -49,6 +48,5 @@ const char *sh_oci_annotation(const sh_json *config, const char *key);
 uint64_t sh_oci_bounding_caps(const sh_json *config);
 
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err);
-void sh_hook_result_free(sh_hook_result *r);
 
 #endif
