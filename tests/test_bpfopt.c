@@ -76,11 +76,9 @@ static sh_bpf optimised(const struct sock_filter *p, size_t n, bool *replaced)
 
 Test(bpfopt, docker_default_tree_shrinks_to_under_a_third)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/moby-profiles-default-cd3bed80.json", sh_test_upstream_dir());
 	sh_error *err = NULL;
-	sh_profile *p = NULL;
-	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0);
+	sh_profile *p = sh_test_upstream_profile("moby-profiles-default-cd3bed80.json", &err);
+	cr_assert_not_null(p);
 	sh_target t = { .native_arch = SCMP_ARCH_X86_64, .caps = 0, .kmajor = 6, .kminor = 1 };
 	sh_ruleset *rs = NULL;
 	cr_assert_eq(sh_resolve(p, &t, &rs, NULL, &err), 0);

@@ -227,11 +227,9 @@ Test(profile, every_upstream_profile_loads)
 
 Test(profile, podman_errno_names)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/containers-common-seccomp-f437c58a.json", sh_test_upstream_dir());
 	sh_error *err = NULL;
-	sh_profile *p = NULL;
-	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0);
+	sh_profile *p = sh_test_upstream_profile("containers-common-seccomp-f437c58a.json", &err);
+	cr_assert_not_null(p);
 	cr_assert_eq(p->default_errno_ret, 38, "defaultErrno ENOSYS agrees with defaultErrnoRet 38");
 	bool einval = false;
 	for (size_t i = 0; i < p->nrules; i++)

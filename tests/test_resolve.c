@@ -210,11 +210,9 @@ static const char *const docker_caps =
 
 static sh_json *docker_oci(uint64_t caps, unsigned kmaj, unsigned kmin)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/moby-profiles-default-cd3bed80.json", sh_test_upstream_dir());
 	sh_error *err = NULL;
-	sh_profile *p = NULL;
-	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0);
+	sh_profile *p = sh_test_upstream_profile("moby-profiles-default-cd3bed80.json", &err);
+	cr_assert_not_null(p);
 	sh_target t = target(SCMP_ARCH_X86_64, caps, kmaj, kmin);
 	sh_ruleset *rs = NULL;
 	cr_assert_eq(sh_resolve(p, &t, &rs, NULL, &err), 0);

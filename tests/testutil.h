@@ -2,6 +2,7 @@
 #ifndef SH_TESTUTIL_H
 #define SH_TESTUTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,15 @@ static inline const char *sh_test_upstream_dir(void)
 {
 	const char *d = getenv("SH_UPSTREAM");
 	return d && *d ? d : SH_SRCDIR "/../shared/profiles/upstream";
+}
+
+/* Load one of the upstream profiles by file name; NULL on error (the error is kept in *err). */
+static inline sh_profile *sh_test_upstream_profile(const char *file, sh_error **err)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", sh_test_upstream_dir(), file);
+	sh_profile *p = NULL;
+	return sh_profile_load(path, &p, NULL, err) < 0 ? NULL : p;
 }
 
 /* Parse a profile from a string; NULL on error (the error is kept in *err for assertions). */

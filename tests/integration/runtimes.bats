@@ -33,6 +33,20 @@ inject() { # BUNDLE MODE PROFILE
 		--loader="$LOADER" "$1"
 }
 
+# start_detached RUNTIME BUNDLE NAME: start the container in the background under runc or crun and
+# wait until its PID 1 runs a filter; sets $pid.
+start_detached() {
+	if [ "$1" = crun ]; then
+		unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" "$3"' \
+			sh "$T/crun-state" "$2" "$3" < /dev/null > /dev/null 2>&1
+	else
+		runc --root "$T/runc-state" run -d -b "$2" "$3" < /dev/null > /dev/null 2>&1
+	fi
+	pid=$("$1" --root "$T/$1-state" state "$3" | jq .pid)
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+	grep -q "Seccomp:	2" /proc/$pid/status
+}
+
 assert_deny_mkdir_applied() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Seccomp:	2"* ]]
@@ -62,9 +76,7 @@ assert_deny_mkdir_applied() {
 	make_bundle "$T/b" '["sleep", "30"]'
 	inject "$T/b" init deny-mkdir
 	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
-	runc --root "$T/runc-state" run -d -b "$T/b" c1 < /dev/null > /dev/null 2>&1
-	pid=$(runc --root "$T/runc-state" state c1 | jq .pid)
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+	start_detached runc "$T/b" c1
 	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
 	"$BIN" compile --caps="$caps" "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	cmp "$T/want.bpf" "$T/got.bpf"
@@ -89,16 +101,7 @@ assert_deny_mkdir_applied() {
 	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
 	"$BIN" compile --caps="$caps" "$T/profiles/docker-default.json" > "$T/want.bpf"
 	for rt in crun runc; do
-		if [ $rt = crun ]; then
-			unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" c-rt' \
-				sh "$T/crun-state" "$T/b" < /dev/null > /dev/null 2>&1
-			pid=$(crun --root "$T/crun-state" state c-rt | jq .pid)
-		else
-			runc --root "$T/runc-state" run -d -b "$T/b" c1 < /dev/null > /dev/null 2>&1
-			pid=$(runc --root "$T/runc-state" state c1 | jq .pid)
-		fi
-		for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
-		grep -q "Seccomp:	2" /proc/$pid/status
+		if [ $rt = crun ]; then start_detached crun "$T/b" c-rt; else start_detached runc "$T/b" c1; fi
 		"$BIN" dump --format=raw -o "$T/$rt.bpf" "$pid"
 		kill -9 "$pid"
 	done
@@ -120,10 +123,7 @@ assert_deny_mkdir_applied() {
 	set_config "$T/b" '.process.args = ["sleep", "30"]'
 	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
 	"$BIN" compile --caps="$caps" "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
-	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" c-sleep' \
-		sh "$T/crun-state" "$T/b" < /dev/null > /dev/null 2>&1
-	pid=$(crun --root "$T/crun-state" state c-sleep | jq .pid)
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
+	start_detached crun "$T/b" c-sleep
 	grep -q "Seccomp_filters:	1" /proc/$pid/status
 	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
 	kill -9 "$pid"
