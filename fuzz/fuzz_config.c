@@ -54,7 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sh_diag d = { 0 };
 		if (sh_hook_transform(config, &o, &res, &d, &err) == 0 && res.changed)
 			free(sh_json_serialize(config, false, NULL));
-		sh_hook_result_free(&res);
 		sh_diag_free(&d);
 	}
 	sh_error_free(err);
