@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,8 +53,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sh_hook_opts o = { .profiles_dir = profiles, .cache_dir = cache, .loader = "/proc/self/exe" };
 		sh_hook_result res;
 		sh_diag d = { 0 };
-		if (sh_hook_transform(config, &o, &res, &d, &err) == 0 && res.changed)
-			free(sh_json_serialize(config, false, NULL));
+		if (sh_hook_transform(config, &o, &res, &d, &err) == 0 && res.changed) {
+			/* What the hook writes (untouched text kept) must be the tree the transform made. */
+			size_t n = 0;
+			char *kept = sh_json_serialize_edits(config, (const char *)data, size, &n);
+			char *want = sh_json_serialize(config, false, NULL);
+			sh_json *back = NULL;
+			sh_error *e2 = NULL;
+			if (sh_json_parse(kept, n, "out", &lim, &back, &e2) < 0)
+				abort();
+			char *got = sh_json_serialize(back, false, NULL);
+			if (strcmp(got, want) != 0)
+				abort();
+			free(got);
+			free(want);
+			free(kept);
+			sh_json_free(back);
+		}
 		sh_diag_free(&d);
 	}
 	sh_error_free(err);

@@ -100,8 +100,8 @@ static int transform(const char *buf, size_t len, const char *name, const sh_hoo
 	int r = sh_hook_transform(config, o, &res, &d, err);
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
-	if (r == 0 && res.changed)
-		*out = sh_json_serialize(config, false, outlen);
+	if (r == 0 && res.changed) /* what the transform left alone keeps its bytes */
+		*out = sh_json_serialize_edits(config, buf, len, outlen);
 	sh_json_free(config);
 	return r;
 }

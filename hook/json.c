@@ -82,6 +82,15 @@ static size_t token_start(parse_ctx *c, sh_json_type t, size_t toklen_hint)
 	return end >= toklen_hint ? end - toklen_hint : 0;
 }
 
+/* A node's text is [start, what yajl has consumed); none when either is past 32 bits. */
+static void set_span(parse_ctx *c, sh_json *n, size_t start)
+{
+	size_t end = yajl_get_bytes_consumed(c->h);
+	bool fits = start < end && end <= UINT32_MAX;
+	n->off = fits ? (uint32_t)start : 0;
+	n->end = fits ? (uint32_t)end : 0;
+}
+
 static int fail(parse_ctx *c, unsigned line, unsigned col, const char *msg, const char *arg)
 {
 	if (arg)
@@ -96,12 +105,14 @@ static int fail(parse_ctx *c, unsigned line, unsigned col, const char *msg, cons
 static int add_node(parse_ctx *c, sh_json_type t, size_t toklen, sh_json **out)
 {
 	unsigned line, col;
-	locate(c, token_start(c, t, toklen), &line, &col);
+	size_t start = token_start(c, t, toklen);
+	locate(c, start, &line, &col);
 	if (++c->nodes > c->lim->max_nodes)
 		return fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
 	sh_json *n = sh_json_new(t);
 	n->line = line;
 	n->col = col;
+	set_span(c, n, start); /* a container's end is set again when it closes */
 	sh_json *parent = c->depth ? c->stack[c->depth - 1] : NULL;
 	if (!parent) {
 		c->root = n;
@@ -174,7 +185,9 @@ static int cb_start_array(void *ctx) { return open_container(ctx, SH_JSON_ARRAY)
 static int cb_end(void *ctx)
 {
 	parse_ctx *c = ctx;
-	c->depth--;
+	sh_json *n = c->stack[--c->depth];
+	set_span(c, n, n->off);
+	n->edited = false; /* its own members and elements were added by the parse */
 	return 1;
 }
 
@@ -400,6 +413,7 @@ sh_json *sh_json_new_bool(bool b)
 
 void sh_json_set(sh_json *obj, const char *key, sh_json *value)
 {
+	obj->edited = true;
 	for (size_t i = 0; i < obj->u.obj.n; i++)
 		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
 			sh_json_free(obj->u.obj.m[i].value);
@@ -412,6 +426,7 @@ void sh_json_set(sh_json *obj, const char *key, sh_json *value)
 
 void sh_json_remove(sh_json *obj, const char *key)
 {
+	obj->edited = true;
 	for (size_t i = 0; i < obj->u.obj.n; i++)
 		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
 			free(obj->u.obj.m[i].key);
@@ -429,6 +444,7 @@ void sh_json_append(sh_json *arr, sh_json *value)
 
 void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 {
+	arr->edited = true;
 	sh_grow(&arr->u.arr.v, &arr->u.arr.cap, arr->u.arr.n, sizeof(sh_json *));
 	if (at > arr->u.arr.n)
 		at = arr->u.arr.n;
@@ -489,4 +505,130 @@ char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len)
 	if (len)
 		*len = n;
 	return r;
+}
+
+/* ---- serializing an edited tree around its source text ---------------------------------------- */
+
+typedef struct outbuf {
+	char *s;
+	size_t n, cap;
+} outbuf;
+
+static void out_add(outbuf *o, const char *p, size_t n)
+{
+	if (o->cap - o->n < n + 1) {
+		while (o->cap - o->n < n + 1)
+			o->cap = o->cap ? o->cap * 2 : 4096;
+		o->s = sh_xrealloc(o->s, o->cap);
+	}
+	memcpy(o->s + o->n, p, n);
+	o->n += n;
+}
+
+static void out_str(outbuf *o, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	out_add(o, "\"", 1);
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		out_add(o, s + run, i - run);
+		run = i + 1;
+		char esc[6] = { '\\', (char)ch, 0 };
+		size_t n = 2;
+		switch (ch) {
+		case '"': case '\\': break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 15];
+			n = 6;
+		}
+		out_add(o, esc, n);
+	}
+	out_add(o, s + run, len - run);
+	out_add(o, "\"", 1);
+}
+
+/* A node is clean when its source text can stand for it: it was parsed, and (for a container) it
+ * was not edited and everything inside it is clean. One pass from the leaves up. */
+static bool mark_clean(sh_json *j, const char *src, size_t srclen)
+{
+	bool clean = j->end > j->off && j->end <= srclen;
+	if (j->type == SH_JSON_OBJECT) {
+		clean = clean && !j->edited && src[j->off] == '{' && src[j->end - 1] == '}';
+		for (size_t i = 0; i < j->u.obj.n; i++)
+			clean = mark_clean(j->u.obj.m[i].value, src, srclen) && clean;
+	} else if (j->type == SH_JSON_ARRAY) {
+		clean = clean && !j->edited && src[j->off] == '[' && src[j->end - 1] == ']';
+		for (size_t i = 0; i < j->u.arr.n; i++)
+			clean = mark_clean(j->u.arr.v[i], src, srclen) && clean;
+	}
+	j->clean = clean;
+	return clean;
+}
+
+static void emit(outbuf *o, const sh_json *j, const char *src)
+{
+	switch (j->type) {
+	case SH_JSON_NULL:
+		out_add(o, "null", 4);
+		break;
+	case SH_JSON_BOOL:
+		out_add(o, j->u.b ? "true" : "false", j->u.b ? 4 : 5);
+		break;
+	case SH_JSON_NUMBER:
+		out_add(o, j->u.num, strlen(j->u.num));
+		break;
+	case SH_JSON_STRING:
+		out_str(o, j->u.str.s, j->u.str.len);
+		break;
+	case SH_JSON_OBJECT:
+		if (j->clean) {
+			out_add(o, src + j->off, j->end - j->off);
+			break;
+		}
+		out_add(o, "{", 1);
+		for (size_t i = 0; i < j->u.obj.n; i++) {
+			if (i)
+				out_add(o, ",", 1);
+			out_str(o, j->u.obj.m[i].key, strlen(j->u.obj.m[i].key));
+			out_add(o, ":", 1);
+			emit(o, j->u.obj.m[i].value, src);
+		}
+		out_add(o, "}", 1);
+		break;
+	case SH_JSON_ARRAY:
+		if (j->clean) {
+			out_add(o, src + j->off, j->end - j->off);
+			break;
+		}
+		out_add(o, "[", 1);
+		for (size_t i = 0; i < j->u.arr.n; i++) {
+			if (i)
+				out_add(o, ",", 1);
+			emit(o, j->u.arr.v[i], src);
+		}
+		out_add(o, "]", 1);
+		break;
+	}
+}
+
+char *sh_json_serialize_edits(sh_json *j, const char *src, size_t srclen, size_t *len)
+{
+	outbuf o = { .cap = srclen + 8192 };
+	o.s = sh_xmalloc(o.cap);
+	mark_clean(j, src, srclen);
+	emit(&o, j, src);
+	o.s[o.n] = 0; /* out_add keeps a byte free */
+	if (len)
+		*len = o.n;
+	return o.s;
 }

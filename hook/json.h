@@ -30,6 +30,11 @@ typedef struct sh_json_member {
 struct sh_json {
 	sh_json_type type;
 	unsigned line, col;
+	/* Where a parsed node's text lies in the parser's input: [off, end); end 0 for a built node
+	 * (and past 4 GiB). `edited`: a container changed since it was parsed. Both serve
+	 * sh_json_serialize_edits, which also keeps its scratch mark in `clean`. */
+	uint32_t off, end;
+	bool edited, clean;
 	union {
 		bool b;
 		char *num; /* the number's text as written */
@@ -79,5 +84,9 @@ void sh_json_insert(sh_json *arr, size_t at, sh_json *value);
 
 /* Serialize; the result is malloc'd and NUL-terminated. */
 char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len);
+/* Serialize a tree parsed from src[0..srclen) and then edited: every object or array nothing has
+ * changed in (itself or anything inside it) is copied from src as it was written; what was edited
+ * is written compactly. The result parses to the same tree as sh_json_serialize's. */
+char *sh_json_serialize_edits(sh_json *j, const char *src, size_t srclen, size_t *len);
 
 #endif

@@ -133,6 +133,80 @@ Test(json, serialize_round_trip)
 	sh_json_free(j);
 }
 
+/* The compact serialization of what `text` parses to: the form two trees are compared in. */
+static char *canonical(const char *text, size_t len)
+{
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(text, len, "out.json", NULL, &j, &err), 0, "output does not parse: %s", text);
+	char *s = sh_json_serialize(j, false, NULL);
+	sh_json_free(j);
+	return s;
+}
+
+Test(json, serialize_edits_keeps_untouched_text)
+{
+	const char *t = "{\n  \"process\": {\n    \"args\": [ \"sh\",  \"-c\" ],\n    \"env\": [\"A=1\"]\n  },\n"
+			"  \"root\" : { \"path\": \"rootfs\" } ,\n  \"n\": [1e3, -0.5, 18446744073709551615],\n"
+			"  \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, \"x\": [ ]},\n"
+			"  \"annotations\": {\"k\": \"v\"}\n}\n";
+	size_t tl = strlen(t);
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, tl, "t.json", NULL, &j, &err), 0);
+	size_t n = 0;
+	/* Nothing edited: the whole value as written (what follows it is not part of it). */
+	char *s = sh_json_serialize_edits(j, t, tl, &n);
+	cr_assert_eq(n, tl - 1);
+	cr_assert_eq(memcmp(s, t, n), 0, "%s", s);
+	free(s);
+
+	/* Edits in three containers; the others keep their spacing byte for byte. */
+	sh_json *linux_ = sh_json_get(j, "linux");
+	sh_json_remove(linux_, "seccomp");
+	sh_json *ann = sh_json_get(j, "annotations");
+	sh_json_set(ann, "q\"\\\n\x01", sh_json_new_string("tab\there/\x1f"));
+	sh_json_insert(sh_json_get(sh_json_get(j, "process"), "args"), 0, sh_json_new_string("/init"));
+	s = sh_json_serialize_edits(j, t, tl, &n);
+	cr_assert_eq(strlen(s), n);
+	cr_assert(strstr(s, "\"root\":{ \"path\": \"rootfs\" }"), "%s", s);
+	cr_assert(strstr(s, "\"env\":[\"A=1\"]"), "%s", s);
+	cr_assert(strstr(s, "\"n\":[1e3, -0.5, 18446744073709551615]"), "%s", s);
+	cr_assert(strstr(s, "\"linux\":{\"x\":[ ]}"), "%s", s);
+	cr_assert(strstr(s, "\"args\":[\"/init\",\"sh\",\"-c\"]"), "%s", s);
+	cr_assert(strstr(s, "\"q\\\"\\\\\\n\\u0001\":\"tab\\there/\\u001f\""), "%s", s);
+	/* And it is the same tree the plain serializer writes. */
+	char *want = sh_json_serialize(j, false, NULL);
+	char *got = canonical(s, n);
+	cr_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	free(s);
+	sh_json_free(j);
+}
+
+Test(json, serialize_edits_of_a_replaced_member_and_a_foreign_source)
+{
+	const char *t = "[{\"a\": [1, 2]}, {\"b\": {}}]";
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	/* A value replaced inside an object: the object is written anew, its sibling kept. */
+	sh_json_set(j->u.arr.v[0], "a", sh_json_new_u64(7));
+	char *s = sh_json_serialize_edits(j, t, strlen(t), NULL);
+	cr_assert_str_eq(s, "[{\"a\":7},{\"b\": {}}]");
+	free(s);
+	/* Text that is not the parsed source (shorter, or other bytes) is never copied. */
+	const char *other = "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+	s = sh_json_serialize_edits(j, other, strlen(other), NULL);
+	cr_assert_str_eq(s, "[{\"a\":7},{\"b\":{}}]");
+	free(s);
+	s = sh_json_serialize_edits(j, t, 5, NULL);
+	cr_assert_str_eq(s, "[{\"a\":7},{\"b\":{}}]");
+	free(s);
+	sh_json_free(j);
+}
+
 Test(profile, docker_fields_and_locations)
 {
 	const char *t = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"
