@@ -26,6 +26,15 @@ static int find_in(const char *name, const char *dir, char **path, sh_error **er
 	if (!rdir)
 		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "profiles directory %s", dir);
 	cleanup_free char *file = sh_xasprintf("%s/%s.json", rdir, name);
+	/* A regular file right here is its own canonical path (rdir is canonical and a valid name has
+	 * no '/' and does not start with '.'); only a symlink needs resolving and checking. */
+	struct stat st;
+	if (lstat(file, &st) < 0)
+		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "%s", file);
+	if (S_ISREG(st.st_mode)) {
+		*path = steal_pointer(&file);
+		return 0;
+	}
 	cleanup_free char *rfile = realpath(file, NULL);
 	if (!rfile)
 		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "%s", file);

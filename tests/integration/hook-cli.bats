@@ -135,6 +135,28 @@ annotate() { # NAME [MODE]
 	[[ "$stderr" == *"resolves outside"* ]]
 }
 
+@test "a symlink inside the profiles directory is followed; a regular file is used as named" {
+	ln -s deny-mkdir.json "$T/profiles/alias.json"
+	annotate alias > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	annotate deny-mkdir > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	direct=$output
+	annotate alias > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	# The same rules either way; only the name recorded in the applied annotation differs.
+	[ "$(jq -c .linux.seccomp <<< "$output")" = "$(jq -c .linux.seccomp <<< "$direct")" ]
+	[ "$(jq -r '.annotations["org.seccomp-hook.applied"]' <<< "$output" | cut -d' ' -f1)" = alias ]
+	# A directory (or anything not a regular file) under the name is not read as a profile.
+	mkdir "$T/profiles/dir.json"
+	annotate dir > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+}
+
 @test "an unwritable cache refuses an init-mode container" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
