@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -15,11 +17,19 @@
 
 int sh_kernel_parse(const char *s, unsigned *major, unsigned *minor)
 {
-	unsigned a, b;
-	if (!s || s[0] < '0' || s[0] > '9' || sscanf(s, "%u.%u", &a, &b) != 2)
+	/* "X.Y" then anything (uname's "6.18.44-fc"); strtoul, not sscanf: no scanf in a hook run. */
+	if (!s || s[0] < '0' || s[0] > '9')
 		return -1;
-	*major = a;
-	*minor = b;
+	char *end;
+	errno = 0;
+	unsigned long a = strtoul(s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -1;
+	unsigned long b = strtoul(end + 1, &end, 10);
+	if (errno || a > UINT_MAX || b > UINT_MAX)
+		return -1;
+	*major = (unsigned)a;
+	*minor = (unsigned)b;
 	return 0;
 }
 

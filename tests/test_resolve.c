@@ -200,6 +200,12 @@ Test(resolve, caps_kernel_arch_option_parsing)
 	cr_assert_eq(a, 6);
 	cr_assert_eq(b, 1);
 	cr_assert_lt(sh_kernel_parse("six", &a, &b), 0);
+	cr_assert_eq(sh_kernel_parse("5.10", &a, &b), 0);
+	cr_assert_eq(a, 5);
+	cr_assert_eq(b, 10);
+	const char *bad[] = { "5", "5.", "5.x", "5.-1", "5. 1", "4294967296.1", "4.99999999999", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_lt(sh_kernel_parse(bad[i], &a, &b), 0, "'%s' accepted", bad[i]);
 }
 
 /* Docker's daemon resolves its default profile with the container's bounding set: these are the
