@@ -52,14 +52,17 @@ typedef struct hook_cli {
 	const char *stage;
 } hook_cli;
 
-/* Returns -1 to go on, else an exit status. `allowed` lists the options this command takes. */
-static int parse_hook_opts(const char *cmd, const char *usage, const char *allowed, int argc, char **argv, hook_cli *c)
+/* Returns -1 to go on, else an exit status. `allowed` lists the options this command takes; --help
+ * prints the usage texts given (NULL ends them; a container start does not pay for joining them). */
+static int parse_hook_opts(const char *cmd, const char *const usage[], const char *allowed, int argc, char **argv,
+			   hook_cli *c)
 {
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", hook_longopts, NULL)) != -1) {
 		if (ch == 'h') {
-			fputs(usage, stdout);
+			for (size_t i = 0; usage[i]; i++)
+				fputs(usage[i], stdout);
 			return SH_EXIT_OK;
 		}
 		if (ch == '?' || ch == ':' || !strchr(allowed, ch - OPT_MODE + 'a'))
@@ -115,7 +118,7 @@ static const char precreate_usage[] =
 int cmd_precreate(int argc, char **argv)
 {
 	hook_cli c = { 0 };
-	cleanup_free char *usage = sh_xasprintf("%s%s", precreate_usage, hook_opts_help);
+	static const char *const usage[] = { precreate_usage, hook_opts_help, NULL };
 	int st = parse_hook_opts("precreate", usage, "abcdei", argc, argv, &c);
 	if (st >= 0)
 		return st;
@@ -143,8 +146,8 @@ static const char inject_usage[] =
 int cmd_inject(int argc, char **argv)
 {
 	hook_cli c = { 0 };
-	cleanup_free char *usage = sh_xasprintf("%s  --profile=NAME|PATH    the profile to apply\n%s", inject_usage,
-						hook_opts_help);
+	static const char *const usage[] = { inject_usage, "  --profile=NAME|PATH    the profile to apply\n",
+					     hook_opts_help, NULL };
 	int st = parse_hook_opts("inject", usage, "abcdefi", argc, argv, &c);
 	if (st >= 0)
 		return st;
@@ -383,7 +386,8 @@ static int run_state(const hook_cli *c, sh_error **err)
 int cmd_state(int argc, char **argv)
 {
 	hook_cli c = { 0 };
-	int st = parse_hook_opts("state", state_usage, "bgh", argc, argv, &c);
+	static const char *const usage[] = { state_usage, NULL };
+	int st = parse_hook_opts("state", usage, "bgh", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)
