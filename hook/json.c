@@ -269,7 +269,12 @@ int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_l
 
 int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err)
 {
+	/* A regular file's size is the first guess (one read then sees EOF); a pipe starts at 64 KiB.
+	 * A buffer no bigger than its content keeps the hook's few pages of heap together. */
+	struct stat st;
 	size_t n = 0, cap = 65536;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < max)
+		cap = (size_t)st.st_size + 1;
 	cleanup_free char *b = sh_xmalloc(cap + 1);
 	for (;;) {
 		if (n == cap) {
