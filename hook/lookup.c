@@ -19,15 +19,12 @@ bool sh_profile_name_valid(const char *name)
 	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-/* The canonical file must lie directly inside the canonical directory: no symlink escape. */
+/* DIR/NAME.json. A regular file there is used by that path (a valid name has no '/' and does not
+ * start with '.', so it names an entry of DIR itself); anything else is resolved, and its canonical
+ * path must lie directly inside DIR's: no symlink escape. 1: not there (try the next directory). */
 static int find_in(const char *name, const char *dir, char **path, sh_error **err)
 {
-	cleanup_free char *rdir = realpath(dir, NULL);
-	if (!rdir)
-		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "profiles directory %s", dir);
-	cleanup_free char *file = sh_xasprintf("%s/%s.json", rdir, name);
-	/* A regular file right here is its own canonical path (rdir is canonical and a valid name has
-	 * no '/' and does not start with '.'); only a symlink needs resolving and checking. */
+	cleanup_free char *file = sh_xasprintf("%s/%s.json", dir, name);
 	struct stat st;
 	if (lstat(file, &st) < 0)
 		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "%s", file);
@@ -35,6 +32,9 @@ static int find_in(const char *name, const char *dir, char **path, sh_error **er
 		*path = steal_pointer(&file);
 		return 0;
 	}
+	cleanup_free char *rdir = realpath(dir, NULL);
+	if (!rdir)
+		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "profiles directory %s", dir);
 	cleanup_free char *rfile = realpath(file, NULL);
 	if (!rfile)
 		return errno == ENOENT ? 1 : sh_error_errno(err, errno, "%s", file);
