@@ -52,6 +52,9 @@ HOOK_RUNTIME=(-i "$W/annotated-runtime.json" -o "$W/bundle/config.json" "${PRECR
 INJECT_INIT=("$HOOK" inject --mode=init --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache"
 	--loader="$B/seccomp-hook-init" "$W/bundle" ---)
 NONE=()
+# The least any precreate hook can cost here: a static program that does nothing (the loader's
+# --help, output discarded) in the hook's place, then crun with the program already in its config.
+NOOP_HOOK=(-o /dev/null "$B/seccomp-hook-init" --help ---)
 for m in runtime init; do
 	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
 		"$W/plain.json" > "$W/annotated-$m.json"
@@ -74,6 +77,7 @@ cp "$W/plain.json" "$W/bundle/config.json" # warm the page cache and both filter
 "$TIMED" "${INJECT_INIT[@]}" true > /dev/null
 "$TIMED" "${HOOK_RUNTIME[@]}" true > /dev/null
 "$TIMED" "${HOOK_INIT_CRUN[@]}" true > /dev/null
+cp "$W/bundle/config.json" "$W/init-crun-prepared.json" # what crun gets with --runtime=crun
 "$TIMED" "${HOOK_INIT[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
 # Each round runs every variant once, in a fresh random order, after a short pause: a start's
@@ -91,6 +95,8 @@ variants=(
 	"crun-own runtime-own.json CRUN NONE"
 	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
 	"crun-hook-init-crun plain.json CRUN HOOK_INIT_CRUN"
+	"crun-init-crun-only init-crun-prepared.json CRUN NONE"
+	"crun-floor init-crun-prepared.json CRUN NOOP_HOOK"
 	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
 # BENCH_ONLY="NAME..." runs just those variants (their anchors must be among them), prints their
@@ -136,6 +142,8 @@ row "crun, unfiltered (anchor)" crun-plain crun-plain
 row "crun, its own seccomp setup (anchor)" crun-own crun-plain
 row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain "(target <= 1.05x)"
 row "  same, --runtime=crun (crun installs the program)" crun-hook-init-crun crun-plain "(target <= 1.05x)"
+row "    crun installing it, no hook run" crun-init-crun-only crun-plain
+row "    floor: no-op static hook + crun installing it" crun-floor crun-plain "(the least a hook can cost)"
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
 [ -n "${BENCH_ONLY:-}" ] && exit 0
 base=$(cat "$W/runc-plain")
