@@ -39,6 +39,50 @@ static void setup(void)
 	fclose(f);
 }
 
+static const sh_json_limits lim = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
+
+/* The compact serialization of what text parses to (which must parse). */
+static char *canonical(const char *text, size_t n)
+{
+	sh_json *back = NULL;
+	sh_error *e = NULL;
+	if (sh_json_parse(text, n, "out", &lim, &back, &e) < 0)
+		abort();
+	char *s = sh_json_serialize(back, false, NULL);
+	sh_json_free(back);
+	return s;
+}
+
+/* Parse (whole, or shaped as the hook parses), transform, write as the hook writes. 1: written to
+ * *out; 0: nothing to change; -1 with *err: the transform refused it; -2 with *err: not parsed. */
+static int run(const uint8_t *data, size_t size, const sh_hook_opts *o, bool shaped, char **out, size_t *n,
+	       sh_error **err)
+{
+	sh_json *config = NULL;
+	int r = shaped ? sh_json_parse_shaped((const char *)data, size, "config.json", &lim, sh_hook_config_shape(o),
+					      &config, err)
+		       : sh_json_parse((const char *)data, size, "config.json", &lim, &config, err);
+	if (r < 0)
+		return -2;
+	sh_hook_result res;
+	sh_diag d = { 0 };
+	r = sh_hook_transform(config, o, &res, &d, err);
+	sh_diag_free(&d);
+	if (r == 0 && res.changed) {
+		*out = sh_json_serialize_edits(config, (const char *)data, size, n);
+		if (!shaped) { /* the text kept around the edits is the tree the transform made */
+			char *want = sh_json_serialize(config, false, NULL);
+			char *got = canonical(*out, *n);
+			if (strcmp(got, want) != 0)
+				abort();
+			free(got);
+			free(want);
+		}
+	}
+	sh_json_free(config);
+	return r < 0 ? -1 : r == 0 && res.changed;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
@@ -46,34 +90,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 		ready = true;
 	}
-	static const sh_json_limits lim = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
-	sh_json *config = NULL;
-	sh_error *err = NULL;
-	if (sh_json_parse((const char *)data, size, "config.json", &lim, &config, &err) == 0) {
-		sh_hook_opts o = { .profiles_dir = profiles, .cache_dir = cache, .loader = "/proc/self/exe" };
-		sh_hook_result res;
-		sh_diag d = { 0 };
-		if (sh_hook_transform(config, &o, &res, &d, &err) == 0 && res.changed) {
-			/* What the hook writes (untouched text kept) must be the tree the transform made. */
-			size_t n = 0;
-			char *kept = sh_json_serialize_edits(config, (const char *)data, size, &n);
-			char *want = sh_json_serialize(config, false, NULL);
-			sh_json *back = NULL;
-			sh_error *e2 = NULL;
-			if (sh_json_parse(kept, n, "out", &lim, &back, &e2) < 0)
-				abort();
-			char *got = sh_json_serialize(back, false, NULL);
-			if (strcmp(got, want) != 0)
-				abort();
-			free(got);
-			free(want);
-			free(kept);
-			sh_json_free(back);
-		}
-		sh_diag_free(&d);
+	/* Both shapes: the loader's (mounts built) and crun's. */
+	sh_hook_opts o = { .profiles_dir = profiles, .cache_dir = cache, .loader = "/proc/self/exe",
+			   .crun = size % 2 == 1 };
+	char *whole = NULL, *shaped = NULL;
+	size_t wn = 0, sn = 0;
+	sh_error *werr = NULL, *serr = NULL;
+	int w = run(data, size, &o, false, &whole, &wn, &werr);
+	int s = run(data, size, &o, true, &shaped, &sn, &serr);
+	/* The shaped parse checks less (not the parts it leaves opaque), never more: where the whole
+	 * config is accepted, the hook's way must give the same result, the same tree or the same
+	 * error. */
+	if (w != -2 && s != w)
+		abort();
+	if (w == 1) {
+		char *a = canonical(whole, wn), *b = canonical(shaped, sn);
+		if (strcmp(a, b) != 0)
+			abort();
+		free(a);
+		free(b);
 	}
-	sh_error_free(err);
-	sh_json_free(config);
+	if (w == -1 && (!werr || !serr || strcmp(werr->msg, serr->msg) != 0))
+		abort();
+	free(whole);
+	free(shaped);
+	sh_error_free(werr);
+	sh_error_free(serr);
 	fuzz_check_contexts();
 	return 0;
 }

@@ -96,7 +96,8 @@ static int transform(const char *buf, size_t len, const char *name, const sh_hoo
 		     size_t *outlen, sh_error **err)
 {
 	sh_json *config = NULL;
-	if (sh_json_parse(buf, len, name, &config_limits, &config, err) < 0)
+	/* Only what the transform reads is built; the rest is checked by yajl and copied as written. */
+	if (sh_json_parse_shaped(buf, len, name, &config_limits, sh_hook_config_shape(o), &config, err) < 0)
 		return -1;
 	sh_diag d = { 0 };
 	sh_hook_result res;

@@ -337,6 +337,24 @@ static int remove_seccomp(sh_json *config)
 	return 0;
 }
 
+/* What sh_hook_transform touches: the annotations (all of them), process.args (the loader goes in
+ * front), process.capabilities.bounding, the members of linux (seccomp is replaced or removed) and,
+ * unless crun installs the program, mounts (the loader's bind mounts are appended). */
+static const sh_json_shape caps_shape[] = { { "bounding", sh_json_shape_all }, { NULL, NULL } };
+static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", caps_shape },
+					       { NULL, NULL } };
+static const sh_json_shape members_only[] = { { NULL, NULL } };
+static const sh_json_shape config_shape[] = { { "annotations", sh_json_shape_all }, { "process", process_shape },
+					      { "linux", members_only }, { "mounts", sh_json_shape_all },
+					      { NULL, NULL } };
+static const sh_json_shape config_shape_crun[] = { { "annotations", sh_json_shape_all }, { "process", process_shape },
+						   { "linux", members_only }, { NULL, NULL } };
+
+const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
+{
+	return o->crun ? config_shape_crun : config_shape;
+}
+
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
 {
 	const char *name = NULL;

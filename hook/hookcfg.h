@@ -48,5 +48,9 @@ const char *sh_oci_annotation(const sh_json *config, const char *key);
 uint64_t sh_oci_bounding_caps(const sh_json *config);
 
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err);
+/* The parts of a config sh_hook_transform reads or edits with these options: a config parsed with
+ * this shape (sh_json_parse_shaped) is transformed as the whole tree would be, and everything else
+ * in it is carried over as written. */
+const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o);
 
 #endif

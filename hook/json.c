@@ -26,11 +26,15 @@ typedef struct parse_ctx {
 	const char *file;
 	const sh_json_limits *lim;
 	sh_json **stack;
-	size_t depth, stack_cap;
+	size_t depth, stack_cap, shapes_cap;
 	sh_json *root;
 	char *key;
 	unsigned key_line, key_col;
 	size_t nodes;
+	const sh_json_shape *shape;  /* of the root */
+	const sh_json_shape **shapes; /* of each open container (parallel to stack) */
+	size_t skip;                  /* nesting inside an opaque container (0: building) */
+	sh_json *opaque;              /* the opaque container being skipped */
 	size_t cur_off;
 	unsigned cur_line, cur_col;
 	sh_error *err;
@@ -130,15 +134,37 @@ static int add_node(parse_ctx *c, sh_json_type t, size_t toklen, sh_json **out)
 	return 1;
 }
 
+const sh_json_shape sh_json_shape_all[] = { { NULL, NULL } };
+
+/* Inside an opaque container a value is only counted (the node limit still holds). 1: skipped. */
+static int skipped(parse_ctx *c)
+{
+	if (!c->skip)
+		return 0;
+	if (++c->nodes > c->lim->max_nodes) {
+		unsigned line, col;
+		locate(c, yajl_get_bytes_consumed(c->h), &line, &col);
+		fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
+		return -1;
+	}
+	return 1;
+}
+
 static int cb_null(void *ctx)
 {
 	sh_json *n;
+	int s = skipped(ctx);
+	if (s)
+		return s > 0;
 	return add_node(ctx, SH_JSON_NULL, 4, &n);
 }
 
 static int cb_bool(void *ctx, int b)
 {
 	sh_json *n;
+	int s = skipped(ctx);
+	if (s)
+		return s > 0;
 	if (!add_node(ctx, SH_JSON_BOOL, b ? 4 : 5, &n))
 		return 0;
 	n->u.b = b;
@@ -148,6 +174,9 @@ static int cb_bool(void *ctx, int b)
 static int cb_number(void *ctx, const char *s, size_t len)
 {
 	sh_json *n;
+	int sk = skipped(ctx);
+	if (sk)
+		return sk > 0;
 	if (!add_node(ctx, SH_JSON_NUMBER, len, &n))
 		return 0;
 	n->u.num = sh_xstrndup(s, len);
@@ -158,6 +187,9 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 {
 	parse_ctx *c = ctx;
 	sh_json *n;
+	int sk = skipped(c);
+	if (sk)
+		return sk > 0;
 	if (!add_node(c, SH_JSON_STRING, 0, &n))
 		return 0;
 	if (memchr(s, 0, len))
@@ -167,14 +199,48 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 	return 1;
 }
 
+/* The shape of the value about to start: NULL for opaque. */
+static const sh_json_shape *value_shape(const parse_ctx *c)
+{
+	if (c->depth == 0)
+		return c->shape;
+	const sh_json_shape *ps = c->shapes[c->depth - 1];
+	if (ps == sh_json_shape_all || c->stack[c->depth - 1]->type == SH_JSON_ARRAY)
+		return ps;
+	for (; ps->key; ps++)
+		if (strcmp(ps->key, c->key) == 0)
+			return ps->value;
+	return NULL;
+}
+
 static int open_container(parse_ctx *c, sh_json_type t)
 {
 	sh_json *n;
+	if (c->skip) {
+		if (skipped(c) < 0)
+			return 0;
+		if (c->depth + c->skip >= c->lim->max_depth) {
+			unsigned line, col;
+			locate(c, yajl_get_bytes_consumed(c->h) - 1, &line, &col);
+			return fail(c, line, col, "JSON nested too deeply (limit exceeded)", NULL);
+		}
+		c->skip++;
+		return 1;
+	}
+	const sh_json_shape *shape = value_shape(c);
 	if (!add_node(c, t, 1, &n))
 		return 0;
 	if (c->depth >= c->lim->max_depth)
 		return fail(c, n->line, n->col, "JSON nested too deeply (limit exceeded)", NULL);
+	if (!shape) { /* its end is recorded when it closes */
+		n->opaque = true;
+		c->opaque = n;
+		c->skip = 1;
+		return 1;
+	}
 	sh_grow(&c->stack, &c->stack_cap, c->depth, sizeof(*c->stack));
+	sh_grow(&c->shapes, &c->shapes_cap, c->depth, sizeof(*c->shapes));
+	c->shapes[c->depth] = shape;
 	c->stack[c->depth++] = n;
 	return 1;
 }
@@ -185,6 +251,11 @@ static int cb_start_array(void *ctx) { return open_container(ctx, SH_JSON_ARRAY)
 static int cb_end(void *ctx)
 {
 	parse_ctx *c = ctx;
+	if (c->skip) {
+		if (--c->skip == 0)
+			set_span(c, c->opaque, c->opaque->off);
+		return 1;
+	}
 	sh_json *n = c->stack[--c->depth];
 	set_span(c, n, n->off);
 	n->edited = false; /* its own members and elements were added by the parse */
@@ -194,6 +265,8 @@ static int cb_end(void *ctx)
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	parse_ctx *c = ctx;
+	if (c->skip)
+		return 1;
 	sh_json *obj = c->stack[c->depth - 1];
 	locate(c, token_start(c, SH_JSON_STRING, 0), &c->key_line, &c->key_col);
 	cleanup_free char *k = sh_xstrndup((const char *)s, len);
@@ -242,8 +315,14 @@ static void syntax_error(parse_ctx *c)
 int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
 		  sh_json **out, sh_error **err)
 {
+	return sh_json_parse_shaped(buf, len, file, lim, sh_json_shape_all, out, err);
+}
+
+int sh_json_parse_shaped(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
+			 const sh_json_shape *shape, sh_json **out, sh_error **err)
+{
 	parse_ctx c = { .buf = buf, .len = len, .file = file, .lim = lim ? lim : &sh_json_default_limits,
-			.cur_line = 1, .cur_col = 1 };
+			.shape = shape, .cur_line = 1, .cur_col = 1 };
 	if (len > c.lim->max_bytes)
 		return sh_error_at(err, SH_EXIT_INVALID, file, 0, 0, "input is %zu bytes, more than the limit of %zu",
 				   len, c.lim->max_bytes);
@@ -255,6 +334,7 @@ int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_l
 		syntax_error(&c);
 	yajl_free(c.h);
 	free(c.stack);
+	free(c.shapes);
 	free(c.key);
 	if (c.err || st != yajl_status_ok || !c.root) {
 		sh_json_free(c.root);
@@ -372,10 +452,18 @@ const char *sh_json_type_name(sh_json_type t)
 	return (size_t)t < SH_ARRAY_SIZE(names) ? names[t] : "?";
 }
 
+/* An opaque container's contents were never read: asking for them is a bug, not an absence. */
+static void not_opaque(const sh_json *j)
+{
+	if (j->opaque)
+		abort();
+}
+
 sh_json *sh_json_get(const sh_json *j, const char *key)
 {
 	if (!j || j->type != SH_JSON_OBJECT)
 		return NULL;
+	not_opaque(j);
 	for (size_t i = 0; i < j->u.obj.n; i++)
 		if (strcmp(j->u.obj.m[i].key, key) == 0)
 			return j->u.obj.m[i].value;
@@ -418,6 +506,7 @@ sh_json *sh_json_new_bool(bool b)
 
 void sh_json_set(sh_json *obj, const char *key, sh_json *value)
 {
+	not_opaque(obj);
 	obj->edited = true;
 	for (size_t i = 0; i < obj->u.obj.n; i++)
 		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
@@ -431,6 +520,7 @@ void sh_json_set(sh_json *obj, const char *key, sh_json *value)
 
 void sh_json_remove(sh_json *obj, const char *key)
 {
+	not_opaque(obj);
 	obj->edited = true;
 	for (size_t i = 0; i < obj->u.obj.n; i++)
 		if (strcmp(obj->u.obj.m[i].key, key) == 0) {
@@ -449,6 +539,7 @@ void sh_json_append(sh_json *arr, sh_json *value)
 
 void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 {
+	not_opaque(arr);
 	arr->edited = true;
 	sh_grow(&arr->u.arr.v, &arr->u.arr.cap, arr->u.arr.n, sizeof(sh_json *));
 	if (at > arr->u.arr.n)
@@ -460,6 +551,7 @@ void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 
 static void gen(yajl_gen g, const sh_json *j)
 {
+	not_opaque(j); /* only sh_json_serialize_edits has its text */
 	switch (j->type) {
 	case SH_JSON_NULL:
 		yajl_gen_null(g);
@@ -569,10 +661,14 @@ static bool mark_clean(sh_json *j, const char *src, size_t srclen)
 	bool clean = j->end > j->off && j->end <= srclen;
 	if (j->type == SH_JSON_OBJECT) {
 		clean = clean && !j->edited && src[j->off] == '{' && src[j->end - 1] == '}';
+		if (j->opaque && !clean)
+			abort(); /* its text is all there is of it */
 		for (size_t i = 0; i < j->u.obj.n; i++)
 			clean = mark_clean(j->u.obj.m[i].value, src, srclen) && clean;
 	} else if (j->type == SH_JSON_ARRAY) {
 		clean = clean && !j->edited && src[j->off] == '[' && src[j->end - 1] == ']';
+		if (j->opaque && !clean)
+			abort();
 		for (size_t i = 0; i < j->u.arr.n; i++)
 			clean = mark_clean(j->u.arr.v[i], src, srclen) && clean;
 	}

@@ -35,6 +35,9 @@ struct sh_json {
 	 * sh_json_serialize_edits, which also keeps its scratch mark in `clean`. */
 	uint32_t off, end;
 	bool edited, clean;
+	/* A container sh_json_parse_shaped did not build (see sh_json_shape): no members or elements,
+	 * only its text. Reading into it or editing it aborts; sh_json_serialize_edits copies it. */
+	bool opaque;
 	union {
 		bool b;
 		char *num; /* the number's text as written */
@@ -56,6 +59,20 @@ extern const sh_json_limits sh_json_default_limits;
 /* Parse `len` bytes; `file` names the input in errors ("-" for stdin). */
 int sh_json_parse(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
 		  sh_json **out, sh_error **err);
+
+/* Which containers of a document to build nodes for: a list of member keys, each with the shape of
+ * its value, ended by a NULL key. A member the list names gets its shape (sh_json_shape_all: all of
+ * it; NULL: left opaque); an object or array member it does not name is left opaque; scalars are
+ * always built. An array passes its shape to its elements. Opaque parts are checked by yajl (syntax,
+ * UTF-8, depth, value count) but not for NUL characters or duplicate keys: they are not read, only
+ * copied. */
+typedef struct sh_json_shape {
+	const char *key;
+	const struct sh_json_shape *value;
+} sh_json_shape;
+extern const sh_json_shape sh_json_shape_all[];
+int sh_json_parse_shaped(const char *buf, size_t len, const char *file, const sh_json_limits *lim,
+			 const sh_json_shape *shape, sh_json **out, sh_error **err);
 /* Read a regular file (or "-" for stdin), refusing anything above lim->max_bytes before reading it
  * whole. *raw (optional) receives the bytes read, NUL-terminated, *rawlen their length. */
 int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,

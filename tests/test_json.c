@@ -207,6 +207,73 @@ Test(json, serialize_edits_of_a_replaced_member_and_a_foreign_source)
 	sh_json_free(j);
 }
 
+Test(json, shaped_parse_builds_only_what_the_shape_names)
+{
+	static const sh_json_shape inner[] = { { "keep", sh_json_shape_all }, { NULL, NULL } };
+	static const sh_json_shape shape[] = { { "a", sh_json_shape_all }, { "b", inner }, { "c", NULL },
+					       { NULL, NULL } };
+	const char *t = "{\"a\": {\"x\": [1, {\"y\": 2}]}, \"b\": {\"keep\": [\"k\"], \"skip\": {\"z\": [ ]}, \"s\": \"v\"},\n"
+			" \"c\": [ {\"dup\": 1, \"dup\": 2} ], \"d\": {\"nul\": \"\\u0000\"}, \"e\": 5}";
+	size_t tl = strlen(t);
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	/* The whole parse refuses the duplicate key and the NUL; neither is in a part the shape reads. */
+	cr_assert_lt(sh_json_parse(t, tl, "t.json", NULL, &j, &err), 0);
+	sh_error_free(err);
+	err = NULL;
+	cr_assert_eq(sh_json_parse_shaped(t, tl, "t.json", NULL, shape, &j, &err), 0, "%s", err ? err->msg : "");
+	sh_json *a = sh_json_get(j, "a"), *b = sh_json_get(j, "b");
+	cr_assert(!a->opaque);
+	cr_assert_eq(sh_json_get(a, "x")->u.arr.n, 2);
+	cr_assert(!sh_json_get(a, "x")->u.arr.v[1]->opaque);
+	cr_assert(!b->opaque);
+	cr_assert_str_eq(sh_json_get(b, "keep")->u.arr.v[0]->u.str.s, "k");
+	cr_assert_str_eq(sh_json_get(b, "s")->u.str.s, "v"); /* scalars are always built */
+	sh_json *skip = sh_json_get(b, "skip");
+	cr_assert(skip->opaque);
+	cr_assert_eq(skip->u.obj.n, 0);
+	cr_assert_eq(memcmp(t + skip->off, "{\"z\": [ ]}", skip->end - skip->off), 0);
+	cr_assert(sh_json_get(j, "c")->opaque);
+	cr_assert(sh_json_get(j, "d")->opaque);
+	cr_assert_eq(sh_json_get(j, "d")->line, 2);
+	cr_assert_str_eq(sh_json_get(j, "e")->u.num, "5");
+	/* Opaque parts are written as they were, around an edit. */
+	sh_json_set(b, "s", sh_json_new_string("w"));
+	char *s = sh_json_serialize_edits(j, t, tl, NULL);
+	cr_assert_str_eq(s, "{\"a\":{\"x\": [1, {\"y\": 2}]},\"b\":{\"keep\":[\"k\"],\"skip\":{\"z\": [ ]},"
+			    "\"s\":\"w\"},\"c\":[ {\"dup\": 1, \"dup\": 2} ],\"d\":{\"nul\": \"\\u0000\"},\"e\":5}");
+	free(s);
+	sh_json_free(j);
+}
+
+Test(json, shaped_parse_keeps_the_limits)
+{
+	static const sh_json_limits lim = { .max_bytes = 1000, .max_depth = 4, .max_nodes = 6 };
+	static const sh_json_shape none[] = { { NULL, NULL } };
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	/* Depth and value count are checked inside the opaque member too, at the right place. */
+	const char *deep = "{\"o\": [[[[1]]]]}";
+	cr_assert_lt(sh_json_parse_shaped(deep, strlen(deep), "t", &lim, none, &j, &err), 0);
+	cr_assert_str_eq(err->msg, "JSON nested too deeply (limit exceeded)");
+	cr_assert_eq(err->col, 10); /* the fourth '[', where the whole parse stops too */
+	sh_error_free(err);
+	err = NULL;
+	const char *many = "{\"o\": [1, 2, 3, 4, 5, 6]}";
+	cr_assert_lt(sh_json_parse_shaped(many, strlen(many), "t", &lim, none, &j, &err), 0);
+	cr_assert_str_eq(err->msg, "too many JSON values (limit exceeded)");
+	sh_error_free(err);
+	err = NULL;
+	/* And syntax and UTF-8, by yajl. */
+	cr_assert_lt(sh_json_parse_shaped("{\"o\": [1, }", strlen("{\"o\": [1, }"), "t", &lim, none, &j, &err), 0);
+	cr_assert(strstr(err->msg, "invalid JSON"), "%s", err->msg);
+	sh_error_free(err);
+	err = NULL;
+	cr_assert_lt(sh_json_parse_shaped("{\"o\": [\"\xff\"]}", strlen("{\"o\": [\"\xff\"]}"), "t", &lim, none, &j, &err), 0);
+	cr_assert(strstr(err->msg, "UTF8"), "%s", err->msg);
+	sh_error_free(err);
+}
+
 Test(profile, docker_fields_and_locations)
 {
 	const char *t = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"

@@ -110,6 +110,29 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	[[ "$output" == *'"hard": 99999999999999999999999999'* ]]
 }
 
+@test "parts of the config the hook does not read are carried over as written, checked only as JSON" {
+	# A duplicate key in linux.resources and a NUL in process.env: the hook reads neither (the
+	# runtime will), so they pass through byte for byte; in the annotations it reads, both refuse.
+	annotated eacces init | jq -c '.linux.resources = {"pids": {"limit": 5}} | .process.env += ["NUL=x"]' \
+		| sed -e 's/"pids":{"limit":5}/"pids":{"limit":5},"pids":{"limit":6}/' -e 's/"NUL=x"/"NUL=\\u0000"/' \
+		> "$T/loose.json"
+	grep -q '"pids":{"limit":5},"pids":{"limit":6}' "$T/loose.json"
+	for rt in any crun; do
+		run --separate-stderr precreate --runtime=$rt < "$T/loose.json"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *'"resources":{"pids":{"limit":5},"pids":{"limit":6}}'* ]]
+		[[ "$output" == *'"NUL=\u0000"'* ]]
+		[[ "$output" == *'"org.seccomp-hook.applied":"eacces init sha256:'* ]]
+	done
+	sed 's/"org.seccomp-hook.mode":"init"/&,"org.seccomp-hook.mode":"runtime"/' "$T/loose.json" > "$T/dup-annotation.json"
+	refused "duplicate annotation" "$T/dup-annotation.json" "duplicate key 'org.seccomp-hook.mode'"
+	sed 's/"org.seccomp-hook.mode":"init"/&,"x":"\\u0000"/' "$T/loose.json" > "$T/nul-annotation.json"
+	refused "NUL in another annotation" "$T/nul-annotation.json" "NUL"
+	# Broken JSON anywhere is refused, read or not.
+	sed 's/"pids":{"limit":6}/"pids":{"limit":6,}/' "$T/loose.json" > "$T/broken.json"
+	refused "syntax in linux.resources" "$T/broken.json" "invalid JSON"
+}
+
 @test "a FIFO or a directory where the profile should be" {
 	mkfifo "$T/profiles/fifo.json"
 	annotated fifo > "$T/in.json"
