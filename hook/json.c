@@ -347,14 +347,15 @@ int sh_json_parse_shaped(const char *buf, size_t len, const char *file, const sh
 	return 0;
 }
 
-int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err)
+/* st: fd's fstat, or NULL if that failed. A regular file's size is the first guess (one read then
+ * sees EOF); a pipe starts at 64 KiB. A buffer no bigger than its content keeps the hook's few
+ * pages of heap together. */
+static int read_fd(int fd, const struct stat *st, const char *name, size_t max, char **buf, size_t *len,
+		   sh_error **err)
 {
-	/* A regular file's size is the first guess (one read then sees EOF); a pipe starts at 64 KiB.
-	 * A buffer no bigger than its content keeps the hook's few pages of heap together. */
-	struct stat st;
 	size_t n = 0, cap = 65536;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && (uint64_t)st.st_size < max)
-		cap = (size_t)st.st_size + 1;
+	if (st && S_ISREG(st->st_mode) && st->st_size > 0 && (uint64_t)st->st_size < max)
+		cap = (size_t)st->st_size + 1;
 	cleanup_free char *b = sh_xmalloc(cap + 1);
 	for (;;) {
 		if (n == cap) {
@@ -382,6 +383,12 @@ int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t 
 	return 0;
 }
 
+int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err)
+{
+	struct stat st;
+	return read_fd(fd, fstat(fd, &st) == 0 ? &st : NULL, name, max, buf, len, err);
+}
+
 int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t *rawlen, sh_error **err)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -397,7 +404,7 @@ int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t 
 		return sh_error_at(err, SH_EXIT_INVALID, path, 0, 0, "file is %jd bytes, more than the limit of %zu",
 				   (intmax_t)st.st_size, max_bytes);
 	/* O_NONBLOCK only kept open(2) from waiting on a FIFO; a regular file's reads ignore it. */
-	return sh_read_fd_bounded(fd, path, max_bytes, raw, rawlen, err);
+	return read_fd(fd, &st, path, max_bytes, raw, rawlen, err);
 }
 
 int sh_json_read_file(const char *path, const sh_json_limits *lim, sh_json **out, char **raw,
@@ -659,18 +666,14 @@ static void out_str(outbuf *o, const char *s, size_t len)
 static bool mark_clean(sh_json *j, const char *src, size_t srclen)
 {
 	bool clean = j->end > j->off && j->end <= srclen;
-	if (j->type == SH_JSON_OBJECT) {
-		clean = clean && !j->edited && src[j->off] == '{' && src[j->end - 1] == '}';
+	bool obj = j->type == SH_JSON_OBJECT;
+	if (obj || j->type == SH_JSON_ARRAY) {
+		clean = clean && !j->edited && src[j->off] == (obj ? '{' : '[') && src[j->end - 1] == (obj ? '}' : ']');
 		if (j->opaque && !clean)
 			abort(); /* its text is all there is of it */
-		for (size_t i = 0; i < j->u.obj.n; i++)
-			clean = mark_clean(j->u.obj.m[i].value, src, srclen) && clean;
-	} else if (j->type == SH_JSON_ARRAY) {
-		clean = clean && !j->edited && src[j->off] == '[' && src[j->end - 1] == ']';
-		if (j->opaque && !clean)
-			abort();
-		for (size_t i = 0; i < j->u.arr.n; i++)
-			clean = mark_clean(j->u.arr.v[i], src, srclen) && clean;
+		size_t n = obj ? j->u.obj.n : j->u.arr.n;
+		for (size_t i = 0; i < n; i++)
+			clean = mark_clean(obj ? j->u.obj.m[i].value : j->u.arr.v[i], src, srclen) && clean;
 	}
 	j->clean = clean;
 	return clean;
@@ -678,6 +681,10 @@ static bool mark_clean(sh_json *j, const char *src, size_t srclen)
 
 static void emit(outbuf *o, const sh_json *j, const char *src)
 {
+	if (j->clean && (j->type == SH_JSON_OBJECT || j->type == SH_JSON_ARRAY)) {
+		out_add(o, src + j->off, j->end - j->off);
+		return;
+	}
 	switch (j->type) {
 	case SH_JSON_NULL:
 		out_add(o, "null", 4);
@@ -692,10 +699,6 @@ static void emit(outbuf *o, const sh_json *j, const char *src)
 		out_str(o, j->u.str.s, j->u.str.len);
 		break;
 	case SH_JSON_OBJECT:
-		if (j->clean) {
-			out_add(o, src + j->off, j->end - j->off);
-			break;
-		}
 		out_add(o, "{", 1);
 		for (size_t i = 0; i < j->u.obj.n; i++) {
 			if (i)
@@ -707,10 +710,6 @@ static void emit(outbuf *o, const sh_json *j, const char *src)
 		out_add(o, "}", 1);
 		break;
 	case SH_JSON_ARRAY:
-		if (j->clean) {
-			out_add(o, src + j->off, j->end - j->off);
-			break;
-		}
 		out_add(o, "[", 1);
 		for (size_t i = 0; i < j->u.arr.n; i++) {
 			if (i)
