@@ -176,6 +176,13 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
 	return required ? r : 0;
 }
 
+/* crun's annotation: the compiled program itself, which crun installs instead of compiling. */
+static void set_crun_program(sh_json *config, const sh_cache_entry *e)
+{
+	cleanup_free char *b64 = sh_base64(e->data, e->len);
+	set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
+}
+
 /* Runtime mode. libseccomp must accept the rules here, or the runtime would fail later with a worse
  * message; the compiled program and the linux.seccomp text are recorded under the key, so a later
  * start with the same bytes and target parses nothing: it verifies both and copies them in. The
@@ -226,10 +233,8 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 		return -1;
 	}
 	sh_json_set(linux_, "seccomp", sec);
-	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER)) {
-		cleanup_free char *b64 = sh_base64(e.data, e.len);
-		set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
-	}
+	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER))
+		set_crun_program(config, &e);
 	sh_cache_entry_free(&e);
 	return 0;
 }
@@ -290,8 +295,7 @@ static int rewrite_for_crun(sh_json *config, const sh_cache_entry *e, sh_error *
 	if (e->flags)
 		sh_json_set(sec, "flags", sh_oci_flags(e->flags));
 	sh_json_set(linux_, "seccomp", sec);
-	cleanup_free char *b64 = sh_base64(e->data, e->len);
-	set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
+	set_crun_program(config, e);
 	return 0;
 }
 
@@ -344,15 +348,13 @@ static const sh_json_shape caps_shape[] = { { "bounding", sh_json_shape_all }, {
 static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", caps_shape },
 					       { NULL, NULL } };
 static const sh_json_shape members_only[] = { { NULL, NULL } };
-static const sh_json_shape config_shape[] = { { "annotations", sh_json_shape_all }, { "process", process_shape },
-					      { "linux", members_only }, { "mounts", sh_json_shape_all },
-					      { NULL, NULL } };
-static const sh_json_shape config_shape_crun[] = { { "annotations", sh_json_shape_all }, { "process", process_shape },
-						   { "linux", members_only }, { NULL, NULL } };
+static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all }, /* first: crun's shape skips it */
+					      { "annotations", sh_json_shape_all }, { "process", process_shape },
+					      { "linux", members_only }, { NULL, NULL } };
 
 const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
 {
-	return o->crun ? config_shape_crun : config_shape;
+	return o->crun ? config_shape + 1 : config_shape;
 }
 
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
