@@ -19,12 +19,20 @@ static sh_error *parse_err(const char *text)
 	return err;
 }
 
+/* Parse text that must be accepted (the test fails with the reader's message otherwise). */
+static sh_json *parse_ok(const char *text, size_t len)
+{
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(text, len, "t.json", NULL, &j, &err), 0, "'%.*s' rejected: %s", (int)len, text,
+		     err ? err->msg : "");
+	return j;
+}
+
 Test(json, locations_of_nodes_and_keys)
 {
 	const char *t = "{\n  \"a\": [1, \"x\\\"y\", true],\n\t\"b\": {\"c\": null}\n}";
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, strlen(t));
 	cr_assert_eq(j->line, 1);
 	cr_assert_eq(j->col, 1);
 	sh_json *a = sh_json_get(j, "a");
@@ -44,9 +52,7 @@ Test(json, locations_of_nodes_and_keys)
 Test(json, numbers_keep_their_text)
 {
 	const char *t = "{\"max\": 18446744073709551615, \"neg\": -3, \"f\": 1.5e3}";
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, strlen(t));
 	cr_assert_str_eq(sh_json_get(j, "max")->u.num, "18446744073709551615");
 	cr_assert_str_eq(sh_json_get(j, "neg")->u.num, "-3");
 	cr_assert_str_eq(sh_json_get(j, "f")->u.num, "1.5e3");
@@ -66,9 +72,7 @@ Test(json, duplicate_key_rejected_at_second_key)
 Test(json, same_key_in_different_objects_is_fine)
 {
 	const char *t = "{\"a\": {\"a\": 1}, \"b\": [{\"a\": 1}, {\"a\": 2}]}";
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, strlen(t));
 	sh_json_free(j);
 }
 
@@ -119,9 +123,7 @@ Test(json, byte_and_node_limits)
 Test(json, serialize_round_trip)
 {
 	const char *t = "{\"a\":[1,\"x\\ny\",true,null],\"n\":18446744073709551615}";
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, strlen(t));
 	char *s = sh_json_serialize(j, false, NULL);
 	cr_assert_str_eq(s, t);
 	free(s);
@@ -136,9 +138,7 @@ Test(json, serialize_round_trip)
 /* The compact serialization of what `text` parses to: the form two trees are compared in. */
 static char *canonical(const char *text, size_t len)
 {
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(text, len, "out.json", NULL, &j, &err), 0, "output does not parse: %s", text);
+	sh_json *j = parse_ok(text, len);
 	char *s = sh_json_serialize(j, false, NULL);
 	sh_json_free(j);
 	return s;
@@ -151,9 +151,7 @@ Test(json, serialize_edits_keeps_untouched_text)
 			"  \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}, \"x\": [ ]},\n"
 			"  \"annotations\": {\"k\": \"v\"}\n}\n";
 	size_t tl = strlen(t);
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, tl, "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, tl);
 	size_t n = 0;
 	/* Nothing edited: the whole value as written (what follows it is not part of it). */
 	char *s = sh_json_serialize_edits(j, t, tl, &n);
@@ -188,9 +186,7 @@ Test(json, serialize_edits_keeps_untouched_text)
 Test(json, serialize_edits_of_a_replaced_member_and_a_foreign_source)
 {
 	const char *t = "[{\"a\": [1, 2]}, {\"b\": {}}]";
-	sh_json *j = NULL;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_json_parse(t, strlen(t), "t.json", NULL, &j, &err), 0);
+	sh_json *j = parse_ok(t, strlen(t));
 	/* A value replaced inside an object: the object is written anew, its sibling kept. */
 	sh_json_set(j->u.arr.v[0], "a", sh_json_new_u64(7));
 	char *s = sh_json_serialize_edits(j, t, strlen(t), NULL);
