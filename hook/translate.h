@@ -12,8 +12,9 @@
 #include "resolve.h"
 
 /* Part of the cache key: raised whenever the program compiled from the same rule set with the same
- * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/bpfopt.c). */
-#define SH_TRANSLATOR_REVISION 2
+ * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/bpfopt.c;
+ * 3: single numbers inside a range tested with JEQ). */
+#define SH_TRANSLATOR_REVISION 3
 
 typedef struct sh_translate_opts {
 	int optimize;        /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 linear, as runtimes build it (default 2:
