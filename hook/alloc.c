@@ -5,9 +5,14 @@
  * musl's mallocng maps a fresh group for each size class and unmaps it again as soon as it is
  * empty: a warm precreate made 16 mmap and 15 munmap calls, each munmap a VMA split and a TLB
  * flush, plus their page faults, about 150 us of a 450 us run (posix_spawn'd, 1,000 runs). Here
- * blocks come from one zero-filled arena in .bss (its pages cost nothing until touched) and then
- * from 1 MiB mappings; freed blocks go onto a free list per power-of-two size class and are reused,
+ * blocks are carved from 1 MiB mappings, the first made on the first allocation (a warm precreate
+ * needs no other); freed blocks go onto a free list per power-of-two size class and are reused,
  * never unmapped. Blocks over 128 KiB get a mapping of their own, unmapped on free.
+ *
+ * Not an arena in .bss: a .bss larger than what is left of the data segment's last page makes exec
+ * map a zero-fill segment of its own, which cost a spawned static program about 10 us a run here
+ * (64 KiB to 1 MiB alike, 300 paired runs); one mmap and its first touched page cost 4.5 us, and the
+ * hook's remaining .bss (3 KiB) fits in that page.
  *
  * Every block carries a 16-byte header; free() and realloc() check it and abort on a pointer this
  * allocator did not hand out or already freed (heap corruption must stop the hook, not let it go
@@ -41,7 +46,6 @@ enum {
 	NCLASS = 14,    /* 16 B .. 128 KiB */
 	MAPPED = 0xffff, /* cls of a block with a mapping of its own */
 	HDR = 16,
-	ARENA_SIZE = 1 << 20,
 	REGION_SIZE = 1 << 20,
 };
 #define CLASS_MAX ((size_t)1 << (MIN_SHIFT + NCLASS - 1))
@@ -60,8 +64,7 @@ struct free_block {
 	struct free_block *next;
 };
 
-static _Alignas(4096) char sh_alloc_arena[ARENA_SIZE]; /* its name marks this allocator in nm */
-static char *cur = sh_alloc_arena, *end = sh_alloc_arena + ARENA_SIZE;
+static char *sh_alloc_arena, *end; /* the current region's unused part; the name marks this allocator in nm */
 static struct free_block *free_list[NCLASS];
 static volatile char lock_flag;
 
@@ -121,8 +124,8 @@ static void *map_block(size_t n, size_t align)
 	return user;
 }
 
-/* A block of class cls: from its free list, else carved from the arena (a new region when the
- * current one is used up; the old one's tail is left unused). Called with the lock held. */
+/* A block of class cls: from its free list, else carved from the current region (a new one when
+ * it is used up or on the first call; an old one's tail is left unused). Called with the lock held. */
 static void *class_block(unsigned cls)
 {
 	struct free_block *b = free_list[cls];
@@ -130,15 +133,15 @@ static void *class_block(unsigned cls)
 		free_list[cls] = b->next;
 	} else {
 		size_t need = HDR + class_size(cls);
-		if ((size_t)(end - cur) < need) {
+		if (sh_alloc_arena == NULL || (size_t)(end - sh_alloc_arena) < need) {
 			char *r = mmap(NULL, REGION_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (r == MAP_FAILED)
 				return NULL;
-			cur = r;
+			sh_alloc_arena = r;
 			end = r + REGION_SIZE;
 		}
-		b = (struct free_block *)(cur + HDR);
-		cur += need;
+		b = (struct free_block *)(sh_alloc_arena + HDR);
+		sh_alloc_arena += need;
 	}
 	struct hdr *h = (struct hdr *)((char *)b - HDR);
 	*h = (struct hdr){ MAGIC_USED, cls, 0, 0 };
