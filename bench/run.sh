@@ -78,6 +78,10 @@ cp "$W/plain.json" "$W/bundle/config.json" # warm the page cache and both filter
 "$TIMED" "${HOOK_RUNTIME[@]}" true > /dev/null
 "$TIMED" "${HOOK_INIT_CRUN[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-crun-prepared.json" # what crun gets with --runtime=crun
+# The same with a 1-instruction program (RET ALLOW): what crun's seccomp path costs by itself, so
+# the rows can tell it from what the size of the program costs.
+jq --arg p "$(printf '\006\000\000\000\000\000\377\177' | base64)" \
+	'.annotations["run.oci.seccomp_bpf_data"] = $p' "$W/init-crun-prepared.json" > "$W/init-crun-one.json"
 "$TIMED" "${HOOK_INIT[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
 # Each round runs every variant once, in a fresh random order, after a short pause: a start's
@@ -96,6 +100,7 @@ variants=(
 	"crun-hook-init-warm plain.json CRUN HOOK_INIT"
 	"crun-hook-init-crun plain.json CRUN HOOK_INIT_CRUN"
 	"crun-init-crun-only init-crun-prepared.json CRUN NONE"
+	"crun-one-only init-crun-one.json CRUN NONE"
 	"crun-floor init-crun-prepared.json CRUN NOOP_HOOK"
 	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
@@ -143,6 +148,7 @@ row "crun, its own seccomp setup (anchor)" crun-own crun-plain
 row "seccomp-hook init mode, warm: precreate + crun" crun-hook-init-warm crun-plain "(target <= 1.05x)"
 row "  same, --runtime=crun (crun installs the program)" crun-hook-init-crun crun-plain "(target <= 1.05x)"
 row "    crun installing it, no hook run" crun-init-crun-only crun-plain
+row "      same with a 1-instruction program" crun-one-only crun-plain "(crun's seccomp path alone)"
 row "    floor: no-op static hook + crun installing it" crun-floor crun-plain "(the least a hook can cost)"
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
 [ -n "${BENCH_ONLY:-}" ] && exit 0
