@@ -55,6 +55,9 @@ NONE=()
 # The least any precreate hook can cost here: a static program that does nothing (the loader's
 # --help, output discarded) in the hook's place, then crun with the program already in its config.
 NOOP_HOOK=(-o /dev/null "$B/seccomp-hook-init" --help ---)
+# The least a hook that passes a config on can cost: a static program copying stdin to stdout, fed
+# the config seccomp-hook writes (so crun installs the same program), its output the bundle's.
+COPY_HOOK=(-i "$W/init-crun-prepared.json" -o "$W/bundle/config.json" "$B/bench/passthrough" ---)
 for m in runtime init; do
 	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
 		"$W/plain.json" > "$W/annotated-$m.json"
@@ -102,6 +105,7 @@ variants=(
 	"crun-init-crun-only init-crun-prepared.json CRUN NONE"
 	"crun-one-only init-crun-one.json CRUN NONE"
 	"crun-floor init-crun-prepared.json CRUN NOOP_HOOK"
+	"crun-copy-floor plain.json CRUN COPY_HOOK"
 	"crun-hook-runtime plain.json CRUN HOOK_RUNTIME"
 )
 # BENCH_ONLY="NAME..." runs just those variants (their anchors must be among them), prints their
@@ -150,6 +154,7 @@ row "  same, --runtime=crun (crun installs the program)" crun-hook-init-crun cru
 row "    crun installing it, no hook run" crun-init-crun-only crun-plain
 row "      same with a 1-instruction program" crun-one-only crun-plain "(crun's seccomp path alone)"
 row "    floor: no-op static hook + crun installing it" crun-floor crun-plain "(the least a hook can cost)"
+row "    floor: static hook copying the config through" crun-copy-floor crun-plain "(the least a config-passing hook can cost)"
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
 [ -n "${BENCH_ONLY:-}" ] && exit 0
 base=$(cat "$W/runc-plain")
