@@ -106,13 +106,24 @@ static int fail(parse_ctx *c, unsigned line, unsigned col, const char *msg, cons
 
 /* Attach a new node at the current position (member of the open object, element of the open array,
  * or the root). */
+/* One more value, built or not; false (the parse fails there) past the limit. at: its offset. */
+static bool count_value(parse_ctx *c, size_t at)
+{
+	if (++c->nodes <= c->lim->max_nodes)
+		return true;
+	unsigned line, col;
+	locate(c, at, &line, &col);
+	fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
+	return false;
+}
+
 static int add_node(parse_ctx *c, sh_json_type t, size_t toklen, sh_json **out)
 {
-	unsigned line, col;
 	size_t start = token_start(c, t, toklen);
+	if (!count_value(c, start))
+		return 0;
+	unsigned line, col;
 	locate(c, start, &line, &col);
-	if (++c->nodes > c->lim->max_nodes)
-		return fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
 	sh_json *n = sh_json_new(t);
 	n->line = line;
 	n->col = col;
@@ -141,13 +152,7 @@ static int skipped(parse_ctx *c)
 {
 	if (!c->skip)
 		return 0;
-	if (++c->nodes > c->lim->max_nodes) {
-		unsigned line, col;
-		locate(c, yajl_get_bytes_consumed(c->h), &line, &col);
-		fail(c, line, col, "too many JSON values (limit exceeded)", NULL);
-		return -1;
-	}
-	return 1;
+	return count_value(c, yajl_get_bytes_consumed(c->h)) ? 1 : -1;
 }
 
 static int cb_null(void *ctx)
@@ -215,23 +220,19 @@ static const sh_json_shape *value_shape(const parse_ctx *c)
 
 static int open_container(parse_ctx *c, sh_json_type t)
 {
-	sh_json *n;
+	sh_json *n = NULL;
+	const sh_json_shape *shape = c->skip ? NULL : value_shape(c);
+	if (c->skip ? skipped(c) < 0 : !add_node(c, t, 1, &n))
+		return 0;
+	if (c->depth + c->skip >= c->lim->max_depth) { /* at the bracket that just opened */
+		unsigned line, col;
+		locate(c, yajl_get_bytes_consumed(c->h) - 1, &line, &col);
+		return fail(c, line, col, "JSON nested too deeply (limit exceeded)", NULL);
+	}
 	if (c->skip) {
-		if (skipped(c) < 0)
-			return 0;
-		if (c->depth + c->skip >= c->lim->max_depth) {
-			unsigned line, col;
-			locate(c, yajl_get_bytes_consumed(c->h) - 1, &line, &col);
-			return fail(c, line, col, "JSON nested too deeply (limit exceeded)", NULL);
-		}
 		c->skip++;
 		return 1;
 	}
-	const sh_json_shape *shape = value_shape(c);
-	if (!add_node(c, t, 1, &n))
-		return 0;
-	if (c->depth >= c->lim->max_depth)
-		return fail(c, n->line, n->col, "JSON nested too deeply (limit exceeded)", NULL);
 	if (!shape) { /* its end is recorded when it closes */
 		n->opaque = true;
 		c->opaque = n;
