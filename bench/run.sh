@@ -156,6 +156,25 @@ row "      same with a 1-instruction program" crun-one-only crun-plain "(crun's 
 row "    floor: no-op static hook + crun installing it" crun-floor crun-plain "(the least a hook can cost)"
 row "    floor: static hook copying the config through" crun-copy-floor crun-plain "(the least a config-passing hook can cost)"
 row "seccomp-hook runtime mode, warm: precreate + crun" crun-hook-runtime crun-plain "(crun loads the hook's program)"
+
+# crun's target in milliseconds: the 5% of crun's unfiltered start that 1.05x allows, what the least
+# config-passing hook already costs of it, and what seccomp-hook costs beyond that, each the median
+# of the per-round differences with its 95% interval (paired bootstrap).
+diffrow() {
+	[ -f "$W/$2.runs" ] && [ -f "$W/$3.runs" ] || return 0
+	local st
+	read -r -a st < <(python3 "$S/bench/stats.py" --diff "$W" "$2" "$3")
+	printf "  %-50s %+7.3f ms  [%+.3f..%+.3f]\n" "$1" "$(awk -v n="${st[0]}" 'BEGIN {print n / 1e6}')" \
+		"$(awk -v n="${st[1]}" 'BEGIN {print n / 1e6}')" "$(awk -v n="${st[2]}" 'BEGIN {print n / 1e6}')"
+}
+if [ -f "$W/crun-plain.runs" ] && [ -f "$W/crun-copy-floor.runs" ]; then
+	echo
+	echo "crun's 5% budget, per-round differences (median [95% interval])"
+	printf "  %-50s %7s ms\n" "5% of crun's unfiltered start" "$(ms "$(($(cat "$W/crun-plain") / 20))")"
+	diffrow "copying floor over crun unfiltered" crun-copy-floor crun-plain
+	diffrow "crun installing the program over crun unfiltered" crun-init-crun-only crun-plain
+	diffrow "seccomp-hook --runtime=crun over the copying floor" crun-hook-init-crun crun-copy-floor
+fi
 [ -n "${BENCH_ONLY:-}" ] && exit 0
 base=$(cat "$W/runc-plain")
 
