@@ -47,14 +47,20 @@ static void locate(parse_ctx *c, size_t off, unsigned *line, unsigned *col)
 		c->cur_line = 1;
 		c->cur_col = 1;
 	}
-	for (; c->cur_off < off && c->cur_off < c->len; c->cur_off++) {
-		if (c->buf[c->cur_off] == '\n') {
-			c->cur_line++;
-			c->cur_col = 1;
-		} else {
-			c->cur_col++;
+	/* memchr from newline to newline: a byte-by-byte walk cost 12 instructions a byte of config */
+	const char *p = c->buf + c->cur_off, *end = c->buf + (off < c->len ? off : c->len);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl) {
+			c->cur_col += (unsigned)(end - p);
+			break;
 		}
+		c->cur_line++;
+		c->cur_col = 1;
+		p = nl + 1;
 	}
+	if (end > c->buf + c->cur_off)
+		c->cur_off = (size_t)(end - c->buf);
 	*line = c->cur_line;
 	*col = c->cur_col;
 }
@@ -630,12 +636,32 @@ static void out_add(outbuf *o, const char *p, size_t n)
 	o->n += n;
 }
 
+/* Does any of the 8 bytes in w need escaping in a JSON string (a control character, '"' or '\\')? */
+static bool word_needs_escape(uint64_t w)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+	uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
+	uint64_t zero = ((quote - ones) & ~quote) | ((bslash - ones) & ~bslash);
+	uint64_t control = (w - ones * 0x20) & ~w;
+	return ((zero | control) & highs) != 0;
+}
+
 static void out_str(outbuf *o, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	out_add(o, "\"", 1);
 	size_t run = 0;
 	for (size_t i = 0; i < len; i++) {
+		/* Eight bytes at a time while none needs escaping (the base64 program crun gets is 2.8 KB). */
+		while (len - i >= 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			if (word_needs_escape(w))
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		unsigned char ch = (unsigned char)s[i];
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;

@@ -198,16 +198,20 @@ char *sh_base64(const void *data, size_t len)
 	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *in = data;
 	char *out = sh_xmalloc((len + 2) / 3 * 4 + 1), *o = out;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
+	size_t i = 0;
+	for (; len - i >= 3; i += 3, o += 4) { /* whole groups without a test per byte */
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		o[0] = alphabet[v >> 18];
+		o[1] = alphabet[(v >> 12) & 63];
+		o[2] = alphabet[(v >> 6) & 63];
+		o[3] = alphabet[v & 63];
+	}
+	if (i < len) { /* one or two bytes left: padded */
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
 		*o++ = alphabet[v >> 18];
 		*o++ = alphabet[(v >> 12) & 63];
 		*o++ = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < len ? alphabet[v & 63] : '=';
+		*o++ = '=';
 	}
 	*o = 0;
 	return out;

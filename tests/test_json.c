@@ -49,6 +49,38 @@ Test(json, locations_of_nodes_and_keys)
 	sh_json_free(j);
 }
 
+/* Line and column of values far apart: blank lines, long lines and indents of every width. */
+Test(json, locations_across_many_lines)
+{
+	char t[8192];
+	size_t n = 0;
+	unsigned line = 1;
+	unsigned want_line[40], want_col[40];
+	n += (size_t)snprintf(t + n, sizeof(t) - n, "[");
+	for (unsigned i = 0; i < 40; i++) {
+		unsigned blank = i % 3;
+		for (unsigned b = 0; b <= blank; b++, line++)
+			t[n++] = '\n';
+		for (unsigned sp = 0; sp < i * 3; sp++)
+			t[n++] = sp % 5 == 4 ? '\t' : ' ';
+		want_line[i] = line;
+		want_col[i] = i * 3 + 1;
+		n += (size_t)snprintf(t + n, sizeof(t) - n, "%s\"%u-padding-to-be-longer-than-a-word\"", i ? "," : "", i);
+		if (i)
+			want_col[i]++; /* after the comma */
+	}
+	n += (size_t)snprintf(t + n, sizeof(t) - n, "\n]");
+	sh_json *j = parse_ok(t, n);
+	cr_assert_eq(j->u.arr.n, 40);
+	for (unsigned i = 0; i < 40; i++) {
+		cr_assert_eq(j->u.arr.v[i]->line, want_line[i], "element %u: line %u, want %u", i, j->u.arr.v[i]->line,
+			     want_line[i]);
+		cr_assert_eq(j->u.arr.v[i]->col, want_col[i], "element %u: col %u, want %u", i, j->u.arr.v[i]->col,
+			     want_col[i]);
+	}
+	sh_json_free(j);
+}
+
 Test(json, numbers_keep_their_text)
 {
 	const char *t = "{\"max\": 18446744073709551615, \"neg\": -3, \"f\": 1.5e3}";
@@ -181,6 +213,35 @@ Test(json, serialize_edits_keeps_untouched_text)
 	free(want);
 	free(s);
 	sh_json_free(j);
+}
+
+/* Every character that must be escaped, at every offset of a string longer than the 8-byte steps the
+ * writer scans in, in a key and in a value: read back, it is the same string. */
+Test(json, serialize_edits_escapes_at_every_offset)
+{
+	const char specials[] = { '"', '\\', '\n', '\t', '\x01', '\x1f', '\x7f' };
+	const char *t = "{\"annotations\": {}}";
+	for (size_t k = 0; k < sizeof(specials); k++)
+		for (size_t at = 0; at < 26; at++) {
+			char str[27];
+			memset(str, 'a', 26);
+			str[26] = 0;
+			str[at] = specials[k];
+			str[(at + 9) % 26] = 'Z'; /* no two strings alike beyond the special */
+			sh_json *j = parse_ok(t, strlen(t));
+			sh_json *ann = sh_json_get(j, "annotations");
+			sh_json_set(ann, str, sh_json_new_string(str));
+			size_t n = 0;
+			char *s = sh_json_serialize_edits(j, t, strlen(t), &n);
+			sh_json *back = parse_ok(s, n);
+			const sh_json *a = sh_json_get(back, "annotations");
+			cr_assert_eq(a->u.obj.n, 1, "%s", s);
+			cr_assert_str_eq(a->u.obj.m[0].key, str, "key with 0x%02x at %zu: %s", specials[k], at, s);
+			cr_assert_str_eq(a->u.obj.m[0].value->u.str.s, str, "value with 0x%02x at %zu: %s", specials[k], at, s);
+			sh_json_free(back);
+			free(s);
+			sh_json_free(j);
+		}
 }
 
 Test(json, serialize_edits_of_a_replaced_member_and_a_foreign_source)
