@@ -164,8 +164,8 @@ diffrow() {
 	[ -f "$W/$2.runs" ] && [ -f "$W/$3.runs" ] || return 0
 	local st
 	read -r -a st < <(python3 "$S/bench/stats.py" --diff "$W" "$2" "$3")
-	printf "  %-50s %+7.3f ms  [%+.3f..%+.3f]\n" "$1" "$(awk -v n="${st[0]}" 'BEGIN {print n / 1e6}')" \
-		"$(awk -v n="${st[1]}" 'BEGIN {print n / 1e6}')" "$(awk -v n="${st[2]}" 'BEGIN {print n / 1e6}')"
+	awk -v l="$1" -v m="${st[0]}" -v lo="${st[1]}" -v hi="${st[2]}" \
+		'BEGIN {printf "  %-50s %+7.3f ms  [%+.3f..%+.3f]\n", l, m / 1e6, lo / 1e6, hi / 1e6}'
 }
 if [ -f "$W/crun-plain.runs" ] && [ -f "$W/crun-copy-floor.runs" ]; then
 	echo

@@ -59,8 +59,7 @@ static void locate(parse_ctx *c, size_t off, unsigned *line, unsigned *col)
 		c->cur_col = 1;
 		p = nl + 1;
 	}
-	if (end > c->buf + c->cur_off)
-		c->cur_off = (size_t)(end - c->buf);
+	c->cur_off = (size_t)(end - c->buf); /* never backwards: off >= cur_off here, and cur_off <= len */
 	*line = c->cur_line;
 	*col = c->cur_col;
 }
@@ -646,27 +645,32 @@ static bool word_needs_escape(uint64_t w)
 	return ((zero | control) & highs) != 0;
 }
 
+/* How many bytes from s on need no escaping: eight at a time, then byte by byte up to the first that
+ * does (the base64 program crun gets is 2.8 KB of them). */
+static size_t clean_run(const char *s, size_t len)
+{
+	size_t i = 0;
+	for (uint64_t w; len - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (word_needs_escape(w))
+			break;
+	}
+	while (i < len && (unsigned char)s[i] >= 0x20 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
 static void out_str(outbuf *o, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	out_add(o, "\"", 1);
-	size_t run = 0;
-	for (size_t i = 0; i < len; i++) {
-		/* Eight bytes at a time while none needs escaping (the base64 program crun gets is 2.8 KB). */
-		while (len - i >= 8) {
-			uint64_t w;
-			memcpy(&w, s + i, 8);
-			if (word_needs_escape(w))
-				break;
-			i += 8;
-		}
+	for (size_t i = 0;; i++) {
+		size_t clean = clean_run(s + i, len - i);
+		out_add(o, s + i, clean);
+		i += clean;
 		if (i == len)
 			break;
 		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		out_add(o, s + run, i - run);
-		run = i + 1;
 		char esc[6] = { '\\', (char)ch, 0 };
 		size_t n = 2;
 		switch (ch) {
@@ -684,7 +688,6 @@ static void out_str(outbuf *o, const char *s, size_t len)
 		}
 		out_add(o, esc, n);
 	}
-	out_add(o, s + run, len - run);
 	out_add(o, "\"", 1);
 }
 
