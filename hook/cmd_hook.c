@@ -259,14 +259,19 @@ static bool still_starting(long pid)
 enum { WATCH_FILTERED = 2, WATCH_GONE = -1, WATCH_UNDECIDED = -2 };
 
 /* Poll until the workload runs: its seccomp mode then, WATCH_GONE, or WATCH_UNDECIDED after max_ms.
- * Fast polling first (the usual case is milliseconds), slower later. */
+ * Fast polling first (the usual case is milliseconds), slower later. Whether PID is still starting
+ * is read before its mode: a loader that installs the filter and execs the workload between the
+ * two reads would otherwise look like a workload without a filter (a mode read before the install,
+ * a workload seen after the exec) and be killed. In this order a workload seen running is seen with
+ * the filter it was started with or a later one: a filter is never removed. */
 static int watch_start(long pid, long max_ms)
 {
 	for (long waited = 0; waited < max_ms;) {
+		bool starting = still_starting(pid);
 		int mode = sh_proc_seccomp_mode(pid);
 		if (mode < 0)
 			return WATCH_GONE;
-		if (mode == 2 || !still_starting(pid))
+		if (mode == 2 || !starting)
 			return mode;
 		long step = waited < 2000 ? 2 : 50;
 		nanosleep(&(struct timespec){ .tv_nsec = step * 1000 * 1000 }, NULL);

@@ -22,6 +22,7 @@ JSON
 }
 
 teardown() {
+	[ -z "${hog:-}" ] || kill "$hog" "${pid:-}" 2>/dev/null || true
 	chmod -R u+w "$T" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -365,4 +366,43 @@ annotate() { # NAME [MODE]
 		nm "$BIN" > "$T/syms"
 		! grep -qw sh_alloc_arena "$T/syms"
 	fi
+}
+
+@test "state --require at poststart does not kill a start whose filter goes in just before the workload's exec" {
+	# A stand-in for the runtime's init: named runc-* it is "still starting"; on a signal it installs
+	# the filter and execs the workload, as the loader does. Four watchers poll each of 60 starts.
+	# The old order of reads (mode, then starting) killed a start in 6 of 7 runs of 40 starts here.
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+	ln -s "$(command -v bash)" "$T/runc-sh"
+	ln -s "$BIN" "$T/runc-init"
+	# The watchers share a CPU with a busy loop at a lower priority, so that they are often preempted
+	# between two reads, as on a loaded machine; the stand-in runs on another CPU.
+	squeeze="nice -n ${SQUEEZE_NICE:-15} taskset -c 0"
+	taskset -c 0 bash -c 'while :; do :; done' & hog=$!
+	for i in $(seq ${STARTS:-60}); do
+		rm -f "$T/go"; mkfifo "$T/go"
+		taskset -c "$(( $(nproc) - 1 ))" "$T/runc-sh" -c "read -r _ < '$T/go'; exec -a seccomp-hook '$T/runc-init' exec --bpf='$T/f.bpf' -- sleep 0.2" &
+		pid=$!
+		# Watch from the stand-in's start on, as a runtime's PID is from its start (not bash's fork).
+		comm=bash
+		while [ "$comm" = bash ] || [ "$comm" = taskset ]; do read -r comm < "/proc/$pid/comm" || break; done
+		state='{"ociVersion":"1.0.2","id":"c'$i'","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		watchers=()
+		for w in 1 2 3 4; do $squeeze "$BIN" state --require <<< "$state" 2>> "$T/err.$w" & watchers+=($!); done
+		# Go once the watchers poll (they start slowly beside the busy loop).
+		sleep 0.1$((i % 5)); echo > "$T/go"
+		for w in "${watchers[@]}"; do
+			wait "$w" || { echo "start $i: a watcher failed"; grep -h killed "$T"/err.*; return 1; }
+		done
+		wait "$pid" || { echo "start $i: the workload was killed"; return 1; }
+	done
+	# The check still kills a workload that runs without a filter.
+	sleep 1 & pid=$!
+	run --separate-stderr "$BIN" state --require <<< '{"ociVersion":"1.0.2","id":"u","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"runs without a seccomp filter (Seccomp: 0); killed"* ]]
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" -eq 137 ]
 }
