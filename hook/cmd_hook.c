@@ -235,25 +235,34 @@ static bool config_carries(const state_info *si)
 	return init ? si->has_loader || (si->has_crun_bpf && si->has_seccomp) : si->has_seccomp;
 }
 
-/* Is PID still inside the runtime's init (runc's comm is "runc:[2:INIT]"; its exe, a memfd, reads as
- * "/") or our loader, i.e. before the workload's exec? */
-static bool still_starting(long pid)
+/* Is PID still inside the runtime's init or our loader, i.e. before the workload's exec? The
+ * runtime's init runs from a memfd, whose executable reads as "/" (runc 1.1, crun here) or
+ * "/memfd:..." (other runc versions); no file a workload is exec'd from reads so. Once PID has been
+ * seen so (*SEEN_INIT), only that executable or the loader counts as starting: a workload is judged
+ * once it is exec'd, even one whose file is named like the runtime. Not seen so (the watcher came
+ * later, or a runtime exec'd from a file), a PID named runc* (runc:[2:INIT]) or crun* counts as
+ * starting. */
+static bool still_starting(long pid, bool *seen_init)
 {
 	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
-	FILE *f = fopen(path, "re");
-	if (f) {
-		bool runtime = fgets(buf, sizeof buf, f) && (strncmp(buf, "runc", 4) == 0 || strncmp(buf, "crun", 4) == 0);
-		fclose(f);
-		if (runtime)
-			return true;
-	}
 	snprintf(path, sizeof path, "/proc/%ld/exe", pid);
 	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
 	if (n < 0)
 		return false;
 	buf[n] = 0;
-	return strcmp(buf, "/") == 0 || strcmp(buf, SH_INIT_DEST) == 0;
+	if (strcmp(buf, SH_INIT_DEST) == 0)
+		return true;
+	if (strcmp(buf, "/") == 0 || strncmp(buf, "/memfd:", 7) == 0)
+		return *seen_init = true;
+	if (*seen_init)
+		return false;
+	snprintf(path, sizeof path, "/proc/%ld/comm", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool runtime = fgets(buf, sizeof buf, f) && (strncmp(buf, "runc", 4) == 0 || strncmp(buf, "crun", 4) == 0);
+	fclose(f);
+	return runtime;
 }
 
 enum { WATCH_FILTERED = 2, WATCH_GONE = -1, WATCH_UNDECIDED = -2 };
@@ -264,10 +273,10 @@ enum { WATCH_FILTERED = 2, WATCH_GONE = -1, WATCH_UNDECIDED = -2 };
  * two reads would otherwise look like a workload without a filter (a mode read before the install,
  * a workload seen after the exec) and be killed. In this order a workload seen running is seen with
  * the filter it was started with or a later one: a filter is never removed. */
-static int watch_start(long pid, long max_ms)
+static int watch_start(long pid, bool *seen_init, long max_ms)
 {
 	for (long waited = 0; waited < max_ms;) {
-		bool starting = still_starting(pid);
+		bool starting = still_starting(pid, seen_init);
 		int mode = sh_proc_seccomp_mode(pid);
 		if (mode < 0)
 			return WATCH_GONE;
@@ -292,7 +301,7 @@ static int kill_unfiltered(const state_info *si, int mode, sh_error **err)
 
 /* runc runs poststart hooks at the end of `create`, before the workload may start: the check
  * cannot block there, so a detached watcher waits for the exec and kills an unfiltered start. */
-static int watch_detached(const state_info *si)
+static int watch_detached(const state_info *si, bool *seen_init)
 {
 	pid_t child = fork();
 	if (child < 0)
@@ -310,7 +319,7 @@ static int watch_detached(const state_info *si)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 	}
-	int mode = watch_start(si->pid, 600 * 1000);
+	int mode = watch_start(si->pid, seen_init, 600 * 1000);
 	if (mode != WATCH_FILTERED && mode != WATCH_GONE && mode != WATCH_UNDECIDED) {
 		sh_error *e = NULL;
 		kill_unfiltered(si, mode, &e);
@@ -332,12 +341,13 @@ static int verify_running(const state_info *si, sh_error **err)
 {
 	if (!si->requested || strcmp(si->requested, "unconfined") == 0 || si->pid <= 0)
 		return 0;
-	if (strcmp(si->status, "created") == 0 && still_starting(si->pid)) {
-		if (watch_detached(si) < 0)
+	bool seen_init = false;
+	if (strcmp(si->status, "created") == 0 && still_starting(si->pid, &seen_init)) {
+		if (watch_detached(si, &seen_init) < 0)
 			return sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
 		return 0;
 	}
-	int mode = watch_start(si->pid, 2000);
+	int mode = watch_start(si->pid, &seen_init, 2000);
 	if (mode == WATCH_FILTERED || mode == WATCH_GONE)
 		return 0;
 	return kill_unfiltered(si, mode, err);

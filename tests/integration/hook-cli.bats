@@ -406,3 +406,28 @@ annotate() { # NAME [MODE]
 	rc=0; wait "$pid" || rc=$?
 	[ "$rc" -eq 137 ]
 }
+
+@test "state --require at poststart judges a workload named like the runtime once the runtime's init was seen" {
+	# The stand-in runs as a runtime's init does, from a memfd (its executable reads /memfd:...);
+	# then it execs, with no filter, a workload whose file is named runc-work.
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	ln -s "$(command -v sleep)" "$T/runc-work"
+	mkfifo "$T/go"
+	python3 -c 'import os, sys
+fd = os.memfd_create("runc_cloned", 0)
+os.write(fd, open(sys.argv[1], "rb").read())
+os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$(command -v bash)" \
+		-c "read -r _ < '$T/go'; exec '$T/runc-work' 5" &
+	pid=$!
+	until [[ "$(readlink "/proc/$pid/exe")" == /memfd:* ]]; do [ -d "/proc/$pid" ] || return 1; sleep 0.01; done
+	state='{"ociVersion":"1.0.2","id":"w","status":"created","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+	# At created the check returns at once and leaves a watcher for the exec.
+	run --separate-stderr "$BIN" state --stage=poststart --require <<< "$state"
+	[ "$status" -eq 0 ]
+	echo > "$T/go"
+	start=$(date +%s%N)
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" -eq 137 ]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 4000 ]
+}

@@ -84,11 +84,12 @@ assert_deny_mkdir_applied() {
 	cmp "$src" "$T/got.bpf"
 }
 
-@test "crun, runtime and init mode" {
+@test "crun, runtime and init mode, with the poststart check" {
 	for mode in runtime init; do
 		rm -rf "$T/b"
 		make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
 		inject "$T/b" "$mode" deny-mkdir
+		set_config "$T/b" '.hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require"]}]' --arg bin "$BIN"
 		run run_crun "$T/b" "c-$mode"
 		echo "$mode: $output"
 		assert_deny_mkdir_applied
@@ -134,6 +135,10 @@ assert_deny_mkdir_applied() {
 	rm -f "$T/b/out/marker"
 	run run_runc "$T/b" c1
 	[ "$status" -ne 0 ]
+	[ ! -e "$T/b/out/marker" ]
+	run run_crun "$T/b" c2
+	echo "crun: $status $output"
+	[ "$status" -eq 137 ]
 	[ ! -e "$T/b/out/marker" ]
 }
 
@@ -213,6 +218,10 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 		| .hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require"]}]' --arg bin "$BIN"
 	run run_runc "$T/b" c1
 	[ "$status" -ne 0 ]
+	[ ! -e "$T/b/out/marker" ]
+	run run_crun "$T/b" c2
+	echo "crun: $status $output"
+	[ "$status" -eq 137 ]
 	[ ! -e "$T/b/out/marker" ]
 }
 
