@@ -9,13 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 /* A runtime config can be much larger than a profile (env, mounts): allow 16 MiB. */
 static const sh_json_limits config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
@@ -265,33 +268,66 @@ static bool still_starting(long pid, bool *seen_init)
 	return runtime;
 }
 
+/* The process a watch is about: a pidfd pins it, so that neither a read of /proc/PID after it
+ * exited (another process may have its PID by then) nor the kill can reach another process. */
+typedef struct {
+	long pid;
+	int pidfd; /* -1 if the kernel has no pidfd_open: then by PID alone */
+	bool seen_init;
+} watch;
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+static void watch_open(watch *w, long pid)
+{
+	w->pid = pid;
+	w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	w->seen_init = false;
+}
+
+/* Has the watched process exited? (A pidfd polls readable then.) */
+static bool watch_exited(const watch *w)
+{
+	struct pollfd p = { .fd = w->pidfd, .events = POLLIN };
+	return w->pidfd >= 0 && poll(&p, 1, 0) != 0;
+}
+
 enum { WATCH_FILTERED = 2, WATCH_GONE = -1, WATCH_UNDECIDED = -2 };
 
-/* Poll until the workload runs: its seccomp mode then, WATCH_GONE, or WATCH_UNDECIDED after max_ms.
- * Fast polling first (the usual case is milliseconds), slower later. Whether PID is still starting
- * is read before its mode: a loader that installs the filter and execs the workload between the
- * two reads would otherwise look like a workload without a filter (a mode read before the install,
- * a workload seen after the exec) and be killed. In this order a workload seen running is seen with
- * the filter it was started with or a later one: a filter is never removed. */
-static int watch_start(long pid, bool *seen_init, long max_ms)
+/* Poll until the workload runs: its seccomp mode then, WATCH_GONE, or WATCH_UNDECIDED after max_ms
+ * (no limit if negative). Fast polling first (the usual case is milliseconds), slower later.
+ * Whether PID is still starting is read before its mode: a loader that installs the filter and
+ * execs the workload between the two reads would otherwise look like a workload without a filter (a
+ * mode read before the install, a workload seen after the exec) and be killed. In this order a
+ * workload seen running is seen with the filter it was started with or a later one: a filter is
+ * never removed. The pidfd is asked last: alive then, the process held its PID through both reads. */
+static int watch_start(watch *w, long max_ms)
 {
-	for (long waited = 0; waited < max_ms;) {
-		bool starting = still_starting(pid, seen_init);
-		int mode = sh_proc_seccomp_mode(pid);
-		if (mode < 0)
+	for (long waited = 0; max_ms < 0 || waited < max_ms;) {
+		bool starting = still_starting(w->pid, &w->seen_init);
+		int mode = sh_proc_seccomp_mode(w->pid);
+		if (mode < 0 || watch_exited(w))
 			return WATCH_GONE;
 		if (mode == 2 || !starting)
 			return mode;
-		long step = waited < 2000 ? 2 : 50;
+		long step = waited < 2000 ? 2 : waited < 60000 ? 50 : 500;
 		nanosleep(&(struct timespec){ .tv_nsec = step * 1000 * 1000 }, NULL);
 		waited += step;
 	}
 	return WATCH_UNDECIDED;
 }
 
-static int kill_unfiltered(const state_info *si, int mode, sh_error **err)
+static int kill_unfiltered(const state_info *si, const watch *w, int mode, sh_error **err)
 {
-	kill((pid_t)si->pid, SIGKILL);
+	if (w->pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
+	else
+		kill((pid_t)w->pid, SIGKILL);
 	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
 	syslog(LOG_ERR, "container %s: pid %ld runs without a seccomp filter (Seccomp: %d); killed", si->id, si->pid, mode);
 	closelog();
@@ -300,8 +336,9 @@ static int kill_unfiltered(const state_info *si, int mode, sh_error **err)
 }
 
 /* runc runs poststart hooks at the end of `create`, before the workload may start: the check
- * cannot block there, so a detached watcher waits for the exec and kills an unfiltered start. */
-static int watch_detached(const state_info *si, bool *seen_init)
+ * cannot block there, so a detached watcher waits for the exec, however long the container stays
+ * created, and kills an unfiltered start. */
+static int watch_detached(const state_info *si, watch *w)
 {
 	pid_t child = fork();
 	if (child < 0)
@@ -319,10 +356,10 @@ static int watch_detached(const state_info *si, bool *seen_init)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 	}
-	int mode = watch_start(si->pid, seen_init, 600 * 1000);
-	if (mode != WATCH_FILTERED && mode != WATCH_GONE && mode != WATCH_UNDECIDED) {
+	int mode = watch_start(w, -1);
+	if (mode != WATCH_FILTERED && mode != WATCH_GONE) {
 		sh_error *e = NULL;
-		kill_unfiltered(si, mode, &e);
+		kill_unfiltered(si, w, mode, &e);
 		sh_error_free(e);
 	}
 	_exit(0);
@@ -341,16 +378,20 @@ static int verify_running(const state_info *si, sh_error **err)
 {
 	if (!si->requested || strcmp(si->requested, "unconfined") == 0 || si->pid <= 0)
 		return 0;
-	bool seen_init = false;
-	if (strcmp(si->status, "created") == 0 && still_starting(si->pid, &seen_init)) {
-		if (watch_detached(si, &seen_init) < 0)
-			return sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
-		return 0;
+	watch w;
+	watch_open(&w, si->pid);
+	int r = 0;
+	if (strcmp(si->status, "created") == 0 && still_starting(w.pid, &w.seen_init)) {
+		if (watch_detached(si, &w) < 0)
+			r = sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
+	} else {
+		int mode = watch_start(&w, 2000);
+		if (mode != WATCH_FILTERED && mode != WATCH_GONE)
+			r = kill_unfiltered(si, &w, mode, err);
 	}
-	int mode = watch_start(si->pid, &seen_init, 2000);
-	if (mode == WATCH_FILTERED || mode == WATCH_GONE)
-		return 0;
-	return kill_unfiltered(si, mode, err);
+	if (w.pidfd >= 0)
+		close(w.pidfd);
+	return r;
 }
 
 static void log_state(const state_info *si, const char *stage)

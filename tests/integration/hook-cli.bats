@@ -407,20 +407,24 @@ annotate() { # NAME [MODE]
 	[ "$rc" -eq 137 ]
 }
 
+# memfd_init PROGRAM ARGS...: run PROGRAM from a memfd in the background, as a runtime's init runs
+# (its executable reads /memfd:...); sets $pid once it runs so.
+memfd_init() {
+	/usr/bin/python3 -c 'import os, sys
+fd = os.memfd_create("runc_cloned", 0)
+os.write(fd, open(sys.argv[1], "rb").read())
+os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$@" &
+	pid=$!
+	until [[ "$(readlink "/proc/$pid/exe")" == /memfd:* ]]; do [ -d "/proc/$pid" ] || return 1; sleep 0.01; done
+}
+
 @test "state --require at poststart judges a workload named like the runtime once the runtime's init was seen" {
-	# The stand-in runs as a runtime's init does, from a memfd (its executable reads /memfd:...);
-	# then it execs, with no filter, a workload whose file is named runc-work.
+	# The stand-in init execs, with no filter, a workload whose file is named runc-work.
 	mkdir "$T/bundle"
 	annotate deny-mkdir > "$T/bundle/config.json"
 	ln -s "$(command -v sleep)" "$T/runc-work"
 	mkfifo "$T/go"
-	python3 -c 'import os, sys
-fd = os.memfd_create("runc_cloned", 0)
-os.write(fd, open(sys.argv[1], "rb").read())
-os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$(command -v bash)" \
-		-c "read -r _ < '$T/go'; exec '$T/runc-work' 5" &
-	pid=$!
-	until [[ "$(readlink "/proc/$pid/exe")" == /memfd:* ]]; do [ -d "/proc/$pid" ] || return 1; sleep 0.01; done
+	memfd_init "$(command -v bash)" -c "read -r _ < '$T/go'; exec '$T/runc-work' 5"
 	state='{"ociVersion":"1.0.2","id":"w","status":"created","pid":'$pid',"bundle":"'"$T/bundle"'"}'
 	# At created the check returns at once and leaves a watcher for the exec.
 	run --separate-stderr "$BIN" state --stage=poststart --require <<< "$state"
@@ -430,4 +434,43 @@ os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$(command -v b
 	rc=0; wait "$pid" || rc=$?
 	[ "$rc" -eq 137 ]
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 4000 ]
+}
+
+@test "state --require at poststart: the watcher of a created container waits for a late start, and lets a filtered one run" {
+	# Past the fast polling (2 s): the start comes 3 s after the check. Unfiltered (bash execs the
+	# workload): killed within the 50 ms polling of that phase (bound 1 s). Filtered (python installs
+	# the filter itself, then execs the workload, as runc's init does): runs to its end.
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+	cat > "$T/init.py" <<'PY'
+import ctypes, os, sys, time
+time.sleep(float(sys.argv[1]))
+bpf = open(sys.argv[2], "rb").read()
+class Prog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+libc = ctypes.CDLL(None, use_errno=True)
+# PR_SET_NO_NEW_PRIVS, then PR_SET_SECCOMP with SECCOMP_MODE_FILTER
+if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(Prog(len(bpf) // 8, bpf)), 0, 0):
+    sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
+os.execvp(sys.argv[3], sys.argv[3:])
+PY
+	for how in unfiltered filtered; do
+		if [ "$how" = unfiltered ]; then
+			memfd_init "$(command -v bash)" -c "sleep 3; exec sleep 2"
+		else
+			memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 3 "$T/f.bpf" sleep 1
+		fi
+		state='{"ociVersion":"1.0.2","id":"l","status":"created","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		"$BIN" state --stage=poststart --require <<< "$state" 2>/dev/null
+		start=$(date +%s%N)
+		rc=0; wait "$pid" || rc=$?
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		echo "$how: exit $rc after $ms ms"
+		if [ "$how" = unfiltered ]; then
+			[ "$rc" -eq 137 ] && [ "$ms" -ge 2900 ] && [ "$ms" -lt 4000 ]
+		else
+			[ "$rc" -eq 0 ] && [ "$ms" -ge 3900 ]
+		fi
+	done
 }
