@@ -288,6 +288,11 @@ static void watch_open(watch *w, long pid)
 	w->pid = pid;
 	w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
 	w->seen_init = false;
+	if (w->pidfd >= 0 && w->pidfd <= 2) { /* a hook run with standard streams closed: keep them free */
+		int fd = fcntl(w->pidfd, F_DUPFD_CLOEXEC, 3);
+		close(w->pidfd);
+		w->pidfd = fd;
+	}
 }
 
 /* Has the watched process exited? (A pidfd polls readable then.) */

@@ -36,7 +36,8 @@ refused() {
 		< "$2" 2> "$T/err") && rc=0 || rc=$?
 	err=$(cat "$T/err")
 	echo "$1: exit $rc, ${kib} KiB: $err"
-	[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]
+	[ "$rc" -ne 0 ]
+	[ "$rc" -ne 124 ]
 	[ "$(wc -l < "$T/err")" -eq 1 ]
 	[[ "$err" == *"$3"* ]]
 	[ "${kib:-0}" -lt 262144 ]

@@ -108,7 +108,7 @@ assert_deny_mkdir_applied() {
 	done
 	crun --root "$T/crun-state" delete -f c-rt > /dev/null 2>&1 || true
 	cmp "$T/want.bpf" "$T/crun.bpf"   # crun took the program from the annotation, as compiled
-	! cmp -s "$T/want.bpf" "$T/runc.bpf" # runc built its own from linux.seccomp
+	! cmp -s "$T/want.bpf" "$T/runc.bpf" || false # runc built its own from linux.seccomp
 	[ "$(stat -c %s "$T/runc.bpf")" -gt "$(stat -c %s "$T/want.bpf")" ]
 }
 
