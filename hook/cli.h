@@ -30,6 +30,11 @@ typedef struct sh_target_opts {
 /* Fill `t` from the options; without --caps, the process's own bounding set when own_caps, else none. */
 int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err);
 
+struct sh_bpf;
+/* The filters process PID runs, newest first, read back from the kernel (PTRACE_SECCOMP_GET_FILTER:
+ * the process is seized, stopped for the read and let go); `dump` and `state --verify-filter`. */
+int sh_dump_read(int pid, struct sh_bpf **v, size_t *n, sh_error **err);
+
 /* "seccomp-hook CMD: error: MSG" + hint, exit status 2. */
 int sh_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print warnings (text) to stderr. */

@@ -56,7 +56,7 @@ static int get_filters(pid_t pid, filters *out, sh_error **err)
 }
 
 /* Seize (no signal), interrupt to get a ptrace-stop, read, detach. */
-static int sh_dump_read(pid_t pid, sh_bpf **v, size_t *n, sh_error **err)
+int sh_dump_read(int pid, sh_bpf **v, size_t *n, sh_error **err)
 {
 	filters f = { 0 };
 	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)

@@ -2,8 +2,10 @@
  * and state (any state-hook stage: record and verify). */
 #include "config.h"
 #include "apply.h"
+#include "bpf.h"
 #include "cli.h"
 #include "hookcfg.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,20 +40,20 @@ static const char hook_opts_help[] =
 	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
-enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME };
+enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY };
 
 static const struct option hook_longopts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE }, { "profiles-dir", required_argument, NULL, OPT_DIR },
 	{ "default-profile", required_argument, NULL, OPT_DEFAULT }, { "cache-dir", required_argument, NULL, OPT_CACHE },
 	{ "loader", required_argument, NULL, OPT_LOADER }, { "profile", required_argument, NULL, OPT_PROFILE },
 	{ "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
-	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "runtime", required_argument, NULL, OPT_RUNTIME }, { "verify-filter", no_argument, NULL, OPT_VERIFY },
 	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
 typedef struct hook_cli {
 	sh_hook_opts o;
-	bool require;
+	bool require, verify_filter;
 	const char *stage;
 } hook_cli;
 
@@ -79,6 +81,7 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const cha
 		case OPT_PROFILE: c->o.profile = optarg; break;
 		case OPT_REQUIRE: c->require = true; break;
 		case OPT_STAGE: c->stage = optarg; break;
+		case OPT_VERIFY: c->verify_filter = true; break;
 		case OPT_RUNTIME:
 			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
 				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
@@ -179,12 +182,15 @@ int cmd_inject(int argc, char **argv)
 /* ---- state ------------------------------------------------------------------------------------- */
 
 static const char state_usage[] =
-	"Usage: seccomp-hook state [--require] [--stage=STAGE] [--profiles-dir=DIR]\n"
+	"Usage: seccomp-hook state [--require] [--verify-filter] [--stage=STAGE] [--profiles-dir=DIR]\n"
 	"OCI state hook for any stage (prestart, createRuntime, createContainer, startContainer, poststart,\n"
 	"poststop): reads the state JSON on standard input, finds the bundle's config, and logs (syslog and\n"
 	"standard error) the container id, profile and BPF digest.\n\n"
 	"  --require        refuse a container whose annotation asks for a profile its config does not\n"
 	"                   carry (config stages); at poststart, kill a container whose PID 1 runs no filter\n"
+	"  --verify-filter  at poststart, also read back the filters PID 1 runs (ptrace) and log their\n"
+	"                   digests; in init mode kill it unless one is the compiled program the config\n"
+	"                   names (org.seccomp-hook.applied)\n"
 	"  --stage=STAGE    the stage this hook runs at (default: inferred from the state's status)\n"
 	"  --profiles-dir=DIR  accepted for symmetry with precreate\n"
 	"  -h, --help       show this help\n";
@@ -274,6 +280,7 @@ typedef struct {
 	long pid;
 	int pidfd; /* -1 if the kernel has no pidfd_open: then by PID alone */
 	bool seen_init;
+	bool verify; /* --verify-filter */
 } watch;
 
 #ifndef SYS_pidfd_open
@@ -327,17 +334,74 @@ static int watch_start(watch *w, long max_ms)
 	return WATCH_UNDECIDED;
 }
 
-static int kill_unfiltered(const state_info *si, const watch *w, int mode, sh_error **err)
+static int kill_pid1(const state_info *si, const watch *w, const char *why, sh_error **err)
 {
 	if (w->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
 	else
 		kill((pid_t)w->pid, SIGKILL);
 	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
-	syslog(LOG_ERR, "container %s: pid %ld runs without a seccomp filter (Seccomp: %d); killed", si->id, si->pid, mode);
+	syslog(LOG_ERR, "container %s: pid %ld %s; killed", si->id, si->pid, why);
 	closelog();
-	return sh_error_set(err, SH_EXIT_INVALID, "container %s: pid %ld runs without a seccomp filter (Seccomp: %d); killed",
-			    si->id, si->pid, mode);
+	return sh_error_set(err, SH_EXIT_INVALID, "container %s: pid %ld %s; killed", si->id, si->pid, why);
+}
+
+static int kill_unfiltered(const state_info *si, const watch *w, int mode, sh_error **err)
+{
+	char why[64];
+	snprintf(why, sizeof why, "runs without a seccomp filter (Seccomp: %d)", mode);
+	return kill_pid1(si, w, why, err);
+}
+
+/* The digest of the program PID 1 must run as compiled: in init mode (the loader, or crun handed
+ * the program) the config's org.seccomp-hook.applied reads "NAME init sha256:HEX". Else NULL. */
+static const char *expected_digest(const state_info *si)
+{
+	const char *p = si->applied ? strstr(si->applied, " init sha256:") : NULL;
+	return p && strlen(p + 13) >= 64 ? p + 13 : NULL;
+}
+
+/* --verify-filter, once PID 1 runs a filter: read its filters back from the kernel and log their
+ * digests; in init mode kill it unless one of them is the compiled program (or the read fails
+ * while it lives: what cannot be verified does not run). 0 if it holds or PID 1 is gone. */
+static int verify_filter(const state_info *si, const watch *w, sh_error **err)
+{
+	sh_bpf *v = NULL;
+	size_t n = 0;
+	cleanup_error sh_error *e = NULL;
+	const char *want = expected_digest(si);
+	int r = sh_dump_read((int)w->pid, &v, &n, &e);
+	bool found = false;
+	char hex[65], newest[65] = "-", why[256];
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		sh_sha256_hex(v[i].insns, v[i].len * sizeof(struct sock_filter), hex);
+		if (i == 0)
+			memcpy(newest, hex, sizeof hex);
+		found = found || (want && strncmp(hex, want, 64) == 0);
+	}
+	for (size_t i = 0; i < n; i++)
+		sh_bpf_free(&v[i]);
+	free(v);
+	if (r < 0 && watch_exited(w))
+		return 0;
+	if (r == 0) {
+		fprintf(stderr, "seccomp-hook: container %s: pid %ld runs %zu filter(s), newest sha256:%s\n", si->id, si->pid, n,
+			newest);
+		openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+		syslog(LOG_INFO, "container %s: pid %ld runs %zu filter(s), newest sha256:%s", si->id, si->pid, n, newest);
+		closelog();
+	}
+	if (!want) { /* nothing to hold the filters to: a read that fails is a warning */
+		if (r < 0)
+			fprintf(stderr, "seccomp-hook: warning: container %s: %s\n", si->id, e->msg);
+		return 0;
+	}
+	if (r < 0)
+		snprintf(why, sizeof why, "runs a filter that cannot be read back (%.160s)", e->msg);
+	else if (!found)
+		snprintf(why, sizeof why, "runs %zu filter(s), none the compiled program sha256:%.64s (newest: sha256:%s)", n,
+			 want, newest);
+	return r < 0 || !found ? kill_pid1(si, w, why, err) : 0;
 }
 
 /* runc runs poststart hooks at the end of `create`, before the workload may start: the check
@@ -362,11 +426,12 @@ static int watch_detached(const state_info *si, watch *w)
 		dup2(devnull, 2);
 	}
 	int mode = watch_start(w, -1);
-	if (mode != WATCH_FILTERED && mode != WATCH_GONE) {
-		sh_error *e = NULL;
+	sh_error *e = NULL;
+	if (mode == WATCH_FILTERED && w->verify)
+		verify_filter(si, w, &e);
+	else if (mode != WATCH_FILTERED && mode != WATCH_GONE)
 		kill_unfiltered(si, w, mode, &e);
-		sh_error_free(e);
-	}
+	sh_error_free(e);
 	_exit(0);
 }
 
@@ -379,19 +444,25 @@ static const char *infer_stage(const char *status)
 	return "poststop";
 }
 
-static int verify_running(const state_info *si, sh_error **err)
+/* At poststart PID 1 must run a filter when the annotation asks for a profile, or, without one (a
+ * bundle given its profile by `inject --profile`), when the config says one was applied. */
+static int verify_running(const state_info *si, bool verify, sh_error **err)
 {
-	if (!si->requested || strcmp(si->requested, "unconfined") == 0 || si->pid <= 0)
+	const char *asked = si->requested ? si->requested : si->applied;
+	if (!asked || strcmp(asked, "unconfined") == 0 || si->pid <= 0)
 		return 0;
 	watch w;
 	watch_open(&w, si->pid);
+	w.verify = verify;
 	int r = 0;
 	if (strcmp(si->status, "created") == 0 && still_starting(w.pid, &w.seen_init)) {
 		if (watch_detached(si, &w) < 0)
 			r = sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
 	} else {
 		int mode = watch_start(&w, 2000);
-		if (mode != WATCH_FILTERED && mode != WATCH_GONE)
+		if (mode == WATCH_FILTERED && verify)
+			r = verify_filter(si, &w, err);
+		else if (mode != WATCH_FILTERED && mode != WATCH_GONE)
 			r = kill_unfiltered(si, &w, mode, err);
 	}
 	if (w.pidfd >= 0)
@@ -420,7 +491,7 @@ static int check_bundle(const hook_cli *c, state_info *si, sh_error **err)
 	log_state(si, stage);
 	int r = 0;
 	if (c->require && strcmp(stage, "poststart") == 0)
-		r = verify_running(si, err);
+		r = verify_running(si, c->verify_filter, err);
 	else if (c->require && strcmp(stage, "poststop") != 0 && !config_carries(si))
 		r = sh_error_set(err, SH_EXIT_INVALID, "container %s asks for profile '%.64s' but its config does not carry it",
 				 si->id, si->requested);
@@ -449,7 +520,7 @@ int cmd_state(int argc, char **argv)
 {
 	hook_cli c = { 0 };
 	static const char *const usage[] = { state_usage, NULL };
-	int st = parse_hook_opts("state", usage, "bgh", argc, argv, &c);
+	int st = parse_hook_opts("state", usage, "bghj", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)

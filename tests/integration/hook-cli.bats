@@ -436,14 +436,9 @@ os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$@" &
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 4000 ]
 }
 
-@test "state --require at poststart: the watcher of a created container waits for a late start, and lets a filtered one run" {
-	# Past the fast polling (2 s): the start comes 3 s after the check. Unfiltered (bash execs the
-	# workload): killed at 3 s, in the 50 ms polling of that phase (bounds 2.5-4 s, for loaded
-	# machines). Filtered (python installs the filter itself, then execs the workload, as runc's
-	# init does): runs to its end (3 + 1 s; bound 3.5 s).
-	mkdir "$T/bundle"
-	annotate deny-mkdir > "$T/bundle/config.json"
-	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+# init_py: $T/init.py SECONDS BPF COMMAND...: sleeps, installs BPF as its filter (no_new_privs),
+# execs COMMAND, as a runtime's init does in runtime mode.
+init_py() {
 	cat > "$T/init.py" <<'PY'
 import ctypes, os, sys, time
 time.sleep(float(sys.argv[1]))
@@ -456,6 +451,17 @@ if libc.prctl(38, 1, 0, 0, 0) or libc.prctl(22, 2, ctypes.byref(Prog(len(bpf) //
     sys.exit("seccomp: " + os.strerror(ctypes.get_errno()))
 os.execvp(sys.argv[3], sys.argv[3:])
 PY
+}
+
+@test "state --require at poststart: the watcher of a created container waits for a late start, and lets a filtered one run" {
+	# Past the fast polling (2 s): the start comes 3 s after the check. Unfiltered (bash execs the
+	# workload): killed at 3 s, in the 50 ms polling of that phase (bounds 2.5-4 s, for loaded
+	# machines). Filtered (python installs the filter itself, then execs the workload, as runc's
+	# init does): runs to its end (3 + 1 s; bound 3.5 s).
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+	init_py
 	for how in unfiltered filtered; do
 		if [ "$how" = unfiltered ]; then
 			memfd_init "$(command -v bash)" -c "sleep 3; exec sleep 2"
@@ -476,6 +482,35 @@ PY
 		else
 			[ "$rc" -eq 0 ]
 			[ "$ms" -ge 3500 ]
+		fi
+	done
+}
+
+@test "state --verify-filter: logs the digests PID 1's filters have; in init mode only the compiled program passes" {
+	mkdir "$T/bundle"
+	annotate deny-mkdir > "$T/bundle/config.json"
+	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+	digest=$(sha256sum "$T/f.bpf" | cut -c1-64)
+	other=$(printf '\x06\x00\x00\x00\x00\x00\xff\x7f' | sha256sum | cut -c1-64) # ret ALLOW
+	init_py
+	for applied in "deny-mkdir runtime sha256:$digest" "deny-mkdir init sha256:$digest" "deny-mkdir init sha256:$other"; do
+		jq --arg a "$applied" '.annotations["org.seccomp-hook.applied"] = $a' "$T/bundle/config.json" > "$T/c.json"
+		mv "$T/c.json" "$T/bundle/config.json"
+		# PID 1 installs f.bpf after 0.3 s, then execs its workload.
+		memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/f.bpf" sleep 3
+		state='{"ociVersion":"1.0.2","id":"v","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		run --separate-stderr "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
+		echo "$applied: $status $stderr"
+		alive=0; kill "$pid" 2>/dev/null || alive=1 # 0: the check let it run
+		wait "$pid" || true
+		[[ "$stderr" == *"container v: pid $pid runs 1 filter(s), newest sha256:$digest"* ]]
+		if [ "$applied" = "deny-mkdir init sha256:$other" ]; then
+			[ "$status" -eq 1 ]
+			[[ "$stderr" == *"error: container v: pid $pid runs 1 filter(s), none the compiled program sha256:$other (newest: sha256:$digest); killed"* ]]
+			[ "$alive" -eq 1 ]
+		else
+			[ "$status" -eq 0 ]
+			[ "$alive" -eq 0 ]
 		fi
 	done
 }

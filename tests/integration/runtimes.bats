@@ -221,6 +221,39 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	[ ! -e "$T/b/out/marker" ]
 }
 
+# verify_hook BUNDLE: a poststart hook running state --require --verify-filter.
+verify_hook() {
+	set_config "$1" '.hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require", "--verify-filter"]}]' \
+		--arg bin "$BIN"
+}
+
+@test "state --verify-filter at poststart: init mode PID 1 runs the compiled program; a config naming another is killed" {
+	for rt in runc crun; do
+		# The loader (runc) or crun itself installs the cached program: the check lets it run.
+		rm -rf "$T/b"
+		make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
+		if [ $rt = runc ]; then
+			inject "$T/b" init deny-mkdir
+		else
+			"$BIN" inject --mode=init --runtime=crun --profiles-dir="$T/profiles" --profile=deny-mkdir \
+				--cache-dir="$T/cache" "$T/b"
+		fi
+		verify_hook "$T/b"
+		run run_$rt "$T/b" c-$rt
+		echo "$rt: $output"
+		assert_deny_mkdir_applied
+		# The same config claiming another program: killed (137) before its 2 s of work are done.
+		rm -f "$T/b/out/marker"
+		set_config "$T/b" '.process.args = ["sh", "-c", "sleep 2; echo ran > /out/marker"]
+			| .annotations["org.seccomp-hook.applied"] |= sub("sha256:[0-9a-f]+"; "sha256:" + ("0" * 64))'
+		run run_$rt "$T/b" c-$rt-2
+		echo "$rt, another digest: $status $output"
+		[ "$status" -eq 137 ]
+		[ ! -e "$T/b/out/marker" ]
+		runc --root "$T/runc-state" delete -f c-runc-2 >/dev/null 2>&1 || true
+	done
+}
+
 @test "podman with a precreate hook, runtime and init mode; no annotation changes nothing" {
 	setup_podman
 	mkdir -p "$T/podman/out"
