@@ -501,16 +501,17 @@ PY
 		state='{"ociVersion":"1.0.2","id":"v","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
 		run --separate-stderr "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
 		echo "$applied: $status $stderr"
-		alive=0; kill "$pid" 2>/dev/null || alive=1 # 0: the check let it run
-		wait "$pid" || true
+		# SIGTERM now ends a PID 1 the check let run (143); one the check killed ended by SIGKILL (137).
+		kill -TERM "$pid" 2>/dev/null || true
+		rc=0; wait "$pid" || rc=$?
 		[[ "$stderr" == *"container v: pid $pid runs 1 filter(s), newest sha256:$digest"* ]]
 		if [ "$applied" = "deny-mkdir init sha256:$other" ]; then
 			[ "$status" -eq 1 ]
 			[[ "$stderr" == *"error: container v: pid $pid runs 1 filter(s), none the compiled program sha256:$other (newest: sha256:$digest); killed"* ]]
-			[ "$alive" -eq 1 ]
+			[ "$rc" -eq 137 ]
 		else
 			[ "$status" -eq 0 ]
-			[ "$alive" -eq 0 ]
+			[ "$rc" -eq 143 ]
 		fi
 	done
 	# Without CAP_SYS_ADMIN (rootless) the read cannot work: a warning, and the container runs.
@@ -518,8 +519,9 @@ PY
 	state='{"ociVersion":"1.0.2","id":"v","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
 	run --separate-stderr setpriv --bounding-set=-sys_admin "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
 	echo "no CAP_SYS_ADMIN: $status $stderr"
-	kill "$pid"
-	wait "$pid" || true
+	kill -TERM "$pid"
+	rc=0; wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ]
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"warning: container v: without CAP_SYS_ADMIN the filters of pid $pid cannot be read back; not verified"* ]]
 }
