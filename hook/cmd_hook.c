@@ -188,9 +188,9 @@ static const char state_usage[] =
 	"standard error) the container id, profile and BPF digest.\n\n"
 	"  --require        refuse a container whose annotation asks for a profile its config does not\n"
 	"                   carry (config stages); at poststart, kill a container whose PID 1 runs no filter\n"
-	"  --verify-filter  at poststart, also read back the filters PID 1 runs (ptrace) and log their\n"
-	"                   digests; in init mode kill it unless one is the compiled program the config\n"
-	"                   names (org.seccomp-hook.applied)\n"
+	"  --verify-filter  with --require at poststart, also read back the filters PID 1 runs (ptrace)\n"
+	"                   and log their digests; in init mode kill it unless one is the compiled\n"
+	"                   program the config names (org.seccomp-hook.applied)\n"
 	"  --stage=STAGE    the stage this hook runs at (default: inferred from the state's status)\n"
 	"  --profiles-dir=DIR  accepted for symmetry with precreate\n"
 	"  -h, --help       show this help\n";
