@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -244,6 +245,25 @@ static bool config_carries(const state_info *si)
 	return init ? si->has_loader || (si->has_crun_bpf && si->has_seccomp) : si->has_seccomp;
 }
 
+/* One line to syslog, and with `echo` also to standard error as "seccomp-hook: LINE". */
+static void record(int prio, bool echo, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void record(int prio, bool echo, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (echo)
+		fprintf(stderr, "seccomp-hook: %s\n", msg);
+	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	syslog(prio, "%s", msg);
+	closelog();
+	free(msg);
+}
+
 /* Is PID still inside the runtime's init or our loader, i.e. before the workload's exec? The
  * runtime's init runs from a memfd, whose executable reads as "/" (runc 1.1, crun here) or
  * "/memfd:..." (other runc versions); no file a workload is exec'd from reads so. Once PID has been
@@ -340,9 +360,7 @@ static int kill_pid1(const state_info *si, const watch *w, const char *why, sh_e
 		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
 	else
 		kill((pid_t)w->pid, SIGKILL);
-	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
-	syslog(LOG_ERR, "container %s: pid %ld %s; killed", si->id, si->pid, why);
-	closelog();
+	record(LOG_ERR, false, "container %s: pid %ld %s; killed", si->id, si->pid, why);
 	return sh_error_set(err, SH_EXIT_INVALID, "container %s: pid %ld %s; killed", si->id, si->pid, why);
 }
 
@@ -390,13 +408,8 @@ static int verify_filter(const state_info *si, const watch *w, sh_error **err)
 	free(v);
 	if (r < 0 && watch_exited(w))
 		return 0;
-	if (r == 0) {
-		fprintf(stderr, "seccomp-hook: container %s: pid %ld runs %zu filter(s), newest sha256:%s\n", si->id, si->pid, n,
-			newest);
-		openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
-		syslog(LOG_INFO, "container %s: pid %ld runs %zu filter(s), newest sha256:%s", si->id, si->pid, n, newest);
-		closelog();
-	}
+	if (r == 0)
+		record(LOG_INFO, true, "container %s: pid %ld runs %zu filter(s), newest sha256:%s", si->id, si->pid, n, newest);
 	if (!want) { /* nothing to hold the filters to: a read that fails is a warning */
 		if (r < 0)
 			fprintf(stderr, "seccomp-hook: warning: container %s: %s\n", si->id, e->msg);
@@ -408,6 +421,14 @@ static int verify_filter(const state_info *si, const watch *w, sh_error **err)
 		snprintf(why, sizeof why, "runs %zu filter(s), none the compiled program sha256:%.64s (newest: sha256:%s)", n,
 			 want, newest);
 	return r < 0 || !found ? kill_pid1(si, w, why, err) : 0;
+}
+
+/* What a watch ends in: a filtered PID 1 is verified (--verify-filter), an unfiltered one killed. */
+static int judge_start(const state_info *si, const watch *w, int mode, sh_error **err)
+{
+	if (mode == WATCH_FILTERED)
+		return w->verify ? verify_filter(si, w, err) : 0;
+	return mode == WATCH_GONE ? 0 : kill_unfiltered(si, w, mode, err);
 }
 
 /* runc runs poststart hooks at the end of `create`, before the workload may start: the check
@@ -431,12 +452,8 @@ static int watch_detached(const state_info *si, watch *w)
 		dup2(devnull, 1);
 		dup2(devnull, 2);
 	}
-	int mode = watch_start(w, -1);
 	sh_error *e = NULL;
-	if (mode == WATCH_FILTERED && w->verify)
-		verify_filter(si, w, &e);
-	else if (mode != WATCH_FILTERED && mode != WATCH_GONE)
-		kill_unfiltered(si, w, mode, &e);
+	judge_start(si, w, watch_start(w, -1), &e);
 	sh_error_free(e);
 	_exit(0);
 }
@@ -465,11 +482,7 @@ static int verify_running(const state_info *si, bool verify, sh_error **err)
 		if (watch_detached(si, &w) < 0)
 			r = sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
 	} else {
-		int mode = watch_start(&w, 2000);
-		if (mode == WATCH_FILTERED && verify)
-			r = verify_filter(si, &w, err);
-		else if (mode != WATCH_FILTERED && mode != WATCH_GONE)
-			r = kill_unfiltered(si, &w, mode, err);
+		r = judge_start(si, &w, watch_start(&w, 2000), err);
 	}
 	if (w.pidfd >= 0)
 		close(w.pidfd);
@@ -479,10 +492,7 @@ static int verify_running(const state_info *si, bool verify, sh_error **err)
 static void log_state(const state_info *si, const char *stage)
 {
 	const char *req = si->requested ? si->requested : "(none)", *app = si->applied ? si->applied : "(nothing)";
-	fprintf(stderr, "seccomp-hook: container %s (%s): profile %s, applied %s\n", si->id, stage, req, app);
-	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
-	syslog(LOG_INFO, "container %s (%s): profile %s, applied %s", si->id, stage, req, app);
-	closelog();
+	record(LOG_INFO, true, "container %s (%s): profile %s, applied %s", si->id, stage, req, app);
 }
 
 /* Load BUNDLE/config.json, log, and verify what the stage can verify. */
