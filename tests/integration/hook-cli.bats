@@ -27,6 +27,11 @@ teardown() {
 	rm -rf "$T"
 }
 
+# state_json ID STATUS PID: the OCI state a runtime hands a hook for the container in $T/bundle.
+state_json() {
+	printf '{"ociVersion":"1.0.2","id":"%s","status":"%s","pid":%s,"bundle":"%s"}' "$1" "$2" "$3" "$T/bundle"
+}
+
 annotate() { # NAME [MODE]
 	jq --arg p "$1" --arg m "${2:-}" '.annotations["org.seccomp-hook.profile"]=$p
 		| if $m != "" then .annotations["org.seccomp-hook.mode"]=$m else . end' "$T/config.json"
@@ -278,7 +283,7 @@ annotate() { # NAME [MODE]
 @test "state --require refuses a config that does not carry the requested profile" {
 	mkdir "$T/bundle"
 	annotate deny-mkdir > "$T/bundle/config.json"
-	state='{"ociVersion":"1.0.2","id":"c1","status":"creating","pid":0,"bundle":"'"$T/bundle"'"}'
+	state=$(state_json c1 creating 0)
 	run --separate-stderr "$BIN" state --require <<< "$state"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"asks for profile 'deny-mkdir' but its config does not carry it"* ]]
@@ -300,7 +305,7 @@ annotate() { # NAME [MODE]
 	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" | cmp - "$T/out.json"
 	# state --require accepts this form, and refuses it without the program or without the placeholder.
 	mkdir "$T/bundle"
-	state='{"ociVersion":"1.0.2","id":"c1","status":"creating","pid":0,"bundle":"'"$T/bundle"'"}'
+	state=$(state_json c1 creating 0)
 	cp "$T/out.json" "$T/bundle/config.json"
 	"$BIN" state --require <<< "$state" 2> /dev/null
 	for cut in '.annotations["run.oci.seccomp_bpf_data"]' '.linux.seccomp'; do
@@ -388,7 +393,7 @@ annotate() { # NAME [MODE]
 		# Watch from the stand-in's start on, as a runtime's PID is from its start (not bash's fork).
 		comm=bash
 		while [ "$comm" = bash ] || [ "$comm" = taskset ]; do read -r comm < "/proc/$pid/comm" || break; done
-		state='{"ociVersion":"1.0.2","id":"c'$i'","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		state=$(state_json "c$i" running "$pid")
 		watchers=()
 		for w in 1 2 3 4; do $squeeze "$BIN" state --require <<< "$state" 2>> "$T/err.$w" & watchers+=($!); done
 		# Go once the watchers poll (they start slowly beside the busy loop).
@@ -400,7 +405,7 @@ annotate() { # NAME [MODE]
 	done
 	# The check still kills a workload that runs without a filter.
 	sleep 1 & pid=$!
-	run --separate-stderr "$BIN" state --require <<< '{"ociVersion":"1.0.2","id":"u","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+	run --separate-stderr "$BIN" state --require <<< "$(state_json u running "$pid")"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"runs without a seccomp filter (Seccomp: 0); killed"* ]]
 	rc=0; wait "$pid" || rc=$?
@@ -425,7 +430,7 @@ os.execv("/proc/self/fd/%d" % fd, ["runc-init"] + sys.argv[2:])' "$@" &
 	ln -s "$(command -v sleep)" "$T/runc-work"
 	mkfifo "$T/go"
 	memfd_init "$(command -v bash)" -c "read -r _ < '$T/go'; exec '$T/runc-work' 5"
-	state='{"ociVersion":"1.0.2","id":"w","status":"created","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+	state=$(state_json w created "$pid")
 	# At created the check returns at once and leaves a watcher for the exec.
 	run --separate-stderr "$BIN" state --stage=poststart --require <<< "$state"
 	[ "$status" -eq 0 ]
@@ -468,7 +473,7 @@ PY
 		else
 			memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 3 "$T/f.bpf" sleep 1
 		fi
-		state='{"ociVersion":"1.0.2","id":"l","status":"created","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		state=$(state_json l created "$pid")
 		# With standard output and error closed, as a runtime may run a hook.
 		"$BIN" state --stage=poststart --require <<< "$state" >&- 2>&-
 		start=$(date +%s%N)
@@ -498,7 +503,7 @@ PY
 		mv "$T/c.json" "$T/bundle/config.json"
 		# PID 1 installs f.bpf after 0.3 s, then execs its workload.
 		memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/f.bpf" sleep 3
-		state='{"ociVersion":"1.0.2","id":"v","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+		state=$(state_json v running "$pid")
 		run --separate-stderr "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
 		echo "$applied: $status $stderr"
 		# SIGTERM now ends a PID 1 the check let run (143); one the check killed ended by SIGKILL (137).
@@ -516,7 +521,7 @@ PY
 	done
 	# Without CAP_SYS_ADMIN (rootless) the read cannot work: a warning, and the container runs.
 	memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/f.bpf" sleep 3
-	state='{"ociVersion":"1.0.2","id":"v","status":"running","pid":'$pid',"bundle":"'"$T/bundle"'"}'
+	state=$(state_json v running "$pid")
 	run --separate-stderr setpriv --bounding-set=-sys_admin "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
 	echo "no CAP_SYS_ADMIN: $status $stderr"
 	kill -TERM "$pid"

@@ -56,6 +56,15 @@ assert_deny_mkdir_applied() {
 	[ "$(cat "$T/b/out/marker")" = work ]
 }
 
+# poststart_check BUNDLE [OPTION...]: a poststart hook running state --stage=poststart --require OPTION...
+poststart_check() {
+	local b=$1 extra='[]' a
+	shift
+	for a; do extra=$(jq -c --arg a "$a" '. + [$a]' <<< "$extra"); done
+	set_config "$b" '.hooks.poststart = [{"path": $bin, "args": (["seccomp-hook", "state", "--stage=poststart", "--require"] + $extra)}]' \
+		--arg bin "$BIN" --argjson extra "$extra"
+}
+
 @test "runc, runtime mode: the profile is enforced in PID 1 and work runs" {
 	make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
 	inject "$T/b" runtime deny-mkdir
@@ -89,7 +98,7 @@ assert_deny_mkdir_applied() {
 		rm -rf "$T/b"
 		make_bundle "$T/b" "$(jq -nc --arg s "$SCRIPT" '["sh","-c",$s]')"
 		inject "$T/b" "$mode" deny-mkdir
-		set_config "$T/b" '.hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require"]}]' --arg bin "$BIN"
+		poststart_check "$T/b"
 		run run_crun "$T/b" "c-$mode"
 		echo "$mode: $output"
 		assert_deny_mkdir_applied
@@ -210,8 +219,8 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 @test "state --require at poststart kills a container whose PID 1 has no filter" {
 	make_bundle "$T/b" '["sh", "-c", "sleep 2; echo survived > /out/marker"]'
 	# The annotation asks for a profile, but the config carries none: poststart must catch it.
-	set_config "$T/b" '.annotations["org.seccomp-hook.profile"] = "deny-mkdir"
-		| .hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require"]}]' --arg bin "$BIN"
+	set_config "$T/b" '.annotations["org.seccomp-hook.profile"] = "deny-mkdir"'
+	poststart_check "$T/b"
 	run run_runc "$T/b" c1
 	[ "$status" -ne 0 ]
 	[ ! -e "$T/b/out/marker" ]
@@ -219,12 +228,6 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	echo "crun: $status $output"
 	[ "$status" -eq 137 ]
 	[ ! -e "$T/b/out/marker" ]
-}
-
-# verify_hook BUNDLE: a poststart hook running state --require --verify-filter.
-verify_hook() {
-	set_config "$1" '.hooks.poststart = [{"path": $bin, "args": ["seccomp-hook", "state", "--stage=poststart", "--require", "--verify-filter"]}]' \
-		--arg bin "$BIN"
 }
 
 @test "state --verify-filter at poststart: init mode PID 1 runs the compiled program; a config naming another is killed" {
@@ -238,7 +241,7 @@ verify_hook() {
 			"$BIN" inject --mode=init --runtime=crun --profiles-dir="$T/profiles" --profile=deny-mkdir \
 				--cache-dir="$T/cache" "$T/b"
 		fi
-		verify_hook "$T/b"
+		poststart_check "$T/b" --verify-filter
 		run run_$rt "$T/b" c-$rt
 		echo "$rt: $output"
 		assert_deny_mkdir_applied
