@@ -3,6 +3,8 @@
 #include "bpf.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <string.h>
 #include <stdio.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -69,4 +71,100 @@ int sh_proc_seccomp_mode(long pid)
 			break;
 	fclose(f);
 	return mode;
+}
+
+void sh_capsets_format(const sh_capsets *c, char out[SH_CAPSETS_TEXT_MAX])
+{
+	snprintf(out, SH_CAPSETS_TEXT_MAX, "%" PRIx64 ":%" PRIx64 ":%" PRIx64 ":%" PRIx64 ":%" PRIx64, c->bounding,
+		 c->permitted, c->effective, c->inheritable, c->ambient);
+}
+
+/* One hex mask of 1 to 16 digits ending at `stop`; *s moves past it. */
+static bool parse_mask(const char **s, char stop, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = *s;
+	for (; *p && *p != stop; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+		if (d < 0 || p - *s >= 16)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (p == *s || *p != stop)
+		return false;
+	*out = v;
+	*s = *p ? p + 1 : p;
+	return true;
+}
+
+bool sh_capsets_parse(const char *s, sh_capsets *c)
+{
+	uint64_t *sets[] = { &c->bounding, &c->permitted, &c->effective, &c->inheritable, &c->ambient };
+	for (size_t i = 0; i < 5; i++)
+		if (!parse_mask(&s, i < 4 ? ':' : '\0', sets[i]))
+			return false;
+	return true;
+}
+
+static int last_cap(void)
+{
+	int last = 0;
+	while (last < 63 && prctl(PR_CAPBSET_READ, last + 1, 0, 0, 0) >= 0)
+		last++;
+	return last;
+}
+
+int sh_capsets_get(sh_capsets *c)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	if (syscall(SYS_capget, &hdr, d) < 0)
+		return -1;
+	*c = (sh_capsets){ .permitted = d[0].permitted | (uint64_t)d[1].permitted << 32,
+			   .effective = d[0].effective | (uint64_t)d[1].effective << 32,
+			   .inheritable = d[0].inheritable | (uint64_t)d[1].inheritable << 32 };
+	for (int cap = 0, last = last_cap(); cap <= last; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) > 0)
+			c->bounding |= UINT64_C(1) << cap;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) > 0)
+			c->ambient |= UINT64_C(1) << cap;
+	}
+	return 0;
+}
+
+static int set_caps(const sh_capsets *w)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = {
+		{ (uint32_t)w->effective, (uint32_t)w->permitted, (uint32_t)w->inheritable },
+		{ (uint32_t)(w->effective >> 32), (uint32_t)(w->permitted >> 32), (uint32_t)(w->inheritable >> 32) },
+	};
+	return (int)syscall(SYS_capset, &hdr, d);
+}
+
+int sh_capsets_restore(const sh_capsets *want, const char **why)
+{
+	sh_capsets have;
+	if (sh_capsets_get(&have) < 0)
+		return *why = "cannot read the capability sets", -1;
+	for (int cap = 0; cap < 64; cap++) {
+		uint64_t bit = UINT64_C(1) << cap;
+		if ((have.bounding & bit) && !(want->bounding & bit) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return *why = "cannot drop a capability from the bounding set", -1;
+		if ((have.ambient & bit) && !(want->ambient & bit) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0) < 0)
+			return *why = "cannot lower an ambient capability", -1;
+	}
+	if (set_caps(want) < 0)
+		return *why = "cannot set the capability sets (capset)", -1;
+	/* Capabilities this kernel does not know cannot be held: compare the ones it knows. */
+	int last = last_cap();
+	uint64_t known = last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
+	sh_capsets w = { want->bounding & known, want->permitted & known, want->effective & known,
+			 want->inheritable & known, want->ambient & known };
+	if (sh_capsets_get(&have) < 0 || memcmp(&have, &w, sizeof(have)) != 0) {
+		errno = EPERM;
+		return *why = "the capability sets differ from those asked for after restoring them", -1;
+	}
+	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/filter.h>
 
 /* Whether CAP_SYS_ADMIN is in this process's effective set (then no_new_privs is not needed). */
@@ -14,6 +15,24 @@ bool sh_have_cap_sys_admin(void);
  * when a listener is asked for). Returns the listener fd (NEW_LISTENER) or 0; on failure -1 with a
  * static description in *why and errno set. */
 int sh_apply_filter(const struct sock_filter *insns, size_t len, unsigned flags, const char **why);
+
+/* The five capability sets of a process, one bit per capability number. */
+typedef struct sh_capsets {
+	uint64_t bounding, permitted, effective, inheritable, ambient;
+} sh_capsets;
+
+/* The loader's --caps= text: five hex masks "B:P:E:I:A". Written by the hook, read by the loader. */
+#define SH_CAPSETS_TEXT_MAX (5 * 17)
+void sh_capsets_format(const sh_capsets *c, char out[SH_CAPSETS_TEXT_MAX]);
+bool sh_capsets_parse(const char *s, sh_capsets *c);
+
+/* Lower the calling process's capability sets to exactly `want` (bounding, then permitted,
+ * effective and inheritable, and so ambient), then read them back. Only drops: a capability in
+ * `want` that the process lacks fails. Dropping from the bounding set needs CAP_SETPCAP, so it comes
+ * first. -1 with a static description in *why and errno set. */
+int sh_capsets_restore(const sh_capsets *want, const char **why);
+/* The calling process's sets. */
+int sh_capsets_get(sh_capsets *c);
 
 /* The Seccomp: field of /proc/PID/status (0 none, 1 strict, 2 filter), -1 if it cannot be read. */
 int sh_proc_seccomp_mode(long pid);

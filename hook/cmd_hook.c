@@ -23,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A runtime config can be much larger than a profile (env, mounts): allow 16 MiB. */
-static const sh_json_limits config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
-
 static const char hook_opts_help[] =
 	"  --mode=MODE            runtime (default): write the resolved profile into linux.seccomp;\n"
 	"                         init: compile to BPF and start the container through seccomp-hook-init\n"
@@ -37,11 +34,16 @@ static const char hook_opts_help[] =
 	"                         init mode hands crun the compiled program (run.oci.seccomp_bpf_data) instead\n"
 	"                         of the loader; linux.seccomp kills every syscall, so a runtime that ignores\n"
 	"                         the program does not start the container\n"
+	"  --allow-unfiltered-exec  init mode with the loader: let the runtime start processes in the\n"
+	"                         container itself (runc exec, podman exec) with no filter. Without it,\n"
+	"                         linux.seccomp refuses execve, so only seccomp-hook-runtime, which routes\n"
+	"                         every exec through the loader, can run the config\n"
 	"  -h, --help             show this help\n\n"
 	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
-enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY };
+enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
+       OPT_UNFILTERED_EXEC };
 
 static const struct option hook_longopts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE }, { "profiles-dir", required_argument, NULL, OPT_DIR },
@@ -49,6 +51,7 @@ static const struct option hook_longopts[] = {
 	{ "loader", required_argument, NULL, OPT_LOADER }, { "profile", required_argument, NULL, OPT_PROFILE },
 	{ "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME }, { "verify-filter", no_argument, NULL, OPT_VERIFY },
+	{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC },
 	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 };
 
@@ -83,6 +86,7 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const cha
 		case OPT_REQUIRE: c->require = true; break;
 		case OPT_STAGE: c->stage = optarg; break;
 		case OPT_VERIFY: c->verify_filter = true; break;
+		case OPT_UNFILTERED_EXEC: c->o.allow_unfiltered_exec = true; break;
 		case OPT_RUNTIME:
 			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
 				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
@@ -96,30 +100,10 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const cha
 	return -1;
 }
 
-/* Parse, transform, serialize. *out NULL: unchanged. Nothing is logged here: the output carries the
- * applied profile, mode and digest (org.seccomp-hook.applied), and the state stages log what each
- * container got; a syslog round trip would add about 60 us to every container start. */
-static int transform(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
-		     size_t *outlen, sh_error **err)
-{
-	sh_json *config = NULL;
-	/* Only what the transform reads is built; the rest is checked by yajl and copied as written. */
-	if (sh_json_parse_shaped(buf, len, name, &config_limits, sh_hook_config_shape(o), &config, err) < 0)
-		return -1;
-	sh_diag d = { 0 };
-	sh_hook_result res;
-	int r = sh_hook_transform(config, o, &res, &d, err);
-	sh_print_warnings(&d);
-	sh_diag_free(&d);
-	if (r == 0 && res.changed) /* what the transform left alone keeps its bytes */
-		*out = sh_json_serialize_edits(config, buf, len, outlen);
-	sh_json_free(config);
-	return r;
-}
-
 static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                              [--allow-unfiltered-exec]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output.\n\n";
 
@@ -127,7 +111,7 @@ int cmd_precreate(int argc, char **argv)
 {
 	hook_cli c = { 0 };
 	static const char *const usage[] = { precreate_usage, hook_opts_help, NULL };
-	int st = parse_hook_opts("precreate", usage, "abcdei", argc, argv, &c);
+	int st = parse_hook_opts("precreate", usage, "abcdeik", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)
@@ -135,11 +119,14 @@ int cmd_precreate(int argc, char **argv)
 	cleanup_error sh_error *err = NULL;
 	cleanup_free char *in = NULL, *out = NULL;
 	size_t inlen = 0, outlen = 0;
-	if (sh_read_fd_bounded(0, "<stdin>", config_limits.max_bytes, &in, &inlen, &err) < 0 ||
-	    transform(in, inlen, "<stdin>", &c.o, &out, &outlen, &err) < 0)
-		return sh_error_report(err);
+	sh_diag d = { 0 };
+	int r = sh_read_fd_bounded(0, "<stdin>", sh_hook_config_limits.max_bytes, &in, &inlen, &err);
+	if (r == 0)
+		r = sh_hook_transform_text(in, inlen, "<stdin>", &c.o, &out, &outlen, NULL, &d, &err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
 	/* Unchanged: hand back the very bytes we were given. */
-	if (sh_write_file_atomic("-", out ? out : in, out ? outlen : inlen, 0, &err) < 0)
+	if (r < 0 || sh_write_file_atomic("-", out ? out : in, out ? outlen : inlen, 0, &err) < 0)
 		return sh_error_report(err);
 	return SH_EXIT_OK;
 }
@@ -147,7 +134,7 @@ int cmd_precreate(int argc, char **argv)
 static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
-	"                           [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"                           [--allow-unfiltered-exec] [--profile=NAME|PATH] BUNDLE_DIR\n"
 	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
 	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
 
@@ -156,28 +143,17 @@ int cmd_inject(int argc, char **argv)
 	hook_cli c = { 0 };
 	static const char *const usage[] = { inject_usage, "  --profile=NAME|PATH    the profile to apply\n",
 					     hook_opts_help, NULL };
-	int st = parse_hook_opts("inject", usage, "abcdefi", argc, argv, &c);
+	int st = parse_hook_opts("inject", usage, "abcdefik", argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (argc - optind != 1)
 		return sh_usage_error("inject", "expected exactly one BUNDLE_DIR");
 	cleanup_error sh_error *err = NULL;
-	cleanup_free char *path = sh_xasprintf("%s/config.json", argv[optind]);
-	cleanup_free char *in = NULL, *out = NULL;
-	size_t inlen = 0, outlen = 0;
-	struct stat sb;
-	if (stat(path, &sb) < 0)
-		return sh_error_errno(&err, errno, "%s", path), sh_error_report(err);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || sh_read_fd_bounded(fd, path, config_limits.max_bytes, &in, &inlen, &err) < 0 ||
-	    transform(in, inlen, path, &c.o, &out, &outlen, &err) < 0) {
-		if (fd < 0)
-			sh_error_errno(&err, errno, "%s", path);
-		return sh_error_report(err);
-	}
-	if (out && sh_write_file_atomic(path, out, outlen, sb.st_mode & 07777, &err) < 0)
-		return sh_error_report(err);
-	return SH_EXIT_OK;
+	sh_diag d = { 0 };
+	int r = sh_hook_rewrite_bundle(argv[optind], &c.o, NULL, &d, &err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	return r < 0 ? sh_error_report(err) : SH_EXIT_OK;
 }
 
 /* ---- state ------------------------------------------------------------------------------------- */
@@ -500,7 +476,7 @@ static int check_bundle(const hook_cli *c, state_info *si, sh_error **err)
 {
 	cleanup_free char *cpath = sh_xasprintf("%s/config.json", si->bundle ? si->bundle : ".");
 	sh_json *config = NULL;
-	if (sh_json_read_file(cpath, &config_limits, &config, NULL, NULL, err) < 0)
+	if (sh_json_read_file(cpath, &sh_hook_config_limits, &config, NULL, NULL, err) < 0)
 		return -1;
 	inspect_config(config, si);
 	const char *stage = c->stage ? c->stage : infer_stage(si->status);

@@ -10,11 +10,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int sh_mode_parse(const char *s, sh_mode *m)
 {
@@ -76,9 +78,11 @@ static void set_annotation(sh_json *config, const char *key, const char *value)
 		sh_json_set(a, key, sh_json_new_string(value));
 }
 
-/* Which profile and mode this container asks for. *name NULL: pass through. */
-static int select_profile(const sh_json *config, const sh_hook_opts *o, const char **name, sh_mode *mode,
-			  sh_error **err)
+/* Which profile and mode this container asks for: --profile, the annotation, linux.seccomp as the
+ * engine wrote it (the wrapper), the profile an earlier transform applied, then the default.
+ * *name NULL: pass through. */
+static int select_profile(const sh_json *config, const sh_hook_opts *o, const char *previous, const char **name,
+			  sh_mode *mode, sh_error **err)
 {
 	const char *m = sh_oci_annotation(config, SH_ANNOT_MODE);
 	if (!m)
@@ -86,6 +90,10 @@ static int select_profile(const sh_json *config, const sh_hook_opts *o, const ch
 	if (sh_mode_parse(m, mode) < 0)
 		return sh_error_set(err, SH_EXIT_INVALID, "invalid mode '%.64s' (runtime or init)", m);
 	*name = o->profile ? o->profile : sh_oci_annotation(config, SH_ANNOT_PROFILE);
+	if (!*name && o->seccomp_as_profile && !sh_json_is_null(sh_json_get(sh_json_get(config, "linux"), "seccomp")))
+		*name = SH_PROFILE_FROM_CONFIG;
+	if (!*name)
+		*name = previous;
 	if (!*name)
 		*name = o->default_profile;
 	return 0;
@@ -111,6 +119,12 @@ static void loaded_free(loaded *l)
 /* Find the profile and read its bytes; the target is this host with the container's capabilities. */
 static int locate(const char *name, const sh_json *config, const sh_hook_opts *o, loaded *l, sh_error **err)
 {
+	if (strcmp(name, SH_PROFILE_FROM_CONFIG) == 0) {
+		/* Its text as the engine wrote it is the cache key's input, as a profile file's bytes are. */
+		l->path = sh_xstrdup("config.json: linux.seccomp");
+		l->raw = sh_json_serialize(sh_json_get(sh_json_get(config, "linux"), "seccomp"), false, &l->rawlen);
+		return sh_target_init(&l->t, false, err) < 0 ? -1 : (l->t.caps = sh_oci_bounding_caps(config), 0);
+	}
 	int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
 			   : sh_profile_find(name, o->profiles_dir, &l->path, err);
 	if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0 ||
@@ -239,44 +253,25 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 	return 0;
 }
 
-static sh_json *bind_mount(const char *src, const char *dest)
+/* The loader becomes the first program of PID 1 and of every startContainer hook. Unless every exec
+ * is routed through the loader too (the wrapper) or the user said an exec may run unfiltered,
+ * linux.seccomp becomes a placeholder that refuses execve, so a runtime starting a process itself
+ * (plain runc exec, or the plain runtime running this config) cannot run one unfiltered. */
+static int rewrite_for_loader(sh_json *config, const sh_hook_opts *o, const char *loader, const sh_cache_entry *e,
+			      sh_error **err)
 {
-	sh_json *m = sh_json_new(SH_JSON_OBJECT), *opts = sh_json_new(SH_JSON_ARRAY);
-	sh_json_set(m, "destination", sh_json_new_string(dest));
-	sh_json_set(m, "type", sh_json_new_string("bind"));
-	sh_json_set(m, "source", sh_json_new_string(src));
-	sh_json_append(opts, sh_json_new_string("bind"));
-	sh_json_append(opts, sh_json_new_string("ro"));
-	sh_json_append(opts, sh_json_new_string("nosuid"));
-	sh_json_append(opts, sh_json_new_string("nodev"));
-	sh_json_set(m, "options", opts);
-	return m;
-}
-
-static int rewrite_for_loader(sh_json *config, const char *loader, const char *bpf, const char *digest,
-			      unsigned flags, sh_error **err)
-{
+	sh_loader_call call = { e->digest, e->flags };
 	sh_json *process = sh_json_get(config, "process");
-	sh_json *args = sh_json_get(process, "args");
-	if (!args || args->type != SH_JSON_ARRAY || args->u.arr.n == 0)
-		return sh_error_set(err, SH_EXIT_INVALID, "config: process.args is missing or empty");
-	sh_json *mounts = sh_json_get(config, "mounts");
-	if (!mounts || mounts->type == SH_JSON_NULL) {
-		mounts = sh_json_new(SH_JSON_ARRAY);
-		sh_json_set(config, "mounts", mounts);
-	}
-	if (mounts->type != SH_JSON_ARRAY)
-		return sh_error_set(err, SH_EXIT_INVALID, "config: mounts is not an array");
-	sh_json_append(mounts, bind_mount(loader, SH_INIT_DEST));
-	sh_json_append(mounts, bind_mount(bpf, SH_BPF_DEST));
-	cleanup_free char *sha = sh_xasprintf("--sha256=%s", digest);
-	cleanup_free char *fl = sh_xasprintf("--flags=%u", flags);
-	const char *pre[] = { SH_INIT_DEST, sha, fl, SH_BPF_DEST, "--" };
-	for (size_t i = 0; i < SH_ARRAY_SIZE(pre); i++)
-		sh_json_insert(args, i, sh_json_new_string(pre[i]));
-	sh_json *linux_ = sh_json_get(config, "linux");
-	if (linux_ && linux_->type == SH_JSON_OBJECT)
+	if (sh_initproc_wrap_process(process, &call, err) < 0 || sh_initproc_add_mounts(config, loader, e->path, err) < 0)
+		return -1;
+	sh_initproc_wrap_hooks(config, &call);
+	sh_json *linux_ = child_object(config, "linux", err);
+	if (!linux_)
+		return -1;
+	if (o->exec_routed || o->allow_unfiltered_exec)
 		sh_json_remove(linux_, "seccomp");
+	else
+		sh_json_set(linux_, "seccomp", sh_initproc_placeholder());
 	return 0;
 }
 
@@ -306,10 +301,20 @@ static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_ca
 	return parse_and_resolve(l, d, err) < 0 ? -1 : compile_and_store(dir, key, l, true, e, d, err);
 }
 
+static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
+			 sh_error **err);
+
 static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 		      sh_error **err)
 {
 	const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+	const char *unsafe = o->crun ? NULL : sh_initproc_unsafe(sh_json_get(config, "process"));
+	if (unsafe) { /* the same filter, installed by the runtime: nothing in the container can undo it */
+		sh_diag_add(d, SH_SEV_WARNING, l->path, 0, 0, "init-fallback",
+			    "init mode: %s; the runtime installs the filter instead (runtime mode)", unsafe);
+		res->mode = SH_MODE_RUNTIME;
+		return apply_runtime(config, o, l, res, d, err);
+	}
 	struct stat st;
 	if (!o->crun && (stat(loader, &st) < 0 || !S_ISREG(st.st_mode)))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
@@ -327,8 +332,7 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 				    "does not hand listener fds to listenerPath)", l->path);
 	}
 	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = o->crun ? rewrite_for_crun(config, &e, err)
-			: rewrite_for_loader(config, loader, e.path, e.digest, e.flags, err);
+	int r = o->crun ? rewrite_for_crun(config, &e, err) : rewrite_for_loader(config, o, loader, &e, err);
 	sh_cache_entry_free(&e);
 	return r;
 }
@@ -342,19 +346,48 @@ static int remove_seccomp(sh_json *config)
 }
 
 /* What sh_hook_transform touches: the annotations (all of them), process.args (the loader goes in
- * front), process.capabilities.bounding, the members of linux (seccomp is replaced or removed) and,
- * unless crun installs the program, mounts (the loader's bind mounts are appended). */
-static const sh_json_shape caps_shape[] = { { "bounding", sh_json_shape_all }, { NULL, NULL } };
-static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", caps_shape },
+ * front), process.capabilities (read, and lent to the loader), hooks.startContainer (through the
+ * loader), the members of linux (seccomp is replaced or removed; the wrapper reads all of it) and,
+ * unless crun installs the program, mounts (the loader's are appended). */
+static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
 					       { NULL, NULL } };
+static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape members_only[] = { { NULL, NULL } };
+static const sh_json_shape linux_seccomp[] = { { "seccomp", sh_json_shape_all }, { NULL, NULL } };
+static const sh_json_shape linux_scalars[] = { { "seccomp", members_only }, { NULL, NULL } }; /* the placeholder */
 static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all }, /* first: crun's shape skips it */
 					      { "annotations", sh_json_shape_all }, { "process", process_shape },
-					      { "linux", members_only }, { NULL, NULL } };
+					      { "hooks", hooks_shape }, { "linux", linux_scalars }, { NULL, NULL } };
+static const sh_json_shape wrapper_shape[] = { { "mounts", sh_json_shape_all }, { "annotations", sh_json_shape_all },
+					       { "process", process_shape }, { "hooks", hooks_shape },
+					       { "linux", linux_seccomp }, { NULL, NULL } };
 
 const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
 {
+	if (o->seccomp_as_profile)
+		return wrapper_shape;
 	return o->crun ? config_shape + 1 : config_shape;
+}
+
+/* The profile an earlier run of the transform applied (the first word of org.seccomp-hook.applied),
+ * when that run's changes are found and undone here, so that applying again replaces them; NULL if
+ * none were found. It may be a path or SH_PROFILE_FROM_CONFIG, which cannot be applied again. */
+static char *undo_earlier(sh_json *config, bool *found_any)
+{
+	bool found = sh_initproc_unwrap_process(sh_json_get(config, "process"));
+	bool hooks = sh_initproc_unwrap_hooks(config), mounts = sh_initproc_remove_mounts(config);
+	*found_any = found || hooks || mounts;
+	sh_json *linux_ = sh_json_get(config, "linux");
+	if (linux_ && linux_->type == SH_JSON_OBJECT && sh_initproc_is_placeholder(sh_json_get(linux_, "seccomp"))) {
+		sh_json_remove(linux_, "seccomp");
+		found = *found_any = true;
+	}
+	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
+	if (!found || !applied)
+		return NULL;
+	/* Only a profile name is taken from the config; a path (inject --profile=PATH) is not, and such
+	 * a config is refused below unless something else names its profile. */
+	return sh_xstrndup(applied, strcspn(applied, " "));
 }
 
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
@@ -363,11 +396,17 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	memset(res, 0, sizeof(*res));
 	if (config->type != SH_JSON_OBJECT)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
-	if (select_profile(config, o, &name, &res->mode, err) < 0)
+	/* What an earlier transform left is undone first, whether or not a profile is selected now. */
+	bool undone = false;
+	cleanup_free char *previous = undo_earlier(config, &undone);
+	if (select_profile(config, o, previous, &name, &res->mode, err) < 0)
 		return -1;
+	res->changed = undone || name;
+	if (name == previous && previous && !sh_profile_name_valid(previous))
+		return sh_error_set(err, SH_EXIT_INVALID, "config: it was prepared for init mode with the profile "
+				    "'%.200s', which is not a profile name; name it again (--profile)", previous);
 	if (!name)
 		return 0;
-	res->changed = true;
 	/* A selected profile replaces whatever program crun was handed before. */
 	sh_json *annotations = sh_json_get(config, "annotations");
 	if (annotations && annotations->type == SH_JSON_OBJECT)
@@ -388,4 +427,45 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s", name, sh_mode_name(res->mode), res->digest);
 	set_annotation(config, SH_ANNOT_APPLIED, applied);
 	return 0;
+}
+
+const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
+
+/* Nothing is logged here: the output carries the applied profile, mode and digest
+ * (org.seccomp-hook.applied), and the state stages log what each container got; a syslog round trip
+ * would add about 60 us to every container start. */
+int sh_hook_transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
+			   size_t *outlen, sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	sh_json *config = NULL;
+	sh_hook_result own;
+	if (!res)
+		res = &own;
+	*out = NULL;
+	/* Only what the transform reads is built; the rest is checked by yajl and copied as written. */
+	if (sh_json_parse_shaped(buf, len, name, &sh_hook_config_limits, sh_hook_config_shape(o), &config, err) < 0)
+		return -1;
+	int r = sh_hook_transform(config, o, res, d, err);
+	if (r == 0 && res->changed) /* what the transform left alone keeps its bytes */
+		*out = sh_json_serialize_edits(config, buf, len, outlen);
+	sh_json_free(config);
+	return r;
+}
+
+int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d,
+			   sh_error **err)
+{
+	cleanup_free char *path = sh_xasprintf("%s/config.json", bundle);
+	cleanup_free char *in = NULL, *out = NULL;
+	size_t inlen = 0, outlen = 0;
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	if (sh_read_fd_bounded(fd, path, sh_hook_config_limits.max_bytes, &in, &inlen, err) < 0 ||
+	    sh_hook_transform_text(in, inlen, path, o, &out, &outlen, res, d, err) < 0)
+		return -1;
+	return out ? sh_write_file_atomic(path, out, outlen, sb.st_mode & 07777, err) : 0;
 }

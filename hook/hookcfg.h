@@ -9,6 +9,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "initproc.h"
 #include "json.h"
 
 #define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
@@ -17,8 +18,6 @@
 /* crun loads the base64 program in this annotation instead of compiling linux.seccomp; other
  * runtimes ignore it and compile linux.seccomp. Set in runtime mode, removed otherwise. */
 #define SH_ANNOT_CRUN_BPF "run.oci.seccomp_bpf_data"
-#define SH_INIT_DEST "/.seccomp-hook/init"
-#define SH_BPF_DEST "/.seccomp-hook/filter.bpf"
 #define SH_DEFAULT_CACHE_DIR "/var/cache/seccomp-hook"
 
 typedef enum { SH_MODE_RUNTIME, SH_MODE_INIT } sh_mode;
@@ -31,7 +30,19 @@ typedef struct sh_hook_opts {
 	const char *loader;          /* host path of seccomp-hook-init */
 	const char *profile;         /* inject --profile=NAME|PATH: wins over annotations */
 	bool crun;                   /* --runtime=crun: init mode hands crun the program (no loader) */
+	/* Init mode with the loader: every exec goes through the loader (the runtime wrapper), so the
+	 * config needs no placeholder filter to stop the runtime starting a process itself. */
+	bool exec_routed;
+	/* --allow-unfiltered-exec: the same without the wrapper; a process the runtime itself starts in
+	 * the container (runc exec) then runs unfiltered. */
+	bool allow_unfiltered_exec;
+	/* The runtime wrapper: without a profile annotation, linux.seccomp as the engine wrote it
+	 * (Docker's default or --security-opt seccomp=FILE) is the profile. */
+	bool seccomp_as_profile;
 } sh_hook_opts;
+
+/* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */
+#define SH_PROFILE_FROM_CONFIG "(linux.seccomp)"
 
 typedef struct sh_hook_result {
 	bool changed;     /* false: the config passes through unchanged */
@@ -47,10 +58,20 @@ const char *sh_oci_annotation(const sh_json *config, const char *key);
 /* process.capabilities.bounding as a bit mask (unknown names ignored). */
 uint64_t sh_oci_bounding_caps(const sh_json *config);
 
+/* A runtime config can be much larger than a profile (env, mounts): 16 MiB. */
+extern const sh_json_limits sh_hook_config_limits;
+
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err);
 /* The parts of a config sh_hook_transform reads or edits with these options: a config parsed with
  * this shape (sh_json_parse_shaped) is transformed as the whole tree would be, and everything else
  * in it is carried over as written. */
 const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o);
+
+/* Parse, transform, serialize config text. *out NULL: unchanged. res (optional) gets the result. */
+int sh_hook_transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
+			   size_t *outlen, sh_hook_result *res, sh_diag *d, sh_error **err);
+/* The same on BUNDLE/config.json, rewritten atomically (temporary file + rename) when it changes. */
+int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d,
+			   sh_error **err);
 
 #endif

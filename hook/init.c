@@ -30,15 +30,20 @@ extern char **environ;
 typedef struct loader_opts {
 	unsigned flags;     /* SECCOMP_FILTER_FLAG_* asked for; TSYNC is always added */
 	const char *digest; /* expected lower-case SHA-256 of BPF_FILE, or NULL */
+	bool restore_caps;  /* --caps: lower the capability sets to `caps` once the filter is in */
+	sh_capsets caps;
 	const char *bpf_path;
 	char **command; /* NULL-terminated, at least one element */
 } loader_opts;
 
 static void usage(FILE *out)
 {
-	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] BPF_FILE -- COMMAND [ARG...]\n"
+	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] BPF_FILE -- COMMAND [ARG...]\n"
 	      "Install the seccomp program in BPF_FILE (raw struct sock_filter, as `seccomp-hook compile`\n"
 	      "writes it) with SECCOMP_FILTER_FLAG_TSYNC plus the flags N, then exec COMMAND (PATH lookup).\n"
+	      "--caps: once the filter is installed, lower the bounding, permitted, effective, inheritable\n"
+	      "and ambient capability sets to these hex masks (the hook lends the loader CAP_SYS_ADMIN and\n"
+	      "CAP_SETPCAP for the install, as the runtime holds them when it installs a filter itself).\n"
 	      "Exits 127 without running COMMAND if anything fails.\n", out);
 }
 
@@ -92,6 +97,10 @@ static void parse_args(int argc, char **argv, loader_opts *o)
 		} else if (strncmp(a, "--flags=", 8) == 0) {
 			if (!parse_flags(a + 8, &o->flags))
 				fail(EXIT_FAIL, "invalid --flags value '%s' (a number such as 4 or 0x4)", a + 8);
+		} else if (strncmp(a, "--caps=", 7) == 0) {
+			if (!sh_capsets_parse(a + 7, &o->caps))
+				fail(EXIT_FAIL, "invalid --caps value '%s' (five hex masks B:P:E:I:A)", a + 7);
+			o->restore_caps = true;
 		} else if (strncmp(a, "--sha256=", 9) == 0) {
 			if (!is_sha256_hex(a + 9))
 				fail(EXIT_FAIL, "invalid --sha256 value '%s' (64 lower-case hex digits)", a + 9);
@@ -101,7 +110,8 @@ static void parse_args(int argc, char **argv, loader_opts *o)
 		}
 	}
 	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0')
-		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] BPF_FILE -- COMMAND [ARG...]");
+		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] BPF_FILE -- "
+				"COMMAND [ARG...]");
 	o->bpf_path = argv[i];
 	o->command = argv + i + 2;
 }
@@ -221,5 +231,10 @@ int main(int argc, char **argv)
 	check_program(&o, prog, bytes);
 	const char *file = find_command(o.command[0]);
 	install(&o, prog, bytes / sizeof(*prog));
+	/* After the install: until then the borrowed capabilities also keep the container's other
+	 * processes from ptrace-attaching to the loader of an exec'd process before it is filtered. */
+	const char *why = NULL;
+	if (o.restore_caps && sh_capsets_restore(&o.caps, &why) < 0)
+		fail(EXIT_FAIL, "%s: %s (in init mode the profile must allow capset and prctl)", why, strerror(errno));
 	exec_command(file, o.command);
 }

@@ -503,6 +503,14 @@ sh_json *sh_json_new_string(const char *s)
 	return j;
 }
 
+sh_json *sh_json_new_string_owned(char *s)
+{
+	sh_json *j = sh_json_new(SH_JSON_STRING);
+	j->u.str.s = s;
+	j->u.str.len = strlen(s);
+	return j;
+}
+
 sh_json *sh_json_new_u64(uint64_t v)
 {
 	sh_json *j = sh_json_new(SH_JSON_NUMBER);
@@ -543,6 +551,17 @@ void sh_json_remove(sh_json *obj, const char *key)
 			obj->u.obj.n--;
 			return;
 		}
+}
+
+void sh_json_delete_at(sh_json *arr, size_t at)
+{
+	not_opaque(arr);
+	if (at >= arr->u.arr.n)
+		return;
+	arr->edited = true;
+	sh_json_free(arr->u.arr.v[at]);
+	memmove(&arr->u.arr.v[at], &arr->u.arr.v[at + 1], (arr->u.arr.n - at - 1) * sizeof(sh_json *));
+	arr->u.arr.n--;
 }
 
 void sh_json_append(sh_json *arr, sh_json *value)

@@ -91,6 +91,8 @@ bool sh_json_is_null(const sh_json *j);
 /* Building and editing (used for OCI output and config rewriting). */
 sh_json *sh_json_new(sh_json_type t);
 sh_json *sh_json_new_string(const char *s);
+/* Takes s (malloc'd) as the string's text. */
+sh_json *sh_json_new_string_owned(char *s);
 sh_json *sh_json_new_u64(uint64_t v);
 sh_json *sh_json_new_bool(bool b);
 /* Set key to value (taking ownership), replacing an existing member in place. */
@@ -98,6 +100,8 @@ void sh_json_set(sh_json *obj, const char *key, sh_json *value);
 void sh_json_remove(sh_json *obj, const char *key);
 void sh_json_append(sh_json *arr, sh_json *value);
 void sh_json_insert(sh_json *arr, size_t at, sh_json *value);
+/* Remove (and free) element `at` of an array; nothing if there is none. */
+void sh_json_delete_at(sh_json *arr, size_t at);
 
 /* Serialize; the result is malloc'd and NUL-terminated. */
 char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len);

@@ -1,12 +1,14 @@
 #!/bin/bash
-# The main job: build seccomp-hook, then start a real busybox container under runc through the hook
-# with the project's default profile (profiles/default.json), once in each apply mode. Inside, normal
-# work succeeds and a denied syscall (unshare, mount) fails with EPERM. Run as root on Debian 12.
+# The main job: build seccomp-hook, then start a real busybox container under runc with the project's
+# default profile (profiles/default.json), once in each apply mode: runtime mode through `inject`,
+# init mode through the runtime wrapper, which also filters a process exec'd into the container.
+# Inside, normal work succeeds and a denied syscall (unshare, mount) fails with EPERM. Run as root on
+# Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 scripts/deps.sh
-if [ ! -x build/seccomp-hook ] || [ ! -x build/seccomp-hook-init ]; then
+if [ ! -x build/seccomp-hook ] || [ ! -x build/seccomp-hook-init ] || [ ! -x build/seccomp-hook-runtime ]; then
 	autoreconf -fi >/dev/null
 	mkdir -p build
 	(cd build && ../configure --enable-werror >/dev/null && make -j"$(nproc)" >/dev/null)
@@ -18,7 +20,7 @@ trap 'runc --root "$work/state" delete -f demo >/dev/null 2>&1 || true; rm -rf "
 # A one-file rootfs: busybox-static and its applet links.
 mkdir -p "$work/bundle/rootfs/bin" "$work/bundle/rootfs/tmp" "$work/bundle/rootfs/proc" "$work/bundle/rootfs/mnt" "$work/state"
 cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
-for a in sh echo cat grep mkdir ls unshare mount rm true; do ln -s busybox "$work/bundle/rootfs/bin/$a"; done
+for a in sh echo cat grep mkdir ls unshare mount rm true sleep; do ln -s busybox "$work/bundle/rootfs/bin/$a"; done
 (cd "$work/bundle" && runc spec)
 
 script='echo "hello from $(cat /proc/1/comm), PID $$, in the container";
@@ -29,15 +31,26 @@ for cmd in "unshare -U true" "mount -t tmpfs none /mnt"; do
 	if err=$($cmd 2>&1); then echo "NOT DENIED: $cmd"; exit 1; else echo "denied as expected: $cmd: $err"; fi
 done'
 
-for mode in runtime init; do
-	jq --arg s "$script" --arg root "$work/bundle/rootfs" \
-	   '.process.terminal=false | .process.args=["sh","-c",$s] | .root.path=$root | .root.readonly=false' \
-	   "$work/bundle/config.json" > "$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
-	cp "$work/bundle/config.json" "$work/config.orig.json"
-	echo "=== seccomp-hook inject --mode=$mode --profile=default ($top/profiles/default.json)"
-	"$hook" inject --mode="$mode" --profiles-dir="$top/profiles" --profile=default \
-		--cache-dir="$work/cache" --loader="$top/build/seccomp-hook-init" "$work/bundle"
-	echo "=== runc run"
-	runc --root "$work/state" run -b "$work/bundle" demo
-	cp "$work/config.orig.json" "$work/bundle/config.json"
-done
+jq --arg s "$script" --arg root "$work/bundle/rootfs" \
+   '.process.terminal=false | .process.args=["sh","-c",$s] | .root.path=$root | .root.readonly=false' \
+   "$work/bundle/config.json" > "$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
+cp "$work/bundle/config.json" "$work/config.orig.json"
+
+echo "=== runtime mode: seccomp-hook inject --profile=default ($top/profiles/default.json), then runc run"
+"$hook" inject --profiles-dir="$top/profiles" --profile=default "$work/bundle"
+runc --root "$work/state" run -b "$work/bundle" demo
+cp "$work/config.orig.json" "$work/bundle/config.json"
+
+# Init mode through the runtime wrapper (how Docker, containerd and podman --runtime use it): the
+# loader installs the precompiled program in PID 1, and every exec goes through the loader too.
+wrapper=("$top/build/seccomp-hook-runtime" --profiles-dir="$top/profiles" --default-profile=default
+	--cache-dir="$work/cache" --loader="$top/build/seccomp-hook-init" --root "$work/state")
+echo "=== init mode: seccomp-hook-runtime --default-profile=default run"
+"${wrapper[@]}" run -b "$work/bundle" demo
+jq '.process.args=["sleep","60"]' "$work/config.orig.json" > "$work/bundle/config.json"
+"${wrapper[@]}" run -d -b "$work/bundle" demo < /dev/null > /dev/null
+echo "=== init mode: seccomp-hook-runtime exec into the running container"
+"${wrapper[@]}" exec demo sh -c 'set -- $(grep "^Seccomp:" /proc/self/status);
+	if err=$(unshare -U true 2>&1); then echo "NOT DENIED: exec: unshare"; exit 1; fi;
+	echo "exec into the init-mode container: Seccomp $2, unshare denied: $err"'
+"${wrapper[@]}" delete -f demo

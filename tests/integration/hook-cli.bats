@@ -14,7 +14,7 @@ JSON
 		> "$T/profiles/broken.json"
 	cat > "$T/config.json" <<'JSON'
 {"ociVersion": "1.0.2",
- "process": {"args": ["sh", "-c", "true"], "capabilities": {"bounding": ["CAP_CHOWN", "CAP_SYS_ADMIN"]}},
+ "process": {"args": ["sh", "-c", "true"], "capabilities": {"bounding": ["CAP_CHOWN", "CAP_NET_RAW"]}},
  "root": {"path": "rootfs"},
  "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "namespaces": [{"type": "pid"}]},
  "annotations": {"other": "x"}}
@@ -75,14 +75,16 @@ annotate() { # NAME [MODE]
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" < "$T/in.json"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.linux.seccomp == null'
+	# Without the runtime wrapper an exec would not go through the loader: linux.seccomp refuses it.
+	echo "$output" | jq -e '.linux.seccomp.listenerMetadata | startswith("org.seccomp-hook.placeholder")'
+	echo "$output" | jq -e '.linux.seccomp.syscalls == [{"names":["execve","execveat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]'
 	echo "$output" | jq -e '.process.args[0] == "/.seccomp-hook/init"'
 	echo "$output" | jq -e '.process.args[-4:] == ["/.seccomp-hook/filter.bpf","--","sh","-c"] or .process.args[-5:] == ["/.seccomp-hook/filter.bpf","--","sh","-c","true"]'
 	src=$(echo "$output" | jq -r '.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source')
 	[ -f "$src" ]
 	digest=$(echo "$output" | jq -r '.process.args[1]' | sed 's/--sha256=//')
 	[ "$(sha256sum < "$src" | cut -d' ' -f1)" = "$digest" ]
-	cmp "$src" <("$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json")
+	cmp "$src" <("$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json")
 	echo "$output" | jq -e --arg l "$T/fake-loader" '.mounts[] | select(.destination == "/.seccomp-hook/init") | .source == $l and (.options | index("ro"))'
 }
 
@@ -232,7 +234,7 @@ annotate() { # NAME [MODE]
 	annotate deny-mkdir > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > "$T/out.json"
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d > "$T/got.bpf"
-	"$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	"$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	cmp "$T/want.bpf" "$T/got.bpf"
 	cmp "$T/want.bpf" "$T/cache/bpf/$(sha256sum "$T/want.bpf" | cut -c1-64).bpf"
 	jq -e '.linux.seccomp.syscalls[0].errnoRet == 13' "$T/out.json" # runc and the others compile this
@@ -296,7 +298,7 @@ annotate() { # NAME [MODE]
 	annotate deny-mkdir init > "$T/in.json"
 	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/no-such-loader" < "$T/in.json" > "$T/out.json"
-	"$BIN" compile --caps=CAP_CHOWN,CAP_SYS_ADMIN "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
+	"$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d | cmp - "$T/want.bpf"
 	jq -e '.linux.seccomp == {"defaultAction": "SCMP_ACT_KILL_PROCESS", "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}' "$T/out.json"
 	jq -e '.process.args == ["sh", "-c", "true"] and (.mounts // [] | length) == 0' "$T/out.json"
@@ -529,4 +531,97 @@ PY
 	[ "$rc" -eq 143 ]
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"warning: container v: without CAP_SYS_ADMIN the filters of pid $pid cannot be read back; not verified"* ]]
+}
+
+# ---- init mode: every process through the loader ----------------------------------------------
+
+# pc_init [PRECREATE OPTION...] < CONFIG: precreate in init mode with deny-mkdir and a stand-in loader.
+pc_init() {
+	touch "$T/fake-loader"
+	"$BIN" precreate --mode=init --default-profile=deny-mkdir --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" "$@"
+}
+
+@test "init mode lends the loader CAP_SYS_ADMIN and CAP_SETPCAP and hands it the config's own sets to restore" {
+	jq '.process.capabilities = {"bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN"],
+		"permitted": ["CAP_CHOWN", "CAP_KILL"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL", "CAP_CHOWN"]}' \
+		"$T/config.json" > "$T/in.json"
+	run --separate-stderr pc_init < "$T/in.json"
+	[ "$status" -eq 0 ]
+	for set in bounding effective permitted inheritable ambient; do
+		echo "$output" | jq -e --arg s $set '.process.capabilities[$s] | index("CAP_SYS_ADMIN") and index("CAP_SETPCAP")'
+	done
+	# bounding CHOWN|KILL = 0x21, effective CHOWN = 0x1, inheritable KILL = 0x20; ambient is what the
+	# kernel lets a runtime raise (permitted and inheritable): KILL only.
+	echo "$output" | jq -e '.process.args[3] == "--caps=21:21:1:20:20"'
+}
+
+@test "init mode for a process that may hold CAP_SYS_ADMIN or CAP_SYS_PTRACE, or keeps every capability: runtime mode, said once" {
+	for caps in '{"bounding": ["CAP_SYS_ADMIN"]}' '{"ambient": ["CAP_SYS_PTRACE"]}' null; do
+		jq --argjson c "$caps" '.process.capabilities = $c | if $c == null then del(.process.capabilities) else . end' \
+			"$T/config.json" > "$T/in.json"
+		run --separate-stderr pc_init < "$T/in.json"
+		[ "$status" -eq 0 ]
+		echo "$output" | jq -e '.process.args == ["sh", "-c", "true"]'
+		echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
+		echo "$output" | jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")'
+		[ "$(echo "$stderr" | grep -c 'warning: init mode: its process ')" -eq 1 ]
+	done
+}
+
+@test "--allow-unfiltered-exec: init mode without the placeholder, as the option's name says" {
+	run --separate-stderr pc_init --allow-unfiltered-exec < "$T/config.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.linux.seccomp == null and .process.args[0] == "/.seccomp-hook/init"'
+}
+
+@test "startContainer hooks run through the loader; other hooks do not" {
+	jq '.hooks = {"startContainer": [{"path": "/bin/mkdir", "args": ["mkdir", "/tmp/x"]}],
+		"poststart": [{"path": "/usr/bin/true"}]}' "$T/config.json" > "$T/in.json"
+	run --separate-stderr pc_init < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.hooks.startContainer[0].path == "/.seccomp-hook/init"'
+	echo "$output" | jq -e '.hooks.startContainer[0].args[-4:] == ["/.seccomp-hook/filter.bpf", "--", "/bin/mkdir", "/tmp/x"]'
+	echo "$output" | jq -e '.hooks.poststart == [{"path": "/usr/bin/true"}]'
+}
+
+@test "the loader's place is a tmpfs of its own with the loader and the program read-only in it; mounts planted there are dropped" {
+	jq '.mounts = [{"destination": "/.seccomp-hook/init", "type": "bind", "source": "/bin/sh"},
+		{"destination": "/proc", "type": "proc", "source": "proc"}]' "$T/config.json" > "$T/in.json"
+	run --separate-stderr pc_init < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.mounts[].destination] == ["/proc", "/.seccomp-hook", "/.seccomp-hook/init", "/.seccomp-hook/filter.bpf"]'
+	echo "$output" | jq -e '.mounts[1].type == "tmpfs" and (.mounts[1].options | index("nosuid") and index("nodev"))'
+	echo "$output" | jq -e --arg l "$T/fake-loader" '.mounts[2].source == $l and (.mounts[2].options | index("ro"))'
+}
+
+@test "applying again replaces what an earlier run did: init twice, runtime over init, init over runtime" {
+	jq '.hooks = {"startContainer": [{"path": "/bin/true"}]}' "$T/config.json" > "$T/in.json"
+	pc_init < "$T/in.json" > "$T/once.json"
+	pc_init < "$T/once.json" > "$T/twice.json"
+	cmp <(jq -S . "$T/once.json") <(jq -S . "$T/twice.json")
+	"$BIN" precreate --mode=runtime --default-profile=deny-mkdir --profiles-dir="$T/profiles" < "$T/once.json" > "$T/rt.json"
+	jq -e '.process.args == ["sh", "-c", "true"] and .process.capabilities == {"bounding": ["CAP_CHOWN", "CAP_NET_RAW"],
+		"permitted": [], "effective": [], "inheritable": [], "ambient": []}' "$T/rt.json"
+	jq -e '.hooks.startContainer == [{"path": "/bin/true", "args": ["/bin/true"]}]' "$T/rt.json"
+	jq -e '[.mounts[]?.destination] | index("/.seccomp-hook") | not' "$T/rt.json"
+	jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]' "$T/rt.json"
+	pc_init < "$T/rt.json" | jq -S 'del(.hooks)' > "$T/again.json"
+	cmp "$T/again.json" <(jq -S 'del(.hooks)' "$T/once.json")
+}
+
+@test "a config an earlier run prepared from a profile path is refused unless the profile is named again" {
+	bundle="$T/bundle"
+	mkdir -p "$bundle"
+	cp "$T/config.json" "$bundle/config.json"
+	touch "$T/fake-loader"
+	inj() { "$BIN" inject --cache-dir="$T/cache" --loader="$T/fake-loader" "$@" "$bundle"; }
+	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
+	run --separate-stderr "$BIN" precreate --mode=init --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" < "$bundle/config.json"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"which is not a profile name; name it again (--profile)"* ]]
+	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
+	jq -e '[.process.args[] | select(. == "/.seccomp-hook/init")] | length == 1' "$bundle/config.json"
 }

@@ -192,7 +192,7 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	done
 }
 
-@test "50 containers at once through the hook, both modes, two profiles, one cache" {
+@test "50 containers at once through the runtime wrapper, both modes, two profiles, one cache" {
 	mkdir -p "$T/tmpl"
 	make_rootfs "$T/tmpl/rootfs"
 	(cd "$T/tmpl" && runc spec)
@@ -210,8 +210,8 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 			"$T/tmpl/config.json" > "$b/config.json"
 	done
 	for i in $(seq 50); do
-		( "$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/c$i" &&
-		  runc --root "$T/runc-state" run -b "$T/c$i" "c$i" > "$T/c$i/log" 2>&1 < /dev/null ) &
+		"$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" \
+			--root "$T/runc-state" run -b "$T/c$i" "c$i" > "$T/c$i/log" 2>&1 < /dev/null &
 	done
 	wait
 	for i in $(seq 50); do

@@ -28,9 +28,12 @@ teardown() {
 	rm -rf "$T"
 }
 
-inject() { # BUNDLE MODE PROFILE
+# inject BUNDLE MODE PROFILE: for the plain runtimes these tests run, which start PID 1 and nothing
+# else (an init-mode config refuses execve to a runtime that is not seccomp-hook-runtime; the
+# wrapper's tests cover exec).
+inject() {
 	"$BIN" inject --mode="$2" --profiles-dir="$T/profiles" --profile="$3" --cache-dir="$T/cache" \
-		--loader="$LOADER" "$1"
+		--loader="$LOADER" --allow-unfiltered-exec "$1"
 }
 
 # start_detached RUNTIME BUNDLE NAME: start the container in the background under runc or crun and
@@ -261,19 +264,42 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	setup_podman
 	mkdir -p "$T/podman/out"
 	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
-	for mode in runtime init; do
-		run run_podman --annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=$mode \
-			localhost/sh-busybox sh -c "$SCRIPT"
-		echo "$mode: $output"
-		[ "$status" -eq 0 ]
-		[[ "$output" == *"Seccomp:	2"* ]]
-		[[ "$output" == *"mkdir=13"* ]]
-		[[ "$output" == *"getppid=ok"* ]]
-	done
+	run run_podman --annotation org.seccomp-hook.profile=deny-mkdir localhost/sh-busybox sh -c "$SCRIPT"
+	echo "runtime: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	[[ "$output" == *"getppid=ok"* ]]
 	run run_podman localhost/sh-busybox sh -c "$SCRIPT"
 	echo "no annotation: $output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mkdir=ok"* ]]
+}
+
+@test "podman, init mode: plain runc refuses the config; through seccomp-hook-runtime PID 1 and podman exec are filtered" {
+	setup_podman
+	mkdir -p "$T/podman/out"
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
+	ann=(--annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=init)
+	run ! run_podman "${ann[@]}" localhost/sh-busybox sh -c 'echo ran > /out/plain'
+	echo "plain runc: $output"
+	[ ! -e "$T/podman/out/plain" ]
+	wrapped=(podman --runtime "$SH_BUILDDIR/seccomp-hook-runtime" --runtime-flag runtime-path=runc
+		--runtime-flag "profiles-dir=$T/profiles" --runtime-flag "cache-dir=$T/cache" --runtime-flag "loader=$LOADER"
+		--hooks-dir "$T/podman/hooks.d")
+	run "${wrapped[@]}" run --rm --pull=never -v "$T/podman/out:/out" "${ann[@]}" localhost/sh-busybox sh -c "$SCRIPT" < /dev/null
+	echo "wrapped: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	"${wrapped[@]}" run -d --name pe --pull=never "${ann[@]}" localhost/sh-busybox sleep 30 < /dev/null
+	run "${wrapped[@]}" exec pe sh -c 'grep -E "^Seccomp:" /proc/self/status; sysprobe mkdir getppid'
+	"${wrapped[@]}" rm -f pe >/dev/null 2>&1 || true
+	echo "exec: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	[[ "$output" == *"getppid=ok"* ]]
 }
 
 @test "podman: bad names, a ../ name, a broken profile and an unwritable cache stop the container" {

@@ -1,0 +1,156 @@
+/* seccomp-hook-runtime: an OCI runtime with runc's command line, for engines that run no hooks
+ * (Docker, containerd and so Kubernetes RuntimeClasses; also CRI-O's and podman's --runtime). It
+ * applies the precreate transform to the bundle at `create`/`run`, sends every `exec` through the
+ * loader with the container's compiled program, and hands everything else to the real runtime
+ * unchanged (it execs it: exit status, output and signals are the runtime's own).
+ *
+ * The parts that decide what a container runs live in the library (hookcfg, initproc, runtime_cli);
+ * this file is the command. */
+#include "config.h"
+#include "error.h"
+#include "hookcfg.h"
+#include "initproc.h"
+#include "runtime_cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage_text[] =
+	"Usage: seccomp-hook-runtime [WRAPPER OPTION...] [RUNTIME GLOBAL OPTION...] COMMAND [ARG...]\n"
+	"An OCI runtime with runc's command line: `create` and `run` apply a seccomp profile to the\n"
+	"bundle's config.json (as `seccomp-hook precreate` does), `exec` runs the new process through the\n"
+	"loader with the container's compiled program, and every other command goes to the real runtime\n"
+	"unchanged.\n\n"
+	"Wrapper options (anywhere among the runtime's global options, or one per line in the config file\n"
+	"as NAME=VALUE):\n"
+	"  --runtime-path=PATH    the real runtime (default: runc, found in PATH)\n"
+	"  --mode=MODE            init (default): precompiled program, installed by the loader (or by crun);\n"
+	"                         runtime: the resolved profile in linux.seccomp, installed by the runtime\n"
+	"  --profiles-dir=DIR     where NAME.json profiles live (default: the installed directories)\n"
+	"  --default-profile=NAME profile for containers that name none and have no linux.seccomp\n"
+	"  --cache-dir=DIR        compiled-program cache (default " SH_DEFAULT_CACHE_DIR ")\n"
+	"  --loader=PATH          the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
+	"  --runtime=any|crun     crun: init mode hands crun the program (default: crun when the runtime's\n"
+	"                         file name starts with crun)\n"
+	"  --config=FILE          wrapper options file (default " SH_RUNTIME_CONFIG ", if it exists)\n"
+	"  --help                 this help (the runtime's own: RUNTIME --help)\n\n"
+	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else linux.seccomp as the engine\n"
+	"wrote it (Docker's default, --security-opt seccomp=FILE, a Kubernetes profile), else\n"
+	"--default-profile, else none. Mode: annotation org.seccomp-hook.mode, else --mode.\n"
+	"Exit status: the runtime's; 1 or 2 (with one line on standard error) when the wrapper refuses.\n";
+
+static void die_with(sh_error *err)
+{
+	fputs("seccomp-hook-runtime: ", stderr);
+	exit(sh_error_report(err));
+}
+
+static void __attribute__((noreturn)) exec_runtime(const sh_rt_cli *c)
+{
+	execv(c->runtime_file, c->argv);
+	sh_error *err = NULL;
+	sh_error_errno(&err, errno, "cannot execute the runtime %s", c->runtime_file);
+	die_with(err);
+	abort();
+}
+
+/* create/run: the transform on BUNDLE/config.json, in place, before the runtime reads it. */
+static int prepare_bundle(const sh_rt_cli *c, sh_error **err)
+{
+	sh_diag d = { 0 };
+	sh_hook_opts o = c->o;
+	o.exec_routed = !o.crun; /* this wrapper routes every exec through the loader */
+	int r = sh_hook_rewrite_bundle(c->bundle ? c->bundle : ".", &o, NULL, &d, err);
+	sh_diag_print(&d, SH_FMT_TEXT, stderr);
+	sh_diag_free(&d);
+	return r;
+}
+
+/* `RUNTIME [GLOBALS] state ID`: its standard output (the OCI state JSON). */
+static int runtime_state(const sh_rt_cli *c, char **out, size_t *len, sh_error **err)
+{
+	cleanup_free char **argv = sh_rt_state_argv(c);
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return sh_error_errno(err, errno, "pipe");
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	pid_t pid;
+	int e = posix_spawn(&pid, c->runtime_file, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (e) {
+		close(pfd[0]);
+		return sh_error_errno(err, e, "cannot execute the runtime %s", c->runtime_file);
+	}
+	int r = sh_read_fd_bounded(pfd[0], "runtime state", 1u << 20, out, len, err);
+	close(pfd[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		r = sh_error_set(err, SH_EXIT_SYSTEM, "`%s state %s` failed", c->runtime_file, c->container);
+	return r;
+}
+
+/* A file descriptor the runtime can open as /proc/self/fd/N: the rewritten process.json, with no
+ * temporary file to leave behind (the wrapper is replaced by the runtime, so it cleans up nothing). */
+static int process_memfd(const char *text, size_t len, sh_error **err)
+{
+	int fd = memfd_create("seccomp-hook-process.json", 0);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "memfd_create");
+	if (sh_write_all(fd, text, len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return sh_error_errno(err, errno, "process.json");
+	}
+	return fd;
+}
+
+/* exec: the container's own config (as the wrapper wrote it at create) tells whether its processes
+ * start through the loader; if they do, so does this one. */
+static void route_exec(sh_rt_cli *c)
+{
+	cleanup_error sh_error *err = NULL;
+	cleanup_free char *state = NULL;
+	size_t slen = 0;
+	sh_rt_exec_plan plan = { 0 };
+	if (runtime_state(c, &state, &slen, &err) < 0 || sh_rt_plan_exec(c, state, slen, &plan, &err) < 0)
+		die_with(steal_pointer(&err));
+	if (plan.process_json) {
+		int fd = process_memfd(plan.process_json, plan.process_len, &err);
+		if (fd < 0)
+			die_with(steal_pointer(&err));
+		sh_rt_use_process_fd(c, &plan, fd);
+	}
+	sh_rt_exec_plan_free(&plan);
+}
+
+int main(int argc, char **argv)
+{
+	sh_rt_cli c;
+	cleanup_error sh_error *err = NULL;
+	int st = sh_rt_parse(argc, argv, &c, &err);
+	if (st == SH_RT_HELP)
+		return fputs(usage_text, stdout), 0;
+	/* A broken wrapper configuration stops what starts processes; delete, kill and state still
+	 * reach the runtime, so the engine can clean up. */
+	if (st < 0 && (!c.runtime_file || sh_rt_starts_process(&c)))
+		die_with(steal_pointer(&err));
+	if (c.command == SH_RT_CREATE && prepare_bundle(&c, &err) < 0)
+		die_with(steal_pointer(&err));
+	if (c.command == SH_RT_EXEC)
+		route_exec(&c);
+	exec_runtime(&c);
+}

@@ -1,0 +1,376 @@
+#include "config.h"
+#include "runtime_cli.h"
+#include "initproc.h"
+#include "names.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* runc's and crun's search path when the environment has no PATH. */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* The wrapper's own options; the same names as precreate's where they mean the same. */
+typedef enum { W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_CONFIG } wopt;
+static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile",
+					  "cache-dir", "loader", "runtime", "config" };
+
+/* runc's (and crun's) global options that take a value; the others are flags. */
+static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
+					     "log-level", NULL };
+/* Options of `exec` that take a value (runc 1.1), long and short. */
+static const char *const exec_valued[] = { "console-socket", "cwd", "env", "e", "user", "u", "additional-gids",
+					   "g", "process", "p", "pid-file", "process-label", "apparmor", "cap",
+					   "c", "preserve-fds", "cgroup", NULL };
+
+typedef struct wsettings {
+	const char *v[SH_ARRAY_SIZE(wopt_names)];
+} wsettings;
+
+/* "--name=value" or "-name value" (Go's flag forms): the name, and the value after '=' if any. */
+static const char *opt_name(const char *arg, size_t *len, const char **inline_value)
+{
+	const char *n = arg + (arg[1] == '-' ? 2 : 1);
+	const char *eq = strchr(n, '=');
+	*len = eq ? (size_t)(eq - n) : strlen(n);
+	*inline_value = eq ? eq + 1 : NULL;
+	return n;
+}
+
+static bool name_in(const char *n, size_t len, const char *const *list)
+{
+	for (; *list; list++)
+		if (strlen(*list) == len && strncmp(*list, n, len) == 0)
+			return true;
+	return false;
+}
+
+static int wopt_find(const char *n, size_t len)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(wopt_names); i++)
+		if (strlen(wopt_names[i]) == len && strncmp(wopt_names[i], n, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void push(sh_rt_cli *c, char *s)
+{
+	c->argv = sh_xreallocarray(c->argv, c->argc + 2, sizeof(char *));
+	c->argv[c->argc++] = s;
+	c->argv[c->argc] = NULL;
+}
+
+/* Global options up to the command: the wrapper's are taken out, the runtime's copied. */
+static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings *cli, sh_error **err)
+{
+	for (; *i < argc && argv[*i][0] == '-' && argv[*i][1]; (*i)++) {
+		size_t len;
+		const char *val, *n = opt_name(argv[*i], &len, &val);
+		int w = argv[*i][1] == '-' ? wopt_find(n, len) : -1;
+		if (w >= 0) {
+			if (!val && *i + 1 >= argc)
+				return sh_error_set(err, SH_EXIT_SYSTEM, "option --%s needs a value", wopt_names[w]);
+			cli->v[w] = val ? val : argv[++*i];
+			continue;
+		}
+		push(c, argv[*i]);
+		if (!val && name_in(n, len, global_valued) && *i + 1 < argc)
+			push(c, argv[++*i]);
+	}
+	return 0;
+}
+
+/* create/run: --bundle, -b (each with its value after '=' or next). */
+static void find_bundle(sh_rt_cli *c)
+{
+	for (size_t i = c->command_at + 1; i < c->argc; i++) {
+		size_t len;
+		const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
+		if (n && ((len == 6 && strncmp(n, "bundle", 6) == 0) || (len == 1 && n[0] == 'b')))
+			c->bundle = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : NULL);
+	}
+}
+
+static void split_inline(sh_rt_cli *c, size_t i, const char *val)
+{
+	c->argv = sh_xreallocarray(c->argv, c->argc + 2, sizeof(char *));
+	memmove(&c->argv[i + 2], &c->argv[i + 1], (c->argc - i) * sizeof(char *));
+	c->argv[i] = sh_xstrndup(c->argv[i], (size_t)(val - 1 - c->argv[i]));
+	c->argv[i + 1] = (char *)val;
+	c->argc++;
+}
+
+/* exec: the options before the container id (runc does not reorder them), the id itself. */
+static void read_exec_args(sh_rt_cli *c)
+{
+	size_t i = c->command_at + 1;
+	for (; i < c->argc && c->argv[i][0] == '-' && c->argv[i][1]; i++) {
+		size_t len;
+		const char *val, *n = opt_name(c->argv[i], &len, &val);
+		bool takes = !val && name_in(n, len, exec_valued) && i + 1 < c->argc;
+		const char *v = val ? val : takes ? c->argv[i + 1] : NULL;
+		if (v && ((len == 7 && strncmp(n, "process", 7) == 0) || (len == 1 && n[0] == 'p'))) {
+			if (val) { /* "--process=FILE" becomes "--process" "FILE", so the value can be replaced */
+				split_inline(c, i, val);
+				takes = true;
+			}
+			c->process_at = i + 1;
+		}
+		if (v && ((len == 3 && strncmp(n, "cap", 3) == 0) || (len == 1 && n[0] == 'c'))) {
+			c->caps_added = sh_xreallocarray(c->caps_added, c->ncaps_added + 1, sizeof(char *));
+			c->caps_added[c->ncaps_added++] = (char *)v;
+		}
+		i += takes;
+	}
+	if (i < c->argc) {
+		c->container = c->argv[i];
+		c->container_at = i;
+	}
+}
+
+static sh_rt_command command_of(const char *s)
+{
+	if (strcmp(s, "create") == 0 || strcmp(s, "run") == 0)
+		return SH_RT_CREATE;
+	return strcmp(s, "exec") == 0 ? SH_RT_EXEC : SH_RT_OTHER;
+}
+
+/* "name = value" lines, '#' comments; names are the long options without "--". */
+static int read_conf(const char *path, bool must_exist, sh_rt_cli *c, wsettings *file, sh_error **err)
+{
+	size_t len = 0;
+	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (sh_read_file_limited(path, 1u << 16, &c->conf_text, &len, err) < 0)
+		return -1;
+	unsigned lineno = 0;
+	for (char *line = c->conf_text, *next; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		line += strspn(line, " \t");
+		if (*line == '#' || *line == '\0')
+			continue;
+		char *eq = strchr(line, '=');
+		size_t nlen = eq ? strcspn(line, " \t=") : 0;
+		int w = eq ? wopt_find(line, nlen) : -1;
+		if (w < 0 || w == W_CONFIG)
+			return sh_error_at(err, SH_EXIT_SYSTEM, path, lineno, 1, "expected NAME = VALUE with a wrapper "
+					   "option's name (see seccomp-hook-runtime --help)");
+		char *v = eq + 1 + strspn(eq + 1, " \t"), *end = v + strlen(v);
+		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			*--end = '\0';
+		file->v[w] = v;
+	}
+	return 0;
+}
+
+/* PATH lookup as execvp does it, refusing this very program (a wrapper named runc would loop). */
+static int resolve_runtime(const char *name, sh_rt_cli *c, sh_error **err)
+{
+	const char *path = getenv("PATH");
+	char *found = NULL;
+	if (strchr(name, '/'))
+		found = sh_xstrdup(name);
+	for (const char *p = path ? path : DEFAULT_PATH; !found && *p;) {
+		size_t n = strcspn(p, ":");
+		char *cand = sh_xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
+		if (access(cand, X_OK) == 0)
+			found = cand;
+		else
+			free(cand);
+		p += n + (p[n] == ':');
+	}
+	struct stat self, st;
+	if (!found || stat(found, &st) < 0) {
+		free(found);
+		return sh_error_set(err, SH_EXIT_SYSTEM, "runtime '%s' not found (--runtime-path)", name);
+	}
+	if (stat("/proc/self/exe", &self) == 0 && self.st_dev == st.st_dev && self.st_ino == st.st_ino) {
+		sh_error_set(err, SH_EXIT_SYSTEM, "--runtime-path %s is this wrapper itself", found);
+		free(found);
+		return -1;
+	}
+	c->runtime_file = found;
+	c->argv[0] = found;
+	return 0;
+}
+
+static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
+{
+	c->o.mode = w->v[W_MODE] ? w->v[W_MODE] : "init";
+	c->o.profiles_dir = w->v[W_PROFILES_DIR];
+	c->o.default_profile = w->v[W_DEFAULT_PROFILE];
+	c->o.cache_dir = w->v[W_CACHE_DIR];
+	c->o.loader = w->v[W_LOADER];
+	c->o.seccomp_as_profile = true;
+	sh_mode m;
+	if (sh_mode_parse(c->o.mode, &m) < 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid mode '%s' (runtime or init)", c->o.mode);
+	const char *rt = w->v[W_RUNTIME];
+	if (rt && strcmp(rt, "crun") != 0 && strcmp(rt, "any") != 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid --runtime '%s' (any or crun)", rt);
+	const char *base = strrchr(c->runtime_file, '/');
+	c->o.crun = rt ? strcmp(rt, "crun") == 0 : strncmp(base ? base + 1 : c->runtime_file, "crun", 4) == 0;
+	return 0;
+}
+
+static int parse_options(wsettings *cli, sh_rt_cli *c, sh_error **err)
+{
+	wsettings merged = { 0 };
+	const char *conf = cli->v[W_CONFIG] ? cli->v[W_CONFIG] : SH_RUNTIME_CONFIG;
+	if (read_conf(conf, cli->v[W_CONFIG] != NULL, c, &merged, err) < 0)
+		return -1;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(merged.v); i++)
+		if (cli->v[i])
+			merged.v[i] = cli->v[i];
+	if (resolve_runtime(merged.v[W_RUNTIME_PATH] ? merged.v[W_RUNTIME_PATH] : "runc", c, err) < 0)
+		return -1;
+	return apply_settings(&merged, c, err);
+}
+
+int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err)
+{
+	memset(c, 0, sizeof(*c));
+	wsettings cli = { 0 };
+	push(c, "runc");
+	int i = 1;
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return SH_RT_HELP;
+	int r = split_globals(argc, argv, &i, c, &cli, err);
+	c->command_at = c->argc;
+	for (; i < argc; i++)
+		push(c, argv[i]);
+	c->command = c->command_at < c->argc ? command_of(c->argv[c->command_at]) : SH_RT_OTHER;
+	if (c->command == SH_RT_CREATE)
+		find_bundle(c);
+	if (c->command == SH_RT_EXEC)
+		read_exec_args(c);
+	if (r == 0 && c->command == SH_RT_EXEC && !c->container)
+		r = sh_error_set(err, SH_EXIT_SYSTEM, "exec: no container id");
+	int o = parse_options(&cli, c, r < 0 ? NULL : err);
+	return r < 0 ? r : o;
+}
+
+bool sh_rt_starts_process(const sh_rt_cli *c)
+{
+	return c->command != SH_RT_OTHER;
+}
+
+char **sh_rt_state_argv(const sh_rt_cli *c)
+{
+	char **v = sh_xcalloc(c->command_at + 3, sizeof(char *));
+	memcpy(v, c->argv, c->command_at * sizeof(char *));
+	v[c->command_at] = "state";
+	v[c->command_at + 1] = (char *)c->container;
+	return v;
+}
+
+static int read_json(const char *path, sh_json **out, sh_error **err)
+{
+	return sh_json_read_file(path, &sh_hook_config_limits, out, NULL, NULL, err);
+}
+
+/* The runtime's own record of the container must name the program the config's loader installs:
+ * a config.json changed after create is refused rather than followed. */
+static int check_state(const sh_json *state, const sh_loader_call *call, sh_error **err)
+{
+	const char *applied = sh_oci_annotation(state, SH_ANNOT_APPLIED);
+	const char *d = applied ? strstr(applied, " sha256:") : NULL;
+	if (!d || strcmp(d + 8, call->digest) != 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's config.json does not match the "
+				    "program the runtime recorded for it at create; refusing to exec");
+	return 0;
+}
+
+/* The --process form: the new process goes through the loader, lent what the loader needs. */
+static int plan_process_file(sh_rt_cli *c, const sh_loader_call *call, const sh_capsets *own,
+			     sh_rt_exec_plan *p, sh_error **err)
+{
+	sh_json *xp = NULL;
+	if (read_json(c->argv[c->process_at], &xp, err) < 0)
+		return -1;
+	if (!sh_json_get(xp, "capabilities")) /* the runtime gives it the container's own */
+		sh_initproc_set_caps(xp, own);
+	int r = sh_initproc_wrap_process(xp, call, err);
+	if (r == 0)
+		p->process_json = sh_json_serialize(xp, false, &p->process_len);
+	sh_json_free(xp);
+	return r < 0 ? sh_error_prefix(err, "%s", c->argv[c->process_at]) : 0;
+}
+
+/* The argv form: runc builds the process from config.json (whose capabilities already lend the
+ * loader what it needs) plus --cap, which it adds to the bounding, effective, permitted and ambient
+ * sets; the loader restores exactly that. */
+static int plan_argv(sh_rt_cli *c, const sh_loader_call *call, sh_capsets own, sh_error **err)
+{
+	for (size_t i = 0; i < c->ncaps_added; i++) {
+		int cap = sh_cap_from_name(c->caps_added[i]);
+		if (cap < 0 || cap > SH_CAP_MAX)
+			return sh_error_set(err, SH_EXIT_INVALID, "exec: unknown capability '%s'", c->caps_added[i]);
+		uint64_t bit = UINT64_C(1) << cap;
+		own.bounding |= bit, own.effective |= bit, own.permitted |= bit, own.ambient |= bit;
+	}
+	own.ambient &= own.permitted & own.inheritable;
+	sh_json *pre = sh_initproc_prefix(call, &own);
+	size_t n = pre->u.arr.n, at = c->container_at + 1;
+	c->argv = sh_xreallocarray(c->argv, c->argc + n + 1, sizeof(char *));
+	memmove(&c->argv[at + n], &c->argv[at], (c->argc - at + 1) * sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		c->argv[at + i] = sh_xstrdup(pre->u.arr.v[i]->u.str.s);
+	c->argc += n;
+	sh_json_free(pre);
+	return 0;
+}
+
+static int plan_for_config(sh_rt_cli *c, const sh_json *state, const sh_json *config, sh_rt_exec_plan *p,
+			   sh_error **err)
+{
+	const sh_json *process = sh_json_get(config, "process");
+	sh_loader_call call;
+	sh_capsets own;
+	if (!sh_initproc_loader_call(process, &call))
+		return 0; /* the runtime filters this container's processes itself */
+	if (check_state(state, &call, err) < 0)
+		return -1;
+	if (!sh_initproc_restore_caps(process, &own))
+		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's loader has no --caps; recreate it");
+	return c->process_at ? plan_process_file(c, &call, &own, p, err) : plan_argv(c, &call, own, err);
+}
+
+int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err)
+{
+	sh_json *st = NULL, *config = NULL;
+	memset(p, 0, sizeof(*p));
+	if (sh_json_parse(state, statelen, "runtime state", NULL, &st, err) < 0)
+		return -1;
+	const sh_json *bundle = sh_json_get(st, "bundle");
+	int r = -1;
+	if (!bundle || bundle->type != SH_JSON_STRING) {
+		sh_error_set(err, SH_EXIT_SYSTEM, "exec: the runtime's state of %s names no bundle", c->container);
+	} else {
+		cleanup_free char *path = sh_xasprintf("%s/config.json", bundle->u.str.s);
+		if (read_json(path, &config, err) == 0)
+			r = plan_for_config(c, st, config, p, err);
+	}
+	sh_json_free(config);
+	sh_json_free(st);
+	return r;
+}
+
+void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd)
+{
+	(void)p;
+	c->argv[c->process_at] = sh_xasprintf("/proc/self/fd/%d", fd);
+}
+
+void sh_rt_exec_plan_free(sh_rt_exec_plan *p)
+{
+	free(p->process_json);
+	p->process_json = NULL;
+}

@@ -1,0 +1,54 @@
+/* The runtime wrapper's reading of runc's command line and of its own options (command line and
+ * config file), and its plan for `exec`: whether the container's processes start through the
+ * loader, and the rewritten process the runtime then gets. */
+#ifndef SH_RUNTIME_CLI_H
+#define SH_RUNTIME_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "hookcfg.h"
+
+#define SH_RUNTIME_CONFIG SH_SYSCONFDIR "/runtime.conf"
+#define SH_RT_HELP 1
+
+typedef enum { SH_RT_OTHER, SH_RT_CREATE, SH_RT_EXEC } sh_rt_command;
+
+typedef struct sh_rt_cli {
+	sh_hook_opts o;
+	char *runtime_file; /* the real runtime, resolved; NULL if it could not be */
+	char **argv;        /* what the runtime gets: [runtime, globals..., command, args...], NULL-ended */
+	size_t argc;
+	size_t command_at;  /* index of the command in argv (argc if there is none) */
+	sh_rt_command command;
+	const char *bundle;    /* create/run: --bundle (NULL: the current directory) */
+	const char *container; /* exec: the container id */
+	size_t container_at;   /* exec: its index in argv */
+	size_t process_at;     /* exec: index of --process's value in argv; 0 for the argv form */
+	char **caps_added;     /* exec: --cap values (the argv form) */
+	size_t ncaps_added;
+	char *conf_text;       /* the config file's text, which the options point into */
+} sh_rt_cli;
+
+/* 0, SH_RT_HELP, or -1 with *err set. After -1, argv, command and runtime_file are still filled in
+ * as far as they could be, so a command that starts no process can still reach the runtime. */
+int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err);
+/* Commands that start a process in a container: refused when the wrapper's options are broken. */
+bool sh_rt_starts_process(const sh_rt_cli *c);
+/* [runtime, globals..., "state", container, NULL] (the strings are c's). */
+char **sh_rt_state_argv(const sh_rt_cli *c);
+
+/* For exec, from the runtime's state of the container: either nothing to do (the container's
+ * processes do not start through the loader), a new process.json (process_json; --process form), or
+ * argv edited in place (the argv form). */
+typedef struct sh_rt_exec_plan {
+	char *process_json;
+	size_t process_len;
+} sh_rt_exec_plan;
+int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err);
+/* --process's value becomes /proc/self/fd/FD. */
+void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd);
+void sh_rt_exec_plan_free(sh_rt_exec_plan *p);
+
+#endif
