@@ -142,26 +142,34 @@ static int set_caps(const sh_capsets *w)
 	return (int)syscall(SYS_capset, &hdr, d);
 }
 
+/* What a process can be lowered to: the bounding, inheritable and ambient sets exactly (they decide
+ * what the next program gets), permitted and effective as far as it holds them (a process that is
+ * not root holds only its ambient set after exec; the next exec recomputes both anyway). */
+static sh_capsets lowered(const sh_capsets *want, const sh_capsets *have, uint64_t known)
+{
+	uint64_t p = want->permitted & have->permitted & known;
+	return (sh_capsets){ want->bounding & known, p, want->effective & p, want->inheritable & known,
+			     want->ambient & known };
+}
+
 int sh_capsets_restore(const sh_capsets *want, const char **why)
 {
 	sh_capsets have;
 	if (sh_capsets_get(&have) < 0)
 		return *why = "cannot read the capability sets", -1;
+	/* Capabilities this kernel does not know cannot be held: compare the ones it knows. */
+	int last = last_cap();
+	sh_capsets w = lowered(want, &have, last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1);
 	for (int cap = 0; cap < 64; cap++) {
 		uint64_t bit = UINT64_C(1) << cap;
-		if ((have.bounding & bit) && !(want->bounding & bit) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+		if ((have.bounding & bit) && !(w.bounding & bit) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return *why = "cannot drop a capability from the bounding set", -1;
-		if ((have.ambient & bit) && !(want->ambient & bit) &&
+		if ((have.ambient & bit) && !(w.ambient & bit) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0) < 0)
 			return *why = "cannot lower an ambient capability", -1;
 	}
-	if (set_caps(want) < 0)
+	if (set_caps(&w) < 0)
 		return *why = "cannot set the capability sets (capset)", -1;
-	/* Capabilities this kernel does not know cannot be held: compare the ones it knows. */
-	int last = last_cap();
-	uint64_t known = last >= 63 ? ~UINT64_C(0) : (UINT64_C(1) << (last + 1)) - 1;
-	sh_capsets w = { want->bounding & known, want->permitted & known, want->effective & known,
-			 want->inheritable & known, want->ambient & known };
 	if (sh_capsets_get(&have) < 0 || memcmp(&have, &w, sizeof(have)) != 0) {
 		errno = EPERM;
 		return *why = "the capability sets differ from those asked for after restoring them", -1;

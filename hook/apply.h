@@ -26,10 +26,11 @@ typedef struct sh_capsets {
 void sh_capsets_format(const sh_capsets *c, char out[SH_CAPSETS_TEXT_MAX]);
 bool sh_capsets_parse(const char *s, sh_capsets *c);
 
-/* Lower the calling process's capability sets to exactly `want` (bounding, then permitted,
- * effective and inheritable, and so ambient), then read them back. Only drops: a capability in
- * `want` that the process lacks fails. Dropping from the bounding set needs CAP_SETPCAP, so it comes
- * first. -1 with a static description in *why and errno set. */
+/* Lower the calling process's capability sets to `want` (bounding, ambient, then permitted,
+ * effective and inheritable), then read them back. Only drops: the bounding, inheritable and
+ * ambient sets become exactly `want`'s (a capability the process lacks there fails), permitted and
+ * effective `want`'s as far as the process holds them. Dropping from the bounding set needs
+ * CAP_SETPCAP, so it comes first. -1 with a static description in *why and errno set. */
 int sh_capsets_restore(const sh_capsets *want, const char **why);
 /* The calling process's sets. */
 int sh_capsets_get(sh_capsets *c);

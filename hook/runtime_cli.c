@@ -224,8 +224,12 @@ static int parse_options(wsettings *cli, sh_rt_cli *c, sh_error **err)
 {
 	wsettings merged = { 0 };
 	const char *conf = cli->v[W_CONFIG] ? cli->v[W_CONFIG] : SH_RUNTIME_CONFIG;
-	if (read_conf(conf, cli->v[W_CONFIG] != NULL, c, &merged, err) < 0)
+	if (read_conf(conf, cli->v[W_CONFIG] != NULL, c, &merged, err) < 0) {
+		/* Still find the runtime, so that what starts no process can reach it. */
+		const char *rt = cli->v[W_RUNTIME_PATH];
+		resolve_runtime(rt ? rt : "runc", c, NULL);
 		return -1;
+	}
 	for (size_t i = 0; i < SH_ARRAY_SIZE(merged.v); i++)
 		if (cli->v[i])
 			merged.v[i] = cli->v[i];

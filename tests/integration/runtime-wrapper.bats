@@ -1,0 +1,269 @@
+#!/usr/bin/env bats
+# seccomp-hook-runtime with real runc and crun: init mode filters every process the runtime starts
+# in the container (PID 1, exec in both of runc's forms, startContainer hooks); the workload sees the
+# same NoNewPrivs, capability and seccomp lines in both modes; plain runtimes refuse a config that
+# only the wrapper can run safely; and the attacks a container could make on the loader's place
+# fail. Needs root.
+bats_require_minimum_version 1.5.0
+load lib
+
+setup_file() {
+	require_root_and runc crun jq busybox
+}
+
+setup() {
+	T=$(mktemp -d /tmp/sh-rw.XXXXXX)
+	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state"
+	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+JSON
+	cp "$SH_SRCDIR/profiles/default.json" "$T/profiles/default.json"
+	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER")
+	STATUS='grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/self/status'
+}
+
+teardown() {
+	for c in w1 w2 r1 r2; do
+		runc --root "$T/runc-state" delete -f $c >/dev/null 2>&1 || true
+	done
+	rm -rf "$T"
+}
+
+wrap() { # WRAPPER-OR-RUNTIME-ARGS...: the wrapper in front of runc with this test's state
+	"${WRAP[@]}" --root "$T/runc-state" "$@" < /dev/null
+}
+
+# sleeper BUNDLE [JQ_FILTER]: a bundle whose PID 1 sleeps, for exec tests.
+sleeper() {
+	make_bundle "$1" '["sleep", "60"]'
+	[ -z "${2:-}" ] || set_config "$1" "$2"
+}
+
+@test "runc through the wrapper, init mode: PID 1 and both forms of exec run the program; the bundle carries the loader" {
+	sleeper "$T/b"
+	wrap --default-profile=deny-mkdir run -d -b "$T/b" w1
+	jq -e '.process.args[0] == "/.seccomp-hook/init" and .linux.seccomp == null' "$T/b/config.json"
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir init sha256:")' "$T/b/config.json"
+	pid=$(runc --root "$T/runc-state" state w1 | jq .pid)
+	grep -q "Seccomp:	2" /proc/$pid/status
+	[ "$(tr '\0' ' ' < /proc/$pid/cmdline)" = "sleep 60 " ]
+	run wrap exec w1 sysprobe mkdir getppid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mkdir=13"* ]]
+	[[ "$output" == *"getppid=ok"* ]]
+	jq '.process | .args = ["sysprobe", "mkdir", "getppid"]' "$T/b/config.json" > "$T/proc.json"
+	run wrap exec --process "$T/proc.json" w1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mkdir=13"* ]]
+	run wrap exec --process="$T/proc.json" w1
+	[[ "$output" == *"mkdir=13"* ]]
+	# The process file the engine wrote is left as it was.
+	jq -e '.args == ["sysprobe", "mkdir", "getppid"]' "$T/proc.json"
+}
+
+# status_lines MODE NNP CAPS: the status lines of PID 1 and of an exec'd process, the container
+# started in runtime mode by inject + runc (runc installs the filter, runc exec applies it) or in
+# init mode by the wrapper.
+status_lines() {
+	local mode=$1 nnp=$2 caps=$3 b="$T/s-$1-$2-$RANDOM"
+	sleeper "$b" ".process.noNewPrivileges = $nnp | .process.capabilities = $caps"
+	if [ "$mode" = runtime ]; then
+		"$BIN" inject --profiles-dir="$T/profiles" --profile=default "$b"
+		runc --root "$T/runc-state" run -d -b "$b" st < /dev/null
+		pid=$(runc --root "$T/runc-state" state st | jq .pid)
+		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
+		runc --root "$T/runc-state" exec st sh -c "$STATUS"
+	else
+		wrap --default-profile=default run -d -b "$b" st
+		pid=$(runc --root "$T/runc-state" state st | jq .pid)
+		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
+		wrap exec st sh -c "$STATUS"
+	fi
+	runc --root "$T/runc-state" delete -f st > /dev/null
+}
+
+@test "the workload cannot tell init mode from runtime mode: NoNewPrivs, capability and seccomp lines, PID 1 and exec" {
+	docker_caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
+	for nnp in true false; do
+		for caps in "{\"bounding\": $docker_caps, \"effective\": $docker_caps, \"permitted\": $docker_caps}" \
+			"{\"bounding\": [\"CAP_KILL\"], \"effective\": [\"CAP_KILL\"], \"permitted\": [\"CAP_KILL\"], \"inheritable\": [\"CAP_KILL\"], \"ambient\": [\"CAP_KILL\"]}" \
+			"{\"bounding\": [\"CAP_SYS_ADMIN\", \"CAP_KILL\"], \"effective\": [\"CAP_SYS_ADMIN\"], \"permitted\": [\"CAP_SYS_ADMIN\"]}"; do
+			rt=$(status_lines runtime $nnp "$caps")
+			in=$(status_lines init $nnp "$caps")
+			echo "nnp=$nnp caps=$caps"
+			diff <(echo "$rt") <(echo "$in")
+			[ "$(echo "$in" | grep -c "Seccomp:	2")" -eq 2 ]
+			[ "$(echo "$in" | grep -c "Seccomp_filters:	1")" -eq 2 ]
+		done
+	done
+}
+
+@test "the same for a workload that is not root (uid 1000, ambient capabilities)" {
+	user='.process.user = {"uid": 1000, "gid": 1000}'
+	caps='{"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL", "CAP_CHOWN"], "inheritable": ["CAP_KILL"], "ambient": ["CAP_KILL"]}'
+	for nnp in true false; do
+		for mode in runtime init; do
+			b="$T/u-$mode-$nnp"
+			sleeper "$b" "$user | .process.noNewPrivileges = $nnp | .process.capabilities = $caps"
+			if [ $mode = runtime ]; then
+				"$BIN" inject --profiles-dir="$T/profiles" --profile=default "$b"
+				runc --root "$T/runc-state" run -d -b "$b" u < /dev/null
+				runc --root "$T/runc-state" exec u sh -c "$STATUS" > "$T/$mode.out"
+			else
+				wrap --default-profile=default run -d -b "$b" u
+				wrap exec u sh -c "$STATUS" > "$T/$mode.out"
+			fi
+			grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" \
+				/proc/$(runc --root "$T/runc-state" state u | jq .pid)/status >> "$T/$mode.out"
+			runc --root "$T/runc-state" delete -f u > /dev/null
+		done
+		cat "$T/init.out"
+		diff "$T/runtime.out" "$T/init.out"
+		grep -q "CapAmb:	0000000000000020" "$T/init.out"
+	done
+}
+
+@test "a KILL rule on mkdir stops a startContainer hook that runs mkdir, in runtime and in init mode" {
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}' \
+		> "$T/profiles/kill-mkdir.json"
+	hook='.hooks.startContainer = [{"path": "/bin/mkdir", "args": ["mkdir", "/out/from-hook"]}]'
+	make_bundle "$T/b" '["echo", "workload ran"]'
+	set_config "$T/b" "$hook"
+	cp "$T/b/config.json" "$T/plain.json"
+	"$BIN" inject --profiles-dir="$T/profiles" --profile=kill-mkdir "$T/b"
+	run ! runc --root "$T/runc-state" run -b "$T/b" r1 < /dev/null
+	echo "runtime mode: $output"
+	[ ! -e "$T/b/out/from-hook" ]
+	[[ "$output" != *"workload ran"* ]]
+	cp "$T/plain.json" "$T/b/config.json"
+	run ! wrap --default-profile=kill-mkdir run -b "$T/b" w1
+	echo "init mode: $output"
+	[ ! -e "$T/b/out/from-hook" ]
+	[[ "$output" != *"workload ran"* ]]
+	# Without the rule the hook runs and so does the workload: the failures above are the filter's.
+	cp "$T/plain.json" "$T/b/config.json"
+	run wrap --default-profile=default run -b "$T/b" r2
+	echo "default: $output"
+	[ "$status" -eq 0 ]
+	[ -d "$T/b/out/from-hook" ]
+	[[ "$output" == *"workload ran"* ]]
+}
+
+@test "plain runc refuses an init-mode config made for the wrapper: neither run nor exec runs anything unfiltered" {
+	sleeper "$T/b"
+	"$BIN" inject --mode=init --profiles-dir="$T/profiles" --profile=deny-mkdir --cache-dir="$T/cache" \
+		--loader="$LOADER" "$T/b"
+	run ! runc --root "$T/runc-state" run -b "$T/b" r1 < /dev/null
+	[[ "$output" == *"exec /.seccomp-hook/init: operation not permitted"* ]]
+	# The wrapper runs the same bundle (the earlier changes are replaced, the profile kept).
+	wrap run -d -b "$T/b" w1
+	run wrap exec w1 sysprobe mkdir
+	[[ "$output" == *"mkdir=13"* ]]
+	# Started by plain runc with --allow-unfiltered-exec, runc exec is unfiltered, as that name says.
+	sleeper "$T/u"
+	"$BIN" inject --mode=init --allow-unfiltered-exec --profiles-dir="$T/profiles" --profile=deny-mkdir \
+		--cache-dir="$T/cache" --loader="$LOADER" "$T/u"
+	runc --root "$T/runc-state" run -d -b "$T/u" r2 < /dev/null
+	run runc --root "$T/runc-state" exec r2 sysprobe mkdir
+	[[ "$output" == *"mkdir=ok"* ]]
+}
+
+@test "attack: the container renames the loader's directory away and plants its own loader; the next exec is still filtered" {
+	sleeper "$T/b" '.process.capabilities.bounding += ["CAP_DAC_OVERRIDE", "CAP_FOWNER"] | .process.capabilities.effective += ["CAP_DAC_OVERRIDE", "CAP_FOWNER"] | .process.capabilities.permitted += ["CAP_DAC_OVERRIDE", "CAP_FOWNER"]'
+	wrap --default-profile=deny-mkdir run -d -b "$T/b" w1
+	run wrap exec w1 sh -c 'mv /.seccomp-hook /moved; echo "mv: $?"; rm -f /.seccomp-hook/init; echo "rm: $?";
+		cp /bin/busybox /.seccomp-hook/init; echo "cp: $?"; mount -t tmpfs none /.seccomp-hook; echo "mount: $?";
+		umount /.seccomp-hook; echo "umount: $?"; mount -o remount,rw /.seccomp-hook/init; echo "remount: $?"'
+	echo "$output"
+	for step in mv rm cp mount umount remount; do
+		[[ "$output" == *"$step: 1"* ]] || [[ "$output" == *"$step: 255"* ]]
+	done
+	cmp "$LOADER" /proc/$(runc --root "$T/runc-state" state w1 | jq .pid)/root/.seccomp-hook/init
+	run wrap exec w1 sysprobe mkdir
+	[[ "$output" == *"mkdir=13"* ]]
+}
+
+@test "attack: a process that may hold CAP_SYS_ADMIN could remount the loader, so it gets runtime mode; its exec is filtered by runc" {
+	sleeper "$T/b" '.process.capabilities.bounding += ["CAP_SYS_ADMIN"] | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+	# (not under bats' run: the detached container would hold its output pipe open)
+	wrap --default-profile=deny-mkdir run -d -b "$T/b" w1 > /dev/null 2> "$T/err"
+	grep -q "its process may hold CAP_SYS_ADMIN" "$T/err"
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")' "$T/b/config.json"
+	run runc --root "$T/runc-state" exec w1 sh -c 'ls /.seccomp-hook 2>&1; sysprobe mkdir'
+	echo "runc exec: $output"
+	[[ "$output" == *"No such file or directory"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	sha=$(sha256sum < "$LOADER")
+	run wrap exec w1 sh -c 'mount -t tmpfs none /mnt && echo mounted'
+	[[ "$output" == *"mounted"* ]] # it can mount: the reason it got runtime mode
+	[ "$(sha256sum < "$LOADER")" = "$sha" ]
+}
+
+@test "attack: an image entrypoint that imitates the loader's arguments does not make the wrapper drop the engine's profile" {
+	sleeper "$T/b"
+	jq '.process.args = ["/.seccomp-hook/init", "--sha256=0000000000000000000000000000000000000000000000000000000000000000",
+		"--flags=0", "/.seccomp-hook/filter.bpf", "--", "sleep", "60"]
+		| .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
+		"$T/b/config.json" > "$T/b/c.json"
+	mv "$T/b/c.json" "$T/b/config.json"
+	wrap run -d -b "$T/b" w1
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("(linux.seccomp) init sha256:")' "$T/b/config.json"
+	jq -e '[.process.args[] | select(. == "/.seccomp-hook/init")] | length == 1' "$T/b/config.json"
+	run wrap exec w1 sysprobe mkdir
+	[[ "$output" == *"mkdir=13"* ]]
+}
+
+@test "crun through the wrapper: crun installs the compiled program in PID 1 and in exec, no loader" {
+	sleeper "$T/b"
+	crunw() {
+		unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh "${WRAP[@]}" --runtime-path=crun \
+			--default-profile=deny-mkdir --root "$T/crun-state" --cgroup-manager=disabled "$@" < /dev/null
+	}
+	crunw run -d -b "$T/b" k1
+	jq -e '.process.args == ["sleep", "60"] and (.annotations | has("run.oci.seccomp_bpf_data"))' "$T/b/config.json"
+	run crunw exec k1 sh -c 'grep "^Seccomp:" /proc/self/status; sysprobe mkdir getppid'
+	crunw delete -f k1 || true
+	echo "$output"
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	[[ "$output" == *"getppid=ok"* ]]
+}
+
+@test "wrapper options from a config file; a broken file or profile stops create and exec, but delete and state still pass" {
+	sleeper "$T/b"
+	printf '# seccomp-hook-runtime\nprofiles-dir = %s\ncache-dir=%s\n  loader = %s\ndefault-profile = deny-mkdir\n' \
+		"$T/profiles" "$T/cache" "$LOADER" > "$T/runtime.conf"
+	W=("$SH_BUILDDIR/seccomp-hook-runtime" --config="$T/runtime.conf" --root "$T/runc-state")
+	"${W[@]}" run -d -b "$T/b" w1 < /dev/null
+	run "${W[@]}" exec w1 sysprobe mkdir
+	[[ "$output" == *"mkdir=13"* ]]
+	echo "bogus = 1" >> "$T/runtime.conf"
+	run --separate-stderr "${W[@]}" exec w1 true
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"runtime.conf:6:1: error: expected NAME = VALUE"* ]]
+	run "${W[@]}" state w1
+	[ "$status" -eq 0 ]
+	run "${W[@]}" delete -f w1
+	[ "$status" -eq 0 ]
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "BOGUS"}]}' > "$T/profiles/broken.json"
+	sleeper "$T/c"
+	set_config "$T/c" '.process.args = ["sh", "-c", "echo ran > /out/ran"]'
+	run --separate-stderr wrap --default-profile=broken run -b "$T/c" w2
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/c/out/ran" ]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "wrapper: --help, a runtime that is the wrapper itself, and the runtime's own exit status and output" {
+	run "$SH_BUILDDIR/seccomp-hook-runtime" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--runtime-path=PATH"* ]]
+	run --separate-stderr "$SH_BUILDDIR/seccomp-hook-runtime" --runtime-path="$SH_BUILDDIR/seccomp-hook-runtime" state x
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"is this wrapper itself"* ]]
+	run "$SH_BUILDDIR/seccomp-hook-runtime" --version
+	[ "$output" = "$(runc --version)" ]
+	run wrap state no-such-container
+	[ "$status" -eq "$(runc --root "$T/runc-state" state no-such-container > /dev/null 2>&1; echo $?)" ]
+}
