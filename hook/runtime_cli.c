@@ -57,6 +57,26 @@ static int wopt_find(const char *n, size_t len)
 	return -1;
 }
 
+/* s, kept until sh_rt_cli_free. */
+static char *keep(sh_rt_cli *c, char *s)
+{
+	c->owned = sh_xreallocarray(c->owned, c->nowned + 1, sizeof(char *));
+	c->owned[c->nowned++] = s;
+	return s;
+}
+
+void sh_rt_cli_free(sh_rt_cli *c)
+{
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
+	free(c->argv);
+	free(c->caps_added);
+	free(c->conf_text);
+	free(c->runtime_file);
+	memset(c, 0, sizeof(*c));
+}
+
 static void push(sh_rt_cli *c, char *s)
 {
 	c->argv = sh_xreallocarray(c->argv, c->argc + 2, sizeof(char *));
@@ -99,7 +119,7 @@ static void split_inline(sh_rt_cli *c, size_t i, const char *val)
 {
 	c->argv = sh_xreallocarray(c->argv, c->argc + 2, sizeof(char *));
 	memmove(&c->argv[i + 2], &c->argv[i + 1], (c->argc - i) * sizeof(char *));
-	c->argv[i] = sh_xstrndup(c->argv[i], (size_t)(val - 1 - c->argv[i]));
+	c->argv[i] = keep(c, sh_xstrndup(c->argv[i], (size_t)(val - 1 - c->argv[i])));
 	c->argv[i + 1] = (char *)val;
 	c->argc++;
 }
@@ -326,7 +346,7 @@ static int plan_argv(sh_rt_cli *c, const sh_loader_call *call, sh_capsets own, s
 	c->argv = sh_xreallocarray(c->argv, c->argc + n + 1, sizeof(char *));
 	memmove(&c->argv[at + n], &c->argv[at], (c->argc - at + 1) * sizeof(char *));
 	for (size_t i = 0; i < n; i++)
-		c->argv[at + i] = sh_xstrdup(pre->u.arr.v[i]->u.str.s);
+		c->argv[at + i] = keep(c, sh_xstrdup(pre->u.arr.v[i]->u.str.s));
 	c->argc += n;
 	sh_json_free(pre);
 	return 0;
@@ -370,7 +390,7 @@ int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec
 void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd)
 {
 	(void)p;
-	c->argv[c->process_at] = sh_xasprintf("/proc/self/fd/%d", fd);
+	c->argv[c->process_at] = keep(c, sh_xasprintf("/proc/self/fd/%d", fd));
 }
 
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p)

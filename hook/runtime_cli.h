@@ -29,7 +29,11 @@ typedef struct sh_rt_cli {
 	char **caps_added;     /* exec: --cap values (the argv form) */
 	size_t ncaps_added;
 	char *conf_text;       /* the config file's text, which the options point into */
+	char **owned;          /* strings made here that argv points to */
+	size_t nowned;
 } sh_rt_cli;
+
+void sh_rt_cli_free(sh_rt_cli *c);
 
 /* 0, SH_RT_HELP, or -1 with *err set. After -1, argv, command and runtime_file are still filled in
  * as far as they could be, so a command that starts no process can still reach the runtime. */

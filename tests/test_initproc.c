@@ -1,0 +1,284 @@
+/* Init mode's process rewriting (initproc) and the runtime wrapper's reading of runc's command line
+ * (runtime_cli): when the loader cannot keep its promise, what a wrapped process and hook look like,
+ * that undoing restores the spec exactly, which mounts are the loader's, the placeholder, and where
+ * the wrapper finds the command, the bundle, the container and --process. */
+#include "config.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "initproc.h"
+#include "json.h"
+#include "runtime_cli.h"
+#include "util.h"
+
+static sh_json *parse(const char *text)
+{
+	sh_json *j = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(text, strlen(text), "test", NULL, &j, &err), 0, "%s", err ? err->msg : "");
+	return j;
+}
+
+static char *compact(const sh_json *j)
+{
+	size_t len;
+	return sh_json_serialize(j, false, &len);
+}
+
+static const char *arg(const sh_json *process, size_t i)
+{
+	return sh_json_get(process, "args")->u.arr.v[i]->u.str.s;
+}
+
+Test(initproc, unsafe_when_a_process_may_hold_sys_admin_or_sys_ptrace_or_every_capability)
+{
+	struct { const char *caps; bool unsafe; } cases[] = {
+		{ "{\"bounding\": [\"CAP_KILL\"]}", false },
+		{ "{\"bounding\": [\"CAP_KILL\"], \"ambient\": [\"CAP_SYS_ADMIN\"]}", true },
+		{ "{\"permitted\": [\"CAP_SYS_PTRACE\"]}", true },
+		{ "{\"inheritable\": [\"CAP_SYS_ADMIN\"]}", true },
+		{ "{}", false },
+		{ NULL, true },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(cases); i++) {
+		cleanup_free char *text = sh_xasprintf("{\"args\": [\"sh\"]%s%s}", cases[i].caps ? ", \"capabilities\": " : "",
+						       cases[i].caps ? cases[i].caps : "");
+		sh_json *p = parse(text);
+		cr_expect_eq(sh_initproc_unsafe(p) != NULL, cases[i].unsafe, "%s", text);
+		sh_json_free(p);
+	}
+}
+
+static const char digest[] = "3e01d0a57ef98c9bbd8fefcedb8f1297c8a0530e8b439ba1dbd3052d4b066791";
+
+Test(initproc, wrap_lends_two_capabilities_records_the_own_sets_and_undo_restores_them)
+{
+	const char *text = "{\"args\": [\"sleep\", \"1\"], \"capabilities\": {\"bounding\": [\"CAP_CHOWN\", \"CAP_KILL\"],"
+			   " \"effective\": [\"CAP_CHOWN\"], \"permitted\": [\"CAP_CHOWN\"], \"inheritable\": [],"
+			   " \"ambient\": []}}";
+	sh_json *p = parse(text);
+	sh_error *err = NULL;
+	sh_loader_call call = { digest, 4 };
+	cr_assert_eq(sh_initproc_wrap_process(p, &call, &err), 0);
+	cr_expect_str_eq(arg(p, 0), SH_INIT_DEST);
+	cr_expect_str_eq(arg(p, 3), "--caps=21:1:1:0:0");
+	cr_expect_str_eq(arg(p, 4), SH_BPF_DEST);
+	cr_expect_str_eq(arg(p, 5), "--");
+	cr_expect_str_eq(arg(p, 6), "sleep");
+	sh_capsets lent;
+	cr_assert_eq(sh_initproc_caps(p, &lent), 0);
+	uint64_t borrowed = (UINT64_C(1) << 21) | (UINT64_C(1) << 8);
+	cr_expect_eq(lent.bounding, 0x21 | borrowed);
+	cr_expect_eq(lent.ambient, borrowed);
+	sh_loader_call back;
+	cr_assert(sh_initproc_loader_call(p, &back));
+	cr_expect_str_eq(back.digest, digest);
+	cr_expect_eq(back.flags, 4u);
+	cr_assert(sh_initproc_unwrap_process(p));
+	sh_capsets own;
+	cr_assert_eq(sh_initproc_caps(p, &own), 0);
+	cr_expect_eq(own.bounding, 0x21);
+	cr_expect_eq(own.effective, 0x1);
+	cr_expect_eq(sh_json_get(p, "args")->u.arr.n, 2u);
+	cr_expect_str_eq(arg(p, 0), "sleep");
+	cr_expect_not(sh_initproc_unwrap_process(p), "a second undo finds nothing");
+	sh_json_free(p);
+}
+
+Test(initproc, a_prefix_that_does_not_end_in_program_and_separator_is_not_the_loaders)
+{
+	sh_json *p = parse("{\"args\": [\"/.seccomp-hook/init\", \"--sha256=x\", \"--\", \"sh\"]}");
+	cr_expect_not(sh_initproc_unwrap_process(p));
+	cr_expect_eq(sh_json_get(p, "args")->u.arr.n, 4u);
+	sh_loader_call c;
+	cr_expect_not(sh_initproc_loader_call(p, &c));
+	sh_json_free(p);
+}
+
+Test(initproc, start_container_hooks_go_through_the_loader_and_back)
+{
+	sh_json *c = parse("{\"hooks\": {\"startContainer\": [{\"path\": \"/bin/mkdir\", \"args\": [\"mkdir\", \"/x\"]}],"
+			   " \"prestart\": [{\"path\": \"/bin/true\"}]}}");
+	sh_loader_call call = { digest, 0 };
+	sh_initproc_wrap_hooks(c, &call);
+	cleanup_free char *wrapped = compact(sh_json_get(c, "hooks"));
+	cr_expect(strstr(wrapped, "{\"path\":\"/.seccomp-hook/init\",\"args\":[\"/.seccomp-hook/init\",\"--sha256=") != NULL,
+		  "%s", wrapped);
+	cr_expect(strstr(wrapped, "\"/.seccomp-hook/filter.bpf\",\"--\",\"/bin/mkdir\",\"/x\"]") != NULL, "%s", wrapped);
+	cr_expect(strstr(wrapped, "\"prestart\":[{\"path\":\"/bin/true\"}]") != NULL, "%s", wrapped);
+	cr_assert(sh_initproc_unwrap_hooks(c));
+	cleanup_free char *back = compact(sh_json_get(c, "hooks"));
+	cr_expect_str_eq(back, "{\"startContainer\":[{\"path\":\"/bin/mkdir\",\"args\":[\"/bin/mkdir\",\"/x\"]}],"
+			       "\"prestart\":[{\"path\":\"/bin/true\"}]}");
+	sh_json_free(c);
+}
+
+Test(initproc, the_loaders_mounts_are_everything_at_its_place_and_below_nothing_else)
+{
+	sh_json *c = parse("{\"mounts\": [{\"destination\": \"/proc\"}, {\"destination\": \"/.seccomp-hook\"},"
+			   " {\"destination\": \"//.seccomp-hook/init\"}, {\"destination\": \"/.seccomp-hookx\"},"
+			   " {\"destination\": \"/.seccomp-hook/a/b\"}]}");
+	cr_assert(sh_initproc_remove_mounts(c));
+	cleanup_free char *left = compact(sh_json_get(c, "mounts"));
+	cr_expect_str_eq(left, "[{\"destination\":\"/proc\"},{\"destination\":\"/.seccomp-hookx\"}]");
+	sh_error *err = NULL;
+	cr_assert_eq(sh_initproc_add_mounts(c, "/usr/libexec/seccomp-hook-init", "/var/cache/x.bpf", &err), 0);
+	cleanup_free char *added = compact(sh_json_get(c, "mounts"));
+	cr_expect(strstr(added, "{\"destination\":\"/.seccomp-hook\",\"type\":\"tmpfs\"") != NULL, "%s", added);
+	cr_expect(strstr(added, "{\"destination\":\"/.seccomp-hook/init\",\"type\":\"bind\",\"source\":\"/usr/libexec/"
+				"seccomp-hook-init\",\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\"]}") != NULL, "%s", added);
+	sh_json_free(c);
+}
+
+Test(initproc, only_the_marked_placeholder_counts_as_one)
+{
+	sh_json *ph = sh_initproc_placeholder();
+	cr_expect(sh_initproc_is_placeholder(ph));
+	cleanup_free char *text = compact(ph);
+	sh_json *engine = parse("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"execve\", "
+				"\"execveat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}");
+	cr_expect_not(sh_initproc_is_placeholder(engine), "an engine's profile that looks alike is not removed");
+	cr_expect(strstr(text, "\"names\":[\"execve\",\"execveat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1") != NULL);
+	sh_json_free(engine);
+	sh_json_free(ph);
+}
+
+Test(capsets, text_round_trip_and_refusals)
+{
+	sh_capsets c = { 0x20000420, 0x1, 0, 0xffffffffffffffff, 0x20 }, back;
+	char text[SH_CAPSETS_TEXT_MAX];
+	sh_capsets_format(&c, text);
+	cr_expect_str_eq(text, "20000420:1:0:ffffffffffffffff:20");
+	cr_assert(sh_capsets_parse(text, &back));
+	cr_expect_eq(memcmp(&c, &back, sizeof(c)), 0);
+	const char *bad[] = { "", "1:2:3:4", "1:2:3:4:5:6", "1:2:3:4:", "1:2:3:4:G", "1:2:3:4:A", "10000000000000000:0:0:0:0",
+			      ":1:2:3:4", "1:2:3:4:5 " };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(bad); i++)
+		cr_expect_not(sh_capsets_parse(bad[i], &back), "'%s'", bad[i]);
+}
+
+/* ---- the wrapper's command line ---------------------------------------------------------------- */
+
+static int rt_parse(sh_rt_cli *c, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	sh_error *err = NULL;
+	int r = sh_rt_parse(argc, argv, c, &err);
+	if (r < 0)
+		cr_log_info("%s", err->msg);
+	return r;
+}
+
+Test(runtime_cli, wrapper_options_come_out_runc_globals_and_the_command_stay)
+{
+	char *argv[] = { "seccomp-hook-runtime", "--mode=runtime", "--root", "/run/x", "--runtime-path=/bin/true",
+			 "--log", "/l.json", "--profiles-dir", "/p", "--systemd-cgroup", "create", "--bundle", "/b",
+			 "--pid-file", "/pid", "id1", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	const char *want[] = { "/bin/true", "--root", "/run/x", "--log", "/l.json", "--systemd-cgroup", "create",
+			       "--bundle", "/b", "--pid-file", "/pid", "id1" };
+	cr_assert_eq(c.argc, SH_ARRAY_SIZE(want));
+	for (size_t i = 0; i < c.argc; i++)
+		cr_expect_str_eq(c.argv[i], want[i]);
+	cr_expect_null(c.argv[c.argc]);
+	cr_expect_eq(c.command, SH_RT_CREATE);
+	cr_expect_eq(c.command_at, 6u);
+	cr_expect_str_eq(c.bundle, "/b");
+	cr_expect_str_eq(c.o.mode, "runtime");
+	cr_expect_str_eq(c.o.profiles_dir, "/p");
+	cr_expect(c.o.seccomp_as_profile);
+	cr_expect_not(c.o.crun);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, bundle_forms_and_the_default_mode)
+{
+	char *a[] = { "w", "--runtime-path=/bin/true", "run", "-d", "-b=/b1", "x", NULL };
+	char *b[] = { "w", "--runtime-path=/bin/true", "run", "--bundle=/b2", "x", NULL };
+	char *n[] = { "w", "--runtime-path=/bin/true", "create", "x", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, a), 0);
+	cr_expect_str_eq(c.bundle, "/b1");
+	cr_expect_str_eq(c.o.mode, "init");
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, b), 0);
+	cr_expect_str_eq(c.bundle, "/b2");
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, n), 0);
+	cr_expect_null(c.bundle);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, exec_finds_the_container_after_valued_options_and_splits_inline_process)
+{
+	char *argv[] = { "w", "--runtime-path=/bin/true", "exec", "-e", "A=1", "--cwd=/", "--cap", "CAP_KILL", "-d",
+			 "--process=/p.json", "ctr", "sh", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	cr_expect_eq(c.command, SH_RT_EXEC);
+	cr_expect_str_eq(c.container, "ctr");
+	cr_expect_str_eq(c.argv[c.container_at], "ctr");
+	cr_assert_neq(c.process_at, 0u);
+	cr_expect_str_eq(c.argv[c.process_at - 1], "--process");
+	cr_expect_str_eq(c.argv[c.process_at], "/p.json");
+	cr_assert_eq(c.ncaps_added, 1u);
+	cr_expect_str_eq(c.caps_added[0], "CAP_KILL");
+	char **st = sh_rt_state_argv(&c);
+	cr_expect_str_eq(st[1], "state");
+	cr_expect_str_eq(st[2], "ctr");
+	cr_expect_null(st[3]);
+	free(st);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, exec_without_a_container_is_refused_help_is_help)
+{
+	char *argv[] = { "w", "--runtime-path=/bin/true", "exec", "-t", NULL };
+	char *help[] = { "w", "--help", NULL };
+	sh_rt_cli c;
+	cr_expect_eq(rt_parse(&c, argv), -1);
+	cr_expect(sh_rt_starts_process(&c));
+	sh_rt_cli_free(&c);
+	cr_expect_eq(rt_parse(&c, help), SH_RT_HELP);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, a_config_file_sets_options_the_command_line_wins_crun_is_seen_by_name)
+{
+	char dir[] = "/tmp/sh-rtconf.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cleanup_free char *path = sh_xasprintf("%s/runtime.conf", dir);
+	cleanup_free char *crun = sh_xasprintf("%s/crun-1.8", dir);
+	cr_assert_eq(symlink("/bin/true", crun), 0);
+	FILE *f = fopen(path, "w");
+	fputs("# comment\n\n  mode = runtime\nprofiles-dir=/etc/p  \ndefault-profile = web\n", f);
+	fclose(f);
+	cleanup_free char *conf = sh_xasprintf("--config=%s", path);
+	cleanup_free char *rt = sh_xasprintf("--runtime-path=%s", crun);
+	char *argv[] = { "w", conf, "--profiles-dir=/cli", rt, "state", "x", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	cr_expect_str_eq(c.o.mode, "runtime");
+	cr_expect_str_eq(c.o.profiles_dir, "/cli");
+	cr_expect_str_eq(c.o.default_profile, "web");
+	cr_expect(c.o.crun, "a runtime whose file name starts with crun is handed the program");
+	sh_rt_cli_free(&c);
+	f = fopen(path, "a");
+	fputs("nonsense\n", f);
+	fclose(f);
+	char *again[] = { "w", conf, "--runtime-path=/bin/true", "delete", "x", NULL };
+	cr_expect_eq(rt_parse(&c, again), -1);
+	cr_expect_not(sh_rt_starts_process(&c));
+	cr_expect_str_eq(c.runtime_file, "/bin/true", "a broken file still lets delete reach the runtime");
+	sh_rt_cli_free(&c);
+	unlink(crun);
+	unlink(path);
+	rmdir(dir);
+}
