@@ -90,17 +90,21 @@ void sh_error_free(sh_error *err)
 	free(err);
 }
 
+char *sh_error_line(const sh_error *err)
+{
+	if (!err)
+		return sh_xstrdup("seccomp-hook: error: unknown failure");
+	if (err->file && err->line)
+		return sh_xasprintf("%s:%u:%u: error: %s", err->file, err->line, err->col, err->msg);
+	if (err->file)
+		return sh_xasprintf("%s: error: %s", err->file, err->msg);
+	return sh_xasprintf("seccomp-hook: error: %s", err->msg);
+}
+
 int sh_error_report(sh_error *err)
 {
-	if (!err) {
-		fputs("seccomp-hook: error: unknown failure\n", stderr);
-		return SH_EXIT_SYSTEM;
-	}
-	if (err->file && err->line)
-		fprintf(stderr, "%s:%u:%u: error: %s\n", err->file, err->line, err->col, err->msg);
-	else if (err->file)
-		fprintf(stderr, "%s: error: %s\n", err->file, err->msg);
-	else
-		fprintf(stderr, "seccomp-hook: error: %s\n", err->msg);
-	return err->status ? err->status : SH_EXIT_SYSTEM;
+	char *line = sh_error_line(err);
+	fprintf(stderr, "%s\n", line);
+	free(line);
+	return err && err->status ? err->status : SH_EXIT_SYSTEM;
 }

@@ -31,6 +31,8 @@ int sh_error_prefix(sh_error **err, const char *fmt, ...) __attribute__((format(
 /* Attach a file name (and position if not yet known) to an error. */
 void sh_error_locate(sh_error *err, const char *file, unsigned line, unsigned col);
 void sh_error_free(sh_error *err);
+/* The line sh_error_report prints, without the newline (malloc'd). */
+char *sh_error_line(const sh_error *err);
 /* "FILE:LINE:COL: error: MSG" or "seccomp-hook: error: MSG", one line, to stderr; returns err->status. */
 int sh_error_report(sh_error *err);
 

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "hookcfg.h"
 #include "initproc.h"
+#include "json.h"
 #include "runtime_cli.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -49,10 +51,40 @@ static const char usage_text[] =
 	"--default-profile, else none. Mode: annotation org.seccomp-hook.mode, else --mode.\n"
 	"Exit status: the runtime's; 1 or 2 (with one line on standard error) when the wrapper refuses.\n";
 
+/* Where runc writes its own errors: engines (containerd's shim) show the last error line of the
+ * --log file to the user, not the runtime's standard error. */
+static void log_error(const sh_rt_cli *c, const char *line)
+{
+	if (!c || !c->log)
+		return;
+	FILE *f = fopen(c->log, "ae");
+	if (!f)
+		return;
+	char when[32];
+	time_t now = time(NULL);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	sh_json *msg = sh_json_new_string(line);
+	size_t len;
+	cleanup_free char *quoted = sh_json_serialize(msg, false, &len);
+	sh_json_free(msg);
+	if (c->log_json)
+		fprintf(f, "{\"level\":\"error\",\"msg\":%s,\"time\":\"%s\"}\n", quoted, when);
+	else
+		fprintf(f, "time=\"%s\" level=error msg=%s\n", when, quoted);
+	fclose(f);
+}
+
+static const sh_rt_cli *current;
+
 static void die_with(sh_error *err)
 {
-	fputs("seccomp-hook-runtime: ", stderr);
-	exit(sh_error_report(err));
+	cleanup_free char *line = sh_error_line(err);
+	cleanup_free char *full = sh_xasprintf("seccomp-hook-runtime: %s", line);
+	fprintf(stderr, "%s\n", full);
+	log_error(current, full);
+	int status = err && err->status ? err->status : SH_EXIT_SYSTEM;
+	sh_error_free(err);
+	exit(status);
 }
 
 static void __attribute__((noreturn)) exec_runtime(const sh_rt_cli *c)
@@ -142,6 +174,7 @@ int main(int argc, char **argv)
 	sh_rt_cli c;
 	cleanup_error sh_error *err = NULL;
 	int st = sh_rt_parse(argc, argv, &c, &err);
+	current = &c;
 	if (st == SH_RT_HELP)
 		return fputs(usage_text, stdout), 0;
 	/* A broken wrapper configuration stops what starts processes; delete, kill and state still

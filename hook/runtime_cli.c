@@ -98,8 +98,14 @@ static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings 
 			continue;
 		}
 		push(c, argv[*i]);
-		if (!val && name_in(n, len, global_valued) && *i + 1 < argc)
+		if (!val && name_in(n, len, global_valued) && *i + 1 < argc) {
 			push(c, argv[++*i]);
+			val = argv[*i];
+		}
+		if (val && len == 3 && strncmp(n, "log", 3) == 0)
+			c->log = val;
+		if (val && len == 10 && strncmp(n, "log-format", 10) == 0)
+			c->log_json = strcmp(val, "json") == 0;
 	}
 	return 0;
 }

@@ -28,6 +28,8 @@ typedef struct sh_rt_cli {
 	size_t process_at;     /* exec: index of --process's value in argv; 0 for the argv form */
 	char **caps_added;     /* exec: --cap values (the argv form) */
 	size_t ncaps_added;
+	const char *log;       /* the runtime's --log file, where engines look for its error */
+	bool log_json;         /* --log-format=json */
 	char *conf_text;       /* the config file's text, which the options point into */
 	char **owned;          /* strings made here that argv points to */
 	size_t nowned;

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libseccomp-dev libyajl-dev libcriterion-dev seccomp
-      runc crun podman busybox-static musl-tools jq bats python3 python3-jsonschema
+      runc crun podman docker.io containerd busybox-static musl-tools jq bats python3 python3-jsonschema
       clang libclang-rt-14-dev valgrind strace binutils iproute2 util-linux)
 missing=()
 for p in "${pkgs[@]}"; do

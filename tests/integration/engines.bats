@@ -240,6 +240,8 @@ teardown_file() {
 		--security-opt "seccomp=$ENG/profiles/broken.json" "$IMG" sh -c 'echo ran > /out/marker'
 	echo "seccomp=broken.json: $status $output $stderr"
 	[ ! -e "$ENG/out/marker" ]
+	# The reason reaches the user: the wrapper writes it where the shim looks (runc's --log file).
+	[[ "$stderr" == *"seccomp-hook-runtime: config.json: linux.seccomp:1:"*"unknown action 'SCMP_ACT_BOGUS'"* ]]
 	# No linux.seccomp at all (unconfined): the wrapper's --default-profile=broken applies.
 	run --separate-stderr dk run --rm --network none --runtime=seccomp-hook "${bind[@]}" \
 		--security-opt seccomp=unconfined "$IMG" sh -c 'echo ran > /out/marker'
@@ -250,6 +252,7 @@ teardown_file() {
 		--security-opt seccomp=unconfined "$IMG" sh -c 'echo ran > /out/marker'
 	echo "--default-profile=broken: $status $output $stderr"
 	[ ! -e "$ENG/out/marker" ]
+	[[ "$stderr" == *"broken.json"*"unknown action"* ]]
 }
 
 @test "containerd alone (ctr --runc-binary): containerd's default profile or the configured default, in PID 1 and task exec" {
