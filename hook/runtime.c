@@ -74,16 +74,22 @@ static void log_error(const sh_rt_cli *c, const char *line)
 	fclose(f);
 }
 
-static const sh_rt_cli *current;
+static sh_rt_cli *current;
 
-static void die_with(sh_error *err)
+/* One line on standard error and in the runtime's log, then exit with the error's status. Frees
+ * everything first: exit(3) runs no cleanup attributes, and a sanitized build counts leaks at exit. */
+static void __attribute__((noreturn)) die_with(sh_error *err)
 {
-	cleanup_free char *line = sh_error_line(err);
-	cleanup_free char *full = sh_xasprintf("seccomp-hook-runtime: %s", line);
+	char *line = sh_error_line(err);
+	char *full = sh_xasprintf("seccomp-hook-runtime: %s", line);
 	fprintf(stderr, "%s\n", full);
 	log_error(current, full);
 	int status = err && err->status ? err->status : SH_EXIT_SYSTEM;
+	free(full);
+	free(line);
 	sh_error_free(err);
+	if (current)
+		sh_rt_cli_free(current);
 	exit(status);
 }
 
@@ -93,7 +99,6 @@ static void __attribute__((noreturn)) exec_runtime(const sh_rt_cli *c)
 	sh_error *err = NULL;
 	sh_error_errno(&err, errno, "cannot execute the runtime %s", c->runtime_file);
 	die_with(err);
-	abort();
 }
 
 /* create/run: the transform on BUNDLE/config.json, in place, before the runtime reads it. */
@@ -154,19 +159,20 @@ static int process_memfd(const char *text, size_t len, sh_error **err)
  * start through the loader; if they do, so does this one. */
 static void route_exec(sh_rt_cli *c)
 {
-	cleanup_error sh_error *err = NULL;
-	cleanup_free char *state = NULL;
+	sh_error *err = NULL;
+	char *state = NULL;
 	size_t slen = 0;
 	sh_rt_exec_plan plan = { 0 };
-	if (runtime_state(c, &state, &slen, &err) < 0 || sh_rt_plan_exec(c, state, slen, &plan, &err) < 0)
-		die_with(steal_pointer(&err));
-	if (plan.process_json) {
-		int fd = process_memfd(plan.process_json, plan.process_len, &err);
-		if (fd < 0)
-			die_with(steal_pointer(&err));
+	int r = runtime_state(c, &state, &slen, &err);
+	if (r == 0)
+		r = sh_rt_plan_exec(c, state, slen, &plan, &err);
+	free(state);
+	int fd = r == 0 && plan.process_json ? process_memfd(plan.process_json, plan.process_len, &err) : 0;
+	if (fd > 0)
 		sh_rt_use_process_fd(c, &plan, fd);
-	}
 	sh_rt_exec_plan_free(&plan);
+	if (r < 0 || fd < 0)
+		die_with(err);
 }
 
 int main(int argc, char **argv)
@@ -175,8 +181,11 @@ int main(int argc, char **argv)
 	cleanup_error sh_error *err = NULL;
 	int st = sh_rt_parse(argc, argv, &c, &err);
 	current = &c;
-	if (st == SH_RT_HELP)
-		return fputs(usage_text, stdout), 0;
+	if (st == SH_RT_HELP) {
+		fputs(usage_text, stdout);
+		sh_rt_cli_free(&c);
+		return 0;
+	}
 	/* A broken wrapper configuration stops what starts processes; delete, kill and state still
 	 * reach the runtime, so the engine can clean up. */
 	if (st < 0 && (!c.runtime_file || sh_rt_starts_process(&c)))

@@ -75,22 +75,7 @@ JSON
 		   "runtimes": {"seccomp-hook": {"path": $path, "runtimeArgs": $args},
 		                "seccomp-hook-broken": {"path": $path, "runtimeArgs": ($args + ["--default-profile=broken"])}}}' \
 		> "$ENG/daemon.json"
-	/usr/sbin/dockerd --config-file "$ENG/daemon.json" --data-root "$ENG/data" --exec-root "$ENG/exec" \
-		-H "unix://$ENG/sock" --pidfile "$ENG/pid" --iptables=false --ip6tables=false --bridge=none \
-		--containerd-namespace=shtest --containerd-plugins-namespace=shtestp \
-		> "$ENG/dockerd.log" 2>&1 < /dev/null 3>&- &
-	export DOCKERD_PID=$!
-	local up=0
-	for i in $(seq 300); do
-		if [ -S "$ENG/sock" ] && /usr/bin/docker version > /dev/null 2>&1; then up=1; break; fi
-		kill -0 "$DOCKERD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if [ "$up" -ne 1 ]; then
-		echo "dockerd did not come up on $ENG/sock; its log:"
-		cat "$ENG/dockerd.log"
-		return 1
-	fi
+	start_dockerd "$ENG"
 	make_rootfs "$ENG/rootfs"
 	tar -C "$ENG/rootfs" -cf "$ENG/rootfs.tar" .
 	dk import "$ENG/rootfs.tar" "$IMG" > /dev/null
@@ -103,31 +88,11 @@ teardown() {
 
 teardown_file() {
 	[ -n "${ENG:-}" ] && [ -d "$ENG" ] || return 0
-	local pid left
 	if [ -S "$ENG/sock" ]; then
 		dk ps -aq 2>/dev/null | xargs -r /usr/bin/docker rm -f > /dev/null 2>&1 || true
 		ctr_cleanup
 	fi
-	pid=$(cat "$ENG/pid" 2>/dev/null || echo "${DOCKERD_PID:-}")
-	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-		for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		! kill -0 "$pid" 2>/dev/null || kill -9 "$pid"
-	fi
-	# dockerd stops its containerd and the shims exit with their tasks; anything still running
-	# from this directory (found by its own path in the command line) is ended by its pid.
-	left=
-	for f in /proc/[0-9]*/cmdline; do
-		[[ "$(tr '\0' ' ' 2>/dev/null < "$f")" == *"$ENG/"* ]] || continue
-		pid=${f#/proc/}
-		left+=" ${pid%/cmdline}"
-		kill -9 "${pid%/cmdline}" 2>/dev/null || true
-	done
-	grep -F " $ENG/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l || true
-	rm -rf "$ENG"
-	if [ -n "$left" ]; then
-		echo "processes left running after dockerd stopped: $left"
-		return 1
-	fi
+	stop_dockerd "$ENG"
 }
 
 @test "docker run --runtime=seccomp-hook, Docker's default profile: enforced in PID 1 through the loader" {

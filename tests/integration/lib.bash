@@ -101,3 +101,49 @@ teardown_podman() {
 	podman rmi -af >/dev/null 2>&1 || true
 	rm -rf "$T/podman/graph" 2>/dev/null || true
 }
+
+# start_dockerd DIR: a private Docker daemon (DIR/daemon.json, which the caller writes) with its data,
+# exec root, socket and pid file in DIR, no networking set up; waits until it answers. Fails, with
+# its log, if it does not come up. The caller exports DOCKER_HOST=unix://DIR/sock.
+start_dockerd() {
+	local d=$1 pid up=0
+	/usr/sbin/dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" \
+		-H "unix://$d/sock" --pidfile "$d/pid" --iptables=false --ip6tables=false --bridge=none \
+		--containerd-namespace=shtest --containerd-plugins-namespace=shtestp \
+		> "$d/dockerd.log" 2>&1 < /dev/null 3>&- &
+	pid=$!
+	for i in $(seq 300); do
+		if [ -S "$d/sock" ] && DOCKER_HOST="unix://$d/sock" /usr/bin/docker version > /dev/null 2>&1; then up=1; break; fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ "$up" -ne 1 ]; then
+		echo "dockerd did not come up on $d/sock; its log:"
+		cat "$d/dockerd.log"
+		return 1
+	fi
+}
+
+# stop_dockerd DIR: stop the daemon start_dockerd started (its containers first, by the caller) and
+# anything still running from DIR (found by its own path in the command line), unmount what is left
+# below DIR and remove it. Fails if something had to be killed.
+stop_dockerd() {
+	local d=$1 pid left=
+	pid=$(cat "$d/pid" 2>/dev/null || true)
+	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+		for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		! kill -0 "$pid" 2>/dev/null || kill -9 "$pid"
+	fi
+	for f in /proc/[0-9]*/cmdline; do
+		[[ "$(tr '\0' ' ' 2>/dev/null < "$f")" == *"$d/"* ]] || continue
+		pid=${f#/proc/}
+		left+=" ${pid%/cmdline}"
+		kill -9 "${pid%/cmdline}" 2>/dev/null || true
+	done
+	grep -F " $d/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l || true
+	rm -rf "$d"
+	if [ -n "$left" ]; then
+		echo "processes left running after dockerd stopped: $left"
+		return 1
+	fi
+}
