@@ -81,7 +81,9 @@ static sh_rt_cli *current;
 static void __attribute__((noreturn)) die_with(sh_error *err)
 {
 	char *line = sh_error_line(err);
-	char *full = sh_xasprintf("seccomp-hook-runtime: %s", line);
+	/* "seccomp-hook: error: X" (no file) reads "seccomp-hook-runtime: error: X" here. */
+	const char *rest = strncmp(line, "seccomp-hook: ", 14) == 0 ? line + 14 : line;
+	char *full = sh_xasprintf("seccomp-hook-runtime: %s", rest);
 	fprintf(stderr, "%s\n", full);
 	log_error(current, full);
 	int status = err && err->status ? err->status : SH_EXIT_SYSTEM;
