@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/filter.h>
 
 /* Whether CAP_SYS_ADMIN is in this process's effective set (then no_new_privs is not needed). */
@@ -34,6 +35,14 @@ bool sh_capsets_parse(const char *s, sh_capsets *c);
 int sh_capsets_restore(const sh_capsets *want, const char **why);
 /* The calling process's sets. */
 int sh_capsets_get(sh_capsets *c);
+
+/* One message on a unix socket carrying fd by SCM_RIGHTS (how a listener fd reaches its agent).
+ * -1 with errno on failure. */
+int sh_send_fd(int sock, int fd, const void *payload, size_t len);
+/* Receive such a message: *fd (or -1 if it carried none), the payload NUL-terminated in buf, and in
+ * *sender (if not NULL) the sending process as the kernel saw it (SO_PASSCRED must be on; 0 if it
+ * was not); the number of payload bytes, 0 at end of file, -1 with errno on failure. */
+ssize_t sh_recv_fd(int sock, int *fd, pid_t *sender, char *buf, size_t bufsize);
 
 /* The Seccomp: field of /proc/PID/status (0 none, 1 strict, 2 filter), -1 if it cannot be read. */
 int sh_proc_seccomp_mode(long pid);

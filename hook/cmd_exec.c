@@ -3,6 +3,7 @@
 #include "config.h"
 #include "apply.h"
 #include "cli.h"
+#include "notify.h"
 #include "lookup.h"
 #include "names.h"
 #include "translate.h"
@@ -74,56 +75,6 @@ static int parse_flags(const char *s, unsigned *flags, sh_error **err)
 	return r;
 }
 
-/* Connect to the profile's listenerPath before the filter exists: after it, connect() itself
- * could be a notified syscall with nobody listening yet. */
-static int listener_connect(const char *path, sh_error **err)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return sh_error_set(err, SH_EXIT_INVALID, "listenerPath is too long: %s", path);
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sh_error_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		close(fd);
-		return sh_error_errno(err, e, "listenerPath %s", path);
-	}
-	return fd;
-}
-
-/* Hand the notify fd over as runc does: SCM_RIGHTS with a process-state JSON message. */
-static int listener_send(int sock, int notify_fd, const char *metadata, sh_error **err)
-{
-	sh_json *state = sh_json_new(SH_JSON_OBJECT), *m = sh_json_new(SH_JSON_OBJECT), *fds = sh_json_new(SH_JSON_ARRAY);
-	cleanup_free char *id = sh_xasprintf("seccomp-hook-exec-%d", (int)getpid());
-	sh_json_set(state, "ociVersion", sh_json_new_string("1.0.2"));
-	sh_json_set(state, "id", sh_json_new_string(id));
-	sh_json_set(state, "status", sh_json_new_string("running"));
-	sh_json_set(state, "pid", sh_json_new_u64((uint64_t)getpid()));
-	sh_json_set(state, "bundle", sh_json_new_string(""));
-	sh_json_append(fds, sh_json_new_string("seccompFd"));
-	sh_json_set(m, "ociVersion", sh_json_new_string("1.0.2"));
-	sh_json_set(m, "fds", fds);
-	sh_json_set(m, "pid", sh_json_new_u64((uint64_t)getpid()));
-	sh_json_set(m, "metadata", sh_json_new_string(metadata ? metadata : ""));
-	sh_json_set(m, "state", state);
-	cleanup_free char *msg = sh_json_serialize(m, false, NULL);
-	sh_json_free(m);
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = msg, .iov_len = strlen(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &notify_fd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-		return sh_error_errno(err, errno, "sending the notify fd to the listener");
-	return 0;
-}
-
 static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **listener, char **metadata,
 			   sh_error **err)
 {
@@ -161,7 +112,7 @@ static int apply(exec_opts *o, sh_error **err)
 		r = parse_flags(o->flags, &flags, err);
 	cleanup_close int sock = -1;
 	if (r == 0 && (flags & SH_FLAG_NEW_LISTENER) && listener)
-		r = sock = listener_connect(listener, err);
+		r = sock = sh_notify_connect(listener, err);
 	if (r < 0) {
 		sh_bpf_free(&b);
 		return -1;
@@ -172,7 +123,9 @@ static int apply(exec_opts *o, sh_error **err)
 	if (fd < 0)
 		return sh_error_errno(err, errno, "cannot install the filter: %s", why);
 	if (fd > 0) {
-		r = listener_send(sock, fd, metadata, err);
+		cleanup_free char *id = sh_xasprintf("seccomp-hook-exec-%d", (int)getpid());
+		sh_notify_state st = { .id = id, .status = "running", .bundle = "", .metadata = metadata, .pid = getpid() };
+		r = sh_notify_send(sock, fd, &st, err);
 		close(fd);
 	}
 	return r;

@@ -260,7 +260,8 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 static int rewrite_for_loader(sh_json *config, const sh_hook_opts *o, const char *loader, const sh_cache_entry *e,
 			      sh_error **err)
 {
-	sh_loader_call call = { e->digest, e->flags };
+	bool listener = (e->flags & SH_FLAG_NEW_LISTENER) && o->has_listener_fd;
+	sh_loader_call call = { e->digest, e->flags, listener ? o->listener_fd : -1 };
 	sh_json *process = sh_json_get(config, "process");
 	if (sh_initproc_wrap_process(process, &call, err) < 0 || sh_initproc_add_mounts(config, loader, e->path, err) < 0)
 		return -1;
@@ -280,15 +281,21 @@ static int rewrite_for_loader(sh_json *config, const sh_hook_opts *o, const char
  * linux.seccomp's flags: the same filter the loader would install, without bind mounts or an extra
  * exec. linux.seccomp becomes a placeholder that kills the first syscall, so a runtime that ignores
  * the annotation (runc, an older crun) cannot start the container unfiltered. */
-static int rewrite_for_crun(sh_json *config, const sh_cache_entry *e, sh_error **err)
+static int rewrite_for_crun(sh_json *config, const sh_cache_entry *e, const sh_hook_result *res, sh_error **err)
 {
 	sh_json *linux_ = child_object(config, "linux", err);
 	if (!linux_)
 		return -1;
 	sh_json *sec = sh_json_new(SH_JSON_OBJECT);
 	sh_json_set(sec, "defaultAction", sh_json_new_string("SCMP_ACT_KILL_PROCESS"));
-	if (e->flags)
-		sh_json_set(sec, "flags", sh_oci_flags(e->flags));
+	unsigned flags = e->flags & ~SH_FLAG_NEW_LISTENER; /* crun asks for a listener itself */
+	if (flags)
+		sh_json_set(sec, "flags", sh_oci_flags(flags));
+	/* SCMP_ACT_NOTIFY: crun installs the program with a listener and hands it to listenerPath. */
+	if (res->listener_path)
+		sh_json_set(sec, "listenerPath", sh_json_new_string(res->listener_path));
+	if (res->listener_metadata)
+		sh_json_set(sec, "listenerMetadata", sh_json_new_string(res->listener_metadata));
 	sh_json_set(linux_, "seccomp", sec);
 	set_crun_program(config, e);
 	return 0;
@@ -303,6 +310,29 @@ static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_ca
 
 static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 			 sh_error **err);
+
+/* SCMP_ACT_NOTIFY in init mode: the listener goes to the profile's listenerPath from crun itself, or
+ * from the loader through the runtime wrapper's relay (the annotations tell the wrapper at exec).
+ * Without either nobody could answer the notified syscalls: refused. */
+static int init_listener(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
+			 sh_error **err)
+{
+	if (!o->crun && !o->has_listener_fd)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime "
+				    "(which hands the listener to listenerPath) or --runtime=crun", l->path);
+	if (!l->p && parse_and_resolve(l, d, err) < 0) /* a cache hit parsed nothing */
+		return -1;
+	if (!l->p->listener_path)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs listenerPath", l->path);
+	res->listener_path = sh_xstrdup(l->p->listener_path);
+	res->listener_metadata = l->p->listener_metadata ? sh_xstrdup(l->p->listener_metadata) : NULL;
+	if (!o->crun) {
+		set_annotation(config, SH_ANNOT_LISTENER_PATH, res->listener_path);
+		if (res->listener_metadata)
+			set_annotation(config, SH_ANNOT_LISTENER_METADATA, res->listener_metadata);
+	}
+	return 0;
+}
 
 static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 		      sh_error **err)
@@ -325,14 +355,13 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 	int hit = sh_cache_lookup(dir, key, &e, err);
 	if (hit < 0 || (!hit && compile_into_cache(dir, key, l, &e, d, err) < 0))
 		return -1;
-	/* Checked on the entry, so a hit refuses exactly as the compile that made it would. */
-	if (e.flags & SH_FLAG_NEW_LISTENER) {
+	/* Checked on the entry, so a hit decides exactly as the compile that made it would. */
+	if ((e.flags & SH_FLAG_NEW_LISTENER) && init_listener(config, o, l, res, d, err) < 0) {
 		sh_cache_entry_free(&e);
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs runtime mode (the init loader "
-				    "does not hand listener fds to listenerPath)", l->path);
+		return -1;
 	}
 	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = o->crun ? rewrite_for_crun(config, &e, err) : rewrite_for_loader(config, o, loader, &e, err);
+	int r = o->crun ? rewrite_for_crun(config, &e, res, err) : rewrite_for_loader(config, o, loader, &e, err);
 	sh_cache_entry_free(&e);
 	return r;
 }
@@ -409,8 +438,11 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 		return 0;
 	/* A selected profile replaces whatever program crun was handed before. */
 	sh_json *annotations = sh_json_get(config, "annotations");
-	if (annotations && annotations->type == SH_JSON_OBJECT)
+	if (annotations && annotations->type == SH_JSON_OBJECT) {
 		sh_json_remove(annotations, SH_ANNOT_CRUN_BPF);
+		sh_json_remove(annotations, SH_ANNOT_LISTENER_PATH);
+		sh_json_remove(annotations, SH_ANNOT_LISTENER_METADATA);
+	}
 	if (strcmp(name, "unconfined") == 0) {
 		remove_seccomp(config);
 		set_annotation(config, SH_ANNOT_APPLIED, "unconfined");
@@ -427,6 +459,13 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s", name, sh_mode_name(res->mode), res->digest);
 	set_annotation(config, SH_ANNOT_APPLIED, applied);
 	return 0;
+}
+
+void sh_hook_result_free(sh_hook_result *res)
+{
+	free(res->listener_path);
+	free(res->listener_metadata);
+	res->listener_path = res->listener_metadata = NULL;
 }
 
 const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
@@ -449,6 +488,8 @@ int sh_hook_transform_text(const char *buf, size_t len, const char *name, const 
 	if (r == 0 && res->changed) /* what the transform left alone keeps its bytes */
 		*out = sh_json_serialize_edits(config, buf, len, outlen);
 	sh_json_free(config);
+	if (res == &own)
+		sh_hook_result_free(&own);
 	return r;
 }
 

@@ -15,6 +15,10 @@
 #define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
 #define SH_ANNOT_MODE "org.seccomp-hook.mode"
 #define SH_ANNOT_APPLIED "org.seccomp-hook.applied" /* "NAME MODE sha256:DIGEST", set by the hook */
+/* Init mode with SCMP_ACT_NOTIFY through the loader: the profile's listenerPath and listenerMetadata,
+ * for the wrapper's relay at exec. */
+#define SH_ANNOT_LISTENER_PATH "org.seccomp-hook.listener-path"
+#define SH_ANNOT_LISTENER_METADATA "org.seccomp-hook.listener-metadata"
 /* crun loads the base64 program in this annotation instead of compiling linux.seccomp; other
  * runtimes ignore it and compile linux.seccomp. Set in runtime mode, removed otherwise. */
 #define SH_ANNOT_CRUN_BPF "run.oci.seccomp_bpf_data"
@@ -39,6 +43,10 @@ typedef struct sh_hook_opts {
 	/* The runtime wrapper: without a profile annotation, linux.seccomp as the engine wrote it
 	 * (Docker's default or --security-opt seccomp=FILE) is the profile. */
 	bool seccomp_as_profile;
+	/* The wrapper: the descriptor a loader finds its channel to the listener relay on, for profiles
+	 * with SCMP_ACT_NOTIFY (init mode needs it, or crun). */
+	bool has_listener_fd;
+	int listener_fd;
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */
@@ -48,7 +56,11 @@ typedef struct sh_hook_result {
 	bool changed;     /* false: the config passes through unchanged */
 	sh_mode mode;
 	char digest[65];  /* sha256 of the BPF (init) or of the linux.seccomp JSON (runtime) */
+	/* Init mode through the loader with SCMP_ACT_NOTIFY: where the listener goes (malloc'd). */
+	char *listener_path, *listener_metadata;
 } sh_hook_result;
+
+void sh_hook_result_free(sh_hook_result *res);
 
 int sh_mode_parse(const char *s, sh_mode *m);
 const char *sh_mode_name(sh_mode m);

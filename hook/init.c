@@ -30,6 +30,7 @@ extern char **environ;
 typedef struct loader_opts {
 	unsigned flags;     /* SECCOMP_FILTER_FLAG_* asked for; TSYNC is always added */
 	const char *digest; /* expected lower-case SHA-256 of BPF_FILE, or NULL */
+	int listener_fd;    /* --listener-fd: where the listener goes (NEW_LISTENER), -1 without */
 	bool restore_caps;  /* --caps: lower the capability sets to `caps` once the filter is in */
 	sh_capsets caps;
 	const char *bpf_path;
@@ -38,12 +39,16 @@ typedef struct loader_opts {
 
 static void usage(FILE *out)
 {
-	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] BPF_FILE -- COMMAND [ARG...]\n"
+	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] [--listener-fd=FD] BPF_FILE --\n"
+	      "                         COMMAND [ARG...]\n"
 	      "Install the seccomp program in BPF_FILE (raw struct sock_filter, as `seccomp-hook compile`\n"
 	      "writes it) with SECCOMP_FILTER_FLAG_TSYNC plus the flags N, then exec COMMAND (PATH lookup).\n"
 	      "--caps: once the filter is installed, lower the bounding, permitted, effective, inheritable\n"
 	      "and ambient capability sets to these hex masks (the hook lends the loader CAP_SYS_ADMIN and\n"
 	      "CAP_SETPCAP for the install, as the runtime holds them when it installs a filter itself).\n"
+	      "--listener-fd=FD: with NEW_LISTENER in N, send the listener over the unix socket FD (which\n"
+	      "seccomp-hook-runtime relays to the profile's listenerPath) and wait for its answer; FD and\n"
+	      "the listener are closed before the exec.\n"
 	      "Exits 127 without running COMMAND if anything fails.\n", out);
 }
 
@@ -97,6 +102,11 @@ static void parse_args(int argc, char **argv, loader_opts *o)
 		} else if (strncmp(a, "--flags=", 8) == 0) {
 			if (!parse_flags(a + 8, &o->flags))
 				fail(EXIT_FAIL, "invalid --flags value '%s' (a number such as 4 or 0x4)", a + 8);
+		} else if (strncmp(a, "--listener-fd=", 14) == 0) {
+			unsigned fd = 0;
+			if (!parse_flags(a + 14, &fd) || fd < 3 || fd > 1024)
+				fail(EXIT_FAIL, "invalid --listener-fd value '%s' (a descriptor from 3 to 1024)", a + 14);
+			o->listener_fd = (int)fd;
 		} else if (strncmp(a, "--caps=", 7) == 0) {
 			if (!sh_capsets_parse(a + 7, &o->caps))
 				fail(EXIT_FAIL, "invalid --caps value '%s' (five hex masks B:P:E:I:A)", a + 7);
@@ -110,8 +120,8 @@ static void parse_args(int argc, char **argv, loader_opts *o)
 		}
 	}
 	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0')
-		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] BPF_FILE -- "
-				"COMMAND [ARG...]");
+		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] "
+				"[--listener-fd=FD] BPF_FILE -- COMMAND [ARG...]");
 	o->bpf_path = argv[i];
 	o->command = argv + i + 2;
 }
@@ -165,14 +175,40 @@ static void check_program(const loader_opts *o, const struct sock_filter *prog, 
 		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->bpf_path, bad);
 }
 
+/* The listener goes to whoever holds the other end of the socket (the runtime wrapper's relay, on
+ * the host), which answers one byte once listenerPath has it: without that answer nobody would
+ * answer the notified syscalls, so the workload does not start. */
+static void hand_listener(const loader_opts *o, int listener)
+{
+	static const char hello[] = "seccomp-hook-init listener";
+	char ack = 0;
+	ssize_t n = -1;
+	if (sh_send_fd(o->listener_fd, listener, hello, sizeof hello - 1) == 0)
+		do
+			n = read(o->listener_fd, &ack, 1);
+		while (n < 0 && errno == EINTR);
+	if (n != 1 || ack != 'y')
+		fail(EXIT_FAIL, "the listener could not be handed to the profile's listenerPath (%s)",
+		     n < 0 ? strerror(errno) : "no answer");
+	close(listener);
+	close(o->listener_fd);
+}
+
 static void install(const loader_opts *o, const struct sock_filter *prog, size_t len)
 {
-	/* The listener fd would be close-on-exec and nobody could answer: refuse instead of running a
-	 * workload whose notified syscalls all fail. */
-	if (o->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
-		fail(EXIT_FAIL, "--flags: NEW_LISTENER is not supported by the loader (use runtime mode)");
+	/* Without a way out for the listener nobody could answer: refuse instead of running a workload
+	 * whose notified syscalls all hang. */
+	bool listen = o->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	struct stat st;
+	if (listen && o->listener_fd < 0)
+		fail(EXIT_FAIL, "--flags: NEW_LISTENER needs --listener-fd (run the container with seccomp-hook-runtime)");
+	if (listen && (fstat(o->listener_fd, &st) < 0 || !S_ISSOCK(st.st_mode)))
+		fail(EXIT_FAIL, "--listener-fd=%d: not a socket", o->listener_fd);
 	const char *why = NULL;
-	if (sh_apply_filter(prog, len, o->flags, &why) >= 0)
+	int r = sh_apply_filter(prog, len, o->flags, &why);
+	if (r > 0 && listen)
+		hand_listener(o, r);
+	if (r >= 0)
 		return;
 	int e = errno;
 	/* Every flag asked for is kept: a kernel without one (SPEC_ALLOW, WAIT_KILLABLE_RECV) fails. */
@@ -224,7 +260,7 @@ static void __attribute__((noreturn)) exec_command(const char *file, char **argv
 
 int main(int argc, char **argv)
 {
-	loader_opts o = { 0 };
+	loader_opts o = { .listener_fd = -1 };
 	parse_args(argc, argv, &o);
 	size_t bytes = 0;
 	struct sock_filter *prog = read_program(o.bpf_path, &bytes);

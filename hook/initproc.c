@@ -92,6 +92,8 @@ sh_json *sh_initproc_prefix(const sh_loader_call *c, const sh_capsets *restore)
 	sh_json_append(a, sh_json_new_string(SH_INIT_DEST));
 	sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--sha256=%s", c->digest)));
 	sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--flags=%u", c->flags)));
+	if (c->listener_fd >= 0)
+		sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--listener-fd=%d", c->listener_fd)));
 	if (restore) {
 		sh_capsets_format(restore, capstext);
 		sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--caps=%s", capstext)));
@@ -147,13 +149,15 @@ bool sh_initproc_loader_call(const sh_json *process, sh_loader_call *c)
 {
 	const sh_json *args = sh_json_get(process, "args");
 	size_t end = prefix_end(args);
-	*c = (sh_loader_call){ 0 };
+	*c = (sh_loader_call){ .listener_fd = -1 };
 	for (size_t i = 1; i + 1 < end; i++) {
 		const char *a = str_at(args, i);
 		if (strncmp(a, "--sha256=", 9) == 0)
 			c->digest = a + 9;
 		else if (strncmp(a, "--flags=", 8) == 0)
 			c->flags = (unsigned)strtoul(a + 8, NULL, 10);
+		else if (strncmp(a, "--listener-fd=", 14) == 0)
+			c->listener_fd = atoi(a + 14);
 	}
 	return end && c->digest;
 }
@@ -195,7 +199,10 @@ static void wrap_hook(sh_json *hook, const sh_loader_call *c)
 	for (size_t i = 1; old && old->type == SH_JSON_ARRAY && i < old->u.arr.n; i++)
 		if (old->u.arr.v[i]->type == SH_JSON_STRING)
 			sh_json_append(args, sh_json_new_string(old->u.arr.v[i]->u.str.s));
-	insert_prefix(args, c, NULL);
+	/* A hook's loader gets no listener channel: runc starts hooks without the extra descriptors. */
+	sh_loader_call own = *c;
+	own.listener_fd = -1;
+	insert_prefix(args, &own, NULL);
 	sh_json_set(hook, "args", args);
 	sh_json_set(hook, "path", sh_json_new_string(SH_INIT_DEST));
 }

@@ -19,6 +19,7 @@
 typedef struct sh_loader_call {
 	const char *digest;
 	unsigned flags;
+	int listener_fd; /* --listener-fd (NEW_LISTENER through the wrapper's relay), -1 for none */
 } sh_loader_call;
 
 /* The capability sets a process spec asks for. -1 when it has no `capabilities` (the runtime then

@@ -11,6 +11,7 @@
 #include "hookcfg.h"
 #include "initproc.h"
 #include "json.h"
+#include "notify.h"
 #include "runtime_cli.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,15 +105,44 @@ static void __attribute__((noreturn)) exec_runtime(const sh_rt_cli *c)
 	die_with(err);
 }
 
+/* SCMP_ACT_NOTIFY through the loader: a socket pair, one end passed into the container as its next
+ * preserved descriptor (where the loader's --listener-fd says), the other held by the relay, which
+ * hands the listener to listenerPath from the host. */
+static int start_relay(sh_rt_cli *c, const char *path, const sh_notify_state *st, sh_error **err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return sh_error_errno(err, errno, "socketpair");
+	int r = sh_notify_relay_start(sv[0], path, st, err);
+	close(sv[0]);
+	if (r == 0 && dup2(sv[1], c->next_fd) < 0) /* dup2 leaves it open across exec */
+		r = sh_error_errno(err, errno, "dup2");
+	if (sv[1] != c->next_fd)
+		close(sv[1]);
+	if (r == 0)
+		sh_rt_preserve_one_more(c);
+	return r;
+}
+
 /* create/run: the transform on BUNDLE/config.json, in place, before the runtime reads it. */
-static int prepare_bundle(const sh_rt_cli *c, sh_error **err)
+static int prepare_bundle(sh_rt_cli *c, sh_error **err)
 {
 	sh_diag d = { 0 };
 	sh_hook_opts o = c->o;
+	sh_hook_result res = { 0 };
+	const char *bundle = c->bundle ? c->bundle : ".";
 	o.exec_routed = !o.crun; /* this wrapper routes every exec through the loader */
-	int r = sh_hook_rewrite_bundle(c->bundle ? c->bundle : ".", &o, NULL, &d, err);
+	o.has_listener_fd = true;
+	o.listener_fd = c->next_fd;
+	int r = sh_hook_rewrite_bundle(bundle, &o, &res, &d, err);
 	sh_diag_print(&d, SH_FMT_TEXT, stderr);
 	sh_diag_free(&d);
+	if (r == 0 && res.listener_path && !o.crun) {
+		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
+				       .metadata = res.listener_metadata };
+		r = start_relay(c, res.listener_path, &st, err);
+	}
+	sh_hook_result_free(&res);
 	return r;
 }
 
@@ -147,14 +178,17 @@ static int runtime_state(const sh_rt_cli *c, char **out, size_t *len, sh_error *
  * temporary file to leave behind (the wrapper is replaced by the runtime, so it cleans up nothing). */
 static int process_memfd(const char *text, size_t len, sh_error **err)
 {
-	int fd = memfd_create("seccomp-hook-process.json", 0);
+	int fd = memfd_create("seccomp-hook-process.json", MFD_CLOEXEC);
 	if (fd < 0)
 		return sh_error_errno(err, errno, "memfd_create");
-	if (sh_write_all(fd, text, len) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		return sh_error_errno(err, errno, "process.json");
-	}
-	return fd;
+	/* Open across the exec of the runtime, and well above the descriptors it passes into the
+	 * container (stdio, $LISTEN_FDS, --preserve-fds, the listener channel), which it closes. */
+	int high = sh_write_all(fd, text, len) < 0 || lseek(fd, 0, SEEK_SET) < 0 ? -1 : fcntl(fd, F_DUPFD, 256);
+	int e = errno;
+	close(fd);
+	if (high < 0)
+		return sh_error_errno(err, e, "process.json");
+	return high;
 }
 
 /* exec: the container's own config (as the wrapper wrote it at create) tells whether its processes
@@ -172,6 +206,11 @@ static void route_exec(sh_rt_cli *c)
 	int fd = r == 0 && plan.process_json ? process_memfd(plan.process_json, plan.process_len, &err) : 0;
 	if (fd > 0)
 		sh_rt_use_process_fd(c, &plan, fd);
+	if (r == 0 && fd >= 0 && plan.listener_path) {
+		sh_notify_state st = { .id = c->container, .status = "running", .bundle = plan.bundle,
+				       .metadata = plan.listener_metadata };
+		r = start_relay(c, plan.listener_path, &st, &err);
+	}
 	sh_rt_exec_plan_free(&plan);
 	if (r < 0 || fd < 0)
 		die_with(err);

@@ -110,15 +110,34 @@ static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings 
 	return 0;
 }
 
-/* create/run: --bundle, -b (each with its value after '=' or next). */
-static void find_bundle(sh_rt_cli *c)
+static void split_inline(sh_rt_cli *c, size_t i, const char *val);
+
+/* --preserve-fds N at argv[i] (either form): its value's index and the number. */
+static void note_preserve(sh_rt_cli *c, size_t i, const char *n, size_t len, const char *val)
+{
+	if (len != 12 || strncmp(n, "preserve-fds", 12) != 0)
+		return;
+	if (val)
+		split_inline(c, i, val);
+	if (i + 1 < c->argc) {
+		c->preserve_at = i + 1;
+		c->preserve_fds = atoi(c->argv[i + 1]);
+	}
+}
+
+/* create/run: --bundle, -b (each with its value after '=' or next), --preserve-fds, the id. */
+static void read_create_args(sh_rt_cli *c)
 {
 	for (size_t i = c->command_at + 1; i < c->argc; i++) {
 		size_t len;
 		const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
 		if (n && ((len == 6 && strncmp(n, "bundle", 6) == 0) || (len == 1 && n[0] == 'b')))
 			c->bundle = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : NULL);
+		if (n)
+			note_preserve(c, i, n, len, val);
 	}
+	if (c->argc > c->command_at + 1)
+		c->id = c->argv[c->argc - 1];
 }
 
 static void split_inline(sh_rt_cli *c, size_t i, const char *val)
@@ -150,7 +169,8 @@ static void read_exec_args(sh_rt_cli *c)
 			c->caps_added = sh_xreallocarray(c->caps_added, c->ncaps_added + 1, sizeof(char *));
 			c->caps_added[c->ncaps_added++] = (char *)v;
 		}
-		i += takes;
+		note_preserve(c, i, n, len, val);
+		i += takes || (val && len == 12 && strncmp(n, "preserve-fds", 12) == 0);
 	}
 	if (i < c->argc) {
 		c->container = c->argv[i];
@@ -278,13 +298,36 @@ int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err)
 		push(c, argv[i]);
 	c->command = c->command_at < c->argc ? command_of(c->argv[c->command_at]) : SH_RT_OTHER;
 	if (c->command == SH_RT_CREATE)
-		find_bundle(c);
+		read_create_args(c);
 	if (c->command == SH_RT_EXEC)
 		read_exec_args(c);
 	if (r == 0 && c->command == SH_RT_EXEC && !c->container)
 		r = sh_error_set(err, SH_EXIT_SYSTEM, "exec: no container id");
+	/* The runtime passes stdio, then $LISTEN_FDS descriptors, then --preserve-fds more. */
+	const char *listen = getenv("LISTEN_FDS");
+	c->next_fd = 3 + (listen ? atoi(listen) : 0) + c->preserve_fds;
 	int o = parse_options(&cli, c, r < 0 ? NULL : err);
 	return r < 0 ? r : o;
+}
+
+void sh_rt_preserve_one_more(sh_rt_cli *c)
+{
+	char *n = keep(c, sh_xasprintf("%d", c->preserve_fds + 1));
+	if (c->preserve_at) {
+		c->argv[c->preserve_at] = n;
+		return;
+	}
+	size_t at = c->command_at + 1;
+	c->argv = sh_xreallocarray(c->argv, c->argc + 3, sizeof(char *));
+	memmove(&c->argv[at + 2], &c->argv[at], (c->argc - at + 1) * sizeof(char *));
+	c->argv[at] = "--preserve-fds";
+	c->argv[at + 1] = n;
+	c->argc += 2;
+	if (c->container_at >= at)
+		c->container_at += 2;
+	if (c->process_at >= at)
+		c->process_at += 2;
+	c->preserve_at = at + 1;
 }
 
 bool sh_rt_starts_process(const sh_rt_cli *c)
@@ -358,15 +401,33 @@ static int plan_argv(sh_rt_cli *c, const sh_loader_call *call, sh_capsets own, s
 	return 0;
 }
 
-static int plan_for_config(sh_rt_cli *c, const sh_json *state, const sh_json *config, sh_rt_exec_plan *p,
-			   sh_error **err)
+/* A container whose loader hands a listener on: this process's loader does the same, on the
+ * descriptor this exec passes in, to the same listenerPath. */
+static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle, sh_loader_call *call,
+			 sh_rt_exec_plan *p, sh_error **err)
+{
+	if (call->listener_fd < 0)
+		return 0;
+	const char *path = sh_oci_annotation(config, SH_ANNOT_LISTENER_PATH);
+	const char *meta = sh_oci_annotation(config, SH_ANNOT_LISTENER_METADATA);
+	if (!path)
+		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's config names no listenerPath");
+	call->listener_fd = c->next_fd;
+	p->listener_path = sh_xstrdup(path);
+	p->listener_metadata = meta ? sh_xstrdup(meta) : NULL;
+	p->bundle = sh_xstrdup(bundle);
+	return 0;
+}
+
+static int plan_for_config(sh_rt_cli *c, const sh_json *state, const sh_json *config, const char *bundle,
+			   sh_rt_exec_plan *p, sh_error **err)
 {
 	const sh_json *process = sh_json_get(config, "process");
 	sh_loader_call call;
 	sh_capsets own;
 	if (!sh_initproc_loader_call(process, &call))
 		return 0; /* the runtime filters this container's processes itself */
-	if (check_state(state, &call, err) < 0)
+	if (check_state(state, &call, err) < 0 || plan_listener(c, config, bundle, &call, p, err) < 0)
 		return -1;
 	if (!sh_initproc_restore_caps(process, &own))
 		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's loader has no --caps; recreate it");
@@ -386,7 +447,7 @@ int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec
 	} else {
 		cleanup_free char *path = sh_xasprintf("%s/config.json", bundle->u.str.s);
 		if (read_json(path, &config, err) == 0)
-			r = plan_for_config(c, st, config, p, err);
+			r = plan_for_config(c, st, config, bundle->u.str.s, p, err);
 	}
 	sh_json_free(config);
 	sh_json_free(st);
@@ -402,5 +463,8 @@ void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd)
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p)
 {
 	free(p->process_json);
-	p->process_json = NULL;
+	free(p->listener_path);
+	free(p->listener_metadata);
+	free(p->bundle);
+	memset(p, 0, sizeof(*p));
 }

@@ -28,6 +28,10 @@ typedef struct sh_rt_cli {
 	size_t process_at;     /* exec: index of --process's value in argv; 0 for the argv form */
 	char **caps_added;     /* exec: --cap values (the argv form) */
 	size_t ncaps_added;
+	size_t preserve_at;    /* create/exec: index of --preserve-fds's value in argv, 0 if absent */
+	int preserve_fds;      /* its value */
+	int next_fd;           /* the descriptor the next preserved one gets in the container */
+	const char *id;        /* create/run: the container id (the last argument) */
 	const char *log;       /* the runtime's --log file, where engines look for its error */
 	bool log_json;         /* --log-format=json */
 	char *conf_text;       /* the config file's text, which the options point into */
@@ -45,12 +49,18 @@ bool sh_rt_starts_process(const sh_rt_cli *c);
 /* [runtime, globals..., "state", container, NULL] (the strings are c's). */
 char **sh_rt_state_argv(const sh_rt_cli *c);
 
+/* One more descriptor for the runtime to pass into the container (--preserve-fds), at next_fd. */
+void sh_rt_preserve_one_more(sh_rt_cli *c);
+
 /* For exec, from the runtime's state of the container: either nothing to do (the container's
  * processes do not start through the loader), a new process.json (process_json; --process form), or
  * argv edited in place (the argv form). */
 typedef struct sh_rt_exec_plan {
 	char *process_json;
 	size_t process_len;
+	/* SCMP_ACT_NOTIFY: the new process's loader sends its listener on next_fd, for the relay to
+	 * hand to listener_path (NULL: no listener). */
+	char *listener_path, *listener_metadata, *bundle;
 } sh_rt_exec_plan;
 int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err);
 /* --process's value becomes /proc/self/fd/FD. */

@@ -1,6 +1,7 @@
-/* notify_listener SOCKET_PATH VALUE: a seccomp user-notification agent for tests. It accepts one
- * connection on SOCKET_PATH, receives the listener fd (SCM_RIGHTS, runc's protocol), prints the
- * state message, then answers every notification with return value VALUE until the fd closes. */
+/* notify_listener SOCKET_PATH VALUE [COUNT]: a seccomp user-notification agent for tests. It accepts
+ * COUNT (default 1) connections on SOCKET_PATH; for each it receives the listener fd (SCM_RIGHTS,
+ * runc's protocol), prints the state message, then answers every notification with return value
+ * VALUE until the fd closes (each connection in a process of its own). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -27,10 +28,32 @@ static int receive_fd(int conn, char *msg, size_t msglen)
 	return fd;
 }
 
+static void serve(int conn, long value)
+{
+	char msg[4096];
+	int fd = receive_fd(conn, msg, sizeof msg);
+	if (fd < 0) {
+		fprintf(stderr, "no fd received\n");
+		return;
+	}
+	printf("state: %s\n", msg);
+	fflush(stdout);
+	for (;;) {
+		struct seccomp_notif req = { 0 };
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+			break; /* the filtered process is gone */
+		struct seccomp_notif_resp resp = { .id = req.id, .val = value };
+		printf("notified: syscall %d from pid %u\n", req.data.nr, req.pid);
+		fflush(stdout);
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 3)
-		return fprintf(stderr, "usage: notify_listener SOCKET_PATH VALUE\n"), 2;
+	if (argc != 3 && argc != 4)
+		return fprintf(stderr, "usage: notify_listener SOCKET_PATH VALUE [COUNT]\n"), 2;
+	int count = argc == 4 ? atoi(argv[3]) : 1;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -39,21 +62,16 @@ int main(int argc, char **argv)
 		return perror("listen"), 1;
 	printf("listening\n");
 	fflush(stdout);
-	int conn = accept(s, NULL, NULL);
-	char msg[4096];
-	int fd = conn < 0 ? -1 : receive_fd(conn, msg, sizeof msg);
-	if (fd < 0)
-		return fprintf(stderr, "no fd received\n"), 1;
-	printf("state: %s\n", msg);
-	fflush(stdout);
-	for (;;) {
-		struct seccomp_notif req = { 0 };
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
-			break; /* the filtered process is gone */
-		struct seccomp_notif_resp resp = { .id = req.id, .val = atol(argv[2]) };
-		printf("notified: syscall %d from pid %u\n", req.data.nr, req.pid);
-		fflush(stdout);
-		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	for (int i = 0; i < count; i++) {
+		int conn = accept(s, NULL, NULL);
+		if (conn < 0)
+			return perror("accept"), 1;
+		if (i + 1 < count && fork() != 0) {
+			close(conn);
+			continue;
+		}
+		serve(conn, atol(argv[2]));
+		return 0;
 	}
 	return 0;
 }

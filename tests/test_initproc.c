@@ -62,7 +62,7 @@ Test(initproc, wrap_lends_two_capabilities_records_the_own_sets_and_undo_restore
 			   " \"ambient\": []}}";
 	sh_json *p = parse(text);
 	sh_error *err = NULL;
-	sh_loader_call call = { digest, 4 };
+	sh_loader_call call = { digest, 4, -1 };
 	cr_assert_eq(sh_initproc_wrap_process(p, &call, &err), 0);
 	cr_expect_str_eq(arg(p, 0), SH_INIT_DEST);
 	cr_expect_str_eq(arg(p, 3), "--caps=21:1:1:0:0");
@@ -103,7 +103,7 @@ Test(initproc, start_container_hooks_go_through_the_loader_and_back)
 {
 	sh_json *c = parse("{\"hooks\": {\"startContainer\": [{\"path\": \"/bin/mkdir\", \"args\": [\"mkdir\", \"/x\"]}],"
 			   " \"prestart\": [{\"path\": \"/bin/true\"}]}}");
-	sh_loader_call call = { digest, 0 };
+	sh_loader_call call = { digest, 0, -1 };
 	sh_initproc_wrap_hooks(c, &call);
 	cleanup_free char *wrapped = compact(sh_json_get(c, "hooks"));
 	cr_expect(strstr(wrapped, "{\"path\":\"/.seccomp-hook/init\",\"args\":[\"/.seccomp-hook/init\",\"--sha256=") != NULL,

@@ -215,7 +215,7 @@ annotate() { # NAME [MODE]
 	[[ "$stderr" == *"libseccomp cannot filter architecture SCMP_ARCH_LOONGARCH64"* ]]
 }
 
-@test "a NOTIFY profile recorded by runtime mode is still refused by init mode" {
+@test "a NOTIFY profile recorded by runtime mode is still refused by init mode without the wrapper" {
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' \
 		> "$T/profiles/notify.json"
 	touch "$T/fake-loader"
@@ -227,7 +227,7 @@ annotate() { # NAME [MODE]
 		--loader="$T/fake-loader" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"SCMP_ACT_NOTIFY needs runtime mode"* ]]
+	[[ "$stderr" == *"SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime"* ]]
 }
 
 @test "runtime mode hands crun the compiled program; other modes drop one given before" {

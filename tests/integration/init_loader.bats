@@ -194,7 +194,16 @@ run_refused() { # TEXT [STATUS]: run the bundle under runc and expect a refusal
 	run_refused "the kernel refused the filter: Invalid argument (with flags 0x40000000"
 
 	loader_bundle "$(sh_cmd "$WORK")" --flags=8
-	run_refused "NEW_LISTENER is not supported"
+	run_refused "NEW_LISTENER needs --listener-fd"
+
+	loader_bundle "$(sh_cmd "$WORK")" --flags=8 --listener-fd=0
+	run_refused "invalid --listener-fd value '0'"
+
+	loader_bundle "$(sh_cmd "$WORK")" --flags=8 --listener-fd=2
+	run_refused "invalid --listener-fd value '2'"
+
+	loader_bundle "$(sh_cmd "$WORK")" --flags=8 --listener-fd=9
+	run_refused "--listener-fd=9: not a socket"
 
 	loader_bundle "$(sh_cmd "$WORK")" --flags=-1
 	run_refused "invalid --flags value '-1'"

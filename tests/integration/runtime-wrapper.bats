@@ -24,6 +24,7 @@ JSON
 }
 
 teardown() {
+	[ -z "${agent:-}" ] || kill "$agent" 2>/dev/null || true
 	for c in w1 w2 r1 r2; do
 		runc --root "$T/runc-state" delete -f $c >/dev/null 2>&1 || true
 	done
@@ -266,4 +267,63 @@ status_lines() {
 	[ "$output" = "$(runc --version)" ]
 	run wrap state no-such-container
 	[ "$status" -eq "$(runc --root "$T/runc-state" state no-such-container > /dev/null 2>&1; echo $?)" ]
+}
+
+@test "SCMP_ACT_NOTIFY in init mode: the listener reaches listenerPath from the loader (runc, PID 1 and exec) and from crun" {
+	cat > "$T/profiles/notify.json" <<EOF2
+{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "$T/agent.sock", "listenerMetadata": "meta-1",
+ "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}]}
+EOF2
+	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 4242 2 > "$T/agent.log" 3>&- &
+	agent=$!
+	for i in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
+	sleeper "$T/b" '.process.args = ["sh", "-c", "sysprobe getppid > /out/pid1; exec sleep 60"]'
+	wrap --default-profile=notify run -d -b "$T/b" w1 > /dev/null
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("notify init sha256:")' "$T/b/config.json"
+	jq -e '[.process.args[] | select(startswith("--listener-fd="))] == ["--listener-fd=3"]' "$T/b/config.json"
+	for i in $(seq 100); do [ -s "$T/b/out/pid1" ] && break; sleep 0.05; done
+	cat "$T/b/out/pid1" "$T/agent.log"
+	[ "$(cat "$T/b/out/pid1")" = "getppid=ok:4242" ]
+	pid=$(runc --root "$T/runc-state" state w1 | jq .pid)
+	state=$(grep -m1 '^state: ' "$T/agent.log" | cut -c8-)
+	echo "PID 1: $pid; agent got: $state"
+	echo "$state" | jq -e --argjson p "$pid" --arg b "$T/b" '.fds == ["seccompFd"] and .metadata == "meta-1" and .pid == $p
+		and .state.id == "w1" and .state.bundle == $b and .state.status == "creating"'
+	# The workload holds neither the listener nor the channel it came by.
+	! ls -l /proc/$pid/fd | grep -E "socket:|seccomp" || false
+	run wrap exec w1 sh -c 'sysprobe getppid; ls -l /proc/self/fd | grep -c -E "socket:|seccomp"'
+	echo "$output"
+	[[ "$output" == *"getppid=ok:4242"* ]]
+	[[ "$output" == *$'\n0'* ]]
+	[ "$(grep -c '^state: ' "$T/agent.log")" -eq 2 ]
+	grep '^state: ' "$T/agent.log" | tail -1 | cut -c8- | jq -e '.state.status == "running" and .state.id == "w1"'
+	runc --root "$T/runc-state" delete -f w1
+	kill $agent 2>/dev/null || true
+	# crun installs the program with a listener itself and hands it to listenerPath.
+	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 77 > "$T/agent-crun.log" 3>&- &
+	agent=$!
+	for i in $(seq 100); do grep -q listening "$T/agent-crun.log" && break; sleep 0.05; done
+	make_bundle "$T/c" '["sysprobe", "getppid"]'
+	run unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh "${WRAP[@]}" --runtime-path=crun \
+		--default-profile=notify --root "$T/crun-state" --cgroup-manager=disabled run -b "$T/c" k1 < /dev/null
+	echo "$output"
+	cat "$T/agent-crun.log"
+	[[ "$output" == *"getppid=ok:77"* ]]
+	jq -e '.annotations | has("run.oci.seccomp_bpf_data")' "$T/c/config.json"
+	jq -e '.linux.seccomp.listenerPath == $p' --arg p "$T/agent.sock" "$T/c/config.json"
+	grep -q '"metadata": *"meta-1"' "$T/agent-crun.log"
+}
+
+@test "SCMP_ACT_NOTIFY in init mode without the wrapper's relay is refused; with no agent listening the workload never runs" {
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "%s/none.sock", "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_NOTIFY"}]}' \
+		"$T" > "$T/profiles/notify.json"
+	make_bundle "$T/b" '["sh", "-c", "echo ran > /out/ran"]'
+	run --separate-stderr "$BIN" inject --mode=init --profiles-dir="$T/profiles" --profile=notify \
+		--cache-dir="$T/cache" --loader="$LOADER" "$T/b"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime"* ]]
+	run ! wrap --default-profile=notify run -b "$T/b" w1
+	echo "$output"
+	[[ "$output" == *"the listener could not be handed to the profile's listenerPath"* ]]
+	[ ! -e "$T/b/out/ran" ]
 }

@@ -1,0 +1,122 @@
+#include "config.h"
+#include "notify.h"
+#include "apply.h"
+#include "json.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* Connect before any filter exists: after it, connect() itself could be a notified syscall with
+ * nobody listening yet. */
+int sh_notify_connect(const char *path, sh_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return sh_error_set(err, SH_EXIT_INVALID, "listenerPath is too long: %s", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return sh_error_errno(err, e, "listenerPath %s", path);
+	}
+	return fd;
+}
+
+static char *process_state(const sh_notify_state *st)
+{
+	sh_json *state = sh_json_new(SH_JSON_OBJECT), *m = sh_json_new(SH_JSON_OBJECT), *fds = sh_json_new(SH_JSON_ARRAY);
+	sh_json_set(state, "ociVersion", sh_json_new_string("1.0.2"));
+	sh_json_set(state, "id", sh_json_new_string(st->id));
+	sh_json_set(state, "status", sh_json_new_string(st->status));
+	sh_json_set(state, "pid", sh_json_new_u64((uint64_t)st->pid));
+	sh_json_set(state, "bundle", sh_json_new_string(st->bundle));
+	sh_json_append(fds, sh_json_new_string("seccompFd"));
+	sh_json_set(m, "ociVersion", sh_json_new_string("1.0.2"));
+	sh_json_set(m, "fds", fds);
+	sh_json_set(m, "pid", sh_json_new_u64((uint64_t)st->pid));
+	sh_json_set(m, "metadata", sh_json_new_string(st->metadata ? st->metadata : ""));
+	sh_json_set(m, "state", state);
+	char *msg = sh_json_serialize(m, false, NULL);
+	sh_json_free(m);
+	return msg;
+}
+
+int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error **err)
+{
+	cleanup_free char *msg = process_state(st);
+	if (sh_send_fd(sock, listener, msg, strlen(msg)) < 0)
+		return sh_error_errno(err, errno, "sending the notify fd to the listener");
+	return 0;
+}
+
+/* In the relay: one listener from the channel, on to the agent, 'y' back. Exit status for syslog. */
+static int relay(int channel, const char *path, sh_notify_state st)
+{
+	char hello[64];
+	int listener = -1;
+	if (sh_recv_fd(channel, &listener, &st.pid, hello, sizeof hello) <= 0 || listener < 0 || st.pid <= 0)
+		return 1; /* the container went away before its loader ran */
+	sh_error *err = NULL;
+	int sock = sh_notify_connect(path, &err);
+	if (sock < 0 || sh_notify_send(sock, listener, &st, &err) < 0) {
+		syslog(LOG_ERR, "seccomp-hook-runtime: container %s: %s", st.id, err ? err->msg : "?");
+		sh_error_free(err);
+		return 1;
+	}
+	return write(channel, "y", 1) == 1 ? 0 : 1;
+}
+
+/* Everything but the channel closed, the standard streams on /dev/null: the relay holds nothing of
+ * the engine's (an engine waiting for the runtime's output to close must not wait for it). */
+static void detach(int channel)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0)
+			dup2(null, fd);
+	if (channel != 3 && dup2(channel, 3) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 4U, ~0U, 0U);
+	setsid();
+}
+
+int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err)
+{
+	/* Copied now: the caller's strings are gone once it execs the runtime. */
+	sh_notify_state copy = { sh_xstrdup(st->id), sh_xstrdup(st->status), sh_xstrdup(st->bundle),
+				 st->metadata ? sh_xstrdup(st->metadata) : NULL, 0 };
+	/* The kernel then tells who sent the listener (the loader, the container's process), which
+	 * SO_PEERCRED would not: it names whoever made the socket pair. Set before anything can send. */
+	int on = 1;
+	if (setsockopt(channel, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
+		return sh_error_errno(err, errno, "SO_PASSCRED");
+	char *p = sh_xstrdup(path);
+	pid_t child = fork();
+	if (child < 0)
+		return sh_error_errno(err, errno, "fork");
+	if (child == 0) {
+		if (fork() != 0) /* the grandchild is the relay: nobody waits for it but init */
+			_exit(0);
+		detach(channel);
+		_exit(relay(3, p, copy));
+	}
+	free(p);
+	free((char *)copy.id), free((char *)copy.status), free((char *)copy.bundle), free((char *)copy.metadata);
+	int status = 0;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}

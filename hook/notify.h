@@ -1,0 +1,29 @@
+/* Handing a seccomp listener fd to the agent at a profile's listenerPath, as runc does: the
+ * runtime-spec's container process state (fds ["seccompFd"], metadata, the container's state) with
+ * the fd by SCM_RIGHTS. For `exec`, and for the runtime wrapper's relay, which takes the listener
+ * from an init-mode loader in a container and hands it on from the host. */
+#ifndef SH_NOTIFY_H
+#define SH_NOTIFY_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+typedef struct sh_notify_state {
+	const char *id, *status, *bundle;
+	const char *metadata; /* listenerMetadata, or NULL */
+	pid_t pid;            /* the filtered process */
+} sh_notify_state;
+
+/* A connected socket to listenerPath (close-on-exec). */
+int sh_notify_connect(const char *path, sh_error **err);
+int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error **err);
+
+/* The relay: a detached process (its own session, nothing but `channel` open) that waits for one
+ * listener on `channel` (from the loader: sh_send_fd), connects to `path`, hands it on with `st`
+ * (pid: the sender's) and answers the loader 'y'; on any failure it closes the channel unanswered,
+ * so the loader does not start the workload. Returns once the relay runs; the caller closes its
+ * copy of `channel`. */
+int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err);
+
+#endif
