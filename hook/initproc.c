@@ -3,6 +3,7 @@
 #include "names.h"
 #include "util.h"
 
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,9 +200,11 @@ static void wrap_hook(sh_json *hook, const sh_loader_call *c)
 	for (size_t i = 1; old && old->type == SH_JSON_ARRAY && i < old->u.arr.n; i++)
 		if (old->u.arr.v[i]->type == SH_JSON_STRING)
 			sh_json_append(args, sh_json_new_string(old->u.arr.v[i]->u.str.s));
-	/* A hook's loader gets no listener channel: runc starts hooks without the extra descriptors. */
+	/* A hook's loader gets no listener channel (runc starts hooks without the extra descriptors), so
+	 * its filter has no listener: a notified syscall of the hook fails with ENOSYS. */
 	sh_loader_call own = *c;
 	own.listener_fd = -1;
+	own.flags &= ~(unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	insert_prefix(args, &own, NULL);
 	sh_json_set(hook, "args", args);
 	sh_json_set(hook, "path", sh_json_new_string(SH_INIT_DEST));
