@@ -44,13 +44,20 @@ CRUN=(unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --r
 	sh "$W/crun-state" "$W/bundle")
 # The precreate hook as podman runs it: the annotated config in, the config the runtime gets out.
 # Runtime mode has a cache of its own here, so the cold init variant's wipe does not reach it.
-PRECREATE=("$HOOK" precreate --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init")
+# Init mode's configs here run under the plain runtime, which starts PID 1 only (no exec): the
+# precreate and inject rows use --allow-unfiltered-exec; the wrapper rows are the configuration
+# that also filters exec.
+PRECREATE=("$HOOK" precreate --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init" --allow-unfiltered-exec)
 HOOK_INIT=(-i "$W/annotated-init.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache" ---)
 # Init mode for crun alone (--runtime=crun): crun installs the program; no loader, no bind mounts.
 HOOK_INIT_CRUN=(-i "$W/annotated-init.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache" --runtime=crun ---)
 HOOK_RUNTIME=(-i "$W/annotated-runtime.json" -o "$W/bundle/config.json" "${PRECREATE[@]}" --cache-dir="$W/cache-runtime" ---)
 INJECT_INIT=("$HOOK" inject --mode=init --profiles-dir="$W/profiles" --profile=docker-default --cache-dir="$W/cache"
-	--loader="$B/seccomp-hook-init" "$W/bundle" ---)
+	--loader="$B/seccomp-hook-init" --allow-unfiltered-exec "$W/bundle" ---)
+# The runtime wrapper in runc's place: the transform in its own process, then runc (exec'd, not
+# spawned), as Docker, containerd and podman --runtime start it.
+WRAPPER_RUNC=("$B/seccomp-hook-runtime" --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init"
+	--cache-dir="$W/cache" --root "$W/state" run -b "$W/bundle" b)
 NONE=()
 # The least any precreate hook can cost here: a static program that does nothing (the loader's
 # --help, output discarded) in the hook's place, then crun with the program already in its config.
@@ -78,6 +85,8 @@ cp "$W/plain.json" "$W/bundle/config.json" # warm the page cache and both filter
 "$TIMED" "${RUNC[@]}" > /dev/null
 "$TIMED" "${CRUN[@]}" > /dev/null
 "$TIMED" "${INJECT_INIT[@]}" true > /dev/null
+cp "$W/annotated-init.json" "$W/bundle/config.json"
+"$TIMED" "${WRAPPER_RUNC[@]}" > /dev/null
 "$TIMED" "${HOOK_RUNTIME[@]}" true > /dev/null
 "$TIMED" "${HOOK_INIT_CRUN[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-crun-prepared.json" # what crun gets with --runtime=crun
@@ -97,6 +106,7 @@ variants=(
 	"hook-init-cold plain.json RUNC HOOK_INIT cold"
 	"hook-init-warm plain.json RUNC HOOK_INIT"
 	"inject-init-warm plain.json RUNC INJECT_INIT"
+	"wrapper-init-warm annotated-init.json WRAPPER_RUNC NONE"
 	"runc-init-only init-prepared.json RUNC NONE"
 	"crun-plain plain.json CRUN NONE"
 	"crun-own runtime-own.json CRUN NONE"
@@ -146,6 +156,7 @@ row "seccomp-hook runtime mode, warm: precreate + runc" hook-runtime runc-plain
 row "seccomp-hook init mode, cold: precreate + runc" hook-init-cold runc-plain
 row "seccomp-hook init mode, warm: precreate + runc" hook-init-warm runc-plain "(target <= 1.05x)"
 row "same with inject (fsync'd config.json) + runc" inject-init-warm runc-plain
+row "seccomp-hook-runtime (init mode, exec filtered too)" wrapper-init-warm runc-plain "(target <= 1.05x)"
 row "  of which runc with the loader (no hook run)" runc-init-only runc-plain
 row "crun, unfiltered (anchor)" crun-plain crun-plain
 row "crun, its own seccomp setup (anchor)" crun-own crun-plain

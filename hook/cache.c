@@ -2,6 +2,7 @@
 #include "cache.h"
 #include "json.h"
 #include "sha256.h"
+#include "trust.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* One that was there before is used only if nobody else could have written it. */
 static int ensure_dir(const char *path, sh_error **err)
 {
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
@@ -21,7 +23,20 @@ static int ensure_dir(const char *path, sh_error **err)
 		return sh_error_errno(err, errno, "cache directory %s", path);
 	if (!S_ISDIR(st.st_mode))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "cache directory %s: not a directory", path);
-	return 0;
+	return sh_trust_entry(path, "cache directory", err);
+}
+
+/* The cache, its key directory, the content directory of this kind and the key's links: whoever
+ * could write any of them could choose the program (or linux.seccomp text) a key stands for. */
+static int trusted(const char *dir, const char *subdir, const char *key, const char *suffix, sh_error **err)
+{
+	cleanup_free char *keys = sh_xasprintf("%s/keys", dir), *content = sh_xasprintf("%s/%s", dir, subdir);
+	cleanup_free char *link = sh_xasprintf("%s/keys/%s%s", dir, key, suffix);
+	cleanup_free char *flags = sh_xasprintf("%s/keys/%s.flags", dir, key);
+	if (sh_trust_dir(dir, "cache directory", err) < 0 || sh_trust_entry(keys, "cache directory", err) < 0 ||
+	    sh_trust_entry(content, "cache directory", err) < 0 || sh_trust_entry(link, "cache entry", err) < 0)
+		return -1;
+	return *suffix ? 0 : sh_trust_entry(flags, "cache entry", err);
 }
 
 /* What the cache holds, each content-addressed in its own directory and found through a key link:
@@ -79,11 +94,14 @@ static bool read_flags(const char *dir, const char *key, unsigned *flags)
 	return true;
 }
 
-/* The content a key links to, verified: 1 with *path, digest and the bytes filled, 0 miss. A link
- * to content that fails verification is removed with the content, so the caller rebuilds both. */
+/* The content a key links to, verified: 1 with *path, digest and the bytes filled, 0 miss, -1 if the
+ * cache is not trusted. A link to content that fails verification is removed with the content, so the
+ * caller rebuilds both. */
 static int lookup(const kind *k, const char *dir, const char *key, char **path, char digest[65], void **data,
-		  size_t *len)
+		  size_t *len, sh_error **err)
 {
+	if (trusted(dir, k->subdir, key, k->link_suffix, err) < 0)
+		return -1;
 	cleanup_free char *link = sh_xasprintf("%s/keys/%s%s", dir, key, k->link_suffix);
 	char target[256];
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
@@ -98,6 +116,8 @@ static int lookup(const kind *k, const char *dir, const char *key, char **path, 
 	memcpy(digest, target + 4 + sub, 64);
 	digest[64] = 0;
 	cleanup_free char *file = sh_xasprintf("%s/%s/%s%s", dir, k->subdir, digest, k->ext);
+	if (sh_trust_entry(file, "cache entry", err) < 0)
+		return -1;
 	if (!verify(k, file, digest, data, len)) {
 		/* Corrupt or truncated: forget it; the caller rebuilds and rewrites it. */
 		unlink(file);
@@ -110,24 +130,26 @@ static int lookup(const kind *k, const char *dir, const char *key, char **path, 
 
 int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err)
 {
-	(void)err;
 	unsigned flags;
+	if (trusted(dir, BPF.subdir, key, BPF.link_suffix, err) < 0)
+		return -1;
 	if (!read_flags(dir, key, &flags))
 		return 0;
-	if (lookup(&BPF, dir, key, &e->path, e->digest, &e->data, &e->len) != 1)
-		return 0;
+	int r = lookup(&BPF, dir, key, &e->path, e->digest, &e->data, &e->len, err);
+	if (r != 1)
+		return r;
 	e->flags = flags;
 	return 1;
 }
 
-int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65])
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err)
 {
 	cleanup_free char *path = NULL;
 	void *data = NULL;
-	if (lookup(&OCI, dir, key, &path, digest, &data, len) != 1)
-		return 0;
-	*text = data;
-	return 1;
+	int r = lookup(&OCI, dir, key, &path, digest, &data, len, err);
+	if (r == 1)
+		*text = data;
+	return r;
 }
 
 /* Point DIR/keys/NAME at TARGET: a symlink made under a temporary name and renamed into place. */
@@ -158,9 +180,12 @@ static int store_content(const kind *k, const char *dir, const void *data, size_
 	sh_sha256_hex(data, len, digest);
 	cleanup_free char *sdir = sh_xasprintf("%s/%s", dir, k->subdir);
 	cleanup_free char *kdir = sh_xasprintf("%s/keys", dir);
-	if (ensure_dir(dir, err) < 0 || ensure_dir(sdir, err) < 0 || ensure_dir(kdir, err) < 0)
+	if (ensure_dir(dir, err) < 0 || sh_trust_dir(dir, "cache directory", err) < 0 || ensure_dir(sdir, err) < 0 ||
+	    ensure_dir(kdir, err) < 0)
 		return -1;
 	cleanup_free char *file = sh_xasprintf("%s/%s%s", sdir, digest, k->ext);
+	if (sh_trust_entry(file, "cache entry", err) < 0) /* one already there is used as it is */
+		return -1;
 	/* No fsync: every hit is re-hashed, so a file torn by a crash is rebuilt, never loaded. */
 	if (!verify(k, file, digest, NULL, NULL) && sh_write_file_replace(file, data, len, 0444, false, err) < 0)
 		return -1;

@@ -22,15 +22,16 @@ typedef struct sh_cache_entry {
 	size_t len;
 } sh_cache_entry;
 
-/* 1 hit (entry filled, content verified), 0 miss, <0 error. */
+/* 1 hit (entry filled, content verified), 0 miss, <0 error: the cache directory, or an entry the
+ * key needs, is not owned by root or the hook's user or is writable by others (trust.h). */
 int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_error **err);
 int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned flags, sh_cache_entry *e,
 		   sh_error **err);
 void sh_cache_entry_free(sh_cache_entry *e);
 
 /* Runtime mode's linux.seccomp text for a key: 1 hit (*text malloc'd, verified, digest its
- * SHA-256), 0 miss. */
-int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65]);
+ * SHA-256), 0 miss, <0 an untrusted cache as above. */
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err);
 int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err);
 
 #endif

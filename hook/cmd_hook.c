@@ -4,6 +4,7 @@
 #include "apply.h"
 #include "bpf.h"
 #include "cli.h"
+#include "gofold.h"
 #include "hookcfg.h"
 #include "sha256.h"
 #include "util.h"
@@ -478,6 +479,10 @@ static int check_bundle(const hook_cli *c, state_info *si, sh_error **err)
 	sh_json *config = NULL;
 	if (sh_json_read_file(cpath, &sh_hook_config_limits, &config, NULL, NULL, err) < 0)
 		return -1;
+	if (sh_gofold_check_config(config, cpath, err) < 0 || sh_hook_check_annotations(config, err) < 0) {
+		sh_json_free(config);
+		return -1;
+	}
 	inspect_config(config, si);
 	const char *stage = c->stage ? c->stage : infer_stage(si->status);
 	log_state(si, stage);
@@ -500,6 +505,10 @@ static int run_state(const hook_cli *c, sh_error **err)
 	int r = sh_read_fd_bounded(0, "<stdin>", 1u << 20, &in, &inlen, err);
 	if (r == 0)
 		r = sh_json_parse(in, inlen, "<stdin>", NULL, &st, err);
+	if (r == 0)
+		r = sh_gofold_check_state(st, "<stdin>", err);
+	if (r == 0)
+		r = sh_hook_check_annotations(st, err);
 	if (r == 0)
 		r = read_state(st, &si, err);
 	if (r == 0)

@@ -1,6 +1,7 @@
 #include "config.h"
 #include "hookcfg.h"
 #include "cache.h"
+#include "gofold.h"
 #include "lookup.h"
 #include "names.h"
 #include "oci.h"
@@ -67,6 +68,25 @@ static sh_json *child_object(sh_json *obj, const char *key, sh_error **err)
 		return NULL;
 	}
 	return v;
+}
+
+/* The annotations the hook reads must be strings: one that is not is refused, never ignored (a
+ * profile asked for that way would otherwise silently not apply). */
+int sh_hook_check_annotations(const sh_json *config, sh_error **err)
+{
+	static const char *const ours[] = { SH_ANNOT_PROFILE, SH_ANNOT_MODE };
+	const sh_json *a = sh_json_get(config, "annotations");
+	if (a && a->type != SH_JSON_OBJECT && a->type != SH_JSON_NULL)
+		return sh_error_at(err, SH_EXIT_INVALID, NULL, a->line, a->col, "config: annotations is not an object");
+	for (size_t i = 0; i < SH_ARRAY_SIZE(ours); i++) {
+		const sh_json *v = sh_json_get(a, ours[i]);
+		if (v && v->type != SH_JSON_STRING)
+			return sh_error_at(err, SH_EXIT_INVALID, NULL, v->line, v->col,
+					   "config: annotation %s is a%s %s, not a string", ours[i],
+					   v->type == SH_JSON_ARRAY || v->type == SH_JSON_OBJECT ? "n" : "",
+					   sh_json_type_name(v->type));
+	}
+	return 0;
 }
 
 static void set_annotation(sh_json *config, const char *key, const char *value)
@@ -164,9 +184,9 @@ static const char *cache_dir(const sh_hook_opts *o)
 	return o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
 }
 
-/* Compile the resolved profile and record the program under key. libseccomp refusing the rules is
- * always an error; what can fail after that (the size limit on export, writing the cache) is one
- * only when the caller needs the entry. */
+/* Compile the resolved profile and record the program under key (in dir; NULL: nowhere). libseccomp
+ * refusing the rules is always an error; what can fail after that (the size limit on export, writing
+ * the cache) is one only when the caller needs the entry. */
 static int compile_and_store(const char *dir, const char *key, loaded *l, bool required, sh_cache_entry *e,
 			     sh_diag *d, sh_error **err)
 {
@@ -178,8 +198,8 @@ static int compile_and_store(const char *dir, const char *key, loaded *l, bool r
 	sh_bpf b = { 0 };
 	int r = sh_translate_export(l->rs, NULL, ctx, &b, later);
 	seccomp_release(ctx);
-	if (r == 0)
-		r = sh_cache_store(dir, key, &b, sh_translate_flags(l->rs), e, later);
+	if (r == 0) /* dir NULL: a cache not to be written */
+		r = dir ? sh_cache_store(dir, key, &b, sh_translate_flags(l->rs), e, later) : -1;
 	if (r < 0 && !required && b.insns && !e->data) { /* not stored, but the program itself is fine */
 		e->len = b.len * sizeof(*b.insns);
 		e->data = sh_steal(&b.insns);
@@ -205,12 +225,15 @@ static void set_crun_program(sh_json *config, const sh_cache_entry *e)
  * linux.seccomp is for any runtime; crun also gets the compiled program itself (SH_ANNOT_CRUN_BPF),
  * which spares it the compile at every start. Not for profiles that need a listener fd. */
 static int runtime_from_cache(const char *dir, const char *key, sh_cache_entry *e, sh_json **sec, char **text,
-			      size_t *len, char digest[65])
+			      size_t *len, char digest[65], sh_error **err)
 {
-	if (sh_cache_lookup(dir, key, e, NULL) != 1 || sh_cache_lookup_oci(dir, key, text, len, digest) != 1)
-		return 0;
+	int r = sh_cache_lookup(dir, key, e, err);
+	if (r == 1)
+		r = sh_cache_lookup_oci(dir, key, text, len, digest, err);
+	if (r != 1)
+		return r;
 	sh_error *ignored = NULL;
-	int r = sh_json_parse(*text, *len, "cache", NULL, sec, &ignored);
+	r = sh_json_parse(*text, *len, "cache", NULL, sec, &ignored);
 	sh_error_free(ignored);
 	return r == 0;
 }
@@ -225,11 +248,19 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 	sh_json *sec = NULL;
 	cleanup_free char *text = NULL;
 	size_t len = 0;
-	/* The digest recorded is the text's SHA-256: the cache's name for it on a hit. */
-	if (!runtime_from_cache(dir, key, &e, &sec, &text, &len, res->digest)) {
+	/* The digest recorded is the text's SHA-256: the cache's name for it on a hit. A cache others
+	 * could have written is not read (nor written): the profile is compiled as if it were empty. */
+	sh_error *untrusted = NULL;
+	int hit = runtime_from_cache(dir, key, &e, &sec, &text, &len, res->digest, &untrusted);
+	if (hit < 0) {
+		sh_diag_add(d, SH_SEV_WARNING, NULL, 0, 0, "untrusted-cache", "%s; compiling without it", untrusted->msg);
+		sh_error_free(untrusted);
+	}
+	if (hit != 1) {
 		sh_cache_entry_free(&e);
 		free(steal_pointer(&text));
-		if (parse_and_resolve(l, d, err) < 0 || compile_and_store(dir, key, l, false, &e, d, err) < 0) {
+		const char *store = hit < 0 ? NULL : dir;
+		if (parse_and_resolve(l, d, err) < 0 || compile_and_store(store, key, l, false, &e, d, err) < 0) {
 			sh_cache_entry_free(&e);
 			return -1;
 		}
@@ -237,7 +268,8 @@ static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 		text = sh_json_serialize(sec, false, &len);
 		sh_sha256_hex(text, len, res->digest);
 		sh_error *ignored = NULL;
-		sh_cache_store_oci(dir, key, text, len, &ignored);
+		if (store)
+			sh_cache_store_oci(dir, key, text, len, &ignored);
 		sh_error_free(ignored);
 	}
 	sh_json *linux_ = child_object(config, "linux", err);
@@ -425,6 +457,8 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	memset(res, 0, sizeof(*res));
 	if (config->type != SH_JSON_OBJECT)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
+	if (sh_hook_check_annotations(config, err) < 0)
+		return -1;
 	/* What an earlier transform left is undone first, whether or not a profile is selected now. */
 	bool undone = false;
 	cleanup_free char *previous = undo_earlier(config, &undone);
@@ -480,11 +514,14 @@ int sh_hook_transform_text(const char *buf, size_t len, const char *name, const 
 	sh_hook_result own;
 	if (!res)
 		res = &own;
+	memset(res, 0, sizeof(*res)); /* also when the parse or a check fails before the transform */
 	*out = NULL;
 	/* Only what the transform reads is built; the rest is checked by yajl and copied as written. */
 	if (sh_json_parse_shaped(buf, len, name, &sh_hook_config_limits, sh_hook_config_shape(o), &config, err) < 0)
 		return -1;
-	int r = sh_hook_transform(config, o, res, d, err);
+	int r = sh_gofold_check_config(config, name, err);
+	if (r == 0)
+		r = sh_hook_transform(config, o, res, d, err);
 	if (r == 0 && res->changed) /* what the transform left alone keeps its bytes */
 		*out = sh_json_serialize_edits(config, buf, len, outlen);
 	sh_json_free(config);
@@ -500,11 +537,12 @@ int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, sh_hook_re
 	cleanup_free char *in = NULL, *out = NULL;
 	size_t inlen = 0, outlen = 0;
 	struct stat sb;
-	if (stat(path, &sb) < 0)
+	/* O_NONBLOCK: a FIFO planted as config.json must not hang the hook in open(2). */
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &sb) < 0)
 		return sh_error_errno(err, errno, "%s", path);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return sh_error_errno(err, errno, "%s", path);
+	if (!S_ISREG(sb.st_mode))
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: not a regular file", path);
 	if (sh_read_fd_bounded(fd, path, sh_hook_config_limits.max_bytes, &in, &inlen, err) < 0 ||
 	    sh_hook_transform_text(in, inlen, path, o, &out, &outlen, res, d, err) < 0)
 		return -1;

@@ -67,6 +67,8 @@ const char *sh_mode_name(sh_mode m);
 
 /* The annotation value, or NULL. */
 const char *sh_oci_annotation(const sh_json *config, const char *key);
+/* 0 if the annotations the hook reads (profile, mode) are strings where present. */
+int sh_hook_check_annotations(const sh_json *config, sh_error **err);
 /* process.capabilities.bounding as a bit mask (unknown names ignored). */
 uint64_t sh_oci_bounding_caps(const sh_json *config);
 

@@ -38,6 +38,14 @@ typedef struct parse_ctx {
 	size_t cur_off;
 	unsigned cur_line, cur_col;
 	sh_error *err;
+	/* Every key read so far, by (object, key): the duplicate check is one probe per key, so a parse
+	 * stays linear in its input however many members an object has. */
+	struct key_slot {
+		const sh_json *obj;
+		const char *key; /* the member's own key (stable: moved into the tree, not copied) */
+		uint64_t hash;
+	} *keys;
+	size_t nkeys, keys_cap; /* keys_cap: a power of two, or 0 */
 } parse_ctx;
 
 static void locate(parse_ctx *c, size_t off, unsigned *line, unsigned *col)
@@ -268,6 +276,51 @@ static int cb_end(void *ctx)
 	return 1;
 }
 
+static uint64_t key_hash(const sh_json *obj, const char *k, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(uintptr_t)obj; /* FNV-1a, seeded by the object */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)k[i]) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static void keys_put(parse_ctx *c, struct key_slot slot)
+{
+	size_t mask = c->keys_cap - 1, i = slot.hash & mask;
+	while (c->keys[i].key)
+		i = (i + 1) & mask;
+	c->keys[i] = slot;
+}
+
+/* Keep the table at most half full: doubling and re-inserting costs O(1) per key over a parse. */
+static void keys_grow(parse_ctx *c)
+{
+	if ((c->nkeys + 1) * 2 <= c->keys_cap)
+		return;
+	struct key_slot *old = c->keys;
+	size_t old_cap = c->keys_cap;
+	c->keys_cap = old_cap ? old_cap * 2 : 64;
+	c->keys = sh_xcalloc(c->keys_cap, sizeof(*c->keys));
+	for (size_t i = 0; i < old_cap; i++)
+		if (old[i].key)
+			keys_put(c, old[i]);
+	free(old);
+}
+
+/* true if obj already has member k; otherwise k is recorded as obj's. */
+static bool key_seen(parse_ctx *c, const sh_json *obj, const char *k, size_t len)
+{
+	keys_grow(c);
+	uint64_t h = key_hash(obj, k, len);
+	size_t mask = c->keys_cap - 1;
+	for (size_t i = h & mask; c->keys[i].key; i = (i + 1) & mask)
+		if (c->keys[i].hash == h && c->keys[i].obj == obj && strcmp(c->keys[i].key, k) == 0)
+			return true;
+	keys_put(c, (struct key_slot){ obj, k, h });
+	c->nkeys++;
+	return false;
+}
+
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	parse_ctx *c = ctx;
@@ -278,9 +331,8 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	cleanup_free char *k = sh_xstrndup((const char *)s, len);
 	if (memchr(s, 0, len))
 		return fail(c, c->key_line, c->key_col, "object key contains a NUL character", NULL);
-	for (size_t i = 0; i < obj->u.obj.n; i++)
-		if (strcmp(obj->u.obj.m[i].key, k) == 0)
-			return fail(c, c->key_line, c->key_col, "duplicate key", k);
+	if (key_seen(c, obj, k, len))
+		return fail(c, c->key_line, c->key_col, "duplicate key", k);
 	free(c->key);
 	c->key = steal_pointer(&k);
 	return 1;
@@ -339,6 +391,7 @@ int sh_json_parse_shaped(const char *buf, size_t len, const char *file, const sh
 	if (st == yajl_status_error && !c.err)
 		syntax_error(&c);
 	yajl_free(c.h);
+	free(c.keys);
 	free(c.stack);
 	free(c.shapes);
 	free(c.key);

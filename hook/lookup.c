@@ -1,5 +1,6 @@
 #include "config.h"
 #include "lookup.h"
+#include "trust.h"
 #include "util.h"
 
 #include <errno.h>
@@ -56,8 +57,16 @@ int sh_profile_find(const char *name, const char *dir, char **path, sh_error **e
 		if (!dirs[i])
 			continue;
 		int r = find_in(name, dirs[i], path, err);
-		if (r <= 0)
+		if (r < 0)
 			return r;
+		/* Whoever could write the directory or the file could choose the profile. */
+		if (r == 0 && (sh_trust_dir(dirs[i], "profiles directory", err) < 0 ||
+			       sh_trust_entry(*path, "profile", err) < 0)) {
+			free(steal_pointer(path));
+			return -1;
+		}
+		if (r == 0)
+			return 0;
 	}
 	if (dir)
 		return sh_error_set(err, SH_EXIT_INVALID, "no profile named '%s' in %s", name, dir);

@@ -268,6 +268,25 @@ static int f_cond_arches(pctx *c, const sh_json *v, const char *path, void *t)
 	return 0;
 }
 
+/* One component of a kernel version: decimal digits only, at most VERSION_PART_MAX (checked digit by
+ * digit, so "4294967296" is refused rather than wrapped to 0); *p moves past it. */
+#define VERSION_PART_MAX 65535u
+static bool version_part(const char **p, unsigned *out)
+{
+	unsigned v = 0;
+	const char *s = *p;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (unsigned)(*s - '0');
+		if (v > VERSION_PART_MAX)
+			return false;
+	}
+	if (s == *p)
+		return false;
+	*out = v;
+	*p = s;
+	return true;
+}
+
 static int f_cond_min_kernel(pctx *c, const sh_json *v, const char *path, void *t)
 {
 	sh_cond *cd = t;
@@ -275,11 +294,11 @@ static int f_cond_min_kernel(pctx *c, const sh_json *v, const char *path, void *
 		return 0;
 	if (want_type(c, v, SH_JSON_STRING, path) < 0)
 		return -1;
-	const char *s = v->u.str.s;
+	const char *s = v->u.str.s, *p = s;
 	unsigned maj, min;
-	int used = 0;
-	if (sscanf(s, "%u.%u%n", &maj, &min, &used) != 2 || (size_t)used != strlen(s) || !strchr("0123456789", s[0]))
-		return bad(c, v, path, "invalid kernel version '%s' (expected MAJOR.MINOR)", s);
+	if (!version_part(&p, &maj) || *p++ != '.' || !version_part(&p, &min) || *p)
+		return bad(c, v, path, "invalid kernel version '%.40s' (expected MAJOR.MINOR, each 0 to %u)", s,
+			   VERSION_PART_MAX);
 	cd->has_min_kernel = true;
 	cd->kmajor = maj;
 	cd->kminor = min;
@@ -506,7 +525,8 @@ static int read_arch_array(pctx *c, const sh_json *v, const char *path, uint32_t
 static int f_architectures(pctx *c, const sh_json *v, const char *path, void *t)
 {
 	top_seen *s = t;
-	if (!sh_json_is_null(v) && v->type == SH_JSON_ARRAY && v->u.arr.n)
+	/* Present, even empty: beside archMap (even empty) it is an error, as the format says. */
+	if (!sh_json_is_null(v) && v->type == SH_JSON_ARRAY)
 		s->architectures = v;
 	return read_arch_array(c, v, path, &s->p->arches, &s->p->narches);
 }
@@ -537,7 +557,7 @@ static int f_archmap(pctx *c, const sh_json *v, const char *path, void *t)
 		return -1;
 	if (v->u.arr.n > SH_MAX_ARCHES)
 		return bad(c, v, path, "more than %d archMap entries", SH_MAX_ARCHES);
-	s->archmap = v->u.arr.n ? v : NULL;
+	s->archmap = v;
 	p->archmap = sh_xcalloc(v->u.arr.n, sizeof(sh_archmap_entry));
 	for (size_t i = 0; i < v->u.arr.n; i++) {
 		const sh_json *e = v->u.arr.v[i];

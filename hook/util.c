@@ -3,6 +3,9 @@
 #include "error.h"
 
 #include <errno.h>
+#include <time.h>
+#include <sys/file.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdarg.h>
@@ -167,6 +170,35 @@ int sh_write_file_atomic(const char *path, const void *buf, size_t len, unsigned
 	return sh_write_file_replace(path, buf, len, mode, true, err);
 }
 
+/* One of path's temporary files, unlocked and a few seconds old (a writer takes its lock right after
+ * creating it), left by a writer that was killed: removed. */
+static void remove_if_stale(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && time(NULL) - st.st_mtime >= 2 &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0)
+		unlinkat(dfd, name, 0);
+	close(fd);
+}
+
+static void remove_stale_temps(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	cleanup_free char *dir = slash ? sh_xstrndup(path, (size_t)(slash - path) + (slash == path)) : sh_xstrdup(".");
+	cleanup_free char *prefix = sh_xasprintf("%s.tmp.", slash ? slash + 1 : path);
+	size_t plen = strlen(prefix);
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));)
+		if (strncmp(e->d_name, prefix, plen) == 0 && strlen(e->d_name) == plen + 6)
+			remove_if_stale(dirfd(d), e->d_name);
+	closedir(d);
+}
+
 int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable, sh_error **err)
 {
 	if (strcmp(path, "-") == 0) {
@@ -174,10 +206,13 @@ int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigne
 			return sh_error_errno(err, errno, "write to standard output");
 		return 0;
 	}
+	remove_stale_temps(path);
 	cleanup_free char *tmp = sh_xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return sh_error_errno(err, errno, "%s: cannot create a temporary file", path);
+	/* Held until the rename: a temporary file nobody holds a lock on was left by a killed writer. */
+	flock(fd, LOCK_EX);
 	if (sh_write_all(fd, buf, len) < 0 || fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
 		int e = errno;
 		close(fd);

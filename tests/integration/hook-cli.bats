@@ -169,7 +169,7 @@ annotate() { # NAME [MODE]
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
 	mkdir "$T/ro-cache"
-	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" \
 		--loader="$T/fake-loader" < "$T/in.json"
 	umount "$T/ro-cache"
@@ -199,7 +199,7 @@ annotate() { # NAME [MODE]
 	[ "$third" = "$first" ]
 	[ "$(jq -c . "$oci")" = "$(echo "$first" | jq -c .linux.seccomp)" ]
 	mkdir "$T/ro-cache"
-	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	run --separate-stderr pc "$T/ro-cache"
 	umount "$T/ro-cache"
 	[ "$status" -eq 0 ]

@@ -17,6 +17,7 @@ setup() {
 
 teardown() {
 	umount "$T/small" 2>/dev/null || true
+	umount "$T/shared" 2>/dev/null || true
 	rm -rf "$T"
 }
 
@@ -234,4 +235,177 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 		[ "$(sha256sum < "$f" | cut -d' ' -f1).bpf" = "$(basename "$f")" ]
 	done
 	[ -z "$(find "$T/cache" -name '*.tmp.*')" ]
+}
+
+# ---- hardening, round two: attacks on the loader, the config reader, the cache, the parser -------
+
+@test "attack: a container holding CAP_SYS_ADMIN cannot replace the host's loader for later containers" {
+	sha=$(sha256sum < "$LOADER")
+	for who in sys_admin plain; do
+		make_bundle "$T/$who" '["sh", "-c", "mount -o remount,rw,bind /.seccomp-hook/init 2>&1; echo remount=$?; echo evil > /.seccomp-hook/init 2>&1; echo write=$?; grep Seccomp: /proc/self/status"]'
+		[ $who = plain ] || set_config "$T/$who" '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])'
+		printf '{"defaultAction": "SCMP_ACT_ALLOW"}' > "$T/profiles/allow.json"
+		"$BIN" inject --mode=init --allow-unfiltered-exec --profiles-dir="$T/profiles" --profile=eperm \
+			--cache-dir="$T/cache" --loader="$LOADER" "$T/$who" 2> "$T/$who.err"
+		run runc --root "$T/runc-state" run -b "$T/$who" "c-$who" < /dev/null
+		echo "$who: $output $(cat "$T/$who.err")"
+		[[ "$output" == *"Seccomp:	2"* ]]
+		[[ "$output" == *"write=1"* ]]
+		[ "$(sha256sum < "$LOADER")" = "$sha" ]
+	done
+	# The CAP_SYS_ADMIN container got the filter from runc (runtime mode): no loader to attack.
+	grep -q "its process may hold CAP_SYS_ADMIN" "$T/sys_admin.err"
+	jq -e '[.mounts[].destination] | index("/.seccomp-hook/init") | not' "$T/sys_admin/config.json"
+	# The next, unrelated init-mode container runs the installed loader and its filter.
+	make_bundle "$T/next" '["sh", "-c", "grep Seccomp: /proc/self/status; sysprobe mkdir"]'
+	"$BIN" inject --mode=init --allow-unfiltered-exec --profiles-dir="$T/profiles" --profile=eacces \
+		--cache-dir="$T/cache" --loader="$LOADER" "$T/next"
+	run runc --root "$T/runc-state" run -b "$T/next" c-next < /dev/null
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+}
+
+# go_variant FILTER: the spec config with annotations asking for eacces in MODE, edited by FILTER.
+go_variant() {
+	jq -c --arg m "${2:-init}" '.annotations = {"org.seccomp-hook.profile": "eacces", "org.seccomp-hook.mode": $m}' \
+		"$T/spec.json" | python3 -c 'import sys; c = sys.stdin.read().rstrip(); print(c[:-1] + sys.argv[1] + "}")' "$1"
+}
+
+@test "attack: members Go's JSON reader matches without case (or with Unicode folding) make the config invalid everywhere" {
+	variants=(
+		', "Process": {"args": ["sh"], "cwd": "/", "user": {"uid": 0, "gid": 0}}'
+		', "Linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}}'
+		', "proce\u017fs": {"args": ["sh"], "cwd": "/", "user": {"uid": 0, "gid": 0}}'
+		', "MOUNTS": []'
+		', "annotation\u017f": {"org.seccomp-hook.profile": "unconfined"}'
+	)
+	for v in "${variants[@]}"; do
+		go_variant "$v" > "$T/in.json"
+		refused "precreate $v" "$T/in.json" "Go matches member names without regard to case"
+		go_variant "$v" runtime > "$T/in.json"
+		refused "precreate runtime $v" "$T/in.json" "Go matches member names without regard to case"
+		mkdir -p "$T/b" && cp "$T/in.json" "$T/b/config.json"
+		run --separate-stderr "$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b"
+		[ "$status" -eq 1 ]
+		cmp "$T/in.json" "$T/b/config.json"
+		run --separate-stderr "$BIN" state --require <<< "{\"ociVersion\": \"1.0.2\", \"id\": \"x\", \"status\": \"creating\", \"pid\": 1, \"bundle\": \"$T/b\"}"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"Go matches member names without regard to case"* ]]
+	done
+	# A lone member spelt otherwise than the field it folds to: the hook would not see it, runc would.
+	jq 'del(.process) | .Process = {"args": ["sh"], "cwd": "/"}' "$T/spec.json" > "$T/lone.json"
+	refused "lone Process" "$T/lone.json" "would be read by the runtime as 'process'"
+	jq '.process.capabilities.Bounding = ["CAP_SYS_ADMIN"] | del(.process.capabilities.bounding)' "$T/spec.json" > "$T/lone.json"
+	refused "lone Bounding" "$T/lone.json" "would be read by the runtime as 'bounding'"
+	# The state on stdin too.
+	run --separate-stderr "$BIN" state <<< '{"ociVersion": "1.0.2", "id": "x", "ID": "y", "status": "creating", "bundle": "/nonexistent"}'
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"'id' and 'ID' are one member to the runtime"* ]]
+	# Case alone in annotations (a map, matched exactly) and in unknown members is fine.
+	jq '.annotations = {"A": "1", "a": "2"} | .x = 1' "$T/spec.json" > "$T/ok.json"
+	run --separate-stderr precreate < "$T/ok.json"
+	[ "$status" -eq 0 ]
+}
+
+@test "attack: a cache or profiles directory others can write is refused, in every mode" {
+	# A mode-1777 tmpfs, where an unprivileged user pre-created the cache's directories and pointed
+	# a key at another program (log-all's, which hashes to its name).
+	mkdir "$T/shared"
+	chmod 755 "$T"
+	mount -t tmpfs -o size=1m,mode=1777 tmpfs "$T/shared"
+	printf '{"defaultAction": "SCMP_ACT_LOG"}' > "$T/profiles/log-all.json"
+	annotated eacces init > "$T/in.json"
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/good" --loader="$LOADER" < "$T/in.json" > /dev/null
+	key=$(ls "$T/good/keys" | grep -v '\.')
+	"$BIN" compile "$T/profiles/log-all.json" > "$T/log.bpf"
+	d=$(sha256sum < "$T/log.bpf" | cut -c1-64)
+	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "mkdir -p '$T/shared/c/bpf' '$T/shared/c/keys' &&
+		cp '$T/log.bpf' '$T/shared/c/bpf/$d.bpf' && ln -s ../bpf/$d.bpf '$T/shared/c/keys/$key' && ln -s 4 '$T/shared/c/keys/$key.flags'"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/shared/c" --loader="$LOADER" < "$T/in.json"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"cache directory $T/shared/c: not owned by root or the hook's user (owner uid 65534"* ]]
+	# The cache itself on the 1777 tmpfs root: writable by others.
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/shared" --loader="$LOADER" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"writable by group or others (owner uid 0, mode 1777)"* ]]
+	# A root-owned cache whose keys/ someone made group-writable; runtime mode does not read it either.
+	cp -a "$T/good" "$T/loose" && chmod g+w "$T/loose/keys"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/loose" --loader="$LOADER" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"cache directory $T/loose/keys: writable by group or others"* ]]
+	annotated eacces runtime > "$T/rt.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/loose" < "$T/rt.json"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"warning: cache directory $T/loose/keys: writable by group or others"*"compiling without it"* ]]
+	echo "$output" | jq -e '.linux.seccomp.syscalls[0].errnoRet == 13'
+	# Profiles: a directory others can write, a profile file owned by someone else.
+	cp -a "$T/profiles" "$T/open-profiles" && chmod o+w "$T/open-profiles"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"profiles directory $T/open-profiles: writable by group or others"* ]]
+	chmod o-w "$T/open-profiles" && chown 65534 "$T/open-profiles/eacces.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"profile $T/open-profiles/eacces.json: not owned by root or the hook's user"* ]]
+	umount "$T/shared"
+}
+
+@test "the duplicate-key check is linear: an annotations object of 400,000 keys (5.6 MB) is parsed in seconds" {
+	python3 -c '
+import json, sys
+a = {"org.seccomp-hook.profile": "eacces", "org.seccomp-hook.mode": "init"}
+a.update(("k%06d" % i, "v") for i in range(400000))
+c = json.load(open(sys.argv[1])); c["annotations"] = a
+print(json.dumps(c))' "$T/spec.json" > "$T/big.json"
+	ls -l "$T/big.json"
+	start=$(date +%s%N)
+	run --separate-stderr timeout 60 "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" \
+		--allow-unfiltered-exec < "$T/big.json"
+	echo "$(( ($(date +%s%N) - start) / 1000000 )) ms"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.annotations | length == 400003'
+	# A duplicate at the very end is still found.
+	sed 's/}}$/, "k000001": "w"}}/' "$T/big.json" > "$T/dup.json"
+	refused "duplicate among 400,000 keys" "$T/dup.json" "duplicate key 'k000001'"
+}
+
+@test "small ones: minKernel out of range, archMap beside architectures, a non-string profile annotation, a FIFO config, a killed inject's leftovers" {
+	for v in 4294967296.0 4.4294967296 65536.0 -1.0 +4.0 4.0.1 " 4.0" 4.; do
+		printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO", "excludes": {"minKernel": "%s"}}]}' \
+			"$v" > "$T/mk.json"
+		run --separate-stderr "$BIN" check "$T/mk.json"
+		echo "$v: $stderr"
+		[ "$status" -eq 1 ]
+		[[ "$stderr" == *"invalid kernel version"* ]]
+	done
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"], "archMap": []}' > "$T/am.json"
+	run --separate-stderr "$BIN" check "$T/am.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"use either 'architectures' or 'archMap', not both"* ]]
+	for v in 1 true '["eacces"]' '{"a": 1}' null; do
+		jq --argjson v "$v" '.annotations = {"org.seccomp-hook.profile": $v}' "$T/spec.json" > "$T/in.json"
+		refused "profile annotation $v" "$T/in.json" "annotation org.seccomp-hook.profile is a"
+	done
+	mkdir -p "$T/fifo"
+	mkfifo "$T/fifo/config.json"
+	run --separate-stderr timeout 10 "$BIN" inject --profiles-dir="$T/profiles" --profile=eacces "$T/fifo"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"config.json: not a regular file"* ]]
+	# A temporary copy left by a killed inject (unlocked, a few seconds old) goes at the next write;
+	# one a live writer holds stays.
+	make_bundle "$T/b" '["true"]'
+	head -c 1000000 /dev/zero > "$T/b/config.json.tmp.AbC123"
+	touch -d '-1 minute' "$T/b/config.json.tmp.AbC123"
+	cp "$T/b/config.json" "$T/b/config.json.tmp.LiVe12"
+	touch -d '-1 minute' "$T/b/config.json.tmp.LiVe12"
+	flock "$T/b/config.json.tmp.LiVe12" sleep 5 &
+	holder=$!
+	sleep 0.2
+	"$BIN" inject --profiles-dir="$T/profiles" --profile=eacces "$T/b"
+	[ ! -e "$T/b/config.json.tmp.AbC123" ]
+	[ -e "$T/b/config.json.tmp.LiVe12" ]
+	kill $holder
+	[ "$(ls "$T/b" | grep -c 'config.json.tmp')" -eq 1 ]
 }

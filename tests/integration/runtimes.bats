@@ -305,7 +305,7 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 @test "podman: bad names, a ../ name, a broken profile and an unwritable cache stop the container" {
 	setup_podman
 	mkdir -p "$T/podman/out" "$T/ro-cache"
-	mount -t tmpfs -o ro,size=64k tmpfs "$T/ro-cache"
+	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" --loader="$LOADER"
 	for case in "nope runtime" "../profiles/deny-mkdir runtime" "a/b runtime" "broken runtime" "deny-mkdir init"; do
 		set -- $case

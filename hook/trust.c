@@ -1,0 +1,63 @@
+#include "config.h"
+#include "trust.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool owned_by_us(const struct stat *st)
+{
+	return st->st_uid == 0 || st->st_uid == geteuid();
+}
+
+static int refuse(sh_error **err, const char *what, const char *path, const struct stat *st, const char *why)
+{
+	return sh_error_set(err, SH_EXIT_INVALID, "%s %s: %s (owner uid %u, mode %04o); refusing it", what, path, why,
+			    (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777));
+}
+
+int sh_trust_entry(const char *path, const char *what, sh_error **err)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : sh_error_errno(err, errno, "%s %s", what, path);
+	if (!owned_by_us(&st))
+		return refuse(err, what, path, &st, "not owned by root or the hook's user");
+	if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return refuse(err, what, path, &st, "writable by group or others");
+	return 0;
+}
+
+/* Each parent of an absolute path, from the closest up to "/". */
+static int trust_parents(const char *abs, const char *what, sh_error **err)
+{
+	cleanup_free char *p = sh_xstrdup(abs);
+	for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
+		*slash = '\0';
+		const char *dir = *p ? p : "/";
+		struct stat st;
+		if (stat(dir, &st) < 0)
+			return sh_error_errno(err, errno, "%s %s", what, dir);
+		if (!owned_by_us(&st))
+			return refuse(err, what, dir, &st, "a parent directory not owned by root or the hook's user");
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+			return refuse(err, what, dir, &st, "a parent directory writable by group or others, not sticky");
+		if (!*p)
+			break;
+	}
+	return 0;
+}
+
+int sh_trust_dir(const char *dir, const char *what, sh_error **err)
+{
+	if (sh_trust_entry(dir, what, err) < 0) /* a symbolic link itself, or the directory */
+		return -1;
+	cleanup_free char *abs = realpath(dir, NULL);
+	if (!abs)
+		return errno == ENOENT ? 0 : sh_error_errno(err, errno, "%s %s", what, dir);
+	return sh_trust_entry(abs, what, err) < 0 ? -1 : trust_parents(abs, what, err);
+}
