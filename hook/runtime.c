@@ -46,6 +46,7 @@ static const char usage_text[] =
 	"  --loader=PATH          the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
 	"  --runtime=any|crun     crun: init mode hands crun the program (default: crun when the runtime's\n"
 	"                         file name starts with crun)\n"
+	"  --state-dir=DIR        where the wrapper records the containers it created (default " SH_RUNTIME_STATE_DIR ")\n"
 	"  --config=FILE          wrapper options file (default " SH_RUNTIME_CONFIG ", if it exists)\n"
 	"  --help                 this help (the runtime's own: RUNTIME --help)\n\n"
 	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else linux.seccomp as the engine\n"
@@ -137,6 +138,8 @@ static int prepare_bundle(sh_rt_cli *c, sh_error **err)
 	int r = sh_hook_rewrite_bundle(bundle, &o, &res, &d, err);
 	sh_diag_print(&d, SH_FMT_TEXT, stderr);
 	sh_diag_free(&d);
+	if (r == 0)
+		r = sh_rt_write_record(c, bundle, err);
 	if (r == 0 && res.listener_path && !o.crun) {
 		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
 				       .metadata = res.listener_metadata };
@@ -199,9 +202,12 @@ static void route_exec(sh_rt_cli *c)
 	char *state = NULL;
 	size_t slen = 0;
 	sh_rt_exec_plan plan = { 0 };
-	int r = runtime_state(c, &state, &slen, &err);
+	int r = sh_rt_plan_exec_from_record(c, &plan, &err);
+	if (r == 0) /* not created through this wrapper: ask the runtime where its bundle is */
+		r = runtime_state(c, &state, &slen, &err);
 	if (r == 0)
 		r = sh_rt_plan_exec(c, state, slen, &plan, &err);
+	r = r > 0 ? 0 : r;
 	free(state);
 	int fd = r == 0 && plan.process_json ? process_memfd(plan.process_json, plan.process_len, &err) : 0;
 	if (fd > 0)
@@ -235,5 +241,7 @@ int main(int argc, char **argv)
 		die_with(steal_pointer(&err));
 	if (c.command == SH_RT_EXEC)
 		route_exec(&c);
+	if (c.command == SH_RT_DELETE)
+		sh_rt_remove_record(&c);
 	exec_runtime(&c);
 }

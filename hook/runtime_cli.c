@@ -2,6 +2,8 @@
 #include "runtime_cli.h"
 #include "initproc.h"
 #include "names.h"
+#include "sha256.h"
+#include "trust.h"
 #include "util.h"
 
 #include <errno.h>
@@ -15,9 +17,11 @@
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
-typedef enum { W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_CONFIG } wopt;
-static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile",
-					  "cache-dir", "loader", "runtime", "config" };
+typedef enum {
+	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG
+} wopt;
+static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile", "cache-dir",
+					  "loader", "runtime", "state-dir", "config" };
 
 /* runc's (and crun's) global options that take a value; the others are flags. */
 static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
@@ -104,6 +108,8 @@ static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings 
 		}
 		if (val && len == 3 && strncmp(n, "log", 3) == 0)
 			c->log = val;
+		if (val && len == 4 && strncmp(n, "root", 4) == 0)
+			c->root = val;
 		if (val && len == 10 && strncmp(n, "log-format", 10) == 0)
 			c->log_json = strcmp(val, "json") == 0;
 	}
@@ -182,6 +188,8 @@ static sh_rt_command command_of(const char *s)
 {
 	if (strcmp(s, "create") == 0 || strcmp(s, "run") == 0)
 		return SH_RT_CREATE;
+	if (strcmp(s, "delete") == 0)
+		return SH_RT_DELETE;
 	return strcmp(s, "exec") == 0 ? SH_RT_EXEC : SH_RT_OTHER;
 }
 
@@ -254,6 +262,7 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 	c->o.default_profile = w->v[W_DEFAULT_PROFILE];
 	c->o.cache_dir = w->v[W_CACHE_DIR];
 	c->o.loader = w->v[W_LOADER];
+	c->state_dir = w->v[W_STATE_DIR] ? w->v[W_STATE_DIR] : SH_RUNTIME_STATE_DIR;
 	c->o.seccomp_as_profile = true;
 	sh_mode m;
 	if (sh_mode_parse(c->o.mode, &m) < 0)
@@ -301,6 +310,8 @@ int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err)
 		read_create_args(c);
 	if (c->command == SH_RT_EXEC)
 		read_exec_args(c);
+	if (c->command == SH_RT_DELETE && c->argc > c->command_at + 1)
+		c->id = c->argv[c->argc - 1];
 	if (r == 0 && c->command == SH_RT_EXEC && !c->container)
 		r = sh_error_set(err, SH_EXIT_SYSTEM, "exec: no container id");
 	/* The runtime passes stdio, then $LISTEN_FDS descriptors, then --preserve-fds more. */
@@ -332,7 +343,7 @@ void sh_rt_preserve_one_more(sh_rt_cli *c)
 
 bool sh_rt_starts_process(const sh_rt_cli *c)
 {
-	return c->command != SH_RT_OTHER;
+	return c->command == SH_RT_CREATE || c->command == SH_RT_EXEC;
 }
 
 char **sh_rt_state_argv(const sh_rt_cli *c)
@@ -427,7 +438,7 @@ static int plan_for_config(sh_rt_cli *c, const sh_json *state, const sh_json *co
 	sh_capsets own;
 	if (!sh_initproc_loader_call(process, &call))
 		return 0; /* the runtime filters this container's processes itself */
-	if (check_state(state, &call, err) < 0 || plan_listener(c, config, bundle, &call, p, err) < 0)
+	if ((state && check_state(state, &call, err) < 0) || plan_listener(c, config, bundle, &call, p, err) < 0)
 		return -1;
 	if (!sh_initproc_restore_caps(process, &own))
 		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's loader has no --caps; recreate it");
@@ -467,4 +478,112 @@ void sh_rt_exec_plan_free(sh_rt_exec_plan *p)
 	free(p->listener_metadata);
 	free(p->bundle);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- the wrapper's record of each container it created ---------------------------------------- */
+
+/* STATE/runtime/<16 hex digits of the runtime root's SHA-256>/: one directory per runtime root, as
+ * container ids are unique only within one. */
+static char *record_dir(const sh_rt_cli *c)
+{
+	char h[65];
+	const char *root = c->root ? c->root : "";
+	sh_sha256_hex(root, strlen(root), h);
+	h[16] = '\0';
+	return sh_xasprintf("%s/runtime/%s", c->state_dir, h);
+}
+
+/* Runtimes allow [A-Za-z0-9_+.-] in ids; anything else (a '/', "..") names no record. */
+static bool id_is_plain(const char *id)
+{
+	return id && *id && strcmp(id, ".") != 0 && strcmp(id, "..") != 0 &&
+	       strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+.-") == strlen(id);
+}
+
+char *sh_rt_record_path(const sh_rt_cli *c, const char *id)
+{
+	if (!id_is_plain(id))
+		return NULL;
+	cleanup_free char *dir = record_dir(c);
+	return sh_xasprintf("%s/%s.json", dir, id);
+}
+
+static int mkdirs(const char *path, sh_error **err)
+{
+	cleanup_free char *p = sh_xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			return sh_error_errno(err, errno, "%s", p);
+		*s = '/';
+	}
+	if (mkdir(p, 0700) < 0 && errno != EEXIST)
+		return sh_error_errno(err, errno, "%s", p);
+	return 0;
+}
+
+/* What exec needs, from the config as the transform left it: the loader's arguments in front of
+ * process.args (none: the runtime filters the container's processes itself) and the listener's
+ * annotations. Written before the runtime creates the container, so no exec can come first. */
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, sh_error **err)
+{
+	static const sh_json_shape process_args[] = { { "args", sh_json_shape_all }, { NULL, NULL } };
+	static const sh_json_shape shape[] = { { "process", process_args }, { "annotations", sh_json_shape_all },
+					       { NULL, NULL } };
+	cleanup_free char *path = sh_rt_record_path(c, c->id), *cpath = sh_xasprintf("%s/config.json", bundle);
+	cleanup_free char *dir = record_dir(c), *text = NULL;
+	size_t len = 0;
+	sh_json *config = NULL;
+	if (!path)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "container id '%.64s' is not one a runtime accepts", c->id ? c->id : "");
+	if (sh_read_file_limited(cpath, sh_hook_config_limits.max_bytes, &text, &len, err) < 0 ||
+	    sh_json_parse_shaped(text, len, cpath, &sh_hook_config_limits, shape, &config, err) < 0)
+		return -1;
+	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
+	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
+	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
+	for (size_t i = 0; a && a->type == SH_JSON_ARRAY && i < a->u.arr.n && i < 8; i++)
+		sh_json_append(args, sh_json_new_string(a->u.arr.v[i]->type == SH_JSON_STRING ? a->u.arr.v[i]->u.str.s : ""));
+	const char *keys[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)
+		if (sh_oci_annotation(config, keys[i]))
+			sh_json_set(ann, keys[i], sh_json_new_string(sh_oci_annotation(config, keys[i])));
+	sh_json_free(config);
+	sh_json_set(proc, "args", args);
+	sh_json_set(rec, "bundle", sh_json_new_string(bundle));
+	sh_json_set(rec, "process", proc);
+	sh_json_set(rec, "annotations", ann);
+	cleanup_free char *out = sh_json_serialize(rec, false, &len);
+	sh_json_free(rec);
+	if (mkdirs(dir, err) < 0 || sh_trust_dir(dir, "wrapper state directory", err) < 0)
+		return -1;
+	return sh_write_file_replace(path, out, len, 0600, false, err);
+}
+
+/* 1 with the plan made from the record, 0 if there is none (then the runtime's state is asked). */
+int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err)
+{
+	cleanup_free char *path = sh_rt_record_path(c, c->container), *dir = record_dir(c);
+	memset(p, 0, sizeof(*p));
+	if (!path || access(path, F_OK) < 0)
+		return 0;
+	sh_json *rec = NULL;
+	if (sh_trust_dir(dir, "wrapper state directory", err) < 0 || sh_trust_entry(path, "wrapper state", err) < 0 ||
+	    read_json(path, &rec, err) < 0)
+		return -1;
+	const sh_json *bundle = sh_json_get(rec, "bundle");
+	int r = bundle && bundle->type == SH_JSON_STRING
+			? plan_for_config(c, NULL, rec, bundle->u.str.s, p, err)
+			: sh_error_set(err, SH_EXIT_SYSTEM, "%s: no bundle", path);
+	sh_json_free(rec);
+	return r < 0 ? -1 : 1;
+}
+
+void sh_rt_remove_record(const sh_rt_cli *c)
+{
+	cleanup_free char *path = sh_rt_record_path(c, c->id);
+	if (path)
+		unlink(path);
 }

@@ -11,9 +11,10 @@
 #include "hookcfg.h"
 
 #define SH_RUNTIME_CONFIG SH_SYSCONFDIR "/runtime.conf"
+#define SH_RUNTIME_STATE_DIR "/run/seccomp-hook"
 #define SH_RT_HELP 1
 
-typedef enum { SH_RT_OTHER, SH_RT_CREATE, SH_RT_EXEC } sh_rt_command;
+typedef enum { SH_RT_OTHER, SH_RT_CREATE, SH_RT_EXEC, SH_RT_DELETE } sh_rt_command;
 
 typedef struct sh_rt_cli {
 	sh_hook_opts o;
@@ -31,8 +32,10 @@ typedef struct sh_rt_cli {
 	size_t preserve_at;    /* create/exec: index of --preserve-fds's value in argv, 0 if absent */
 	int preserve_fds;      /* its value */
 	int next_fd;           /* the descriptor the next preserved one gets in the container */
-	const char *id;        /* create/run: the container id (the last argument) */
+	const char *id;        /* create/run, delete: the container id (the last argument) */
 	const char *log;       /* the runtime's --log file, where engines look for its error */
+	const char *root;      /* the runtime's --root (NULL: its default) */
+	const char *state_dir; /* --state-dir: the wrapper's record of the containers it created */
 	bool log_json;         /* --log-format=json */
 	char *conf_text;       /* the config file's text, which the options point into */
 	char **owned;          /* strings made here that argv points to */
@@ -66,5 +69,13 @@ int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec
 /* --process's value becomes /proc/self/fd/FD. */
 void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd);
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p);
+
+/* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
+ * the runtime) nor the bundle's whole config: STATE_DIR/runtime/ROOTHASH/ID.json, written at create,
+ * removed at delete. sh_rt_plan_exec_from_record: 1 planned, 0 no record, -1 error. */
+char *sh_rt_record_path(const sh_rt_cli *c, const char *id);
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, sh_error **err);
+int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err);
+void sh_rt_remove_record(const sh_rt_cli *c);
 
 #endif

@@ -19,7 +19,8 @@ setup() {
  "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
 JSON
 	cp "$SH_SRCDIR/profiles/default.json" "$T/profiles/default.json"
-	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER")
+	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
+		--state-dir="$T/wrapper-state")
 	STATUS='grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/self/status'
 }
 
@@ -61,6 +62,21 @@ sleeper() {
 	[[ "$output" == *"mkdir=13"* ]]
 	# The process file the engine wrote is left as it was.
 	jq -e '.args == ["sysprobe", "mkdir", "getppid"]' "$T/proc.json"
+	# exec reads the wrapper's record of the container: the runtime is started once, for the exec.
+	run strace -f -qq -e trace=execve -o "$T/trace" "${WRAP[@]}" --root "$T/runc-state" exec w1 true
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'execve("/usr/sbin/runc' "$T/trace")" -eq 1 ]
+	! grep -q '"state"' "$T/trace" || false
+	rec=$(ls "$T"/wrapper-state/runtime/*/w1.json)
+	jq -e '.process.args[0] == "/.seccomp-hook/init" and .bundle == $b' --arg b "$T/b" "$rec"
+	# A record others could have written is refused; delete removes it.
+	chmod g+w "$(dirname "$rec")"
+	run --separate-stderr wrap exec w1 true
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"wrapper state directory"*"writable by group or others"* ]]
+	chmod g-w "$(dirname "$rec")"
+	wrap delete -f w1
+	[ ! -e "$rec" ]
 }
 
 # status_lines MODE NNP CAPS: the status lines of PID 1 and of an exec'd process, the container
