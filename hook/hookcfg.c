@@ -530,8 +530,8 @@ int sh_hook_transform_text(const char *buf, size_t len, const char *name, const 
 	return r;
 }
 
-int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d,
-			   sh_error **err)
+int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durable, sh_hook_result *res,
+			   sh_diag *d, sh_error **err)
 {
 	cleanup_free char *path = sh_xasprintf("%s/config.json", bundle);
 	cleanup_free char *in = NULL, *out = NULL;
@@ -546,5 +546,5 @@ int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, sh_hook_re
 	if (sh_read_fd_bounded(fd, path, sh_hook_config_limits.max_bytes, &in, &inlen, err) < 0 ||
 	    sh_hook_transform_text(in, inlen, path, o, &out, &outlen, res, d, err) < 0)
 		return -1;
-	return out ? sh_write_file_atomic(path, out, outlen, sb.st_mode & 07777, err) : 0;
+	return out ? sh_write_file_replace(path, out, outlen, sb.st_mode & 07777, durable, err) : 0;
 }

@@ -135,7 +135,8 @@ static int prepare_bundle(sh_rt_cli *c, sh_error **err)
 	o.exec_routed = !o.crun; /* this wrapper routes every exec through the loader */
 	o.has_listener_fd = true;
 	o.listener_fd = c->next_fd;
-	int r = sh_hook_rewrite_bundle(bundle, &o, &res, &d, err);
+	/* Not fsync'd: an engine keeps its bundles in /run, and no container outlives a crash. */
+	int r = sh_hook_rewrite_bundle(bundle, &o, false, &res, &d, err);
 	sh_diag_print(&d, SH_FMT_TEXT, stderr);
 	sh_diag_free(&d);
 	if (r == 0)

@@ -1,7 +1,8 @@
-/* Init mode's process rewriting (initproc), Go's member-name folding (gofold) and the runtime wrapper's reading of runc's command line
- * (runtime_cli): when the loader cannot keep its promise, what a wrapped process and hook look like,
- * that undoing restores the spec exactly, which mounts are the loader's, the placeholder, and where
- * the wrapper finds the command, the bundle, the container and --process. */
+/* Init mode's process rewriting (initproc), Go's member-name folding (gofold) and the runtime
+ * wrapper's reading of runc's command line (runtime_cli): when the loader cannot keep its promise,
+ * what a wrapped process and hook look like, that undoing restores the spec exactly, which mounts are
+ * the loader's, the placeholder, which members Go takes for one, and where the wrapper finds the
+ * command, the bundle, the container and --process. */
 #include "config.h"
 
 #include <criterion/criterion.h>

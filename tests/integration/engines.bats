@@ -63,10 +63,7 @@ setup_file() {
 	ENG=$(mktemp -d /tmp/she.XXXXXX)
 	export ENG DOCKER_HOST="unix://$ENG/sock" DOCKER_CONFIG="$ENG/client"
 	mkdir -p "$ENG/cache" "$ENG/profiles" "$ENG/client" "$ENG/out"
-	cat > "$ENG/profiles/deny-mkdir.json" <<'JSON'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
-JSON
+	deny_mkdir_profile "$ENG/profiles/deny-mkdir.json"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_BOGUS"}]}' \
 		> "$ENG/profiles/broken.json"
 	jq -n --arg path "$SH_BUILDDIR/seccomp-hook-runtime" --arg loader "$LOADER" --arg d "$ENG" '

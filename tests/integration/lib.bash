@@ -13,6 +13,12 @@ require_root_and() {
 	done
 }
 
+# deny_mkdir_profile FILE: allow everything but mkdir and mkdirat, which fail with EACCES (13).
+deny_mkdir_profile() {
+	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW",' \
+		' "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' > "$1"
+}
+
 # make_rootfs DIR: busybox-static with its applets, plus the syscall probe.
 make_rootfs() {
 	local r=$1

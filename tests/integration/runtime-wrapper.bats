@@ -14,10 +14,7 @@ setup_file() {
 setup() {
 	T=$(mktemp -d /tmp/sh-rw.XXXXXX)
 	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state"
-	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
-JSON
+	deny_mkdir_profile "$T/profiles/deny-mkdir.json"
 	cp "$SH_SRCDIR/profiles/default.json" "$T/profiles/default.json"
 	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
 		--state-dir="$T/wrapper-state")

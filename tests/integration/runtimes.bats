@@ -12,10 +12,7 @@ setup_file() {
 setup() {
 	T=$(mktemp -d /tmp/sh-rt.XXXXXX)
 	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state"
-	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
-JSON
+	deny_mkdir_profile "$T/profiles/deny-mkdir.json"
 	cp "$UPSTREAM/moby-profiles-default-cd3bed80.json" "$T/profiles/docker-default.json"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "BOGUS"}]}' \
 		> "$T/profiles/broken.json"
