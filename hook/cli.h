@@ -37,7 +37,8 @@ int sh_dump_read(int pid, struct sh_bpf **v, size_t *n, sh_error **err);
 
 /* "seccomp-hook CMD: error: MSG" + hint, exit status 2. */
 int sh_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Print warnings (text) to stderr. */
+/* Print warnings (text) to stderr, unless -q was given (sh_cli_quiet). */
+extern bool sh_cli_quiet;
 void sh_print_warnings(const sh_diag *d);
 
 #endif

@@ -12,7 +12,7 @@
 
 static const char compile_usage[] =
 	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
-	"                            [--format=bpf|pfc|oci] [--linear|--no-ranges] [-o FILE] PROFILE\n"
+	"                            [--format=bpf|pfc|oci] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
 	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
 	"  bpf  the raw struct sock_filter program that is installed (default)\n"
 	"  pfc  libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
@@ -24,6 +24,7 @@ static const char compile_usage[] =
 	"  --no-ranges     libseccomp's binary tree as it builds it, its syscall-number tests not\n"
 	"                  rewritten as range tests (for comparison)\n"
 	"  -o, --output=F  write to F atomically (default: standard output)\n"
+	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
 	"  -h, --help      show this help\n";
 
 enum { FMT_BPF, FMT_PFC, FMT_OCI };
@@ -113,13 +114,15 @@ int cmd_compile(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' }, { "linear", no_argument, NULL, 'l' },
-		{ "no-ranges", no_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "no-ranges", no_argument, NULL, 'r' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	compile_opts o = { .format = FMT_BPF, .output = "-" };
 	int ch;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'q': sh_cli_quiet = true; break;
 		case 'a': o.t.arch = optarg; break;
 		case 'c': o.t.caps = optarg; break;
 		case 'k': o.t.kernel = optarg; break;

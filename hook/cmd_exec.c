@@ -19,7 +19,7 @@
 
 static const char exec_usage[] =
 	"Usage: seccomp-hook exec [--profile=PROFILE | --bpf=FILE] [--caps=..] [--arch=..] [--kernel=X.Y]\n"
-	"                         [--flags=FLAG,..] -- COMMAND [ARG...]\n"
+	"                         [--flags=FLAG,..] [-q] -- COMMAND [ARG...]\n"
 	"Install a seccomp filter in this process and exec COMMAND under it (PATH lookup as a runtime\n"
 	"does it). no_new_privs is set unless the process holds CAP_SYS_ADMIN; the filter is installed\n"
 	"with TSYNC. If anything fails, COMMAND is not run.\n\n"
@@ -30,6 +30,7 @@ static const char exec_usage[] =
 	"  --caps=LIST     capabilities for includes/excludes (default: this process's bounding set)\n"
 	"  --arch=A,..     architectures (default: native + the profile's archMap)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
+	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
 	"  -h, --help      show this help\n\n"
 	"Exit status: COMMAND's; 1 invalid profile; 2 usage or system error (filter not installed);\n"
 	"126/127 COMMAND could not be executed.\n";
@@ -137,14 +138,16 @@ int cmd_exec(int argc, char **argv)
 		{ "profile", required_argument, NULL, 'p' }, { "bpf", required_argument, NULL, 'b' },
 		{ "caps", required_argument, NULL, 'c' }, { "arch", required_argument, NULL, 'a' },
 		{ "kernel", required_argument, NULL, 'k' }, { "flags", required_argument, NULL, 'f' },
-		{ "profiles-dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	exec_opts o = { 0 };
 	int ch;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'q': sh_cli_quiet = true; break;
 		case 'p': o.profile = optarg; break;
 		case 'b': o.bpf = optarg; break;
 		case 'c': o.t.caps = optarg; break;

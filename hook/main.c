@@ -47,9 +47,12 @@ int sh_usage_error(const char *cmd, const char *fmt, ...)
 	return SH_EXIT_SYSTEM;
 }
 
+bool sh_cli_quiet;
+
 void sh_print_warnings(const sh_diag *d)
 {
-	sh_diag_print(d, SH_FMT_TEXT, stderr);
+	if (!sh_cli_quiet)
+		sh_diag_print(d, SH_FMT_TEXT, stderr);
 }
 
 int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err)

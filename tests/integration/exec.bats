@@ -139,3 +139,20 @@ JSON
 	grep -q '"fds":\["seccompFd"\]' "$T/agent.log"
 	grep -q "notified: syscall 110" "$T/agent.log"
 }
+
+@test "-q silences the warnings compile and exec print on every run with Docker's profile; errors still print" {
+	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	run --separate-stderr "$BIN" compile "$p"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"warning: syscalls[0]: unknown syscall"* ]]
+	run --separate-stderr "$BIN" compile -q "$p"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	run --separate-stderr "$BIN" exec --quiet --profile="$p" -- true
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	printf '{"defaultAction": "SCMP_ACT_BOGUS"}' > "$T/bad.json"
+	run --separate-stderr "$BIN" compile -q "$T/bad.json"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"unknown action 'SCMP_ACT_BOGUS'"* ]]
+}
