@@ -63,6 +63,10 @@ int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err)
 	size_t n;
 	char **v = sh_split_commas(s, &n);
 	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i], "docker") == 0) { /* a set name among the others: docker,CAP_SYS_ADMIN */
+			*caps |= SH_DOCKER_DEFAULT_CAPS;
+			continue;
+		}
 		int cap = sh_cap_from_name(v[i]);
 		if (cap < 0) {
 			sh_error_set(err, SH_EXIT_SYSTEM, "--caps: unknown capability '%s'", v[i]);

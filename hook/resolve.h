@@ -39,7 +39,10 @@ typedef struct sh_ruleset {
 /* Fill a target from the running system: native arch, this process's bounding set (when
  * own_caps) or no capabilities, and uname's kernel version. */
 int sh_target_init(sh_target *t, bool own_caps, sh_error **err);
-/* "CAP_A,CAP_B" | "all" | "none" */
+/* Docker's default capability set (moby's oci/caps defaults): CHOWN, DAC_OVERRIDE, FOWNER, FSETID,
+ * KILL, SETGID, SETUID, SETPCAP, NET_BIND_SERVICE, NET_RAW, SYS_CHROOT, MKNOD, AUDIT_WRITE, SETFCAP. */
+#define SH_DOCKER_DEFAULT_CAPS UINT64_C(0xa80425fb)
+/* "CAP_A,CAP_B" | "all" | "none"; "docker" in the list stands for Docker's default set. */
 int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err);
 /* Bounding set of this process, from /proc/self/status CapBnd. */
 int sh_caps_bounding(uint64_t *caps, sh_error **err);

@@ -156,3 +156,13 @@ JSON
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"unknown action 'SCMP_ACT_BOGUS'"* ]]
 }
+
+@test "--caps=docker decides as docker run does: exec as root denies unshare with it, allows it without; docker,CAP_SYS_ADMIN adds one" {
+	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	run "$BIN" exec -q --caps=docker --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
+	[[ "$output" == *"unshare=1"* ]]
+	run "$BIN" exec -q --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
+	[[ "$output" == *"unshare=ok"* ]]
+	[ "$("$BIN" compile -q --caps=docker,CAP_SYS_ADMIN "$p" | sha256sum)" = \
+	  "$("$BIN" compile -q --caps=CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,CAP_SETGID,CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL,CAP_AUDIT_WRITE,CAP_SYS_ADMIN "$p" | sha256sum)" ]
+}
