@@ -41,4 +41,13 @@ void sh_bpf_free(sh_bpf *b);
  * it as it was (nothing to gain, or a program outside the pass's limits). */
 bool sh_bpf_optimize(sh_bpf *b);
 
+/* What a program knows at each instruction, along its flow (the analysis sh_bpf_optimize uses):
+ * whether A holds the syscall number, and the architecture every path to the instruction compared
+ * seccomp_data.arch equal to (0 when the paths do not agree on one). */
+typedef struct sh_bpf_flow {
+	bool a_is_nr;
+	uint32_t arch;
+} sh_bpf_flow;
+void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out);
+
 #endif

@@ -28,6 +28,7 @@
  * number below 1024 and on sampled numbers over the whole 32-bit range, on x86_64, x86 and x32. */
 #include "config.h"
 #include "bpf.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ enum { MAX_EVAL_STEPS = 1 << 20 };
 typedef struct state {
 	unsigned char kind;
 	uint32_t lo, hi; /* A_NR: the values A can hold */
+	bool arch_known; /* every path here compared seccomp_data.arch equal to `arch` */
+	uint32_t arch;
 } state;
 
 typedef struct seg {
@@ -86,15 +89,28 @@ static bool is_ja(const struct sock_filter *f)
 	return f->code == (BPF_JMP | BPF_JA);
 }
 
-static void merge(state *s, unsigned char kind, uint32_t lo, uint32_t hi)
+/* s with what A holds replaced; what is known of the architecture goes on. */
+static state with(state s, unsigned char kind, uint32_t lo, uint32_t hi)
+{
+	s.kind = kind;
+	s.lo = lo;
+	s.hi = hi;
+	return s;
+}
+
+static void merge(state *s, state v)
 {
 	if (s->kind == UNREACHED) {
-		*s = (state){ kind, lo, hi };
-	} else if (s->kind != kind) {
+		*s = v;
+		return;
+	}
+	if (!(s->arch_known && v.arch_known && s->arch == v.arch))
+		s->arch_known = false;
+	if (s->kind != v.kind) {
 		s->kind = A_OTHER;
-	} else if (kind == A_NR) {
-		s->lo = lo < s->lo ? lo : s->lo;
-		s->hi = hi > s->hi ? hi : s->hi;
+	} else if (v.kind == A_NR) {
+		s->lo = v.lo < s->lo ? v.lo : s->lo;
+		s->hi = v.hi > s->hi ? v.hi : s->hi;
 	}
 }
 
@@ -132,10 +148,34 @@ static void split(const struct sock_filter *f, uint32_t lo, uint32_t hi, uint32_
 	}
 }
 
-/* Step 1: what A holds at each instruction. */
+static void flow_jump(opt *o, size_t i, state s)
+{
+	const struct sock_filter *f = &o->p[i];
+	if (is_ja(f)) {
+		merge(&o->st[i + 1 + f->k], s);
+	} else if (s.kind == A_NR && is_cond_k(f)) {
+		uint32_t t[2], e[2];
+		bool t_ok, e_ok;
+		split(f, s.lo, s.hi, t, &t_ok, e, &e_ok);
+		if (t_ok)
+			merge(&o->st[i + 1 + f->jt], with(s, A_NR, t[0], t[1]));
+		if (e_ok)
+			merge(&o->st[i + 1 + f->jf], with(s, A_NR, e[0], e[1]));
+	} else { /* A unchanged, its interval not narrowed */
+		state t = s;
+		if (s.kind == A_ARCH && f->code == (BPF_JMP | BPF_JEQ | BPF_K)) { /* equal: the arch is known */
+			t.arch_known = true;
+			t.arch = f->k;
+		}
+		merge(&o->st[i + 1 + f->jt], t);
+		merge(&o->st[i + 1 + f->jf], s);
+	}
+}
+
+/* Step 1: what A holds at each instruction, and which architecture the paths to it compared. */
 static void flow(opt *o)
 {
-	o->st[0] = (state){ A_OTHER, 0, 0 };
+	o->st[0] = (state){ A_OTHER, 0, 0, false, 0 };
 	for (size_t i = 0; i < o->n; i++) {
 		const state s = o->st[i];
 		const struct sock_filter *f = &o->p[i];
@@ -144,36 +184,23 @@ static void flow(opt *o)
 		switch (BPF_CLASS(f->code)) {
 		case BPF_LD:
 			if (f->code == (BPF_LD | BPF_W | BPF_ABS) && f->k == offsetof(struct seccomp_data, nr))
-				merge(&o->st[i + 1], A_NR, 0, UINT32_MAX);
+				merge(&o->st[i + 1], with(s, A_NR, 0, UINT32_MAX));
 			else if (f->code == (BPF_LD | BPF_W | BPF_ABS) && f->k == offsetof(struct seccomp_data, arch))
-				merge(&o->st[i + 1], A_ARCH, 0, 0);
+				merge(&o->st[i + 1], with(s, A_ARCH, 0, 0));
 			else
-				merge(&o->st[i + 1], A_OTHER, 0, 0);
+				merge(&o->st[i + 1], with(s, A_OTHER, 0, 0));
 			break;
 		case BPF_JMP:
-			if (is_ja(f)) {
-				merge(&o->st[i + 1 + f->k], s.kind, s.lo, s.hi);
-			} else if (s.kind == A_NR && is_cond_k(f)) {
-				uint32_t t[2], e[2];
-				bool t_ok, e_ok;
-				split(f, s.lo, s.hi, t, &t_ok, e, &e_ok);
-				if (t_ok)
-					merge(&o->st[i + 1 + f->jt], A_NR, t[0], t[1]);
-				if (e_ok)
-					merge(&o->st[i + 1 + f->jf], A_NR, e[0], e[1]);
-			} else { /* A unchanged, its interval not narrowed */
-				merge(&o->st[i + 1 + f->jt], s.kind, s.lo, s.hi);
-				merge(&o->st[i + 1 + f->jf], s.kind, s.lo, s.hi);
-			}
+			flow_jump(o, i, s);
 			break;
 		case BPF_ALU:
-			merge(&o->st[i + 1], A_OTHER, 0, 0);
+			merge(&o->st[i + 1], with(s, A_OTHER, 0, 0));
 			break;
 		case BPF_MISC:
-			merge(&o->st[i + 1], BPF_MISCOP(f->code) == BPF_TAX ? s.kind : A_OTHER, s.lo, s.hi);
+			merge(&o->st[i + 1], BPF_MISCOP(f->code) == BPF_TAX ? s : with(s, A_OTHER, 0, 0));
 			break;
 		default: /* LDX, ST, STX leave A alone */
-			merge(&o->st[i + 1], s.kind, s.lo, s.hi);
+			merge(&o->st[i + 1], s);
 			break;
 		}
 	}
@@ -558,4 +585,14 @@ done:
 	free(o.node_of);
 	free(o.all);
 	return replaced;
+}
+
+void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out)
+{
+	opt o = { .p = p, .n = n };
+	o.st = sh_xcalloc(n + 1, sizeof(*o.st));
+	flow(&o);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (sh_bpf_flow){ o.st[i].kind == A_NR, o.st[i].arch_known ? o.st[i].arch : 0 };
+	free(o.st);
 }

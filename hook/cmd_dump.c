@@ -134,29 +134,29 @@ static const char *ret_name(uint32_t k)
 	}
 }
 
-/* One line per instruction; `arch` tracks the last AUDIT_ARCH compared so syscall numbers are named
- * for the right architecture. */
+/* One line per instruction. A syscall number is named for the architecture the program's flow has
+ * established at that instruction (sh_bpf_flow_info, the analysis the range rewrite uses), so an x86
+ * branch names x86 syscalls whatever comes before it in the listing; the native one where the paths
+ * do not agree on one. */
 static void disasm_one(FILE *out, const sh_bpf *b)
 {
-	uint32_t arch = seccomp_arch_native(), loaded = UINT32_MAX;
+	uint32_t native = seccomp_arch_native();
+	sh_bpf_flow *fl = sh_xcalloc(b->len ? b->len : 1, sizeof(*fl));
+	sh_bpf_flow_info(b->insns, b->len, fl);
 	for (size_t i = 0; i < b->len; i++) {
 		const struct sock_filter *f = &b->insns[i];
 		fprintf(out, "  %04zu: ", i);
 		switch (BPF_CLASS(f->code)) {
 		case BPF_LD:
-			if (BPF_MODE(f->code) == BPF_ABS) {
-				loaded = f->k;
+			if (BPF_MODE(f->code) == BPF_ABS)
 				fprintf(out, "ld  [%u]%s\n", f->k, f->k == 0 ? "  ; nr" : f->k == 4 ? "  ; arch" : "");
-			} else {
+			else
 				fprintf(out, "ld  code=%#x k=%#x\n", f->code, f->k);
-			}
 			break;
 		case BPF_JMP: {
 			const char *name = NULL;
-			if (loaded == 4 && BPF_OP(f->code) == BPF_JEQ)
-				arch = f->k;
-			if (loaded == 0 && BPF_OP(f->code) != BPF_JA)
-				name = seccomp_syscall_resolve_num_arch(arch, (int)f->k);
+			if (fl[i].a_is_nr && BPF_OP(f->code) != BPF_JA)
+				name = seccomp_syscall_resolve_num_arch(fl[i].arch ? fl[i].arch : native, (int)f->k);
 			if (BPF_OP(f->code) == BPF_JA)
 				fprintf(out, "ja  %zu\n", i + 1 + f->k);
 			else
@@ -178,6 +178,7 @@ static void disasm_one(FILE *out, const sh_bpf *b)
 			fprintf(out, "op  code=%#x jt=%u jf=%u k=%#x\n", f->code, f->jt, f->jf, f->k);
 		}
 	}
+	free(fl);
 }
 
 int cmd_dump(int argc, char **argv)

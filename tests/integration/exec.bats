@@ -166,3 +166,18 @@ JSON
 	[ "$("$BIN" compile -q --caps=docker,CAP_SYS_ADMIN "$p" | sha256sum)" = \
 	  "$("$BIN" compile -q --caps=CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,CAP_SETGID,CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL,CAP_AUDIT_WRITE,CAP_SYS_ADMIN "$p" | sha256sum)" ]
 }
+
+@test "dump --format=disasm names each syscall number for the architecture the program's flow compared, x86 as x86" {
+	"$BIN" exec -q --profile="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json" -- sleep 30 &
+	pid=$!
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	run "$BIN" dump --format=disasm "$pid"
+	kill $pid
+	[ "$status" -eq 0 ]
+	# After the i386 check (AUDIT_ARCH_I386 0x40000003), 60 is umask (exit on x86_64). libseccomp's
+	# tree compares the arch there with A still holding it after an argument load, so the listing's
+	# last `ld [4]` would name it from the x86_64 table.
+	x86=$(echo "$output" | awk '/jeq #0x40000003/ {on = 1} on' | grep -m1 -E '#0x3c ')
+	echo "x86 branch: $x86"
+	[[ "$x86" == *"#0x3c umask"* ]]
+}
