@@ -50,4 +50,9 @@ typedef struct sh_bpf_flow {
 } sh_bpf_flow;
 void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out);
 
+#include <stdio.h>
+/* One line per instruction, syscall numbers named for the architecture of their branch
+ * (hook/bpf_disasm.c; libseccomp names them, so not for the loader). */
+void sh_bpf_disasm(FILE *out, const sh_bpf *b);
+
 #endif

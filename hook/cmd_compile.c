@@ -9,14 +9,16 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char compile_usage[] =
 	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
-	"                            [--format=bpf|pfc|oci] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
+	"                            [--format=bpf|disasm|pfc|oci] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
 	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
-	"  bpf  the raw struct sock_filter program that is installed (default)\n"
-	"  pfc  libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
-	"  oci  the resolved OCI linux.seccomp JSON a runtime would receive\n\n"
+	"  bpf     the raw struct sock_filter program that is installed (default; not to a terminal)\n"
+	"  disasm  the same program as a readable listing (as dump --format=disasm prints a live one)\n"
+	"  pfc     libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
+	"  oci     the resolved OCI linux.seccomp JSON a runtime would receive\n\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
 	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default);\n"
 	"                  'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
@@ -28,7 +30,7 @@ static const char compile_usage[] =
 	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
 	"  -h, --help      show this help\n";
 
-enum { FMT_BPF, FMT_PFC, FMT_OCI };
+enum { FMT_BPF, FMT_PFC, FMT_OCI, FMT_DISASM };
 
 typedef struct compile_opts {
 	sh_target_opts t;
@@ -41,7 +43,7 @@ typedef struct compile_opts {
 static int parse_format(const char *s, int *out)
 {
 	static const struct { const char *name; int fmt; } table[] = {
-		{ "bpf", FMT_BPF }, { "pfc", FMT_PFC }, { "oci", FMT_OCI },
+		{ "bpf", FMT_BPF }, { "pfc", FMT_PFC }, { "oci", FMT_OCI }, { "disasm", FMT_DISASM },
 	};
 	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
 		if (strcmp(s, table[i].name) == 0) {
@@ -51,13 +53,23 @@ static int parse_format(const char *s, int *out)
 	return -1;
 }
 
+/* The program that is installed, as raw BPF or (disasm) as the listing dump prints. */
 static int emit_bpf(const sh_ruleset *rs, const compile_opts *o, sh_diag *d, sh_error **err)
 {
 	sh_translate_opts to = { .optimize = o->linear ? 1 : 2, .tree_as_built = o->no_ranges };
 	sh_bpf b = { 0 };
 	if (sh_translate_bpf(rs, &to, &b, d, err) < 0)
 		return -1;
-	int r = sh_write_file_atomic(o->output, b.insns, b.len * sizeof(*b.insns), 0644, err);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = o->format == FMT_DISASM ? open_memstream(&text, &len) : NULL;
+	if (f) {
+		sh_bpf_disasm(f, &b);
+		fclose(f);
+	}
+	int r = o->format == FMT_DISASM ? sh_write_file_atomic(o->output, text, len, 0644, err)
+					: sh_write_file_atomic(o->output, b.insns, b.len * sizeof(*b.insns), 0644, err);
+	free(text);
 	sh_bpf_free(&b);
 	return r;
 }
@@ -106,7 +118,7 @@ static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error *
 		seccomp_release(ctx);
 		return emit_oci(rs, &t, o, err);
 	}
-	return o->format == FMT_PFC ? emit_pfc(rs, o, d, err) : emit_bpf(rs, o, d, err);
+	return o->format == FMT_PFC ? emit_pfc(rs, o, d, err) : emit_bpf(rs, o, d, err); /* bpf, disasm */
 }
 
 int cmd_compile(int argc, char **argv)
@@ -132,7 +144,7 @@ int cmd_compile(int argc, char **argv)
 		case 'r': o.no_ranges = true; break;
 		case 'f':
 			if (parse_format(optarg, &o.format) < 0)
-				return sh_usage_error("compile", "unknown format '%s' (bpf, pfc or oci)", optarg);
+				return sh_usage_error("compile", "unknown format '%s' (bpf, disasm, pfc or oci)", optarg);
 			break;
 		case 'h': fputs(compile_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("compile", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -140,6 +152,8 @@ int cmd_compile(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return sh_usage_error("compile", "expected exactly one PROFILE");
+	if (o.format == FMT_BPF && strcmp(o.output, "-") == 0 && isatty(STDOUT_FILENO))
+		return sh_usage_error("compile", "refusing to write binary BPF to a terminal (-o FILE, or --format=disasm)");
 	sh_diag d = { 0 };
 	cleanup_error sh_error *err = NULL;
 	int r = run_compile(argv[optind], &o, &d, &err);

@@ -119,68 +119,6 @@ static void print_json(FILE *out, int pid, int mode, const sh_bpf *v, size_t n, 
 	yajl_gen_free(g);
 }
 
-static const char *ret_name(uint32_t k)
-{
-	switch (k & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_KILL_PROCESS: return "KILL_PROCESS";
-	case SECCOMP_RET_KILL_THREAD: return "KILL_THREAD";
-	case SECCOMP_RET_TRAP: return "TRAP";
-	case SECCOMP_RET_ERRNO: return "ERRNO";
-	case SECCOMP_RET_USER_NOTIF: return "NOTIFY";
-	case SECCOMP_RET_TRACE: return "TRACE";
-	case SECCOMP_RET_LOG: return "LOG";
-	case SECCOMP_RET_ALLOW: return "ALLOW";
-	default: return "?";
-	}
-}
-
-/* One line per instruction. A syscall number is named for the architecture the program's flow has
- * established at that instruction (sh_bpf_flow_info, the analysis the range rewrite uses), so an x86
- * branch names x86 syscalls whatever comes before it in the listing; the native one where the paths
- * do not agree on one. */
-static void disasm_one(FILE *out, const sh_bpf *b)
-{
-	uint32_t native = seccomp_arch_native();
-	sh_bpf_flow *fl = sh_xcalloc(b->len ? b->len : 1, sizeof(*fl));
-	sh_bpf_flow_info(b->insns, b->len, fl);
-	for (size_t i = 0; i < b->len; i++) {
-		const struct sock_filter *f = &b->insns[i];
-		fprintf(out, "  %04zu: ", i);
-		switch (BPF_CLASS(f->code)) {
-		case BPF_LD:
-			if (BPF_MODE(f->code) == BPF_ABS)
-				fprintf(out, "ld  [%u]%s\n", f->k, f->k == 0 ? "  ; nr" : f->k == 4 ? "  ; arch" : "");
-			else
-				fprintf(out, "ld  code=%#x k=%#x\n", f->code, f->k);
-			break;
-		case BPF_JMP: {
-			const char *name = NULL;
-			if (fl[i].a_is_nr && BPF_OP(f->code) != BPF_JA)
-				name = seccomp_syscall_resolve_num_arch(fl[i].arch ? fl[i].arch : native, (int)f->k);
-			if (BPF_OP(f->code) == BPF_JA)
-				fprintf(out, "ja  %zu\n", i + 1 + f->k);
-			else
-				fprintf(out, "j%s #%#x%s%s  true:%zu false:%zu\n",
-					BPF_OP(f->code) == BPF_JEQ ? "eq" : BPF_OP(f->code) == BPF_JGT ? "gt"
-					: BPF_OP(f->code) == BPF_JGE ? "ge" : "set", f->k, name ? " " : "", name ? name : "",
-					i + 1 + f->jt, i + 1 + f->jf);
-			free((void *)name);
-			break;
-		}
-		case BPF_RET:
-			fprintf(out, "ret %s", ret_name(f->k));
-			if ((f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ||
-			    (f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE)
-				fprintf(out, "(%u)", f->k & SECCOMP_RET_DATA);
-			fputc('\n', out);
-			break;
-		default:
-			fprintf(out, "op  code=%#x jt=%u jf=%u k=%#x\n", f->code, f->jt, f->jf, f->k);
-		}
-	}
-	free(fl);
-}
-
 int cmd_dump(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -227,7 +165,7 @@ int cmd_dump(int argc, char **argv)
 			for (size_t i = 0; i < n; i++)
 				if (index < 0 || (size_t)index == i) {
 					fprintf(mf, "filter %zu: %zu instructions\n", i, v[i].len);
-					disasm_one(mf, &v[i]);
+					sh_bpf_disasm(mf, &v[i]);
 				}
 		}
 		fclose(mf);

@@ -181,3 +181,19 @@ JSON
 	echo "x86 branch: $x86"
 	[[ "$x86" == *"#0x3c umask"* ]]
 }
+
+@test "compile --format=disasm lists the program that is installed, the same listing dump reads back; raw BPF is refused on a terminal" {
+	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	"$BIN" compile -q --format=disasm "$p" > "$T/compiled.txt"
+	"$BIN" compile -q -o "$T/prog.bpf" "$p"
+	"$BIN" exec --bpf="$T/prog.bpf" -- sleep 30 &
+	pid=$!
+	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	"$BIN" dump --format=disasm "$pid" > "$T/live.txt"
+	kill $pid
+	diff <(grep -E '^  [0-9]{4}: ' "$T/compiled.txt") <(grep -E '^  [0-9]{4}: ' "$T/live.txt")
+	grep -q "ret ERRNO(1)" "$T/compiled.txt"
+	run script -qec "$BIN compile -q $p" /dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"refusing to write binary BPF to a terminal"* ]]
+}
