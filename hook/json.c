@@ -571,13 +571,6 @@ sh_json *sh_json_new_u64(uint64_t v)
 	return j;
 }
 
-sh_json *sh_json_new_bool(bool b)
-{
-	sh_json *j = sh_json_new(SH_JSON_BOOL);
-	j->u.b = b;
-	return j;
-}
-
 void sh_json_set(sh_json *obj, const char *key, sh_json *value)
 {
 	not_opaque(obj);

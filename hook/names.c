@@ -35,9 +35,6 @@ static const char *const action_canon[] = {
 	"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
 	"SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
 };
-static const char *const action_short[] = {
-	"kill-thread", "kill-process", "trap", "errno", "trace", "allow", "log", "notify",
-};
 
 int sh_action_from_name(const char *s, sh_action_kind *out)
 {
@@ -52,11 +49,6 @@ int sh_action_from_name(const char *s, sh_action_kind *out)
 const char *sh_action_name(sh_action_kind a)
 {
 	return (size_t)a < SH_ARRAY_SIZE(action_canon) ? action_canon[a] : "?";
-}
-
-const char *sh_action_short(sh_action_kind a)
-{
-	return (size_t)a < SH_ARRAY_SIZE(action_short) ? action_short[a] : "?";
 }
 
 /* Indexed by sh_op. */

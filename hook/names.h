@@ -12,7 +12,6 @@ int sh_action_from_name(const char *s, sh_action_kind *out);
 /* Canonical OCI name of an action ("SCMP_ACT_KILL_THREAD" prints as "SCMP_ACT_KILL"). */
 const char *sh_action_name(sh_action_kind a);
 /* Short lower-case name for messages: "errno", "kill-process"... */
-const char *sh_action_short(sh_action_kind a);
 
 int sh_op_from_name(const char *s, sh_op *out);
 const char *sh_op_name(sh_op op);
