@@ -20,7 +20,9 @@ static const char check_usage[] =
 	"  -h, --help      show this help\n\n"
 	"Lints (warnings): duplicate-name, conflicting-actions, no-effect, never-matches, missing-arch,\n"
 	"open-escape, unknown-syscall, unknown-key, unknown-capability.\n\n"
-	"Exit status: 0 no errors, 1 a profile has errors, 2 usage or system error.\n";
+	"Every file is checked, whatever the ones before it held; the text format ends with a summary line\n"
+	"on standard output.\n"
+	"Exit status: 0 no errors, 1 a profile has errors, 2 usage error or a file that cannot be read.\n";
 
 /* Keep one finding per (file, line, col, message): the profile is checked under several capability
  * sets and the same unknown name would otherwise be reported twice. */
@@ -60,6 +62,8 @@ static int check_translate(const sh_profile *p, sh_target *t, sh_diag *out, sh_e
 	return 0;
 }
 
+/* Every problem with the file becomes a finding, so the files after it are still checked; one that
+ * cannot be read (missing, a directory) makes the exit status 2 once all are done. */
 static int check_one(const char *path, sh_target_opts *to, sh_diag *d)
 {
 	cleanup_error sh_error *err = NULL;
@@ -70,12 +74,23 @@ static int check_one(const char *path, sh_target_opts *to, sh_diag *d)
 	if (sh_profile_load(path, &p, d, &err) == 0)
 		sh_lint_profile(p, t.native_arch, d);
 	if (!p || check_translate(p, &t, d, &err) < 0) {
-		if (err->status == SH_EXIT_SYSTEM && !err->line && !err->file)
-			return sh_error_report(err);
+		int status = err->status == SH_EXIT_SYSTEM && !err->line ? SH_EXIT_SYSTEM : SH_EXIT_OK;
+		size_t n = strlen(path);
+		if (!err->file && strncmp(err->msg, path, n) == 0 && strncmp(err->msg + n, ": ", 2) == 0)
+			memmove(err->msg, err->msg + n + 2, strlen(err->msg + n + 2) + 1); /* the file leads the line */
 		sh_error_locate(err, path, 0, 0);
-		sh_diag_add_error(d, err, "invalid");
+		sh_diag_add_error(d, err, status ? "unreadable" : "invalid");
+		return status;
 	}
-	return 0;
+	return SH_EXIT_OK;
+}
+
+/* The closing line of the text format, on standard output: the findings went to standard error. */
+static void print_summary(int files, int with_errors, const sh_diag *d)
+{
+	size_t e = sh_diag_count(d, SH_SEV_ERROR), w = sh_diag_count(d, SH_SEV_WARNING);
+	printf("check: %d profile%s, %d with errors; %zu error%s, %zu warning%s\n", files, files == 1 ? "" : "s",
+	       with_errors, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
 }
 
 int cmd_check(int argc, char **argv)
@@ -106,12 +121,18 @@ int cmd_check(int argc, char **argv)
 	if (optind >= argc)
 		return sh_usage_error("check", "no PROFILE given");
 	sh_diag d = { 0 };
-	int status = SH_EXIT_OK;
-	for (int i = optind; i < argc && status == SH_EXIT_OK; i++)
-		status = check_one(argv[i], &to, &d);
+	int status = SH_EXIT_OK, with_errors = 0;
+	for (int i = optind; i < argc; i++) {
+		size_t before = sh_diag_count(&d, SH_SEV_ERROR) + (strict ? sh_diag_count(&d, SH_SEV_WARNING) : 0);
+		int st = check_one(argv[i], &to, &d);
+		status = st > status ? st : status;
+		with_errors += sh_diag_count(&d, SH_SEV_ERROR) + (strict ? sh_diag_count(&d, SH_SEV_WARNING) : 0) > before;
+	}
 	if (strict)
 		sh_diag_promote_warnings(&d);
 	sh_diag_print(&d, fmt, fmt == SH_FMT_TEXT ? stderr : stdout);
+	if (fmt == SH_FMT_TEXT)
+		print_summary(argc - optind, with_errors, &d);
 	if (status == SH_EXIT_OK && sh_diag_count(&d, SH_SEV_ERROR))
 		status = SH_EXIT_INVALID;
 	sh_diag_free(&d);

@@ -128,3 +128,17 @@ JSON
 	[ "${lines[1]}" = "amd64 personality when arg0=0x9: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW" ]
 	[ "${#lines[@]}" -eq 2 ]
 }
+
+@test "check goes on past a missing or broken file and ends with a summary line" {
+	printf '{"defaultAction": "SCMP_ACT_ALOW"}' > "$T/typo.json"
+	run --separate-stderr "$BIN" check "$T/missing.json" "$SH_SRCDIR/profiles/default.json" "$T/typo.json"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"$T/missing.json: error: No such file or directory"* ]]
+	[[ "$stderr" == *"typo.json:1:19: error: defaultAction: unknown action 'SCMP_ACT_ALOW'"* ]]
+	[ "$output" = "check: 3 profiles, 2 with errors; 2 errors, 0 warnings" ]
+	run --separate-stderr "$BIN" check "$SH_SRCDIR/profiles/default.json" "$T/typo.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "check: 2 profiles, 1 with errors; 1 error, 0 warnings" ]
+	run --separate-stderr "$BIN" check --format=json "$T/typo.json"
+	echo "$output" | jq -e 'length == 1'
+}
