@@ -95,13 +95,11 @@ static bool read_flags(const char *dir, const char *key, unsigned *flags)
 }
 
 /* The content a key links to, verified: 1 with *path, digest and the bytes filled, 0 miss, -1 if the
- * cache is not trusted. A link to content that fails verification is removed with the content, so the
- * caller rebuilds both. */
+ * content file is not trusted (the caller checked the directories and links: trusted()). A link to
+ * content that fails verification is removed with the content, so the caller rebuilds both. */
 static int lookup(const kind *k, const char *dir, const char *key, char **path, char digest[65], void **data,
 		  size_t *len, sh_error **err)
 {
-	if (trusted(dir, k->subdir, key, k->link_suffix, err) < 0)
-		return -1;
 	cleanup_free char *link = sh_xasprintf("%s/keys/%s%s", dir, key, k->link_suffix);
 	char target[256];
 	ssize_t n = readlink(link, target, sizeof(target) - 1);
@@ -146,6 +144,8 @@ int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *l
 {
 	cleanup_free char *path = NULL;
 	void *data = NULL;
+	if (trusted(dir, OCI.subdir, key, OCI.link_suffix, err) < 0)
+		return -1;
 	int r = lookup(&OCI, dir, key, &path, digest, &data, len, err);
 	if (r == 1)
 		*text = data;

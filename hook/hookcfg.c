@@ -143,12 +143,13 @@ static int locate(const char *name, const sh_json *config, const sh_hook_opts *o
 		/* Its text as the engine wrote it is the cache key's input, as a profile file's bytes are. */
 		l->path = sh_xstrdup("config.json: linux.seccomp");
 		l->raw = sh_json_serialize(sh_json_get(sh_json_get(config, "linux"), "seccomp"), false, &l->rawlen);
-		return sh_target_init(&l->t, false, err) < 0 ? -1 : (l->t.caps = sh_oci_bounding_caps(config), 0);
+	} else {
+		int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
+				   : sh_profile_find(name, o->profiles_dir, &l->path, err);
+		if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0)
+			return -1;
 	}
-	int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
-			   : sh_profile_find(name, o->profiles_dir, &l->path, err);
-	if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0 ||
-	    sh_target_init(&l->t, false, err) < 0)
+	if (sh_target_init(&l->t, false, err) < 0)
 		return -1;
 	l->t.caps = sh_oci_bounding_caps(config);
 	return 0;
