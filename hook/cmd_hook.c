@@ -151,7 +151,7 @@ int cmd_inject(int argc, char **argv)
 		return sh_usage_error("inject", "expected exactly one BUNDLE_DIR");
 	cleanup_error sh_error *err = NULL;
 	sh_diag d = { 0 };
-	int r = sh_hook_rewrite_bundle(argv[optind], &c.o, true, NULL, &d, &err);
+	int r = sh_hook_rewrite_bundle(argv[optind], &c.o, true, NULL, &d, NULL, &err);
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
 	return r < 0 ? sh_error_report(err) : SH_EXIT_OK;

@@ -508,8 +508,9 @@ const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_dept
 /* Nothing is logged here: the output carries the applied profile, mode and digest
  * (org.seccomp-hook.applied), and the state stages log what each container got; a syslog round trip
  * would add about 60 us to every container start. */
-int sh_hook_transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
-			   size_t *outlen, sh_hook_result *res, sh_diag *d, sh_error **err)
+/* keep (optional): the transformed tree instead of freeing it (only its built parts can be read). */
+static int transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
+			  size_t *outlen, sh_hook_result *res, sh_diag *d, sh_json **keep, sh_error **err)
 {
 	sh_json *config = NULL;
 	sh_hook_result own;
@@ -525,14 +526,22 @@ int sh_hook_transform_text(const char *buf, size_t len, const char *name, const 
 		r = sh_hook_transform(config, o, res, d, err);
 	if (r == 0 && res->changed) /* what the transform left alone keeps its bytes */
 		*out = sh_json_serialize_edits(config, buf, len, outlen);
+	if (r == 0 && keep)
+		*keep = steal_pointer(&config);
 	sh_json_free(config);
 	if (res == &own)
 		sh_hook_result_free(&own);
 	return r;
 }
 
+int sh_hook_transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
+			   size_t *outlen, sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	return transform_text(buf, len, name, o, out, outlen, res, d, NULL, err);
+}
+
 int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durable, sh_hook_result *res,
-			   sh_diag *d, sh_error **err)
+			   sh_diag *d, sh_json **config, sh_error **err)
 {
 	cleanup_free char *path = sh_xasprintf("%s/config.json", bundle);
 	cleanup_free char *in = NULL, *out = NULL;
@@ -545,7 +554,7 @@ int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durab
 	if (!S_ISREG(sb.st_mode))
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: not a regular file", path);
 	if (sh_read_fd_bounded(fd, path, sh_hook_config_limits.max_bytes, &in, &inlen, err) < 0 ||
-	    sh_hook_transform_text(in, inlen, path, o, &out, &outlen, res, d, err) < 0)
+	    transform_text(in, inlen, path, o, &out, &outlen, res, d, config, err) < 0)
 		return -1;
 	return out ? sh_write_file_replace(path, out, outlen, sb.st_mode & 07777, durable, err) : 0;
 }

@@ -85,8 +85,10 @@ const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o);
 int sh_hook_transform_text(const char *buf, size_t len, const char *name, const sh_hook_opts *o, char **out,
 			   size_t *outlen, sh_hook_result *res, sh_diag *d, sh_error **err);
 /* The same on BUNDLE/config.json, rewritten atomically (temporary file + rename) when it changes;
- * durable: fsync'd before the rename (a bundle kept on disk), else not (an engine's bundle, in /run). */
+ * durable: fsync'd before the rename (a bundle kept on disk), else not (an engine's bundle, in /run).
+ * config (optional): the config as the transform left it (the parts it reads are built), the
+ * caller's to free. */
 int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durable, sh_hook_result *res,
-			   sh_diag *d, sh_error **err);
+			   sh_diag *d, sh_json **config, sh_error **err);
 
 #endif

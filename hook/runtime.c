@@ -136,11 +136,13 @@ static int prepare_bundle(sh_rt_cli *c, sh_error **err)
 	o.has_listener_fd = true;
 	o.listener_fd = c->next_fd;
 	/* Not fsync'd: an engine keeps its bundles in /run, and no container outlives a crash. */
-	int r = sh_hook_rewrite_bundle(bundle, &o, false, &res, &d, err);
+	sh_json *config = NULL;
+	int r = sh_hook_rewrite_bundle(bundle, &o, false, &res, &d, &config, err);
 	sh_diag_print(&d, SH_FMT_TEXT, stderr);
 	sh_diag_free(&d);
 	if (r == 0)
-		r = sh_rt_write_record(c, bundle, err);
+		r = sh_rt_write_record(c, bundle, config, err);
+	sh_json_free(config);
 	if (r == 0 && res.listener_path && !o.crun) {
 		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
 				       .metadata = res.listener_metadata };

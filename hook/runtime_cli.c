@@ -508,8 +508,11 @@ char *sh_rt_record_path(const sh_rt_cli *c, const char *id)
 	return sh_xasprintf("%s/%s.json", dir, id);
 }
 
+/* Made where missing; the common case (it is there) costs one mkdir. */
 static int mkdirs(const char *path, sh_error **err)
 {
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
 	cleanup_free char *p = sh_xstrdup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
@@ -527,20 +530,12 @@ static int mkdirs(const char *path, sh_error **err)
 /* What exec needs, from the config as the transform left it: the loader's arguments in front of
  * process.args (none: the runtime filters the container's processes itself) and the listener's
  * annotations. Written before the runtime creates the container, so no exec can come first. */
-int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, sh_error **err)
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, sh_error **err)
 {
-	static const sh_json_shape process_args[] = { { "args", sh_json_shape_all }, { NULL, NULL } };
-	static const sh_json_shape shape[] = { { "process", process_args }, { "annotations", sh_json_shape_all },
-					       { NULL, NULL } };
-	cleanup_free char *path = sh_rt_record_path(c, c->id), *cpath = sh_xasprintf("%s/config.json", bundle);
-	cleanup_free char *dir = record_dir(c), *text = NULL;
+	cleanup_free char *path = sh_rt_record_path(c, c->id), *dir = record_dir(c);
 	size_t len = 0;
-	sh_json *config = NULL;
 	if (!path)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "container id '%.64s' is not one a runtime accepts", c->id ? c->id : "");
-	if (sh_read_file_limited(cpath, sh_hook_config_limits.max_bytes, &text, &len, err) < 0 ||
-	    sh_json_parse_shaped(text, len, cpath, &sh_hook_config_limits, shape, &config, err) < 0)
-		return -1;
 	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
 	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
 	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
@@ -550,7 +545,6 @@ int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, sh_error **err)
 	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)
 		if (sh_oci_annotation(config, keys[i]))
 			sh_json_set(ann, keys[i], sh_json_new_string(sh_oci_annotation(config, keys[i])));
-	sh_json_free(config);
 	sh_json_set(proc, "args", args);
 	sh_json_set(rec, "bundle", sh_json_new_string(bundle));
 	sh_json_set(rec, "process", proc);

@@ -71,10 +71,10 @@ void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd);
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p);
 
 /* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
- * the runtime) nor the bundle's whole config: STATE_DIR/runtime/ROOTHASH/ID.json, written at create,
- * removed at delete. sh_rt_plan_exec_from_record: 1 planned, 0 no record, -1 error. */
+ * the runtime) nor the bundle's whole config: STATE_DIR/runtime/ROOTHASH/ID.json, written at create
+ * from the config as the transform left it, removed at delete. sh_rt_plan_exec_from_record: 1 planned, 0 no record, -1 error. */
 char *sh_rt_record_path(const sh_rt_cli *c, const char *id);
-int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, sh_error **err);
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, sh_error **err);
 int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err);
 void sh_rt_remove_record(const sh_rt_cli *c);
 
