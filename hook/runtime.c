@@ -214,7 +214,7 @@ static void route_exec(sh_rt_cli *c)
 	free(state);
 	int fd = r == 0 && plan.process_json ? process_memfd(plan.process_json, plan.process_len, &err) : 0;
 	if (fd > 0)
-		sh_rt_use_process_fd(c, &plan, fd);
+		sh_rt_use_process_fd(c, fd);
 	if (r == 0 && fd >= 0 && plan.listener_path) {
 		sh_notify_state st = { .id = c->container, .status = "running", .bundle = plan.bundle,
 				       .metadata = plan.listener_metadata };

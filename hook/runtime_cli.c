@@ -465,9 +465,8 @@ int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec
 	return r;
 }
 
-void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd)
+void sh_rt_use_process_fd(sh_rt_cli *c, int fd)
 {
-	(void)p;
 	c->argv[c->process_at] = keep(c, sh_xasprintf("/proc/self/fd/%d", fd));
 }
 

@@ -67,7 +67,7 @@ typedef struct sh_rt_exec_plan {
 } sh_rt_exec_plan;
 int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err);
 /* --process's value becomes /proc/self/fd/FD. */
-void sh_rt_use_process_fd(sh_rt_cli *c, const sh_rt_exec_plan *p, int fd);
+void sh_rt_use_process_fd(sh_rt_cli *c, int fd);
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p);
 
 /* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
