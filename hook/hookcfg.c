@@ -43,16 +43,9 @@ const char *sh_oci_annotation(const sh_json *config, const char *key)
 
 uint64_t sh_oci_bounding_caps(const sh_json *config)
 {
-	const sh_json *b = sh_json_get(sh_json_get(sh_json_get(config, "process"), "capabilities"), "bounding");
-	uint64_t caps = 0;
-	if (!b || b->type != SH_JSON_ARRAY)
-		return 0;
-	for (size_t i = 0; i < b->u.arr.n; i++) {
-		int c = b->u.arr.v[i]->type == SH_JSON_STRING ? sh_cap_from_name(b->u.arr.v[i]->u.str.s) : -1;
-		if (c >= 0 && c <= SH_CAP_MAX)
-			caps |= UINT64_C(1) << c;
-	}
-	return caps;
+	sh_capsets c; /* all zero without capability sets */
+	sh_initproc_caps(sh_json_get(config, "process"), &c);
+	return c.bounding;
 }
 
 /* Object member `key` of obj, created (as an object) when absent or null. */
