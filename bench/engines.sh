@@ -75,14 +75,17 @@ done
 # What the wrapper adds to a docker run, part by part (far less noisy than the difference of two
 # docker run medians): its create step on Docker's config (the transform, a warm cache, the config
 # and its record written) with /bin/true as the runtime, less /bin/true alone; and the loader's exec,
-# check and install of Docker's program, less exec'ing the command directly.
+# check, install of Docker's program and lowering of the capability sets, less exec'ing the command
+# directly.
 # On the tmpfs, as an engine's bundles and the wrapper's records (/run) are: on ext4, replacing a file
 # by rename flushes its data first (auto_da_alloc), about 1 ms here.
 mkdir -p "$W/exec/xb"
 WRAP_CREATE=("$B/seccomp-hook-runtime" "${WRAP_ARGS[@]}" --state-dir="$W/exec/wstate" --runtime-path=/bin/true
 	create --bundle "$W/exec/xb" part)
 prog=$(ls "$W"/cache/bpf/*.bpf | head -1)
-LOADER_RUN=("$B/seccomp-hook-init" --sha256="$(sha256sum < "$prog" | cut -c1-64)" --flags=4 "$prog" -- /bin/busybox true)
+# With --caps, as a container's loader runs: it also lowers the capability sets (here to Docker's).
+LOADER_RUN=("$B/seccomp-hook-init" --sha256="$(sha256sum < "$prog" | cut -c1-64)" --flags=4
+	--caps=a80425fb:a80425fb:a80425fb:0:0 "$prog" -- /bin/busybox true)
 for i in $(seq "$ROUNDS"); do
 	cp "$W/docker-config.json" "$W/exec/xb/config.json"
 	"$TIMED" "${WRAP_CREATE[@]}" >> "$W/part-wrapper.runs"

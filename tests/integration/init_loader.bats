@@ -223,3 +223,22 @@ run_refused() { # TEXT [STATUS]: run the bundle under runc and expect a refusal
 	[[ "$stderr" == "seccomp-hook-init: error: usage: "* ]]
 	run -127 --separate-stderr "$LOADER" "$T/filter.bpf" --
 }
+
+@test "--caps: the sets are read from /proc only when it is a procfs; a status file planted there is not believed" {
+	# A private mount namespace whose /proc is a tmpfs with a status file claiming every set already
+	# lowered to Docker's; the real procfs stays visible at $T/realproc for the check.
+	mkdir -p "$T/realproc"
+	cat > "$T/run.sh" <<'SH'
+set -e
+mount -t proc proc "$1/realproc"
+mount -t tmpfs none /proc
+mkdir /proc/self
+printf 'Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t00000000a80425fb\nCapEff:\t00000000a80425fb\nCapBnd:\t00000000a80425fb\nCapAmb:\t0000000000000000\n' > /proc/self/status
+exec "$2" --caps=a80425fb:a80425fb:a80425fb:0:0 "$1/filter.bpf" -- sh -c 'grep -E "^Cap(Bnd|Eff)" "$0/realproc/self/status"' "$1"
+SH
+	run unshare -m --propagation private sh "$T/run.sh" "$T" "$LOADER"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"CapBnd:	00000000a80425fb"* ]]
+	[[ "$output" == *"CapEff:	00000000a80425fb"* ]]
+}
