@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The runtime-spec's structs (v1.0-1.1 field names) along the paths the hook reads; a child is
  * followed into objects (or the objects of an array) under that member. */
@@ -92,9 +93,9 @@ static int by_fold(const void *a, const void *b)
 /* A member spelt otherwise than the field it folds to. */
 static int check_spelling(const folded *f, const go_struct *t, const char *where, const char *file, sh_error **err)
 {
+	/* The fields are ASCII: their folded form is their lower case, so no copy is made per field. */
 	for (const char *const *name = t->fields; *name; name++) {
-		cleanup_free char *fn = sh_gofold(*name);
-		if (strcmp(fn, f->fold) == 0 && strcmp(*name, f->m->key) != 0)
+		if (strcasecmp(*name, f->fold) == 0 && strcmp(*name, f->m->key) != 0)
 			return sh_error_at(err, SH_EXIT_INVALID, file, f->m->line, f->m->col,
 					   "%s: member '%.64s' would be read by the runtime as '%s' (Go matches member "
 					   "names without regard to case)", where, f->m->key, *name);
