@@ -8,8 +8,8 @@
 set -euo pipefail
 B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}
-UP=${SH_UPSTREAM:-$S/../shared/profiles/upstream}
-PROFILE="$UP/moby-profiles-default-cd3bed80.json"
+UP=${SH_UPSTREAM:-$B/tests/fixtures}
+PROFILE="$UP/docker-default.json"
 ROUNDS=${ROUNDS:-61}
 HOOK="$B/seccomp-hook"
 W=$(mktemp -d /tmp/sh-bench.XXXXXX)

@@ -5,7 +5,7 @@
 set -euo pipefail
 B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}
-UP=${SH_UPSTREAM:-$S/../shared/profiles/upstream}
+UP=${SH_UPSTREAM:-$B/tests/fixtures}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 W="$B/fuzz-work"
 rm -rf "$W"

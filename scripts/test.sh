@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 scripts/deps.sh
-export SH_UPSTREAM="${SH_UPSTREAM:-$top/../shared/profiles/upstream}"
 
 autoreconf -fi >/dev/null
 mkdir -p build

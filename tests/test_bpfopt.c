@@ -77,7 +77,7 @@ static sh_bpf optimised(const struct sock_filter *p, size_t n, bool *replaced)
 Test(bpfopt, docker_default_tree_shrinks_to_under_a_quarter)
 {
 	sh_error *err = NULL;
-	sh_profile *p = sh_test_upstream_profile("moby-profiles-default-cd3bed80.json", &err);
+	sh_profile *p = sh_test_upstream_profile("docker-default.json", &err);
 	cr_assert_not_null(p);
 	sh_target t = { .native_arch = SCMP_ARCH_X86_64, .caps = 0, .kmajor = 6, .kminor = 1 };
 	sh_ruleset *rs = NULL;

@@ -101,14 +101,14 @@ static void equivalent(const char *path)
 Test(equivalence, docker_default)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/moby-profiles-default-cd3bed80.json", sh_test_upstream_dir());
+	snprintf(path, sizeof path, "%s/docker-default.json", sh_test_upstream_dir());
 	equivalent(path);
 }
 
 Test(equivalence, podman_default)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/containers-common-seccomp-f437c58a.json", sh_test_upstream_dir());
+	snprintf(path, sizeof path, "%s/podman-default.json", sh_test_upstream_dir());
 	equivalent(path);
 }
 

@@ -403,11 +403,15 @@ Test(profile, embedded_in_config_json)
 Test(profile, every_upstream_profile_loads)
 {
 	static const char *const files[] = {
-		"moby-profiles-default-cd3bed80.json",
-		"containers-common-seccomp-f437c58a.json",
-		"runc-testdata-seccomp_syscall_test1-76d9cf5d.json",
-		"runc-testdata-seccomp_syscall_test2-76d9cf5d.json",
-		"runtime-spec-config-spec-example-6999a89a.json",
+		"docker-default.json",
+		"podman-default.json",
+		"runc-syscall-test1.json",
+		"runc-syscall-test2.json",
+		"runtime-spec-config.json",
+		"docker-example.json",
+		"docker-conditional-include.json",
+		"docker-default-old-format.json",
+		"podman-example.json",
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char path[4096];
@@ -426,7 +430,7 @@ Test(profile, every_upstream_profile_loads)
 Test(profile, podman_errno_names)
 {
 	sh_error *err = NULL;
-	sh_profile *p = sh_test_upstream_profile("containers-common-seccomp-f437c58a.json", &err);
+	sh_profile *p = sh_test_upstream_profile("podman-default.json", &err);
 	cr_assert_not_null(p);
 	cr_assert_eq(p->default_errno_ret, 38, "defaultErrno ENOSYS agrees with defaultErrnoRet 38");
 	bool einval = false;

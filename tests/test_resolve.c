@@ -217,7 +217,7 @@ static const char *const docker_caps =
 static sh_json *docker_oci(uint64_t caps, unsigned kmaj, unsigned kmin)
 {
 	sh_error *err = NULL;
-	sh_profile *p = sh_test_upstream_profile("moby-profiles-default-cd3bed80.json", &err);
+	sh_profile *p = sh_test_upstream_profile("docker-default.json", &err);
 	cr_assert_not_null(p);
 	sh_target t = target(SCMP_ARCH_X86_64, caps, kmaj, kmin);
 	sh_ruleset *rs = NULL;
@@ -261,7 +261,7 @@ Test(docker, default_profile_with_docker_default_caps)
 	sh_json *j = docker_oci(caps, 6, 1);
 	char buf[1024];
 	cr_assert_str_eq(sh_json_get(j, "defaultAction")->u.str.s, "SCMP_ACT_ERRNO");
-	cr_assert_str_eq(sh_json_get(j, "defaultErrnoRet")->u.num, "1");
+	cr_assert_null(sh_json_get(j, "defaultErrnoRet"), "Docker 20.10's profile sets none: runc falls back to EPERM");
 	const sh_json *arches = sh_json_get(j, "architectures");
 	cr_assert_eq(arches->u.arr.n, 3);
 	cr_assert_str_eq(arches->u.arr.v[2]->u.str.s, "SCMP_ARCH_X32");
@@ -279,7 +279,7 @@ Test(docker, default_profile_with_docker_default_caps)
 	cr_assert_str_eq(buf, "SCMP_ACT_ALLOW:0 EQ 0;SCMP_ACT_ALLOW:0 EQ 8;SCMP_ACT_ALLOW:0 EQ 131072;"
 			      "SCMP_ACT_ALLOW:0 EQ 131080;SCMP_ACT_ALLOW:0 EQ 4294967295");
 	rules_for(j, "socket", buf, sizeof buf);
-	cr_assert_str_eq(buf, "SCMP_ACT_ALLOW:0 LT 38;SCMP_ACT_ALLOW:0 EQ 39;SCMP_ACT_ALLOW:0 GT 40");
+	cr_assert_str_eq(buf, "SCMP_ACT_ALLOW", "Docker 20.10 allows every socket family");
 	rules_for(j, "arch_prctl", buf, sizeof buf);
 	cr_assert_str_eq(buf, "SCMP_ACT_ALLOW");
 	rules_for(j, "sync_file_range2", buf, sizeof buf);

@@ -9,11 +9,11 @@
 #include "profile.h"
 #include "resolve.h"
 
-/* Directory of the real upstream profiles (../shared/profiles/upstream beside the checkout). */
+/* Directory of the real upstream fixtures (tests/fixtures in the build, made by scripts/fixtures.sh). */
 static inline const char *sh_test_upstream_dir(void)
 {
 	const char *d = getenv("SH_UPSTREAM");
-	return d && *d ? d : SH_SRCDIR "/../shared/profiles/upstream";
+	return d && *d ? d : SH_BUILDDIR "/tests/fixtures";
 }
 
 /* Load one of the upstream profiles by file name; NULL on error (the error is kept in *err). */

@@ -56,7 +56,7 @@ wait_exec_filtered() {
 }
 
 @test "Docker's default profile: the kernel's filter equals compile for the same caps" {
-	prof="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	prof="$SH_UPSTREAM/docker-default.json"
 	"$BIN" compile --caps=all "$prof" > "$T/want.bpf"
 	"$BIN" exec --caps=all --profile="$prof" -- sleep 30 &
 	pid=$!
@@ -67,7 +67,7 @@ wait_exec_filtered() {
 }
 
 @test "Docker's default as ranges: under a third of libseccomp's tree, and the kernel decides alike" {
-	prof="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	prof="$SH_UPSTREAM/docker-default.json"
 	"$BIN" compile -o "$T/ranges.bpf" "$prof"
 	"$BIN" compile --no-ranges -o "$T/tree.bpf" "$prof"
 	[ $(( $(stat -c %s "$T/ranges.bpf") * 3 )) -lt "$(stat -c %s "$T/tree.bpf")" ]
@@ -141,10 +141,10 @@ JSON
 }
 
 @test "-q silences the warnings compile and exec print on every run with Docker's profile; errors still print" {
-	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	p="$SH_UPSTREAM/docker-default.json"
 	run --separate-stderr "$BIN" compile "$p"
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"warning: syscalls[0]: unknown syscall"* ]]
+	[[ "$stderr" == *"warning: syscalls[16].excludes.arches[0]: unknown architecture 'mips3l64n32'"* ]]
 	run --separate-stderr "$BIN" compile -q "$p"
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
@@ -158,7 +158,7 @@ JSON
 }
 
 @test "--caps=docker decides as docker run does: exec as root denies unshare with it, allows it without; docker,CAP_SYS_ADMIN adds one" {
-	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	p="$SH_UPSTREAM/docker-default.json"
 	run "$BIN" exec -q --caps=docker --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
 	[[ "$output" == *"unshare=1"* ]]
 	run "$BIN" exec -q --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
@@ -168,7 +168,7 @@ JSON
 }
 
 @test "dump --format=disasm names each syscall number for the architecture the program's flow compared, x86 as x86" {
-	"$BIN" exec -q --profile="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json" -- sleep 30 &
+	"$BIN" exec -q --profile="$SH_UPSTREAM/docker-default.json" -- sleep 30 &
 	pid=$!
 	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
 	run "$BIN" dump --format=disasm "$pid"
@@ -183,7 +183,7 @@ JSON
 }
 
 @test "compile --format=disasm lists the program that is installed, the same listing dump reads back; raw BPF is refused on a terminal" {
-	p="$SH_UPSTREAM/moby-profiles-default-cd3bed80.json"
+	p="$SH_UPSTREAM/docker-default.json"
 	"$BIN" compile -q --format=disasm "$p" > "$T/compiled.txt"
 	"$BIN" compile -q -o "$T/prog.bpf" "$p"
 	"$BIN" exec --bpf="$T/prog.bpf" -- sleep 30 &

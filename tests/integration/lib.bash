@@ -4,7 +4,7 @@
 BIN="$SH_BUILDDIR/seccomp-hook"
 LOADER="$SH_BUILDDIR/seccomp-hook-init"
 PROBE="$SH_BUILDDIR/tests/sysprobe"
-UPSTREAM="${SH_UPSTREAM:-$SH_SRCDIR/../shared/profiles/upstream}"
+UPSTREAM="${SH_UPSTREAM:-$SH_BUILDDIR/tests/fixtures}"
 
 require_root_and() {
 	[ "$(id -u)" -eq 0 ] || { echo "these tests need root" >&2; return 1; }

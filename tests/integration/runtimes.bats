@@ -13,7 +13,7 @@ setup() {
 	T=$(mktemp -d /tmp/sh-rt.XXXXXX)
 	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state"
 	deny_mkdir_profile "$T/profiles/deny-mkdir.json"
-	cp "$UPSTREAM/moby-profiles-default-cd3bed80.json" "$T/profiles/docker-default.json"
+	cp "$UPSTREAM/docker-default.json" "$T/profiles/docker-default.json"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "BOGUS"}]}' \
 		> "$T/profiles/broken.json"
 	SCRIPT='grep -E "^Seccomp:" /proc/1/status; echo work > /out/marker; cat /out/marker; mkdir /tmp/d 2>&1; sysprobe mkdir unshare getppid'

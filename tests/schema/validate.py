@@ -10,7 +10,7 @@ import sys
 from jsonschema import Draft202012Validator
 
 src = os.environ.get("SH_SRCDIR", ".")
-upstream = os.environ.get("SH_UPSTREAM") or os.path.join(src, "..", "shared", "profiles", "upstream")
+upstream = os.environ.get("SH_UPSTREAM") or os.path.join(os.environ.get("SH_BUILDDIR", "."), "tests", "fixtures")
 schema = json.load(open(os.path.join(src, "schema", "seccomp-profile.schema.json")))
 Draft202012Validator.check_schema(schema)
 validator = Draft202012Validator(schema)
