@@ -30,10 +30,15 @@ typedef struct sh_target_opts {
 /* Fill `t` from the options; without --caps, the process's own bounding set when own_caps, else none. */
 int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err);
 
+/* One line's worth saying what a rule set was resolved for: "SCMP_ARCH_X86_64,SCMP_ARCH_X86; caps:
+ * docker default (0xa80425fb); kernel 6.1" (caps "caller's bounding set, ..." when own_caps took it
+ * from the process). Caller frees. */
+char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs);
+
 struct sh_bpf;
-/* The filters process PID runs, newest first, read back from the kernel (PTRACE_SECCOMP_GET_FILTER:
- * the process is seized, stopped for the read and let go); `dump` and `state --verify-filter`. */
-int sh_dump_read(int pid, struct sh_bpf **v, size_t *n, sh_error **err);
+/* A raw BPF program file (compile -o, dump --format=raw), size and structure checked; `exec --bpf`
+ * and `dump --bpf`. */
+int sh_cli_read_bpf_file(const char *path, struct sh_bpf *b, sh_error **err);
 
 /* "seccomp-hook CMD: error: MSG" + hint, exit status 2. */
 int sh_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

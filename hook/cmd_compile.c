@@ -2,23 +2,28 @@
 #include "config.h"
 #include "cli.h"
 #include "oci.h"
+#include "names.h"
 #include "translate.h"
 #include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static const char compile_usage[] =
 	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
-	"                            [--format=bpf|disasm|pfc|oci] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
+	"                            [--format=bpf|disasm|pfc|oci|table] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
 	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
 	"  bpf     the raw struct sock_filter program that is installed (default; not to a terminal)\n"
 	"  disasm  the same program as a readable listing (as dump --format=disasm prints a live one)\n"
 	"  pfc     libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
-	"  oci     the resolved OCI linux.seccomp JSON a runtime would receive\n\n"
+	"  oci     the resolved OCI linux.seccomp JSON a runtime would receive\n"
+	"  table   the resolved rules, one line per syscall (sorted): action, argument conditions,\n"
+	"          the capabilities/arches/kernel includes and excludes ask for, and the rule's FILE:LINE\n\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
 	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default);\n"
 	"                  'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
@@ -30,7 +35,7 @@ static const char compile_usage[] =
 	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
 	"  -h, --help      show this help\n";
 
-enum { FMT_BPF, FMT_PFC, FMT_OCI, FMT_DISASM };
+enum { FMT_BPF, FMT_PFC, FMT_OCI, FMT_DISASM, FMT_TABLE };
 
 typedef struct compile_opts {
 	sh_target_opts t;
@@ -44,6 +49,7 @@ static int parse_format(const char *s, int *out)
 {
 	static const struct { const char *name; int fmt; } table[] = {
 		{ "bpf", FMT_BPF }, { "pfc", FMT_PFC }, { "oci", FMT_OCI }, { "disasm", FMT_DISASM },
+		{ "table", FMT_TABLE },
 	};
 	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
 		if (strcmp(s, table[i].name) == 0) {
@@ -99,6 +105,183 @@ static int emit_oci(const sh_ruleset *rs, const sh_target *t, const compile_opts
 	return sh_write_file_atomic(o->output, s, len, 0644, err);
 }
 
+/* ---- --format=table: the resolved rule set, one line per syscall a rule names ------------------ */
+
+typedef struct table_row {
+	const char *name;
+	size_t rule;       /* position in "syscalls": keeps a syscall's rules in profile order */
+	char *cell[4];     /* action, conditions, requirements, FILE:LINE */
+} table_row;
+
+enum { TABLE_COLS = 5 };
+static const char *const table_head[TABLE_COLS] = { "SYSCALL", "ACTION", "CONDITIONS", "REQUIRES", "RULE" };
+
+/* "ALLOW", "ERRNO(1) EPERM", "TRACE(5)", "KILL": disasm's spelling, with the errno's name. */
+static char *action_text(sh_action_kind a, uint32_t e)
+{
+	const char *name = sh_action_name(a) + strlen("SCMP_ACT_");
+	if (a == SH_ACT_TRACE)
+		return sh_xasprintf("%s(%u)", name, e);
+	if (a != SH_ACT_ERRNO)
+		return sh_xstrdup(name);
+	const char *en = sh_errno_name((int)e);
+	return sh_xasprintf("%s(%u)%s%s", name, e, en ? " " : "", en ? en : "");
+}
+
+/* Small numbers (fds, flags like AF_VSOCK) read best in decimal, masks and large ones in hex. */
+static void put_value(FILE *f, uint64_t v)
+{
+	fprintf(f, v < 4096 ? "%" PRIu64 : "%#" PRIx64, v);
+}
+
+/* "arg0&0x7e020000==0 && arg1!=0"; "||" when an index repeats (each condition is its own rule). */
+static char *conditions_text(const sh_rule *r)
+{
+	static const char *const sym[] = {
+		[SH_OP_NE] = "!=", [SH_OP_LT] = "<", [SH_OP_LE] = "<=", [SH_OP_EQ] = "==",
+		[SH_OP_GE] = ">=", [SH_OP_GT] = ">", [SH_OP_MASKED_EQ] = "==",
+	};
+	if (r->nargs == 0)
+		return sh_xstrdup("-");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const char *join = sh_rule_index_repeats(r) ? " || " : " && ";
+	for (size_t i = 0; i < r->nargs; i++) {
+		const sh_arg *a = &r->args[i];
+		fprintf(f, "%sarg%u", i ? join : "", a->index);
+		if (a->op == SH_OP_MASKED_EQ)
+			fprintf(f, "&%#" PRIx64, a->value);
+		fputs(sym[a->op], f);
+		if (a->op == SH_OP_MASKED_EQ)
+			fprintf(f, "%#" PRIx64, a->value_two); /* bits, like the mask */
+		else
+			put_value(f, a->value);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void put_names(FILE *f, const char *what, char **v, size_t n, const char *sep)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? sep : what, v[i]);
+	if (n)
+		fputc(' ', f);
+}
+
+/* What includes/excludes ask of the target: "CAP_SYS_ADMIN", "!CAP_SYS_ADMIN arch!=s390|s390x",
+ * "kernel>=4.8". The rule is in the table because the target meets them. */
+static char *requires_text(const sh_rule *r)
+{
+	const sh_cond *in = &r->includes, *ex = &r->excludes;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	put_names(f, "", in->caps, in->ncaps, " ");
+	put_names(f, "!", ex->caps, ex->ncaps, " !");
+	put_names(f, "arch=", in->arches, in->narches, "|");
+	put_names(f, "arch!=", ex->arches, ex->narches, "|");
+	if (in->has_min_kernel)
+		fprintf(f, "kernel>=%u.%u ", in->kmajor, in->kminor);
+	if (ex->has_min_kernel)
+		fprintf(f, "kernel<%u.%u ", ex->kmajor, ex->kminor);
+	fclose(f);
+	if (len == 0) {
+		free(buf);
+		return sh_xstrdup("-");
+	}
+	buf[len - 1] = 0; /* the last separator */
+	return buf;
+}
+
+static int row_order(const void *a, const void *b)
+{
+	const table_row *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* One row per (name, rule) the filter gets: names libseccomp does not know are left out, as the
+ * translator skips them (with the same warning, from the compile that checks the set). */
+static table_row *table_rows(const sh_ruleset *rs, size_t *n)
+{
+	table_row *rows = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const sh_rrule *rr = &rs->rules[i];
+		for (size_t k = 0; k < rr->origin->nnames; k++) {
+			if (!sh_syscall_name_known(rr->origin->names[k]))
+				continue;
+			sh_grow(&rows, &cap, *n, sizeof(*rows));
+			rows[(*n)++] = (table_row){
+				.name = rr->origin->names[k], .rule = rr->origin->index,
+				.cell = { action_text(rr->action, rr->errno_ret), conditions_text(rr->origin),
+					  requires_text(rr->origin),
+					  sh_xasprintf("%s:%u", rs->profile->file, rr->origin->loc.line) },
+			};
+		}
+	}
+	qsort(rows, *n, sizeof(*rows), row_order);
+	return rows;
+}
+
+static const char *row_cell(const table_row *r, int col)
+{
+	return r ? (col == 0 ? r->name : r->cell[col - 1]) : table_head[col];
+}
+
+/* Aligned columns, two spaces apart; r == NULL prints the heading. */
+static void put_row(FILE *f, const table_row *r, const int width[TABLE_COLS])
+{
+	for (int c = 0; c < TABLE_COLS - 1; c++)
+		fprintf(f, "%-*s  ", width[c], row_cell(r, c));
+	fprintf(f, "%s\n", row_cell(r, TABLE_COLS - 1));
+}
+
+static void print_table(FILE *f, const sh_ruleset *rs, const char *target)
+{
+	size_t n;
+	table_row *rows = table_rows(rs, &n);
+	int width[TABLE_COLS];
+	for (int c = 0; c < TABLE_COLS; c++) {
+		width[c] = (int)strlen(table_head[c]);
+		for (size_t i = 0; i < n; i++)
+			if ((int)strlen(row_cell(&rows[i], c)) > width[c])
+				width[c] = (int)strlen(row_cell(&rows[i], c));
+	}
+	cleanup_free char *def = action_text(rs->default_action, rs->default_errno);
+	fprintf(f, "# %s for %s\n# default: %s (%s:%u)\n", rs->profile->file, target, def, rs->profile->file,
+		rs->profile->default_loc.line);
+	put_row(f, NULL, width);
+	for (size_t i = 0; i < n; i++) {
+		put_row(f, &rows[i], width);
+		for (int c = 0; c < 4; c++)
+			free(rows[i].cell[c]);
+	}
+	free(rows);
+}
+
+static int emit_table(const sh_ruleset *rs, const sh_target *t, const compile_opts *o, sh_diag *d, sh_error **err)
+{
+	scmp_filter_ctx ctx = NULL; /* the rule set as the translator takes it: its errors and warnings */
+	if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+		return -1;
+	seccomp_release(ctx);
+	cleanup_free char *target = sh_cli_describe_target(&o->t, false, t, rs);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_error_errno(err, errno, "open_memstream");
+	print_table(f, rs, target);
+	fclose(f);
+	int r = sh_write_file_atomic(o->output, buf, len, 0644, err);
+	free(buf);
+	return r;
+}
+
 static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error **err)
 {
 	sh_target t;
@@ -118,6 +301,8 @@ static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error *
 		seccomp_release(ctx);
 		return emit_oci(rs, &t, o, err);
 	}
+	if (o->format == FMT_TABLE)
+		return emit_table(rs, &t, o, d, err);
 	return o->format == FMT_PFC ? emit_pfc(rs, o, d, err) : emit_bpf(rs, o, d, err); /* bpf, disasm */
 }
 
@@ -144,7 +329,7 @@ int cmd_compile(int argc, char **argv)
 		case 'r': o.no_ranges = true; break;
 		case 'f':
 			if (parse_format(optarg, &o.format) < 0)
-				return sh_usage_error("compile", "unknown format '%s' (bpf, disasm, pfc or oci)", optarg);
+				return sh_usage_error("compile", "unknown format '%s' (bpf, disasm, pfc, oci or table)", optarg);
 			break;
 		case 'h': fputs(compile_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("compile", "unknown or incomplete option '%s'", argv[optind - 1]);

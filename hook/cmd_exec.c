@@ -32,8 +32,11 @@ static const char exec_usage[] =
 	"                  --caps=docker decides as `docker run` would (docker,CAP_SYS_ADMIN adds one)\n"
 	"  --arch=A,..     architectures (default: native + the profile's archMap)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
-	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
+	"  -q, --quiet     no warnings (unknown syscall names skipped and the like) and no summary line;\n"
+	"                  errors still print\n"
 	"  -h, --help      show this help\n\n"
+	"With --profile, one summary line on stderr says what the filter was resolved for: rules applied,\n"
+	"architectures, the capability set (--caps, or the caller's bounding set) and kernel.\n\n"
 	"Exit status: COMMAND's; 1 invalid profile; 2 usage or system error (filter not installed);\n"
 	"126/127 COMMAND could not be executed.\n";
 
@@ -42,7 +45,7 @@ typedef struct exec_opts {
 	const char *profile, *bpf, *flags, *dir;
 } exec_opts;
 
-static int read_bpf_file(const char *path, sh_bpf *b, sh_error **err)
+int sh_cli_read_bpf_file(const char *path, sh_bpf *b, sh_error **err)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -78,8 +81,17 @@ static int parse_flags(const char *s, unsigned *flags, sh_error **err)
 	return r;
 }
 
+/* What is about to be installed, and in particular which capability set decided includes/excludes:
+ * as root, without --caps, that is everything, which is not what `docker run` decides with. */
+static char *summary(const exec_opts *o, const sh_target *t, const sh_ruleset *rs, const sh_bpf *b)
+{
+	cleanup_free char *target = sh_cli_describe_target(&o->t, true, t, rs);
+	return sh_xasprintf("seccomp-hook exec: %s: %zu of %zu rules for %s; %zu instructions\n",
+			    rs->profile->file, rs->nrules, rs->profile->nrules, target, b->len);
+}
+
 static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **listener, char **metadata,
-			   sh_error **err)
+			   char **said, sh_error **err)
 {
 	sh_target t;
 	if (sh_cli_target(&o->t, true, &t, err) < 0)
@@ -100,6 +112,7 @@ static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **list
 	if (r < 0)
 		return -1;
 	*flags = sh_translate_flags(rs);
+	*said = summary(o, &t, rs, b);
 	*listener = p->listener_path ? sh_xstrdup(p->listener_path) : NULL;
 	*metadata = p->listener_metadata ? sh_xstrdup(p->listener_metadata) : NULL;
 	return 0;
@@ -109,8 +122,9 @@ static int apply(exec_opts *o, sh_error **err)
 {
 	sh_bpf b = { 0 };
 	unsigned flags = 0;
-	cleanup_free char *listener = NULL, *metadata = NULL;
-	int r = o->bpf ? read_bpf_file(o->bpf, &b, err) : compile_profile(o, &b, &flags, &listener, &metadata, err);
+	cleanup_free char *listener = NULL, *metadata = NULL, *said = NULL;
+	int r = o->bpf ? sh_cli_read_bpf_file(o->bpf, &b, err)
+		       : compile_profile(o, &b, &flags, &listener, &metadata, &said, err);
 	if (r == 0 && o->flags)
 		r = parse_flags(o->flags, &flags, err);
 	cleanup_close int sock = -1;
@@ -120,6 +134,8 @@ static int apply(exec_opts *o, sh_error **err)
 		sh_bpf_free(&b);
 		return -1;
 	}
+	if (said && !sh_cli_quiet)
+		fputs(said, stderr); /* before the filter: it may deny the write */
 	const char *why = NULL;
 	int fd = sh_apply_filter(b.insns, b.len, flags, &why);
 	sh_bpf_free(&b);

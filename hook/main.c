@@ -1,6 +1,7 @@
 /* seccomp-hook: entry point and subcommand dispatch. */
 #include "config.h"
 #include "cli.h"
+#include "names.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -70,6 +71,23 @@ int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err
 		t->native_arch = o->arch_buf[0];
 	}
 	return 0;
+}
+
+char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_xstrdup("?");
+	for (size_t i = 0; i < rs->narches; i++)
+		fprintf(f, "%s%s", i ? "," : "", sh_arch_scmp_name(rs->arches[i]));
+	cleanup_free char *caps = sh_caps_describe(t->caps);
+	/* Where the set came from matters as much as what is in it: exec as root decides otherwise. */
+	fprintf(f, "; caps: %s%s; kernel %u.%u", own_caps && !o->caps ? "caller's bounding set, " : "", caps,
+		t->kmajor, t->kminor);
+	fclose(f);
+	return buf;
 }
 
 int main(int argc, char **argv)

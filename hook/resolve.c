@@ -79,6 +79,44 @@ int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err)
 	return 0;
 }
 
+/* Names a capability set the way --caps spells it, so a summary reads back as an option value. */
+static void caps_list(FILE *f, uint64_t caps, const char *sep, bool first)
+{
+	for (int cap = 0; cap <= SH_CAP_MAX; cap++) {
+		if (!(caps & (UINT64_C(1) << cap)))
+			continue;
+		const char *name = sh_cap_name(cap);
+		fprintf(f, "%s%s", first ? "" : sep, name ? name : "?");
+		if (!name)
+			fprintf(f, "%d", cap);
+		first = false;
+	}
+}
+
+char *sh_caps_describe(uint64_t caps)
+{
+	const uint64_t all = (UINT64_C(1) << (SH_CAP_LAST + 1)) - 1;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_xstrdup("?");
+	if (caps == 0 || caps == all) {
+		fputs(caps ? "all" : "none", f);
+	} else if ((caps & all) == caps && __builtin_popcountll(all & ~caps) <= 4) {
+		fputs("all but ", f); /* a root bounding set short of one or two: name what is missing */
+		caps_list(f, all & ~caps, ",", true);
+	} else if ((caps & SH_DOCKER_DEFAULT_CAPS) == SH_DOCKER_DEFAULT_CAPS) {
+		fputs("docker default", f);
+		caps_list(f, caps & ~SH_DOCKER_DEFAULT_CAPS, "+", false);
+	} else {
+		caps_list(f, caps, ",", true);
+	}
+	fprintf(f, " (0x%" PRIx64 ")", caps);
+	fclose(f);
+	return buf;
+}
+
 int sh_arches_parse(const char *s, uint32_t *out, size_t max, size_t *n, sh_error **err)
 {
 	size_t count;

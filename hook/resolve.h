@@ -44,6 +44,10 @@ int sh_target_init(sh_target *t, bool own_caps, sh_error **err);
 #define SH_DOCKER_DEFAULT_CAPS UINT64_C(0xa80425fb)
 /* "CAP_A,CAP_B" | "all" | "none"; "docker" in the list stands for Docker's default set. */
 int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err);
+/* Readable name of a capability set and its mask: "none (0x0)", "all (0x1ffffffffff)", "docker default
+ * (0xa80425fb)", "docker default+CAP_SYS_ADMIN (0xa82425fb)", "all but CAP_SYS_RESOURCE (..)", else
+ * the list "CAP_CHOWN,CAP_KILL (0x21)". Caller frees. */
+char *sh_caps_describe(uint64_t caps);
 /* Bounding set of this process, from /proc/self/status CapBnd. */
 int sh_caps_bounding(uint64_t *caps, sh_error **err);
 /* "X.Y" (or "X.Y.Z-anything": only major.minor count) */

@@ -121,7 +121,7 @@ static struct scmp_arg_cmp to_cmp(const sh_arg *a)
 	return (struct scmp_arg_cmp){ .arg = a->index, .op = scmp_ops[a->op], .datum_a = a->value, .datum_b = a->value_two };
 }
 
-static bool index_repeats(const sh_rule *r)
+bool sh_rule_index_repeats(const sh_rule *r)
 {
 	unsigned seen = 0;
 	for (size_t i = 0; i < r->nargs; i++) {
@@ -148,7 +148,7 @@ static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrul
 	int rc = 0;
 	if (r->nargs == 0) {
 		rc = seccomp_rule_add_array(ctx, act, nr, 0, NULL);
-	} else if (index_repeats(r)) {
+	} else if (sh_rule_index_repeats(r)) {
 		for (size_t i = 0; i < r->nargs && rc == 0; i++) {
 			cmps[0] = to_cmp(&r->args[i]);
 			rc = seccomp_rule_add_array(ctx, act, nr, 1, cmps);
@@ -161,6 +161,11 @@ static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrul
 	return rc < 0 ? rule_error(rs, rr, name, rc, err) : 0;
 }
 
+bool sh_syscall_name_known(const char *name)
+{
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, sh_error **err)
 {
 	uint32_t placeholder = errno_placeholder(rs);
@@ -170,15 +175,14 @@ static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, s
 			continue; /* libseccomp refuses it, and it changes nothing */
 		for (size_t k = 0; k < rr->origin->nnames; k++) {
 			const char *name = rr->origin->names[k];
-			int nr = seccomp_syscall_resolve_name(name);
-			if (nr == __NR_SCMP_ERROR) {
+			if (!sh_syscall_name_known(name)) {
 				if (diag)
 					sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, rr->origin->name_locs[k].line,
 						    rr->origin->name_locs[k].col, "unknown-syscall",
 						    "syscalls[%zu]: unknown syscall '%s' (skipped)", rr->origin->index, name);
 				continue;
 			}
-			if (add_rule_for(ctx, rs, rr, name, nr, placeholder, err) < 0)
+			if (add_rule_for(ctx, rs, rr, name, seccomp_syscall_resolve_name(name), placeholder, err) < 0)
 				return -1;
 		}
 	}

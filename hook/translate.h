@@ -38,6 +38,13 @@ int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out
  * NEW_LISTENER for NOTIFY). TSYNC is added by the installer. */
 unsigned sh_translate_flags(const sh_ruleset *rs);
 
+/* Whether libseccomp knows the name (else the rule's name is skipped with a warning): the test
+ * the translator applies, so views of a rule set (compile --format=table) leave out the same names. */
+bool sh_syscall_name_known(const char *name);
+/* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
+ * otherwise they AND together (runc's and crun's reading). */
+bool sh_rule_index_repeats(const sh_rule *r);
+
 /* SECCOMP_RET_* value of an action (with errno for ERRNO/TRACE). */
 uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret);
 /* "SCMP_ACT_ERRNO(1)", "SCMP_ACT_ALLOW"... for a SECCOMP_RET_* value; buf of at least 40 bytes. */
