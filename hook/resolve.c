@@ -198,7 +198,7 @@ static bool kernel_at_least(const sh_target *t, unsigned major, unsigned minor)
 }
 
 /* moby: any excluded arch/cap/minKernel drops the rule; then every include must hold. */
-static bool rule_applies(const sh_rule *r, const sh_target *t, uint32_t native)
+bool sh_rule_applies(const sh_rule *r, const sh_target *t, uint32_t native)
 {
 	const sh_cond *ex = &r->excludes, *in = &r->includes;
 	if (arch_listed(ex->arches, ex->narches, native))
@@ -240,7 +240,7 @@ int sh_resolve(const sh_profile *p, const sh_target *t, sh_ruleset **out, sh_dia
 	rs->rules = sh_xcalloc(p->nrules, sizeof(sh_rrule));
 	for (size_t i = 0; i < p->nrules; i++) {
 		const sh_rule *r = &p->rules[i];
-		if (!rule_applies(r, t, native))
+		if (!sh_rule_applies(r, t, native))
 			continue;
 		rs->rules[rs->nrules++] = (sh_rrule){
 			.origin = r,
@@ -267,4 +267,37 @@ void sh_ruleset_free(sh_ruleset *rs)
 		return;
 	free(rs->rules);
 	free(rs);
+}
+
+static void put_names(FILE *f, const char *what, char **v, size_t n, const char *sep)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? sep : what, v[i]);
+	if (n)
+		fputc(' ', f);
+}
+
+char *sh_rule_requires_text(const sh_rule *r)
+{
+	const sh_cond *in = &r->includes, *ex = &r->excludes;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_xstrdup("?");
+	put_names(f, "", in->caps, in->ncaps, " ");
+	put_names(f, "!", ex->caps, ex->ncaps, " !");
+	put_names(f, "arch=", in->arches, in->narches, "|");
+	put_names(f, "arch!=", ex->arches, ex->narches, "|");
+	if (in->has_min_kernel)
+		fprintf(f, "kernel>=%u.%u ", in->kmajor, in->kminor);
+	if (ex->has_min_kernel)
+		fprintf(f, "kernel<%u.%u ", ex->kmajor, ex->kminor);
+	fclose(f);
+	if (len == 0) {
+		free(buf);
+		return sh_xstrdup("-");
+	}
+	buf[len - 1] = 0; /* the last separator */
+	return buf;
 }

@@ -58,6 +58,13 @@ int sh_arches_parse(const char *s, uint32_t *out, size_t max, size_t *n, sh_erro
 int sh_resolve(const sh_profile *p, const sh_target *t, sh_ruleset **out, sh_diag *diag, sh_error **err);
 void sh_ruleset_free(sh_ruleset *rs);
 
+/* Whether the rule is part of the rule set resolved for `t` on the native arch `native` (its
+ * includes and excludes as moby reads them); explain asks it about other capability sets and kernels. */
+bool sh_rule_applies(const sh_rule *r, const sh_target *t, uint32_t native);
+/* What the rule's includes/excludes ask of the target: "CAP_SYS_ADMIN", "!CAP_SYS_ADMIN
+ * arch!=s390|s390x", "kernel>=4.8", "-" for nothing. Caller frees. */
+char *sh_rule_requires_text(const sh_rule *r);
+
 /* Whether a rule's action (with errno) is the same as the default (then it is skipped). */
 bool sh_rrule_equals_default(const sh_ruleset *rs, const sh_rrule *r);
 

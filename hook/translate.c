@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/audit.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,13 +167,19 @@ bool sh_syscall_name_known(const char *name)
 	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
 
+/* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
+static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
+{
+	return !sh_rrule_equals_default(rs, rr);
+}
+
 static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, sh_error **err)
 {
 	uint32_t placeholder = errno_placeholder(rs);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const sh_rrule *rr = &rs->rules[i];
-		if (sh_rrule_equals_default(rs, rr))
-			continue; /* libseccomp refuses it, and it changes nothing */
+		if (!reaches_filter(rs, rr))
+			continue;
 		for (size_t k = 0; k < rr->origin->nnames; k++) {
 			const char *name = rr->origin->names[k];
 			if (!sh_syscall_name_known(name)) {
@@ -477,4 +484,153 @@ int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out
 	if (fwrite(buf, 1, len, out) != len)
 		return sh_error_errno(err, errno, "write");
 	return 0;
+}
+
+/* ---- what the program decides for one call, read from the rule set ------------------------------
+ * The translator's reading of the rules, without building the program: explain names the deciding
+ * rule with it, and tests/test_equivalence.c checks it against the compiled program. */
+
+/* The number above which the ENOSYS stub answers calls on `arch` (in the set), or -1: the stub's
+ * own tests (build_stub, emit_arch). x32 calls are tested inside x86_64's block. */
+static int enosys_above(const sh_ruleset *rs, uint32_t arch)
+{
+	if (!needs_stub(rs))
+		return -1;
+	if (arch != SCMP_ARCH_X32)
+		return highest_named(rs, arch);
+	bool has_x86_64 = false;
+	for (size_t i = 0; i < rs->narches; i++)
+		has_x86_64 |= rs->arches[i] == SCMP_ARCH_X86_64;
+	return has_x86_64 && highest_named(rs, SCMP_ARCH_X86_64) >= 0 ? highest_named(rs, SCMP_ARCH_X32) : -1;
+}
+
+static bool in_arch_set(const sh_ruleset *rs, uint32_t arch)
+{
+	for (size_t i = 0; i < rs->narches; i++)
+		if (rs->arches[i] == arch)
+			return true;
+	return false;
+}
+
+/* What the program returns when no rule of the call decides: the bad-architecture action
+ * (libseccomp's default, KILL), the stub's ENOSYS, or the default action. */
+static sh_decision fallback(const sh_ruleset *rs, uint32_t arch, int nr)
+{
+	if (!in_arch_set(rs, arch))
+		return (sh_decision){ .ret = SECCOMP_RET_KILL_THREAD, .by = SH_BY_BAD_ARCH };
+	int above = enosys_above(rs, arch);
+	if (above >= 0 && nr > above)
+		return (sh_decision){ .ret = SECCOMP_RET_ERRNO | ENOSYS_VALUE, .by = SH_BY_ENOSYS };
+	return (sh_decision){ .ret = sh_action_ret(rs->default_action, rs->default_errno), .by = SH_BY_DEFAULT };
+}
+
+static bool rule_names(const sh_rule *r, const char *name)
+{
+	for (size_t k = 0; k < r->nnames; k++)
+		if (strcmp(r->names[k], name) == 0)
+			return true;
+	return false;
+}
+
+/* libseccomp keeps a syscall's conditional rules in one tree, in the order they were added; a rule
+ * without conditions replaces that tree, and rules after it change nothing. */
+void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out)
+{
+	*out = (sh_call_rules){ .arch = arch, .otherwise = fallback(rs, arch, nr) };
+	cleanup_free char *name = in_arch_set(rs, arch) ? seccomp_syscall_resolve_num_arch(arch, nr) : NULL;
+	if (!name)
+		return;
+	out->rules = sh_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*out->rules));
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const sh_rrule *rr = &rs->rules[i];
+		if (!reaches_filter(rs, rr) || !rule_names(rr->origin, name))
+			continue;
+		if (rr->origin->nargs == 0) {
+			out->rules[0] = rr;
+			out->n = 1;
+			return;
+		}
+		out->rules[out->n++] = rr;
+	}
+}
+
+static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
+{
+	uint64_t value = a->value & width, two = a->value_two & width;
+	v &= width;
+	switch (a->op) {
+	case SH_OP_NE: return v != value;
+	case SH_OP_LT: return v < value;
+	case SH_OP_LE: return v <= value;
+	case SH_OP_EQ: return v == value;
+	case SH_OP_GE: return v >= value;
+	case SH_OP_GT: return v > value;
+	case SH_OP_MASKED_EQ: return (v & value) == two;
+	}
+	return false;
+}
+
+bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
+{
+	/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
+	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. */
+	uint64_t width = arch & __AUDIT_ARCH_64BIT ? UINT64_MAX : UINT32_MAX;
+	bool all = true, any = false;
+	for (size_t i = 0; i < r->nargs; i++) {
+		bool h = cond_holds(&r->args[i], args[r->args[i].index], width);
+		all &= h;
+		any |= h;
+	}
+	return r->nargs == 0 || (sh_rule_index_repeats(r) ? any : all);
+}
+
+sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6])
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (sh_rule_args_hold(c->rules[i]->origin, c->arch, args))
+			return (sh_decision){ .ret = sh_action_ret(c->rules[i]->action, c->rules[i]->errno_ret),
+					      .by = SH_BY_RULE, .rule = c->rules[i] };
+	return c->otherwise;
+}
+
+void sh_call_rules_free(sh_call_rules *c)
+{
+	free(c->rules);
+	c->rules = NULL;
+	c->n = 0;
+}
+
+/* Small numbers (fds, flags like AF_VSOCK) read best in decimal, masks and large ones in hex. */
+static void put_value(FILE *f, uint64_t v)
+{
+	fprintf(f, v < 4096 ? "%" PRIu64 : "%#" PRIx64, v);
+}
+
+char *sh_rule_conditions_text(const sh_rule *r)
+{
+	static const char *const sym[] = {
+		[SH_OP_NE] = "!=", [SH_OP_LT] = "<", [SH_OP_LE] = "<=", [SH_OP_EQ] = "==",
+		[SH_OP_GE] = ">=", [SH_OP_GT] = ">", [SH_OP_MASKED_EQ] = "==",
+	};
+	if (r->nargs == 0)
+		return sh_xstrdup("-");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_xstrdup("?");
+	const char *join = sh_rule_index_repeats(r) ? " || " : " && ";
+	for (size_t i = 0; i < r->nargs; i++) {
+		const sh_arg *a = &r->args[i];
+		fprintf(f, "%sarg%u", i ? join : "", a->index);
+		if (a->op == SH_OP_MASKED_EQ)
+			fprintf(f, "&%#" PRIx64, a->value);
+		fputs(sym[a->op], f);
+		if (a->op == SH_OP_MASKED_EQ)
+			fprintf(f, "%#" PRIx64, a->value_two); /* bits, like the mask */
+		else
+			put_value(f, a->value);
+	}
+	fclose(f);
+	return buf;
 }

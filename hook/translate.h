@@ -45,6 +45,33 @@ bool sh_syscall_name_known(const char *name);
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);
 
+/* A rule's argument conditions as one readable expression, "arg0&0x7e020000==0 && arg1!=0" ("||"
+ * when an index repeats), "-" for none; masks and values of 4096 and more in hex. Caller frees. */
+char *sh_rule_conditions_text(const sh_rule *r);
+/* Whether the arguments of a call on `arch` meet the rule's conditions as the program tests them
+ * (AND, or OR when an index repeats; the low 32 bits only on a 32-bit ABI). */
+bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6]);
+
+/* What the program returns for a call, and why, read from the rule set the way the translator
+ * builds the program (explain; tests/test_equivalence.c checks it against the program). */
+typedef enum { SH_BY_RULE, SH_BY_DEFAULT, SH_BY_ENOSYS, SH_BY_BAD_ARCH } sh_decided_by;
+typedef struct sh_decision {
+	uint32_t ret;         /* SECCOMP_RET_* */
+	sh_decided_by by;
+	const sh_rrule *rule; /* SH_BY_RULE: the rule (borrowed from the rule set) */
+} sh_decision;
+/* The rules that decide one syscall number on one arch, in the order they are tried, and what the
+ * program returns when none of their conditions hold. */
+typedef struct sh_call_rules {
+	uint32_t arch;
+	const sh_rrule **rules;
+	size_t n;
+	sh_decision otherwise;
+} sh_call_rules;
+void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out);
+sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6]);
+void sh_call_rules_free(sh_call_rules *c);
+
 /* SECCOMP_RET_* value of an action (with errno for ERRNO/TRACE). */
 uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret);
 /* "SCMP_ACT_ERRNO(1)", "SCMP_ACT_ALLOW"... for a SECCOMP_RET_* value; buf of at least 40 bytes. */
