@@ -17,13 +17,14 @@
 static const char compile_usage[] =
 	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
 	"                            [--format=bpf|disasm|pfc|oci|table] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
-	"Resolve PROFILE for an architecture set, capability set and kernel, and write it as:\n"
+	"Resolve PROFILE for an architecture set, capability set and kernel, and write it (--format=F) as:\n"
 	"  bpf     the raw struct sock_filter program that is installed (default; not to a terminal)\n"
 	"  disasm  the same program as a readable listing (as dump --format=disasm prints a live one)\n"
 	"  pfc     libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
 	"  oci     the resolved OCI linux.seccomp JSON a runtime would receive\n"
 	"  table   the resolved rules, one line per syscall (sorted): action, argument conditions,\n"
 	"          the capabilities/arches/kernel includes and excludes ask for, and the rule's FILE:LINE\n\n"
+	"  --format=F      one of the forms above (default bpf)\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
 	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default);\n"
 	"                  'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
@@ -128,73 +129,6 @@ static char *action_text(sh_action_kind a, uint32_t e)
 	return sh_xasprintf("%s(%u)%s%s", name, e, en ? " " : "", en ? en : "");
 }
 
-/* Small numbers (fds, flags like AF_VSOCK) read best in decimal, masks and large ones in hex. */
-static void put_value(FILE *f, uint64_t v)
-{
-	fprintf(f, v < 4096 ? "%" PRIu64 : "%#" PRIx64, v);
-}
-
-/* "arg0&0x7e020000==0 && arg1!=0"; "||" when an index repeats (each condition is its own rule). */
-static char *conditions_text(const sh_rule *r)
-{
-	static const char *const sym[] = {
-		[SH_OP_NE] = "!=", [SH_OP_LT] = "<", [SH_OP_LE] = "<=", [SH_OP_EQ] = "==",
-		[SH_OP_GE] = ">=", [SH_OP_GT] = ">", [SH_OP_MASKED_EQ] = "==",
-	};
-	if (r->nargs == 0)
-		return sh_xstrdup("-");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	const char *join = sh_rule_index_repeats(r) ? " || " : " && ";
-	for (size_t i = 0; i < r->nargs; i++) {
-		const sh_arg *a = &r->args[i];
-		fprintf(f, "%sarg%u", i ? join : "", a->index);
-		if (a->op == SH_OP_MASKED_EQ)
-			fprintf(f, "&%#" PRIx64, a->value);
-		fputs(sym[a->op], f);
-		if (a->op == SH_OP_MASKED_EQ)
-			fprintf(f, "%#" PRIx64, a->value_two); /* bits, like the mask */
-		else
-			put_value(f, a->value);
-	}
-	fclose(f);
-	return buf;
-}
-
-static void put_names(FILE *f, const char *what, char **v, size_t n, const char *sep)
-{
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? sep : what, v[i]);
-	if (n)
-		fputc(' ', f);
-}
-
-/* What includes/excludes ask of the target: "CAP_SYS_ADMIN", "!CAP_SYS_ADMIN arch!=s390|s390x",
- * "kernel>=4.8". The rule is in the table because the target meets them. */
-static char *requires_text(const sh_rule *r)
-{
-	const sh_cond *in = &r->includes, *ex = &r->excludes;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	put_names(f, "", in->caps, in->ncaps, " ");
-	put_names(f, "!", ex->caps, ex->ncaps, " !");
-	put_names(f, "arch=", in->arches, in->narches, "|");
-	put_names(f, "arch!=", ex->arches, ex->narches, "|");
-	if (in->has_min_kernel)
-		fprintf(f, "kernel>=%u.%u ", in->kmajor, in->kminor);
-	if (ex->has_min_kernel)
-		fprintf(f, "kernel<%u.%u ", ex->kmajor, ex->kminor);
-	fclose(f);
-	if (len == 0) {
-		free(buf);
-		return sh_xstrdup("-");
-	}
-	buf[len - 1] = 0; /* the last separator */
-	return buf;
-}
-
 static int row_order(const void *a, const void *b)
 {
 	const table_row *x = a, *y = b;
@@ -217,8 +151,8 @@ static table_row *table_rows(const sh_ruleset *rs, size_t *n)
 			sh_grow(&rows, &cap, *n, sizeof(*rows));
 			rows[(*n)++] = (table_row){
 				.name = rr->origin->names[k], .rule = rr->origin->index,
-				.cell = { action_text(rr->action, rr->errno_ret), conditions_text(rr->origin),
-					  requires_text(rr->origin),
+				.cell = { action_text(rr->action, rr->errno_ret), sh_rule_conditions_text(rr->origin),
+					  sh_rule_requires_text(rr->origin),
 					  sh_xasprintf("%s:%u", rs->profile->file, rr->origin->loc.line) },
 			};
 		}
