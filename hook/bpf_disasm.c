@@ -2,26 +2,12 @@
  * --format=disasm` print. */
 #include "config.h"
 #include "bpf.h"
+#include "names.h"
 #include "util.h"
 
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static const char *ret_name(uint32_t k)
-{
-	switch (k & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_KILL_PROCESS: return "KILL_PROCESS";
-	case SECCOMP_RET_KILL_THREAD: return "KILL_THREAD";
-	case SECCOMP_RET_TRAP: return "TRAP";
-	case SECCOMP_RET_ERRNO: return "ERRNO";
-	case SECCOMP_RET_USER_NOTIF: return "NOTIFY";
-	case SECCOMP_RET_TRACE: return "TRACE";
-	case SECCOMP_RET_LOG: return "LOG";
-	case SECCOMP_RET_ALLOW: return "ALLOW";
-	default: return "?";
-	}
-}
 
 /* One line per instruction. A syscall number is named for the architecture the program's flow has
  * established at that instruction (sh_bpf_flow_info, the analysis the range rewrite uses), so an x86
@@ -57,7 +43,7 @@ void sh_bpf_disasm(FILE *out, const sh_bpf *b)
 			break;
 		}
 		case BPF_RET:
-			fprintf(out, "ret %s", ret_name(f->k));
+			fprintf(out, "ret %s", sh_ret_short_name(f->k));
 			if ((f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO ||
 			    (f->k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_TRACE)
 				fprintf(out, "(%u)", f->k & SECCOMP_RET_DATA);

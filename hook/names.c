@@ -3,6 +3,8 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <linux/seccomp.h>
+#include <stdio.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 #include <string.h>
@@ -15,32 +17,46 @@
 #define EM_LOONGARCH 258
 #endif
 
-static const struct action_name {
-	const char *name;
+/* The one table of actions: the name profiles write (the first row of a kind is the canonical one
+ * OCI configs get), the short name the disassembly prints, and the SECCOMP_RET_* action bits. */
+static const struct action_info {
+	const char *name, *short_name;
 	sh_action_kind kind;
-} action_names[] = {
-	{ "SCMP_ACT_KILL", SH_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_THREAD", SH_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_PROCESS", SH_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_TRAP", SH_ACT_TRAP },
-	{ "SCMP_ACT_ERRNO", SH_ACT_ERRNO },
-	{ "SCMP_ACT_TRACE", SH_ACT_TRACE },
-	{ "SCMP_ACT_ALLOW", SH_ACT_ALLOW },
-	{ "SCMP_ACT_LOG", SH_ACT_LOG },
-	{ "SCMP_ACT_NOTIFY", SH_ACT_NOTIFY },
+	uint32_t ret;
+	bool data; /* the low 16 bits carry an errno (ERRNO) or a tracer's value (TRACE) */
+} actions[] = {
+	{ "SCMP_ACT_KILL", "KILL_THREAD", SH_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, false },
+	{ "SCMP_ACT_KILL_THREAD", "KILL_THREAD", SH_ACT_KILL_THREAD, SECCOMP_RET_KILL_THREAD, false },
+	{ "SCMP_ACT_KILL_PROCESS", "KILL_PROCESS", SH_ACT_KILL_PROCESS, SECCOMP_RET_KILL_PROCESS, false },
+	{ "SCMP_ACT_TRAP", "TRAP", SH_ACT_TRAP, SECCOMP_RET_TRAP, false },
+	{ "SCMP_ACT_ERRNO", "ERRNO", SH_ACT_ERRNO, SECCOMP_RET_ERRNO, true },
+	{ "SCMP_ACT_TRACE", "TRACE", SH_ACT_TRACE, SECCOMP_RET_TRACE, true },
+	{ "SCMP_ACT_ALLOW", "ALLOW", SH_ACT_ALLOW, SECCOMP_RET_ALLOW, false },
+	{ "SCMP_ACT_LOG", "LOG", SH_ACT_LOG, SECCOMP_RET_LOG, false },
+	{ "SCMP_ACT_NOTIFY", "NOTIFY", SH_ACT_NOTIFY, SECCOMP_RET_USER_NOTIF, false },
 };
 
-/* Indexed by sh_action_kind. */
-static const char *const action_canon[] = {
-	"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
-	"SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
-};
+static const struct action_info *action_by_kind(sh_action_kind a)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(actions); i++)
+		if (actions[i].kind == a)
+			return &actions[i];
+	return NULL;
+}
+
+static const struct action_info *action_by_ret(uint32_t ret)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(actions); i++)
+		if ((ret & SECCOMP_RET_ACTION_FULL) == actions[i].ret)
+			return &actions[i];
+	return NULL;
+}
 
 int sh_action_from_name(const char *s, sh_action_kind *out)
 {
-	for (size_t i = 0; i < SH_ARRAY_SIZE(action_names); i++)
-		if (strcmp(s, action_names[i].name) == 0) {
-			*out = action_names[i].kind;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(actions); i++)
+		if (strcmp(s, actions[i].name) == 0) {
+			*out = actions[i].kind;
 			return 0;
 		}
 	return -1;
@@ -48,7 +64,33 @@ int sh_action_from_name(const char *s, sh_action_kind *out)
 
 const char *sh_action_name(sh_action_kind a)
 {
-	return (size_t)a < SH_ARRAY_SIZE(action_canon) ? action_canon[a] : "?";
+	const struct action_info *ai = action_by_kind(a);
+	return ai ? ai->name : "?";
+}
+
+uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret)
+{
+	const struct action_info *ai = action_by_kind(a);
+	uint32_t r = ai ? ai->ret : SECCOMP_RET_KILL_PROCESS;
+	return ai && ai->data ? r | (errno_ret & SECCOMP_RET_DATA) : r;
+}
+
+const char *sh_ret_name(uint32_t ret, char *buf, size_t len)
+{
+	const struct action_info *ai = action_by_ret(ret);
+	if (!ai)
+		snprintf(buf, len, "unknown(%#x)", ret);
+	else if (ai->data)
+		snprintf(buf, len, "%s(%u)", ai->name, ret & SECCOMP_RET_DATA);
+	else
+		snprintf(buf, len, "%s", ai->name);
+	return buf;
+}
+
+const char *sh_ret_short_name(uint32_t ret)
+{
+	const struct action_info *ai = action_by_ret(ret);
+	return ai ? ai->short_name : "?";
 }
 
 /* Indexed by sh_op. */

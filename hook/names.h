@@ -3,6 +3,7 @@
 #define SH_NAMES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "profile.h"
@@ -11,6 +12,12 @@
 int sh_action_from_name(const char *s, sh_action_kind *out);
 /* Canonical OCI name of an action ("SCMP_ACT_KILL_THREAD" prints as "SCMP_ACT_KILL"). */
 const char *sh_action_name(sh_action_kind a);
+/* SECCOMP_RET_* value of an action (with errno for ERRNO/TRACE). */
+uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret);
+/* "SCMP_ACT_ERRNO(1)", "SCMP_ACT_ALLOW"... for a SECCOMP_RET_* value; buf of at least 40 bytes. */
+const char *sh_ret_name(uint32_t ret, char *buf, size_t len);
+/* "ERRNO", "KILL_THREAD"...: the action of a SECCOMP_RET_* value as the disassembly prints it. */
+const char *sh_ret_short_name(uint32_t ret);
 /* Short lower-case name for messages: "errno", "kill-process"... */
 
 int sh_op_from_name(const char *s, sh_op *out);

@@ -18,40 +18,6 @@
 #define X32_SYSCALL_BIT 0x40000000u
 #define ENOSYS_VALUE 38
 
-uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret)
-{
-	static const uint32_t rets[] = {
-		[SH_ACT_KILL_THREAD] = SECCOMP_RET_KILL_THREAD, [SH_ACT_KILL_PROCESS] = SECCOMP_RET_KILL_PROCESS,
-		[SH_ACT_TRAP] = SECCOMP_RET_TRAP,		[SH_ACT_ERRNO] = SECCOMP_RET_ERRNO,
-		[SH_ACT_TRACE] = SECCOMP_RET_TRACE,		[SH_ACT_ALLOW] = SECCOMP_RET_ALLOW,
-		[SH_ACT_LOG] = SECCOMP_RET_LOG,			[SH_ACT_NOTIFY] = SECCOMP_RET_USER_NOTIF,
-	};
-	uint32_t r = rets[a];
-	if (a == SH_ACT_ERRNO || a == SH_ACT_TRACE)
-		r |= errno_ret & SECCOMP_RET_DATA;
-	return r;
-}
-
-const char *sh_ret_name(uint32_t ret, char *buf, size_t len)
-{
-	static const struct { uint32_t ret; const char *name; bool data; } table[] = {
-		{ SECCOMP_RET_KILL_PROCESS, "SCMP_ACT_KILL_PROCESS", false }, { SECCOMP_RET_KILL_THREAD, "SCMP_ACT_KILL", false },
-		{ SECCOMP_RET_TRAP, "SCMP_ACT_TRAP", false },		      { SECCOMP_RET_ERRNO, "SCMP_ACT_ERRNO", true },
-		{ SECCOMP_RET_USER_NOTIF, "SCMP_ACT_NOTIFY", false },	      { SECCOMP_RET_TRACE, "SCMP_ACT_TRACE", true },
-		{ SECCOMP_RET_LOG, "SCMP_ACT_LOG", false },		      { SECCOMP_RET_ALLOW, "SCMP_ACT_ALLOW", false },
-	};
-	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
-		if ((ret & SECCOMP_RET_ACTION_FULL) == table[i].ret) {
-			if (table[i].data)
-				snprintf(buf, len, "%s(%u)", table[i].name, ret & SECCOMP_RET_DATA);
-			else
-				snprintf(buf, len, "%s", table[i].name);
-			return buf;
-		}
-	snprintf(buf, len, "unknown(%#x)", ret);
-	return buf;
-}
-
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret)
 {
 	switch (a) {

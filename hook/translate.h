@@ -72,10 +72,6 @@ void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_ru
 sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6]);
 void sh_call_rules_free(sh_call_rules *c);
 
-/* SECCOMP_RET_* value of an action (with errno for ERRNO/TRACE). */
-uint32_t sh_action_ret(sh_action_kind a, uint32_t errno_ret);
-/* "SCMP_ACT_ERRNO(1)", "SCMP_ACT_ALLOW"... for a SECCOMP_RET_* value; buf of at least 40 bytes. */
-const char *sh_ret_name(uint32_t ret, char *buf, size_t len);
 /* libseccomp's SCMP_ACT_* value. */
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);
 
