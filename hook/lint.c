@@ -1,6 +1,7 @@
 #include "config.h"
 #include "lint.h"
 #include "names.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <seccomp.h>
@@ -172,6 +173,22 @@ static void lint_escapes(const sh_profile *p, sh_diag *d)
 	}
 }
 
+void sh_lint_unknown_syscall(sh_diag *d, const char *file, const sh_rule *r, size_t k)
+{
+	const char *name = r->names[k], *since = sh_syscall_linux_since(name), *near = NULL;
+	unsigned line = r->name_locs[k].line, col = r->name_locs[k].col;
+	if (since) {
+		sh_diag_add(d, SH_SEV_NOTE, file, line, col, "syscall-unknown-to-libseccomp",
+			    "syscalls[%zu]: '%s' (Linux %s) is not known to this libseccomp %u.%u.%u (skipped, as runc "
+			    "and crun skip it)", r->index, name, since, seccomp_version()->major, seccomp_version()->minor,
+			    seccomp_version()->micro);
+		return;
+	}
+	near = sh_suggest_syscall(name);
+	sh_diag_add(d, SH_SEV_WARNING, file, line, col, "unknown-syscall", "syscalls[%zu]: unknown syscall '%s' (skipped%s%s%s)",
+		    r->index, name, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+}
+
 /* Names libseccomp knows on no architecture at all (the same finding, word for word, as the
  * translator's, so `check` reports it once even for rules no capability set selects). */
 static void lint_unknown_names(const sh_profile *p, sh_diag *d)
@@ -179,14 +196,25 @@ static void lint_unknown_names(const sh_profile *p, sh_diag *d)
 	for (size_t i = 0; i < p->nrules; i++)
 		for (size_t k = 0; k < p->rules[i].nnames; k++)
 			if (seccomp_syscall_resolve_name(p->rules[i].names[k]) == __NR_SCMP_ERROR)
-				sh_diag_add(d, SH_SEV_WARNING, p->file, p->rules[i].name_locs[k].line,
-					    p->rules[i].name_locs[k].col, "unknown-syscall",
-					    "syscalls[%zu]: unknown syscall '%s' (skipped)", i, p->rules[i].names[k]);
+				sh_lint_unknown_syscall(d, p->file, &p->rules[i], k);
+}
+
+/* A profile without a single rule gives every syscall the default action: nothing can run under a
+ * denying one, and an allowing one filters nothing (SCMP_ACT_LOG alone is complain mode: no lint). */
+static void lint_no_rules(const sh_profile *p, sh_diag *d)
+{
+	if (p->nrules > 0 || p->default_action == SH_ACT_LOG)
+		return;
+	const char *what = p->default_action == SH_ACT_ALLOW ? "every syscall is allowed: it filters nothing"
+							     : "every syscall gets the default action: nothing can run";
+	sh_diag_add(d, SH_SEV_WARNING, p->file, p->default_loc.line, p->default_loc.col, "no-rules",
+		    "profile: no rules, %s (%s)", what, sh_action_name(p->default_action));
 }
 
 void sh_lint_profile(const sh_profile *p, uint32_t native, sh_diag *d)
 {
 	lint_unknown_names(p, d);
+	lint_no_rules(p, d);
 	lint_duplicates(p, d);
 	lint_no_effect(p, d);
 	lint_never(p, d);

@@ -402,3 +402,19 @@ const char *sh_cap_name(int cap)
 {
 	return cap >= 0 && (size_t)cap < SH_ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;
 }
+
+/* The i-th spelling of each kind, NULL past the last: the candidates of a nearest-name suggestion. */
+const char *sh_action_nth_name(size_t i)
+{
+	return i < SH_ARRAY_SIZE(actions) ? actions[i].name : NULL;
+}
+
+const char *sh_op_nth_name(size_t i)
+{
+	return i < SH_ARRAY_SIZE(op_names) ? op_names[i] : NULL;
+}
+
+const char *sh_errno_nth_name(size_t i)
+{
+	return i < SH_ARRAY_SIZE(errno_names) ? errno_names[i].name : NULL;
+}

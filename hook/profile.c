@@ -4,6 +4,7 @@
 #include "config.h"
 #include "profile.h"
 #include "names.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -14,6 +15,7 @@ typedef struct pctx {
 	sh_diag *diag;
 	sh_error **err;
 	size_t total_names;
+	sh_error *pending; /* the latest error kept while reading on (keep_going) */
 } pctx;
 
 static sh_loc loc_of(const sh_json *j)
@@ -45,6 +47,31 @@ static void warn(pctx *c, const sh_json *at, unsigned line, unsigned col, const 
 		col = at->col;
 	}
 	sh_diag_add(c->diag, SH_SEV_WARNING, c->file, line, col, code, "%s: %s '%s'", path, msg, arg);
+}
+
+/* " (did you mean 'X'?)" when a known name is near, else "". */
+static const char *did_you_mean(char *buf, size_t len, const char *near)
+{
+	if (!near)
+		return "";
+	snprintf(buf, len, " (did you mean '%s'?)", near);
+	return buf;
+}
+
+/* With findings to report into (check, compile), an error in one rule or top-level key does not
+ * end the reading: it becomes a finding and the next part is read, so every error in a file is
+ * reported at once. The latest stays pending and is handed back as the load's error (reported by
+ * the caller), so each is reported once and the load still fails. 0 to go on, -1 to stop. */
+static int keep_going(pctx *c)
+{
+	if (!c->diag || !*c->err)
+		return -1;
+	if (c->pending)
+		sh_diag_add_error(c->diag, c->pending, "invalid");
+	sh_error_free(c->pending);
+	c->pending = *c->err;
+	*c->err = NULL;
+	return 0;
 }
 
 static int want_type(pctx *c, const sh_json *v, sh_json_type t, const char *path)
@@ -87,8 +114,11 @@ static int read_errno_name(pctx *c, const sh_json *v, const char *path, uint32_t
 	if (want_type(c, v, SH_JSON_STRING, path) < 0)
 		return -1;
 	int e = sh_errno_from_name(v->u.str.s);
-	if (e < 0)
-		return bad(c, v, path, "unknown errno name '%s'", v->u.str.s);
+	if (e < 0) {
+		char hint[96];
+		return bad(c, v, path, "unknown errno name '%s'%s", v->u.str.s,
+			   did_you_mean(hint, sizeof hint, sh_suggest_errno(v->u.str.s)));
+	}
 	*out = (uint32_t)e;
 	return 0;
 }
@@ -97,8 +127,11 @@ static int read_action(pctx *c, const sh_json *v, const char *path, sh_action_ki
 {
 	if (want_type(c, v, SH_JSON_STRING, path) < 0)
 		return -1;
-	if (sh_action_from_name(v->u.str.s, out) < 0)
-		return bad(c, v, path, "unknown action '%s'", v->u.str.s);
+	if (sh_action_from_name(v->u.str.s, out) < 0) {
+		char hint[96];
+		return bad(c, v, path, "unknown action '%s'%s", v->u.str.s,
+			   did_you_mean(hint, sizeof hint, sh_suggest_action(v->u.str.s)));
+	}
 	return 0;
 }
 
@@ -161,7 +194,8 @@ static int read_object(pctx *c, const sh_json *obj, const char *path, const fiel
 			warn(c, NULL, m->line, m->col, "unknown-key", path[0] ? path : "profile", "unknown key", m->key);
 			continue;
 		}
-		if (f->fn && f->fn(c, m->value, p, target) < 0)
+		bool top = !path[0] || strcmp(path, "linux.seccomp") == 0;
+		if (f->fn && f->fn(c, m->value, p, target) < 0 && (!top || keep_going(c) < 0))
 			return -1;
 	}
 	return 0;
@@ -202,8 +236,11 @@ static int f_arg_op(pctx *c, const sh_json *v, const char *path, void *t)
 	arg_seen *s = t;
 	if (want_type(c, v, SH_JSON_STRING, path) < 0)
 		return -1;
-	if (sh_op_from_name(v->u.str.s, &s->a->op) < 0)
-		return bad(c, v, path, "unknown operator '%s'", v->u.str.s);
+	if (sh_op_from_name(v->u.str.s, &s->a->op) < 0) {
+		char hint[96];
+		return bad(c, v, path, "unknown operator '%s'%s", v->u.str.s,
+			   did_you_mean(hint, sizeof hint, sh_suggest_op(v->u.str.s)));
+	}
 	s->op = true;
 	return 0;
 }
@@ -634,7 +671,7 @@ static int f_syscalls(pctx *c, const sh_json *v, const char *path, void *t)
 		cleanup_free char *pp = sh_xasprintf("%s[%zu]", path, i);
 		p->rules[i].index = i;
 		p->nrules = i + 1;
-		if (read_rule(c, v->u.arr.v[i], pp, &p->rules[i]) < 0)
+		if (read_rule(c, v->u.arr.v[i], pp, &p->rules[i]) < 0 && keep_going(c) < 0)
 			return -1;
 	}
 	return 0;
@@ -734,8 +771,14 @@ int sh_profile_from_json(const sh_json *root, const char *file, sh_profile **out
 	top_seen s = { .a = { .action = &p->default_action, .errno_ret = &p->default_errno_ret, .loc = &p->default_loc },
 		       .p = p };
 	if (read_object(&c, obj, p->embedded ? "linux.seccomp" : "", top_fields, SH_ARRAY_SIZE(top_fields), &s) < 0 ||
-	    check_profile(&c, &s, obj) < 0)
+	    (!c.pending && check_profile(&c, &s, obj) < 0)) { /* checks of the whole need every part read */
+		sh_error_free(c.pending);
 		return -1;
+	}
+	if (c.pending) { /* errors were kept as findings: the latest is the load's error */
+		*err = c.pending;
+		return -1;
+	}
 	*out = steal_pointer(&p);
 	return 0;
 }

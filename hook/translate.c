@@ -4,6 +4,7 @@
  * libseccomp's program. */
 #include "config.h"
 #include "translate.h"
+#include "lint.h"
 #include "names.h"
 #include "util.h"
 
@@ -150,9 +151,7 @@ static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, s
 			const char *name = rr->origin->names[k];
 			if (!sh_syscall_name_known(name)) {
 				if (diag)
-					sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, rr->origin->name_locs[k].line,
-						    rr->origin->name_locs[k].col, "unknown-syscall",
-						    "syscalls[%zu]: unknown syscall '%s' (skipped)", rr->origin->index, name);
+					sh_lint_unknown_syscall(diag, rs->profile->file, rr->origin, k);
 				continue;
 			}
 			if (add_rule_for(ctx, rs, rr, name, seccomp_syscall_resolve_name(name), placeholder, err) < 0)

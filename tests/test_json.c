@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "names.h"
+#include "suggest.h"
 #include "testutil.h"
 
 static sh_error *parse_err(const char *text)
@@ -456,4 +457,35 @@ Test(names, tables)
 	cr_assert_eq(sh_cap_from_name("CAP_SYS_ADMIN"), 21);
 	cr_assert_eq(sh_cap_from_name("sys_admin"), 21);
 	cr_assert_eq(sh_cap_from_name("CAP_NOPE"), -1);
+}
+
+Test(suggest, edit_distance_counts_a_swap_as_one_and_stops_past_max)
+{
+	cr_assert_eq(sh_edit_distance("read", "read", 2), 0);
+	cr_assert_eq(sh_edit_distance("raed", "read", 2), 1, "two neighbours swapped");
+	cr_assert_eq(sh_edit_distance("SCMP_ACT_ALOW", "SCMP_ACT_ALLOW", 2), 1);
+	cr_assert_eq(sh_edit_distance("", "abc", 5), 3);
+	cr_assert_eq(sh_edit_distance("kitten", "sitting", 5), 3);
+	cr_assert_eq(sh_edit_distance("kitten", "sitting", 2), 3, "past max: max + 1");
+	cr_assert_eq(sh_edit_distance("a", "abcdefgh", 2), 3, "lengths alone exceed max");
+	char long_name[100];
+	memset(long_name, 'x', sizeof long_name - 1);
+	long_name[sizeof long_name - 1] = 0;
+	cr_assert_eq(sh_edit_distance(long_name, long_name, 2), 3, "names over 64 bytes are never near");
+}
+
+Test(suggest, nearest_name_is_unique_and_close)
+{
+	cr_assert_str_eq(sh_suggest_action("SCMP_ACT_ALOW"), "SCMP_ACT_ALLOW");
+	cr_assert_str_eq(sh_suggest_action("SCMP_ACT_KILL_PROCES"), "SCMP_ACT_KILL_PROCESS");
+	cr_assert_str_eq(sh_suggest_op("SCMP_CMP_EQQ"), "SCMP_CMP_EQ");
+	cr_assert_str_eq(sh_suggest_errno("EPRM"), "EPERM");
+	cr_assert_str_eq(sh_suggest_syscall("raed"), "read");
+	cr_assert_str_eq(sh_suggest_syscall("mseall"), "mseal", "the newer syscalls are candidates too");
+	cr_assert_null(sh_suggest_action("SCMP_ACT_BOGUS"));
+	cr_assert_null(sh_suggest_syscall("frobnicate"));
+	cr_assert_null(sh_suggest_syscall("read"), "a known name is no misspelling");
+	cr_assert_null(sh_suggest_syscall("ab"), "too short to guess");
+	cr_assert_str_eq(sh_syscall_linux_since("mseal"), "6.10");
+	cr_assert_null(sh_syscall_linux_since("raed"));
 }
