@@ -1,4 +1,4 @@
-/* The musl hook's allocator (hook/alloc.c), compiled here under other names so it runs beside the
+/* The musl hook's allocator (hook/musl/alloc.c), compiled here under other names so it runs beside the
  * test binary's own malloc: contents survive any mix of malloc/realloc/free, blocks are 16-byte
  * aligned and never overlap, freed blocks are reused, a double or foreign free aborts. */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define SH_ALLOC_NAME(name) sh_test_##name
-#include "../hook/alloc.c"
+#include "../hook/musl/alloc.c"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_rand(void)

@@ -77,7 +77,7 @@ static void equivalent(const char *path)
 		sh_ruleset *rs = NULL;
 		cr_assert_eq(sh_resolve(p, &t, &rs, NULL, &err), 0);
 		sh_bpf linear = build(rs, 1), tree = build(rs, 2);
-		/* The tree's number dispatch is rewritten as ranges (hook/bpfopt.c): far shorter. */
+		/* The tree's number dispatch is rewritten as ranges (hook/lib/bpfopt.c): far shorter. */
 		cr_log_info("%s caps=%zu: tree %zu instructions, linear %zu", path, c, tree.len, linear.len);
 		const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64 };
 		size_t checked = 0;

@@ -346,7 +346,7 @@ annotate() { # NAME [MODE]
 	[[ "$output" == *$'\nlibseccomp: '"$(pkg-config --modversion libseccomp)"$'\n'* ]]
 }
 
-@test "the musl hook allocates with hook/alloc.c: a warm precreate maps one region and unmaps nothing" {
+@test "the musl hook allocates with hook/musl/alloc.c: a warm precreate maps one region and unmaps nothing" {
 	libc=$("$BIN" --version | sed -n 's/^libc: //p')
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
 		> "$T/profiles/small.json"

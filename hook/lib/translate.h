@@ -12,7 +12,7 @@
 #include "resolve.h"
 
 /* Part of the cache key: raised whenever the program compiled from the same rule set with the same
- * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/bpfopt.c;
+ * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/lib/bpfopt.c;
  * 3: single numbers inside a range tested with JEQ). */
 #define SH_TRANSLATOR_REVISION 3
 

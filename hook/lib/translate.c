@@ -419,7 +419,7 @@ int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_f
 	memcpy(out->insns + s.n, buf, len);
 	out->len = n;
 	patch_placeholder(out, errno_placeholder(rs));
-	/* The tree's leaves as ranges (hook/bpfopt.c); the linear form stays as runtimes build it. */
+	/* The tree's leaves as ranges (hook/lib/bpfopt.c); the linear form stays as runtimes build it. */
 	if (!o || (o->optimize != 1 && !o->tree_as_built))
 		sh_bpf_optimize(out);
 	return 0;
