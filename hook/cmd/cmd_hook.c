@@ -35,14 +35,22 @@ static const char hook_opts_help[] =
 enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
        OPT_UNFILTERED_EXEC };
 
-static const struct option hook_longopts[] = {
-	{ "mode", required_argument, NULL, OPT_MODE }, { "profiles-dir", required_argument, NULL, OPT_DIR },
-	{ "default-profile", required_argument, NULL, OPT_DEFAULT }, { "cache-dir", required_argument, NULL, OPT_CACHE },
-	{ "loader", required_argument, NULL, OPT_LOADER }, { "profile", required_argument, NULL, OPT_PROFILE },
-	{ "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
-	{ "runtime", required_argument, NULL, OPT_RUNTIME }, { "verify-filter", no_argument, NULL, OPT_VERIFY },
-	{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC },
-	{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+/* Each command's options, from one list of entries: getopt_long refuses what a command's table lacks. */
+#define OPT_ENTRY_MODE { "mode", required_argument, NULL, OPT_MODE }
+#define OPT_ENTRY_DIR { "profiles-dir", required_argument, NULL, OPT_DIR }
+#define OPT_ENTRIES_TRANSFORM                                                                        \
+	OPT_ENTRY_MODE, OPT_ENTRY_DIR, { "default-profile", required_argument, NULL, OPT_DEFAULT },       \
+		{ "cache-dir", required_argument, NULL, OPT_CACHE }, { "loader", required_argument, NULL, OPT_LOADER }, \
+		{ "runtime", required_argument, NULL, OPT_RUNTIME },                                      \
+		{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC }
+#define OPT_ENTRY_HELP { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
+static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM, OPT_ENTRY_HELP };
+static const struct option inject_longopts[] = { OPT_ENTRIES_TRANSFORM,
+						 { "profile", required_argument, NULL, OPT_PROFILE }, OPT_ENTRY_HELP };
+static const struct option state_longopts[] = {
+	OPT_ENTRY_DIR, { "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
+	{ "verify-filter", no_argument, NULL, OPT_VERIFY }, OPT_ENTRY_HELP,
 };
 
 typedef struct hook_cli {
@@ -51,20 +59,20 @@ typedef struct hook_cli {
 	const char *stage;
 } hook_cli;
 
-/* Returns -1 to go on, else an exit status. `allowed` lists the options this command takes; --help
+/* Returns -1 to go on, else an exit status. `longopts` are the options this command takes; --help
  * prints the usage texts given (NULL ends them; a container start does not pay for joining them). */
-static int parse_hook_opts(const char *cmd, const char *const usage[], const char *allowed, int argc, char **argv,
-			   hook_cli *c)
+static int parse_hook_opts(const char *cmd, const char *const usage[], const struct option *longopts, int argc,
+			   char **argv, hook_cli *c)
 {
 	int ch;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", hook_longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
 			for (size_t i = 0; usage[i]; i++)
 				fputs(usage[i], stdout);
 			return SH_EXIT_OK;
 		}
-		if (ch == '?' || ch == ':' || !strchr(allowed, ch - OPT_MODE + 'a'))
+		if (ch == '?' || ch == ':')
 			return sh_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
 		switch (ch) {
 		case OPT_MODE: c->o.mode = optarg; break;
@@ -101,7 +109,7 @@ int cmd_precreate(int argc, char **argv)
 {
 	hook_cli c = { 0 };
 	static const char *const usage[] = { precreate_usage, hook_opts_help, NULL };
-	int st = parse_hook_opts("precreate", usage, "abcdeik", argc, argv, &c);
+	int st = parse_hook_opts("precreate", usage, precreate_longopts, argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)
@@ -133,7 +141,7 @@ int cmd_inject(int argc, char **argv)
 	hook_cli c = { 0 };
 	static const char *const usage[] = { inject_usage, "  --profile=NAME|PATH    the profile to apply\n",
 					     hook_opts_help, NULL };
-	int st = parse_hook_opts("inject", usage, "abcdefik", argc, argv, &c);
+	int st = parse_hook_opts("inject", usage, inject_longopts, argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (argc - optind != 1)
@@ -187,7 +195,7 @@ int cmd_state(int argc, char **argv)
 {
 	hook_cli c = { 0 };
 	static const char *const usage[] = { state_usage, NULL };
-	int st = parse_hook_opts("state", usage, "bghj", argc, argv, &c);
+	int st = parse_hook_opts("state", usage, state_longopts, argc, argv, &c);
 	if (st >= 0)
 		return st;
 	if (optind != argc)
