@@ -108,15 +108,15 @@ const char *sh_syscall_linux_since(const char *name)
 }
 
 /* Candidates: the names libseccomp resolves on the native architecture (numbers 0..1023, read
- * once), then the newer ones. */
+ * once, into the heap: an 8 KiB array in .bss would outgrow the data segment's last page, which
+ * every start of the musl build would then pay for), then the newer ones. */
 enum { NATIVE_NR_MAX = 1024 };
 static const char *syscall_nth(size_t i)
 {
-	static char *names[NATIVE_NR_MAX];
+	static char **names;
 	static size_t n;
-	static bool loaded;
-	if (!loaded) {
-		loaded = true;
+	if (!names) {
+		names = sh_xcalloc(NATIVE_NR_MAX, sizeof(*names));
 		for (int nr = 0; nr < NATIVE_NR_MAX; nr++) {
 			char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 			if (s)

@@ -227,7 +227,7 @@ teardown() {
 	run --separate-stderr "$BIN" diff "$T/typo.json" "$DOCKER"
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
-	[ "$stderr" = "$T/typo.json:1:19: error: defaultAction: unknown action 'SCMP_ACT_ALOW'" ]
+	[ "$stderr" = "$T/typo.json:1:19: error: defaultAction: unknown action 'SCMP_ACT_ALOW' (did you mean 'SCMP_ACT_ALLOW'?)" ]
 	run --separate-stderr "$BIN" diff --arch=sparc "$DOCKER" "$PODMAN"
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "seccomp-hook: error: --arch: unknown architecture 'sparc'" ]
