@@ -472,6 +472,14 @@ Test(suggest, edit_distance_counts_a_swap_as_one_and_stops_past_max)
 	memset(long_name, 'x', sizeof long_name - 1);
 	long_name[sizeof long_name - 1] = 0;
 	cr_assert_eq(sh_edit_distance(long_name, long_name, 2), 3, "names over 64 bytes are never near");
+	/* Outside the band around the diagonal nothing is computed: these need it to be right. */
+	cr_assert_eq(sh_edit_distance("abcdef", "abcdfe", 1), 1, "a swap at the end");
+	cr_assert_eq(sh_edit_distance("ba", "ab", 1), 1, "a swap at the start");
+	cr_assert_eq(sh_edit_distance("abc", "", 3), 3);
+	cr_assert_eq(sh_edit_distance("abc", "", 2), 3);
+	cr_assert_eq(sh_edit_distance("xabcdefgh", "abcdefghx", 2), 2, "one out at the start, one in at the end");
+	cr_assert_eq(sh_edit_distance("xxabcdefgh", "abcdefghxx", 2), 3, "four edits, past max");
+	cr_assert_eq(sh_edit_distance("abcdefgh", "abxdefgy", 2), 2);
 }
 
 Test(suggest, nearest_name_is_unique_and_close)
@@ -486,6 +494,13 @@ Test(suggest, nearest_name_is_unique_and_close)
 	cr_assert_null(sh_suggest_syscall("frobnicate"));
 	cr_assert_null(sh_suggest_syscall("read"), "a known name is no misspelling");
 	cr_assert_null(sh_suggest_syscall("ab"), "too short to guess");
-	cr_assert_str_eq(sh_syscall_linux_since("mseal"), "6.10");
-	cr_assert_null(sh_syscall_linux_since("raed"));
+	cr_assert_str_eq(sh_syscall_origin("mseal"), "Linux 6.10");
+	cr_assert_str_eq(sh_syscall_origin("atomic_barrier"), "m68k only");
+	cr_assert_null(sh_syscall_origin("raed"));
+	cr_assert_str_eq(sh_suggest_arch("mips3l64n32"), "mipsel64n32", "Docker 20.10's typo");
+	cr_assert_str_eq(sh_suggest_arch("SCMP_ARCH_X86_46"), "SCMP_ARCH_X86_64");
+	cr_assert_null(sh_suggest_arch("SCMP_ARCH_Z80"));
+	cr_assert_str_eq(sh_suggest_cap("CAP_SYS_ADMN"), "CAP_SYS_ADMIN");
+	cr_assert_str_eq(sh_suggest_cap("sys_admn"), "CAP_SYS_ADMIN", "case-blind, CAP_ optional");
+	cr_assert_null(sh_suggest_cap("CAP_FROBNICATE"));
 }

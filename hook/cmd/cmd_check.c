@@ -19,12 +19,14 @@ static const char check_usage[] =
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  -h, --help      show this help\n\n"
 	"Lints (warnings): duplicate-name, conflicting-actions, no-effect, never-matches, missing-arch,\n"
-	"open-escape, no-rules, unknown-syscall (with the nearest known name), unknown-key,\n"
-	"unknown-capability, unknown-architecture. A real Linux syscall that this libseccomp does not know\n"
-	"yet is a note (syscall-unknown-to-libseccomp), not a warning: --strict passes it, as runc skips it.\n"
-	"Every error in a file is reported, each rule's with a suggestion where a known name is near.\n\n"
-	"Every file is checked, whatever the ones before it held; the text format ends with a summary line\n"
-	"on standard output.\n"
+	"open-escape, no-rules, unknown-syscall, unknown-key, unknown-capability, unknown-architecture.\n"
+	"A real Linux syscall that this libseccomp does not know yet is a note\n"
+	"(syscall-unknown-to-libseccomp), not a warning: --strict passes it, as runc and crun skip it.\n"
+	"Every error in a file is reported, not only the first, and a misspelt action, operator, errno,\n"
+	"syscall, architecture or capability name comes with the nearest known one (did you mean ...?).\n\n"
+	"Every file is checked, whatever the ones before it held. A file's findings come in the order of\n"
+	"its text; the text format ends with a summary line on standard output (profiles, how many with\n"
+	"errors, errors, warnings, and notes when there are some).\n"
 	"Exit status: 0 no errors, 1 a profile has errors, 2 usage error or a file that cannot be read.\n";
 
 /* Keep one finding per (file, line, col, message): the profile is checked under several capability
@@ -88,12 +90,31 @@ static int check_one(const char *path, sh_target_opts *to, sh_diag *d)
 	return SH_EXIT_OK;
 }
 
-/* The closing line of the text format, on standard output: the findings went to standard error. */
+/* A file's findings in the order of the text, as a compiler reports them: the reading, the lints
+ * and the translation each find their own in turn, and a kept error is only recorded when the next
+ * one is found. Stable (insertion: a file has tens of findings), so one place keeps its order. */
+static void sort_by_position(sh_diag *d, size_t from)
+{
+	for (size_t i = from + 1; i < d->n; i++) {
+		sh_finding f = d->items[i];
+		size_t k = i;
+		for (; k > from && (d->items[k - 1].line > f.line ||
+				    (d->items[k - 1].line == f.line && d->items[k - 1].col > f.col)); k--)
+			d->items[k] = d->items[k - 1];
+		d->items[k] = f;
+	}
+}
+
+/* The closing line of the text format, on standard output: the findings went to standard error.
+ * Notes (a syscall newer than libseccomp) are counted only when there are some. */
 static void print_summary(int files, int with_errors, const sh_diag *d)
 {
-	size_t e = sh_diag_count(d, SH_SEV_ERROR), w = sh_diag_count(d, SH_SEV_WARNING);
-	printf("check: %d profile%s, %d with errors; %zu error%s, %zu warning%s\n", files, files == 1 ? "" : "s",
+	size_t e = sh_diag_count(d, SH_SEV_ERROR), w = sh_diag_count(d, SH_SEV_WARNING), n = sh_diag_count(d, SH_SEV_NOTE);
+	printf("check: %d profile%s, %d with errors; %zu error%s, %zu warning%s", files, files == 1 ? "" : "s",
 	       with_errors, e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+	if (n)
+		printf(", %zu note%s", n, n == 1 ? "" : "s");
+	putchar('\n');
 }
 
 int cmd_check(int argc, char **argv)
@@ -127,7 +148,9 @@ int cmd_check(int argc, char **argv)
 	int status = SH_EXIT_OK, with_errors = 0;
 	for (int i = optind; i < argc; i++) {
 		size_t before = sh_diag_count(&d, SH_SEV_ERROR) + (strict ? sh_diag_count(&d, SH_SEV_WARNING) : 0);
+		size_t first = d.n;
 		int st = check_one(argv[i], &to, &d);
+		sort_by_position(&d, first);
 		status = st > status ? st : status;
 		with_errors += sh_diag_count(&d, SH_SEV_ERROR) + (strict ? sh_diag_count(&d, SH_SEV_WARNING) : 0) > before;
 	}

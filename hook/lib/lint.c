@@ -5,32 +5,20 @@
 #include "util.h"
 
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
-
-/* A rule that applies whatever the container: no arguments, no includes, no excludes. */
-static bool unconditional(const sh_rule *r)
-{
-	const sh_cond *in = &r->includes, *ex = &r->excludes;
-	return !r->nargs && !in->ncaps && !in->narches && !in->has_min_kernel && !ex->ncaps && !ex->narches &&
-	       !ex->has_min_kernel;
-}
-
-static uint32_t errno_of(const sh_rule *r)
-{
-	return r->has_errno_ret ? r->errno_ret : 1;
-}
 
 static bool same_action(const sh_rule *a, const sh_rule *b)
 {
 	if (a->action != b->action)
 		return false;
-	return (a->action != SH_ACT_ERRNO && a->action != SH_ACT_TRACE) || errno_of(a) == errno_of(b);
+	return (a->action != SH_ACT_ERRNO && a->action != SH_ACT_TRACE) || sh_rule_errno(a) == sh_rule_errno(b);
 }
 
 static void describe(const sh_rule *r, char *buf, size_t len)
 {
 	if (r->action == SH_ACT_ERRNO || r->action == SH_ACT_TRACE)
-		snprintf(buf, len, "%s(%u)", sh_action_name(r->action), errno_of(r));
+		snprintf(buf, len, "%s(%u)", sh_action_name(r->action), sh_rule_errno(r));
 	else
 		snprintf(buf, len, "%s", sh_action_name(r->action));
 }
@@ -47,11 +35,11 @@ static void lint_duplicates(const sh_profile *p, sh_diag *d)
 					sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
 						    "duplicate-name", "syscalls[%zu]: '%s' is listed twice in the rule", i,
 						    r->names[k]);
-			if (!unconditional(r))
+			if (!sh_rule_unconditional(r))
 				continue;
 			for (size_t j = 0; j < i; j++) {
 				const sh_rule *o = &p->rules[j];
-				if (!unconditional(o))
+				if (!sh_rule_unconditional(o))
 					continue;
 				for (size_t m = 0; m < o->nnames; m++) {
 					if (strcmp(o->names[m], r->names[k]) != 0)
@@ -81,7 +69,7 @@ static void lint_no_effect(const sh_profile *p, sh_diag *d)
 		const sh_rule *r = &p->rules[i];
 		bool same = r->action == p->default_action &&
 			    ((r->action != SH_ACT_ERRNO && r->action != SH_ACT_TRACE) ||
-			     errno_of(r) == (p->has_default_errno ? p->default_errno_ret : 1));
+			     sh_rule_errno(r) == (p->has_default_errno ? p->default_errno_ret : 1));
 		if (same && !r->nargs)
 			sh_diag_add(d, SH_SEV_WARNING, p->file, r->action_loc.line, r->action_loc.col, "no-effect",
 				    "syscalls[%zu]: the action equals the default action: the rule has no effect", r->index);
@@ -175,18 +163,20 @@ static void lint_escapes(const sh_profile *p, sh_diag *d)
 
 void sh_lint_unknown_syscall(sh_diag *d, const char *file, const sh_rule *r, size_t k)
 {
-	const char *name = r->names[k], *since = sh_syscall_linux_since(name), *near = NULL;
+	const char *name = r->names[k], *origin = sh_syscall_origin(name), *near = NULL;
 	unsigned line = r->name_locs[k].line, col = r->name_locs[k].col;
-	if (since) {
+	const struct scmp_version *v = seccomp_version();
+	if (origin) {
 		sh_diag_add(d, SH_SEV_NOTE, file, line, col, "syscall-unknown-to-libseccomp",
-			    "syscalls[%zu]: '%s' (Linux %s) is not known to this libseccomp %u.%u.%u (skipped, as runc "
-			    "and crun skip it)", r->index, name, since, seccomp_version()->major, seccomp_version()->minor,
-			    seccomp_version()->micro);
+			    "syscalls[%zu]: '%s' (%s) is not known to this libseccomp %u.%u.%u (skipped, as runc and "
+			    "crun skip it)", r->index, name, origin, v->major, v->minor, v->micro);
 		return;
 	}
-	near = sh_suggest_syscall(name);
-	sh_diag_add(d, SH_SEV_WARNING, file, line, col, "unknown-syscall", "syscalls[%zu]: unknown syscall '%s' (skipped%s%s%s)",
-		    r->index, name, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+	char hint[96] = "";
+	if ((near = sh_suggest_syscall(name)))
+		snprintf(hint, sizeof hint, "; did you mean '%s'?", near);
+	sh_diag_add(d, SH_SEV_WARNING, file, line, col, "unknown-syscall", "syscalls[%zu]: unknown syscall '%s' (skipped%s)",
+		    r->index, name, hint);
 }
 
 /* Names libseccomp knows on no architecture at all (the same finding, word for word, as the

@@ -418,3 +418,17 @@ const char *sh_errno_nth_name(size_t i)
 {
 	return i < SH_ARRAY_SIZE(errno_names) ? errno_names[i].name : NULL;
 }
+
+/* Each architecture's three spellings in turn (the same name twice is no tie to the matcher). */
+const char *sh_arch_nth_name(size_t i)
+{
+	if (i / 3 >= SH_ARRAY_SIZE(arch_names))
+		return NULL;
+	const struct arch_name *a = &arch_names[i / 3];
+	return i % 3 == 0 ? a->scmp : i % 3 == 1 ? a->lib : a->go;
+}
+
+const char *sh_cap_nth_name(size_t i)
+{
+	return i < SH_ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
+}

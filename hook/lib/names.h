@@ -47,9 +47,12 @@ int sh_cap_from_name(const char *s);
 const char *sh_cap_name(int cap);
 #define SH_CAP_MAX 63
 
-/* The i-th action, operator or errno name, NULL past the last (suggest.c's candidates). */
+/* The i-th action, operator, errno, architecture or capability name, NULL past the last (suggest.c's
+ * candidates). */
 const char *sh_action_nth_name(size_t i);
 const char *sh_op_nth_name(size_t i);
 const char *sh_errno_nth_name(size_t i);
+const char *sh_arch_nth_name(size_t i);
+const char *sh_cap_nth_name(size_t i);
 
 #endif

@@ -37,18 +37,6 @@ static int bad(pctx *c, const sh_json *at, const char *path, const char *fmt, ..
 			   m ? m : "?");
 }
 
-static void warn(pctx *c, const sh_json *at, unsigned line, unsigned col, const char *code, const char *path,
-		 const char *msg, const char *arg)
-{
-	if (!c->diag)
-		return;
-	if (at) {
-		line = at->line;
-		col = at->col;
-	}
-	sh_diag_add(c->diag, SH_SEV_WARNING, c->file, line, col, code, "%s: %s '%s'", path, msg, arg);
-}
-
 /* " (did you mean 'X'?)" when a known name is near, else "". */
 static const char *did_you_mean(char *buf, size_t len, const char *near)
 {
@@ -56,6 +44,16 @@ static const char *did_you_mean(char *buf, size_t len, const char *near)
 		return "";
 	snprintf(buf, len, " (did you mean '%s'?)", near);
 	return buf;
+}
+
+/* The warning for a key or name no table knows, with the nearest known one when there is one. */
+static void warn_unknown(pctx *c, sh_loc at, const char *code, const char *path, const char *what, const char *name,
+			 const char *near)
+{
+	char hint[96];
+	if (c->diag)
+		sh_diag_add(c->diag, SH_SEV_WARNING, c->file, at.line, at.col, code, "%s: unknown %s '%s'%s", path, what,
+			    name, did_you_mean(hint, sizeof hint, near));
 }
 
 /* With findings to report into (check, compile), an error in one rule or top-level key does not
@@ -140,8 +138,11 @@ static int read_arch(pctx *c, const sh_json *v, const char *path, uint32_t *out)
 	if (want_type(c, v, SH_JSON_STRING, path) < 0)
 		return -1;
 	*out = sh_arch_from_name(v->u.str.s);
-	if (!*out)
-		return bad(c, v, path, "unknown architecture '%s'", v->u.str.s);
+	if (!*out) {
+		char hint[96];
+		return bad(c, v, path, "unknown architecture '%s'%s", v->u.str.s,
+			   did_you_mean(hint, sizeof hint, sh_suggest_arch(v->u.str.s)));
+	}
 	return 0;
 }
 
@@ -191,7 +192,8 @@ static int read_object(pctx *c, const sh_json *obj, const char *path, const fiel
 			if (strcmp(fields[k].key, m->key) == 0)
 				f = &fields[k];
 		if (!f) {
-			warn(c, NULL, m->line, m->col, "unknown-key", path[0] ? path : "profile", "unknown key", m->key);
+			warn_unknown(c, (sh_loc){ m->line, m->col }, "unknown-key", path[0] ? path : "profile", "key", m->key,
+				     NULL);
 			continue;
 		}
 		bool top = !path[0] || strcmp(path, "linux.seccomp") == 0;
@@ -287,7 +289,8 @@ static int f_cond_caps(pctx *c, const sh_json *v, const char *path, void *t)
 	for (size_t i = 0; i < cd->ncaps; i++)
 		if (sh_cap_from_name(cd->caps[i]) < 0) {
 			cleanup_free char *p = sh_xasprintf("%s[%zu]", path, i);
-			warn(c, v->u.arr.v[i], 0, 0, "unknown-capability", p, "unknown capability", cd->caps[i]);
+			warn_unknown(c, loc_of(v->u.arr.v[i]), "unknown-capability", p, "capability", cd->caps[i],
+				     sh_suggest_cap(cd->caps[i]));
 		}
 	return 0;
 }
@@ -302,8 +305,8 @@ static int f_cond_arches(pctx *c, const sh_json *v, const char *path, void *t)
 	for (size_t i = 0; i < cd->narches; i++)
 		if (!sh_arch_name_known(cd->arches[i])) {
 			cleanup_free char *p = sh_xasprintf("%s[%zu]", path, i);
-			warn(c, v->u.arr.v[i], 0, 0, "unknown-architecture", p, "unknown architecture",
-			     cd->arches[i]);
+			warn_unknown(c, loc_of(v->u.arr.v[i]), "unknown-architecture", p, "architecture", cd->arches[i],
+				     sh_suggest_arch(cd->arches[i]));
 		}
 	return 0;
 }
@@ -802,4 +805,16 @@ int sh_profile_load(const char *path, sh_profile **out, sh_diag *diag, sh_error 
 	int r = sh_profile_from_json(root, path, out, diag, err);
 	sh_json_free(root);
 	return r;
+}
+
+bool sh_rule_unconditional(const sh_rule *r)
+{
+	const sh_cond *in = &r->includes, *ex = &r->excludes;
+	return !r->nargs && !in->ncaps && !in->narches && !in->has_min_kernel && !ex->ncaps && !ex->narches &&
+	       !ex->has_min_kernel;
+}
+
+uint32_t sh_rule_errno(const sh_rule *r)
+{
+	return r->has_errno_ret ? r->errno_ret : 1;
 }

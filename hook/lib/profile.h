@@ -122,6 +122,10 @@ int sh_profile_load(const char *path, sh_profile **out, sh_diag *diag, sh_error 
 int sh_profile_load_buffer(const char *buf, size_t len, const char *file, sh_profile **out, sh_diag *diag,
 			   sh_error **err);
 void sh_profile_free(sh_profile *p);
+/* A rule that applies whatever the container: no arguments, no includes, no excludes. */
+bool sh_rule_unconditional(const sh_rule *r);
+/* The errno a runtime gives for the rule (errnoRet, else EPERM). */
+uint32_t sh_rule_errno(const sh_rule *r);
 
 static inline void sh_profilep(sh_profile **p) { sh_profile_free(*p); }
 #define cleanup_profile __attribute__((cleanup(sh_profilep)))

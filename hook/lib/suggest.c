@@ -6,8 +6,10 @@
 #include "util.h"
 
 #include <seccomp.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define NAME_MAX_LEN 64
 
@@ -17,36 +19,47 @@ static size_t min3(size_t a, size_t b, size_t c)
 	return m < c ? m : c;
 }
 
+/* Only the cells within max of the diagonal are computed (a cell further off is more than max
+ * edits away already), so the cost is O(len(a) * (2 * max + 1)), not O(len(a) * len(b)). Each row
+ * marks the cells just outside its band as too far, for the next row to read. */
 size_t sh_edit_distance(const char *a, const char *b, size_t max)
 {
-	size_t la = strlen(a), lb = strlen(b);
+	size_t la = strlen(a), lb = strlen(b), far = max + 1;
 	if (la > NAME_MAX_LEN || lb > NAME_MAX_LEN || (la > lb ? la - lb : lb - la) > max)
-		return max + 1;
-	size_t r0[NAME_MAX_LEN + 1], r1[NAME_MAX_LEN + 1], r2[NAME_MAX_LEN + 1];
-	size_t *before = r0, *prev = r1, *cur = r2; /* rows i-2, i-1 and i */
-	for (size_t j = 0; j <= lb; j++)
+		return far;
+	size_t rows[3][NAME_MAX_LEN + 2];
+	size_t *before = rows[0], *prev = rows[1], *cur = rows[2]; /* rows i-2, i-1 and i */
+	for (size_t j = 0; j <= lb && j <= max; j++)
 		prev[j] = j;
+	if (max + 1 <= lb)
+		prev[max + 1] = far;
 	for (size_t i = 1; i <= la; i++) {
-		size_t best = cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
+		size_t lo = i > max ? i - max : 1, hi = i + max < lb ? i + max : lb;
+		size_t best = cur[lo - 1] = lo == 1 ? i : far;
+		for (size_t j = lo; j <= hi; j++) {
 			cur[j] = min3(prev[j - 1] + (a[i - 1] != b[j - 1]), prev[j] + 1, cur[j - 1] + 1);
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && before[j - 2] + 1 < cur[j])
 				cur[j] = before[j - 2] + 1; /* two neighbours swapped */
 			best = cur[j] < best ? cur[j] : best;
 		}
+		if (hi < lb)
+			cur[hi + 1] = far;
 		if (best > max) /* every later row is at least as far */
-			return max + 1;
+			return far;
 		size_t *t = before;
 		before = prev;
 		prev = cur;
 		cur = t;
 	}
-	return prev[lb] > max ? max + 1 : prev[lb];
+	return prev[lb] > max ? far : prev[lb];
 }
 
-const char *sh_nearest_name(const char *s, const char *(*nth)(size_t i))
+const char *sh_nearest_name(const char *s, const char *prefix, const char *(*nth)(size_t i))
 {
-	size_t limit = strlen(s) / 3 < 2 ? strlen(s) / 3 : 2, best = limit + 1;
+	size_t own = strlen(s), plen = prefix ? strlen(prefix) : 0;
+	if (plen && strncmp(s, prefix, plen) == 0)
+		own -= plen; /* SCMP_ARCH_Z80 is three letters from SCMP_ARCH_X86's, not thirteen */
+	size_t limit = own / 3 < 2 ? own / 3 : 2, best = limit + 1;
 	const char *found = NULL;
 	bool tie = false;
 	for (size_t i = 0; nth(i); i++) {
@@ -64,46 +77,97 @@ const char *sh_nearest_name(const char *s, const char *(*nth)(size_t i))
 
 const char *sh_suggest_action(const char *s)
 {
-	return sh_nearest_name(s, sh_action_nth_name);
+	return sh_nearest_name(s, "SCMP_ACT_", sh_action_nth_name);
 }
 
 const char *sh_suggest_op(const char *s)
 {
-	return sh_nearest_name(s, sh_op_nth_name);
+	return sh_nearest_name(s, "SCMP_CMP_", sh_op_nth_name);
 }
 
 const char *sh_suggest_errno(const char *s)
 {
-	return sh_nearest_name(s, sh_errno_nth_name);
+	return sh_nearest_name(s, NULL, sh_errno_nth_name);
 }
 
-/* Syscalls Linux added that libseccomp 2.5.x (Debian 12 ships 2.5.4) may not know, with the release
- * that added them, from the kernel's syscall tables (arch/x86/entry/syscalls/syscall_64.tbl,
- * scripts/syscall.tbl; riscv_* are RISC-V's own). Docker's and podman's profiles name such
- * syscalls ahead of libseccomp; runc and crun skip a name libseccomp cannot resolve. */
+const char *sh_suggest_arch(const char *s)
+{
+	return sh_nearest_name(s, "SCMP_ARCH_", sh_arch_nth_name);
+}
+
+/* Capabilities match case-blind and with CAP_ optional, so the guess is made on the CAP_ spelling. */
+const char *sh_suggest_cap(const char *s)
+{
+	char up[NAME_MAX_LEN + 1];
+	const char *bare = strncasecmp(s, "CAP_", 4) == 0 ? s + 4 : s;
+	if (strlen(bare) + 4 > NAME_MAX_LEN)
+		return NULL;
+	strcpy(up, "CAP_");
+	for (size_t i = 0; bare[i]; i++)
+		up[4 + i] = (char)toupper((unsigned char)bare[i]);
+	up[4 + strlen(bare)] = 0;
+	return sh_nearest_name(up, "CAP_", sh_cap_nth_name);
+}
+
+/* The real syscall names libseccomp 2.5.x (Debian 12 ships 2.5.4) may not resolve, with where they
+ * come from. The names: every one in libseccomp's own src/syscalls.csv (main, with the tables of
+ * Linux 7.1) that 2.5.4's seccomp_syscall_resolve_name() refuses, and those of Linux 5.3 to 5.17,
+ * some of which older 2.5.x releases lack. The releases: the kernel's syscall tables
+ * (scripts/syscall.tbl, arch/x86/entry/syscalls/syscall_64.tbl: uretprobe and uprobe are x86_64's,
+ * riscv_hwprobe is RISC-V's). Docker's and podman's profiles name such syscalls ahead of libseccomp,
+ * and runc and crun skip a name libseccomp cannot resolve. */
 static const struct newer_syscall {
-	const char *name, *since;
+	const char *name, *origin;
 } newer_syscalls[] = {
-	{ "clone3", "5.3" },	       { "openat2", "5.6" },		   { "pidfd_getfd", "5.6" },
-	{ "faccessat2", "5.8" },       { "close_range", "5.9" },	   { "process_madvise", "5.10" },
-	{ "epoll_pwait2", "5.11" },    { "mount_setattr", "5.12" },	   { "landlock_create_ruleset", "5.13" },
-	{ "landlock_add_rule", "5.13" }, { "landlock_restrict_self", "5.13" }, { "memfd_secret", "5.14" },
-	{ "quotactl_fd", "5.14" },     { "process_mrelease", "5.15" },	   { "futex_waitv", "5.16" },
-	{ "set_mempolicy_home_node", "5.17" }, { "riscv_hwprobe", "6.4" }, { "cachestat", "6.5" },
-	{ "fchmodat2", "6.6" },	       { "map_shadow_stack", "6.6" },	   { "futex_wake", "6.7" },
-	{ "futex_wait", "6.7" },       { "futex_requeue", "6.7" },	   { "statmount", "6.8" },
-	{ "listmount", "6.8" },	       { "lsm_get_self_attr", "6.8" },	   { "lsm_set_self_attr", "6.8" },
-	{ "lsm_list_modules", "6.8" }, { "mseal", "6.10" },		   { "uretprobe", "6.11" },
-	{ "setxattrat", "6.13" },      { "getxattrat", "6.13" },	   { "listxattrat", "6.13" },
-	{ "removexattrat", "6.13" },   { "open_tree_attr", "6.15" },	   { "file_getattr", "6.17" },
-	{ "file_setattr", "6.17" },
+	{ "clone3", "Linux 5.3" },
+	{ "openat2", "Linux 5.6" },
+	{ "pidfd_getfd", "Linux 5.6" },
+	{ "faccessat2", "Linux 5.8" },
+	{ "close_range", "Linux 5.9" },
+	{ "process_madvise", "Linux 5.10" },
+	{ "epoll_pwait2", "Linux 5.11" },
+	{ "mount_setattr", "Linux 5.12" },
+	{ "landlock_create_ruleset", "Linux 5.13" },
+	{ "landlock_add_rule", "Linux 5.13" },
+	{ "landlock_restrict_self", "Linux 5.13" },
+	{ "memfd_secret", "Linux 5.14" },
+	{ "quotactl_fd", "Linux 5.14" },
+	{ "process_mrelease", "Linux 5.15" },
+	{ "futex_waitv", "Linux 5.16" },
+	{ "set_mempolicy_home_node", "Linux 5.17" },
+	{ "riscv_hwprobe", "Linux 6.4" },
+	{ "cachestat", "Linux 6.5" },
+	{ "fchmodat2", "Linux 6.6" },
+	{ "map_shadow_stack", "Linux 6.6" },
+	{ "futex_wake", "Linux 6.7" },
+	{ "futex_wait", "Linux 6.7" },
+	{ "futex_requeue", "Linux 6.7" },
+	{ "statmount", "Linux 6.8" },
+	{ "listmount", "Linux 6.8" },
+	{ "lsm_get_self_attr", "Linux 6.8" },
+	{ "lsm_set_self_attr", "Linux 6.8" },
+	{ "lsm_list_modules", "Linux 6.8" },
+	{ "mseal", "Linux 6.10" },
+	{ "uretprobe", "Linux 6.11" },
+	{ "setxattrat", "Linux 6.13" },
+	{ "getxattrat", "Linux 6.13" },
+	{ "listxattrat", "Linux 6.13" },
+	{ "removexattrat", "Linux 6.13" },
+	{ "open_tree_attr", "Linux 6.15" },
+	{ "file_getattr", "Linux 6.17" },
+	{ "file_setattr", "Linux 6.17" },
+	{ "uprobe", "Linux 6.18" },
+	{ "listns", "Linux 6.19" },
+	{ "atomic_barrier", "m68k only" },
+	{ "atomic_cmpxchg_32", "m68k only" },
+	{ "getpagesize", "m68k only" },
 };
 
-const char *sh_syscall_linux_since(const char *name)
+const char *sh_syscall_origin(const char *name)
 {
 	for (size_t i = 0; i < SH_ARRAY_SIZE(newer_syscalls); i++)
 		if (strcmp(name, newer_syscalls[i].name) == 0)
-			return newer_syscalls[i].since;
+			return newer_syscalls[i].origin;
 	return NULL;
 }
 
@@ -130,5 +194,5 @@ static const char *syscall_nth(size_t i)
 
 const char *sh_suggest_syscall(const char *s)
 {
-	return sh_nearest_name(s, syscall_nth);
+	return sh_nearest_name(s, NULL, syscall_nth);
 }
