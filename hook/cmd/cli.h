@@ -18,6 +18,7 @@ int cmd_state(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* Target options shared by compile/explain/diff/exec. */
 typedef struct sh_target_opts {

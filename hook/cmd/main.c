@@ -20,6 +20,7 @@ static const struct command {
 	{ "compile", cmd_compile, "resolve a profile and write BPF, PFC or OCI JSON" },
 	{ "explain", cmd_explain, "what a syscall gets under a profile, and which rule decided it" },
 	{ "diff", cmd_diff, "where two profiles decide differently" },
+	{ "merge", cmd_merge, "the union of several profiles (recordings) as one Docker-format profile" },
 	{ "exec", cmd_exec, "run a command under a profile (or precompiled BPF)" },
 	{ "precreate", cmd_precreate, "OCI precreate hook: config on stdin -> config on stdout" },
 	{ "inject", cmd_inject, "apply a profile to a runc/crun bundle's config.json" },

@@ -27,7 +27,7 @@ sh_json *sh_oci_flags(uint32_t flags)
 	return a;
 }
 
-static sh_json *arg_object(const sh_arg *a)
+sh_json *sh_oci_arg_object(const sh_arg *a)
 {
 	sh_json *o = sh_json_new(SH_JSON_OBJECT);
 	sh_json_set(o, "index", sh_json_new_u64(a->index));
@@ -51,7 +51,7 @@ static sh_json *rule_object(const sh_rrule *rr)
 	if (r->nargs) {
 		sh_json *args = sh_json_new(SH_JSON_ARRAY);
 		for (size_t i = 0; i < r->nargs; i++)
-			sh_json_append(args, arg_object(&r->args[i]));
+			sh_json_append(args, sh_oci_arg_object(&r->args[i]));
 		sh_json_set(o, "args", args);
 	}
 	return o;
