@@ -157,7 +157,8 @@ static table_row *table_rows(const sh_ruleset *rs, size_t *n)
 			};
 		}
 	}
-	qsort(rows, *n, sizeof(*rows), row_order);
+	if (*n) /* no rows, no array: qsort must not get NULL */
+		qsort(rows, *n, sizeof(*rows), row_order);
 	return rows;
 }
 

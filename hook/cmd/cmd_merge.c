@@ -39,7 +39,8 @@ static void add_names(char ***v, size_t *n, const char *list)
 	size_t k;
 	char **more = sh_split_commas(list, &k);
 	*v = sh_xreallocarray(*v, *n + k + 1, sizeof(char *));
-	memcpy(*v + *n, more, k * sizeof(char *));
+	if (k)
+		memcpy(*v + *n, more, k * sizeof(char *));
 	*n += k;
 	(*v)[*n] = NULL;
 	free(more); /* the strings moved */

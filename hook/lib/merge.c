@@ -299,7 +299,8 @@ static void keep_rule(merge *m, const sh_rule *r, const char *file)
 	sh_grow(&m->rules, &m->rules_cap, m->nrules, sizeof(*m->rules));
 	kept *k = &m->rules[m->nrules++];
 	*k = (kept){ .r = r, .file = file, .names = sh_xcalloc(r->nnames, sizeof(char *)), .nnames = r->nnames };
-	memcpy(k->names, r->names, r->nnames * sizeof(char *));
+	if (r->nnames)
+		memcpy(k->names, r->names, r->nnames * sizeof(char *));
 }
 
 static void collect_rules(merge *m, const sh_profile *p)
@@ -325,6 +326,8 @@ static int allowed_order(const void *a, const void *b)
 /* Sort by name and keep each name's first origin. */
 static void sort_allowed(merge *m)
 {
+	if (m->nallow == 0) /* no array at all then: qsort's pointer must not be NULL */
+		return;
 	qsort(m->allow, m->nallow, sizeof(*m->allow), allowed_order);
 	size_t n = 0;
 	for (size_t i = 0; i < m->nallow; i++)
