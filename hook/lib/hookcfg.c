@@ -402,15 +402,17 @@ static int remove_seccomp(sh_json *config)
 
 /* What sh_hook_transform touches: the annotations (all of them), process.args (the loader goes in
  * front), process.capabilities (read, and lent to the loader), hooks.startContainer (through the
- * loader), the members of linux (seccomp is replaced or removed; the wrapper reads all of it) and,
- * unless crun installs the program, mounts (the loader's are appended). */
+ * loader), the members of linux (seccomp is replaced or removed; the wrapper reads all of it) and
+ * mounts (the loader's are appended, and what an earlier run left under /.seccomp-hook removed). */
 static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
 					       { NULL, NULL } };
 static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape members_only[] = { { NULL, NULL } };
 static const sh_json_shape linux_seccomp[] = { { "seccomp", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape linux_scalars[] = { { "seccomp", members_only }, { NULL, NULL } }; /* the placeholder */
-static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all }, /* first: crun's shape skips it */
+/* mounts are read for crun too: an earlier run with the loader (or a bundle) may have left mounts
+ * under /.seccomp-hook, which are removed whatever the runtime now. */
+static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all },
 					      { "annotations", sh_json_shape_all }, { "process", process_shape },
 					      { "hooks", hooks_shape }, { "linux", linux_scalars }, { NULL, NULL } };
 static const sh_json_shape wrapper_shape[] = { { "mounts", sh_json_shape_all }, { "annotations", sh_json_shape_all },
@@ -421,7 +423,7 @@ const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
 {
 	if (o->seccomp_as_profile)
 		return wrapper_shape;
-	return o->crun ? config_shape + 1 : config_shape;
+	return config_shape;
 }
 
 /* The profile an earlier run of the transform applied (the first word of org.seccomp-hook.applied),

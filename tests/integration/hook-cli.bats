@@ -610,6 +610,15 @@ pc_init() {
 	cmp "$T/again.json" <(jq -S 'del(.hooks)' "$T/once.json")
 }
 
+@test "with --runtime=crun too, init mode over an earlier loader run removes the loader's mounts (and any under /.seccomp-hook)" {
+	pc_init < "$T/config.json" | jq '.mounts += [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}]' > "$T/once.json"
+	jq -e '[.mounts[].destination | select(startswith("/.seccomp-hook"))] | length >= 2' "$T/once.json"
+	"$BIN" precreate --mode=init --runtime=crun --default-profile=deny-mkdir --profiles-dir="$T/profiles" \
+		--cache-dir="$T/cache" < "$T/once.json" > "$T/crun.json"
+	jq -e '[.mounts[]?.destination | select(startswith("/.seccomp-hook"))] == []' "$T/crun.json"
+	jq -e '.process.args == ["sh", "-c", "true"]' "$T/crun.json"
+}
+
 @test "a config an earlier run prepared from a profile path is refused unless the profile is named again" {
 	bundle="$T/bundle"
 	mkdir -p "$bundle"
