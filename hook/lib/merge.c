@@ -500,12 +500,8 @@ static sh_json *rule_json(const sh_rule *r, const char *const *names, size_t n)
 	sh_json_set(o, "action", sh_json_new_string(sh_action_name(r->action)));
 	if (r->has_errno_ret)
 		sh_json_set(o, "errnoRet", sh_json_new_u64(r->errno_ret));
-	if (r->nargs) {
-		sh_json *args = sh_json_new(SH_JSON_ARRAY);
-		for (size_t i = 0; i < r->nargs; i++)
-			sh_json_append(args, sh_oci_arg_object(&r->args[i]));
-		sh_json_set(o, "args", args);
-	}
+	if (r->nargs)
+		sh_json_set(o, "args", sh_oci_args_array(r));
 	if (r->comment)
 		sh_json_set(o, "comment", sh_json_new_string(r->comment));
 	set_cond(o, "includes", &r->includes);

@@ -27,7 +27,7 @@ sh_json *sh_oci_flags(uint32_t flags)
 	return a;
 }
 
-sh_json *sh_oci_arg_object(const sh_arg *a)
+static sh_json *arg_object(const sh_arg *a)
 {
 	sh_json *o = sh_json_new(SH_JSON_OBJECT);
 	sh_json_set(o, "index", sh_json_new_u64(a->index));
@@ -35,6 +35,14 @@ sh_json *sh_oci_arg_object(const sh_arg *a)
 	sh_json_set(o, "valueTwo", sh_json_new_u64(a->value_two));
 	sh_json_set(o, "op", sh_json_new_string(sh_op_name(a->op)));
 	return o;
+}
+
+sh_json *sh_oci_args_array(const sh_rule *r)
+{
+	sh_json *args = sh_json_new(SH_JSON_ARRAY);
+	for (size_t i = 0; i < r->nargs; i++)
+		sh_json_append(args, arg_object(&r->args[i]));
+	return args;
 }
 
 static sh_json *rule_object(const sh_rrule *rr)
@@ -48,12 +56,8 @@ static sh_json *rule_object(const sh_rrule *rr)
 	sh_json_set(o, "action", sh_json_new_string(sh_action_name(rr->action)));
 	if (r->has_errno_ret)
 		sh_json_set(o, "errnoRet", sh_json_new_u64(rr->errno_ret));
-	if (r->nargs) {
-		sh_json *args = sh_json_new(SH_JSON_ARRAY);
-		for (size_t i = 0; i < r->nargs; i++)
-			sh_json_append(args, sh_oci_arg_object(&r->args[i]));
-		sh_json_set(o, "args", args);
-	}
+	if (r->nargs)
+		sh_json_set(o, "args", sh_oci_args_array(r));
 	return o;
 }
 

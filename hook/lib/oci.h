@@ -8,8 +8,8 @@
 
 /* A new JSON object (caller frees). */
 sh_json *sh_oci_seccomp(const sh_ruleset *rs, const sh_target *t);
-/* One argument condition as the OCI/Docker JSON object {index, value, valueTwo, op}. */
-sh_json *sh_oci_arg_object(const sh_arg *a);
+/* A rule's argument conditions as the OCI/Docker JSON array of {index, value, valueTwo, op}. */
+sh_json *sh_oci_args_array(const sh_rule *r);
 /* The OCI names (SECCOMP_FILTER_FLAG_*) of the kernel filter flags set in flags, as an array. */
 sh_json *sh_oci_flags(uint32_t flags);
 
