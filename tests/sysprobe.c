@@ -7,7 +7,68 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* An x86 (int 0x80) call from this x86_64 program: the kernel runs it on the 32-bit ABI. */
+static long int80(long nr)
+{
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(nr) : "memory");
+	if (r < 0 && r > -4096) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* Each thread makes a call the main thread never makes (getrusage of itself). */
+static void *thread_call(void *arg)
+{
+	struct rusage ru;
+	(void)arg;
+	return (void *)(long)syscall(SYS_getrusage, RUSAGE_THREAD, &ru);
+}
+
+static long threads(void)
+{
+	pthread_t t[4];
+	long bad = 0;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t[i], NULL, thread_call, NULL) != 0)
+			return -1;
+	for (int i = 0; i < 4; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += r != NULL;
+	}
+	if (bad)
+		errno = EPERM;
+	return bad ? -1 : 0;
+}
+
+/* clone with flags, as fork does it: the child ends at once. */
+static long clone_flags(unsigned long flags)
+{
+	long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0)
+		waitpid((pid_t)pid, NULL, 0);
+	return pid < 0 ? -1 : 0;
+}
+
+static long socket_close(int domain)
+{
+	long fd = syscall(SYS_socket, domain, SOCK_STREAM, 0);
+	if (fd >= 0)
+		close((int)fd);
+	return fd < 0 ? -1 : 0;
+}
 
 static long probe(const char *name)
 {
@@ -27,6 +88,22 @@ static long probe(const char *name)
 		return syscall(SYS_socket, 40, 1, 0);
 	if (strcmp(name, "ptrace") == 0)
 		return syscall(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, 0, 0, 0);
+	if (strcmp(name, "int80_getppid") == 0)
+		return int80(64); /* getppid on x86 */
+	if (strcmp(name, "x32_getppid") == 0)
+		return syscall(0x40000000 | 110); /* getppid on x32 (ENOSYS where the kernel has no x32) */
+	if (strcmp(name, "threads") == 0)
+		return threads();
+	if (strcmp(name, "clone_plain") == 0)
+		return clone_flags(0);
+	if (strcmp(name, "clone_newns") == 0)
+		return clone_flags(CLONE_NEWNS);
+	if (strcmp(name, "personality_query") == 0)
+		return syscall(SYS_personality, 0xffffffffUL);
+	if (strcmp(name, "socket_unix") == 0)
+		return socket_close(AF_UNIX);
+	if (strcmp(name, "socket_inet") == 0)
+		return socket_close(AF_INET);
 	if (strcmp(name, "newest") == 0)
 		return syscall(463); /* newer than any profile here names */
 	errno = EINVAL;

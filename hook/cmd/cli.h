@@ -19,6 +19,7 @@ int cmd_dump(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 
 /* Target options shared by compile/explain/diff/exec. */
 typedef struct sh_target_opts {
@@ -35,6 +36,11 @@ int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err
  * docker default (0xa80425fb); kernel 6.1" (caps "caller's bounding set, ..." when own_caps took it
  * from the process). Caller frees. */
 char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs);
+
+/* PROFILE (a file, or NAME in the profiles directories) loaded and resolved for the target the options
+ * give (sh_cli_target), warnings printed. */
+int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, bool own_caps, sh_target *t,
+			sh_profile **p, sh_ruleset **rs, sh_error **err);
 
 struct sh_bpf;
 /* A raw BPF program file (compile -o, dump --format=raw), size and structure checked; `exec --bpf`

@@ -99,19 +99,9 @@ static bool depends_on_arguments(const sh_call_rules *c)
 	return c->n && c->rules[0]->origin->nargs;
 }
 
-/* Why the program returned what it did: a rule, the ENOSYS stub, the bad-arch action, the default. */
 static void put_reason(FILE *f, const explanation *e, const sh_decision *d, bool with_comment)
 {
-	const sh_rule *r = d->rule ? d->rule->origin : NULL;
-	if (d->by == SH_BY_RULE)
-		fprintf(f, "rule syscalls[%zu] (%s:%u:%u)%s%s", r->index, e->p->file, r->loc.line, r->loc.col,
-			with_comment && r->comment && *r->comment ? ": " : "", with_comment && r->comment ? r->comment : "");
-	else if (d->by == SH_BY_BAD_ARCH)
-		fprintf(f, "architecture %s is not in the filter (bad-architecture action)", sh_arch_scmp_name(e->q->arch));
-	else if (d->by == SH_BY_ENOSYS)
-		fputs("ENOSYS: newer than every syscall the profile names on this architecture", f);
-	else
-		fprintf(f, "default action (%s:%u:%u)", e->p->file, e->p->default_loc.line, e->p->default_loc.col);
+	sh_decision_put_reason(f, e->p, e->q->arch, d, with_comment);
 }
 
 /* "SCMP_ACT_ALLOW when arg0&0x7e020000==0 - rule syscalls[14] (FILE:LINE:COL)" */

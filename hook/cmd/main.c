@@ -1,6 +1,7 @@
 /* seccomp-hook: entry point and subcommand dispatch. */
 #include "config.h"
 #include "cli.h"
+#include "lookup.h"
 #include "names.h"
 #include "sha256.h"
 #include "util.h"
@@ -22,6 +23,7 @@ static const struct command {
 	{ "diff", cmd_diff, "where two profiles decide differently" },
 	{ "merge", cmd_merge, "the union of several profiles (recordings) as one Docker-format profile" },
 	{ "exec", cmd_exec, "run a command under a profile (or precompiled BPF)" },
+	{ "record", cmd_record, "run a command and write the profile of the syscalls it used" },
 	{ "precreate", cmd_precreate, "OCI precreate hook: config on stdin -> config on stdout" },
 	{ "inject", cmd_inject, "apply a profile to a runc/crun bundle's config.json" },
 	{ "state", cmd_state, "OCI state hook: log and verify the profile a container got" },
@@ -72,6 +74,23 @@ int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err
 		t->native_arch = o->arch_buf[0];
 	}
 	return 0;
+}
+
+int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, bool own_caps, sh_target *t,
+			sh_profile **p, sh_ruleset **rs, sh_error **err)
+{
+	if (sh_cli_target(o, own_caps, t, err) < 0)
+		return -1;
+	cleanup_free char *path = NULL;
+	if (sh_profile_arg(arg, dir, &path, err) < 0)
+		return -1;
+	sh_diag d = { 0 };
+	int r = sh_profile_load(path, p, &d, err);
+	if (r == 0)
+		r = sh_resolve(*p, t, rs, &d, err);
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	return r;
 }
 
 char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs)

@@ -432,3 +432,25 @@ const char *sh_cap_nth_name(size_t i)
 {
 	return i < SH_ARRAY_SIZE(cap_names) ? cap_names[i] : NULL;
 }
+
+size_t sh_arch_family(uint32_t native, uint32_t out[4])
+{
+	static const uint32_t families[][3] = {
+		{ SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 },
+		{ SCMP_ARCH_AARCH64, SCMP_ARCH_ARM, 0 },
+		{ SCMP_ARCH_MIPS64, SCMP_ARCH_MIPS64N32, SCMP_ARCH_MIPS },
+		{ SCMP_ARCH_MIPS64N32, SCMP_ARCH_MIPS64, SCMP_ARCH_MIPS },
+		{ SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_MIPSEL },
+		{ SCMP_ARCH_MIPSEL64N32, SCMP_ARCH_MIPSEL64, SCMP_ARCH_MIPSEL },
+		{ SCMP_ARCH_S390X, SCMP_ARCH_S390, 0 },
+	};
+	out[0] = native;
+	for (size_t i = 0; i < sizeof families / sizeof *families; i++)
+		if (families[i][0] == native) {
+			size_t n = 1;
+			for (size_t k = 1; k < 3 && families[i][k]; k++)
+				out[n++] = families[i][k];
+			return n;
+		}
+	return 1;
+}

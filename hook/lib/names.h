@@ -32,6 +32,9 @@ const char *sh_arch_scmp_name(uint32_t token);
 const char *sh_arch_go_name(uint32_t token);
 /* The host's own architecture token (libseccomp's native arch). */
 uint32_t sh_arch_native(void);
+/* The native arch and the sub-architectures Docker's default profile maps it to (its archMap:
+ * x86_64 runs x86 and x32 code, aarch64 arm...), native first; returns how many (at most 4). */
+size_t sh_arch_family(uint32_t native, uint32_t out[4]);
 /* True when a Go-style (or any accepted spelling of an) arch name is known. */
 bool sh_arch_name_known(const char *s);
 

@@ -71,8 +71,9 @@ sh_json *sh_oci_seccomp(const sh_ruleset *rs, const sh_target *t)
 	sh_json_set(o, "architectures", arch_array(rs, t));
 	if (rs->flags_given)
 		sh_json_set(o, "flags", sh_oci_flags(rs->flags));
-	if (p->listener_path)
-		sh_json_set(o, "listenerPath", sh_json_new_string(p->listener_path));
+	const char *listener = rs->listener_path ? rs->listener_path : p->listener_path;
+	if (listener)
+		sh_json_set(o, "listenerPath", sh_json_new_string(listener));
 	if (p->listener_metadata)
 		sh_json_set(o, "listenerMetadata", sh_json_new_string(p->listener_metadata));
 	sh_json *rules = sh_json_new(SH_JSON_ARRAY);

@@ -265,6 +265,12 @@ void sh_ruleset_free(sh_ruleset *rs)
 {
 	if (!rs)
 		return;
+	for (size_t i = 0; i < rs->nown; i++) {
+		sh_strv_free(rs->own_rules[i].names);
+		free(rs->own_rules[i].name_locs);
+	}
+	free(rs->own_rules);
+	free(rs->listener_path);
 	free(rs->rules);
 	free(rs);
 }

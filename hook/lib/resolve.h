@@ -34,6 +34,11 @@ typedef struct sh_ruleset {
 	bool flags_given;   /* the profile had "flags" */
 	sh_rrule *rules;
 	size_t nrules;
+	/* Rules made for this rule set rather than read from the profile (the notifying filters of
+	 * notifyset.h), owned; and the listenerPath it hands its listener to, if not the profile's. */
+	sh_rule *own_rules;
+	size_t nown;
+	char *listener_path;
 } sh_ruleset;
 
 /* Fill a target from the running system: native arch, this process's bounding set (when

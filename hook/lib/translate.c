@@ -38,6 +38,8 @@ unsigned sh_translate_flags(const sh_ruleset *rs)
 {
 	/* Absent "flags": SPEC_ALLOW, as crun and runc do; "flags": [] means none. */
 	unsigned f = rs->flags_given ? rs->flags : SH_FLAG_SPEC_ALLOW;
+	if (rs->default_action == SH_ACT_NOTIFY)
+		f |= SH_FLAG_NEW_LISTENER;
 	for (size_t i = 0; i < rs->nrules; i++)
 		if (rs->rules[i].action == SH_ACT_NOTIFY && !sh_rrule_equals_default(rs, &rs->rules[i]))
 			f |= SH_FLAG_NEW_LISTENER;
@@ -132,6 +134,48 @@ static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrul
 bool sh_syscall_name_known(const char *name)
 {
 	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Numbers below 1024 cover every table libseccomp has (x32's are offset by its bit). */
+char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count)
+{
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	for (size_t a = 0; a < narches; a++) {
+		int base = arches[a] == SCMP_ARCH_X32 ? X32_SYSCALL_BIT : 0;
+		for (int nr = 0; nr < 1024; nr++) {
+			char *name = seccomp_syscall_resolve_num_arch(arches[a], base + nr);
+			if (!name)
+				continue;
+			sh_grow(&v, &cap, n + 2, sizeof(*v));
+			v[n++] = name;
+		}
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (k && strcmp(v[k - 1], v[i]) == 0)
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	v = sh_xreallocarray(v, k + 1, sizeof(*v));
+	v[k] = NULL;
+	*count = k;
+	return v;
+}
+
+uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
+{
+	if (audit_arch == SCMP_ARCH_X86_64 && (nr & X32_SYSCALL_BIT))
+		return SCMP_ARCH_X32;
+	return audit_arch;
 }
 
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
@@ -598,4 +642,19 @@ char *sh_rule_conditions_text(const sh_rule *r)
 	}
 	fclose(f);
 	return buf;
+}
+
+void sh_decision_put_reason(FILE *f, const sh_profile *p, uint32_t arch, const sh_decision *d, bool with_comment)
+{
+	const sh_rule *r = d->rule ? d->rule->origin : NULL;
+	bool comment = with_comment && r && r->comment && *r->comment;
+	if (d->by == SH_BY_RULE)
+		fprintf(f, "rule syscalls[%zu] (%s:%u:%u)%s%s", r->index, p->file, r->loc.line, r->loc.col,
+			comment ? ": " : "", comment ? r->comment : "");
+	else if (d->by == SH_BY_BAD_ARCH)
+		fprintf(f, "architecture %s is not in the filter (bad-architecture action)", sh_arch_scmp_name(arch));
+	else if (d->by == SH_BY_ENOSYS)
+		fputs("ENOSYS: newer than every syscall the profile names on this architecture", f);
+	else
+		fprintf(f, "default action (%s:%u:%u)", p->file, p->default_loc.line, p->default_loc.col);
 }

@@ -41,6 +41,11 @@ unsigned sh_translate_flags(const sh_ruleset *rs);
 /* Whether libseccomp knows the name (else the rule's name is skipped with a warning): the test
  * the translator applies, so views of a rule set (compile --format=table) leave out the same names. */
 bool sh_syscall_name_known(const char *name);
+/* Every syscall name libseccomp knows on any of the arches, sorted, NULL-terminated (sh_strv_free). */
+char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count);
+/* The libseccomp arch token and syscall number of a call as the kernel reports it (seccomp_data's
+ * AUDIT_ARCH_* and nr): an x86_64 call with the x32 bit is SCMP_ARCH_X32's. */
+uint32_t sh_arch_of_call(uint32_t audit_arch, int nr);
 /* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);
@@ -71,6 +76,9 @@ typedef struct sh_call_rules {
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out);
 sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6]);
 void sh_call_rules_free(sh_call_rules *c);
+/* Why: "rule syscalls[13] (FILE:LINE:COL)" (with its comment if asked), "default action (FILE:LINE:COL)",
+ * the ENOSYS stub or the bad-architecture action. */
+void sh_decision_put_reason(FILE *f, const sh_profile *p, uint32_t arch, const sh_decision *d, bool with_comment);
 
 /* libseccomp's SCMP_ACT_* value. */
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);

@@ -251,3 +251,19 @@ char *sh_base64(const void *data, size_t len)
 	*o = 0;
 	return out;
 }
+
+char *sh_path_lookup(const char *name)
+{
+	if (strchr(name, '/'))
+		return sh_xstrdup(name);
+	const char *path = getenv("PATH");
+	for (const char *p = path ? path : SH_DEFAULT_PATH; *p;) {
+		size_t n = strcspn(p, ":");
+		char *cand = sh_xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
+		if (access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		p += n + (p[n] == ':');
+	}
+	return NULL;
+}

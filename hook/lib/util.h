@@ -37,6 +37,12 @@ char *sh_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Grow *items (of *cap elements of size sz) so it can hold at least n+1 elements. */
 void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
 
+/* PATH lookup as execvp does it (a name with a slash is itself; no PATH: /usr/local/sbin:...:/bin):
+ * the first executable candidate, or NULL. Caller frees. */
+/* runc's and crun's search path when the environment has no PATH. */
+#define SH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+char *sh_path_lookup(const char *name);
+
 /* Split "a,b,c" into a NULL-terminated vector; empty fields are dropped. */
 char **sh_split_commas(const char *s, size_t *count);
 void sh_strv_free(char **v);

@@ -9,6 +9,7 @@
 #include "apply.h"
 #include "bpf.h"
 #include "sha256.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* runc's and crun's search path when the container's environment has no PATH. */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define EXIT_FAIL 127
 #define EXIT_CANNOT_EXEC 126
 
@@ -236,7 +235,7 @@ static const char *find_command(const char *name)
 		return name;
 	const char *path = getenv("PATH");
 	if (!path)
-		path = DEFAULT_PATH;
+		path = SH_DEFAULT_PATH;
 	for (const char *p = path;; p++) {
 		size_t dlen = strcspn(p, ":");
 		int n = dlen ? snprintf(candidate, sizeof candidate, "%.*s/%s", (int)dlen, p, name)

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 /* runc's and crun's search path when the environment has no PATH. */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
 typedef enum {
@@ -227,19 +226,7 @@ static int read_conf(const char *path, bool must_exist, sh_rt_cli *c, wsettings 
 /* PATH lookup as execvp does it, refusing this very program (a wrapper named runc would loop). */
 static int resolve_runtime(const char *name, sh_rt_cli *c, sh_error **err)
 {
-	const char *path = getenv("PATH");
-	char *found = NULL;
-	if (strchr(name, '/'))
-		found = sh_xstrdup(name);
-	for (const char *p = path ? path : DEFAULT_PATH; !found && *p;) {
-		size_t n = strcspn(p, ":");
-		char *cand = sh_xasprintf("%.*s/%s", (int)n, n ? p : ".", name);
-		if (access(cand, X_OK) == 0)
-			found = cand;
-		else
-			free(cand);
-		p += n + (p[n] == ':');
-	}
+	char *found = sh_path_lookup(name);
 	struct stat self, st;
 	if (!found || stat(found, &st) < 0) {
 		free(found);

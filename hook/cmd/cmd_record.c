@@ -1,0 +1,227 @@
+/* seccomp-hook record: run a command under a filter that hands every call to this process, and write
+ * the Docker-format profile of what it used. The filter, the supervisor and the recorder are the
+ * library's (notifyset, supervise, record); this is the command line. */
+#include "config.h"
+#include "cli.h"
+#include "names.h"
+#include "notifyset.h"
+#include "record.h"
+#include "supervise.h"
+#include "translate.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char record_usage[] =
+	"Usage: seccomp-hook record -o OUT.json [--base=PROFILE] [--args] [--caps=..] [--arch=..]\n"
+	"                           [--kernel=X.Y] [-q] -- COMMAND [ARG...]\n"
+	"Run COMMAND, with every process and thread it starts and on every ABI (x86_64, x86, x32), under\n"
+	"a filter that hands each syscall to this process (seccomp user notification; no ptrace, eBPF or\n"
+	"kernel headers), and write a Docker-format profile of the syscalls it used: defaultAction\n"
+	"SCMP_ACT_ERRNO (EPERM) or the base's, an archMap of the native arch and its sub-architectures, and\n"
+	"one ALLOW rule with the names used. The recording ends when COMMAND and everything it started\n"
+	"have exited; SIGTERM, SIGINT and SIGHUP are passed on to COMMAND (stop a server with kill -TERM).\n\n"
+	"  -o, --output=F    where the profile goes (written atomically, also when COMMAND fails)\n"
+	"  --base=PROFILE    record on top of an enforcing profile (file, or NAME in the profiles\n"
+	"                    directories): what it denies stays denied, is answered with its errno, and is\n"
+	"                    listed in the summary; what it allows only under conditions keeps them\n"
+	"  --profiles-dir=DIR  where to look NAME up\n"
+	"  --args            allow clone, personality and socket only with the argument values used\n"
+	"                    (clone's namespace flags, the personality, the socket domain), as Docker's\n"
+	"                    profile keys them\n"
+	"  --caps=LIST       with --base: capabilities for its includes/excludes (default: this process's\n"
+	"                    bounding set; 'docker' is Docker's default set)\n"
+	"  --arch=A,..       architectures to record (default: the base's, or native + sub-architectures)\n"
+	"  --kernel=X.Y      with --base: kernel version for minKernel (default: the running kernel)\n"
+	"  -v, --verbose     a line for each syscall at its first call\n"
+	"  -q, --quiet       no summary line\n"
+	"  -h, --help        show this help\n\n"
+	"The summary on standard error says how many syscalls were used, which calls the base denied (with\n"
+	"the deciding rule, as explain names it) and where the profile was written.\n\n"
+	"Exit status: COMMAND's (128+N if a signal N ended it); 1 invalid base profile; 2 usage or system\n"
+	"error (the filter could not be installed: COMMAND did not run; or the profile could not be\n"
+	"written); 127 COMMAND not found.\n";
+
+typedef struct record_opts {
+	sh_target_opts t;
+	const char *output, *base, *dir;
+	bool args, verbose;
+} record_opts;
+
+/* Names the filter never hands over, so that processes can still end if this process is killed. */
+static const char *const exempt[] = { "exit", "exit_group", NULL };
+
+typedef struct recording {
+	sh_recorder *rec;
+	bool verbose;
+	uint64_t seen[SH_MAX_ARCHES][1024 / 64];
+	uint32_t arches[SH_MAX_ARCHES];
+} recording;
+
+static void first_call(recording *r, const sh_call *c)
+{
+	int nr = c->nr & 0x3ff;
+	for (size_t a = 0; a < SH_MAX_ARCHES; a++) {
+		if (r->arches[a] && r->arches[a] != c->arch)
+			continue;
+		r->arches[a] = c->arch;
+		if (r->seen[a][nr / 64] & (UINT64_C(1) << (nr % 64)))
+			return;
+		r->seen[a][nr / 64] |= UINT64_C(1) << (nr % 64);
+		cleanup_free char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
+		fprintf(stderr, "seccomp-hook record: %s %s by pid %d%s\n", sh_arch_scmp_name(c->arch),
+			name ? name : "(no name)", (int)c->pid, c->let_through ? "" : " (denied by the base)");
+		return;
+	}
+}
+
+static void on_call(void *ctx, const sh_call *c)
+{
+	recording *r = ctx;
+	sh_recorder_call(r->rec, c);
+	if (r->verbose)
+		first_call(r, c);
+}
+
+static int exit_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* The profile a recording without --base is made against: no rules, every call allowed. */
+static char unbased_name[] = "(no base)";
+static sh_profile unbased = { .file = unbased_name, .default_action = SH_ACT_ALLOW };
+
+typedef struct pipeline {
+	sh_profile *p;
+	sh_ruleset *base, *filter;
+	sh_bpf bpf;
+} pipeline;
+
+static void pipeline_free(pipeline *pl)
+{
+	sh_ruleset_free(pl->filter);
+	sh_ruleset_free(pl->base);
+	sh_profile_free(pl->p);
+	sh_bpf_free(&pl->bpf);
+}
+
+static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
+{
+	sh_target t;
+	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err)
+		    : sh_cli_target(&o->t, true, &t, err))
+		return -1;
+	uint32_t family[4];
+	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);
+	sh_notify_opts no = { .default_may_notify = true, .exempt = exempt };
+	pl->filter = sh_notifyset_record(pl->base, &unbased, t.arches ? t.arches : family, n, &no);
+	sh_diag d = { 0 };
+	int r = sh_translate_bpf(pl->filter, NULL, &pl->bpf, &d, err);
+	sh_diag_free(&d); /* names missing on one of the arches: not the user's concern here */
+	return r;
+}
+
+static int write_profile(const record_opts *o, const pipeline *pl, const sh_recorder *rec, sh_error **err)
+{
+	const char *always[SH_ARRAY_SIZE(exempt)] = { NULL };
+	for (size_t i = 0, k = 0; exempt[i]; i++)
+		if (sh_notify_base_allows(pl->base, exempt[i]))
+			always[k++] = exempt[i];
+	sh_json *j = sh_recorder_profile(rec, pl->filter->arches, pl->filter->narches, always);
+	size_t len;
+	cleanup_free char *s = sh_json_serialize(j, true, &len);
+	sh_json_free(j);
+	s = sh_xrealloc(s, len + 2);
+	s[len++] = '\n';
+	return sh_write_file_atomic(o->output, s, len, 0644, err);
+}
+
+/* Before anything runs: a recording that cannot be written is not worth making. */
+static int check_output(const char *out, sh_error **err)
+{
+	const char *slash = strrchr(out, '/');
+	cleanup_free char *dir = slash ? sh_xstrndup(out, (size_t)(slash - out) + (slash == out)) : sh_xstrdup(".");
+	if (access(dir, W_OK) < 0)
+		return sh_error_errno(err, errno, "-o %s: cannot write in %s", out, dir);
+	return 0;
+}
+
+static int record(record_opts *o, const char *path, char **argv, int *status, sh_error **err)
+{
+	pipeline pl = { 0 };
+	int r = check_output(o->output, err);
+	if (r == 0)
+		r = build_filter(o, &pl, err);
+	if (r < 0) {
+		pipeline_free(&pl);
+		return -1;
+	}
+	recording rc = { .rec = sh_recorder_new(pl.base, o->args), .verbose = o->verbose };
+	sh_supervisor *sup = sh_supervisor_new(pl.base, false, on_call, &rc);
+	if (!sh_cli_quiet)
+		fprintf(stderr, "seccomp-hook record: recording %s (pid %d: kill -TERM it to stop)\n", argv[0], (int)getpid());
+	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_translate_flags(pl.filter), status, err);
+	sh_supervisor_free(sup);
+	if (r == 0)
+		r = write_profile(o, &pl, rc.rec, err);
+	if (r == 0 && !sh_cli_quiet) {
+		cleanup_free char *sum = sh_recorder_summary(rc.rec);
+		fprintf(stderr, "seccomp-hook record: %s; profile written to %s\n", sum, o->output);
+	}
+	sh_recorder_free(rc.rec);
+	pipeline_free(&pl);
+	return r;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "base", required_argument, NULL, 'b' },
+		{ "args", no_argument, NULL, 'A' }, { "caps", required_argument, NULL, 'c' },
+		{ "arch", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'k' },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	record_opts o = { 0 };
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+o:vqh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o.output = optarg; break;
+		case 'b': o.base = optarg; break;
+		case 'A': o.args = true; break;
+		case 'c': o.t.caps = optarg; break;
+		case 'a': o.t.arch = optarg; break;
+		case 'k': o.t.kernel = optarg; break;
+		case 'd': o.dir = optarg; break;
+		case 'v': o.verbose = true; break;
+		case 'q': sh_cli_quiet = true; break;
+		case 'h': fputs(record_usage, stdout); return SH_EXIT_OK;
+		default: return sh_usage_error("record", "unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o.output)
+		return sh_usage_error("record", "-o OUT.json is required");
+	if (optind >= argc)
+		return sh_usage_error("record", "no COMMAND given");
+	cleanup_free char *path = sh_path_lookup(argv[optind]);
+	if (!path) {
+		fprintf(stderr, "seccomp-hook record: error: %s: command not found\n", argv[optind]);
+		return 127;
+	}
+	cleanup_error sh_error *err = NULL;
+	int status = 0;
+	if (record(&o, path, argv + optind, &status, &err) < 0)
+		return sh_error_report(err);
+	return exit_code(status);
+}

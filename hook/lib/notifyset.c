@@ -1,0 +1,165 @@
+/* Rule sets whose chosen decisions become SCMP_ACT_NOTIFY; see notifyset.h. The rules that stay
+ * keep their origin, so FILE:LINE and the conditions are the base's own. */
+#include "config.h"
+#include "notifyset.h"
+#include "translate.h"
+#include "util.h"
+
+#include <linux/seccomp.h>
+#include <string.h>
+
+const char *const sh_notify_exempt_runtime[] = { "write", "sendmsg", "exit", "exit_group", NULL };
+
+static bool listed(const char *const *v, const char *name)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, name) == 0)
+			return true;
+	return false;
+}
+
+/* A rule owned by the rule set: the names of `names` that pass `keep`, with one action. */
+static void add_own_rule(sh_ruleset *rs, char **names, size_t n, sh_action_kind act,
+			 bool (*keep)(const char *name, const void *ctx), const void *ctx)
+{
+	sh_rule *r = &rs->own_rules[rs->nown];
+	*r = (sh_rule){ .action = act, .names = sh_xcalloc(n + 1, sizeof(char *)) };
+	for (size_t i = 0; i < n; i++)
+		if (keep(names[i], ctx))
+			r->names[r->nnames++] = sh_xstrdup(names[i]);
+	r->name_locs = sh_xcalloc(r->nnames + 1, sizeof(sh_loc));
+	if (!r->nnames)
+		return;
+	rs->nown++;
+	rs->rules[rs->nrules++] = (sh_rrule){ .origin = r, .action = act, .errno_ret = 1 };
+}
+
+static sh_ruleset *new_set(const sh_profile *p, const uint32_t *arches, size_t narches, size_t nrules,
+			   const sh_notify_opts *o)
+{
+	sh_ruleset *rs = sh_xcalloc(1, sizeof(*rs));
+	rs->profile = p;
+	memcpy(rs->arches, arches, narches * sizeof(*arches));
+	rs->narches = narches;
+	rs->rules = sh_xcalloc(nrules + 2, sizeof(sh_rrule));
+	rs->own_rules = sh_xcalloc(2, sizeof(sh_rule));
+	rs->listener_path = o->listener_path ? sh_xstrdup(o->listener_path) : NULL;
+	return rs;
+}
+
+typedef struct exempt_ctx {
+	const sh_ruleset *base;
+	const sh_notify_opts *o;
+} exempt_ctx;
+
+bool sh_notify_base_allows(const sh_ruleset *base, const char *name)
+{
+	if (!base)
+		return true;
+	int nr = seccomp_syscall_resolve_name_arch(base->arches[0], name);
+	if (nr == __NR_SCMP_ERROR)
+		return base->default_action == SH_ACT_ALLOW;
+	sh_call_rules c;
+	sh_call_rules_build(base, base->arches[0], nr, &c);
+	bool unconditional = c.n == 0 || c.rules[0]->origin->nargs == 0;
+	uint64_t none[6] = { 0 };
+	sh_decision d = sh_call_rules_decide(&c, none);
+	sh_call_rules_free(&c);
+	return unconditional && (d.ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+}
+
+/* Exempt from notification: listed, and allowed by the base whatever the arguments (a call the base
+ * denies, or decides by its arguments, is notified even if the installer then waits for ever). */
+static bool is_exempt(const char *name, const void *ctx)
+{
+	const exempt_ctx *e = ctx;
+	return listed(e->o->exempt, name) && sh_notify_base_allows(e->base, name);
+}
+
+static bool not_exempt(const char *name, const void *ctx)
+{
+	return !is_exempt(name, ctx);
+}
+
+sh_ruleset *sh_notifyset_record(const sh_ruleset *base, const sh_profile *p, const uint32_t *arches,
+				size_t narches, const sh_notify_opts *o)
+{
+	if (base) {
+		p = base->profile;
+		arches = base->arches;
+		narches = base->narches;
+	}
+	sh_ruleset *rs = new_set(p, arches, narches, 0, o);
+	size_t n;
+	char **names = sh_syscall_names_on(arches, narches, &n);
+	exempt_ctx e = { base, o };
+	add_own_rule(rs, names, n, SH_ACT_NOTIFY, not_exempt, &e);
+	/* The exempt calls cannot be answered by anyone yet: they are allowed, as the base allows them,
+	 * and are then always in the recording. */
+	add_own_rule(rs, names, n, SH_ACT_ALLOW, is_exempt, &e);
+	sh_strv_free(names);
+	rs->default_action = o->default_may_notify ? SH_ACT_NOTIFY : base ? base->default_action : SH_ACT_ALLOW;
+	rs->default_errno = base ? base->default_errno : 1;
+	rs->flags = base ? base->flags : 0;
+	rs->flags_given = base && base->flags_given;
+	return rs;
+}
+
+/* Whether any rule of the set names the syscall (its calls are decided by rules, at least in part). */
+static bool named_by_rules(const char *name, const void *ctx)
+{
+	const sh_ruleset *base = ctx;
+	for (size_t i = 0; i < base->nrules; i++)
+		for (size_t k = 0; k < base->rules[i].origin->nnames; k++)
+			if (strcmp(base->rules[i].origin->names[k], name) == 0)
+				return true;
+	return false;
+}
+
+static bool names_exempt(const sh_rule *r, const sh_notify_opts *o)
+{
+	for (size_t k = 0; k < r->nnames; k++)
+		if (listed(o->exempt, r->names[k]))
+			return true;
+	return false;
+}
+
+typedef struct default_names {
+	const sh_ruleset *base;
+	const sh_notify_opts *o;
+} default_names;
+
+static bool decided_by_default(const char *name, const void *ctx)
+{
+	const default_names *d = ctx;
+	return !named_by_rules(name, d->base) && !listed(d->o->exempt, name);
+}
+
+sh_ruleset *sh_notifyset_report(const sh_ruleset *base, const sh_notify_opts *o)
+{
+	sh_ruleset *rs = new_set(base->profile, base->arches, base->narches, base->nrules, o);
+	rs->default_action = base->default_action;
+	rs->default_errno = base->default_errno;
+	rs->flags = base->flags;
+	rs->flags_given = base->flags_given;
+	for (size_t i = 0; i < base->nrules; i++) {
+		sh_rrule rr = base->rules[i];
+		if (rr.action == SH_ACT_ERRNO && !names_exempt(rr.origin, o))
+			rr.action = SH_ACT_NOTIFY;
+		rs->rules[rs->nrules++] = rr;
+	}
+	if (base->default_action != SH_ACT_ERRNO)
+		return rs;
+	if (o->default_may_notify) {
+		rs->default_action = SH_ACT_NOTIFY;
+		return rs;
+	}
+	/* runc: the default cannot notify, so the names it alone decides get a notifying rule. A call
+	 * of a name that has rules, when none of their conditions holds, stays with the default. */
+	size_t n;
+	char **names = sh_syscall_names_on(base->arches, base->narches, &n);
+	default_names d = { base, o };
+	add_own_rule(rs, names, n, SH_ACT_NOTIFY, decided_by_default, &d);
+	sh_strv_free(names);
+	return rs;
+}

@@ -1,0 +1,41 @@
+/* The filters that hand calls to a supervisor (record, live reports): rule sets made from a base
+ * rule set in which the chosen decisions become SCMP_ACT_NOTIFY. The supervisor (supervise.h)
+ * answers each notified call with the base's own decision, read by the matcher explain uses, so
+ * the base's rules and their source lines stay the authority. */
+#ifndef SH_NOTIFYSET_H
+#define SH_NOTIFYSET_H
+
+#include <stdbool.h>
+
+#include "resolve.h"
+
+typedef struct sh_notify_opts {
+	/* The installer accepts SCMP_ACT_NOTIFY as the default action (seccomp-hook and its loader do;
+	 * runc refuses it): otherwise the names the default decides get a notifying rule instead. */
+	bool default_may_notify;
+	/* Names that are never notified (NULL-terminated, may be NULL): the calls the installer makes
+	 * after the filter is in and before anyone holds the listener (runc writes the fd number to
+	 * its parent, crun and the loader send it). They keep the base's decision. */
+	const char *const *exempt;
+	/* Where the runtime hands the listener (runtime mode: the agent's socket), or NULL. */
+	const char *listener_path;
+} sh_notify_opts;
+
+/* Recording: every call goes to the supervisor, which lets through what the base allows (all of it
+ * without a base: base may be NULL, then arches and the profile come from `arches`/`p`) and answers
+ * the rest as the base says. Caller frees. */
+sh_ruleset *sh_notifyset_record(const sh_ruleset *base, const sh_profile *p, const uint32_t *arches,
+				size_t narches, const sh_notify_opts *o);
+/* Reports: the base with every SCMP_ACT_ERRNO decision (rules and default) handed to the supervisor
+ * instead; what the base allows runs the same program path as without reports. Caller frees. */
+sh_ruleset *sh_notifyset_report(const sh_ruleset *base, const sh_notify_opts *o);
+
+/* Whether the base allows every call of the name on its native arch (true without a base): the
+ * names that are exempt, and that a recording then always lists. */
+bool sh_notify_base_allows(const sh_ruleset *base, const char *name);
+
+/* The names a runtime mode installer calls after the filter is in: runc's write, crun's and the
+ * loader's sendmsg, and exit/exit_group so that a process whose supervisor is gone can still end. */
+extern const char *const sh_notify_exempt_runtime[];
+
+#endif

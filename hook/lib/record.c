@@ -1,0 +1,317 @@
+/* The recorder; see record.h. */
+#include "config.h"
+#include "record.h"
+#include "names.h"
+#include "oci.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUES 64 /* distinct argument values kept per syscall; beyond that it is allowed whole */
+
+/* The argument Docker's default profile keys each of these on, and the mask it reads it through. */
+typedef struct keyed {
+	const char *name;
+	uint64_t mask; /* 0: the value itself (SCMP_CMP_EQ) */
+} keyed;
+static const keyed keyed_args[] = {
+	{ "clone", 0x7E020000 }, /* CLONE_NEW* and CLONE_NEWCGROUP: the namespace flags */
+	{ "personality", 0 },
+	{ "socket", 0 },
+};
+
+typedef struct used {
+	char *name;
+	uint64_t calls, denied;
+	uint32_t denied_ret;            /* the last denial's answer */
+	const sh_rrule *denied_by;      /* and its rule, or NULL for the default */
+	sh_decided_by denied_how;
+	uint32_t denied_arch;
+	bool allowed_whole;             /* let through by an unconditional decision */
+	const sh_rule **conds;          /* or by these conditional rules of the base */
+	size_t nconds;
+	uint64_t values[MAX_VALUES];    /* --args: the keyed argument's values seen */
+	size_t nvalues;
+	bool too_many_values;
+	uint32_t arch_bits;             /* which of the recorder's arches called it */
+} used;
+
+struct sh_recorder {
+	const sh_ruleset *base;
+	bool args;
+	used *u;
+	size_t n, cap;
+	uint32_t arches[SH_MAX_ARCHES];
+	size_t narches;
+	uint64_t unknown; /* calls whose number libseccomp has no name for */
+};
+
+sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
+{
+	sh_recorder *r = sh_xcalloc(1, sizeof(*r));
+	r->base = base;
+	r->args = args;
+	return r;
+}
+
+void sh_recorder_free(sh_recorder *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->u[i].name);
+		free(r->u[i].conds);
+	}
+	free(r->u);
+	free(r);
+}
+
+static used *find_used(sh_recorder *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->u[i].name, name) == 0)
+			return &r->u[i];
+	sh_grow(&r->u, &r->cap, r->n, sizeof(*r->u));
+	used *u = &r->u[r->n++];
+	*u = (used){ .name = sh_xstrdup(name) };
+	return u;
+}
+
+static uint32_t arch_bit(sh_recorder *r, uint32_t arch)
+{
+	for (size_t i = 0; i < r->narches; i++)
+		if (r->arches[i] == arch)
+			return 1u << i;
+	if (r->narches == SH_MAX_ARCHES)
+		return 0;
+	r->arches[r->narches] = arch;
+	return 1u << r->narches++;
+}
+
+static const keyed *keyed_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof keyed_args / sizeof *keyed_args; i++)
+		if (strcmp(keyed_args[i].name, name) == 0)
+			return &keyed_args[i];
+	return NULL;
+}
+
+static void note_value(used *u, uint64_t v)
+{
+	for (size_t i = 0; i < u->nvalues; i++)
+		if (u->values[i] == v)
+			return;
+	if (u->nvalues == MAX_VALUES)
+		u->too_many_values = true;
+	else
+		u->values[u->nvalues++] = v;
+}
+
+static void note_allowed(sh_recorder *r, used *u, const sh_call *c)
+{
+	const sh_rrule *rule = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
+	if (rule && rule->origin->nargs) {
+		for (size_t i = 0; i < u->nconds; i++)
+			if (u->conds[i] == rule->origin)
+				return;
+		u->conds = sh_xreallocarray(u->conds, u->nconds + 1, sizeof(*u->conds));
+		u->conds[u->nconds++] = rule->origin;
+		return;
+	}
+	u->allowed_whole = true;
+	const keyed *k = r->args ? keyed_of(u->name) : NULL;
+	if (k)
+		note_value(u, k->mask ? c->args[0] & k->mask : c->args[0]);
+}
+
+void sh_recorder_call(void *ctx, const sh_call *c)
+{
+	sh_recorder *r = ctx;
+	char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
+	if (!name) {
+		r->unknown++;
+		return;
+	}
+	used *u = find_used(r, name);
+	free(name);
+	u->calls++;
+	u->arch_bits |= arch_bit(r, c->arch);
+	/* What the base lets through is recorded even in complain mode; what it denies never is. */
+	if (sh_decision_lets_through(c->d.ret)) {
+		note_allowed(r, u, c);
+		return;
+	}
+	u->denied++;
+	u->denied_ret = c->d.ret;
+	u->denied_by = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
+	u->denied_how = c->d.by;
+	u->denied_arch = c->arch;
+}
+
+size_t sh_recorder_allowed(const sh_recorder *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		n += r->u[i].allowed_whole || r->u[i].nconds;
+	return n;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool in_list(const char *const *v, const char *name)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, name) == 0)
+			return true;
+	return false;
+}
+
+/* --args: the name gets one rule per value instead of being allowed whole. */
+static bool by_values(const sh_recorder *r, const used *u)
+{
+	return r->args && keyed_of(u->name) && u->nvalues && !u->too_many_values;
+}
+
+static sh_json *allow_rule(sh_json *names, sh_json *args)
+{
+	sh_json *o = sh_json_new(SH_JSON_OBJECT);
+	sh_json_set(o, "names", names);
+	sh_json_set(o, "action", sh_json_new_string("SCMP_ACT_ALLOW"));
+	if (args)
+		sh_json_set(o, "args", args);
+	return o;
+}
+
+static sh_json *one_name(const char *name)
+{
+	sh_json *a = sh_json_new(SH_JSON_ARRAY);
+	sh_json_append(a, sh_json_new_string(name));
+	return a;
+}
+
+static sh_json *value_arg(const keyed *k, uint64_t v)
+{
+	sh_json *args = sh_json_new(SH_JSON_ARRAY), *o = sh_json_new(SH_JSON_OBJECT);
+	sh_json_set(o, "index", sh_json_new_u64(0));
+	sh_json_set(o, "value", sh_json_new_u64(k->mask ? k->mask : v));
+	sh_json_set(o, "valueTwo", sh_json_new_u64(k->mask ? v : 0));
+	sh_json_set(o, "op", sh_json_new_string(k->mask ? "SCMP_CMP_MASKED_EQ" : "SCMP_CMP_EQ"));
+	sh_json_append(args, o);
+	return args;
+}
+
+static sh_json *whole_names(const sh_recorder *r, const char *const *always)
+{
+	char **v = sh_xcalloc(r->n + 64, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->u[i].allowed_whole && !by_values(r, &r->u[i]))
+			v[n++] = r->u[i].name;
+	for (; always && *always && n < r->n + 64; always++) {
+		bool seen = false;
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = strcmp(v[i], *always) == 0;
+		if (!seen)
+			v[n++] = (char *)*always;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_name);
+	sh_json *names = sh_json_new(SH_JSON_ARRAY);
+	for (size_t i = 0; i < n; i++)
+		sh_json_append(names, sh_json_new_string(v[i]));
+	free(v);
+	return names;
+}
+
+static sh_json *rules_array(const sh_recorder *r, const char *const *always)
+{
+	sh_json *rules = sh_json_new(SH_JSON_ARRAY);
+	sh_json_append(rules, allow_rule(whole_names(r, always), NULL));
+	for (size_t i = 0; i < r->n; i++) {
+		const used *u = &r->u[i];
+		if (u->allowed_whole && by_values(r, u) && !in_list(always, u->name))
+			for (size_t k = 0; k < u->nvalues; k++)
+				sh_json_append(rules, allow_rule(one_name(u->name), value_arg(keyed_of(u->name), u->values[k])));
+		if (u->allowed_whole)
+			continue;
+		/* Let through only by conditional rules of the base: those rules' conditions, kept. */
+		for (size_t k = 0; k < u->nconds; k++)
+			sh_json_append(rules, allow_rule(one_name(u->name), sh_oci_args_array(u->conds[k])));
+	}
+	return rules;
+}
+
+static sh_json *arch_map(const uint32_t *arches, size_t narches)
+{
+	sh_json *map = sh_json_new(SH_JSON_ARRAY), *e = sh_json_new(SH_JSON_OBJECT), *subs = sh_json_new(SH_JSON_ARRAY);
+	sh_json_set(e, "architecture", sh_json_new_string(sh_arch_scmp_name(arches[0])));
+	for (size_t i = 1; i < narches; i++)
+		sh_json_append(subs, sh_json_new_string(sh_arch_scmp_name(arches[i])));
+	sh_json_set(e, "subArchitectures", subs);
+	sh_json_append(map, e);
+	return map;
+}
+
+sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_t narches,
+			     const char *const *always)
+{
+	sh_json *o = sh_json_new(SH_JSON_OBJECT);
+	const sh_ruleset *b = r->base;
+	sh_action_kind def = b ? b->default_action : SH_ACT_ERRNO;
+	sh_json_set(o, "defaultAction", sh_json_new_string(sh_action_name(def)));
+	if (def == SH_ACT_ERRNO || def == SH_ACT_TRACE)
+		sh_json_set(o, "defaultErrnoRet", sh_json_new_u64(b ? b->default_errno : 1));
+	sh_json_set(o, "archMap", arch_map(arches, narches));
+	sh_json_set(o, "syscalls", rules_array(r, always));
+	return o;
+}
+
+static void put_denied(FILE *f, const sh_recorder *r, const used *u)
+{
+	char act[64];
+	sh_ret_name(u->denied_ret, act, sizeof act);
+	const char *en = (u->denied_ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO
+				 ? sh_errno_name((int)(u->denied_ret & SECCOMP_RET_DATA)) : NULL;
+	fprintf(f, "%s (%" PRIu64 " call%s, %s%s%s by ", u->name, u->denied, u->denied == 1 ? "" : "s", act,
+		en ? " " : "", en ? en : "");
+	sh_decision d = { .ret = u->denied_ret, .by = u->denied_how, .rule = u->denied_by };
+	sh_decision_put_reason(f, r->base->profile, u->denied_arch, &d, false);
+	fputc(')', f);
+}
+
+char *sh_recorder_summary(const sh_recorder *r)
+{
+	char *buf = NULL;
+	size_t len = 0, calls = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return sh_xstrdup("");
+	for (size_t i = 0; i < r->n; i++)
+		calls += r->u[i].calls;
+	fprintf(f, "%zu syscalls allowed (%zu calls) on", sh_recorder_allowed(r), calls);
+	for (size_t a = 0; a < r->narches; a++) {
+		size_t k = 0;
+		for (size_t i = 0; i < r->n; i++)
+			k += ((r->u[i].arch_bits >> a) & 1) && (r->u[i].allowed_whole || r->u[i].nconds);
+		fprintf(f, "%s %s (%zu)", a ? "," : "", sh_arch_scmp_name(r->arches[a]), k);
+	}
+	const char *sep = "; denied by the base: ";
+	for (size_t i = 0; i < r->n; i++)
+		if (r->u[i].denied) {
+			fputs(sep, f);
+			put_denied(f, r, &r->u[i]);
+			sep = ", ";
+		}
+	if (r->unknown)
+		fprintf(f, "; %" PRIu64 " calls of numbers libseccomp has no name for (not in the profile)", r->unknown);
+	fclose(f);
+	return buf;
+}

@@ -1,0 +1,33 @@
+/* The recorder: what a supervised run used (supervise.h calls it for every notified call), and the
+ * Docker-format profile that allows exactly that, on top of the base it was recorded with. */
+#ifndef SH_RECORD_H
+#define SH_RECORD_H
+
+#include <stdbool.h>
+
+#include "json.h"
+#include "supervise.h"
+
+typedef struct sh_recorder sh_recorder;
+
+/* base: the rule set the calls were decided by (NULL: none, all allowed), borrowed. args: keep the
+ * argument values of the calls Docker's profile keys on (clone's namespace flags, personality,
+ * socket's domain) and allow only those. */
+sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args);
+void sh_recorder_free(sh_recorder *r);
+/* An sh_call_fn: ctx is the recorder. */
+void sh_recorder_call(void *ctx, const sh_call *c);
+
+/* The profile: the base's defaultAction (SCMP_ACT_ERRNO, EPERM, without one), an archMap of the
+ * native arch and its sub-architectures (`arches`, native first), and ALLOW rules for what was let
+ * through, plus the names in `always` (calls made without notification). Caller frees. */
+sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_t narches,
+			     const char *const *always);
+
+/* One line for people: "47 syscalls on x86_64, x86; denied by the base: mount (2 calls, ...)".
+ * Caller frees. */
+char *sh_recorder_summary(const sh_recorder *r);
+/* How many distinct syscall names were let through. */
+size_t sh_recorder_allowed(const sh_recorder *r);
+
+#endif

@@ -1,0 +1,330 @@
+/* The supervisor of a notifying filter and the supervised run of a command; see supervise.h. */
+#define _GNU_SOURCE
+#include "config.h"
+#include "supervise.h"
+#include "apply.h"
+#include "util.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CACHED_ARCHES 4
+#define CACHED_NRS 1024
+
+typedef struct listener {
+	int fd;
+	char *source;
+} listener;
+
+struct sh_supervisor {
+	const sh_ruleset *base;
+	bool complain;
+	sh_call_fn fn;
+	void *ctx;
+	listener *ls;
+	size_t n, cap;
+	/* The rules of each (arch, nr) the base decides, built at its first call. */
+	sh_call_rules *rules[CACHED_ARCHES][CACHED_NRS];
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+};
+
+static size_t max_size(size_t a, size_t b)
+{
+	return a > b ? a : b;
+}
+
+sh_supervisor *sh_supervisor_new(const sh_ruleset *base, bool complain, sh_call_fn fn, void *ctx)
+{
+	sh_supervisor *s = sh_xcalloc(1, sizeof(*s));
+	*s = (sh_supervisor){ .base = base, .complain = complain, .fn = fn, .ctx = ctx };
+	/* The kernel's structures may be larger than this build's headers say. */
+	struct seccomp_notif_sizes sz = { 0 };
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		sz = (struct seccomp_notif_sizes){ 0 };
+	s->req_size = max_size(sizeof(*s->req), sz.seccomp_notif);
+	s->resp_size = max_size(sizeof(*s->resp), sz.seccomp_notif_resp);
+	s->req = sh_xcalloc(1, s->req_size);
+	s->resp = sh_xcalloc(1, s->resp_size);
+	return s;
+}
+
+void sh_supervisor_free(sh_supervisor *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		close(s->ls[i].fd);
+		free(s->ls[i].source);
+	}
+	for (size_t a = 0; a < CACHED_ARCHES; a++)
+		for (size_t k = 0; k < CACHED_NRS; k++)
+			if (s->rules[a][k]) {
+				sh_call_rules_free(s->rules[a][k]);
+				free(s->rules[a][k]);
+			}
+	free(s->ls);
+	free(s->req);
+	free(s->resp);
+	free(s);
+}
+
+void sh_supervisor_add(sh_supervisor *s, int fd, const char *source)
+{
+	sh_grow(&s->ls, &s->cap, s->n, sizeof(*s->ls));
+	s->ls[s->n++] = (listener){ .fd = fd, .source = sh_xstrdup(source ? source : "") };
+}
+
+size_t sh_supervisor_listeners(const sh_supervisor *s)
+{
+	return s->n;
+}
+
+bool sh_decision_lets_through(uint32_t ret)
+{
+	uint32_t act = ret & SECCOMP_RET_ACTION_FULL;
+	return act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG;
+}
+
+static int arch_slot(const sh_ruleset *rs, uint32_t arch)
+{
+	for (size_t i = 0; i < rs->narches && i < CACHED_ARCHES; i++)
+		if (rs->arches[i] == arch)
+			return (int)i;
+	return -1;
+}
+
+static sh_decision decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6])
+{
+	if (!s->base)
+		return (sh_decision){ .ret = SECCOMP_RET_ALLOW, .by = SH_BY_DEFAULT };
+	int slot = arch_slot(s->base, arch);
+	int idx = nr & ~0x40000000;
+	if (slot < 0 || idx < 0 || idx >= CACHED_NRS) {
+		sh_call_rules c;
+		sh_call_rules_build(s->base, arch, nr, &c);
+		sh_decision d = sh_call_rules_decide(&c, args);
+		sh_call_rules_free(&c);
+		return d;
+	}
+	sh_call_rules **c = &s->rules[slot][idx];
+	if (!*c) {
+		*c = sh_xcalloc(1, sizeof(**c));
+		sh_call_rules_build(s->base, arch, nr, *c);
+	}
+	return sh_call_rules_decide(*c, args);
+}
+
+/* The answer: CONTINUE, or the errno (ENOSYS for what cannot be emulated: TRAP, TRACE, NOTIFY). */
+static void answer(sh_supervisor *s, int fd, const sh_call *c)
+{
+	struct seccomp_notif_resp *r = s->resp;
+	memset(r, 0, s->resp_size);
+	r->id = s->req->id;
+	uint32_t act = c->d.ret & SECCOMP_RET_ACTION_FULL;
+	if (c->let_through)
+		r->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	else if (act == SECCOMP_RET_ERRNO)
+		r->error = -(int32_t)(c->d.ret & SECCOMP_RET_DATA);
+	else
+		r->error = -ENOSYS;
+	if (!c->let_through && (act == SECCOMP_RET_KILL_PROCESS || act == SECCOMP_RET_KILL_THREAD))
+		kill(c->pid, SIGKILL);
+	/* ENOENT: the call was interrupted or its task is gone; nothing waits for the answer. */
+	while (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, r) < 0 && errno == EINTR)
+		;
+}
+
+static void handle_one(sh_supervisor *s, const listener *l)
+{
+	memset(s->req, 0, s->req_size);
+	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
+		return; /* EINTR, or ENOENT: the call went away before it was read */
+	const struct seccomp_data *d = &s->req->data;
+	sh_call c = { .pid = (pid_t)s->req->pid, .nr = d->nr, .source = l->source };
+	c.arch = sh_arch_of_call(d->arch, d->nr);
+	memcpy(c.args, d->args, sizeof(c.args));
+	c.d = decide(s, c.arch, c.nr, c.args);
+	c.let_through = s->complain || sh_decision_lets_through(c.d.ret);
+	if (s->fn)
+		s->fn(s->ctx, &c);
+	answer(s, l->fd, &c);
+}
+
+static void drop_listener(sh_supervisor *s, size_t i)
+{
+	close(s->ls[i].fd);
+	free(s->ls[i].source);
+	s->ls[i] = s->ls[--s->n];
+}
+
+int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **err)
+{
+	size_t n = s->n;
+	cleanup_free struct pollfd *p = sh_xcalloc(n + 1, sizeof(*p));
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = s->ls[i].fd, .events = POLLIN };
+	p[n] = (struct pollfd){ .fd = extra, .events = POLLIN };
+	int r = poll(p, n + 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : sh_error_errno(err, errno, "poll");
+	for (size_t i = n; i-- > 0;) {
+		if (p[i].revents & POLLIN)
+			handle_one(s, &s->ls[i]);
+		else if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			drop_listener(s, i); /* no task of the filter is left */
+	}
+	return extra >= 0 && (p[n].revents & (POLLIN | POLLHUP)) ? 1 : 0;
+}
+
+/* What the child tells its parent through memory they share: the listener's number in the fd
+ * table they also share, or why the filter could not be installed. */
+typedef struct handoff {
+	volatile int state; /* 0 pending, 1 listener ready, -1 failed */
+	int fd, err;
+	const char *why;
+} handoff;
+
+static const int passed_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+/* In the child (a process that shares the parent's fd table until its exec): no library calls
+ * after the filter, whose every call waits for the parent. */
+static _Noreturn void child(handoff *h, const sigset_t *mask, const char *path, char *const argv[],
+			    const sh_bpf *prog, unsigned flags)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	const char *why = NULL;
+	int fd = sh_apply_filter(prog->insns, prog->len, flags, &why);
+	if (fd <= 0) {
+		h->err = fd < 0 ? errno : EINVAL;
+		h->why = fd < 0 ? why : "the filter has no listener";
+		__atomic_store_n(&h->state, -1, __ATOMIC_RELEASE);
+		_exit(2);
+	}
+	h->fd = fd;
+	__atomic_store_n(&h->state, 1, __ATOMIC_RELEASE);
+	execv(path, argv); /* the listener is close-on-exec: only the parent keeps it */
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Spin until the child says, or dies: it cannot make a call the parent would have to answer. */
+static int await_listener(pid_t pid, handoff *h, int *status, sh_error **err)
+{
+	struct timespec pause = { 0, 20000 };
+	for (;;) {
+		int st = __atomic_load_n(&h->state, __ATOMIC_ACQUIRE);
+		if (st == 1)
+			return h->fd;
+		if (st < 0 || waitpid(pid, status, WNOHANG) == pid) {
+			if (st < 0)
+				waitpid(pid, status, 0);
+			return sh_error_errno(err, st < 0 ? h->err : ECHILD, "cannot install the filter: %s",
+					      st < 0 ? h->why : "the child ended first");
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int start_child(const char *path, char *const argv[], const sh_bpf *prog, unsigned flags,
+		       const sigset_t *old, pid_t *pid, sh_error **err)
+{
+	handoff *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (h == MAP_FAILED)
+		return sh_error_errno(err, errno, "mmap");
+	memset(h, 0, sizeof(*h));
+	/* CLONE_FILES: the listener the child creates is in this process's table; exec unshares it. */
+	long r = syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (r == 0)
+		child(h, old, path, argv, prog, flags);
+	int fd = -1, st;
+	if (r < 0)
+		sh_error_errno(err, errno, "clone");
+	else
+		fd = await_listener((pid_t)r, h, &st, err);
+	munmap(h, sizeof(*h));
+	*pid = (pid_t)r;
+	return fd;
+}
+
+typedef struct run_state {
+	pid_t main;
+	bool main_done;
+	int status;
+} run_state;
+
+static void reap(run_state *rs)
+{
+	int st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		if (p == rs->main) {
+			rs->main_done = true;
+			rs->status = st;
+		}
+}
+
+static void on_signal(int sigfd, run_state *rs)
+{
+	struct signalfd_siginfo si;
+	while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			reap(rs);
+		else if (!rs->main_done)
+			kill(rs->main, (int)si.ssi_signo);
+	}
+}
+
+static int block_signals(sigset_t *old, sh_error **err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < sizeof passed_signals / sizeof *passed_signals; i++)
+		sigaddset(&set, passed_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return sh_error_errno(err, errno, "sigprocmask");
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "signalfd");
+	return fd;
+}
+
+int sh_run_supervised(sh_supervisor *s, const char *path, char *const argv[], const sh_bpf *prog,
+		      unsigned flags, int *status, sh_error **err)
+{
+	sigset_t old;
+	cleanup_close int sigfd = block_signals(&old, err);
+	if (sigfd < 0)
+		return -1;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	run_state rs = { 0 };
+	int fd = start_child(path, argv, prog, flags, &old, &rs.main, err);
+	int r = fd < 0 ? -1 : 0;
+	if (fd >= 0)
+		sh_supervisor_add(s, fd, argv[0]);
+	while (r == 0 && (!rs.main_done || sh_supervisor_listeners(s))) {
+		int w = sh_supervisor_wait(s, sigfd, -1, err);
+		if (w < 0)
+			r = -1;
+		else if (w > 0)
+			on_signal(sigfd, &rs);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	*status = rs.status;
+	return r;
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# record on the real kernel: what a command, its threads, its children and its x86 (int 0x80) calls
+# used becomes a profile that passes check --strict and the schema, runs the command again (busybox
+# httpd serving the same pages), and denies what it never used; --args keeps argument values; --base
+# keeps what the base denies denied; a killed recorder leaves neither a running command nor a file.
+bats_require_minimum_version 1.5.0
+load lib
+
+setup() {
+	T=$(mktemp -d)
+	PORT=$((20000 + RANDOM % 20000))
+}
+
+teardown() {
+	[ -n "${bg:-}" ] && kill "$bg" 2>/dev/null || true
+	rm -rf "$T"
+}
+
+# valid PROFILE: check --strict and the JSON Schema both accept it.
+valid() {
+	"$BIN" check --strict "$1"
+	python3 -c 'import json, sys; from jsonschema import Draft202012Validator as V
+V(json.load(open(sys.argv[1]))).validate(json.load(open(sys.argv[2])))' "$SH_SRCDIR/schema/seccomp-profile.schema.json" "$1"
+}
+
+# allowed_names PROFILE: the names of its unconditional ALLOW rule, one per line.
+allowed_names() {
+	jq -r '.syscalls[] | select(.action == "SCMP_ACT_ALLOW" and (.args // [] | length) == 0) | .names[]' "$1"
+}
+
+# serve PREFIX: busybox httpd in the foreground on $PORT, run by PREFIX (record or exec), in the
+# background ($bg); returns once it answers.
+serve() {
+	mkdir -p "$T/www"
+	echo "hello from httpd" > "$T/www/index.html"
+	"$@" -- busybox httpd -f -p "127.0.0.1:$PORT" -h "$T/www" 3>&- &
+	bg=$!
+	for i in $(seq 100); do
+		busybox wget -q -O /dev/null "http://127.0.0.1:$PORT/index.html" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+requests() {
+	busybox wget -q -O - "http://127.0.0.1:$PORT/index.html"
+	busybox wget -q -O - "http://127.0.0.1:$PORT/missing.html" 2>&1 || echo "404 as expected"
+}
+
+@test "record /bin/true: a profile of what it used that passes check --strict and the schema" {
+	run --separate-stderr "$BIN" record -o "$T/true.json" -- true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"seccomp-hook record: "*" syscalls allowed ("*" calls) on SCMP_ARCH_X86_64 ("*"); profile written to $T/true.json"* ]]
+	valid "$T/true.json"
+	[ "$(jq -r .defaultAction "$T/true.json")" = SCMP_ACT_ERRNO ]
+	[ "$(jq -c .archMap "$T/true.json")" = '[{"architecture":"SCMP_ARCH_X86_64","subArchitectures":["SCMP_ARCH_X86","SCMP_ARCH_X32"]}]' ]
+	names=$(allowed_names "$T/true.json")
+	for n in execve exit_group; do grep -qx "$n" <<<"$names"; done
+	! grep -qx mount <<<"$names"
+	[ "$(sort <<<"$names")" = "$names" ]
+	run "$BIN" exec -q --profile="$T/true.json" -- true
+	[ "$status" -eq 0 ]
+}
+
+@test "busybox httpd recorded while it serves requests serves them again under its profile; unshare and mount fail with EPERM" {
+	serve "$BIN" record -o "$T/httpd.json"
+	want=$(requests)
+	[[ "$want" == *"hello from httpd"* ]]
+	kill -TERM "$bg"
+	st=0
+	wait "$bg" || st=$?
+	[ "$st" -eq 143 ] # httpd ended by the SIGTERM the recorder passed on
+	bg=
+	valid "$T/httpd.json"
+	grep -qx accept <<<"$(allowed_names "$T/httpd.json")" || grep -qx accept4 <<<"$(allowed_names "$T/httpd.json")"
+	serve "$BIN" exec -q --profile="$T/httpd.json"
+	[ "$(requests)" = "$want" ]
+	grep -q "Seccomp:	2" /proc/$bg/status
+	kill "$bg"; bg=
+	run "$BIN" exec -q --profile="$T/httpd.json" -- busybox unshare -U true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"unshare"*"Operation not permitted"* ]]
+	mkdir "$T/mnt"
+	run "$BIN" exec -q --profile="$T/httpd.json" -- busybox mount -t tmpfs none "$T/mnt"
+	[ "$status" -ne 0 ]
+	! mountpoint -q "$T/mnt"
+}
+
+@test "every thread is recorded: a call only threads make is in the profile, and needed" {
+	"$BIN" record -q -o "$T/threads.json" -- "$PROBE" threads
+	"$BIN" record -q -o "$T/plain.json" -- "$PROBE" getppid
+	grep -qx getrusage <<<"$(allowed_names "$T/threads.json")"
+	! grep -qx getrusage <<<"$(allowed_names "$T/plain.json")"
+	run "$BIN" exec -q --profile="$T/threads.json" -- "$PROBE" threads
+	[ "$output" = "threads=ok:0" ]
+	run "$BIN" exec -q --profile="$T/plain.json" -- "$PROBE" threads
+	[ "$output" = "threads=1" ]
+}
+
+@test "x86 calls (int 0x80) of an x86_64 program are recorded on SCMP_ARCH_X86, and allowed only then" {
+	run --separate-stderr "$BIN" record -o "$T/int80.json" -- "$PROBE" int80_getppid
+	[[ "$output" == "int80_getppid=ok:"* ]]
+	[[ "$stderr" == *"SCMP_ARCH_X86 (1)"* ]]
+	grep -qx getppid <<<"$(allowed_names "$T/int80.json")"
+	# A profile's names hold on every arch: the other recording makes no getppid call at all.
+	"$BIN" record -q -o "$T/none.json" -- "$PROBE" personality_query
+	run "$BIN" exec -q --profile="$T/int80.json" -- "$PROBE" int80_getppid
+	[[ "$output" == "int80_getppid=ok:"* ]]
+	run "$BIN" exec -q --profile="$T/none.json" -- "$PROBE" int80_getppid
+	[ "$output" = "int80_getppid=1" ]
+}
+
+@test "children and grandchildren are recorded, also after the command itself has exited" {
+	"$BIN" record -q -o "$T/tree.json" -- sh -c '(sleep 0.2; "$0" getppid) & exit 0' "$PROBE"
+	grep -qx getppid <<<"$(allowed_names "$T/tree.json")"
+}
+
+@test "--args: clone, personality and socket are allowed only with the values used" {
+	"$BIN" record -q --args -o "$T/args.json" -- "$PROBE" clone_plain personality_query socket_unix
+	valid "$T/args.json"
+	[ "$(jq -c '[.syscalls[] | select(.args) | {n: .names[0], a: .args}]' "$T/args.json")" = \
+	  '[{"n":"clone","a":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},{"n":"personality","a":[{"index":0,"value":4294967295,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},{"n":"socket","a":[{"index":0,"value":1,"valueTwo":0,"op":"SCMP_CMP_EQ"}]}]' ]
+	run "$BIN" exec -q --profile="$T/args.json" -- "$PROBE" clone_plain clone_newns personality_query personality1 socket_unix socket_inet
+	[ "$output" = "$(printf '%s\n' clone_plain=ok:0 clone_newns=1 personality_query=ok:0 personality1=1 socket_unix=ok:0 socket_inet=1)" ]
+	# Without --args the same names are allowed whatever the arguments.
+	"$BIN" record -q -o "$T/whole.json" -- "$PROBE" clone_plain socket_unix
+	run "$BIN" exec -q --profile="$T/whole.json" -- "$PROBE" clone_newns socket_inet
+	[ "$output" = "$(printf '%s\n' clone_newns=ok:0 socket_inet=ok:0)" ]
+}
+
+@test "--base Docker's profile: what it denies stays denied, answered with its errno and listed with its rule" {
+	D="$UPSTREAM/docker-default.json"
+	run --separate-stderr "$BIN" record --base="$D" --caps=docker -o "$T/base.json" -- "$PROBE" mount clone_newns clone_plain getppid
+	[ "$output" = "$(printf '%s\n' mount=1 clone_newns=1 clone_plain=ok:0 getppid=ok:$$)" ] || [[ "$output" == *"mount=1"*"clone_newns=1"*"clone_plain=ok:0"* ]]
+	line=$(jq -r 'input_line_number' <<<"" 2>/dev/null || true)
+	[[ "$stderr" == *"denied by the base: "*"mount (1 call, SCMP_ACT_ERRNO(1) EPERM by default action ($D:"* ]]
+	[[ "$stderr" == *"clone (1 call, SCMP_ACT_ERRNO(1) EPERM by default action"* ]]
+	valid "$T/base.json"
+	! grep -qx mount <<<"$(allowed_names "$T/base.json")"
+	! grep -qx clone <<<"$(allowed_names "$T/base.json")"
+	# clone keeps the base's condition: only the call without namespace flags is allowed.
+	[ "$(jq -c '[.syscalls[] | select(.names == ["clone"]) | .args[0].value]' "$T/base.json")" = '[2114060288]' ]
+	run "$BIN" exec -q --profile="$T/base.json" -- "$PROBE" clone_plain clone_newns mount
+	[ "$output" = "$(printf '%s\n' clone_plain=ok:0 clone_newns=1 mount=1)" ]
+}
+
+@test "a base that denies with its own errno: the recorded command sees that errno" {
+	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}' > "$T/b.json"
+	run --separate-stderr "$BIN" record --base="$T/b.json" -o "$T/out.json" -- "$PROBE" getppid
+	[ "$output" = "getppid=38" ]
+	[[ "$stderr" == *"getppid (1 call, SCMP_ACT_ERRNO(38) ENOSYS by rule syscalls[0] ($T/b.json:1:"* ]]
+	[ "$(jq -r .defaultAction "$T/out.json")" = SCMP_ACT_ALLOW ]
+}
+
+@test "SIGKILL to the recorder stops the command and leaves no profile and no temporary file" {
+	"$BIN" record -o "$T/killed.json" -- sh -c 'while :; do "$0" getppid >/dev/null; done' "$PROBE" 2>/dev/null 3>&- &
+	rec=$!
+	for i in $(seq 100); do pgrep -P "$rec" >/dev/null && break; sleep 0.05; done
+	child=$(pgrep -P "$rec")
+	[ -n "$child" ]
+	kill -KILL "$rec"
+	for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$child" 2>/dev/null
+	[ ! -e "$T/killed.json" ]
+	[ -z "$(ls "$T" | grep tmp)" ]
+}
+
+@test "fail closed: an invalid base, an unwritable output or a missing command run nothing" {
+	echo '{"defaultAction": "SCMP_ACT_ALOW"}' > "$T/bad.json"
+	run "$BIN" record --base="$T/bad.json" -o "$T/o.json" -- touch "$T/ran"
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/ran" ] && [ ! -e "$T/o.json" ]
+	run "$BIN" record -o "$T/no-such-dir/o.json" -- touch "$T/ran"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot write in $T/no-such-dir"* ]]
+	[ ! -e "$T/ran" ]
+	run -127 "$BIN" record -o "$T/o.json" -- no-such-command-here
+	run "$BIN" record -- true
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"-o OUT.json is required"* ]]
+}
+
+@test "the command's exit status is record's, and the profile is written also when it fails" {
+	run "$BIN" record -q -o "$T/f.json" -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	valid "$T/f.json"
+}
+
+@test "merge of two recordings runs both commands; what neither used (unshare, mount, ptrace) fails with EPERM" {
+	"$BIN" record -q -o "$T/a.json" -- "$PROBE" getppid
+	"$BIN" record -q -o "$T/b.json" -- "$PROBE" mkdir
+	! grep -qx mkdirat <<<"$(allowed_names "$T/a.json")"
+	! grep -qx getppid <<<"$(allowed_names "$T/b.json")"
+	"$BIN" merge -q "$T/a.json" "$T/b.json" -o "$T/ab.json"
+	rm -rf /tmp/sysprobe-dir
+	run "$BIN" exec -q --profile="$T/ab.json" -- "$PROBE" getppid mkdir unshare mount ptrace
+	rm -rf /tmp/sysprobe-dir
+	[[ "${lines[0]}" == getppid=ok:* ]]
+	[ "${lines[1]}" = mkdir=ok:0 ]
+	[ "${lines[2]}" = unshare=1 ] && [ "${lines[3]}" = mount=1 ] && [ "${lines[4]}" = ptrace=1 ]
+	"$BIN" merge -q "$T/a.json" "$T/b.json" --deny=getppid -o "$T/ab-.json"
+	run "$BIN" exec -q --profile="$T/ab-.json" -- "$PROBE" getppid
+	[ "$output" = getppid=1 ]
+}
