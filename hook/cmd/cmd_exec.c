@@ -4,6 +4,8 @@
 #include "apply.h"
 #include "cli.h"
 #include "notify.h"
+#include "report.h"
+#include "supervise.h"
 #include "lookup.h"
 #include "names.h"
 #include "translate.h"
@@ -19,7 +21,8 @@
 
 static const char exec_usage[] =
 	"Usage: seccomp-hook exec [--profile=PROFILE | --bpf=FILE] [--caps=..] [--arch=..] [--kernel=X.Y]\n"
-	"                         [--flags=FLAG,..] [-q] -- COMMAND [ARG...]\n"
+	"                         [--flags=FLAG,..] [--report=enforce|complain [--report-log=FILE]\n"
+	"                         [--report-metrics=FILE]] [-q] -- COMMAND [ARG...]\n"
 	"Install a seccomp filter in this process and exec COMMAND under it (PATH lookup as a runtime\n"
 	"does it). no_new_privs is set unless the process holds CAP_SYS_ADMIN; the filter is installed\n"
 	"with TSYNC. If anything fails, COMMAND is not run.\n\n"
@@ -32,6 +35,15 @@ static const char exec_usage[] =
 	"                  --caps=docker decides as `docker run` would (docker,CAP_SYS_ADMIN adds one)\n"
 	"  --arch=A,..     architectures (default: native + the profile's archMap)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
+	"  --report=MODE   with --profile: hand every call the profile denies with an errno (its rules and\n"
+	"                  default action) to this process, which stays COMMAND's parent, and report it\n"
+	"                  once per (syscall, rule) with pid, comm, arguments and the deciding rule (as\n"
+	"                  explain names it) on stderr and to syslog; 'enforce' answers with the profile's\n"
+	"                  errno, 'complain' lets the call through. Allowed calls run the same filter path\n"
+	"                  as without --report. If the reporter dies, those calls fail with ENOSYS.\n"
+	"  --report-log=F  also append each report to F as a JSON object per line\n"
+	"  --report-metrics=F  keep per-(syscall, action) counts in F in the Prometheus text format (for\n"
+	"                  node_exporter's textfile collector), rewritten at most once a second\n"
 	"  -q, --quiet     no warnings (unknown syscall names skipped and the like) and no summary line;\n"
 	"                  errors still print\n"
 	"  -h, --help      show this help\n\n"
@@ -43,6 +55,8 @@ static const char exec_usage[] =
 typedef struct exec_opts {
 	sh_target_opts t;
 	const char *profile, *bpf, *flags, *dir;
+	const char *report, *report_log, *report_metrics;
+	int exit; /* --report: COMMAND's exit code */
 } exec_opts;
 
 int sh_cli_read_bpf_file(const char *path, sh_bpf *b, sh_error **err)
@@ -94,19 +108,12 @@ static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **list
 			   char **said, sh_error **err)
 {
 	sh_target t;
-	if (sh_cli_target(&o->t, true, &t, err) < 0)
-		return -1;
-	cleanup_free char *path = NULL;
-	if (sh_profile_arg(o->profile, o->dir, &path, err) < 0)
-		return -1;
-	sh_diag d = { 0 };
 	cleanup_profile sh_profile *p = NULL;
 	cleanup_ruleset sh_ruleset *rs = NULL;
-	int r = sh_profile_load(path, &p, &d, err);
-	if (r == 0)
-		r = sh_resolve(p, &t, &rs, &d, err);
-	if (r == 0)
-		r = sh_translate_bpf(rs, NULL, b, &d, err);
+	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, true, &t, &p, &rs, err) < 0)
+		return -1;
+	sh_diag d = { 0 };
+	int r = sh_translate_bpf(rs, NULL, b, &d, err);
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
 	if (r < 0)
@@ -116,6 +123,74 @@ static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **list
 	*listener = p->listener_path ? sh_xstrdup(p->listener_path) : NULL;
 	*metadata = p->listener_metadata ? sh_xstrdup(p->listener_metadata) : NULL;
 	return 0;
+}
+
+/* --report: the profile's errno decisions handed to this process, which reports them and answers. */
+typedef struct reported {
+	sh_target t;
+	sh_profile *p;
+	sh_ruleset *base;
+	sh_bpf bpf;
+	sh_reporter *rep;
+} reported;
+
+static void reported_free(reported *x)
+{
+	sh_reporter_free(x->rep);
+	sh_bpf_free(&x->bpf);
+	sh_ruleset_free(x->base);
+	sh_profile_free(x->p);
+}
+
+static int prepare_report(exec_opts *o, const char *id, reported *x, sh_error **err)
+{
+	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, true, &x->t, &x->p, &x->base, err) < 0)
+		return -1;
+	if (sh_translate_flags(x->base) & SH_FLAG_NEW_LISTENER)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: --report cannot serve a profile that has its own "
+				    "SCMP_ACT_NOTIFY listener", x->p->file);
+	/* The profile's own program with its errno answers handed over: allowed calls take its path. */
+	sh_translate_opts to = { .optimize = 2, .notify_errno = true };
+	sh_diag d = { 0 };
+	int r = sh_translate_bpf(x->base, &to, &x->bpf, &d, err);
+	sh_diag_free(&d); /* the same names as the profile's, whose warnings were printed */
+	if (r < 0)
+		return -1;
+	sh_report_opts ro = { .container = id, .complain = strcmp(o->report, "complain") == 0, .syslog = true,
+			      .text = sh_cli_quiet ? NULL : stderr, .jsonl = o->report_log, .metrics = o->report_metrics };
+	x->rep = sh_reporter_new(x->base, &ro, err);
+	return x->rep ? 0 : -1;
+}
+
+static int run_reported(exec_opts *o, char **argv, sh_error **err)
+{
+	cleanup_free char *path = sh_path_lookup(argv[0]);
+	if (!path)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "%s: command not found", argv[0]);
+	cleanup_free char *id = sh_xasprintf("exec:%s", argv[0]);
+	reported x = { 0 };
+	int r = prepare_report(o, id, &x, err);
+	if (r == 0 && !sh_cli_quiet) {
+		cleanup_free char *said = summary(o, &x.t, x.base, &x.bpf);
+		fputs(said, stderr);
+	}
+	int status = 0;
+	if (r == 0) {
+		sh_supervisor *sup = sh_supervisor_new(x.base, strcmp(o->report, "complain") == 0, sh_reporter_call, x.rep);
+		r = sh_run_supervised(sup, path, argv, &x.bpf, sh_translate_flags(x.base) | SH_FLAG_NEW_LISTENER, &status, err);
+		sh_supervisor_free(sup);
+	}
+	if (r == 0 && sh_reporter_flush(x.rep, err) < 0)
+		r = -1;
+	if (r == 0 && !sh_cli_quiet) {
+		size_t n;
+		unsigned long long calls;
+		sh_reporter_counts(x.rep, &n, &calls);
+		fprintf(stderr, "seccomp-hook exec: %zu denials reported (%llu calls, %s)\n", n, calls, o->report);
+	}
+	reported_free(&x);
+	o->exit = sh_wait_exit_code(status);
+	return r;
 }
 
 static int apply(exec_opts *o, sh_error **err)
@@ -157,6 +232,8 @@ int cmd_exec(int argc, char **argv)
 		{ "caps", required_argument, NULL, 'c' }, { "arch", required_argument, NULL, 'a' },
 		{ "kernel", required_argument, NULL, 'k' }, { "flags", required_argument, NULL, 'f' },
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
+		{ "report", required_argument, NULL, 'r' }, { "report-log", required_argument, NULL, 'L' },
+		{ "report-metrics", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -173,6 +250,9 @@ int cmd_exec(int argc, char **argv)
 		case 'k': o.t.kernel = optarg; break;
 		case 'f': o.flags = optarg; break;
 		case 'd': o.dir = optarg; break;
+		case 'r': o.report = optarg; break;
+		case 'L': o.report_log = optarg; break;
+		case 'M': o.report_metrics = optarg; break;
 		case 'h': fputs(exec_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("exec", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -183,7 +263,15 @@ int cmd_exec(int argc, char **argv)
 		return sh_usage_error("exec", "--flags goes with --bpf (a profile carries its own flags)");
 	if (optind >= argc)
 		return sh_usage_error("exec", "no COMMAND given");
+	if (o.report && strcmp(o.report, "enforce") != 0 && strcmp(o.report, "complain") != 0)
+		return sh_usage_error("exec", "--report is enforce or complain, not '%s'", o.report);
+	if (!o.report && (o.report_log || o.report_metrics))
+		return sh_usage_error("exec", "--report-log and --report-metrics go with --report");
+	if (o.report && !o.profile)
+		return sh_usage_error("exec", "--report needs --profile (the rules name the denials)");
 	cleanup_error sh_error *err = NULL;
+	if (o.report)
+		return run_reported(&o, argv + optind, &err) < 0 ? sh_error_report(err) : o.exit;
 	if (apply(&o, &err) < 0)
 		return sh_error_report(err);
 	execvp(argv[optind], argv + optind);

@@ -301,13 +301,6 @@ static void explanation_free(explanation *e)
 
 /* ---- --format=json --------------------------------------------------------------------------------- */
 
-static sh_json *json_bool(bool b)
-{
-	sh_json *j = sh_json_new(SH_JSON_BOOL);
-	j->u.b = b;
-	return j;
-}
-
 static sh_json *json_strings(char **v, size_t n)
 {
 	sh_json *a = sh_json_new(SH_JSON_ARRAY);
@@ -452,7 +445,7 @@ static void print_json(const explanation *e, const char *reason)
 	for (int i = 0; i < 6; i++)
 		sh_json_append(args, sh_json_new_u64(e->q->args[i]));
 	sh_json_set(o, "args", args);
-	sh_json_set(o, "depends_on_arguments", json_bool(depends_on_arguments(&e->c)));
+	sh_json_set(o, "depends_on_arguments", sh_json_new_bool(depends_on_arguments(&e->c)));
 	sh_json_set(o, "rules", json_rules(e, &e->c));
 	sh_json *alts = sh_json_new(SH_JSON_ARRAY);
 	for (size_t i = 0; i < e->nalt; i++)

@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static const char record_usage[] =
@@ -87,13 +86,6 @@ static void on_call(void *ctx, const sh_call *c)
 	sh_recorder_call(r->rec, c);
 	if (r->verbose)
 		first_call(r, c);
-}
-
-static int exit_code(int status)
-{
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
 }
 
 /* The profile a recording without --base is made against: no rules, every call allowed. */
@@ -223,5 +215,5 @@ int cmd_record(int argc, char **argv)
 	int status = 0;
 	if (record(&o, path, argv + optind, &status, &err) < 0)
 		return sh_error_report(err);
-	return exit_code(status);
+	return sh_wait_exit_code(status);
 }

@@ -564,6 +564,13 @@ sh_json *sh_json_new_string_owned(char *s)
 	return j;
 }
 
+sh_json *sh_json_new_bool(bool b)
+{
+	sh_json *j = sh_json_new(SH_JSON_BOOL);
+	j->u.b = b;
+	return j;
+}
+
 sh_json *sh_json_new_u64(uint64_t v)
 {
 	sh_json *j = sh_json_new(SH_JSON_NUMBER);

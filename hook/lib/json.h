@@ -94,6 +94,7 @@ sh_json *sh_json_new_string(const char *s);
 /* Takes s (malloc'd) as the string's text. */
 sh_json *sh_json_new_string_owned(char *s);
 sh_json *sh_json_new_u64(uint64_t v);
+sh_json *sh_json_new_bool(bool b);
 /* Set key to value (taking ownership), replacing an existing member in place. */
 void sh_json_set(sh_json *obj, const char *key, sh_json *value);
 void sh_json_remove(sh_json *obj, const char *key);

@@ -442,6 +442,14 @@ static void build_stub(const sh_ruleset *rs, stub *s)
 	patch_jumps(s, enosys_at);
 }
 
+/* Only the returns change, so every other call takes the same path, in the same number of steps. */
+static void errno_to_notify(sh_bpf *b)
+{
+	for (size_t i = 0; i < b->len; i++)
+		if (b->insns[i].code == (BPF_RET | BPF_K) && (b->insns[i].k & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO)
+			b->insns[i].k = SECCOMP_RET_USER_NOTIF;
+}
+
 int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
 			sh_error **err)
 {
@@ -466,6 +474,8 @@ int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_f
 	/* The tree's leaves as ranges (hook/lib/bpfopt.c); the linear form stays as runtimes build it. */
 	if (!o || (o->optimize != 1 && !o->tree_as_built))
 		sh_bpf_optimize(out);
+	if (o && o->notify_errno)
+		errno_to_notify(out);
 	return 0;
 }
 

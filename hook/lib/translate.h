@@ -21,6 +21,8 @@ typedef struct sh_translate_opts {
 	                        binary tree, its number dispatch then rewritten as ranges) */
 	bool no_enosys_stub; /* leave out the ENOSYS stub (tests comparing with plain libseccomp) */
 	bool tree_as_built;  /* keep libseccomp's tree as it is, without ranges (tests, bench) */
+	bool notify_errno;   /* live reports: every errno answer of the finished program becomes
+	                        SECCOMP_RET_USER_NOTIF, nothing else changes (install with NEW_LISTENER) */
 } sh_translate_opts;
 
 /* Build the libseccomp context (caller releases it with seccomp_release). Unknown syscall names are

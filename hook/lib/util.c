@@ -11,6 +11,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <stdlib.h>
 
 static void oom(void)
 {
@@ -266,4 +269,11 @@ char *sh_path_lookup(const char *name)
 		p += n + (p[n] == ':');
 	}
 	return NULL;
+}
+
+int sh_wait_exit_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }

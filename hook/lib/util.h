@@ -43,6 +43,9 @@ void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
 #define SH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 char *sh_path_lookup(const char *name);
 
+/* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
+int sh_wait_exit_code(int status);
+
 /* Split "a,b,c" into a NULL-terminated vector; empty fields are dropped. */
 char **sh_split_commas(const char *s, size_t *count);
 void sh_strv_free(char **v);

@@ -1,0 +1,217 @@
+/* The notifying filters, compiled and run in the BPF interpreter on every syscall number of every
+ * arch of Docker's and podman's profiles: a report filter returns exactly the plain program's answer
+ * on every call the profile does not deny with an errno, in the same number of steps (so allowed
+ * calls cost what they cost without reports), and notifies exactly the calls it denies with one; a
+ * record filter notifies every call but the exempt ones. */
+#include <criterion/criterion.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+#include "notifyset.h"
+#include "testutil.h"
+#include "translate.h"
+#include "util.h"
+
+typedef struct compiled {
+	sh_profile *p;
+	sh_ruleset *rs;
+	sh_bpf plain;
+} compiled;
+
+static compiled load(const char *file)
+{
+	compiled c = { 0 };
+	cleanup_error sh_error *err = NULL;
+	c.p = sh_test_upstream_profile(file, &err);
+	cr_assert_not_null(c.p, "%s", file);
+	sh_target t = { .native_arch = SCMP_ARCH_X86_64, .caps = UINT64_C(0xa80425fb), .kmajor = 6, .kminor = 1 };
+	cr_assert_eq(sh_resolve(c.p, &t, &c.rs, NULL, &err), 0);
+	cr_assert_eq(sh_translate_bpf(c.rs, NULL, &c.plain, NULL, &err), 0);
+	return c;
+}
+
+static void unload(compiled *c)
+{
+	sh_bpf_free(&c->plain);
+	sh_ruleset_free(c->rs);
+	sh_profile_free(c->p);
+}
+
+static uint32_t audit_arch(uint32_t token)
+{
+	return token == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : token;
+}
+
+static uint32_t run(const sh_bpf *b, uint32_t arch, int nr, uint64_t a0, unsigned *steps)
+{
+	sh_seccomp_data d = { .nr = nr, .arch = audit_arch(arch), .args = { a0 } };
+	return sh_bpf_run(b->insns, b->len, &d, steps);
+}
+
+/* The errno answers a report filter leaves to the kernel: the ENOSYS stub's, and (when the default
+ * cannot notify) the default's for a name whose rules' conditions do not hold, and for numbers
+ * libseccomp has no name for (a rule can only name a syscall). */
+static bool kept_denial(const sh_ruleset *rs, uint32_t arch, int nr, uint64_t a0, bool default_may_notify)
+{
+	sh_call_rules c;
+	sh_call_rules_build(rs, arch, nr, &c);
+	uint64_t args[6] = { a0 };
+	sh_decision d = sh_call_rules_decide(&c, args);
+	bool has_rules = c.n > 0;
+	sh_call_rules_free(&c);
+	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+	bool nameless = !name;
+	free(name);
+	return d.by == SH_BY_ENOSYS || (d.by == SH_BY_DEFAULT && (has_rules || nameless) && !default_may_notify);
+}
+
+static const uint64_t probes[] = { 0, 1, 0x10000000, 0x7e020000, 0xffffffff };
+
+/* The program seccomp-hook installs for reports (exec, init mode): the plain program with its errno
+ * answers handed over: the same answer and the same number of steps for everything else. */
+static void check_patched(const char *file)
+{
+	compiled c = load(file);
+	sh_translate_opts to = { .optimize = 2, .notify_errno = true };
+	sh_bpf rb = { 0 };
+	cleanup_error sh_error *err = NULL;
+	cr_assert_eq(sh_translate_bpf(c.rs, &to, &rb, NULL, &err), 0);
+	cr_assert_eq(rb.len, c.plain.len);
+	size_t notified = 0;
+	for (size_t a = 0; a < c.rs->narches; a++)
+		for (int n = 0; n < 1024; n++)
+			for (size_t k = 0; k < sizeof probes / sizeof *probes; k++) {
+				uint32_t arch = c.rs->arches[a];
+				int nr = arch == SCMP_ARCH_X32 ? n | 0x40000000 : n;
+				unsigned s1 = 0, s2 = 0;
+				uint32_t want = run(&c.plain, arch, nr, probes[k], &s1), got = run(&rb, arch, nr, probes[k], &s2);
+				cr_assert_eq(s2, s1, "%s: arch %#x nr %d: %u steps, plain %u", file, arch, nr, s2, s1);
+				if ((want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+					cr_assert_eq(got, SECCOMP_RET_USER_NOTIF, "%s: arch %#x nr %d", file, arch, nr);
+					notified++;
+				} else {
+					cr_assert_eq(got, want, "%s: arch %#x nr %d arg0 %#lx", file, arch, nr, (unsigned long)probes[k]);
+				}
+			}
+	cr_assert_gt(notified, 1000, "%s: %zu notified", file, notified);
+	sh_bpf_free(&rb);
+	unload(&c);
+}
+
+Test(notifyset, report_program_docker_same_path_for_all_but_errno)
+{
+	check_patched("docker-default.json");
+}
+
+Test(notifyset, report_program_podman_same_path_for_all_but_errno)
+{
+	check_patched("podman-default.json");
+}
+
+/* The OCI form for runc and crun (runtime mode), which compile it themselves: only errno answers
+ * change (the default's for names with rules stays, where the default cannot notify). */
+static void check_report(const char *file, bool default_may_notify)
+{
+	compiled c = load(file);
+	sh_notify_opts o = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime };
+	sh_ruleset *rep = sh_notifyset_report(c.rs, &o);
+	sh_bpf rb = { 0 };
+	cleanup_error sh_error *err = NULL;
+	cr_assert_eq(sh_translate_bpf(rep, NULL, &rb, NULL, &err), 0);
+	cr_assert(sh_translate_flags(rep) & SH_FLAG_NEW_LISTENER);
+	size_t notified = 0;
+	for (size_t a = 0; a < c.rs->narches; a++)
+		for (int n = 0; n < 1024; n++)
+			for (size_t k = 0; k < sizeof probes / sizeof *probes; k++) {
+				uint32_t arch = c.rs->arches[a];
+				int nr = arch == SCMP_ARCH_X32 ? n | 0x40000000 : n;
+				uint32_t want = run(&c.plain, arch, nr, probes[k], NULL), got = run(&rb, arch, nr, probes[k], NULL);
+				bool errno_denial = (want & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO;
+				if (got == SECCOMP_RET_USER_NOTIF) {
+					cr_assert(errno_denial, "%s: arch %#x nr %d arg0 %#lx: notified, plain %#x", file, arch,
+						  nr, (unsigned long)probes[k], want);
+					notified++;
+					continue;
+				}
+				cr_assert_eq(got, want, "%s: arch %#x nr %d arg0 %#lx", file, arch, nr, (unsigned long)probes[k]);
+				if (errno_denial)
+					cr_assert(kept_denial(c.rs, arch, nr, probes[k], default_may_notify),
+						  "%s: arch %#x nr %d arg0 %#lx: an errno answer not notified", file, arch, nr,
+						  (unsigned long)probes[k]);
+			}
+	cr_assert_gt(notified, 500, "%s: %zu notified", file, notified);
+	sh_bpf_free(&rb);
+	sh_ruleset_free(rep);
+	unload(&c);
+}
+
+Test(notifyset, report_oci_docker_changes_only_errno_answers)
+{
+	check_report("docker-default.json", true);
+}
+
+Test(notifyset, report_oci_podman_changes_only_errno_answers)
+{
+	check_report("podman-default.json", false);
+}
+
+Test(notifyset, report_oci_docker_without_notifying_default)
+{
+	check_report("docker-default.json", false);
+}
+
+Test(notifyset, record_notifies_everything_but_the_exempt)
+{
+	uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+	sh_profile p = { .file = (char[]){ "none" }, .default_action = SH_ACT_ALLOW };
+	sh_notify_opts o = { .default_may_notify = true, .exempt = sh_notify_exempt_runtime };
+	sh_ruleset *rs = sh_notifyset_record(NULL, &p, arches, 3, &o);
+	sh_bpf b = { 0 };
+	cleanup_error sh_error *err = NULL;
+	cr_assert_eq(sh_translate_bpf(rs, NULL, &b, NULL, &err), 0);
+	size_t allowed = 0;
+	for (size_t a = 0; a < 3; a++)
+		for (int n = 0; n < 512; n++) {
+			int nr = arches[a] == SCMP_ARCH_X32 ? n | 0x40000000 : n;
+			uint32_t got = run(&b, arches[a], nr, 0, NULL);
+			char *name = seccomp_syscall_resolve_num_arch(arches[a], nr);
+			bool exempt = false;
+			for (const char *const *e = sh_notify_exempt_runtime; name && *e; e++)
+				exempt |= strcmp(*e, name) == 0;
+			if (exempt) {
+				cr_assert_eq(got, SECCOMP_RET_ALLOW, "%s", name);
+				allowed++;
+			} else if (name) {
+				cr_assert_eq(got, SECCOMP_RET_USER_NOTIF, "arch %#x %s", arches[a], name);
+			}
+			free(name);
+		}
+	cr_assert_geq(allowed, 8); /* four names on x86_64 and x32, and on x86 */
+	sh_bpf_free(&b);
+	sh_ruleset_free(rs);
+}
+
+/* On top of a base, an exempt name the base denies is notified, not allowed. */
+Test(notifyset, record_never_exempts_what_the_base_denies)
+{
+	cleanup_error sh_error *err = NULL;
+	sh_profile *p = sh_test_profile("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"sendmsg\"],"
+					" \"action\": \"SCMP_ACT_ERRNO\"}]}", NULL, &err);
+	cr_assert_not_null(p);
+	sh_target t = { .native_arch = SCMP_ARCH_X86_64 };
+	sh_ruleset *base = NULL;
+	cr_assert_eq(sh_resolve(p, &t, &base, NULL, &err), 0);
+	sh_notify_opts o = { .exempt = sh_notify_exempt_runtime };
+	cr_assert_not(sh_notify_base_allows(base, "sendmsg"));
+	cr_assert(sh_notify_base_allows(base, "write"));
+	sh_ruleset *rs = sh_notifyset_record(base, NULL, NULL, 0, &o);
+	sh_bpf b = { 0 };
+	cr_assert_eq(sh_translate_bpf(rs, NULL, &b, NULL, &err), 0);
+	cr_assert_eq(run(&b, SCMP_ARCH_X86_64, 46 /* sendmsg */, 0, NULL), SECCOMP_RET_USER_NOTIF);
+	cr_assert_eq(run(&b, SCMP_ARCH_X86_64, 1 /* write */, 0, NULL), SECCOMP_RET_ALLOW);
+	sh_bpf_free(&b);
+	sh_ruleset_free(rs);
+	sh_ruleset_free(base);
+	sh_profile_free(p);
+}
