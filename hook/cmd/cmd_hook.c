@@ -1,6 +1,7 @@
 /* The OCI hook front-ends: precreate (config on stdin -> stdout), inject (a bundle's config.json),
  * and state (any state-hook stage: record and verify; the decisions are in statehook.c). */
 #include "config.h"
+#include "agent.h"
 #include "cli.h"
 #include "gofold.h"
 #include "hookcfg.h"
@@ -28,12 +29,19 @@ static const char hook_opts_help[] =
 	"                         container itself (runc exec, podman exec) with no filter. Without it,\n"
 	"                         linux.seccomp refuses execve, so only seccomp-hook-runtime, which routes\n"
 	"                         every exec through the loader, can run the config\n"
+	"  --recordings-dir=DIR   where org.seccomp-hook.record=NAME writes NAME.json when the container stops\n"
+	"                         (default " SH_DEFAULT_RECORDINGS_DIR ")\n"
+	"  --reports-log=FILE     JSON lines of org.seccomp-hook.report (default " SH_DEFAULT_REPORTS_LOG ")\n"
+	"  --metrics-dir=DIR      reports: seccomp-hook-CONTAINER.prom counts for node_exporter's textfile\n"
+	"                         collector (default: none)\n"
+	"  --agents-dir=DIR       the agents' sockets (default " SH_DEFAULT_AGENTS_DIR ")\n"
 	"  -h, --help             show this help\n\n"
-	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init.\n"
+	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init,\n"
+	"org.seccomp-hook.record=NAME (and org.seccomp-hook.record-args=true), org.seccomp-hook.report=enforce|complain.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
 enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
-       OPT_UNFILTERED_EXEC };
+       OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS };
 
 /* Each command's options, from one list of entries: getopt_long refuses what a command's table lacks. */
 #define OPT_ENTRY_MODE { "mode", required_argument, NULL, OPT_MODE }
@@ -42,7 +50,10 @@ enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE,
 	OPT_ENTRY_MODE, OPT_ENTRY_DIR, { "default-profile", required_argument, NULL, OPT_DEFAULT },       \
 		{ "cache-dir", required_argument, NULL, OPT_CACHE }, { "loader", required_argument, NULL, OPT_LOADER }, \
 		{ "runtime", required_argument, NULL, OPT_RUNTIME },                                      \
-		{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC }
+		{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC },                      \
+		{ "recordings-dir", required_argument, NULL, OPT_RECORDINGS },                             \
+		{ "reports-log", required_argument, NULL, OPT_REPORTS_LOG },                               \
+		{ "metrics-dir", required_argument, NULL, OPT_METRICS }, { "agents-dir", required_argument, NULL, OPT_AGENTS }
 #define OPT_ENTRY_HELP { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 
 static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM, OPT_ENTRY_HELP };
@@ -85,6 +96,10 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 		case OPT_STAGE: c->stage = optarg; break;
 		case OPT_VERIFY: c->verify_filter = true; break;
 		case OPT_UNFILTERED_EXEC: c->o.allow_unfiltered_exec = true; break;
+		case OPT_RECORDINGS: c->o.recordings_dir = optarg; break;
+		case OPT_REPORTS_LOG: c->o.reports_log = optarg; break;
+		case OPT_METRICS: c->o.metrics_dir = optarg; break;
+		case OPT_AGENTS: c->o.agents_dir = optarg; break;
 		case OPT_RUNTIME:
 			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
 				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
@@ -101,7 +116,8 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
-	"                              [--allow-unfiltered-exec]\n"
+	"                              [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
+	"                              [--metrics-dir=DIR] [--agents-dir=DIR]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output.\n\n";
 
@@ -132,7 +148,8 @@ int cmd_precreate(int argc, char **argv)
 static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
-	"                           [--allow-unfiltered-exec] [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"                           [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
+	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--profile=NAME|PATH] BUNDLE_DIR\n"
 	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
 	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
 

@@ -88,10 +88,6 @@ static void on_call(void *ctx, const sh_call *c)
 		first_call(r, c);
 }
 
-/* The profile a recording without --base is made against: no rules, every call allowed. */
-static char unbased_name[] = "(no base)";
-static sh_profile unbased = { .file = unbased_name, .default_action = SH_ACT_ALLOW };
-
 typedef struct pipeline {
 	sh_profile *p;
 	sh_ruleset *base, *filter;
@@ -115,7 +111,7 @@ static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 	uint32_t family[4];
 	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);
 	sh_notify_opts no = { .default_may_notify = true, .exempt = exempt };
-	pl->filter = sh_notifyset_record(pl->base, &unbased, t.arches ? t.arches : family, n, &no);
+	pl->filter = sh_notifyset_record(pl->base, sh_notify_no_base(), t.arches ? t.arches : family, n, &no);
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(pl->filter, NULL, &pl->bpf, &d, err);
 	sh_diag_free(&d); /* names missing on one of the arches: not the user's concern here */
@@ -125,7 +121,7 @@ static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 static int write_profile(const record_opts *o, const pipeline *pl, const sh_recorder *rec, sh_error **err)
 {
 	const char *always[SH_ARRAY_SIZE(exempt)] = { NULL };
-	for (size_t i = 0, k = 0; exempt[i]; i++)
+	for (size_t i = 0, k = 0; exempt[i]; i++) /* exec's own exempt names, not a runtime's */
 		if (sh_notify_base_allows(pl->base, exempt[i]))
 			always[k++] = exempt[i];
 	sh_json *j = sh_recorder_profile(rec, pl->filter->arches, pl->filter->narches, always);

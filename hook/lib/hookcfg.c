@@ -1,9 +1,11 @@
 #include "config.h"
 #include "hookcfg.h"
+#include "agent.h"
 #include "cache.h"
 #include "gofold.h"
 #include "lookup.h"
 #include "names.h"
+#include "notifyset.h"
 #include "oci.h"
 #include "resolve.h"
 #include "sha256.h"
@@ -67,7 +69,8 @@ static sh_json *child_object(sh_json *obj, const char *key, sh_error **err)
  * profile asked for that way would otherwise silently not apply). */
 int sh_hook_check_annotations(const sh_json *config, sh_error **err)
 {
-	static const char *const ours[] = { SH_ANNOT_PROFILE, SH_ANNOT_MODE };
+	static const char *const ours[] = { SH_ANNOT_PROFILE, SH_ANNOT_MODE, SH_ANNOT_RECORD, SH_ANNOT_RECORD_ARGS,
+					    SH_ANNOT_REPORT };
 	const sh_json *a = sh_json_get(config, "annotations");
 	if (a && a->type != SH_JSON_OBJECT && a->type != SH_JSON_NULL)
 		return sh_error_at(err, SH_EXIT_INVALID, NULL, a->line, a->col, "config: annotations is not an object");
@@ -392,6 +395,153 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 	return r;
 }
 
+/* ---- recordings and live reports: the container's calls handed to an agent (agent.h) ---- */
+
+typedef struct supervised {
+	const char *record, *report; /* the annotations */
+	bool args;
+	loaded l;                    /* the base profile (l.rs NULL: a recording without one) */
+	const uint32_t *arches;
+	size_t narches;
+	uint32_t family[4];
+	const char *always[64];
+	char *socket;
+} supervised;
+
+static int check_supervised(const supervised *s, sh_error **err)
+{
+	if (s->record && s->report)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s and %s cannot be combined", SH_ANNOT_RECORD, SH_ANNOT_REPORT);
+	if (s->record && !sh_profile_name_valid(s->record))
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: invalid name '%.64s' (letters, digits, '.', '_', '-')",
+				    SH_ANNOT_RECORD, s->record);
+	if (s->report && strcmp(s->report, "enforce") != 0 && strcmp(s->report, "complain") != 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: '%.64s' is not enforce or complain", SH_ANNOT_REPORT, s->report);
+	return 0;
+}
+
+/* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
+static int supervised_base(const char *name, sh_json *config, const sh_hook_opts *o, supervised *s, sh_diag *d,
+			   sh_error **err)
+{
+	if (name && strcmp(name, "unconfined") != 0) {
+		if (locate(name, config, o, &s->l, err) < 0 || parse_and_resolve(&s->l, d, err) < 0)
+			return -1;
+		s->arches = s->l.rs->arches;
+		s->narches = s->l.rs->narches;
+	} else if (s->report) {
+		return sh_error_set(err, SH_EXIT_INVALID, "%s needs a profile whose denials it reports", SH_ANNOT_REPORT);
+	} else {
+		if (sh_target_init(&s->l.t, false, err) < 0)
+			return -1;
+		s->l.t.caps = sh_oci_bounding_caps(config);
+		s->narches = sh_arch_family(s->l.t.native_arch ? s->l.t.native_arch : sh_arch_native(), s->family);
+		s->arches = s->family;
+	}
+	sh_notify_always(s->l.rs, true, s->always, SH_ARRAY_SIZE(s->always) - 1);
+	return 0;
+}
+
+static int start_agent(const sh_hook_opts *o, supervised *s, sh_error **err)
+{
+	sh_agent_opts ao = { .base = s->l.rs, .arches = s->arches, .narches = s->narches, .record = s->record,
+			     .args = s->args, .report = s->report, .agents_dir = o->agents_dir,
+			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
+			     .metrics_dir = o->metrics_dir, .always = s->always };
+	return sh_agent_start(&ao, &s->socket, err);
+}
+
+/* The notifying rule set for a runtime to compile (runc: no notifying default, write not notified). */
+static sh_ruleset *supervised_ruleset(const supervised *s, bool default_may_notify)
+{
+	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
+			      .listener_path = s->socket };
+	return s->record ? sh_notifyset_record(s->l.rs, sh_notify_no_base(), s->arches, s->narches, &no)
+			 : sh_notifyset_report(s->l.rs, &no);
+}
+
+static int supervised_runtime(sh_json *config, supervised *s, sh_hook_result *res, sh_error **err)
+{
+	sh_json *linux_ = child_object(config, "linux", err);
+	if (!linux_)
+		return -1;
+	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, false);
+	sh_json *sec = sh_oci_seccomp(rs, &s->l.t);
+	size_t len;
+	cleanup_free char *text = sh_json_serialize(sec, false, &len);
+	sh_sha256_hex(text, len, res->digest);
+	sh_json_set(linux_, "seccomp", sec);
+	return 0;
+}
+
+/* Init mode: the loader (or crun) installs seccomp-hook's own program: for reports the profile's
+ * program with its errno answers handed over, so allowed calls take its path. */
+static int supervised_program(const supervised *s, sh_bpf *b, unsigned *flags, sh_diag *d, sh_error **err)
+{
+	if (s->report) {
+		sh_translate_opts to = { .optimize = 2, .notify_errno = true };
+		*flags = sh_translate_flags(s->l.rs) | SH_FLAG_NEW_LISTENER;
+		return sh_translate_bpf(s->l.rs, &to, b, d, err);
+	}
+	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, true);
+	*flags = sh_translate_flags(rs);
+	return sh_translate_bpf(rs, NULL, b, NULL, err);
+}
+
+static int supervised_init(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res, sh_diag *d,
+			   sh_error **err)
+{
+	if (!o->crun && !o->has_listener_fd)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands "
+				    "the listener on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
+	sh_bpf b = { 0 };
+	unsigned flags = 0;
+	if (supervised_program(s, &b, &flags, d, err) < 0)
+		return -1;
+	/* Stored under the digest of the program itself: what the loader verifies and installs. */
+	char key[65];
+	sh_sha256_hex(b.insns, b.len * sizeof(*b.insns), key);
+	sh_cache_entry e = { 0 };
+	int r = sh_cache_store(cache_dir(o), key, &b, flags, &e, err);
+	sh_bpf_free(&b);
+	if (r == 0) {
+		memcpy(res->digest, e.digest, sizeof(e.digest));
+		res->listener_path = sh_xstrdup(s->socket);
+		if (!o->crun)
+			set_annotation(config, SH_ANNOT_LISTENER_PATH, s->socket);
+		const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+		r = o->crun ? rewrite_for_crun(config, &e, res, err) : rewrite_for_loader(config, o, loader, &e, err);
+	}
+	sh_cache_entry_free(&e);
+	return r;
+}
+
+static int apply_plain(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
+		       sh_error **err)
+{
+	return res->mode == SH_MODE_INIT ? apply_init(config, o, l, res, d, err) : apply_runtime(config, o, l, res, d, err);
+}
+
+/* A reporter that cannot start leaves the container with its plain enforcing profile, and says so;
+ * a recording that cannot start stops the container (nothing would be recorded). */
+static int apply_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
+			    sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	if (check_supervised(s, err) < 0 || supervised_base(name, config, o, s, d, err) < 0)
+		return -1;
+	sh_error *why = NULL;
+	if (start_agent(o, s, s->record ? err : &why) < 0) {
+		if (s->record)
+			return -1;
+		sh_diag_add(d, SH_SEV_WARNING, s->l.path, 0, 0, "reporter-not-started",
+			    "live reports could not start (%s); the profile applies without them", why->msg);
+		sh_error_free(why);
+		return apply_plain(config, o, &s->l, res, d, err);
+	}
+	return res->mode == SH_MODE_INIT ? supervised_init(config, o, s, res, d, err)
+					 : supervised_runtime(config, s, res, err);
+}
+
 static int remove_seccomp(sh_json *config)
 {
 	sh_json *linux_ = sh_json_get(config, "linux");
@@ -447,6 +597,23 @@ static char *undo_earlier(sh_json *config, bool *found_any)
 	return sh_xstrndup(applied, strcspn(applied, " "));
 }
 
+static int transform_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
+				sh_hook_result *res, sh_diag *d, sh_error **err)
+{
+	int r = apply_supervised(config, o, name, s, res, d, err);
+	loaded_free(&s->l);
+	if (r < 0) {
+		free(s->socket);
+		return sh_error_prefix(err, "profile '%.64s'", name ? name : "(none)");
+	}
+	const char *what = s->record ? "record=" : "report=";
+	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s %s%s", name ? name : "(none)", sh_mode_name(res->mode),
+						  res->digest, s->socket ? what : "", s->socket ? (s->record ? s->record : s->report) : "");
+	free(s->socket);
+	set_annotation(config, SH_ANNOT_APPLIED, applied);
+	return 0;
+}
+
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
 {
 	const char *name = NULL;
@@ -460,19 +627,28 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	cleanup_free char *previous = undo_earlier(config, &undone);
 	if (select_profile(config, o, previous, &name, &res->mode, err) < 0)
 		return -1;
-	res->changed = undone || name;
+	res->changed = undone || name || sh_oci_annotation(config, SH_ANNOT_RECORD) || sh_oci_annotation(config, SH_ANNOT_REPORT);
 	if (name == previous && previous && !sh_profile_name_valid(previous))
 		return sh_error_set(err, SH_EXIT_INVALID, "config: it was prepared for init mode with the profile "
 				    "'%.200s', which is not a profile name; name it again (--profile)", previous);
-	if (!name)
+	if (!res->changed)
 		return 0;
-	/* A selected profile replaces whatever program crun was handed before. */
+	/* A selected profile replaces whatever program crun was handed before (also for a pass-through
+	 * after an earlier transform was undone: harmless, there is none). */
 	sh_json *annotations = sh_json_get(config, "annotations");
 	if (annotations && annotations->type == SH_JSON_OBJECT) {
 		sh_json_remove(annotations, SH_ANNOT_CRUN_BPF);
 		sh_json_remove(annotations, SH_ANNOT_LISTENER_PATH);
 		sh_json_remove(annotations, SH_ANNOT_LISTENER_METADATA);
 	}
+	supervised s = { .record = sh_oci_annotation(config, SH_ANNOT_RECORD),
+			 .report = sh_oci_annotation(config, SH_ANNOT_REPORT) };
+	const char *args = sh_oci_annotation(config, SH_ANNOT_RECORD_ARGS);
+	s.args = args && strcmp(args, "true") == 0;
+	if (s.record || s.report)
+		return transform_supervised(config, o, name, &s, res, d, err);
+	if (!name)
+		return 0;
 	if (strcmp(name, "unconfined") == 0) {
 		remove_seccomp(config);
 		set_annotation(config, SH_ANNOT_APPLIED, "unconfined");
@@ -481,8 +657,7 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	loaded l = { 0 };
 	int r = locate(name, config, o, &l, err);
 	if (r == 0)
-		r = res->mode == SH_MODE_INIT ? apply_init(config, o, &l, res, d, err)
-					      : apply_runtime(config, o, &l, res, d, err);
+		r = apply_plain(config, o, &l, res, d, err);
 	loaded_free(&l);
 	if (r < 0)
 		return sh_error_prefix(err, "profile '%.64s'", name);

@@ -14,6 +14,12 @@
 
 #define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
 #define SH_ANNOT_MODE "org.seccomp-hook.mode"
+/* Record this container into NAME.json in the recordings directory (written when it stops);
+ * record-args: "true" keeps argument values as `record --args` does. */
+#define SH_ANNOT_RECORD "org.seccomp-hook.record"
+#define SH_ANNOT_RECORD_ARGS "org.seccomp-hook.record-args"
+/* enforce | complain: report every call the profile denies with an errno (the deciding rule). */
+#define SH_ANNOT_REPORT "org.seccomp-hook.report"
 #define SH_ANNOT_APPLIED "org.seccomp-hook.applied" /* "NAME MODE sha256:DIGEST", set by the hook */
 /* Init mode with SCMP_ACT_NOTIFY through the loader: the profile's listenerPath and listenerMetadata,
  * for the wrapper's relay at exec. */
@@ -47,6 +53,8 @@ typedef struct sh_hook_opts {
 	 * with SCMP_ACT_NOTIFY (init mode needs it, or crun). */
 	bool has_listener_fd;
 	int listener_fd;
+	/* Recordings and reports (agent.h; NULL: the defaults there). */
+	const char *agents_dir, *recordings_dir, *reports_log, *metrics_dir;
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */

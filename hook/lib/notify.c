@@ -79,8 +79,9 @@ static int relay(int channel, const char *path, sh_notify_state st)
 	return write(channel, "y", 1) == 1 ? 0 : 1;
 }
 
-/* Everything but the channel closed, the standard streams on /dev/null: the relay holds nothing of
- * the engine's (an engine waiting for the runtime's output to close must not wait for it). */
+/* Everything but the channel closed (moved to fd 3), the standard streams on /dev/null: a detached
+ * helper holds nothing of the engine's (an engine waiting for the runtime's output to close must not
+ * wait for it). */
 static void detach(int channel)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -93,30 +94,43 @@ static void detach(int channel)
 	setsid();
 }
 
+int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err)
+{
+	pid_t child = fork();
+	if (child < 0)
+		return sh_error_errno(err, errno, "fork");
+	if (child == 0) {
+		if (fork() != 0) /* the grandchild is the helper: nobody waits for it but init */
+			_exit(0);
+		detach(channel);
+		_exit(fn(3, ctx));
+	}
+	int status = 0;
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+typedef struct relay_args {
+	char *path;
+	sh_notify_state st;
+} relay_args;
+
+static int run_relay(int channel, void *ctx)
+{
+	relay_args *a = ctx;
+	return relay(channel, a->path, a->st);
+}
+
 int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err)
 {
-	/* Copied now: the caller's strings are gone once it execs the runtime. */
-	sh_notify_state copy = { sh_xstrdup(st->id), sh_xstrdup(st->status), sh_xstrdup(st->bundle),
-				 st->metadata ? sh_xstrdup(st->metadata) : NULL, 0 };
 	/* The kernel then tells who sent the listener (the loader, the container's process), which
 	 * SO_PEERCRED would not: it names whoever made the socket pair. Set before anything can send. */
 	int on = 1;
 	if (setsockopt(channel, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
 		return sh_error_errno(err, errno, "SO_PASSCRED");
-	char *p = sh_xstrdup(path);
-	pid_t child = fork();
-	if (child < 0)
-		return sh_error_errno(err, errno, "fork");
-	if (child == 0) {
-		if (fork() != 0) /* the grandchild is the relay: nobody waits for it but init */
-			_exit(0);
-		detach(channel);
-		_exit(relay(3, p, copy));
-	}
-	free(p);
-	free((char *)copy.id), free((char *)copy.status), free((char *)copy.bundle), free((char *)copy.metadata);
-	int status = 0;
-	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-		;
-	return 0;
+	/* The child's copies: the caller's strings are gone once it execs the runtime. */
+	relay_args a = { (char *)path, *st };
+	a.st.pid = 0;
+	return sh_start_detached(channel, run_relay, &a, err);
 }

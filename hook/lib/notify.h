@@ -26,4 +26,9 @@ int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error *
  * copy of `channel`. */
 int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err);
 
+/* Run fn(3, ctx) in a detached process (a grandchild: its own session, the standard streams on
+ * /dev/null, nothing open but `channel`, as fd 3); returns once it was started. fn's return value is
+ * its exit status. It works on copies of the caller's memory (fork). */
+int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err);
+
 #endif

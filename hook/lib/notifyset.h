@@ -34,8 +34,17 @@ sh_ruleset *sh_notifyset_report(const sh_ruleset *base, const sh_notify_opts *o)
  * names that are exempt, and that a recording then always lists. */
 bool sh_notify_base_allows(const sh_ruleset *base, const char *name);
 
+/* The profile a recording without a base is made against: no rules, every call allowed. */
+const sh_profile *sh_notify_no_base(void);
+
 /* The names a runtime mode installer calls after the filter is in: runc's write, crun's and the
  * loader's sendmsg, and exit/exit_group so that a process whose supervisor is gone can still end. */
 extern const char *const sh_notify_exempt_runtime[];
+
+/* The names a recording lists whether or not they were seen (at most max, into out; NULL-terminate
+ * it yourself): the exempt ones, and for a container what runc, crun and the loader call after the
+ * filter is in and before the container's program runs, so that a recording made under one starts
+ * the container under the others, in either mode. Only names the base allows whatever the arguments. */
+size_t sh_notify_always(const sh_ruleset *base, bool container, const char **out, size_t max);
 
 #endif

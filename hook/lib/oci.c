@@ -54,7 +54,9 @@ static sh_json *rule_object(const sh_rrule *rr)
 		sh_json_append(names, sh_json_new_string(r->names[i]));
 	sh_json_set(o, "names", names);
 	sh_json_set(o, "action", sh_json_new_string(sh_action_name(rr->action)));
-	if (r->has_errno_ret)
+	/* A rule a notifying filter took over (notifyset.h) keeps its origin's errnoRet, which runtimes
+	 * refuse on SCMP_ACT_NOTIFY. */
+	if (r->has_errno_ret && (rr->action == SH_ACT_ERRNO || rr->action == SH_ACT_TRACE))
 		sh_json_set(o, "errnoRet", sh_json_new_u64(rr->errno_ret));
 	if (r->nargs)
 		sh_json_set(o, "args", sh_oci_args_array(r));

@@ -34,6 +34,7 @@ struct sh_reporter {
 	unsigned long long calls;
 	time_t metrics_written;
 	bool metrics_dirty;
+	char *container, *metrics, *jsonl; /* owned */
 };
 
 sh_reporter *sh_reporter_new(const sh_ruleset *base, const sh_report_opts *o, sh_error **err)
@@ -48,6 +49,10 @@ sh_reporter *sh_reporter_new(const sh_ruleset *base, const sh_report_opts *o, sh
 	}
 	sh_reporter *r = sh_xcalloc(1, sizeof(*r));
 	*r = (sh_reporter){ .base = base, .o = *o, .jsonl_fd = fd };
+	/* The reporter's own copies: an agent names the files from the container's id it learns late. */
+	r->o.container = r->container = sh_xstrdup(o->container ? o->container : "");
+	r->o.metrics = r->metrics = o->metrics ? sh_xstrdup(o->metrics) : NULL;
+	r->o.jsonl = r->jsonl = o->jsonl ? sh_xstrdup(o->jsonl) : NULL;
 	if (o->syslog)
 		openlog("seccomp-hook", LOG_PID, LOG_USER);
 	return r;
@@ -60,6 +65,9 @@ void sh_reporter_free(sh_reporter *r)
 	for (size_t i = 0; i < r->n; i++)
 		free(r->s[i].name);
 	free(r->s);
+	free(r->container);
+	free(r->metrics);
+	free(r->jsonl);
 	if (r->jsonl_fd >= 0)
 		close(r->jsonl_fd);
 	free(r);

@@ -7,6 +7,7 @@
  * The parts that decide what a container runs live in the library (hookcfg, initproc, runtime_cli);
  * this file is the command. */
 #include "config.h"
+#include "agent.h"
 #include "error.h"
 #include "hookcfg.h"
 #include "initproc.h"
@@ -46,12 +47,18 @@ static const char usage_text[] =
 	"  --loader=PATH          the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
 	"  --runtime=any|crun     crun: init mode hands crun the program (default: crun when the runtime's\n"
 	"                         file name starts with crun)\n"
+	"  --recordings-dir=DIR   org.seccomp-hook.record=NAME: NAME.json goes here when the container stops\n"
+	"                         (default " SH_DEFAULT_RECORDINGS_DIR ")\n"
+	"  --reports-log=FILE     org.seccomp-hook.report: JSON lines (default " SH_DEFAULT_REPORTS_LOG ")\n"
+	"  --metrics-dir=DIR      org.seccomp-hook.report: Prometheus textfile counts (default: none)\n"
+	"  --agents-dir=DIR       the agents' sockets (default " SH_DEFAULT_AGENTS_DIR ")\n"
 	"  --state-dir=DIR        where the wrapper records the containers it created (default " SH_RUNTIME_STATE_DIR ")\n"
 	"  --config=FILE          wrapper options file (default " SH_RUNTIME_CONFIG ", if it exists)\n"
 	"  --help                 this help (the runtime's own: RUNTIME --help)\n\n"
 	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else linux.seccomp as the engine\n"
 	"wrote it (Docker's default, --security-opt seccomp=FILE, a Kubernetes profile), else\n"
-	"--default-profile, else none. Mode: annotation org.seccomp-hook.mode, else --mode.\n"
+	"--default-profile, else none. Mode: annotation org.seccomp-hook.mode, else --mode. Recording and live\n"
+	"reports: org.seccomp-hook.record=NAME, org.seccomp-hook.report=enforce|complain.\n"
 	"Exit status: the runtime's; 1 or 2 (with one line on standard error) when the wrapper refuses.\n";
 
 /* Where runc writes its own errors: engines (containerd's shim) show the last error line of the

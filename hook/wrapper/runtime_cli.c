@@ -17,10 +17,12 @@
 
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
 typedef enum {
-	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG
+	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG,
+	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR
 } wopt;
 static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile", "cache-dir",
-					  "loader", "runtime", "state-dir", "config" };
+					  "loader", "runtime", "state-dir", "config", "recordings-dir",
+					  "reports-log", "metrics-dir", "agents-dir" };
 
 /* runc's (and crun's) global options that take a value; the others are flags. */
 static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
@@ -249,6 +251,10 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 	c->o.default_profile = w->v[W_DEFAULT_PROFILE];
 	c->o.cache_dir = w->v[W_CACHE_DIR];
 	c->o.loader = w->v[W_LOADER];
+	c->o.recordings_dir = w->v[W_RECORDINGS_DIR];
+	c->o.reports_log = w->v[W_REPORTS_LOG];
+	c->o.metrics_dir = w->v[W_METRICS_DIR];
+	c->o.agents_dir = w->v[W_AGENTS_DIR];
 	c->state_dir = w->v[W_STATE_DIR] ? w->v[W_STATE_DIR] : SH_RUNTIME_STATE_DIR;
 	c->o.seccomp_as_profile = true;
 	sh_mode m;
