@@ -104,6 +104,8 @@ static long probe(const char *name)
 		return socket_close(AF_UNIX);
 	if (strcmp(name, "socket_inet") == 0)
 		return socket_close(AF_INET);
+	if (strcmp(name, "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID of the user keyring: allowed by the kernel, not by Docker */
+		return syscall(SYS_keyctl, 0, -4, 1);
 	if (strcmp(name, "newest") == 0)
 		return syscall(463); /* newer than any profile here names */
 	errno = EINVAL;

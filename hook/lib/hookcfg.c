@@ -460,12 +460,15 @@ static sh_ruleset *supervised_ruleset(const supervised *s, bool default_may_noti
 			 : sh_notifyset_report(s->l.rs, &no);
 }
 
-static int supervised_runtime(sh_json *config, supervised *s, sh_hook_result *res, sh_error **err)
+/* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
+ * too); runc refuses one. */
+static int supervised_runtime(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res,
+			      sh_error **err)
 {
 	sh_json *linux_ = child_object(config, "linux", err);
 	if (!linux_)
 		return -1;
-	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, false);
+	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, o->crun);
 	sh_json *sec = sh_oci_seccomp(rs, &s->l.t);
 	size_t len;
 	cleanup_free char *text = sh_json_serialize(sec, false, &len);
@@ -539,7 +542,7 @@ static int apply_supervised(sh_json *config, const sh_hook_opts *o, const char *
 		return apply_plain(config, o, &s->l, res, d, err);
 	}
 	return res->mode == SH_MODE_INIT ? supervised_init(config, o, s, res, d, err)
-					 : supervised_runtime(config, s, res, err);
+					 : supervised_runtime(config, o, s, res, err);
 }
 
 static int remove_seccomp(sh_json *config)

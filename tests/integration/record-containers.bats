@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# Recording and live reports for real containers (org.seccomp-hook.record / .report): busybox httpd
+# recorded while serving requests inside a runc container serves the same responses under its
+# recording in runtime and init mode, under runc and crun, while what it never used fails with EPERM;
+# reports name the container, the call and the deciding rule; and the attacks a bundle could make on
+# where the recording goes fail. Needs root.
+bats_require_minimum_version 1.5.0
+load lib
+
+setup_file() {
+	require_root_and runc crun jq busybox
+}
+
+setup() {
+	T=$(mktemp -d /tmp/sh-rec.XXXXXX)
+	mkdir -p "$T/profiles" "$T/runc-state" "$T/crun-state" "$T/rec"
+	cp "$UPSTREAM/docker-default.json" "$T/profiles/docker.json"
+	DIRS=(--recordings-dir="$T/rec" --agents-dir="$T/agents" --reports-log="$T/reports.jsonl" --metrics-dir="$T/metrics")
+	WANT=$(printf 'hello from the container\nwget: server returned error: HTTP/1.1 404 Not Found\nno missing.html')
+	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
+		--state-dir="$T/wrapper-state" "${DIRS[@]}")
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# web BUNDLE [PROBE ARGS...]: busybox httpd (it daemonizes: a child the recording must follow) serves
+# two requests inside the container; then, if asked, the probe runs; everything goes to /out.
+web() {
+	local b=$1
+	shift
+	make_bundle "$b" '["sh", "-c", "mkdir -p /www && echo hello from the container > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && for p in index.html missing.html; do wget -q -O - http://127.0.0.1:8080/$p >> /out/responses 2>&1 || echo no $p >> /out/responses; done; kill $(pidof httpd); grep ^Seccomp: /proc/self/status > /out/status; [ $# -eq 0 ] || sysprobe \"$@\" > /out/probe", "sh"]'
+	set_config "$b" '.process.args += $extra' --argjson extra "$(jq -cn '$ARGS.positional' --args "$@")"
+	for a in httpd wget pidof; do ln -sf busybox "$b/rootfs/bin/$a"; done
+}
+
+# annotate BUNDLE KEY=VALUE...
+annotate() {
+	local b=$1
+	shift
+	for kv in "$@"; do
+		set_config "$b" '.annotations[$k] = $v' --arg k "${kv%%=*}" --arg v "${kv#*=}"
+	done
+}
+
+# wait_for FILE: the agent writes when the container's last process is gone, just after runc returns.
+wait_for() {
+	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+record_web() { # the recording of httpd, and of the probe alone, merged: $T/profiles/web.json
+	web "$T/rec-web"
+	annotate "$T/rec-web" org.seccomp-hook.record=web
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/rec-web"
+	run_runc "$T/rec-web" recweb
+	wait_for "$T/rec/web.json"
+	make_bundle "$T/rec-probe" '["sysprobe"]'
+	annotate "$T/rec-probe" org.seccomp-hook.record=probe
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/rec-probe"
+	run_runc "$T/rec-probe" recprobe
+	wait_for "$T/rec/probe.json"
+	"$BIN" merge -q "$T/rec/web.json" "$T/rec/probe.json" -o "$T/profiles/web.json"
+}
+
+@test "httpd recorded in a runc container: the recording appears when it stops and passes check --strict" {
+	web "$T/b"
+	annotate "$T/b" org.seccomp-hook.record=web
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	[ "$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")" = "$(ls "$T"/agents/*.sock)" ]
+	[ "$(stat -c %a "$T/agents")" = 700 ]
+	run_runc "$T/b" c1
+	wait_for "$T/rec/web.json"
+	[ "$(cat "$T/b/out/responses")" = "$WANT" ]
+	"$BIN" check --strict "$T/rec/web.json"
+	names=$(jq -r '.syscalls[0].names[]' "$T/rec/web.json")
+	for n in accept bind listen execve; do grep -qx "$n" <<<"$names" || grep -qx "${n}4" <<<"$names"; done
+	! grep -qx mount <<<"$names"
+	# The agent is gone and its socket with it.
+	for i in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
+	[ -z "$(ls "$T/agents")" ]
+}
+
+@test "the recording runs the container again in runtime and init mode under runc and crun; unshare, mount and ptrace fail with EPERM" {
+	record_web
+	for how in runc-runtime crun-runtime runc-init crun-init; do
+		rm -rf "$T/b"
+		web "$T/b" unshare mount ptrace
+		annotate "$T/b" org.seccomp-hook.profile=web
+		case $how in
+		runc-runtime) "$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "$T/b"; run_runc "$T/b" "r-$how" ;;
+		crun-runtime) "$BIN" inject --mode=runtime --runtime=crun --profiles-dir="$T/profiles" "$T/b"; run_crun "$T/b" "r-$how" ;;
+		runc-init) "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "r-$how" < /dev/null ;;
+		crun-init) "$BIN" inject --mode=init --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" "$T/b"; run_crun "$T/b" "r-$how" ;;
+		esac
+		echo "$how: $(cat "$T/b/out/responses" "$T/b/out/probe" 2>&1)"
+		[ "$(cat "$T/b/out/responses")" = "$WANT" ]
+		[ "$(cat "$T/b/out/probe")" = "$(printf '%s\n' unshare=1 mount=1 ptrace=1)" ]
+		[ "$(cat "$T/b/out/status")" = "Seccomp:	2" ]
+	done
+}
+
+@test "a recording made in init mode through the wrapper runs the container in runtime mode" {
+	make_bundle "$T/b" '["sysprobe", "getppid"]'
+	annotate "$T/b" org.seccomp-hook.record=init-made
+	run "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" i1 < /dev/null
+	[ "$status" -eq 0 ] && [[ "$output" == getppid=ok:* ]]
+	wait_for "$T/rec/init-made.json"
+	cp "$T/rec/init-made.json" "$T/profiles/"
+	rm -rf "$T/b2"
+	make_bundle "$T/b2" '["sysprobe", "getppid", "unshare"]'
+	annotate "$T/b2" org.seccomp-hook.profile=init-made
+	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "$T/b2"
+	run run_runc "$T/b2" i2
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == getppid=ok:* ]] && [ "${lines[1]}" = unshare=1 ]
+}
+
+@test "recording on top of Docker's profile: what it denies stays denied in the container and out of the recording" {
+	make_bundle "$T/b" '["sysprobe", "getppid", "personality1", "clone_newns"]'
+	annotate "$T/b" org.seccomp-hook.record=on-docker org.seccomp-hook.profile=docker
+	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
+	run run_runc "$T/b" d1
+	[[ "${lines[0]}" == getppid=ok:* ]] && [ "${lines[1]}" = personality1=1 ] && [ "${lines[2]}" = clone_newns=1 ]
+	wait_for "$T/rec/on-docker.json"
+	"$BIN" check --strict "$T/rec/on-docker.json"
+	run "$BIN" explain "$T/rec/on-docker.json" personality 1
+	[[ "${lines[0]}" == *"SCMP_ACT_ERRNO(1) EPERM - default action"* ]]
+}
+
+@test "reports from a container: the denied call, its container and the deciding rule; enforce denies, complain lets through" {
+	for mode in enforce complain; do
+		rm -rf "$T/b"
+		make_bundle "$T/b" '["sysprobe", "keyctl", "getppid", "keyctl"]'
+		annotate "$T/b" org.seccomp-hook.report=$mode org.seccomp-hook.profile=docker
+		"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
+		run run_runc "$T/b" "rep-$mode"
+		if [ $mode = enforce ]; then [ "${lines[0]}" = keyctl=1 ]; else [[ "${lines[0]}" = keyctl=ok:* ]]; fi
+		wait_for "$T/metrics/seccomp-hook-rep-$mode.prom"
+	done
+	why=$("$BIN" explain "$T/profiles/docker.json" keyctl | head -1 | sed 's/.* - //')
+	[[ "$why" == "default action ($T/profiles/docker.json:"* ]]
+	[ "$(jq -sr 'map([.container, .syscall, (.args[1]|tostring), .action, .reason, .mode, (.let_through|tostring)] | join("|")) | join("\n")' "$T/reports.jsonl")" = \
+	  "$(printf '%s\n' "rep-enforce|keyctl|4294967292|SCMP_ACT_ERRNO(1)|$why|enforce|false" "rep-complain|keyctl|4294967292|SCMP_ACT_ERRNO(1)|$why|complain|true")" ]
+	grep -qx 'seccomp_hook_denied_calls_total{container="rep-enforce",syscall="keyctl",action="SCMP_ACT_ERRNO(1)",mode="enforce"} 2' "$T/metrics/seccomp-hook-rep-enforce.prom"
+}
+
+@test "reports in init mode and under crun also name a call no condition of a conditional rule matches (personality 1)" {
+	for how in runc-init crun-runtime; do
+		rm -rf "$T/b"
+		make_bundle "$T/b" '["sysprobe", "personality1", "personality_query"]'
+		annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=docker
+		if [ $how = runc-init ]; then
+			run "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "pi-$how" < /dev/null
+		else
+			"$BIN" inject --mode=runtime --runtime=crun --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
+			run run_crun "$T/b" "pi-$how"
+		fi
+		[ "${lines[0]}" = personality1=1 ] && [ "${lines[1]}" = personality_query=ok:0 ]
+		wait_for "$T/metrics/seccomp-hook-pi-$how.prom"
+		[ "$(jq -r 'select(.container == "pi-'$how'") | "\(.syscall) \(.args[0]) \(.decided_by)"' "$T/reports.jsonl")" = "personality 1 default" ]
+	done
+}
+
+@test "a reporter that cannot start leaves the plain profile, with a warning; a recording that cannot start stops the start" {
+	make_bundle "$T/b" '["sysprobe", "personality1"]'
+	annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=docker
+	touch "$T/file"
+	run --separate-stderr "$BIN" inject --mode=runtime --profiles-dir="$T/profiles" --reports-log="$T/file/x.jsonl" --agents-dir="$T/agents" "$T/b"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"warning: live reports could not start ("*": not a directory); the profile applies without them"* ]]
+	[ "$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")" = null ]
+	run run_runc "$T/b" p1
+	[ "$output" = personality1=1 ]
+	rm -rf "$T/b2"
+	make_bundle "$T/b2" '["touch", "/out/ran"]'
+	annotate "$T/b2" org.seccomp-hook.record=x
+	cp "$T/b2/config.json" "$T/before.json"
+	run "$BIN" inject --mode=runtime --agents-dir="$T/file/agents" "$T/b2"
+	[ "$status" -ne 0 ]
+	cmp "$T/before.json" "$T/b2/config.json"
+}
+
+@test "hostile bundles: a recording name with a path is refused, and a symlink planted at the recording is replaced, not followed" {
+	make_bundle "$T/b" '["true"]'
+	for bad in ../x /etc/passwd .hidden "a/b" ""; do
+		annotate "$T/b" "org.seccomp-hook.record=$bad"
+		run "$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"org.seccomp-hook.record: invalid name"* ]]
+	done
+	[ ! -e "$T/agents" ] || [ -z "$(ls "$T/agents")" ]
+	annotate "$T/b" org.seccomp-hook.record=web org.seccomp-hook.report=enforce
+	run "$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	[ "$status" -eq 1 ] && [[ "$output" == *"cannot be combined"* ]]
+	rm -rf "$T/b"
+	make_bundle "$T/b" '["true"]'
+	echo keep > "$T/victim"
+	ln -s "$T/victim" "$T/rec/planted.json"
+	annotate "$T/b" org.seccomp-hook.record=planted
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	run_runc "$T/b" h1
+	for i in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
+	[ ! -L "$T/rec/planted.json" ] && [ -f "$T/rec/planted.json" ]
+	[ "$(cat "$T/victim")" = keep ]
+}
