@@ -3,6 +3,7 @@
 #   container starts (busybox `true`, Docker's default profile): unfiltered, runc's and crun's own
 #   seccomp setup, seccomp-hook runtime mode, init mode cold and warm; hook latency; compile time
 #   against bare libseccomp; BPF instructions per syscall class; peak memory of a hook run.
+#   Then bench/record.sh: record against strace -f, the report program against the plain one.
 # Needs root, runc, crun. ROUNDS (default 61) sets the number of runs per median.
 # BENCH_KEEP=DIR keeps the raw samples (one file per variant, nanoseconds) for a closer look.
 set -euo pipefail
@@ -267,3 +268,6 @@ rss_cold=$("$B/tests/peak_rss" "$HOOK" precreate --profiles-dir="$W/profiles" --
 rss_warm=$("$B/tests/peak_rss" "$HOOK" precreate --profiles-dir="$W/profiles" --cache-dir="$W/cache" \
 	--loader="$B/seccomp-hook-init" < "$W/annotated.json" 2>/dev/null)
 echo "Peak memory of a hook run: cold ${rss_cold} KiB, warm ${rss_warm} KiB (target < 8192 KiB)"
+
+# Recording and reports (bench/record.sh): its own rounds, at most 31 of them.
+SH_UPSTREAM="$UP" ROUNDS="$ROUNDS" bash "$S/bench/record.sh"

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libseccomp-dev libyajl-dev libcriterion-dev seccomp
       runc crun podman docker.io containerd busybox-static musl-tools jq bats python3 python3-jsonschema
-      clang libclang-rt-14-dev valgrind strace binutils iproute2 util-linux
+      clang libclang-rt-14-dev valgrind strace binutils iproute2 util-linux procps nginx
       golang-github-docker-docker-dev golang-github-containers-common-dev
       golang-github-opencontainers-runc-dev golang-github-opencontainers-specs-dev)
 missing=()
@@ -16,4 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# nginx is a workload the tests run inside containers; the host service it may start is not wanted.
+	if printf '%s\n' "${missing[@]}" | grep -qx nginx; then
+		{ command -v systemctl >/dev/null && systemctl disable --now nginx; } >/dev/null 2>&1 || true
+		pkill -x nginx || true
+	fi
 fi

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 static const char record_usage[] =
-	"Usage: seccomp-hook record -o OUT.json [--base=PROFILE] [--args] [--caps=..] [--arch=..]\n"
-	"                           [--kernel=X.Y] [-q] -- COMMAND [ARG...]\n"
+	"Usage: seccomp-hook record -o OUT.json [--base=PROFILE] [--profiles-dir=DIR] [--args] [--caps=..]\n"
+	"                           [--arch=..] [--kernel=X.Y] [-v] [-q] -- COMMAND [ARG...]\n"
 	"Run COMMAND, with every process and thread it starts and on every ABI (x86_64, x86, x32), under\n"
 	"a filter that hands each syscall to this process (seccomp user notification; no ptrace, eBPF or\n"
 	"kernel headers), and write a Docker-format profile of the syscalls it used: defaultAction\n"
@@ -124,13 +124,7 @@ static int write_profile(const record_opts *o, const pipeline *pl, const sh_reco
 	for (size_t i = 0, k = 0; exempt[i]; i++) /* exec's own exempt names, not a runtime's */
 		if (sh_notify_base_allows(pl->base, exempt[i]))
 			always[k++] = exempt[i];
-	sh_json *j = sh_recorder_profile(rec, pl->filter->arches, pl->filter->narches, always);
-	size_t len;
-	cleanup_free char *s = sh_json_serialize(j, true, &len);
-	sh_json_free(j);
-	s = sh_xrealloc(s, len + 2);
-	s[len++] = '\n';
-	return sh_write_file_atomic(o->output, s, len, 0644, err);
+	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, o->output, err);
 }
 
 /* Before anything runs: a recording that cannot be written is not worth making. */
@@ -157,7 +151,7 @@ static int record(record_opts *o, const char *path, char **argv, int *status, sh
 	sh_supervisor *sup = sh_supervisor_new(pl.base, false, on_call, &rc);
 	if (!sh_cli_quiet)
 		fprintf(stderr, "seccomp-hook record: recording %s (pid %d: kill -TERM it to stop)\n", argv[0], (int)getpid());
-	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_translate_flags(pl.filter), status, err);
+	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_notify_flags(sh_translate_flags(pl.filter), 5, 19), status, err);
 	sh_supervisor_free(sup);
 	if (r == 0)
 		r = write_profile(o, &pl, rc.rec, err);

@@ -8,9 +8,15 @@
 #include "record.h"
 #include "report.h"
 #include "supervise.h"
+#include "trust.h"
 #include "util.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+
 typedef struct agent {
 	sh_agent_opts o;
 	char *socket_path;
@@ -29,6 +36,8 @@ typedef struct agent {
 	sh_recorder *rec;
 	sh_reporter *rep;
 	sh_supervisor *sup;
+	bool record;
+	int watchdog;        /* the watchdog's end of their socket pair */
 } agent;
 
 static void on_call(void *ctx, const sh_call *c)
@@ -56,7 +65,10 @@ static int make_dir(const char *dir, unsigned mode, sh_error **err)
 	struct stat st;
 	if (lstat(d, &st) < 0 || !S_ISDIR(st.st_mode))
 		return sh_error_set(err, SH_EXIT_SYSTEM, "%s: not a directory", d);
-	return 0;
+	/* Whoever could write the agents' directory could put a socket of their own where the runtime
+	 * hands a container's listener (and answer every call with CONTINUE); whoever could write the
+	 * others could plant what an administrator later takes for a recording. */
+	return sh_trust_dir(d, "agent directory", err);
 }
 
 /* A container id as a file name part: runc's ids are [A-Za-z0-9_+.-]; anything else is replaced. */
@@ -81,20 +93,36 @@ static int start_reporter(agent *a, sh_error **err)
 	return a->rep ? 0 : -1;
 }
 
-/* The state message runc (and the wrapper's relay) sends with the listener: the container's id. */
-static char *state_id(const char *msg, size_t len)
+/* The state message runc (and the wrapper's relay) sends with the listener: the container's id and
+ * the process the listener belongs to. */
+static char *state_id(const char *msg, size_t len, pid_t *pid)
 {
 	sh_json *j = NULL;
 	sh_error *ignored = NULL;
 	char *id = NULL;
+	*pid = 0;
 	if (sh_json_parse(msg, len, "state", NULL, &j, &ignored) == 0) {
-		sh_json *v = sh_json_get(sh_json_get(j, "state"), "id");
+		sh_json *v = sh_json_get(sh_json_get(j, "state"), "id"), *p = sh_json_get(j, "pid");
 		if (v && v->type == SH_JSON_STRING)
 			id = sh_xstrdup(v->u.str.s);
+		uint64_t n;
+		if (p && p->type == SH_JSON_NUMBER && sh_parse_u64(p->u.num, strlen(p->u.num), &n) && n > 0 && n < INT32_MAX)
+			*pid = (pid_t)n;
 	}
 	sh_json_free(j);
 	sh_error_free(ignored);
 	return id;
+}
+
+/* The watchdog gets a pidfd of every process a listener came with, so that if the agent dies the
+ * container stops rather than run on with every call failing (a loop that ignores ENOSYS would). */
+static void tell_watchdog(const agent *a, pid_t pid)
+{
+	int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	if (pidfd < 0)
+		return;
+	sh_send_fd(a->watchdog, pidfd, "p", 1);
+	close(pidfd);
 }
 
 /* One connection: a listener and the state (runc's containerProcessState), then it closes. */
@@ -112,10 +140,14 @@ static void accept_one(agent *a, int lsock)
 			close(fd);
 		return;
 	}
-	if (!a->id) {
-		a->id = state_id(msg, (size_t)n);
-		if (!a->id)
-			a->id = sh_xstrdup("unknown");
+	pid_t pid;
+	char *id = state_id(msg, (size_t)n, &pid);
+	if (a->record)
+		tell_watchdog(a, pid);
+	if (a->id)
+		free(id);
+	else {
+		a->id = id ? id : sh_xstrdup("unknown");
 		sh_error *err = NULL;
 		if (a->o.report && start_reporter(a, &err) < 0) {
 			syslog(LOG_ERR, "container %s: reports: %s", a->id, err->msg);
@@ -130,13 +162,7 @@ static int write_recording(agent *a, sh_error **err)
 	if (make_dir(a->o.recordings_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.json", a->o.recordings_dir, a->o.record);
-	sh_json *j = sh_recorder_profile(a->rec, a->o.arches, a->o.narches, a->o.always);
-	size_t len;
-	cleanup_free char *s = sh_json_serialize(j, true, &len);
-	sh_json_free(j);
-	s = sh_xrealloc(s, len + 2);
-	s[len++] = '\n';
-	if (sh_write_file_atomic(path, s, len, 0644, err) < 0)
+	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, path, err) < 0)
 		return -1;
 	cleanup_free char *sum = sh_recorder_summary(a->rec);
 	syslog(LOG_INFO, "container %s: recorded %s; profile written to %s", a->id, sum, path);
@@ -203,21 +229,62 @@ static int check_reports_log(const char *path, sh_error **err)
 	return 0;
 }
 
-static int listen_at(const char *path, sh_error **err)
+/* Recording: the detached process is a watchdog whose child is the agent. A recording must not let
+ * the container run on without its recorder: if the agent is killed, the watchdog kills every
+ * process it was told of (a container's init: its PID namespace goes with it). */
+static void watch(int sock, pid_t agent_pid, int agent_pidfd)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return sh_error_set(err, SH_EXIT_SYSTEM, "agent socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return sh_error_errno(err, errno, "socket");
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0) {
-		int e = errno;
-		close(fd);
-		return sh_error_errno(err, e, "%s", path);
+	int *pidfds = NULL;
+	size_t n = 0;
+	int status = 0;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = agent_pidfd, .events = POLLIN } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[0].revents & POLLIN) {
+			char b[4];
+			int fd = -1;
+			if (sh_recv_fd(sock, &fd, NULL, b, sizeof b) > 0 && fd >= 0) {
+				pidfds = sh_xreallocarray(pidfds, n + 1, sizeof(*pidfds));
+				pidfds[n++] = fd;
+			}
+		}
+		if (p[1].revents & POLLIN)
+			break;
 	}
-	return fd;
+	waitpid(agent_pid, &status, 0);
+	if (WIFSIGNALED(status)) {
+		syslog(LOG_ERR, "the recording agent was killed (signal %d): stopping its container", WTERMSIG(status));
+		for (size_t i = 0; i < n; i++)
+			syscall(SYS_pidfd_send_signal, pidfds[i], SIGKILL, NULL, 0);
+	}
+	free(pidfds);
+}
+
+static int watched_agent(int lsock, void *ctx)
+{
+	agent *a = ctx;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(sv[0]);
+		a->watchdog = sv[1];
+		_exit(agent_main(lsock, ctx));
+	}
+	close(sv[1]);
+	close(lsock);
+	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		kill(pid, SIGKILL); /* no watchdog, no recording: the container's calls then fail */
+		return 1;
+	}
+	watch(sv[0], pid, pidfd);
+	return 0;
 }
 
 int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
@@ -234,6 +301,8 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 	}
 	close(rfd);
 	agent a = { .o = *o };
+	if (o->record && make_dir(o->recordings_dir ? o->recordings_dir : SH_DEFAULT_RECORDINGS_DIR, 0755, err) < 0)
+		return -1;
 	if (o->report && check_reports_log(o->reports_log ? o->reports_log : SH_DEFAULT_REPORTS_LOG, err) < 0)
 		return -1;
 	if (o->report && o->metrics_dir && make_dir(o->metrics_dir, 0755, err) < 0)
@@ -246,8 +315,9 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 		a.o.reports_log = SH_DEFAULT_REPORTS_LOG;
 	if (a.o.idle_seconds <= 0)
 		a.o.idle_seconds = 120;
-	int lsock = listen_at(a.socket_path, err);
-	int r = lsock < 0 ? -1 : sh_start_detached(lsock, agent_main, &a, err);
+	a.record = o->record != NULL;
+	int lsock = sh_unix_socket(a.socket_path, true, err);
+	int r = lsock < 0 ? -1 : sh_start_detached(lsock, a.record ? watched_agent : agent_main, &a, err);
 	if (lsock >= 0)
 		close(lsock);
 	if (r < 0) {

@@ -461,7 +461,7 @@ static sh_ruleset *supervised_ruleset(const supervised *s, bool default_may_noti
 }
 
 /* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
- * too); runc refuses one. */
+ * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. */
 static int supervised_runtime(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res,
 			      sh_error **err)
 {
@@ -469,6 +469,10 @@ static int supervised_runtime(sh_json *config, const sh_hook_opts *o, supervised
 	if (!linux_)
 		return -1;
 	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, o->crun);
+	if (o->crun) {
+		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
+		rs->flags_given = true;
+	}
 	sh_json *sec = sh_oci_seccomp(rs, &s->l.t);
 	size_t len;
 	cleanup_free char *text = sh_json_serialize(sec, false, &len);
@@ -481,13 +485,14 @@ static int supervised_runtime(sh_json *config, const sh_hook_opts *o, supervised
  * program with its errno answers handed over, so allowed calls take its path. */
 static int supervised_program(const supervised *s, sh_bpf *b, unsigned *flags, sh_diag *d, sh_error **err)
 {
+	const sh_target *t = &s->l.t;
 	if (s->report) {
 		sh_translate_opts to = { .optimize = 2, .notify_errno = true };
-		*flags = sh_translate_flags(s->l.rs) | SH_FLAG_NEW_LISTENER;
+		*flags = sh_notify_flags(sh_translate_flags(s->l.rs), t->kmajor, t->kminor);
 		return sh_translate_bpf(s->l.rs, &to, b, d, err);
 	}
 	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, true);
-	*flags = sh_translate_flags(rs);
+	*flags = sh_notify_flags(sh_translate_flags(rs), t->kmajor, t->kminor);
 	return sh_translate_bpf(rs, NULL, b, NULL, err);
 }
 

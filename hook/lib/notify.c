@@ -16,23 +16,32 @@
 #include <syslog.h>
 #include <unistd.h>
 
-/* Connect before any filter exists: after it, connect() itself could be a notified syscall with
- * nobody listening yet. */
-int sh_notify_connect(const char *path, sh_error **err)
+int sh_unix_socket(const char *path, bool listen_on, sh_error **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return sh_error_set(err, SH_EXIT_INVALID, "listenerPath is too long: %s", path);
+		return sh_error_set(err, SH_EXIT_INVALID, "socket path is too long: %s", path);
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sh_error_errno(err, errno, "socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	int r = listen_on ? bind(fd, (struct sockaddr *)&sa, sizeof(sa)) : connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (r == 0 && listen_on)
+		r = listen(fd, 16);
+	if (r < 0) {
 		int e = errno;
 		close(fd);
-		return sh_error_errno(err, e, "listenerPath %s", path);
+		return sh_error_errno(err, e, "%s", path);
 	}
 	return fd;
+}
+
+/* Connect before any filter exists: after it, connect() itself could be a notified syscall with
+ * nobody listening yet. */
+int sh_notify_connect(const char *path, sh_error **err)
+{
+	int fd = sh_unix_socket(path, false, err);
+	return fd < 0 ? sh_error_prefix(err, "listenerPath") : fd;
 }
 
 static char *process_state(const sh_notify_state *st)

@@ -5,6 +5,7 @@
 #ifndef SH_NOTIFY_H
 #define SH_NOTIFY_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -15,6 +16,8 @@ typedef struct sh_notify_state {
 	pid_t pid;            /* the filtered process */
 } sh_notify_state;
 
+/* A unix stream socket (close-on-exec) connected to path, or bound and listening there. */
+int sh_unix_socket(const char *path, bool listen_on, sh_error **err);
 /* A connected socket to listenerPath (close-on-exec). */
 int sh_notify_connect(const char *path, sh_error **err);
 int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error **err);

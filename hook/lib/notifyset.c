@@ -32,6 +32,12 @@ size_t sh_notify_always(const sh_ruleset *base, bool container, const char **out
 	return k;
 }
 
+unsigned sh_notify_flags(unsigned flags, unsigned kmajor, unsigned kminor)
+{
+	bool killable = kmajor > 5 || (kmajor == 5 && kminor >= 19);
+	return flags | SH_FLAG_NEW_LISTENER | (killable ? SH_FLAG_WAIT_KILLABLE_RECV : 0);
+}
+
 const sh_profile *sh_notify_no_base(void)
 {
 	static char name[] = "(no base)";

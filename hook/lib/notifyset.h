@@ -34,6 +34,13 @@ sh_ruleset *sh_notifyset_report(const sh_ruleset *base, const sh_notify_opts *o)
  * names that are exempt, and that a recording then always lists. */
 bool sh_notify_base_allows(const sh_ruleset *base, const char *name);
 
+/* The flags a notifying filter is installed with, given the ones its rule set asks for: also
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19), so that a call the supervisor has taken is no
+ * longer interrupted by a signal: without it, a signal while the call waits for the answer makes even
+ * open(2) of a file fail with EINTR in a program without SA_RESTART. Where the installer takes it:
+ * seccomp-hook, the loader and crun do; runc 1.1 does not. */
+unsigned sh_notify_flags(unsigned flags, unsigned kmajor, unsigned kminor);
+
 /* The profile a recording without a base is made against: no rules, every call allowed. */
 const sh_profile *sh_notify_no_base(void);
 

@@ -274,6 +274,18 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 	return o;
 }
 
+int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
+		      const char *path, sh_error **err)
+{
+	sh_json *j = sh_recorder_profile(r, arches, narches, always);
+	size_t len;
+	cleanup_free char *s = sh_json_serialize(j, true, &len);
+	sh_json_free(j);
+	s = sh_xrealloc(s, len + 2);
+	s[len++] = '\n';
+	return sh_write_file_atomic(path, s, len, 0644, err);
+}
+
 static void put_denied(FILE *f, const sh_recorder *r, const used *u)
 {
 	char act[64];

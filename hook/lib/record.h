@@ -24,6 +24,11 @@ void sh_recorder_call(void *ctx, const sh_call *c);
 sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_t narches,
 			     const char *const *always);
 
+/* The same profile written to path atomically (temporary file, rename: a file or symlink there is
+ * replaced, never followed), mode 0644. */
+int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
+		      const char *path, sh_error **err);
+
 /* One line for people: "47 syscalls on x86_64, x86; denied by the base: mount (2 calls, ...)".
  * Caller frees. */
 char *sh_recorder_summary(const sh_recorder *r);

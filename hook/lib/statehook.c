@@ -114,12 +114,6 @@ bool sh_watch_still_starting(long pid, bool *seen_init)
 }
 
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 void sh_watch_open(sh_watch *w, long pid)
 {

@@ -210,6 +210,8 @@ static _Noreturn void child(handoff *h, const sigset_t *mask, const char *path, 
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	const char *why = NULL;
 	int fd = sh_apply_filter(prog->insns, prog->len, flags, &why);
+	if (fd < 0 && errno == EINVAL && (flags & SH_FLAG_WAIT_KILLABLE_RECV)) /* a kernel before 5.19 */
+		fd = sh_apply_filter(prog->insns, prog->len, flags & ~SH_FLAG_WAIT_KILLABLE_RECV, &why);
 	if (fd <= 0) {
 		h->err = fd < 0 ? errno : EINVAL;
 		h->why = fd < 0 ? why : "the filter has no listener";

@@ -43,6 +43,14 @@ void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
 #define SH_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 char *sh_path_lookup(const char *name);
 
+/* pidfd_open(2) and pidfd_send_signal(2), which older C libraries have no numbers for. */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
 /* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
 int sh_wait_exit_code(int status);
 

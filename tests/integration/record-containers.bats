@@ -22,6 +22,7 @@ setup() {
 }
 
 teardown() {
+	[ ! -d "$T/podman" ] || teardown_podman
 	rm -rf "$T"
 }
 
@@ -50,18 +51,20 @@ wait_for() {
 	return 1
 }
 
-record_web() { # the recording of httpd, and of the probe alone, merged: $T/profiles/web.json
+# The recording of httpd made under runc in init mode (through the wrapper), and of the probe alone,
+# merged into $T/profiles/web.json. The test's own client, wget, polls only when an answer is not there
+# yet, which depends on timing: poll is added, as a run that did not exercise a call would be.
+record_web() {
 	web "$T/rec-web"
 	annotate "$T/rec-web" org.seccomp-hook.record=web
-	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/rec-web"
-	run_runc "$T/rec-web" recweb
+	"${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/rec-web" recweb < /dev/null
 	wait_for "$T/rec/web.json"
 	make_bundle "$T/rec-probe" '["sysprobe"]'
 	annotate "$T/rec-probe" org.seccomp-hook.record=probe
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/rec-probe"
 	run_runc "$T/rec-probe" recprobe
 	wait_for "$T/rec/probe.json"
-	"$BIN" merge -q "$T/rec/web.json" "$T/rec/probe.json" -o "$T/profiles/web.json"
+	"$BIN" merge -q "$T/rec/web.json" "$T/rec/probe.json" --allow=poll -o "$T/profiles/web.json"
 }
 
 @test "httpd recorded in a runc container: the recording appears when it stops and passes check --strict" {
@@ -204,4 +207,60 @@ record_web() { # the recording of httpd, and of the probe alone, merged: $T/prof
 	for i in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
 	[ ! -L "$T/rec/planted.json" ] && [ -f "$T/rec/planted.json" ]
 	[ "$(cat "$T/victim")" = keep ]
+}
+
+@test "podman through hooks.d: a recording by annotation alone, and reports under a named profile" {
+	require_root_and podman
+	setup_podman
+	mkdir -p "$T/podman/out"
+	podman_hook --profiles-dir="$T/profiles" "${DIRS[@]}"
+	run run_podman --name pod-rec --annotation org.seccomp-hook.record=pod localhost/sh-busybox sysprobe getppid
+	[ "$status" -eq 0 ] && [[ "$output" == getppid=ok:* ]]
+	wait_for "$T/rec/pod.json"
+	"$BIN" check --strict "$T/rec/pod.json"
+	grep -qx getppid <<<"$(jq -r '.syscalls[0].names[]' "$T/rec/pod.json")"
+	run run_podman --name pod-rep --annotation org.seccomp-hook.report=enforce --annotation org.seccomp-hook.profile=docker \
+		localhost/sh-busybox sysprobe keyctl
+	[ "$output" = keyctl=1 ]
+	for i in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
+	[ "$(jq -r '"\(.syscall) \(.action) \(.comm)"' "$T/reports.jsonl")" = "keyctl SCMP_ACT_ERRNO(1) sysprobe" ]
+	teardown_podman
+}
+
+@test "hostile directories: an agents or recordings directory others can write is refused, and nothing starts" {
+	make_bundle "$T/b" '["touch", "/out/ran"]'
+	annotate "$T/b" org.seccomp-hook.record=x
+	cp "$T/b/config.json" "$T/before.json"
+	mkdir -m 0777 "$T/open-agents"
+	run "$BIN" inject --mode=runtime --agents-dir="$T/open-agents" --recordings-dir="$T/rec" "$T/b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"agent directory $T/open-agents"*"writable by group or others"* ]]
+	[ -z "$(ls "$T/open-agents")" ]
+	cmp "$T/before.json" "$T/b/config.json"
+	mkdir -m 0777 "$T/open-rec"
+	run "$BIN" inject --mode=runtime --agents-dir="$T/agents" --recordings-dir="$T/open-rec" "$T/b"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/open-rec"*"writable by group or others"* ]]
+	cmp "$T/before.json" "$T/b/config.json"
+}
+
+@test "SIGKILL to a recording container's agent: the container stops, and no recording is written" {
+	# A loop that ignores failing calls: without its agent every call but exit fails, so only the
+	# watchdog's SIGKILL ends it.
+	make_bundle "$T/b" '["sh", "-c", "while :; do sysprobe getppid > /dev/null; done"]'
+	annotate "$T/b" org.seccomp-hook.record=killed
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	runc --root "$T/runc-state" run -d -b "$T/b" k1 < /dev/null > /dev/null 2>&1 3>&-
+	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = running ]
+	# The agent holds a listener: a seccomp notify fd among its descriptors.
+	agent=
+	for p in $(pgrep -x seccomp-hook); do
+		ls -l /proc/$p/fd 2>/dev/null | grep -q 'anon_inode:seccomp notify' && agent=$p
+	done
+	[ -n "$agent" ]
+	kill -KILL "$agent"
+	for i in $(seq 100); do [ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ]
+	runc --root "$T/runc-state" delete -f k1
+	[ ! -e "$T/rec/killed.json" ]
 }
