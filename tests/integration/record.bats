@@ -110,6 +110,16 @@ requests() {
 	[ "$output" = "int80_getppid=1" ]
 }
 
+@test "x32 calls (the x32 bit on x86_64) are recorded on SCMP_ARCH_X32, also where the kernel has no x32 ABI" {
+	run --separate-stderr "$BIN" record -o "$T/x32.json" -- "$PROBE" x32_getppid
+	[[ "$stderr" == *"SCMP_ARCH_X32 (1)"* ]]
+	grep -qx getppid <<<"$(allowed_names "$T/x32.json")"
+	# Replayed, the filter answers the call as the profile says before the kernel's ABI check.
+	"$BIN" record -q -o "$T/none.json" -- "$PROBE" personality_query
+	run "$BIN" exec -q --profile="$T/none.json" -- "$PROBE" x32_getppid
+	[ "$output" = "x32_getppid=1" ]
+}
+
 @test "children and grandchildren are recorded, also after the command itself has exited" {
 	"$BIN" record -q -o "$T/tree.json" -- sh -c '(sleep 0.2; "$0" getppid) & exit 0' "$PROBE"
 	grep -qx getppid <<<"$(allowed_names "$T/tree.json")"
