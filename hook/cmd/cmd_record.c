@@ -65,7 +65,9 @@ typedef struct recording {
 
 static void first_call(recording *r, const sh_call *c)
 {
-	int nr = c->nr & 0x3ff;
+	int nr = c->arch == SCMP_ARCH_X32 ? c->nr - 0x40000000 : c->nr;
+	if (nr < 0 || nr >= 1024)
+		return;
 	for (size_t a = 0; a < SH_MAX_ARCHES; a++) {
 		if (r->arches[a] && r->arches[a] != c->arch)
 			continue;

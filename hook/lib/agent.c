@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -126,22 +127,71 @@ static void tell_watchdog(const agent *a, pid_t pid)
 }
 
 /* One connection: a listener and the state (runc's containerProcessState), then it closes. */
+/* Only root (or the agent's own user: the hook's) hands over listeners; the socket is also 0600 in a
+ * 0700 directory, so this is the second lock on the door. */
+static bool peer_trusted(int conn)
+{
+	struct ucred cr;
+	socklen_t len = sizeof cr;
+	return getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && (cr.uid == 0 || cr.uid == geteuid());
+}
+
+static bool is_listener(int fd)
+{
+	char path[64], target[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, sizeof target - 1);
+	if (n < 0)
+		return false;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:seccomp notify") == 0;
+}
+
+/* The state message after the one that carried the fd: runc's includes the container's annotations,
+ * so it can be large; read until the sender closes, within a limit and a deadline. */
+static size_t read_rest(int conn, char *buf, size_t have, size_t size)
+{
+	while (have + 1 < size) {
+		ssize_t n = read(conn, buf + have, size - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	return have;
+}
+
+#define STATE_MAX (1u << 20)
+
+static int receive_listener(int conn, char **msg, size_t *len)
+{
+	struct timeval tv = { 1, 0 }; /* a client that sends nothing must not hold up the container's calls */
+	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	*msg = sh_xmalloc(STATE_MAX);
+	int fd = -1;
+	ssize_t n = peer_trusted(conn) ? sh_recv_fd(conn, &fd, NULL, *msg, STATE_MAX) : -1;
+	if (n <= 0 || fd < 0 || !is_listener(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*len = read_rest(conn, *msg, (size_t)n, STATE_MAX);
+	return fd;
+}
+
 static void accept_one(agent *a, int lsock)
 {
 	int conn = accept4(lsock, NULL, NULL, SOCK_CLOEXEC);
 	if (conn < 0)
 		return;
-	char msg[65536];
-	int fd = -1;
-	ssize_t n = sh_recv_fd(conn, &fd, NULL, msg, sizeof msg);
+	cleanup_free char *msg = NULL;
+	size_t n = 0;
+	int fd = receive_listener(conn, &msg, &n);
 	close(conn);
-	if (n <= 0 || fd < 0) {
-		if (fd >= 0)
-			close(fd);
+	if (fd < 0)
 		return;
-	}
 	pid_t pid;
-	char *id = state_id(msg, (size_t)n, &pid);
+	char *id = state_id(msg, n, &pid);
 	if (a->record)
 		tell_watchdog(a, pid);
 	if (a->id)
@@ -222,9 +272,9 @@ static int check_reports_log(const char *path, sh_error **err)
 	cleanup_free char *dir = slash && slash != path ? sh_xstrndup(path, (size_t)(slash - path)) : NULL;
 	if (dir && make_dir(dir, 0750, err) < 0)
 		return -1;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	int fd = sh_open_log(path, err);
 	if (fd < 0)
-		return sh_error_errno(err, errno, "%s: cannot open the report log", path);
+		return -1;
 	close(fd);
 	return 0;
 }
@@ -314,9 +364,11 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 	if (!a.o.reports_log)
 		a.o.reports_log = SH_DEFAULT_REPORTS_LOG;
 	if (a.o.idle_seconds <= 0)
-		a.o.idle_seconds = 120;
+		a.o.idle_seconds = SH_AGENT_IDLE_SECONDS;
 	a.record = o->record != NULL;
-	int lsock = sh_unix_socket(a.socket_path, true, err);
+	mode_t old = umask(077); /* the socket 0600: only root connects */
+	int lsock = chmod(dir, 0700) < 0 ? sh_error_errno(err, errno, "%s", dir) : sh_unix_socket(a.socket_path, true, err);
+	umask(old);
 	int r = lsock < 0 ? -1 : sh_start_detached(lsock, a.record ? watched_agent : agent_main, &a, err);
 	if (lsock >= 0)
 		close(lsock);

@@ -14,6 +14,9 @@
 
 #define SH_DEFAULT_AGENTS_DIR "/run/seccomp-hook/agents"
 #define SH_DEFAULT_RECORDINGS_DIR SH_LOCALSTATEDIR "/lib/seccomp-hook/recordings"
+/* How long an agent waits for its container to start: runc 1.1 does not fail but waits for ever
+ * when the listenerPath it is given has nobody listening, so the agent waits long. */
+#define SH_AGENT_IDLE_SECONDS 3600
 #define SH_DEFAULT_REPORTS_LOG SH_LOCALSTATEDIR "/log/seccomp-hook/denials.jsonl"
 
 typedef struct sh_agent_opts {

@@ -250,6 +250,37 @@ int sh_send_fd(int sock, int fd, const void *payload, size_t len)
 	return n < 0 ? -1 : 0;
 }
 
+/* Every descriptor a message passed, closed: a sender cannot make the receiver hold what it did not ask for. */
+static void close_passed_fds(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
+				close(fd);
+			}
+}
+
+/* The one descriptor of an SCM_RIGHTS message; a second one (in this or another message) means the
+ * message is not what it claims: every one of them is closed, *fd included. */
+static void take_one_fd(struct cmsghdr *c, int *fd)
+{
+	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	for (size_t i = 0; i < n; i++) {
+		int got;
+		memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+		if (n == 1 && *fd == -1) {
+			*fd = got;
+			continue;
+		}
+		close(got);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -2; /* stays refused */
+	}
+}
+
 ssize_t sh_recv_fd(int sock, int *fd, pid_t *sender, char *buf, size_t bufsize)
 {
 	union {
@@ -267,17 +298,24 @@ ssize_t sh_recv_fd(int sock, int *fd, pid_t *sender, char *buf, size_t bufsize)
 		*sender = 0;
 	if (n < 0)
 		return -1;
+	if (mh.msg_flags & MSG_CTRUNC) { /* what did not fit the kernel closed; what did is closed here */
+		close_passed_fds(&mh);
+		errno = EPROTO;
+		return -1;
+	}
 	buf[n] = '\0';
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
-		if (c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_type == SCM_RIGHTS)
+			take_one_fd(c, fd);
 		if (c->cmsg_type == SCM_CREDENTIALS && sender && c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
 			struct ucred cred;
 			memcpy(&cred, CMSG_DATA(c), sizeof cred);
 			*sender = cred.pid;
 		}
 	}
+	if (*fd == -2)
+		*fd = -1;
 	return n;
 }

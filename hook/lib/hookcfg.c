@@ -605,6 +605,25 @@ static char *undo_earlier(sh_json *config, bool *found_any)
 	return sh_xstrndup(applied, strcspn(applied, " "));
 }
 
+/* A config an earlier recording or report transform wrote names its profile only in
+ * org.seccomp-hook.applied ("NAME MODE sha256:.. record=.."): transformed again, it keeps that base
+ * rather than record (or report) without one. */
+static int supervised_again(const sh_json *config, char **name, sh_error **err)
+{
+	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
+	if (!applied || (!strstr(applied, " record=") && !strstr(applied, " report=")))
+		return 0;
+	cleanup_free char *first = sh_xstrndup(applied, strcspn(applied, " "));
+	if (strcmp(first, "(none)") == 0)
+		return 0;
+	if (!sh_profile_name_valid(first))
+		return sh_error_set(err, SH_EXIT_INVALID, "config: it was prepared for %s with the profile '%.200s', "
+				    "which is not a profile name; name it again (--profile)",
+				    strstr(applied, " record=") ? "a recording" : "reports", first);
+	*name = steal_pointer(&first);
+	return 0;
+}
+
 static int transform_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
 				sh_hook_result *res, sh_diag *d, sh_error **err)
 {
@@ -653,8 +672,11 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 			 .report = sh_oci_annotation(config, SH_ANNOT_REPORT) };
 	const char *args = sh_oci_annotation(config, SH_ANNOT_RECORD_ARGS);
 	s.args = args && strcmp(args, "true") == 0;
+	cleanup_free char *again = NULL;
+	if ((s.record || s.report) && !name && supervised_again(config, &again, err) < 0)
+		return -1;
 	if (s.record || s.report)
-		return transform_supervised(config, o, name, &s, res, d, err);
+		return transform_supervised(config, o, name ? name : again, &s, res, d, err);
 	if (!name)
 		return 0;
 	if (strcmp(name, "unconfined") == 0) {

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 typedef struct seen {
@@ -25,7 +28,15 @@ typedef struct seen {
 	unsigned long long calls;
 } seen;
 
+#define SH_REPORT_MAX 4096   /* distinct reports per reporter */
+#define SH_REPORT_SLOTS 16384 /* hash slots: a power of two, above SH_REPORT_MAX + 1 */
+#define SH_STR2(x) #x
+#define SH_STR(x) SH_STR2(x)
+#define METRICS_EVERY 5      /* seconds between metrics writes while calls come */
+
 struct sh_reporter {
+	uint32_t slot[SH_REPORT_SLOTS]; /* 1 + index into s, 0 free */
+	int syslog_fd;
 	const sh_ruleset *base;
 	sh_report_opts o;
 	int jsonl_fd;
@@ -37,15 +48,26 @@ struct sh_reporter {
 	char *container, *metrics, *jsonl; /* owned */
 };
 
+int sh_open_log(const char *path, sh_error **err)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0640);
+	struct stat st;
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s: cannot open the report log", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sh_error_set(err, SH_EXIT_SYSTEM, "%s: the report log is not a regular file", path);
+	}
+	return fd;
+}
+
 sh_reporter *sh_reporter_new(const sh_ruleset *base, const sh_report_opts *o, sh_error **err)
 {
 	int fd = -1;
 	if (o->jsonl) {
-		fd = open(o->jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-		if (fd < 0) {
-			sh_error_errno(err, errno, "%s: cannot open the report log", o->jsonl);
+		fd = sh_open_log(o->jsonl, err);
+		if (fd < 0)
 			return NULL;
-		}
 	}
 	sh_reporter *r = sh_xcalloc(1, sizeof(*r));
 	*r = (sh_reporter){ .base = base, .o = *o, .jsonl_fd = fd };
@@ -53,8 +75,7 @@ sh_reporter *sh_reporter_new(const sh_ruleset *base, const sh_report_opts *o, sh
 	r->o.container = r->container = sh_xstrdup(o->container ? o->container : "");
 	r->o.metrics = r->metrics = o->metrics ? sh_xstrdup(o->metrics) : NULL;
 	r->o.jsonl = r->jsonl = o->jsonl ? sh_xstrdup(o->jsonl) : NULL;
-	if (o->syslog)
-		openlog("seccomp-hook", LOG_PID, LOG_USER);
+	r->syslog_fd = o->syslog ? socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0) : -1;
 	return r;
 }
 
@@ -70,6 +91,8 @@ void sh_reporter_free(sh_reporter *r)
 	free(r->jsonl);
 	if (r->jsonl_fd >= 0)
 		close(r->jsonl_fd);
+	if (r->syslog_fd >= 0)
+		close(r->syslog_fd);
 	free(r);
 }
 
@@ -79,22 +102,44 @@ void sh_reporter_counts(const sh_reporter *r, size_t *reports, unsigned long lon
 	*calls = r->calls;
 }
 
-/* Once per (syscall, rule): the key of a report within one reporter (one container). */
+static size_t key_hash(uint32_t arch, int nr, const sh_rrule *rule, uint32_t ret)
+{
+	uint64_t h = ((uint64_t)arch * 0x9e3779b97f4a7c15u) ^ ((uint64_t)(uint32_t)nr * 0xc2b2ae3d27d4eb4fu) ^
+		     ((uint64_t)(uintptr_t)rule * 0x165667b19e3779f9u) ^ ret;
+	return (size_t)(h ^ (h >> 29)) & (SH_REPORT_SLOTS - 1);
+}
+
+/* Once per (syscall, rule): the key of a report within one reporter (one container). A container
+ * could make as many distinct calls as there are numbers: every number libseccomp has no name for
+ * is one key per arch, and past SH_REPORT_MAX keys the rest are counted in one overflow key, so the
+ * reports and the memory are bounded whatever the container does. */
 static seen *find(sh_reporter *r, const sh_call *c, bool *fresh)
 {
 	const sh_rrule *rule = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
-	for (size_t i = 0; i < r->n; i++)
-		if (r->s[i].arch == c->arch && r->s[i].nr == c->nr && r->s[i].rule == rule && r->s[i].ret == c->d.ret) {
-			*fresh = false;
-			return &r->s[i];
-		}
-	sh_grow(&r->s, &r->cap, r->n, sizeof(*r->s));
-	seen *s = &r->s[r->n++];
 	char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
-	*s = (seen){ .arch = c->arch, .nr = c->nr, .rule = rule, .ret = c->d.ret,
-		     .name = name ? name : sh_xasprintf("#%d", c->nr) };
+	int nr = name ? c->nr : -1;
+	uint32_t arch = c->arch, ret = c->d.ret;
+	if (r->n >= SH_REPORT_MAX) {
+		arch = 0, nr = -2, rule = NULL; /* one overflow key per answer */
+		free(name);
+		name = NULL;
+	}
+	size_t h = key_hash(arch, nr, rule, ret);
+	for (; r->slot[h]; h = (h + 1) & (SH_REPORT_SLOTS - 1)) {
+		seen *e = &r->s[r->slot[h] - 1];
+		if (e->arch == arch && e->nr == nr && e->rule == rule && e->ret == ret) {
+			free(name);
+			*fresh = false;
+			return e;
+		}
+	}
+	sh_grow(&r->s, &r->cap, r->n, sizeof(*r->s));
+	seen *e = &r->s[r->n++];
+	r->slot[h] = (uint32_t)r->n;
+	*e = (seen){ .arch = arch, .nr = nr, .rule = rule, .ret = ret,
+		     .name = name ? name : sh_xstrdup(nr == -2 ? "(more than " SH_STR(SH_REPORT_MAX) " kinds)" : "(no name)") };
 	*fresh = true;
-	return s;
+	return e;
 }
 
 static void read_comm(pid_t pid, char *buf, size_t len)
@@ -109,6 +154,10 @@ static void read_comm(pid_t pid, char *buf, size_t len)
 		n = 0;
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	/* The process names itself (PR_SET_NAME): nothing in it may pass for a field or a control. */
+	for (char *p = buf; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '=' || *p == '"' || *p == '\\')
+			*p = '?';
 }
 
 static char *reason_text(const sh_reporter *r, const sh_call *c)
@@ -200,14 +249,30 @@ static void write_jsonl(sh_reporter *r, sh_json *o)
 		fprintf(r->o.text, "seccomp-hook: cannot write the report log %s: %s\n", r->o.jsonl, strerror(errno));
 }
 
+/* One datagram to /dev/log as syslog(3) writes it (LOG_USER|LOG_WARNING, RFC 3164), but never
+ * waiting: a syslog daemon that does not read must not hold up the supervisor, and with it every
+ * call of the container. A line that does not fit is dropped. */
+static void send_syslog(const sh_reporter *r, const char *line)
+{
+	char stamp[32], msg[2048];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof stamp, "%b %e %H:%M:%S", localtime_r(&now, &tm));
+	int n = snprintf(msg, sizeof msg, "<%d>%s seccomp-hook[%d]: %s", LOG_USER | LOG_WARNING, stamp, (int)getpid(), line);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	if (n > 0)
+		sendto(r->syslog_fd, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+		       (struct sockaddr *)&sa, sizeof sa);
+}
+
 static void report_first(sh_reporter *r, const sh_call *c, const seen *s)
 {
 	char comm[32];
 	read_comm(c->pid, comm, sizeof comm);
 	cleanup_free char *why = reason_text(r, c);
 	cleanup_free char *line = text_line(r, c, s, comm, why);
-	if (r->o.syslog)
-		syslog(LOG_WARNING, "%s", line);
+	if (r->syslog_fd >= 0)
+		send_syslog(r, line);
 	if (r->o.text)
 		fprintf(r->o.text, "seccomp-hook: %s\n", line);
 	if (r->jsonl_fd >= 0) {
@@ -229,7 +294,7 @@ void sh_reporter_call(void *ctx, const sh_call *c)
 	r->metrics_dirty = true;
 	if (fresh)
 		report_first(r, c, s);
-	if (r->o.metrics && time(NULL) != r->metrics_written)
+	if (r->o.metrics && time(NULL) - r->metrics_written >= METRICS_EVERY)
 		sh_reporter_flush(r, NULL);
 }
 
@@ -246,24 +311,33 @@ static void put_label(FILE *f, const char *v)
 	}
 }
 
-/* One series per (syscall, action): several rules or arches may deny the same name alike. */
+static int by_series(const void *a, const void *b)
+{
+	const seen *x = *(const seen *const *)a, *y = *(const seen *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->ret > y->ret) - (x->ret < y->ret);
+}
+
+/* One series per (syscall, action): several rules or arches may deny the same name alike. Sorted,
+ * so equal series are neighbours. */
 static void put_series(FILE *f, const sh_reporter *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		bool earlier = false;
+	cleanup_free const seen **v = sh_xcalloc(r->n + 1, sizeof(*v));
+	for (size_t i = 0; i < r->n; i++)
+		v[i] = &r->s[i];
+	qsort(v, r->n, sizeof(*v), by_series);
+	for (size_t i = 0; i < r->n;) {
 		unsigned long long n = 0;
-		for (size_t k = 0; k < r->n; k++)
-			if (strcmp(r->s[k].name, r->s[i].name) == 0 && r->s[k].ret == r->s[i].ret) {
-				earlier |= k < i;
-				n += r->s[k].calls;
-			}
-		if (earlier)
-			continue;
+		size_t k = i;
+		for (; k < r->n && by_series(&v[i], &v[k]) == 0; k++)
+			n += v[k]->calls;
 		char act[64];
 		fputs("seccomp_hook_denied_calls_total{container=\"", f);
 		put_label(f, r->o.container);
-		fprintf(f, "\",syscall=\"%s\",action=\"%s\",mode=\"%s\"} %llu\n", r->s[i].name,
-			sh_ret_name(r->s[i].ret, act, sizeof act), mode_name(r), n);
+		fputs("\",syscall=\"", f);
+		put_label(f, v[i]->name);
+		fprintf(f, "\",action=\"%s\",mode=\"%s\"} %llu\n", sh_ret_name(v[i]->ret, act, sizeof act), mode_name(r), n);
+		i = k;
 	}
 }
 

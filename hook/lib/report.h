@@ -28,6 +28,9 @@ void sh_reporter_call(void *ctx, const sh_call *c);
 /* Write the metrics file now (the reporter also does at most once a second as calls come). */
 int sh_reporter_flush(sh_reporter *r, sh_error **err);
 void sh_reporter_free(sh_reporter *r);
+/* The report log opened for appending: created 0640 if missing; a symlink, FIFO or anything but a
+ * regular file is refused without blocking. */
+int sh_open_log(const char *path, sh_error **err);
 /* How many distinct (syscall, rule) reports, and how many calls, so far. */
 void sh_reporter_counts(const sh_reporter *r, size_t *reports, unsigned long long *calls);
 

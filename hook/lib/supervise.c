@@ -108,13 +108,21 @@ static int arch_slot(const sh_ruleset *rs, uint32_t arch)
 	return -1;
 }
 
-static sh_decision decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6])
+/* The cache slot of a number: its place in the arch's own table (x32's numbers carry its bit), or
+ * -1 beyond the cache. Only x32 may drop the bit: on any other arch 0x40000000+N is not N. */
+static int nr_slot(uint32_t arch, int nr)
+{
+	long idx = arch == SCMP_ARCH_X32 ? (long)nr - 0x40000000 : nr;
+	return idx >= 0 && idx < CACHED_NRS ? (int)idx : -1;
+}
+
+sh_decision sh_supervisor_decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6])
 {
 	if (!s->base)
 		return (sh_decision){ .ret = SECCOMP_RET_ALLOW, .by = SH_BY_DEFAULT };
 	int slot = arch_slot(s->base, arch);
-	int idx = nr & ~0x40000000;
-	if (slot < 0 || idx < 0 || idx >= CACHED_NRS) {
+	int idx = nr_slot(arch, nr);
+	if (slot < 0 || idx < 0) {
 		sh_call_rules c;
 		sh_call_rules_build(s->base, arch, nr, &c);
 		sh_decision d = sh_call_rules_decide(&c, args);
@@ -149,20 +157,23 @@ static void answer(sh_supervisor *s, int fd, const sh_call *c)
 		;
 }
 
-static void handle_one(sh_supervisor *s, const listener *l)
+/* false: the fd is no listener (or no longer works as one), to be dropped. */
+static bool handle_one(sh_supervisor *s, const listener *l)
 {
 	memset(s->req, 0, s->req_size);
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
-		return; /* EINTR, or ENOENT: the call went away before it was read */
+		return errno == EINTR || errno == ENOENT; /* the call went away before it was read */
 	const struct seccomp_data *d = &s->req->data;
 	sh_call c = { .pid = (pid_t)s->req->pid, .nr = d->nr, .source = l->source };
 	c.arch = sh_arch_of_call(d->arch, d->nr);
 	memcpy(c.args, d->args, sizeof(c.args));
-	c.d = decide(s, c.arch, c.nr, c.args);
+	c.d = sh_supervisor_decide(s, c.arch, c.nr, c.args);
 	c.let_through = s->complain || sh_decision_lets_through(c.d.ret);
+	/* Answered first: whatever the observer does (a log write) does not hold up the call. */
+	answer(s, l->fd, &c);
 	if (s->fn)
 		s->fn(s->ctx, &c);
-	answer(s, l->fd, &c);
+	return true;
 }
 
 static void drop_listener(sh_supervisor *s, size_t i)
@@ -183,9 +194,9 @@ int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **e
 	if (r < 0)
 		return errno == EINTR ? 0 : sh_error_errno(err, errno, "poll");
 	for (size_t i = n; i-- > 0;) {
-		if (p[i].revents & POLLIN)
-			handle_one(s, &s->ls[i]);
-		else if (p[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+		if ((p[i].revents & POLLIN) && handle_one(s, &s->ls[i]))
+			continue;
+		if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 			drop_listener(s, i); /* no task of the filter is left */
 	}
 	return extra >= 0 && (p[n].revents & (POLLIN | POLLHUP)) ? 1 : 0;

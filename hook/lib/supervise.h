@@ -38,6 +38,9 @@ size_t sh_supervisor_listeners(const sh_supervisor *s);
  * returns 1 when it is, else 0; -1 on a failure of poll. */
 int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **err);
 
+/* Its decision for a call (cached per arch and number): what it answers with. */
+sh_decision sh_supervisor_decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6]);
+
 /* The answer the supervisor gives for a decision: let_through, or the errno to return. A killing
  * decision also kills the caller (SIGKILL: the kernel's SIGSYS cannot be sent from outside). */
 bool sh_decision_lets_through(uint32_t ret);

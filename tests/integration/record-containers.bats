@@ -264,3 +264,44 @@ record_web() {
 	runc --root "$T/runc-state" delete -f k1
 	[ ! -e "$T/rec/killed.json" ]
 }
+
+@test "the agent's door: 0600 socket in a 0700 directory; forged connections (not a listener, several fds) change nothing" {
+	make_bundle "$T/b" '["sysprobe", "getppid"]'
+	annotate "$T/b" org.seccomp-hook.record=door
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	sock=$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")
+	[ "$(stat -c %a "$sock")" = 600 ] && [ "$(stat -c %a "$T/agents")" = 700 ]
+	run setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$sock"
+	[ "$status" -ne 0 ] && [[ "$output" == *"Permission denied"* ]]
+	agent=
+	for p in $(pgrep -x seccomp-hook); do
+		ls -l /proc/$p/fd 2>/dev/null | grep -q "socket:" && [ "$(readlink /proc/$p/exe)" = "$BIN" ] && agent=$p
+	done
+	before=$(ls /proc/$agent/fd | wc -l)
+	# As root: a pipe for a listener with a forged state, then eight descriptors in one message.
+	python3 - "$sock" <<'PY'
+import os, socket, sys
+for fds in ([os.pipe()[0]], [os.open("/dev/null", os.O_RDONLY) for _ in range(8)]):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    socket.send_fds(s, [b'{"pid": 1, "state": {"id": "forged"}}'], fds)
+    s.close()
+PY
+	sleep 0.3
+	[ "$(ls /proc/$agent/fd | wc -l)" -eq "$before" ]
+	kill -0 "$agent"
+	run run_runc "$T/b" door1
+	[[ "$output" == getppid=ok:* ]]
+	wait_for "$T/rec/door.json"
+	grep -qx getppid <<<"$(jq -r '.syscalls[0].names[]' "$T/rec/door.json")"
+}
+
+@test "a recording config transformed again keeps its base profile" {
+	make_bundle "$T/b" '["true"]'
+	annotate "$T/b" org.seccomp-hook.record=twice
+	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" --profile=docker "${DIRS[@]}" "$T/b"
+	[ "$(jq -r '.linux.seccomp.defaultAction' "$T/b/config.json")" = SCMP_ACT_ERRNO ]
+	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
+	[ "$(jq -r '.linux.seccomp.defaultAction' "$T/b/config.json")" = SCMP_ACT_ERRNO ]
+	[[ "$(jq -r '.annotations["org.seccomp-hook.applied"]' "$T/b/config.json")" == "docker runtime sha256:"*" record=twice" ]]
+}

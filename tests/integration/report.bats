@@ -109,3 +109,21 @@ PY
 	[ "$status" -eq 2 ]
 	[ ! -e "$T/ran" ]
 }
+
+@test "a syslog that does not read holds up nothing: every denied call is answered" {
+	cat > "$T/deaf.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+open(sys.argv[1], "w").close()
+time.sleep(60)
+PY
+	# A private /dev and network namespace: a /dev/log whose queue of 2 is full after two reports.
+	run timeout -s KILL 30 unshare -m -n bash -c 'mount -t tmpfs none /dev && sysctl -qw net.unix.max_dgram_qlen=2 &&
+		{ python3 "$1" "$2/ready" < "$1" & } &&
+		for i in $(seq 100); do [ -e "$2/ready" ] && break; sleep 0.05; done &&
+		"$3" exec -q --report=enforce --caps=docker --profile="$4" -- "$5" mount unshare keyctl personality1 clone3;
+		st=$?; kill %1; exit $st' sh "$T/deaf.py" "$T" "$BIN" "$D" "$PROBE"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' mount=1 unshare=1 keyctl=1 personality1=1 clone3=38)" ]
+}
