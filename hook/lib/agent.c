@@ -209,6 +209,12 @@ static void accept_one(agent *a, int lsock)
 
 static int write_recording(agent *a, sh_error **err)
 {
+	/* A start that failed before the container's program was exec'd recorded only the runtime:
+	 * an earlier recording under the name is worth more than that. */
+	if (!sh_recorder_allowed_name(a->rec, "execve")) {
+		syslog(LOG_WARNING, "container %s: the container's program never ran; %s.json not written", a->id, a->o.record);
+		return 0;
+	}
 	if (make_dir(a->o.recordings_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.json", a->o.recordings_dir, a->o.record);

@@ -153,6 +153,14 @@ void sh_recorder_call(void *ctx, const sh_call *c)
 	u->denied_arch = c->arch;
 }
 
+bool sh_recorder_allowed_name(const sh_recorder *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->u[i].name, name) == 0)
+			return r->u[i].allowed_whole || r->u[i].nconds;
+	return false;
+}
+
 size_t sh_recorder_allowed(const sh_recorder *r)
 {
 	size_t n = 0;

@@ -32,6 +32,8 @@ int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narch
 /* One line for people: "47 syscalls on x86_64, x86; denied by the base: mount (2 calls, ...)".
  * Caller frees. */
 char *sh_recorder_summary(const sh_recorder *r);
+/* Whether a call of the name was let through. */
+bool sh_recorder_allowed_name(const sh_recorder *r, const char *name);
 /* How many distinct syscall names were let through. */
 size_t sh_recorder_allowed(const sh_recorder *r);
 

@@ -52,12 +52,14 @@ set_config() {
 }
 
 # run_runc BUNDLE NAME: foreground run; stdout+stderr in $output, exit in $status (use with bats `run`).
+# Bounded: runc 1.1 waits for ever when a listenerPath has nobody listening, which must fail a test,
+# not hang the suite.
 run_runc() {
-	runc --root "$T/runc-state" run -b "$1" "$2" < /dev/null
+	timeout -k 5 120 runc --root "$T/runc-state" run -b "$1" "$2" < /dev/null
 }
 
 run_crun() {
-	unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" "$3"' \
+	timeout -k 5 120 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" "$3"' \
 		sh "$T/crun-state" "$1" "$2" < /dev/null
 }
 

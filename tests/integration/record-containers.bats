@@ -23,6 +23,8 @@ setup() {
 
 teardown() {
 	[ ! -d "$T/podman" ] || teardown_podman
+	# Agents of containers a test never started wait an hour for them: not beyond the test.
+	pkill -f -- "--agents-dir=$T/agents" || true
 	rm -rf "$T"
 }
 
@@ -304,4 +306,18 @@ PY
 	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
 	[ "$(jq -r '.linux.seccomp.defaultAction' "$T/b/config.json")" = SCMP_ACT_ERRNO ]
 	[[ "$(jq -r '.annotations["org.seccomp-hook.applied"]' "$T/b/config.json")" == "docker runtime sha256:"*" record=twice" ]]
+}
+
+@test "a start that fails before the container's program runs does not replace an earlier recording" {
+	make_bundle "$T/b" '["/no/such/program"]'
+	annotate "$T/b" org.seccomp-hook.record=kept
+	echo '{"kept": true}' > "$T/rec/kept.json"
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	run run_runc "$T/b" f1
+	[ "$status" -ne 0 ]
+	runc --root "$T/runc-state" delete -f f1 2>/dev/null || true
+	# Its agent got no listener (runc failed before the filter), or one whose program never ran.
+	pkill -KILL -f -- "--agents-dir=$T/agents" || true
+	sleep 0.2
+	[ "$(cat "$T/rec/kept.json")" = '{"kept": true}' ]
 }
