@@ -43,12 +43,10 @@ int sh_error_at(sh_error **err, int status, const char *file, unsigned line, uns
 int sh_error_errno(sh_error **err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
-	cleanup_free char *m = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	cleanup_free char *m = sh_xvasprintf(fmt, ap);
 	va_end(ap);
-	return sh_error_set(err, SH_EXIT_SYSTEM, "%s: %s", m ? m : "?", strerror(errnum));
+	return sh_error_set(err, SH_EXIT_SYSTEM, "%s: %s", m, strerror(errnum));
 }
 
 int sh_error_prefix(sh_error **err, const char *fmt, ...)
@@ -56,16 +54,12 @@ int sh_error_prefix(sh_error **err, const char *fmt, ...)
 	if (!err || !*err)
 		return -1;
 	va_list ap;
-	cleanup_free char *p = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
+	cleanup_free char *p = sh_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (p) {
-		char *n = sh_xasprintf("%s: %s", p, (*err)->msg);
-		free((*err)->msg);
-		(*err)->msg = n;
-	}
+	char *n = sh_xasprintf("%s: %s", p, (*err)->msg);
+	free((*err)->msg);
+	(*err)->msg = n;
 	return -1;
 }
 

@@ -28,13 +28,10 @@ static int bad(pctx *c, const sh_json *at, const char *path, const char *fmt, ..
 static int bad(pctx *c, const sh_json *at, const char *path, const char *fmt, ...)
 {
 	va_list ap;
-	cleanup_free char *m = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	cleanup_free char *m = sh_xvasprintf(fmt, ap);
 	va_end(ap);
-	return sh_error_at(c->err, SH_EXIT_INVALID, c->file, at ? at->line : 0, at ? at->col : 0, "%s: %s", path,
-			   m ? m : "?");
+	return sh_error_at(c->err, SH_EXIT_INVALID, c->file, at ? at->line : 0, at ? at->col : 0, "%s: %s", path, m);
 }
 
 /* " (did you mean 'X'?)" when a known name is near, else "". */

@@ -68,15 +68,20 @@ char *sh_xstrndup(const char *s, size_t n)
 	return r;
 }
 
+char *sh_xvasprintf(const char *fmt, va_list ap)
+{
+	char *r = NULL;
+	if (vasprintf(&r, fmt, ap) < 0)
+		oom();
+	return r;
+}
+
 char *sh_xasprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *r = NULL;
 	va_start(ap, fmt);
-	int n = vasprintf(&r, fmt, ap);
+	char *r = sh_xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		oom();
 	return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -33,6 +34,7 @@ void *sh_xreallocarray(void *p, size_t n, size_t size);
 char *sh_xstrdup(const char *s);
 char *sh_xstrndup(const char *s, size_t n);
 char *sh_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *sh_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Grow *items (of *cap elements of size sz) so it can hold at least n+1 elements. */
 void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
