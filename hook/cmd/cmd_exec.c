@@ -4,7 +4,6 @@
 #include "apply.h"
 #include "cli.h"
 #include "notify.h"
-#include "notifyset.h"
 #include "report.h"
 #include "supervise.h"
 #include "lookup.h"
@@ -178,7 +177,7 @@ static int run_reported(exec_opts *o, char **argv, sh_error **err)
 	int status = 0;
 	if (r == 0) {
 		sh_supervisor *sup = sh_supervisor_new(x.base, strcmp(o->report, "complain") == 0, sh_reporter_call, x.rep);
-		r = sh_run_supervised(sup, path, argv, &x.bpf, sh_notify_flags(sh_translate_flags(x.base), 5, 19), &status, err);
+		r = sh_run_supervised(sup, path, argv, &x.bpf, sh_translate_flags(x.base), &status, err);
 		sh_supervisor_free(sup);
 	}
 	if (r == 0 && sh_reporter_flush(x.rep, err) < 0)

@@ -59,35 +59,15 @@ static const char *const exempt[] = { "exit", "exit_group", NULL };
 typedef struct recording {
 	sh_recorder *rec;
 	bool verbose;
-	uint64_t seen[SH_MAX_ARCHES][1024 / 64];
-	uint32_t arches[SH_MAX_ARCHES];
 } recording;
-
-static void first_call(recording *r, const sh_call *c)
-{
-	int nr = c->arch == SCMP_ARCH_X32 ? c->nr - 0x40000000 : c->nr;
-	if (nr < 0 || nr >= 1024)
-		return;
-	for (size_t a = 0; a < SH_MAX_ARCHES; a++) {
-		if (r->arches[a] && r->arches[a] != c->arch)
-			continue;
-		r->arches[a] = c->arch;
-		if (r->seen[a][nr / 64] & (UINT64_C(1) << (nr % 64)))
-			return;
-		r->seen[a][nr / 64] |= UINT64_C(1) << (nr % 64);
-		cleanup_free char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
-		fprintf(stderr, "seccomp-hook record: %s %s by pid %d%s\n", sh_arch_scmp_name(c->arch),
-			name ? name : "(no name)", (int)c->pid, c->let_through ? "" : " (denied by the base)");
-		return;
-	}
-}
 
 static void on_call(void *ctx, const sh_call *c)
 {
 	recording *r = ctx;
-	sh_recorder_call(r->rec, c);
-	if (r->verbose)
-		first_call(r, c);
+	const char *name;
+	if (sh_recorder_add(r->rec, c, &name) && r->verbose)
+		fprintf(stderr, "seccomp-hook record: %s %s by pid %d%s\n", sh_arch_scmp_name(c->arch),
+			name ? name : "(no name)", (int)c->pid, c->let_through ? "" : " (denied by the base)");
 }
 
 typedef struct pipeline {
@@ -153,7 +133,7 @@ static int record(record_opts *o, const char *path, char **argv, int *status, sh
 	sh_supervisor *sup = sh_supervisor_new(pl.base, false, on_call, &rc);
 	if (!sh_cli_quiet)
 		fprintf(stderr, "seccomp-hook record: recording %s (pid %d: kill -TERM it to stop)\n", argv[0], (int)getpid());
-	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_notify_flags(sh_translate_flags(pl.filter), 5, 19), status, err);
+	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_translate_flags(pl.filter), status, err);
 	sh_supervisor_free(sup);
 	if (r == 0)
 		r = write_profile(o, &pl, rc.rec, err);

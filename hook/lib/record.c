@@ -41,6 +41,10 @@ typedef struct used {
 	uint32_t arch_bits;             /* which of the recorder's arches called it */
 } used;
 
+#define CACHED_ARCHES 4
+#define CACHED_NRS 1024
+#define NAMELESS UINT32_MAX
+
 struct sh_recorder {
 	const sh_ruleset *base;
 	bool args;
@@ -49,6 +53,9 @@ struct sh_recorder {
 	uint32_t arches[SH_MAX_ARCHES];
 	size_t narches;
 	uint64_t unknown; /* calls whose number libseccomp has no name for */
+	/* Each call is looked up here, by arch and number, rather than named again: 0 not seen yet,
+	 * NAMELESS, else 1 + its index in u. */
+	uint32_t slot[CACHED_ARCHES][CACHED_NRS];
 };
 
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
@@ -82,15 +89,33 @@ static used *find_used(sh_recorder *r, const char *name)
 	return u;
 }
 
-static uint32_t arch_bit(sh_recorder *r, uint32_t arch)
+/* The arch's place in the recorder's list (added at its first call), or -1 when the list is full. */
+static int arch_index(sh_recorder *r, uint32_t arch)
 {
 	for (size_t i = 0; i < r->narches; i++)
 		if (r->arches[i] == arch)
-			return 1u << i;
+			return (int)i;
 	if (r->narches == SH_MAX_ARCHES)
-		return 0;
+		return -1;
 	r->arches[r->narches] = arch;
-	return 1u << r->narches++;
+	return (int)r->narches++;
+}
+
+/* The entry of a call's syscall, NULL for a number libseccomp has no name for; *first: the first
+ * call of that number on that arch. */
+static used *used_of(sh_recorder *r, const sh_call *c, int a, bool *first)
+{
+	int idx = sh_syscall_index(c->arch, c->nr);
+	uint32_t *slot = a >= 0 && a < CACHED_ARCHES && idx >= 0 && idx < CACHED_NRS ? &r->slot[a][idx] : NULL;
+	*first = slot && !*slot; /* numbers beyond the cache are never announced */
+	if (slot && *slot)
+		return *slot == NAMELESS ? NULL : &r->u[*slot - 1];
+	char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
+	used *u = name ? find_used(r, name) : NULL;
+	free(name);
+	if (slot)
+		*slot = u ? (uint32_t)(u - r->u) + 1 : NAMELESS;
+	return u;
 }
 
 static const keyed *keyed_of(const char *name)
@@ -129,28 +154,35 @@ static void note_allowed(sh_recorder *r, used *u, const sh_call *c)
 		note_value(u, k->mask ? c->args[0] & k->mask : c->args[0]);
 }
 
-void sh_recorder_call(void *ctx, const sh_call *c)
+bool sh_recorder_add(sh_recorder *r, const sh_call *c, const char **name)
 {
-	sh_recorder *r = ctx;
-	char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
-	if (!name) {
+	int a = arch_index(r, c->arch);
+	bool first;
+	used *u = used_of(r, c, a, &first);
+	*name = u ? u->name : NULL;
+	if (!u) {
 		r->unknown++;
-		return;
+		return first;
 	}
-	used *u = find_used(r, name);
-	free(name);
 	u->calls++;
-	u->arch_bits |= arch_bit(r, c->arch);
+	u->arch_bits |= a >= 0 ? 1u << a : 0;
 	/* What the base lets through is recorded even in complain mode; what it denies never is. */
 	if (sh_decision_lets_through(c->d.ret)) {
 		note_allowed(r, u, c);
-		return;
+		return first;
 	}
 	u->denied++;
 	u->denied_ret = c->d.ret;
 	u->denied_by = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
 	u->denied_how = c->d.by;
 	u->denied_arch = c->arch;
+	return first;
+}
+
+void sh_recorder_call(void *ctx, const sh_call *c)
+{
+	const char *name;
+	sh_recorder_add(ctx, c, &name);
 }
 
 bool sh_recorder_allowed_name(const sh_recorder *r, const char *name)

@@ -15,7 +15,10 @@ typedef struct sh_recorder sh_recorder;
  * socket's domain) and allow only those. */
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args);
 void sh_recorder_free(sh_recorder *r);
-/* An sh_call_fn: ctx is the recorder. */
+/* Record one call. Returns whether it is the first of its number on its arch, with the syscall's
+ * name in *name (the recorder's; NULL for a number libseccomp has no name for). */
+bool sh_recorder_add(sh_recorder *r, const sh_call *c, const char **name);
+/* The same as an sh_call_fn: ctx is the recorder. */
 void sh_recorder_call(void *ctx, const sh_call *c);
 
 /* The profile: the base's defaultAction (SCMP_ACT_ERRNO, EPERM, without one), an archMap of the

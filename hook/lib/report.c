@@ -109,36 +109,45 @@ static size_t key_hash(uint32_t arch, int nr, const sh_rrule *rule, uint32_t ret
 	return (size_t)(h ^ (h >> 29)) & (SH_REPORT_SLOTS - 1);
 }
 
+/* The entry of a key, or NULL with *h at the free slot where it goes. */
+static seen *lookup(const sh_reporter *r, uint32_t arch, int nr, const sh_rrule *rule, uint32_t ret, size_t *h)
+{
+	for (*h = key_hash(arch, nr, rule, ret); r->slot[*h]; *h = (*h + 1) & (SH_REPORT_SLOTS - 1)) {
+		seen *e = &r->s[r->slot[*h] - 1];
+		if (e->arch == arch && e->nr == nr && e->rule == rule && e->ret == ret)
+			return e;
+	}
+	return NULL;
+}
+
 /* Once per (syscall, rule): the key of a report within one reporter (one container). A container
  * could make as many distinct calls as there are numbers: every number libseccomp has no name for
- * is one key per arch, and past SH_REPORT_MAX keys the rest are counted in one overflow key, so the
- * reports and the memory are bounded whatever the container does. */
+ * is one key per arch, and past SH_REPORT_MAX keys new ones are counted in one overflow key per
+ * answer, so the reports and the memory are bounded whatever the container does. A call of a key
+ * already seen is one lookup: its name is not looked up again. */
 static seen *find(sh_reporter *r, const sh_call *c, bool *fresh)
 {
 	const sh_rrule *rule = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
-	char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
-	int nr = name ? c->nr : -1;
 	uint32_t arch = c->arch, ret = c->d.ret;
-	if (r->n >= SH_REPORT_MAX) {
-		arch = 0, nr = -2, rule = NULL; /* one overflow key per answer */
+	int nr = c->nr;
+	size_t h;
+	seen *e = lookup(r, arch, nr, rule, ret, &h);
+	char *name = e ? NULL : seccomp_syscall_resolve_num_arch(arch, nr);
+	if (!e && !name)
+		e = lookup(r, arch, nr = -1, rule, ret, &h);
+	if (!e && r->n >= SH_REPORT_MAX) {
 		free(name);
 		name = NULL;
+		e = lookup(r, arch = 0, nr = -2, rule = NULL, ret, &h);
 	}
-	size_t h = key_hash(arch, nr, rule, ret);
-	for (; r->slot[h]; h = (h + 1) & (SH_REPORT_SLOTS - 1)) {
-		seen *e = &r->s[r->slot[h] - 1];
-		if (e->arch == arch && e->nr == nr && e->rule == rule && e->ret == ret) {
-			free(name);
-			*fresh = false;
-			return e;
-		}
-	}
+	*fresh = !e;
+	if (e)
+		return e;
 	sh_grow(&r->s, &r->cap, r->n, sizeof(*r->s));
-	seen *e = &r->s[r->n++];
+	e = &r->s[r->n++];
 	r->slot[h] = (uint32_t)r->n;
 	*e = (seen){ .arch = arch, .nr = nr, .rule = rule, .ret = ret,
 		     .name = name ? name : sh_xstrdup(nr == -2 ? "(more than " SH_STR(SH_REPORT_MAX) " kinds)" : "(no name)") };
-	*fresh = true;
 	return e;
 }
 

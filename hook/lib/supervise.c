@@ -3,6 +3,7 @@
 #include "config.h"
 #include "supervise.h"
 #include "apply.h"
+#include "profile.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@ struct sh_supervisor {
 	size_t n, cap;
 	/* The rules of each (arch, nr) the base decides, built at its first call. */
 	sh_call_rules *rules[CACHED_ARCHES][CACHED_NRS];
+	struct pollfd *pfd; /* cap + 1 entries */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
@@ -78,6 +80,7 @@ void sh_supervisor_free(sh_supervisor *s)
 				free(s->rules[a][k]);
 			}
 	free(s->ls);
+	free(s->pfd);
 	free(s->req);
 	free(s->resp);
 	free(s);
@@ -87,6 +90,8 @@ void sh_supervisor_add(sh_supervisor *s, int fd, const char *source)
 {
 	sh_grow(&s->ls, &s->cap, s->n, sizeof(*s->ls));
 	s->ls[s->n++] = (listener){ .fd = fd, .source = sh_xstrdup(source ? source : "") };
+	/* One entry per listener and one for `extra`, kept: a wait is made for every call. */
+	s->pfd = sh_xreallocarray(s->pfd, s->cap + 1, sizeof(*s->pfd));
 }
 
 size_t sh_supervisor_listeners(const sh_supervisor *s)
@@ -108,21 +113,13 @@ static int arch_slot(const sh_ruleset *rs, uint32_t arch)
 	return -1;
 }
 
-/* The cache slot of a number: its place in the arch's own table (x32's numbers carry its bit), or
- * -1 beyond the cache. Only x32 may drop the bit: on any other arch 0x40000000+N is not N. */
-static int nr_slot(uint32_t arch, int nr)
-{
-	long idx = arch == SCMP_ARCH_X32 ? (long)nr - 0x40000000 : nr;
-	return idx >= 0 && idx < CACHED_NRS ? (int)idx : -1;
-}
-
 sh_decision sh_supervisor_decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6])
 {
 	if (!s->base)
 		return (sh_decision){ .ret = SECCOMP_RET_ALLOW, .by = SH_BY_DEFAULT };
 	int slot = arch_slot(s->base, arch);
-	int idx = nr_slot(arch, nr);
-	if (slot < 0 || idx < 0) {
+	int idx = sh_syscall_index(arch, nr);
+	if (slot < 0 || idx < 0 || idx >= CACHED_NRS) {
 		sh_call_rules c;
 		sh_call_rules_build(s->base, arch, nr, &c);
 		sh_decision d = sh_call_rules_decide(&c, args);
@@ -186,7 +183,9 @@ static void drop_listener(sh_supervisor *s, size_t i)
 int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **err)
 {
 	size_t n = s->n;
-	cleanup_free struct pollfd *p = sh_xcalloc(n + 1, sizeof(*p));
+	if (!s->pfd) /* no listener was ever added */
+		s->pfd = sh_xcalloc(1, sizeof(*s->pfd));
+	struct pollfd *p = s->pfd;
 	for (size_t i = 0; i < n; i++)
 		p[i] = (struct pollfd){ .fd = s->ls[i].fd, .events = POLLIN };
 	p[n] = (struct pollfd){ .fd = extra, .events = POLLIN };
@@ -220,9 +219,12 @@ static _Noreturn void child(handoff *h, const sigset_t *mask, const char *path, 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	const char *why = NULL;
-	int fd = sh_apply_filter(prog->insns, prog->len, flags, &why);
-	if (fd < 0 && errno == EINVAL && (flags & SH_FLAG_WAIT_KILLABLE_RECV)) /* a kernel before 5.19 */
-		fd = sh_apply_filter(prog->insns, prog->len, flags & ~SH_FLAG_WAIT_KILLABLE_RECV, &why);
+	flags |= SH_FLAG_NEW_LISTENER;
+	/* sh_notify_flags' reason for WAIT_KILLABLE_RECV; asked of the kernel this runs on, which
+	 * refuses it before 5.19. */
+	int fd = sh_apply_filter(prog->insns, prog->len, flags | SH_FLAG_WAIT_KILLABLE_RECV, &why);
+	if (fd < 0 && errno == EINVAL)
+		fd = sh_apply_filter(prog->insns, prog->len, flags, &why);
 	if (fd <= 0) {
 		h->err = fd < 0 ? errno : EINVAL;
 		h->why = fd < 0 ? why : "the filter has no listener";

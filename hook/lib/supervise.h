@@ -49,8 +49,8 @@ bool sh_decision_lets_through(uint32_t ret);
  * must ask for a listener) and execs; its listener is supervised by `s`; this process becomes the
  * subreaper of everything the command starts. SIGTERM, SIGINT and SIGHUP are passed on to the
  * command. Returns when the command has exited and no task of the filter is left, with its wait
- * status in *status; -1 if the filter could not be installed (then nothing ran). flags may ask for
- * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (sh_notify_flags), dropped on a kernel that lacks it. */
+ * status in *status; -1 if the filter could not be installed (then nothing ran). The filter gets a
+ * listener and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (see sh_notify_flags) where the kernel has it. */
 int sh_run_supervised(sh_supervisor *s, const char *path, char *const argv[], const sh_bpf *prog,
 		      unsigned flags, int *status, sh_error **err);
 

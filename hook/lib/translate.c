@@ -178,6 +178,12 @@ uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
 	return audit_arch;
 }
 
+int sh_syscall_index(uint32_t arch, int nr)
+{
+	long idx = arch == SCMP_ARCH_X32 ? (long)nr - X32_SYSCALL_BIT : nr;
+	return idx >= 0 && idx <= INT32_MAX ? (int)idx : -1;
+}
+
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
 static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
 {

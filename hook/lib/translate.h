@@ -48,6 +48,9 @@ char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count
 /* The libseccomp arch token and syscall number of a call as the kernel reports it (seccomp_data's
  * AUDIT_ARCH_* and nr): an x86_64 call with the x32 bit is SCMP_ARCH_X32's. */
 uint32_t sh_arch_of_call(uint32_t audit_arch, int nr);
+/* A call's place in its arch's own table: the number, without the x32 bit on x32 (only there: on any
+ * other arch 0x40000000+N is not N); -1 for none. For tables indexed by number. */
+int sh_syscall_index(uint32_t arch, int nr);
 /* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);
