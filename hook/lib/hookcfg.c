@@ -363,20 +363,45 @@ static int init_listener(sh_json *config, const sh_hook_opts *o, loaded *l, sh_h
 	return 0;
 }
 
+static const char *loader_path(const sh_hook_opts *o)
+{
+	return o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+}
+
+/* Whether init mode may be used for this container: 1 when the runtime must install the filter
+ * instead (a process that could undo the loader; warned), 0 to go on, -1 when the loader is missing.
+ * Every init-mode path asks it first. */
+static int init_mode_refused(const sh_json *config, const sh_hook_opts *o, const char *path, sh_diag *d, sh_error **err)
+{
+	const char *unsafe = o->crun ? NULL : sh_initproc_unsafe(sh_json_get(config, "process"));
+	if (unsafe) { /* the same filter, installed by the runtime: nothing in the container can undo it */
+		sh_diag_add(d, SH_SEV_WARNING, path, 0, 0, "init-fallback",
+			    "init mode: %s; the runtime installs the filter instead (runtime mode)", unsafe);
+		return 1;
+	}
+	struct stat st;
+	if (!o->crun && (stat(loader_path(o), &st) < 0 || !S_ISREG(st.st_mode)))
+		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader_path(o));
+	return 0;
+}
+
+/* The config for a cached program: crun installs it, or the loader does. */
+static int rewrite_for_init(sh_json *config, const sh_hook_opts *o, const sh_cache_entry *e, const sh_hook_result *res,
+			    sh_error **err)
+{
+	return o->crun ? rewrite_for_crun(config, e, res, err) : rewrite_for_loader(config, o, loader_path(o), e, err);
+}
+
 static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
 		      sh_error **err)
 {
-	const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
-	const char *unsafe = o->crun ? NULL : sh_initproc_unsafe(sh_json_get(config, "process"));
-	if (unsafe) { /* the same filter, installed by the runtime: nothing in the container can undo it */
-		sh_diag_add(d, SH_SEV_WARNING, l->path, 0, 0, "init-fallback",
-			    "init mode: %s; the runtime installs the filter instead (runtime mode)", unsafe);
+	int refused = init_mode_refused(config, o, l->path, d, err);
+	if (refused < 0)
+		return -1;
+	if (refused) {
 		res->mode = SH_MODE_RUNTIME;
 		return apply_runtime(config, o, l, res, d, err);
 	}
-	struct stat st;
-	if (!o->crun && (stat(loader, &st) < 0 || !S_ISREG(st.st_mode)))
-		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader);
 	const char *dir = cache_dir(o);
 	char key[65];
 	cache_key(l, key);
@@ -390,7 +415,7 @@ static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook
 		return -1;
 	}
 	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = o->crun ? rewrite_for_crun(config, &e, res, err) : rewrite_for_loader(config, o, loader, &e, err);
+	int r = rewrite_for_init(config, o, &e, res, err);
 	sh_cache_entry_free(&e);
 	return r;
 }
@@ -499,9 +524,6 @@ static int supervised_program(const supervised *s, sh_bpf *b, unsigned *flags, s
 static int supervised_init(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res, sh_diag *d,
 			   sh_error **err)
 {
-	if (!o->crun && !o->has_listener_fd)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands "
-				    "the listener on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
 	sh_bpf b = { 0 };
 	unsigned flags = 0;
 	if (supervised_program(s, &b, &flags, d, err) < 0)
@@ -517,8 +539,7 @@ static int supervised_init(sh_json *config, const sh_hook_opts *o, supervised *s
 		res->listener_path = sh_xstrdup(s->socket);
 		if (!o->crun)
 			set_annotation(config, SH_ANNOT_LISTENER_PATH, s->socket);
-		const char *loader = o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
-		r = o->crun ? rewrite_for_crun(config, &e, res, err) : rewrite_for_loader(config, o, loader, &e, err);
+		r = rewrite_for_init(config, o, &e, res, err);
 	}
 	sh_cache_entry_free(&e);
 	return r;
@@ -530,12 +551,29 @@ static int apply_plain(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hoo
 	return res->mode == SH_MODE_INIT ? apply_init(config, o, l, res, d, err) : apply_runtime(config, o, l, res, d, err);
 }
 
+/* Before the agent starts, so that a refusal leaves no agent waiting: init mode falls back to runtime
+ * mode where any init mode would, and needs someone to hand the listener on. */
+static int supervised_mode(const sh_json *config, const sh_hook_opts *o, const supervised *s, sh_hook_result *res,
+			   sh_diag *d, sh_error **err)
+{
+	if (res->mode != SH_MODE_INIT)
+		return 0;
+	int refused = init_mode_refused(config, o, s->l.path, d, err);
+	if (refused)
+		res->mode = SH_MODE_RUNTIME;
+	if (refused || o->crun || o->has_listener_fd)
+		return refused < 0 ? -1 : 0;
+	return sh_error_set(err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands the listener "
+			    "on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
+}
+
 /* A reporter that cannot start leaves the container with its plain enforcing profile, and says so;
  * a recording that cannot start stops the container (nothing would be recorded). */
 static int apply_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
 			    sh_hook_result *res, sh_diag *d, sh_error **err)
 {
-	if (check_supervised(s, err) < 0 || supervised_base(name, config, o, s, d, err) < 0)
+	if (check_supervised(s, err) < 0 || supervised_base(name, config, o, s, d, err) < 0 ||
+	    supervised_mode(config, o, s, res, d, err) < 0)
 		return -1;
 	sh_error *why = NULL;
 	if (start_agent(o, s, s->record ? err : &why) < 0) {

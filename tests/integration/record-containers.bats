@@ -321,3 +321,21 @@ PY
 	sleep 0.2
 	[ "$(cat "$T/rec/kept.json")" = '{"kept": true}' ]
 }
+
+@test "init mode for a recording falls back as init mode does: a CAP_SYS_ADMIN container gets runtime mode; no way to hand the listener on is refused before any agent starts" {
+	make_bundle "$T/b" '["true"]'
+	annotate "$T/b" org.seccomp-hook.record=admin org.seccomp-hook.mode=init
+	set_config "$T/b" '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
+	run --separate-stderr "$BIN" inject --loader="$LOADER" --cache-dir="$T/cache" "${DIRS[@]}" "$T/b"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"init mode: "*"the runtime installs the filter instead (runtime mode)"* ]]
+	[ "$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")" = "$(ls "$T"/agents/*.sock)" ]
+	[ "$(jq -r '.process.args[0]' "$T/b/config.json")" = true ]
+	rm -rf "$T/b2" "$T/agents"
+	make_bundle "$T/b2" '["true"]'
+	annotate "$T/b2" org.seccomp-hook.record=plain org.seccomp-hook.mode=init
+	run "$BIN" inject --loader="$LOADER" --cache-dir="$T/cache" "${DIRS[@]}" "$T/b2"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"org.seccomp-hook.record in init mode needs seccomp-hook-runtime"* ]]
+	[ ! -e "$T/agents" ] || [ -z "$(ls "$T/agents")" ]
+}
