@@ -76,6 +76,13 @@ sleeper() {
 	[ ! -e "$rec" ]
 }
 
+# until_exec PID: `run -d` returns once the container is started, which can be before PID 1 has
+# exec'd its program (runc init may still be dropping capabilities): wait for the program.
+until_exec() {
+	for i in $(seq 100); do [ "$(cat /proc/$1/comm 2>/dev/null)" = sleep ] && return 0; sleep 0.02; done
+	return 1
+}
+
 # status_lines MODE NNP CAPS: the status lines of PID 1 and of an exec'd process, the container
 # started in runtime mode by inject + runc (runc installs the filter, runc exec applies it) or in
 # init mode by the wrapper.
@@ -86,11 +93,13 @@ status_lines() {
 		"$BIN" inject --profiles-dir="$T/profiles" --profile=default "$b"
 		runc --root "$T/runc-state" run -d -b "$b" st < /dev/null
 		pid=$(runc --root "$T/runc-state" state st | jq .pid)
+		until_exec "$pid"
 		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
 		runc --root "$T/runc-state" exec st sh -c "$STATUS"
 	else
 		wrap --default-profile=default run -d -b "$b" st
 		pid=$(runc --root "$T/runc-state" state st | jq .pid)
+		until_exec "$pid"
 		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
 		wrap exec st sh -c "$STATUS"
 	fi
