@@ -193,7 +193,23 @@ JSON
 	kill $pid
 	diff <(grep -E '^  [0-9]{4}: ' "$T/compiled.txt") <(grep -E '^  [0-9]{4}: ' "$T/live.txt")
 	grep -q "ret ERRNO(1)" "$T/compiled.txt"
-	run script -qec "$BIN compile -q $p" /dev/null
+	# On a pseudo-terminal of its own (util-linux script(1) can flood and be killed when its own
+	# standard input is not a terminal).
+	run python3 -c 'import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 4096)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))' "$BIN" compile -q "$p"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"refusing to write binary BPF to a terminal"* ]]
 }
