@@ -398,6 +398,16 @@ int sh_cap_from_name(const char *s)
 	return -1;
 }
 
+/* As runc and moby read a capability in a config or a profile: "CAP_" and the name in capitals,
+ * exactly; "sys_admin" or "cap_sys_admin" is no capability to them. */
+int sh_cap_from_oci_name(const char *s)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(cap_names); i++)
+		if (strcmp(s, cap_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *sh_cap_name(int cap)
 {
 	return cap >= 0 && (size_t)cap < SH_ARRAY_SIZE(cap_names) ? cap_names[cap] : NULL;

@@ -45,8 +45,10 @@ const char *sh_flag_name(uint32_t bit);
 int sh_errno_from_name(const char *s);
 const char *sh_errno_name(int e); /* NULL if none */
 
-/* "CAP_SYS_ADMIN" (or "SYS_ADMIN", any case) -> 21; -1 if unknown. */
+/* A capability the user names (--caps): "CAP_SYS_ADMIN" or "sys_admin" -> 21; -1 if unknown. */
 int sh_cap_from_name(const char *s);
+/* A capability a config or a profile names: exactly as runc and moby match it ("CAP_SYS_ADMIN"). */
+int sh_cap_from_oci_name(const char *s);
 const char *sh_cap_name(int cap);
 #define SH_CAP_MAX 63
 

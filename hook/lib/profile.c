@@ -284,7 +284,7 @@ static int f_cond_caps(pctx *c, const sh_json *v, const char *path, void *t)
 	if (read_strings(c, v, path, &cd->caps, &cd->ncaps) < 0)
 		return -1;
 	for (size_t i = 0; i < cd->ncaps; i++)
-		if (sh_cap_from_name(cd->caps[i]) < 0) {
+		if (sh_cap_from_oci_name(cd->caps[i]) < 0) {
 			cleanup_free char *p = sh_xasprintf("%s[%zu]", path, i);
 			warn_unknown(c, loc_of(v->u.arr.v[i]), "unknown-capability", p, "capability", cd->caps[i],
 				     sh_suggest_cap(cd->caps[i]));

@@ -180,7 +180,7 @@ static void resolve_arches(const sh_profile *p, const sh_target *t, uint32_t nat
 
 static bool has_cap(const sh_target *t, const char *name)
 {
-	int cap = sh_cap_from_name(name);
+	int cap = sh_cap_from_oci_name(name);
 	return cap >= 0 && cap <= SH_CAP_MAX && (t->caps & (UINT64_C(1) << cap));
 }
 
