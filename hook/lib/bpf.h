@@ -30,6 +30,10 @@ const char *sh_bpf_check_program(const struct sock_filter *insns, size_t len);
  * NULL) receives the number of instructions executed. */
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps);
 
+/* One ALU operation and one conditional jump's test as the kernel computes them (the simulator's). */
+uint32_t sh_bpf_alu(uint16_t op, uint32_t a, uint32_t x);
+bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t k);
+
 /* Install with seccomp(SECCOMP_SET_MODE_FILTER, flags). Returns the syscall result (a listener fd
  * with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0) or -errno. Does not set no_new_privs. */
 int sh_bpf_install(const struct sock_filter *insns, size_t len, unsigned flags);

@@ -14,7 +14,7 @@ static uint32_t load_word(const sh_seccomp_data *d, uint32_t off)
 	return w;
 }
 
-static uint32_t alu(uint16_t op, uint32_t a, uint32_t x)
+uint32_t sh_bpf_alu(uint16_t op, uint32_t a, uint32_t x)
 {
 	switch (op) {
 	case BPF_ADD: return a + x;
@@ -32,7 +32,7 @@ static uint32_t alu(uint16_t op, uint32_t a, uint32_t x)
 	}
 }
 
-static bool jump_taken(uint16_t op, uint32_t a, uint32_t v)
+bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v)
 {
 	switch (op) {
 	case BPF_JEQ: return a == v;
@@ -74,13 +74,13 @@ uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccom
 					*steps = n;
 				return 0;
 			}
-			a = alu(BPF_OP(f->code), a, src);
+			a = sh_bpf_alu(BPF_OP(f->code), a, src);
 			break;
 		case BPF_JMP:
 			if (BPF_OP(f->code) == BPF_JA)
 				pc += f->k;
 			else
-				pc += jump_taken(BPF_OP(f->code), a, src) ? f->jt : f->jf;
+				pc += sh_bpf_jump_taken(BPF_OP(f->code), a, src) ? f->jt : f->jf;
 			break;
 		case BPF_RET:
 			if (steps)
