@@ -42,6 +42,8 @@ Test(initproc, unsafe_when_a_process_may_hold_sys_admin_or_sys_ptrace_or_every_c
 		{ "{\"bounding\": [\"CAP_KILL\"], \"ambient\": [\"CAP_SYS_ADMIN\"]}", true },
 		{ "{\"permitted\": [\"CAP_SYS_PTRACE\"]}", true },
 		{ "{\"inheritable\": [\"CAP_SYS_ADMIN\"]}", true },
+		/* Names as runc reads them: a spelling runc does not grant is no capability. */
+		{ "{\"bounding\": [\"cap_sys_admin\", \"SYS_ADMIN\", \"CAP_sys_admin\"]}", false },
 		{ "{}", false },
 		{ NULL, true },
 	};
@@ -49,12 +51,21 @@ Test(initproc, unsafe_when_a_process_may_hold_sys_admin_or_sys_ptrace_or_every_c
 		cleanup_free char *text = sh_xasprintf("{\"args\": [\"sh\"]%s%s}", cases[i].caps ? ", \"capabilities\": " : "",
 						       cases[i].caps ? cases[i].caps : "");
 		sh_json *p = parse(text);
-		cr_expect_eq(sh_initproc_unsafe(p) != NULL, cases[i].unsafe, "%s", text);
+		sh_capsets c;
+		bool has = sh_initproc_caps(p, &c) == 0;
+		cr_expect_eq(sh_initproc_caps_unsafe(&c, has) != NULL, cases[i].unsafe, "%s", text);
 		sh_json_free(p);
 	}
 }
 
 static const char digest[] = "3e01d0a57ef98c9bbd8fefcedb8f1297c8a0530e8b439ba1dbd3052d4b066791";
+
+static sh_loader_args call_of(unsigned flags)
+{
+	sh_loader_args a = { .flags = flags, .listener_fd = -1 };
+	memcpy(a.digest, digest, sizeof(a.digest));
+	return a;
+}
 
 Test(initproc, wrap_lends_two_capabilities_records_the_own_sets_and_undo_restores_them)
 {
@@ -63,7 +74,7 @@ Test(initproc, wrap_lends_two_capabilities_records_the_own_sets_and_undo_restore
 			   " \"ambient\": []}}";
 	sh_json *p = parse(text);
 	sh_error *err = NULL;
-	sh_loader_call call = { digest, 4, -1 };
+	sh_loader_args call = call_of(4);
 	cr_assert_eq(sh_initproc_wrap_process(p, &call, &err), 0);
 	cr_expect_str_eq(arg(p, 0), SH_INIT_DEST);
 	cr_expect_str_eq(arg(p, 3), "--caps=21:1:1:0:0");
@@ -75,10 +86,12 @@ Test(initproc, wrap_lends_two_capabilities_records_the_own_sets_and_undo_restore
 	uint64_t borrowed = (UINT64_C(1) << 21) | (UINT64_C(1) << 8);
 	cr_expect_eq(lent.bounding, 0x21 | borrowed);
 	cr_expect_eq(lent.ambient, borrowed);
-	sh_loader_call back;
-	cr_assert(sh_initproc_loader_call(p, &back));
+	sh_loader_args back;
+	cr_assert_eq(sh_initproc_decode(sh_json_get(p, "args"), &back), 6u);
 	cr_expect_str_eq(back.digest, digest);
 	cr_expect_eq(back.flags, 4u);
+	cr_expect(back.has_caps);
+	cr_expect_eq(back.caps.bounding, 0x21);
 	cr_assert(sh_initproc_unwrap_process(p));
 	sh_capsets own;
 	cr_assert_eq(sh_initproc_caps(p, &own), 0);
@@ -95,8 +108,8 @@ Test(initproc, a_prefix_that_does_not_end_in_program_and_separator_is_not_the_lo
 	sh_json *p = parse("{\"args\": [\"/.seccomp-hook/init\", \"--sha256=x\", \"--\", \"sh\"]}");
 	cr_expect_not(sh_initproc_unwrap_process(p));
 	cr_expect_eq(sh_json_get(p, "args")->u.arr.n, 4u);
-	sh_loader_call c;
-	cr_expect_not(sh_initproc_loader_call(p, &c));
+	sh_loader_args c;
+	cr_expect_eq(sh_initproc_decode(sh_json_get(p, "args"), &c), 0u);
 	sh_json_free(p);
 }
 
@@ -104,12 +117,15 @@ Test(initproc, start_container_hooks_go_through_the_loader_and_back)
 {
 	sh_json *c = parse("{\"hooks\": {\"startContainer\": [{\"path\": \"/bin/mkdir\", \"args\": [\"mkdir\", \"/x\"]}],"
 			   " \"prestart\": [{\"path\": \"/bin/true\"}]}}");
-	sh_loader_call call = { digest, 0, -1 };
+	sh_loader_args call = call_of(0);
+	call.has_caps = true;
+	call.caps = (sh_capsets){ .bounding = 0x21 };
 	sh_initproc_wrap_hooks(c, &call);
 	cleanup_free char *wrapped = compact(sh_json_get(c, "hooks"));
 	cr_expect(strstr(wrapped, "{\"path\":\"/.seccomp-hook/init\",\"args\":[\"/.seccomp-hook/init\",\"--sha256=") != NULL,
 		  "%s", wrapped);
-	cr_expect(strstr(wrapped, "\"/.seccomp-hook/filter.bpf\",\"--\",\"/bin/mkdir\",\"/x\"]") != NULL, "%s", wrapped);
+	cr_expect(strstr(wrapped, "\"--caps=21:0:0:0:0\",\"/.seccomp-hook/filter.bpf\",\"--\",\"/bin/mkdir\",\"/x\"]") != NULL,
+		  "a hook gets the container process's own sets: %s", wrapped);
 	cr_expect(strstr(wrapped, "\"prestart\":[{\"path\":\"/bin/true\"}]") != NULL, "%s", wrapped);
 	cr_assert(sh_initproc_unwrap_hooks(c));
 	cleanup_free char *back = compact(sh_json_get(c, "hooks"));
@@ -325,4 +341,30 @@ Test(gofold, config_members_one_to_go_are_refused_maps_and_unknown_members_are_n
 	sh_error *err = NULL;
 	cr_expect_eq(sh_gofold_check_config(ok, "t", &err), 0);
 	sh_json_free(ok);
+}
+
+Test(initproc, an_exec_asking_for_the_lent_sets_gets_the_containers_own_and_nothing_else_is_changed)
+{
+	const uint64_t admin = UINT64_C(1) << 21, setpcap = UINT64_C(1) << 8, kill = UINT64_C(1) << 5;
+	sh_capsets own = { .bounding = kill, .permitted = kill, .effective = kill };
+	sh_capsets lent = sh_initproc_lent(&own);
+	struct { const char *what; sh_capsets asked; bool mapped; sh_capsets want; } rows[] = {
+		{ "the five lent sets (the config as rewritten)", lent, true, own },
+		{ "podman: bounding, effective, permitted only", { lent.bounding, lent.permitted, lent.effective, 0, 0 }, true, own },
+		{ "the container's own sets", own, false, own },
+		{ "every capability (exec --privileged)", { ~0ULL, ~0ULL, ~0ULL, 0, 0 }, false, { ~0ULL, ~0ULL, ~0ULL, 0, 0 } },
+		{ "the lent sets and one more", { lent.bounding | 1, lent.permitted, lent.effective, 0, 0 }, false,
+		  { lent.bounding | 1, lent.permitted, lent.effective, 0, 0 } },
+		{ "CAP_SYS_ADMIN in the ambient set beyond the lent ones is not taken", { lent.bounding, lent.permitted,
+		  lent.effective, 0, admin | (UINT64_C(1) << 30) }, false, { lent.bounding, lent.permitted, lent.effective, 0,
+		  admin | (UINT64_C(1) << 30) } },
+	};
+	(void)setpcap;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
+		sh_capsets c = rows[i].asked;
+		cr_expect_eq(sh_initproc_unlend(&own, &c), rows[i].mapped, "%s", rows[i].what);
+		cr_expect_eq(memcmp(&c, &rows[i].want, sizeof(c)), 0, "%s", rows[i].what);
+		if (rows[i].mapped)
+			cr_expect_null(sh_initproc_caps_unsafe(&c, true), "%s", rows[i].what);
+	}
 }

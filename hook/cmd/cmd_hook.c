@@ -5,6 +5,8 @@
 #include "cli.h"
 #include "gofold.h"
 #include "hookcfg.h"
+#include "loaderstore.h"
+#include "seal.h"
 #include "statehook.h"
 #include "util.h"
 
@@ -21,6 +23,8 @@ static const char hook_opts_help[] =
 	"  --default-profile=NAME profile for containers without the org.seccomp-hook.profile annotation\n"
 	"  --cache-dir=DIR        init mode: compiled-filter cache (default " SH_DEFAULT_CACHE_DIR ")\n"
 	"  --loader=PATH          init mode: the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
+	"  --loader-store=DIR     init mode: where the loader's read-only copy is mounted, which containers bind\n"
+	"                         (default " SH_LOADER_STORE ")\n"
 	"  --runtime=NAME         the runtime that runs the configs written: any (default) or crun. With crun,\n"
 	"                         init mode hands crun the compiled program (run.oci.seccomp_bpf_data) instead\n"
 	"                         of the loader; linux.seccomp kills every syscall, so a runtime that ignores\n"
@@ -35,17 +39,21 @@ static const char hook_opts_help[] =
 	"  --metrics-dir=DIR      reports: seccomp-hook-CONTAINER.prom counts for node_exporter's textfile\n"
 	"                         collector (default: none)\n"
 	"  --agents-dir=DIR       the agents' sockets (default " SH_DEFAULT_AGENTS_DIR ")\n"
+	"  --seal-key=FILE        the host key that seals what the transform writes, so that it recognises\n"
+	"                         its own output and nothing else (default " SH_SEAL_KEY_DEFAULT ", made on\n"
+	"                         first use, root's, mode 0600)\n"
 	"  -h, --help             show this help\n\n"
 	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init,\n"
 	"org.seccomp-hook.record=NAME (and org.seccomp-hook.record-args=true), org.seccomp-hook.report=enforce|complain.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
 enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
-       OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS };
+       OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS, OPT_SEAL_KEY, OPT_LOADER_STORE };
 
 /* Each command's options, from one list of entries: getopt_long refuses what a command's table lacks. */
 #define OPT_ENTRY_MODE { "mode", required_argument, NULL, OPT_MODE }
 #define OPT_ENTRY_DIR { "profiles-dir", required_argument, NULL, OPT_DIR }
+#define OPT_ENTRY_SEAL { "seal-key", required_argument, NULL, OPT_SEAL_KEY }
 #define OPT_ENTRIES_TRANSFORM                                                                        \
 	OPT_ENTRY_MODE, OPT_ENTRY_DIR, { "default-profile", required_argument, NULL, OPT_DEFAULT },       \
 		{ "cache-dir", required_argument, NULL, OPT_CACHE }, { "loader", required_argument, NULL, OPT_LOADER }, \
@@ -53,14 +61,15 @@ enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE,
 		{ "allow-unfiltered-exec", no_argument, NULL, OPT_UNFILTERED_EXEC },                      \
 		{ "recordings-dir", required_argument, NULL, OPT_RECORDINGS },                             \
 		{ "reports-log", required_argument, NULL, OPT_REPORTS_LOG },                               \
-		{ "metrics-dir", required_argument, NULL, OPT_METRICS }, { "agents-dir", required_argument, NULL, OPT_AGENTS }
+		{ "metrics-dir", required_argument, NULL, OPT_METRICS }, { "agents-dir", required_argument, NULL, OPT_AGENTS }, \
+		OPT_ENTRY_SEAL, { "loader-store", required_argument, NULL, OPT_LOADER_STORE }
 #define OPT_ENTRY_HELP { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 
 static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM, OPT_ENTRY_HELP };
 static const struct option inject_longopts[] = { OPT_ENTRIES_TRANSFORM,
 						 { "profile", required_argument, NULL, OPT_PROFILE }, OPT_ENTRY_HELP };
 static const struct option state_longopts[] = {
-	OPT_ENTRY_DIR, { "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
+	OPT_ENTRY_DIR, OPT_ENTRY_SEAL, { "require", no_argument, NULL, OPT_REQUIRE }, { "stage", required_argument, NULL, OPT_STAGE },
 	{ "verify-filter", no_argument, NULL, OPT_VERIFY }, OPT_ENTRY_HELP,
 };
 
@@ -100,6 +109,8 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 		case OPT_REPORTS_LOG: c->o.reports_log = optarg; break;
 		case OPT_METRICS: c->o.metrics_dir = optarg; break;
 		case OPT_AGENTS: c->o.agents_dir = optarg; break;
+		case OPT_SEAL_KEY: c->o.seal_key = optarg; break;
+		case OPT_LOADER_STORE: c->o.loader_store = optarg; break;
 		case OPT_RUNTIME:
 			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
 				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
@@ -117,7 +128,8 @@ static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
 	"                              [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
-	"                              [--metrics-dir=DIR] [--agents-dir=DIR]\n"
+	"                              [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
+	"                              [--loader-store=DIR]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output.\n\n";
 
@@ -149,7 +161,8 @@ static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
 	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
 	"                           [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
-	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
+	"                           [--loader-store=DIR] [--profile=NAME|PATH] BUNDLE_DIR\n"
 	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
 	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
 
@@ -175,6 +188,7 @@ int cmd_inject(int argc, char **argv)
 
 static const char state_usage[] =
 	"Usage: seccomp-hook state [--require] [--verify-filter] [--stage=STAGE] [--profiles-dir=DIR]\n"
+	"                          [--seal-key=FILE]\n"
 	"OCI state hook for any stage (prestart, createRuntime, createContainer, startContainer, poststart,\n"
 	"poststop): reads the state JSON on standard input, finds the bundle's config, and logs (syslog and\n"
 	"standard error) the container id, profile and BPF digest.\n\n"
@@ -185,6 +199,8 @@ static const char state_usage[] =
 	"                   program the config names (org.seccomp-hook.applied)\n"
 	"  --stage=STAGE    the stage this hook runs at (default: inferred from the state's status)\n"
 	"  --profiles-dir=DIR  accepted for symmetry with precreate\n"
+	"  --seal-key=FILE  the key precreate and inject seal their output with (default " SH_SEAL_KEY_DEFAULT ");\n"
+	"                   what a config says was applied counts only under that seal\n"
 	"  -h, --help       show this help\n";
 
 static int run_state(const hook_cli *c, sh_error **err)
@@ -203,7 +219,9 @@ static int run_state(const hook_cli *c, sh_error **err)
 	if (r == 0)
 		r = sh_state_read(st, &si, err);
 	if (r == 0)
-		r = sh_state_check_bundle(c->stage, c->require, c->verify_filter, &si, err);
+		r = sh_state_check_bundle(&(sh_state_opts){ .stage = c->stage, .require = c->require,
+							    .verify_filter = c->verify_filter, .seal_key = c->o.seal_key },
+					  &si, err);
 	sh_json_free(st);
 	return r;
 }

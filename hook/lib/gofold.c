@@ -165,3 +165,8 @@ int sh_gofold_check_state(const sh_json *state, const char *file, sh_error **err
 {
 	return check_value(state, &state_type, "state", file, err);
 }
+
+int sh_gofold_check_process(const sh_json *process, const char *file, sh_error **err)
+{
+	return check_value(process, &process_type, "process", file, err);
+}

@@ -14,6 +14,8 @@
 
 /* A runtime config (config.json) as parsed; opaque parts are not looked into. */
 int sh_gofold_check_config(const sh_json *config, const char *file, sh_error **err);
+/* An exec's process file (runc exec --process). */
+int sh_gofold_check_process(const sh_json *process, const char *file, sh_error **err);
 /* The OCI state a hook reads on stdin. */
 int sh_gofold_check_state(const sh_json *state, const char *file, sh_error **err);
 

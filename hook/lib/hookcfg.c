@@ -1,8 +1,9 @@
 #include "config.h"
 #include "hookcfg.h"
 #include "agent.h"
-#include "cache.h"
+#include "bpf_reach.h"
 #include "gofold.h"
+#include "initsafe.h"
 #include "lookup.h"
 #include "names.h"
 #include "notifyset.h"
@@ -94,27 +95,26 @@ static void set_annotation(sh_json *config, const char *key, const char *value)
 		sh_json_set(a, key, sh_json_new_string(value));
 }
 
-/* Which profile and mode this container asks for: --profile, the annotation, linux.seccomp as the
- * engine wrote it (the wrapper), the profile an earlier transform applied, then the default.
- * *name NULL: pass through. */
-static int select_profile(const sh_json *config, const sh_hook_opts *o, const char *previous, const char **name,
-			  sh_mode *mode, sh_error **err)
+static void remove_annotation(sh_json *config, const char *key)
 {
-	const char *m = sh_oci_annotation(config, SH_ANNOT_MODE);
-	if (!m)
-		m = o->mode ? o->mode : "runtime";
-	if (sh_mode_parse(m, mode) < 0)
-		return sh_error_set(err, SH_EXIT_INVALID, "invalid mode '%.64s' (runtime or init)", m);
-	*name = o->profile ? o->profile : sh_oci_annotation(config, SH_ANNOT_PROFILE);
-	if (!*name && o->seccomp_as_profile && !sh_json_is_null(sh_json_get(sh_json_get(config, "linux"), "seccomp")))
-		*name = SH_PROFILE_FROM_CONFIG;
-	if (!*name)
-		*name = previous;
-	if (!*name)
-		*name = o->default_profile;
-	return 0;
+	sh_json *a = sh_json_get(config, "annotations");
+	if (a && a->type == SH_JSON_OBJECT)
+		sh_json_remove(a, key);
 }
 
+static const char *cache_dir(const sh_hook_opts *o)
+{
+	return o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
+}
+
+static const char *loader_path(const sh_hook_opts *o)
+{
+	return o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+}
+
+/* ==== the plan: decisions only ==================================================================== */
+
+/* A profile being applied: where it is, its bytes, and (once needed) its model and rule set. */
 typedef struct loaded {
 	char *path;
 	char *raw;
@@ -130,29 +130,159 @@ static void loaded_free(loaded *l)
 	sh_profile_free(l->p);
 	free(l->raw);
 	free(l->path);
+	memset(l, 0, sizeof(*l));
 }
 
-/* Find the profile and read its bytes; the target is this host with the container's capabilities. */
-static int locate(const char *name, const sh_json *config, const sh_hook_opts *o, loaded *l, sh_error **err)
+/* Recordings and reports: the container's calls handed to an agent (agent.h). */
+struct sh_supervision {
+	const char *record, *report; /* the annotations */
+	bool args;
+	loaded l;                    /* the base profile (l.rs NULL: a recording without one) */
+	const uint32_t *arches;
+	size_t narches;
+	uint32_t family[4];
+	const char *always[64];
+	sh_bpf program;              /* init mode: what the loader or crun installs */
+	unsigned flags;
+	sh_hook_plan *if_no_agent;   /* reports that cannot start: the plain profile's plan */
+};
+
+/* Everything a step of the plan reads and decides into. */
+typedef struct plan_ctx {
+	const sh_json *config;
+	const sh_hook_opts *o;
+	sh_hook_plan *p;
+	sh_diag *d;
+	sh_error **err;
+} plan_ctx;
+
+/* ---- what an earlier transform left ---- */
+
+static bool hook_has_loader_call(const sh_json *hook)
+{
+	sh_loader_args a;
+	return sh_initproc_decode(sh_json_get(hook, "args"), &a) > 0;
+}
+
+/* A loader call in process.args or a startContainer hook: only the transform writes one. */
+static bool has_loader_call(const sh_json *config)
+{
+	sh_loader_args a;
+	if (sh_initproc_decode(sh_json_get(sh_json_get(config, "process"), "args"), &a))
+		return true;
+	const sh_json *hooks = sh_json_get(sh_json_get(config, "hooks"), "startContainer");
+	for (size_t i = 0; hooks && hooks->type == SH_JSON_ARRAY && i < hooks->u.arr.n; i++)
+		if (hook_has_loader_call(hooks->u.arr.v[i]))
+			return true;
+	return false;
+}
+
+/* Earlier output is believed only under a valid seal. Without one, a loader call in the config is a
+ * forgery (an image's ENTRYPOINT, a pod's command): undoing it would take its --caps for the
+ * process's own, so it is refused; an org.seccomp-hook.applied annotation is only a string. */
+static int plan_earlier(plan_ctx *c)
+{
+	sh_earlier *e = &c->p->earlier;
+	const char *applied = sh_oci_annotation(c->config, SH_ANNOT_APPLIED);
+	bool call = has_loader_call(c->config);
+	if (!applied && !call)
+		return 0; /* nothing to recognise: no key is read */
+	sh_seal_key key;
+	if (sh_seal_key_read(c->o->seal_key, &key, c->err) < 0)
+		return -1;
+	if (!applied || !sh_seal_valid(&key, c->config)) {
+		if (call)
+			return sh_error_set(c->err, SH_EXIT_INVALID,
+					    "config: process.args (or a startContainer hook) starts with seccomp-hook's "
+					    "loader call, but no valid seal (" SH_ANNOT_SEAL ") says seccomp-hook wrote it: an "
+					    "image or a pod spec cannot ask for the loader; refusing");
+		return 0;
+	}
+	e->sealed = true;
+	e->profile = sh_xstrndup(applied, strcspn(applied, " "));
+	e->init = strstr(applied, " init ") != NULL;
+	e->supervised = strstr(applied, " record=") || strstr(applied, " report=");
+	e->cmd_at = sh_initproc_decode(sh_json_get(sh_json_get(c->config, "process"), "args"), &e->call);
+	return 0;
+}
+
+/* The process's own capability sets: as its loader call recorded them under a seal, else as the
+ * config asks. */
+static void plan_own_caps(plan_ctx *c)
+{
+	const sh_earlier *e = &c->p->earlier;
+	if (e->sealed && e->cmd_at && e->call.has_caps) {
+		c->p->own = e->call.caps;
+		c->p->has_caps = true;
+		return;
+	}
+	c->p->has_caps = sh_initproc_caps(sh_json_get(c->config, "process"), &c->p->own) == 0;
+}
+
+/* linux.seccomp as the engine wrote it: not what an earlier transform wrote in its place (in init
+ * mode, or in runtime mode for a profile it names). */
+static const sh_json *engine_seccomp(const plan_ctx *c)
+{
+	const sh_json *sec = sh_json_get(sh_json_get(c->config, "linux"), "seccomp");
+	const sh_earlier *e = &c->p->earlier;
+	if (!sec || sh_json_is_null(sec))
+		return NULL;
+	if (e->sealed && (e->init || strcmp(e->profile, SH_PROFILE_FROM_CONFIG) != 0))
+		return NULL;
+	return sec;
+}
+
+/* Which profile and mode the container asks for: --profile, the annotation, linux.seccomp as the
+ * engine wrote it (the wrapper), the profile an earlier (sealed) transform applied, then the
+ * default. *name NULL: none. */
+static int plan_select(plan_ctx *c, const char **name)
+{
+	const char *m = sh_oci_annotation(c->config, SH_ANNOT_MODE);
+	if (!m)
+		m = c->o->mode ? c->o->mode : "runtime";
+	if (sh_mode_parse(m, &c->p->mode) < 0)
+		return sh_error_set(c->err, SH_EXIT_INVALID, "invalid mode '%.64s' (runtime or init)", m);
+	*name = c->o->profile ? c->o->profile : sh_oci_annotation(c->config, SH_ANNOT_PROFILE);
+	if (!*name && c->o->seccomp_as_profile && engine_seccomp(c))
+		*name = SH_PROFILE_FROM_CONFIG;
+	if (!*name && c->p->earlier.sealed && !c->p->earlier.supervised) {
+		*name = c->p->earlier.profile;
+		if (!sh_profile_name_valid(*name))
+			return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s mode with the "
+					    "profile '%.200s', which is not a profile name; name it again (--profile)",
+					    c->p->earlier.init ? "init" : "runtime", *name);
+	}
+	if (!*name)
+		*name = c->o->default_profile;
+	return 0;
+}
+
+/* ---- the profile ---- */
+
+/* Find the profile and read its bytes; the target is this host with the process's own capabilities. */
+static int locate(const plan_ctx *c, const char *name, loaded *l)
 {
 	if (strcmp(name, SH_PROFILE_FROM_CONFIG) == 0) {
 		/* Its text as the engine wrote it is the cache key's input, as a profile file's bytes are. */
 		l->path = sh_xstrdup("config.json: linux.seccomp");
-		l->raw = sh_json_serialize(sh_json_get(sh_json_get(config, "linux"), "seccomp"), false, &l->rawlen);
+		l->raw = sh_json_serialize(engine_seccomp(c), false, &l->rawlen);
 	} else {
-		int r = o->profile ? sh_profile_arg(name, o->profiles_dir, &l->path, err)
-				   : sh_profile_find(name, o->profiles_dir, &l->path, err);
+		sh_error **err = c->err;
+		int r = c->o->profile ? sh_profile_arg(name, c->o->profiles_dir, &l->path, err)
+				      : sh_profile_find(name, c->o->profiles_dir, &l->path, err);
 		if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0)
 			return -1;
 	}
-	if (sh_target_init(&l->t, false, err) < 0)
+	if (sh_target_init(&l->t, false, c->err) < 0)
 		return -1;
-	l->t.caps = sh_oci_bounding_caps(config);
+	l->t.caps = c->p->own.bounding;
 	return 0;
 }
 
 static int parse_and_resolve(loaded *l, sh_diag *d, sh_error **err)
 {
+	if (l->rs)
+		return 0;
 	sh_json *root = NULL;
 	if (sh_json_parse(l->raw, l->rawlen, l->path, NULL, &root, err) < 0)
 		return -1;
@@ -176,264 +306,191 @@ static void cache_key(const loaded *l, char key[65])
 	sh_sha256_hex(text, strlen(text), key);
 }
 
-static const char *cache_dir(const sh_hook_opts *o)
-{
-	return o->cache_dir ? o->cache_dir : SH_DEFAULT_CACHE_DIR;
-}
-
-/* Compile the resolved profile and record the program under key (in dir; NULL: nowhere). libseccomp
- * refusing the rules is always an error; what can fail after that (the size limit on export, writing
- * the cache) is one only when the caller needs the entry. */
-static int compile_and_store(const char *dir, const char *key, loaded *l, bool required, sh_cache_entry *e,
-			     sh_diag *d, sh_error **err)
+/* The program, compiled here (a cache miss). libseccomp refusing the rules is always an error; the
+ * export (its size limit) only where the program is needed. */
+static int compile_program(loaded *l, bool required, sh_cache_entry *e, sh_diag *d, sh_error **err)
 {
 	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
+	if (parse_and_resolve(l, d, err) < 0 || sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
 		return -1;
 	sh_error *ignored = NULL;
-	sh_error **later = required ? err : &ignored;
 	sh_bpf b = { 0 };
-	int r = sh_translate_export(l->rs, NULL, ctx, &b, later);
+	int r = sh_translate_export(l->rs, NULL, ctx, &b, required ? err : &ignored);
 	seccomp_release(ctx);
-	if (r == 0) /* dir NULL: a cache not to be written */
-		r = dir ? sh_cache_store(dir, key, &b, sh_translate_flags(l->rs), e, later) : -1;
-	if (r < 0 && !required && b.insns && !e->data) { /* not stored, but the program itself is fine */
-		e->len = b.len * sizeof(*b.insns);
-		e->data = sh_steal(&b.insns);
-		e->flags = sh_translate_flags(l->rs);
-	}
-	sh_bpf_free(&b);
 	sh_error_free(ignored);
-	return required ? r : 0;
+	if (r < 0)
+		return required ? -1 : 0;
+	e->len = b.len * sizeof(*b.insns);
+	e->data = steal_pointer(&b.insns);
+	e->flags = sh_translate_flags(l->rs);
+	sh_sha256_hex(e->data, e->len, e->digest);
+	return 0;
 }
 
-/* crun's annotation: the compiled program itself, which crun installs instead of compiling. */
-static void set_crun_program(sh_json *config, const sh_cache_entry *e)
-{
-	cleanup_free char *b64 = sh_base64(e->data, e->len);
-	set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
-}
+/* ---- runtime mode ---- */
 
-/* Runtime mode. libseccomp must accept the rules here, or the runtime would fail later with a worse
- * message; the compiled program and the linux.seccomp text are recorded under the key, so a later
- * start with the same bytes and target parses nothing: it verifies both and copies them in. The
- * cache is best effort here: a cache it cannot write costs only time.
- *
- * linux.seccomp is for any runtime; crun also gets the compiled program itself (SH_ANNOT_CRUN_BPF),
- * which spares it the compile at every start. Not for profiles that need a listener fd. */
-static int runtime_from_cache(const char *dir, const char *key, sh_cache_entry *e, sh_json **sec, char **text,
-			      size_t *len, char digest[65], sh_error **err)
+/* A hit: the compiled program and the linux.seccomp text recorded under the key, both verified. */
+static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p, sh_error **err)
 {
-	int r = sh_cache_lookup(dir, key, e, err);
+	int r = sh_cache_lookup(dir, key, &p->program, err);
 	if (r == 1)
-		r = sh_cache_lookup_oci(dir, key, text, len, digest, err);
+		r = sh_cache_lookup_oci(dir, key, &p->oci_text, &p->oci_len, p->digest, err);
 	if (r != 1)
 		return r;
 	sh_error *ignored = NULL;
-	r = sh_json_parse(*text, *len, "cache", NULL, sec, &ignored);
+	r = sh_json_parse(p->oci_text, p->oci_len, "cache", NULL, &p->seccomp, &ignored);
 	sh_error_free(ignored);
 	return r == 0;
 }
 
-static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
-			 sh_error **err)
+/* linux.seccomp for any runtime, and crun also gets the compiled program itself, which spares it the
+ * compile at every start (not for profiles that need a listener fd). libseccomp must accept the
+ * rules here, or the runtime would fail later with a worse message. The cache is best effort: one it
+ * cannot trust is neither read nor written, and costs only time. */
+static int plan_runtime(plan_ctx *c, loaded *l)
 {
-	const char *dir = cache_dir(o);
-	char key[65];
-	cache_key(l, key);
-	sh_cache_entry e = { 0 };
-	sh_json *sec = NULL;
-	cleanup_free char *text = NULL;
-	size_t len = 0;
-	/* The digest recorded is the text's SHA-256: the cache's name for it on a hit. A cache others
-	 * could have written is not read (nor written): the profile is compiled as if it were empty. */
+	sh_hook_plan *p = c->p;
 	sh_error *untrusted = NULL;
-	int hit = runtime_from_cache(dir, key, &e, &sec, &text, &len, res->digest, &untrusted);
+	int hit = runtime_from_cache(cache_dir(c->o), p->key, p, &untrusted);
 	if (hit < 0) {
-		sh_diag_add(d, SH_SEV_WARNING, NULL, 0, 0, "untrusted-cache", "%s; compiling without it", untrusted->msg);
+		sh_diag_add(c->d, SH_SEV_WARNING, NULL, 0, 0, "untrusted-cache", "%s; compiling without it", untrusted->msg);
 		sh_error_free(untrusted);
 	}
 	if (hit != 1) {
-		sh_cache_entry_free(&e);
-		free(steal_pointer(&text));
-		const char *store = hit < 0 ? NULL : dir;
-		if (parse_and_resolve(l, d, err) < 0 || compile_and_store(store, key, l, false, &e, d, err) < 0) {
-			sh_cache_entry_free(&e);
+		sh_cache_entry_free(&p->program);
+		free(steal_pointer(&p->oci_text));
+		sh_json_free(steal_pointer(&p->seccomp));
+		if (compile_program(l, false, &p->program, c->d, c->err) < 0)
 			return -1;
-		}
-		sec = sh_oci_seccomp(l->rs, &l->t);
-		text = sh_json_serialize(sec, false, &len);
-		sh_sha256_hex(text, len, res->digest);
-		sh_error *ignored = NULL;
-		if (store)
-			sh_cache_store_oci(dir, key, text, len, &ignored);
-		sh_error_free(ignored);
+		p->seccomp = sh_oci_seccomp(l->rs, &l->t);
+		p->oci_text = sh_json_serialize(p->seccomp, false, &p->oci_len);
+		sh_sha256_hex(p->oci_text, p->oci_len, p->digest);
+		p->store = hit == 0 && p->program.data;
+		p->store_oci = hit == 0;
 	}
-	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_) {
-		sh_json_free(sec);
-		sh_cache_entry_free(&e);
-		return -1;
-	}
-	sh_json_set(linux_, "seccomp", sec);
-	if (e.data && !(e.flags & SH_FLAG_NEW_LISTENER))
-		set_crun_program(config, &e);
-	sh_cache_entry_free(&e);
+	p->how = SH_HOW_RUNTIME;
+	p->mode = SH_MODE_RUNTIME;
+	p->crun_copy = p->program.data && !(p->program.flags & SH_FLAG_NEW_LISTENER);
 	return 0;
 }
 
-/* The loader becomes the first program of PID 1 and of every startContainer hook. Unless every exec
- * is routed through the loader too (the wrapper) or the user said an exec may run unfiltered,
- * linux.seccomp becomes a placeholder that refuses execve, so a runtime starting a process itself
- * (plain runc exec, or the plain runtime running this config) cannot run one unfiltered. */
-static int rewrite_for_loader(sh_json *config, const sh_hook_opts *o, const char *loader, const sh_cache_entry *e,
-			      sh_error **err)
+/* ---- init mode ---- */
+
+/* Init mode asked for, runtime mode it is: the same filter, installed by the runtime, which nothing
+ * in the container can undo. */
+static void fall_back(plan_ctx *c, const char *path, const char *why)
 {
-	bool listener = (e->flags & SH_FLAG_NEW_LISTENER) && o->has_listener_fd;
-	sh_loader_call call = { e->digest, e->flags, listener ? o->listener_fd : -1 };
-	sh_json *process = sh_json_get(config, "process");
-	if (sh_initproc_wrap_process(process, &call, err) < 0 || sh_initproc_add_mounts(config, loader, e->path, err) < 0)
-		return -1;
-	sh_initproc_wrap_hooks(config, &call);
-	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_)
-		return -1;
-	if (o->exec_routed || o->allow_unfiltered_exec)
-		sh_json_remove(linux_, "seccomp");
-	else
-		sh_json_set(linux_, "seccomp", sh_initproc_placeholder());
-	return 0;
+	free(c->p->fallback);
+	c->p->fallback = sh_xasprintf("init mode: %s; the runtime installs the filter instead (runtime mode)", why);
+	sh_diag_add(c->d, SH_SEV_WARNING, path, 0, 0, "init-fallback", "%s", c->p->fallback);
+	c->p->mode = SH_MODE_RUNTIME;
 }
 
-/* --runtime=crun: crun (1.8.1 here) installs the program handed to it in run.oci.seccomp_bpf_data
- * instead of compiling linux.seccomp, in the container's init process just before the exec, with
- * linux.seccomp's flags: the same filter the loader would install, without bind mounts or an extra
- * exec. linux.seccomp becomes a placeholder that kills the first syscall, so a runtime that ignores
- * the annotation (runc, an older crun) cannot start the container unfiltered. */
-static int rewrite_for_crun(sh_json *config, const sh_cache_entry *e, const sh_hook_result *res, sh_error **err)
+/* What keeps the loader from guarding every process whatever its filter: the capabilities the
+ * process (and so each startContainer hook) may hold, or mounts that are not the container's alone. */
+static const char *loader_refused(const plan_ctx *c)
 {
-	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_)
-		return -1;
-	sh_json *sec = sh_json_new(SH_JSON_OBJECT);
-	sh_json_set(sec, "defaultAction", sh_json_new_string("SCMP_ACT_KILL_PROCESS"));
-	unsigned flags = e->flags & ~SH_FLAG_NEW_LISTENER; /* crun asks for a listener itself */
-	if (flags)
-		sh_json_set(sec, "flags", sh_oci_flags(flags));
-	/* SCMP_ACT_NOTIFY: crun installs the program with a listener and hands it to listenerPath. */
-	if (res->listener_path)
-		sh_json_set(sec, "listenerPath", sh_json_new_string(res->listener_path));
-	if (res->listener_metadata)
-		sh_json_set(sec, "listenerMetadata", sh_json_new_string(res->listener_metadata));
-	sh_json_set(linux_, "seccomp", sec);
-	set_crun_program(config, e);
-	return 0;
+	const char *why = sh_initproc_caps_unsafe(&c->p->own, c->p->has_caps);
+	return why ? why : sh_init_mount_ns_unsafe(c->config);
 }
-
-/* Compile on a miss: the profile is parsed and resolved only here. */
-static int compile_into_cache(const char *dir, const char *key, loaded *l, sh_cache_entry *e, sh_diag *d,
-			      sh_error **err)
-{
-	return parse_and_resolve(l, d, err) < 0 ? -1 : compile_and_store(dir, key, l, true, e, d, err);
-}
-
-static int apply_runtime(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
-			 sh_error **err);
 
 /* SCMP_ACT_NOTIFY in init mode: the listener goes to the profile's listenerPath from crun itself, or
- * from the loader through the runtime wrapper's relay (the annotations tell the wrapper at exec).
- * Without either nobody could answer the notified syscalls: refused. */
-static int init_listener(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
-			 sh_error **err)
+ * from the loader through the runtime wrapper's relay. Without either nobody could answer. */
+static int plan_listener(plan_ctx *c, loaded *l)
 {
-	if (!o->crun && !o->has_listener_fd)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime "
+	if (!c->o->crun && !c->o->has_listener_fd)
+		return sh_error_set(c->err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime "
 				    "(which hands the listener to listenerPath) or --runtime=crun", l->path);
-	if (!l->p && parse_and_resolve(l, d, err) < 0) /* a cache hit parsed nothing */
+	if (parse_and_resolve(l, c->d, c->err) < 0) /* a cache hit parsed nothing */
 		return -1;
 	if (!l->p->listener_path)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs listenerPath", l->path);
-	res->listener_path = sh_xstrdup(l->p->listener_path);
-	res->listener_metadata = l->p->listener_metadata ? sh_xstrdup(l->p->listener_metadata) : NULL;
-	if (!o->crun) {
-		set_annotation(config, SH_ANNOT_LISTENER_PATH, res->listener_path);
-		if (res->listener_metadata)
-			set_annotation(config, SH_ANNOT_LISTENER_METADATA, res->listener_metadata);
-	}
+		return sh_error_set(c->err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs listenerPath", l->path);
+	c->p->listener_path = sh_xstrdup(l->p->listener_path);
+	c->p->listener_metadata = l->p->listener_metadata ? sh_xstrdup(l->p->listener_metadata) : NULL;
 	return 0;
 }
 
-static const char *loader_path(const sh_hook_opts *o)
+/* The loader's call for the program: its digest and flags, the listener channel, and as --caps the
+ * process's own sets (a startContainer hook's too: what it gets in runtime mode). */
+static void plan_call(plan_ctx *c)
 {
-	return o->loader ? o->loader : SH_LIBEXECDIR "/seccomp-hook-init";
+	sh_hook_plan *p = c->p;
+	bool listener = (p->program.flags & SH_FLAG_NEW_LISTENER) && c->o->has_listener_fd;
+	p->call = (sh_loader_args){ .flags = p->program.flags, .listener_fd = listener ? c->o->listener_fd : -1,
+				    .has_caps = true, .caps = sh_initproc_granted(p->own), .bpf_path = SH_BPF_DEST };
+	memcpy(p->call.digest, p->program.digest, sizeof(p->call.digest));
+	memcpy(p->digest, p->program.digest, sizeof(p->digest));
+	p->how = c->o->crun ? SH_HOW_CRUN : SH_HOW_LOADER;
 }
 
-/* Whether init mode may be used for this container: 1 when the runtime must install the filter
- * instead (a process that could undo the loader; warned), 0 to go on, -1 when the loader is missing.
- * Every init-mode path asks it first. */
-static int init_mode_refused(const sh_json *config, const sh_hook_opts *o, const char *path, sh_diag *d, sh_error **err)
+/* Whether what the filter lets the process do leaves the loader's path alone; 1 if not (falls back). */
+static int judge_program(plan_ctx *c, const char *path, const void *prog, size_t len)
 {
-	const char *unsafe = o->crun ? NULL : sh_initproc_unsafe(sh_json_get(config, "process"));
-	if (unsafe) { /* the same filter, installed by the runtime: nothing in the container can undo it */
-		sh_diag_add(d, SH_SEV_WARNING, path, 0, 0, "init-fallback",
-			    "init mode: %s; the runtime installs the filter instead (runtime mode)", unsafe);
+	if (c->o->crun) /* crun installs the program in every process itself: no loader to guard */
+		return 0;
+	cleanup_free char *escape = sh_init_filter_escape(prog, len / sizeof(struct sock_filter), sh_arch_native());
+	if (escape) {
+		cleanup_free char *why = sh_xasprintf("%s, with which it could put another file at the loader's path",
+						      escape);
+		fall_back(c, path, why);
 		return 1;
 	}
-	struct stat st;
-	if (!o->crun && (stat(loader_path(o), &st) < 0 || !S_ISREG(st.st_mode)))
-		return sh_error_set(err, SH_EXIT_SYSTEM, "init loader %s is missing", loader_path(o));
 	return 0;
 }
 
-/* The config for a cached program: crun installs it, or the loader does. */
-static int rewrite_for_init(sh_json *config, const sh_hook_opts *o, const sh_cache_entry *e, const sh_hook_result *res,
-			    sh_error **err)
+/* 1: init mode is not for this container (fell back), 0: planned, -1: error. */
+static int plan_init(plan_ctx *c, loaded *l)
 {
-	return o->crun ? rewrite_for_crun(config, e, res, err) : rewrite_for_loader(config, o, loader_path(o), e, err);
-}
-
-static int apply_init(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
-		      sh_error **err)
-{
-	int refused = init_mode_refused(config, o, l->path, d, err);
-	if (refused < 0)
-		return -1;
-	if (refused) {
-		res->mode = SH_MODE_RUNTIME;
-		return apply_runtime(config, o, l, res, d, err);
+	sh_hook_plan *p = c->p;
+	const char *why = c->o->crun ? NULL : loader_refused(c);
+	if (why) {
+		fall_back(c, l->path, why);
+		return 1;
 	}
-	const char *dir = cache_dir(o);
-	char key[65];
-	cache_key(l, key);
-	sh_cache_entry e = { 0 };
-	int hit = sh_cache_lookup(dir, key, &e, err);
-	if (hit < 0 || (!hit && compile_into_cache(dir, key, l, &e, d, err) < 0))
+	if (!c->o->crun && sh_loader_copy_find(c->o->loader_store ? c->o->loader_store : SH_LOADER_STORE,
+					       loader_path(c->o), &p->loader, c->err) < 0)
 		return -1;
+	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
+	if (hit < 0 || (!hit && compile_program(l, true, &p->program, c->d, c->err) < 0))
+		return -1;
+	p->store = p->store_required = !hit;
+	if (judge_program(c, l->path, p->program.data, p->program.len))
+		return 1;
 	/* Checked on the entry, so a hit decides exactly as the compile that made it would. */
-	if ((e.flags & SH_FLAG_NEW_LISTENER) && init_listener(config, o, l, res, d, err) < 0) {
-		sh_cache_entry_free(&e);
+	if ((p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
 		return -1;
-	}
-	memcpy(res->digest, e.digest, sizeof(e.digest));
-	int r = rewrite_for_init(config, o, &e, res, err);
-	sh_cache_entry_free(&e);
-	return r;
+	plan_call(c);
+	return 0;
 }
 
-/* ---- recordings and live reports: the container's calls handed to an agent (agent.h) ---- */
+static void plan_reset_program(sh_hook_plan *p)
+{
+	sh_cache_entry_free(&p->program);
+	p->store = p->store_required = false;
+	sh_loader_copy_free(&p->loader);
+}
 
-typedef struct supervised {
-	const char *record, *report; /* the annotations */
-	bool args;
-	loaded l;                    /* the base profile (l.rs NULL: a recording without one) */
-	const uint32_t *arches;
-	size_t narches;
-	uint32_t family[4];
-	const char *always[64];
-	char *socket;
-} supervised;
+static int plan_profile(plan_ctx *c, const char *name)
+{
+	loaded l = { 0 };
+	sh_hook_plan *p = c->p;
+	int r = locate(c, name, &l);
+	if (r == 0) {
+		cache_key(&l, p->key);
+		r = p->mode == SH_MODE_INIT ? plan_init(c, &l) : 1;
+	}
+	if (r == 1) {
+		plan_reset_program(p);
+		r = plan_runtime(c, &l);
+	}
+	loaded_free(&l);
+	p->profile = sh_xstrdup(name);
+	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name) : 0;
+}
 
-static int check_supervised(const supervised *s, sh_error **err)
+/* ---- recordings and live reports ---- */
+
+static int check_supervised(const sh_supervision *s, sh_error **err)
 {
 	if (s->record && s->report)
 		return sh_error_set(err, SH_EXIT_INVALID, "%s and %s cannot be combined", SH_ANNOT_RECORD, SH_ANNOT_REPORT);
@@ -446,20 +503,19 @@ static int check_supervised(const supervised *s, sh_error **err)
 }
 
 /* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
-static int supervised_base(const char *name, sh_json *config, const sh_hook_opts *o, supervised *s, sh_diag *d,
-			   sh_error **err)
+static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
 {
 	if (name && strcmp(name, "unconfined") != 0) {
-		if (locate(name, config, o, &s->l, err) < 0 || parse_and_resolve(&s->l, d, err) < 0)
+		if (locate(c, name, &s->l) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0)
 			return -1;
 		s->arches = s->l.rs->arches;
 		s->narches = s->l.rs->narches;
 	} else if (s->report) {
-		return sh_error_set(err, SH_EXIT_INVALID, "%s needs a profile whose denials it reports", SH_ANNOT_REPORT);
+		return sh_error_set(c->err, SH_EXIT_INVALID, "%s needs a profile whose denials it reports", SH_ANNOT_REPORT);
 	} else {
-		if (sh_target_init(&s->l.t, false, err) < 0)
+		if (sh_target_init(&s->l.t, false, c->err) < 0)
 			return -1;
-		s->l.t.caps = sh_oci_bounding_caps(config);
+		s->l.t.caps = c->p->own.bounding;
 		s->narches = sh_arch_family(s->l.t.native_arch ? s->l.t.native_arch : sh_arch_native(), s->family);
 		s->arches = s->family;
 	}
@@ -467,271 +523,474 @@ static int supervised_base(const char *name, sh_json *config, const sh_hook_opts
 	return 0;
 }
 
-static int start_agent(const sh_hook_opts *o, supervised *s, sh_error **err)
+/* The notifying rule set for a runtime to compile (runc: no notifying default, write not notified).
+ * Its listenerPath, the agent's socket, is known once the agent runs: written then. */
+static sh_ruleset *supervised_ruleset(const sh_supervision *s, bool default_may_notify)
+{
+	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
+			      .listener_path = "" };
+	return s->record ? sh_notifyset_record(s->l.rs, sh_notify_no_base(), s->arches, s->narches, &no)
+			 : sh_notifyset_report(s->l.rs, &no);
+}
+
+/* Init mode: the loader (or crun) installs seccomp-hook's own program: for reports the profile's
+ * program with its errno answers handed over, so allowed calls take its path. */
+static int supervised_program(plan_ctx *c, sh_supervision *s)
+{
+	const sh_target *t = &s->l.t;
+	if (s->report) {
+		sh_translate_opts to = { .optimize = 2, .notify_errno = true };
+		s->flags = sh_notify_flags(sh_translate_flags(s->l.rs), t->kmajor, t->kminor);
+		return sh_translate_bpf(s->l.rs, &to, &s->program, c->d, c->err);
+	}
+	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, true);
+	s->flags = sh_notify_flags(sh_translate_flags(rs), t->kmajor, t->kminor);
+	return sh_translate_bpf(rs, NULL, &s->program, NULL, c->err);
+}
+
+/* What decides the supervised container's calls, for judging the loader: the agent answers as the
+ * base profile does (recordings, enforced reports), so the base's own program; reports in complain
+ * mode let what the base denies run, which the installed program says (its notified calls run). */
+static int judge_supervised(plan_ctx *c, sh_supervision *s)
+{
+	if (c->o->crun)
+		return 0;
+	if (s->record && !s->l.rs) {
+		fall_back(c, NULL, "a recording without a base profile lets its process make any call, with which it "
+				   "could put another file at the loader's path");
+		return 1;
+	}
+	if (s->report && strcmp(s->report, "complain") == 0)
+		return judge_program(c, s->l.path, s->program.insns, s->program.len * sizeof(*s->program.insns));
+	sh_bpf base = { 0 };
+	if (sh_translate_bpf(s->l.rs, NULL, &base, NULL, c->err) < 0)
+		return -1;
+	int r = judge_program(c, s->l.path, base.insns, base.len * sizeof(*base.insns));
+	sh_bpf_free(&base);
+	return r;
+}
+
+/* Init mode needs someone to hand the listener on: crun, or the wrapper's relay. */
+static int supervised_init(plan_ctx *c, sh_supervision *s)
+{
+	sh_hook_plan *p = c->p;
+	const char *why = c->o->crun ? NULL : loader_refused(c);
+	if (why) {
+		fall_back(c, s->l.path, why);
+		return 1;
+	}
+	if (!c->o->crun && !c->o->has_listener_fd)
+		return sh_error_set(c->err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands the "
+				    "listener on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
+	if (!c->o->crun && sh_loader_copy_find(c->o->loader_store ? c->o->loader_store : SH_LOADER_STORE,
+					       loader_path(c->o), &p->loader, c->err) < 0)
+		return -1;
+	if (supervised_program(c, s) < 0)
+		return -1;
+	int r = judge_supervised(c, s);
+	if (r != 0)
+		return r;
+	/* Stored under the digest of the program itself: what the loader verifies and installs. */
+	p->program.len = s->program.len * sizeof(*s->program.insns);
+	p->program.data = sh_xmalloc(p->program.len);
+	memcpy(p->program.data, s->program.insns, p->program.len);
+	p->program.flags = s->flags;
+	sh_sha256_hex(p->program.data, p->program.len, p->program.digest);
+	memcpy(p->key, p->program.digest, sizeof(p->key));
+	p->store = p->store_required = true;
+	p->listener_path = sh_xstrdup(""); /* the agent's socket, once it runs */
+	plan_call(c);
+	return 0;
+}
+
+/* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
+ * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. */
+static void supervised_runtime(plan_ctx *c, sh_supervision *s)
+{
+	sh_hook_plan *p = c->p;
+	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, c->o->crun);
+	if (c->o->crun) {
+		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
+		rs->flags_given = true;
+	}
+	p->seccomp = sh_oci_seccomp(rs, &s->l.t);
+	p->how = SH_HOW_RUNTIME;
+	p->mode = SH_MODE_RUNTIME;
+}
+
+static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err,
+		     const char *forced);
+
+/* Reports that cannot start leave the container with its plain enforcing profile: that plan too. */
+static int plan_without_agent(plan_ctx *c, const char *name, sh_supervision *s)
+{
+	s->if_no_agent = sh_xcalloc(1, sizeof(*s->if_no_agent));
+	sh_diag quiet = { 0 }; /* its warnings were given for the supervised plan already */
+	int r = plan_make(c->config, c->o, s->if_no_agent, &quiet, c->err, name);
+	sh_diag_free(&quiet);
+	return r;
+}
+
+static int plan_supervised(plan_ctx *c, const char *name)
+{
+	sh_hook_plan *p = c->p;
+	sh_supervision *s = p->sup = sh_xcalloc(1, sizeof(*s));
+	s->record = sh_oci_annotation(c->config, SH_ANNOT_RECORD);
+	s->report = sh_oci_annotation(c->config, SH_ANNOT_REPORT);
+	const char *args = sh_oci_annotation(c->config, SH_ANNOT_RECORD_ARGS);
+	s->args = args && strcmp(args, "true") == 0;
+	/* Supervised again: the base an earlier (sealed) recording or report transform applied. */
+	if (!name && p->earlier.sealed && p->earlier.supervised && strcmp(p->earlier.profile, "(none)") != 0) {
+		name = p->earlier.profile;
+		if (!sh_profile_name_valid(name))
+			return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s with the profile "
+					    "'%.200s', which is not a profile name; name it again (--profile)",
+					    s->record ? "a recording" : "reports", name);
+	}
+	int r = check_supervised(s, c->err) < 0 || supervised_base(c, name, s) < 0 ? -1 : 0;
+	if (r == 0 && p->mode == SH_MODE_INIT)
+		r = supervised_init(c, s);
+	if (r == 1) {
+		plan_reset_program(p);
+		r = 0;
+	}
+	if (r == 0 && p->mode == SH_MODE_RUNTIME)
+		supervised_runtime(c, s);
+	if (r == 0 && s->report)
+		r = plan_without_agent(c, name, s);
+	p->profile = sh_xstrdup(name ? name : "(none)");
+	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name ? name : "(none)") : 0;
+}
+
+/* forced: plan this profile, without recording or reports (the plan of reports whose agent does not
+ * start). */
+static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err,
+		     const char *forced)
+{
+	plan_ctx c = { .config = config, .o = o, .p = p, .d = d, .err = err };
+	const char *name = NULL;
+	memset(p, 0, sizeof(*p));
+	p->call.listener_fd = -1;
+	if (config->type != SH_JSON_OBJECT)
+		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
+	if (sh_hook_check_annotations(config, err) < 0 || plan_earlier(&c) < 0)
+		return -1;
+	plan_own_caps(&c);
+	if (plan_select(&c, &name) < 0)
+		return -1;
+	if (forced)
+		name = forced;
+	bool supervised = !forced && (sh_oci_annotation(config, SH_ANNOT_RECORD) || sh_oci_annotation(config, SH_ANNOT_REPORT));
+	/* Whatever sits at the loader's place is the transform's to remove (a config cannot plant it). */
+	bool planted = !p->earlier.sealed && sh_initproc_has_loader_mounts(config);
+	p->changed = p->earlier.sealed || planted || name || supervised;
+	if (supervised)
+		return plan_supervised(&c, name);
+	if (!name) {
+		p->how = SH_HOW_PASS;
+		return 0;
+	}
+	if (strcmp(name, "unconfined") == 0) {
+		p->how = SH_HOW_UNCONFINED;
+		p->profile = sh_xstrdup(name);
+		return 0;
+	}
+	return plan_profile(&c, name);
+}
+
+int sh_hook_plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err)
+{
+	return plan_make(config, o, p, d, err, NULL);
+}
+
+static void supervision_free(sh_supervision *s)
+{
+	if (!s)
+		return;
+	loaded_free(&s->l);
+	sh_bpf_free(&s->program);
+	if (s->if_no_agent) {
+		sh_hook_plan_free(s->if_no_agent);
+		free(s->if_no_agent);
+	}
+	free(s);
+}
+
+void sh_hook_plan_free(sh_hook_plan *p)
+{
+	free(p->earlier.profile);
+	free(p->profile);
+	free(p->fallback);
+	sh_cache_entry_free(&p->program);
+	sh_json_free(p->seccomp);
+	free(p->oci_text);
+	sh_loader_copy_free(&p->loader);
+	free(p->listener_path);
+	free(p->listener_metadata);
+	supervision_free(p->sup);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ==== act: what happens on the host ================================================================ */
+
+static int start_agent(const sh_hook_opts *o, sh_supervision *s, char **socket, sh_error **err)
 {
 	sh_agent_opts ao = { .base = s->l.rs, .arches = s->arches, .narches = s->narches, .record = s->record,
 			     .args = s->args, .report = s->report, .agents_dir = o->agents_dir,
 			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
 			     .metrics_dir = o->metrics_dir, .always = s->always };
-	return sh_agent_start(&ao, &s->socket, err);
+	return sh_agent_start(&ao, socket, err);
 }
 
-/* The notifying rule set for a runtime to compile (runc: no notifying default, write not notified). */
-static sh_ruleset *supervised_ruleset(const supervised *s, bool default_may_notify)
+/* The loader's read-only copy and the program in the cache (in runtime mode its linux.seccomp text
+ * too, best effort: a cache that cannot be written costs only time). */
+static int act_program(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_error **err)
 {
-	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
-			      .listener_path = s->socket };
-	return s->record ? sh_notifyset_record(s->l.rs, sh_notify_no_base(), s->arches, s->narches, &no)
-			 : sh_notifyset_report(s->l.rs, &no);
+	if (p->how == SH_HOW_LOADER && sh_loader_copy_make(&p->loader, err) < 0)
+		return -1;
+	if (p->store) {
+		sh_error *ignored = NULL;
+		sh_bpf b = { .insns = p->program.data, .len = p->program.len / sizeof(struct sock_filter) };
+		sh_cache_entry e = { 0 };
+		int r = sh_cache_store(cache_dir(o), p->key, &b, p->program.flags, &e, p->store_required ? err : &ignored);
+		sh_error_free(ignored);
+		if (r < 0 && p->store_required) {
+			sh_cache_entry_free(&e);
+			return -1;
+		}
+		a->bpf_path = steal_pointer(&e.path);
+		sh_cache_entry_free(&e);
+	} else if (p->program.path) {
+		a->bpf_path = sh_xstrdup(p->program.path);
+	}
+	if (p->store_oci) {
+		sh_error *ignored = NULL;
+		sh_cache_store_oci(cache_dir(o), p->key, p->oci_text, p->oci_len, &ignored);
+		sh_error_free(ignored);
+	}
+	return 0;
 }
 
-/* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
- * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. */
-static int supervised_runtime(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res,
-			      sh_error **err)
+/* A recording that cannot start stops the container (nothing would be recorded); reports that cannot
+ * leave it with its plain enforcing profile (its plan), and say so. */
+static int act_agent(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_diag *d, sh_error **err)
+{
+	sh_supervision *s = p->sup;
+	sh_error *why = NULL;
+	/* The program first: a container that cannot start leaves no agent waiting for it. */
+	if (act_program(p, o, a, err) < 0)
+		return -1;
+	if (start_agent(o, s, &a->socket, s->record ? err : &why) == 0)
+		return 0;
+	if (s->record)
+		return -1;
+	free(steal_pointer(&a->bpf_path));
+	sh_diag_add(d, SH_SEV_WARNING, s->l.path, 0, 0, "reporter-not-started",
+		    "live reports could not start (%s); the profile applies without them", why->msg);
+	sh_error_free(why);
+	a->agent_failed = true;
+	return act_program(s->if_no_agent, o, a, err);
+}
+
+int sh_hook_act(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_diag *d, sh_error **err)
+{
+	memset(a, 0, sizeof(*a));
+	if (!p->changed)
+		return 0;
+	if (sh_seal_key_get(o->seal_key, &a->key, err) < 0)
+		return -1;
+	return p->sup ? act_agent(p, o, a, d, err) : act_program(p, o, a, err);
+}
+
+void sh_hook_acted_free(sh_hook_acted *a)
+{
+	free(a->bpf_path);
+	free(a->socket);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ==== write: the config edited as planned, then sealed ============================================= */
+
+/* What an earlier (sealed) transform wrote, taken out: the loader's call in front of the process
+ * (with the capabilities it lent) and of the startContainer hooks, and its linux.seccomp in init mode
+ * (the profile it came from is named again). */
+static void undo_earlier(sh_json *config, const sh_earlier *e)
+{
+	if (!e->sealed)
+		return;
+	sh_initproc_unwrap_process(sh_json_get(config, "process"));
+	sh_initproc_unwrap_hooks(config);
+	sh_json *linux_ = sh_json_get(config, "linux");
+	if (e->init && linux_ && linux_->type == SH_JSON_OBJECT)
+		sh_json_remove(linux_, "seccomp");
+}
+
+/* Whatever sits at the loader's place, and the annotations only the transform writes. */
+static void clear_ours(sh_json *config, bool replacing)
+{
+	static const char *const ours[] = { SH_ANNOT_APPLIED, SH_ANNOT_SEAL, SH_ANNOT_LISTENER_PATH,
+					    SH_ANNOT_LISTENER_METADATA };
+	sh_initproc_remove_mounts(config);
+	for (size_t i = 0; i < SH_ARRAY_SIZE(ours); i++)
+		remove_annotation(config, ours[i]);
+	if (replacing) /* a program crun was handed before is replaced too */
+		remove_annotation(config, SH_ANNOT_CRUN_BPF);
+}
+
+static int set_seccomp(sh_json *config, sh_json *sec, sh_error **err)
 {
 	sh_json *linux_ = child_object(config, "linux", err);
-	if (!linux_)
+	if (!linux_) {
+		sh_json_free(sec);
 		return -1;
-	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, o->crun);
-	if (o->crun) {
-		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
-		rs->flags_given = true;
 	}
-	sh_json *sec = sh_oci_seccomp(rs, &s->l.t);
-	size_t len;
-	cleanup_free char *text = sh_json_serialize(sec, false, &len);
-	sh_sha256_hex(text, len, res->digest);
-	sh_json_set(linux_, "seccomp", sec);
-	return 0;
-}
-
-/* Init mode: the loader (or crun) installs seccomp-hook's own program: for reports the profile's
- * program with its errno answers handed over, so allowed calls take its path. */
-static int supervised_program(const supervised *s, sh_bpf *b, unsigned *flags, sh_diag *d, sh_error **err)
-{
-	const sh_target *t = &s->l.t;
-	if (s->report) {
-		sh_translate_opts to = { .optimize = 2, .notify_errno = true };
-		*flags = sh_notify_flags(sh_translate_flags(s->l.rs), t->kmajor, t->kminor);
-		return sh_translate_bpf(s->l.rs, &to, b, d, err);
-	}
-	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, true);
-	*flags = sh_notify_flags(sh_translate_flags(rs), t->kmajor, t->kminor);
-	return sh_translate_bpf(rs, NULL, b, NULL, err);
-}
-
-static int supervised_init(sh_json *config, const sh_hook_opts *o, supervised *s, sh_hook_result *res, sh_diag *d,
-			   sh_error **err)
-{
-	sh_bpf b = { 0 };
-	unsigned flags = 0;
-	if (supervised_program(s, &b, &flags, d, err) < 0)
-		return -1;
-	/* Stored under the digest of the program itself: what the loader verifies and installs. */
-	char key[65];
-	sh_sha256_hex(b.insns, b.len * sizeof(*b.insns), key);
-	sh_cache_entry e = { 0 };
-	int r = sh_cache_store(cache_dir(o), key, &b, flags, &e, err);
-	sh_bpf_free(&b);
-	if (r == 0) {
-		memcpy(res->digest, e.digest, sizeof(e.digest));
-		res->listener_path = sh_xstrdup(s->socket);
-		if (!o->crun)
-			set_annotation(config, SH_ANNOT_LISTENER_PATH, s->socket);
-		r = rewrite_for_init(config, o, &e, res, err);
-	}
-	sh_cache_entry_free(&e);
-	return r;
-}
-
-static int apply_plain(sh_json *config, const sh_hook_opts *o, loaded *l, sh_hook_result *res, sh_diag *d,
-		       sh_error **err)
-{
-	return res->mode == SH_MODE_INIT ? apply_init(config, o, l, res, d, err) : apply_runtime(config, o, l, res, d, err);
-}
-
-/* Before the agent starts, so that a refusal leaves no agent waiting: init mode falls back to runtime
- * mode where any init mode would, and needs someone to hand the listener on. */
-static int supervised_mode(const sh_json *config, const sh_hook_opts *o, const supervised *s, sh_hook_result *res,
-			   sh_diag *d, sh_error **err)
-{
-	if (res->mode != SH_MODE_INIT)
-		return 0;
-	int refused = init_mode_refused(config, o, s->l.path, d, err);
-	if (refused)
-		res->mode = SH_MODE_RUNTIME;
-	if (refused || o->crun || o->has_listener_fd)
-		return refused < 0 ? -1 : 0;
-	return sh_error_set(err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands the listener "
-			    "on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
-}
-
-/* A reporter that cannot start leaves the container with its plain enforcing profile, and says so;
- * a recording that cannot start stops the container (nothing would be recorded). */
-static int apply_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
-			    sh_hook_result *res, sh_diag *d, sh_error **err)
-{
-	if (check_supervised(s, err) < 0 || supervised_base(name, config, o, s, d, err) < 0 ||
-	    supervised_mode(config, o, s, res, d, err) < 0)
-		return -1;
-	sh_error *why = NULL;
-	if (start_agent(o, s, s->record ? err : &why) < 0) {
-		if (s->record)
-			return -1;
-		sh_diag_add(d, SH_SEV_WARNING, s->l.path, 0, 0, "reporter-not-started",
-			    "live reports could not start (%s); the profile applies without them", why->msg);
-		sh_error_free(why);
-		return apply_plain(config, o, &s->l, res, d, err);
-	}
-	return res->mode == SH_MODE_INIT ? supervised_init(config, o, s, res, d, err)
-					 : supervised_runtime(config, o, s, res, err);
-}
-
-static int remove_seccomp(sh_json *config)
-{
-	sh_json *linux_ = sh_json_get(config, "linux");
-	if (linux_ && linux_->type == SH_JSON_OBJECT)
+	if (sec)
+		sh_json_set(linux_, "seccomp", sec);
+	else
 		sh_json_remove(linux_, "seccomp");
 	return 0;
 }
 
-/* What sh_hook_transform touches: the annotations (all of them), process.args (the loader goes in
- * front), process.capabilities (read, and lent to the loader), hooks.startContainer (through the
- * loader), the members of linux (seccomp is replaced or removed; the wrapper reads all of it) and
- * mounts (the loader's are appended, and what an earlier run left under /.seccomp-hook removed). */
-static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
-					       { NULL, NULL } };
-static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
-static const sh_json_shape members_only[] = { { NULL, NULL } };
-static const sh_json_shape linux_seccomp[] = { { "seccomp", sh_json_shape_all }, { NULL, NULL } };
-static const sh_json_shape linux_scalars[] = { { "seccomp", members_only }, { NULL, NULL } }; /* the placeholder */
-/* mounts are read for crun too: an earlier run with the loader (or a bundle) may have left mounts
- * under /.seccomp-hook, which are removed whatever the runtime now. */
-static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all },
-					      { "annotations", sh_json_shape_all }, { "process", process_shape },
-					      { "hooks", hooks_shape }, { "linux", linux_scalars }, { NULL, NULL } };
-static const sh_json_shape wrapper_shape[] = { { "mounts", sh_json_shape_all }, { "annotations", sh_json_shape_all },
-					       { "process", process_shape }, { "hooks", hooks_shape },
-					       { "linux", linux_seccomp }, { NULL, NULL } };
-
-const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
+/* crun's annotation: the compiled program itself, which crun installs instead of compiling. */
+static void set_crun_program(sh_json *config, const sh_cache_entry *e)
 {
-	if (o->seccomp_as_profile)
-		return wrapper_shape;
-	return config_shape;
+	cleanup_free char *b64 = sh_base64(e->data, e->len);
+	set_annotation(config, SH_ANNOT_CRUN_BPF, b64);
 }
 
-/* The profile an earlier run of the transform applied (the first word of org.seccomp-hook.applied),
- * when that run's changes are found and undone here, so that applying again replaces them; NULL if
- * none were found. It may be a path or SH_PROFILE_FROM_CONFIG, which cannot be applied again. */
-static char *undo_earlier(sh_json *config, bool *found_any)
+static void set_listener(sh_json *config, const sh_hook_plan *p, const char *path)
 {
-	bool found = sh_initproc_unwrap_process(sh_json_get(config, "process"));
-	bool hooks = sh_initproc_unwrap_hooks(config), mounts = sh_initproc_remove_mounts(config);
-	*found_any = found || hooks || mounts;
-	sh_json *linux_ = sh_json_get(config, "linux");
-	if (linux_ && linux_->type == SH_JSON_OBJECT && sh_initproc_is_placeholder(sh_json_get(linux_, "seccomp"))) {
-		sh_json_remove(linux_, "seccomp");
-		found = *found_any = true;
+	set_annotation(config, SH_ANNOT_LISTENER_PATH, path);
+	if (p->listener_metadata)
+		set_annotation(config, SH_ANNOT_LISTENER_METADATA, p->listener_metadata);
+}
+
+/* Runtime mode: linux.seccomp as planned (an agent's socket as its listenerPath), and crun's copy of
+ * the program. The digest org.seccomp-hook.applied records is the text's. */
+static int write_runtime(sh_json *config, sh_hook_plan *p, const char *socket, sh_error **err)
+{
+	sh_json *sec = steal_pointer(&p->seccomp);
+	if (socket) {
+		sh_json_set(sec, "listenerPath", sh_json_new_string(socket));
+		size_t len;
+		cleanup_free char *text = sh_json_serialize(sec, false, &len);
+		sh_sha256_hex(text, len, p->digest);
 	}
-	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
-	if (!found || !applied)
-		return NULL;
-	/* Only a profile name is taken from the config; a path (inject --profile=PATH) is not, and such
-	 * a config is refused below unless something else names its profile. */
-	return sh_xstrndup(applied, strcspn(applied, " "));
-}
-
-/* A config an earlier recording or report transform wrote names its profile only in
- * org.seccomp-hook.applied ("NAME MODE sha256:.. record=.."): transformed again, it keeps that base
- * rather than record (or report) without one. */
-static int supervised_again(const sh_json *config, char **name, sh_error **err)
-{
-	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
-	if (!applied || (!strstr(applied, " record=") && !strstr(applied, " report=")))
-		return 0;
-	cleanup_free char *first = sh_xstrndup(applied, strcspn(applied, " "));
-	if (strcmp(first, "(none)") == 0)
-		return 0;
-	if (!sh_profile_name_valid(first))
-		return sh_error_set(err, SH_EXIT_INVALID, "config: it was prepared for %s with the profile '%.200s', "
-				    "which is not a profile name; name it again (--profile)",
-				    strstr(applied, " record=") ? "a recording" : "reports", first);
-	*name = steal_pointer(&first);
+	if (set_seccomp(config, sec, err) < 0)
+		return -1;
+	if (p->crun_copy)
+		set_crun_program(config, &p->program);
 	return 0;
 }
 
-static int transform_supervised(sh_json *config, const sh_hook_opts *o, const char *name, supervised *s,
-				sh_hook_result *res, sh_diag *d, sh_error **err)
+/* The loader becomes the first program of PID 1 and of every startContainer hook. Unless every exec
+ * is routed through the loader too (the wrapper) or the user said an exec may run unfiltered,
+ * linux.seccomp becomes a placeholder that refuses execve, so a runtime starting a process itself
+ * (plain runc exec, or the plain runtime running this config) cannot run one unfiltered. */
+static int write_loader(sh_json *config, const sh_hook_plan *p, const sh_hook_acted *a, const sh_hook_opts *o,
+			sh_error **err)
 {
-	int r = apply_supervised(config, o, name, s, res, d, err);
-	loaded_free(&s->l);
-	if (r < 0) {
-		free(s->socket);
-		return sh_error_prefix(err, "profile '%.64s'", name ? name : "(none)");
+	if (sh_initproc_wrap_process(sh_json_get(config, "process"), &p->call, err) < 0 ||
+	    sh_initproc_add_mounts(config, p->loader.path, a->bpf_path, err) < 0)
+		return -1;
+	sh_initproc_wrap_hooks(config, &p->call);
+	if (p->listener_path)
+		set_listener(config, p, a->socket ? a->socket : p->listener_path);
+	return set_seccomp(config, o->exec_routed || o->allow_unfiltered_exec ? NULL : sh_initproc_placeholder(), err);
+}
+
+/* crun (1.8.1 here) installs the program handed to it in run.oci.seccomp_bpf_data instead of
+ * compiling linux.seccomp, in the container's init process just before the exec, and in every exec,
+ * with linux.seccomp's flags. linux.seccomp kills the first syscall, so a runtime that ignores the
+ * annotation (runc, an older crun) cannot start the container unfiltered. */
+static int write_crun(sh_json *config, const sh_hook_plan *p, const char *socket, sh_error **err)
+{
+	sh_json *sec = sh_json_new(SH_JSON_OBJECT);
+	sh_json_set(sec, "defaultAction", sh_json_new_string("SCMP_ACT_KILL_PROCESS"));
+	unsigned flags = p->program.flags & ~SH_FLAG_NEW_LISTENER; /* crun asks for a listener itself */
+	if (flags)
+		sh_json_set(sec, "flags", sh_oci_flags(flags));
+	/* SCMP_ACT_NOTIFY: crun installs the program with a listener and hands it to listenerPath. */
+	if (p->listener_path)
+		sh_json_set(sec, "listenerPath", sh_json_new_string(socket ? socket : p->listener_path));
+	if (p->listener_metadata)
+		sh_json_set(sec, "listenerMetadata", sh_json_new_string(p->listener_metadata));
+	if (set_seccomp(config, sec, err) < 0)
+		return -1;
+	set_crun_program(config, &p->program);
+	return 0;
+}
+
+static int write_how(sh_json *config, sh_hook_plan *p, const sh_hook_acted *a, const sh_hook_opts *o, sh_error **err)
+{
+	switch (p->how) {
+	case SH_HOW_UNCONFINED:
+		return set_seccomp(config, NULL, err);
+	case SH_HOW_RUNTIME:
+		return write_runtime(config, p, a->socket, err);
+	case SH_HOW_LOADER:
+		return write_loader(config, p, a, o, err);
+	case SH_HOW_CRUN:
+		return write_crun(config, p, a->socket, err);
+	default:
+		return 0;
 	}
-	const char *what = s->record ? "record=" : "report=";
-	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s %s%s", name ? name : "(none)", sh_mode_name(res->mode),
-						  res->digest, s->socket ? what : "", s->socket ? (s->record ? s->record : s->report) : "");
-	free(s->socket);
+}
+
+static char *applied_text(const sh_hook_plan *p, const sh_hook_acted *a)
+{
+	if (p->how == SH_HOW_UNCONFINED)
+		return sh_xstrdup("unconfined");
+	const sh_supervision *s = a->socket ? p->sup : NULL;
+	return sh_xasprintf("%s %s sha256:%s%s%s%s", p->profile, sh_mode_name(p->mode), p->digest, s ? " " : "",
+			    s ? (s->record ? "record=" : "report=") : "", s ? (s->record ? s->record : s->report) : "");
+}
+
+int sh_hook_write(sh_json *config, sh_hook_plan *p, const sh_hook_acted *a, const sh_hook_opts *o, sh_error **err)
+{
+	if (!p->changed)
+		return 0;
+	sh_hook_plan *q = a->agent_failed ? p->sup->if_no_agent : p;
+	undo_earlier(config, &p->earlier);
+	clear_ours(config, p->earlier.sealed || q->how != SH_HOW_PASS);
+	if (q->how == SH_HOW_PASS)
+		return 0;
+	if (write_how(config, q, a, o, err) < 0)
+		return -1;
+	cleanup_free char *applied = applied_text(q, a);
 	set_annotation(config, SH_ANNOT_APPLIED, applied);
+	char seal[65];
+	sh_seal_compute(&a->key, config, seal);
+	set_annotation(config, SH_ANNOT_SEAL, seal);
 	return 0;
 }
+
+/* ==== the transform: plan, act, write ============================================================== */
 
 int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *res, sh_diag *d, sh_error **err)
 {
-	const char *name = NULL;
+	sh_hook_plan p;
+	sh_hook_acted a = { 0 };
 	memset(res, 0, sizeof(*res));
-	if (config->type != SH_JSON_OBJECT)
-		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
-	if (sh_hook_check_annotations(config, err) < 0)
-		return -1;
-	/* What an earlier transform left is undone first, whether or not a profile is selected now. */
-	bool undone = false;
-	cleanup_free char *previous = undo_earlier(config, &undone);
-	if (select_profile(config, o, previous, &name, &res->mode, err) < 0)
-		return -1;
-	res->changed = undone || name || sh_oci_annotation(config, SH_ANNOT_RECORD) || sh_oci_annotation(config, SH_ANNOT_REPORT);
-	if (name == previous && previous && !sh_profile_name_valid(previous))
-		return sh_error_set(err, SH_EXIT_INVALID, "config: it was prepared for init mode with the profile "
-				    "'%.200s', which is not a profile name; name it again (--profile)", previous);
-	if (!res->changed)
-		return 0;
-	/* A selected profile replaces whatever program crun was handed before (also for a pass-through
-	 * after an earlier transform was undone: harmless, there is none). */
-	sh_json *annotations = sh_json_get(config, "annotations");
-	if (annotations && annotations->type == SH_JSON_OBJECT) {
-		sh_json_remove(annotations, SH_ANNOT_CRUN_BPF);
-		sh_json_remove(annotations, SH_ANNOT_LISTENER_PATH);
-		sh_json_remove(annotations, SH_ANNOT_LISTENER_METADATA);
-	}
-	supervised s = { .record = sh_oci_annotation(config, SH_ANNOT_RECORD),
-			 .report = sh_oci_annotation(config, SH_ANNOT_REPORT) };
-	const char *args = sh_oci_annotation(config, SH_ANNOT_RECORD_ARGS);
-	s.args = args && strcmp(args, "true") == 0;
-	cleanup_free char *again = NULL;
-	if ((s.record || s.report) && !name && supervised_again(config, &again, err) < 0)
-		return -1;
-	if (s.record || s.report)
-		return transform_supervised(config, o, name ? name : again, &s, res, d, err);
-	if (!name)
-		return 0;
-	if (strcmp(name, "unconfined") == 0) {
-		remove_seccomp(config);
-		set_annotation(config, SH_ANNOT_APPLIED, "unconfined");
-		return 0;
-	}
-	loaded l = { 0 };
-	int r = locate(name, config, o, &l, err);
+	int r = sh_hook_plan_make(config, o, &p, d, err);
 	if (r == 0)
-		r = apply_plain(config, o, &l, res, d, err);
-	loaded_free(&l);
-	if (r < 0)
-		return sh_error_prefix(err, "profile '%.64s'", name);
-	cleanup_free char *applied = sh_xasprintf("%s %s sha256:%s", name, sh_mode_name(res->mode), res->digest);
-	set_annotation(config, SH_ANNOT_APPLIED, applied);
-	return 0;
+		r = sh_hook_act(&p, o, &a, d, err);
+	if (r == 0)
+		r = sh_hook_write(config, &p, &a, o, err);
+	const sh_hook_plan *q = a.agent_failed ? p.sup->if_no_agent : &p;
+	if (r == 0) {
+		res->changed = p.changed;
+		res->mode = q->how == SH_HOW_LOADER || q->how == SH_HOW_CRUN ? SH_MODE_INIT : SH_MODE_RUNTIME;
+		memcpy(res->digest, q->digest, sizeof(res->digest));
+		bool listener = q->listener_path && (q->how == SH_HOW_LOADER || q->how == SH_HOW_CRUN);
+		if (listener)
+			res->listener_path = sh_xstrdup(a.socket ? a.socket : q->listener_path);
+		if (listener && q->listener_metadata)
+			res->listener_metadata = sh_xstrdup(q->listener_metadata);
+	}
+	sh_hook_acted_free(&a);
+	sh_hook_plan_free(&p);
+	return r;
 }
 
 void sh_hook_result_free(sh_hook_result *res)
@@ -742,6 +1001,26 @@ void sh_hook_result_free(sh_hook_result *res)
 }
 
 const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
+
+/* What the transform reads and edits, built whole; everything else is carried over as written: the
+ * annotations (all of them), process.args and capabilities (the loader goes in front, capabilities
+ * are lent to it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
+ * seal covers it) and linux.namespaces (whether the mounts are the container's own), the mounts (the
+ * loader's are added, and whatever sits at its place is removed). */
+static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
+					       { NULL, NULL } };
+static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
+static const sh_json_shape linux_shape[] = { { "seccomp", sh_json_shape_all }, { "namespaces", sh_json_shape_all },
+					     { NULL, NULL } };
+static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all }, { "annotations", sh_json_shape_all },
+					      { "process", process_shape }, { "hooks", hooks_shape },
+					      { "linux", linux_shape }, { NULL, NULL } };
+
+const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
+{
+	(void)o;
+	return config_shape;
+}
 
 /* Nothing is logged here: the output carries the applied profile, mode and digest
  * (org.seccomp-hook.applied), and the state stages log what each container got; a syslog round trip

@@ -1,7 +1,9 @@
-/* The OCI hook transform shared by `precreate` (stdin -> stdout) and `inject` (bundle config.json):
- * pick the profile for this container, then either write the resolved OCI form into linux.seccomp
- * (runtime mode) or compile it into the cache and start the container through the init loader
- * (init mode). */
+/* The OCI hook transform shared by `precreate` (stdin -> stdout), `inject` (bundle config.json) and
+ * seccomp-hook-runtime: pick the profile for this container, then either write the resolved OCI form
+ * into linux.seccomp (runtime mode) or compile it into the cache and start the container through the
+ * init loader (init mode). In three steps: the plan decides everything from the config and the
+ * options and touches nothing; act does what must happen on the host (the cache, the loader's
+ * read-only copy, an agent, the seal key); write only edits the config, and seals what it wrote. */
 #ifndef SH_HOOKCFG_H
 #define SH_HOOKCFG_H
 
@@ -9,8 +11,11 @@
 
 #include "diag.h"
 #include "error.h"
+#include "cache.h"
 #include "initproc.h"
 #include "json.h"
+#include "loaderstore.h"
+#include "seal.h"
 
 #define SH_ANNOT_PROFILE "org.seccomp-hook.profile"
 #define SH_ANNOT_MODE "org.seccomp-hook.mode"
@@ -55,6 +60,8 @@ typedef struct sh_hook_opts {
 	int listener_fd;
 	/* Recordings and reports (agent.h; NULL: the defaults there). */
 	const char *agents_dir, *recordings_dir, *reports_log, *metrics_dir;
+	const char *seal_key;     /* NULL: SH_SEAL_KEY_DEFAULT */
+	const char *loader_store; /* NULL: SH_LOADER_STORE */
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */
@@ -79,6 +86,71 @@ const char *sh_oci_annotation(const sh_json *config, const char *key);
 int sh_hook_check_annotations(const sh_json *config, sh_error **err);
 /* process.capabilities.bounding as a bit mask (unknown names ignored). */
 uint64_t sh_oci_bounding_caps(const sh_json *config);
+
+/* ---- the three steps ---- */
+
+typedef enum {
+	SH_HOW_PASS,       /* nothing applied (an earlier transform's edits may still be undone) */
+	SH_HOW_UNCONFINED, /* linux.seccomp removed */
+	SH_HOW_RUNTIME,    /* linux.seccomp written (and crun handed the program) */
+	SH_HOW_LOADER,     /* init mode: the loader starts every process */
+	SH_HOW_CRUN,       /* init mode: crun installs the program itself */
+} sh_hook_how;
+
+/* What an earlier transform of the config left, as far as its seal vouches for it. */
+typedef struct sh_earlier {
+	bool sealed;         /* a valid seal: the rest is the transform's own */
+	bool init;           /* it ran in init mode */
+	char *profile;       /* the profile it applied (org.seccomp-hook.applied's first word) */
+	bool supervised;     /* a recording or reports */
+	size_t cmd_at;       /* process.args: the command after its loader call (0: none) */
+	sh_loader_args call; /* that call */
+} sh_earlier;
+
+typedef struct sh_supervision sh_supervision;
+
+typedef struct sh_hook_plan {
+	bool changed;          /* the config is written; else it passes through as it is */
+	sh_earlier earlier;
+	sh_hook_how how;
+	sh_mode mode;          /* as org.seccomp-hook.applied records it */
+	char *profile;         /* applied's first word: a name, a path, "(linux.seccomp)", "(none)" */
+	char *fallback;        /* init mode was asked for, runtime mode chosen: why (a warning) */
+	sh_capsets own;        /* the process's own capability sets (an earlier loader's lending undone) */
+	bool has_caps;
+	/* The program: installed by the loader or crun, or crun's copy in runtime mode. */
+	char key[65];
+	sh_cache_entry program;
+	bool store;            /* act puts it into the cache (a miss) */
+	bool store_required;   /* the container cannot start without that */
+	/* SH_HOW_RUNTIME: linux.seccomp, and its text for the cache (a miss) */
+	sh_json *seccomp;
+	char *oci_text;
+	size_t oci_len;
+	bool store_oci;
+	bool crun_copy;        /* crun also gets the program (run.oci.seccomp_bpf_data) */
+	char digest[65];       /* what org.seccomp-hook.applied names */
+	/* SH_HOW_LOADER */
+	sh_loader_args call;   /* PID 1's and the hooks' loader call (caps: the process's own) */
+	sh_loader_copy loader; /* the read-only copy the container binds */
+	/* SCMP_ACT_NOTIFY: where the listener goes (a profile's, or the agent's once started) */
+	char *listener_path, *listener_metadata;
+	sh_supervision *sup;   /* a recording or reports */
+} sh_hook_plan;
+
+typedef struct sh_hook_acted {
+	sh_seal_key key;
+	char *bpf_path;        /* where the program is in the cache */
+	char *socket;          /* the agent's */
+	bool agent_failed;     /* reports that could not start: the plain profile is written instead */
+} sh_hook_acted;
+
+int sh_hook_plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err);
+int sh_hook_act(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_diag *d, sh_error **err);
+int sh_hook_write(sh_json *config, sh_hook_plan *p, const sh_hook_acted *a, const sh_hook_opts *o,
+		  sh_error **err);
+void sh_hook_plan_free(sh_hook_plan *p);
+void sh_hook_acted_free(sh_hook_acted *a);
 
 /* A runtime config can be much larger than a profile (env, mounts): 16 MiB. */
 extern const sh_json_limits sh_hook_config_limits;

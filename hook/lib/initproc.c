@@ -37,7 +37,7 @@ static uint64_t mask_of(const sh_json *names)
 	uint64_t m = 0;
 	for (size_t i = 0; names && names->type == SH_JSON_ARRAY && i < names->u.arr.n; i++) {
 		const char *s = str_at(names, i);
-		int c = s ? sh_cap_from_name(s) : -1;
+		int c = s ? sh_cap_from_oci_name(s) : -1;
 		if (c >= 0 && c <= SH_CAP_MAX)
 			m |= CAP_BIT(c);
 	}
@@ -64,12 +64,34 @@ int sh_initproc_caps(const sh_json *process, sh_capsets *c)
 	return 0;
 }
 
-const char *sh_initproc_unsafe(const sh_json *process)
+sh_capsets sh_initproc_granted(sh_capsets c)
 {
-	sh_capsets c;
-	if (sh_initproc_caps(process, &c) < 0)
+	c.ambient &= c.permitted & c.inheritable;
+	return c;
+}
+
+sh_capsets sh_initproc_lent(const sh_capsets *own)
+{
+	return (sh_capsets){ own->bounding | lent_caps, own->permitted | lent_caps, own->effective | lent_caps,
+			     own->inheritable | lent_caps, own->ambient | lent_caps };
+}
+
+bool sh_initproc_unlend(const sh_capsets *own, sh_capsets *c)
+{
+	sh_capsets lent = sh_initproc_lent(own);
+	if (c->bounding != lent.bounding || c->effective != lent.effective || c->permitted != lent.permitted ||
+	    (c->inheritable & ~lent.inheritable) || (c->ambient & ~lent.ambient))
+		return false;
+	*c = (sh_capsets){ own->bounding, own->permitted, own->effective, c->inheritable & (own->inheritable | ~lent_caps),
+			   c->ambient & (own->ambient | ~lent_caps) };
+	return true;
+}
+
+const char *sh_initproc_caps_unsafe(const sh_capsets *c, bool has_caps)
+{
+	if (!has_caps)
 		return "its process has no capability sets (it keeps every capability)";
-	uint64_t any = c.bounding | c.permitted | c.effective | c.inheritable | c.ambient;
+	uint64_t any = c->bounding | c->permitted | c->effective | c->inheritable | c->ambient;
 	if (any & CAP_BIT(CAP_SYS_ADMIN_NR))
 		return "its process may hold CAP_SYS_ADMIN (it could remount or replace the loader)";
 	if (any & CAP_BIT(CAP_SYS_PTRACE_NR))
@@ -86,110 +108,74 @@ void sh_initproc_set_caps(sh_json *process, const sh_capsets *c)
 	sh_json_set(process, "capabilities", caps);
 }
 
-sh_json *sh_initproc_prefix(const sh_loader_call *c, const sh_capsets *restore)
+sh_json *sh_initproc_prefix(const sh_loader_args *a)
 {
-	sh_json *a = sh_json_new(SH_JSON_ARRAY);
-	char capstext[SH_CAPSETS_TEXT_MAX];
-	sh_json_append(a, sh_json_new_string(SH_INIT_DEST));
-	sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--sha256=%s", c->digest)));
-	sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--flags=%u", c->flags)));
-	if (c->listener_fd >= 0)
-		sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--listener-fd=%d", c->listener_fd)));
-	if (restore) {
-		sh_capsets_format(restore, capstext);
-		sh_json_append(a, sh_json_new_string_owned(sh_xasprintf("--caps=%s", capstext)));
-	}
-	sh_json_append(a, sh_json_new_string(SH_BPF_DEST));
-	sh_json_append(a, sh_json_new_string("--"));
-	return a;
+	sh_loader_args call = *a;
+	call.bpf_path = SH_BPF_DEST;
+	sh_loader_argv v;
+	sh_loader_args_encode(SH_INIT_DEST, &call, &v);
+	sh_json *arr = sh_json_new(SH_JSON_ARRAY);
+	for (size_t i = 0; i < v.n; i++)
+		sh_json_append(arr, sh_json_new_string(v.v[i]));
+	return arr;
 }
 
 /* The prefix in front of args; the prefix array's elements move into args. */
-static void insert_prefix(sh_json *args, const sh_loader_call *c, const sh_capsets *restore)
+static void insert_prefix(sh_json *args, const sh_loader_args *a)
 {
-	sh_json *pre = sh_initproc_prefix(c, restore);
+	sh_json *pre = sh_initproc_prefix(a);
 	for (size_t i = 0; i < pre->u.arr.n; i++)
 		sh_json_insert(args, i, pre->u.arr.v[i]);
 	pre->u.arr.n = 0;
 	sh_json_free(pre);
 }
 
-/* The index of the "--" ending a loader prefix at the start of args, or 0 if args has none. */
-static size_t prefix_end(const sh_json *args)
+size_t sh_initproc_decode(const sh_json *args, sh_loader_args *a)
 {
-	const char *first = str_at(args, 0);
-	if (!first || strcmp(first, SH_INIT_DEST) != 0)
+	/* The longest call the encoder writes, and the command's first element. */
+	char *v[SH_LOADER_ARGV_MAX + 1];
+	int n = 0;
+	for (; n < (int)SH_ARRAY_SIZE(v) && str_at(args, (size_t)n); n++)
+		v[n] = (char *)str_at(args, (size_t)n);
+	sh_loader_args_error e;
+	if (n == 0 || strcmp(v[0], SH_INIT_DEST) != 0)
 		return 0;
-	for (size_t i = 2; i < 8; i++) {
-		const char *a = str_at(args, i), *before = str_at(args, i - 1);
-		if (a && before && strcmp(a, "--") == 0 && strcmp(before, SH_BPF_DEST) == 0)
-			return i;
-	}
-	return 0;
+	int cmd = sh_loader_args_decode(n, v, 1, a, &e);
+	return cmd > 0 && strcmp(a->bpf_path, SH_BPF_DEST) == 0 ? (size_t)cmd : 0;
 }
 
-int sh_initproc_wrap_process(sh_json *process, const sh_loader_call *c, sh_error **err)
+int sh_initproc_wrap_process(sh_json *process, const sh_loader_args *a, sh_error **err)
 {
 	sh_json *args = sh_json_get(process, "args");
 	if (!args || args->type != SH_JSON_ARRAY || args->u.arr.n == 0)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: process.args is missing or empty");
-	sh_capsets own, lent;
+	sh_capsets own;
 	if (sh_initproc_caps(process, &own) < 0)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: process.capabilities is missing");
-	/* What the runtime really gives: it raises ambient capabilities one by one and ignores those the
-	 * kernel refuses (not both permitted and inheritable). */
-	own.ambient &= own.permitted & own.inheritable;
-	lent = (sh_capsets){ own.bounding | lent_caps, own.permitted | lent_caps, own.effective | lent_caps,
-			     own.inheritable | lent_caps, own.ambient | lent_caps };
+	sh_loader_args call = *a;
+	call.has_caps = true;
+	call.caps = sh_initproc_granted(own);
+	sh_capsets lent = sh_initproc_lent(&call.caps);
 	sh_initproc_set_caps(process, &lent);
-	insert_prefix(args, c, &own);
+	insert_prefix(args, &call);
 	return 0;
-}
-
-bool sh_initproc_loader_call(const sh_json *process, sh_loader_call *c)
-{
-	const sh_json *args = sh_json_get(process, "args");
-	size_t end = prefix_end(args);
-	*c = (sh_loader_call){ .listener_fd = -1 };
-	for (size_t i = 1; i + 1 < end; i++) {
-		const char *a = str_at(args, i);
-		if (strncmp(a, "--sha256=", 9) == 0)
-			c->digest = a + 9;
-		else if (strncmp(a, "--flags=", 8) == 0)
-			c->flags = (unsigned)strtoul(a + 8, NULL, 10);
-		else if (strncmp(a, "--listener-fd=", 14) == 0)
-			c->listener_fd = atoi(a + 14);
-	}
-	return end && c->digest;
-}
-
-bool sh_initproc_restore_caps(const sh_json *process, sh_capsets *c)
-{
-	const sh_json *args = sh_json_get(process, "args");
-	size_t end = prefix_end(args);
-	for (size_t i = 1; i + 1 < end; i++) {
-		const char *a = str_at(args, i);
-		if (a && strncmp(a, "--caps=", 7) == 0)
-			return sh_capsets_parse(a + 7, c);
-	}
-	return false;
 }
 
 bool sh_initproc_unwrap_process(sh_json *process)
 {
 	sh_json *args = sh_json_get(process, "args");
-	size_t end = prefix_end(args);
-	if (!end)
+	sh_loader_args a;
+	size_t cmd = sh_initproc_decode(args, &a);
+	if (!cmd)
 		return false;
-	sh_capsets own;
-	if (sh_initproc_restore_caps(process, &own))
-		sh_initproc_set_caps(process, &own);
-	for (size_t i = 0; i <= end; i++)
+	if (a.has_caps)
+		sh_initproc_set_caps(process, &a.caps);
+	for (size_t i = 0; i < cmd; i++)
 		sh_json_delete_at(args, 0);
 	return true;
 }
 
-static void wrap_hook(sh_json *hook, const sh_loader_call *c)
+static void wrap_hook(sh_json *hook, const sh_loader_args *a)
 {
 	const sh_json *path = sh_json_get(hook, "path");
 	if (!path || path->type != SH_JSON_STRING)
@@ -202,10 +188,10 @@ static void wrap_hook(sh_json *hook, const sh_loader_call *c)
 			sh_json_append(args, sh_json_new_string(old->u.arr.v[i]->u.str.s));
 	/* A hook's loader gets no listener channel (runc starts hooks without the extra descriptors), so
 	 * its filter has no listener: a notified syscall of the hook fails with ENOSYS. */
-	sh_loader_call own = *c;
+	sh_loader_args own = *a;
 	own.listener_fd = -1;
 	own.flags &= ~(unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER;
-	insert_prefix(args, &own, NULL);
+	insert_prefix(args, &own);
 	sh_json_set(hook, "args", args);
 	sh_json_set(hook, "path", sh_json_new_string(SH_INIT_DEST));
 }
@@ -216,12 +202,12 @@ static sh_json *start_hooks(sh_json *config)
 	return h && h->type == SH_JSON_ARRAY ? h : NULL;
 }
 
-void sh_initproc_wrap_hooks(sh_json *config, const sh_loader_call *c)
+void sh_initproc_wrap_hooks(sh_json *config, const sh_loader_args *a)
 {
 	sh_json *hooks = start_hooks(config);
 	for (size_t i = 0; hooks && i < hooks->u.arr.n; i++)
 		if (hooks->u.arr.v[i]->type == SH_JSON_OBJECT)
-			wrap_hook(hooks->u.arr.v[i], c);
+			wrap_hook(hooks->u.arr.v[i], a);
 }
 
 bool sh_initproc_unwrap_hooks(sh_json *config)
@@ -230,11 +216,12 @@ bool sh_initproc_unwrap_hooks(sh_json *config)
 	sh_json *hooks = start_hooks(config);
 	for (size_t i = 0; hooks && i < hooks->u.arr.n; i++) {
 		sh_json *hook = hooks->u.arr.v[i], *args = sh_json_get(hook, "args");
-		size_t end = hook->type == SH_JSON_OBJECT ? prefix_end(args) : 0;
-		if (!end || !str_at(args, end + 1))
+		sh_loader_args a;
+		size_t cmd = hook->type == SH_JSON_OBJECT ? sh_initproc_decode(args, &a) : 0;
+		if (!cmd)
 			continue;
-		sh_json_set(hook, "path", sh_json_new_string(str_at(args, end + 1)));
-		for (size_t k = 0; k <= end; k++)
+		sh_json_set(hook, "path", sh_json_new_string(str_at(args, cmd)));
+		for (size_t k = 0; k < cmd; k++)
 			sh_json_delete_at(args, 0);
 		any = true;
 	}
@@ -281,12 +268,23 @@ int sh_initproc_add_mounts(sh_json *config, const char *loader, const char *bpf,
 }
 
 /* Also what lies below SH_INIT_DIR: nothing but the loader's own mounts may be there. */
-static bool is_loader_place(const char *dest)
+bool sh_initproc_is_loader_place(const char *dest)
 {
 	size_t n = strlen(SH_INIT_DIR);
 	while (dest[0] == '/' && dest[1] == '/')
 		dest++;
 	return strncmp(dest, SH_INIT_DIR, n) == 0 && (dest[n] == '\0' || dest[n] == '/');
+}
+
+bool sh_initproc_has_loader_mounts(const sh_json *config)
+{
+	const sh_json *mounts = sh_json_get(config, "mounts");
+	for (size_t i = 0; mounts && mounts->type == SH_JSON_ARRAY && !mounts->opaque && i < mounts->u.arr.n; i++) {
+		const sh_json *d = sh_json_get(mounts->u.arr.v[i], "destination");
+		if (d && d->type == SH_JSON_STRING && sh_initproc_is_loader_place(d->u.str.s))
+			return true;
+	}
+	return false;
 }
 
 bool sh_initproc_remove_mounts(sh_json *config)
@@ -297,7 +295,7 @@ bool sh_initproc_remove_mounts(sh_json *config)
 		return false;
 	for (size_t i = 0; mounts && mounts->type == SH_JSON_ARRAY && i < mounts->u.arr.n;) {
 		const sh_json *d = sh_json_get(mounts->u.arr.v[i], "destination");
-		if (d && d->type == SH_JSON_STRING && is_loader_place(d->u.str.s)) {
+		if (d && d->type == SH_JSON_STRING && sh_initproc_is_loader_place(d->u.str.s)) {
 			sh_json_delete_at(mounts, i);
 			any = true;
 		} else {

@@ -634,9 +634,52 @@ void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 	arr->u.arr.n++;
 }
 
-static void gen(yajl_gen g, const sh_json *j)
+/* What a Go reader of a struct takes as no value, and an omitempty writer leaves out. */
+bool sh_json_go_empty(const sh_json *j)
+{
+	switch (j->type) {
+	case SH_JSON_NULL: return true;
+	case SH_JSON_BOOL: return !j->u.b;
+	case SH_JSON_STRING: return j->u.str.len == 0;
+	case SH_JSON_NUMBER: return strcmp(j->u.num, "0") == 0;
+	case SH_JSON_ARRAY: return j->u.arr.n == 0;
+	case SH_JSON_OBJECT: return j->u.obj.n == 0;
+	}
+	return false;
+}
+
+static int member_order(const void *a, const void *b)
+{
+	return strcmp((*(const sh_json_member *const *)a)->key, (*(const sh_json_member *const *)b)->key);
+}
+
+static void gen(yajl_gen g, const sh_json *j, bool canonical);
+
+/* An object's members sorted by key, the empty ones left out. */
+static void gen_canonical_object(yajl_gen g, const sh_json *j)
+{
+	const sh_json_member **m = sh_xcalloc(j->u.obj.n ? j->u.obj.n : 1, sizeof(*m));
+	size_t n = 0;
+	for (size_t i = 0; i < j->u.obj.n; i++)
+		if (!sh_json_go_empty(j->u.obj.m[i].value))
+			m[n++] = &j->u.obj.m[i];
+	qsort(m, n, sizeof(*m), member_order);
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < n; i++) {
+		yajl_gen_string(g, (const unsigned char *)m[i]->key, strlen(m[i]->key));
+		gen(g, m[i]->value, true);
+	}
+	yajl_gen_map_close(g);
+	free(m);
+}
+
+static void gen(yajl_gen g, const sh_json *j, bool canonical)
 {
 	not_opaque(j); /* only sh_json_serialize_edits has its text */
+	if (canonical && j->type == SH_JSON_OBJECT) {
+		gen_canonical_object(g, j);
+		return;
+	}
 	switch (j->type) {
 	case SH_JSON_NULL:
 		yajl_gen_null(g);
@@ -654,27 +697,27 @@ static void gen(yajl_gen g, const sh_json *j)
 		yajl_gen_map_open(g);
 		for (size_t i = 0; i < j->u.obj.n; i++) {
 			yajl_gen_string(g, (const unsigned char *)j->u.obj.m[i].key, strlen(j->u.obj.m[i].key));
-			gen(g, j->u.obj.m[i].value);
+			gen(g, j->u.obj.m[i].value, canonical);
 		}
 		yajl_gen_map_close(g);
 		break;
 	case SH_JSON_ARRAY:
 		yajl_gen_array_open(g);
 		for (size_t i = 0; i < j->u.arr.n; i++)
-			gen(g, j->u.arr.v[i]);
+			gen(g, j->u.arr.v[i], canonical);
 		yajl_gen_array_close(g);
 		break;
 	}
 }
 
-char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len)
+static char *serialize(const sh_json *j, bool pretty, bool canonical, size_t *len)
 {
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (pretty) {
 		yajl_gen_config(g, yajl_gen_beautify, 1);
 		yajl_gen_config(g, yajl_gen_indent_string, "  ");
 	}
-	gen(g, j);
+	gen(g, j, canonical);
 	const unsigned char *buf;
 	size_t n;
 	yajl_gen_get_buf(g, &buf, &n);
@@ -687,6 +730,16 @@ char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len)
 	if (len)
 		*len = n;
 	return r;
+}
+
+char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len)
+{
+	return serialize(j, pretty, false, len);
+}
+
+char *sh_json_serialize_go_canonical(const sh_json *j, size_t *len)
+{
+	return serialize(j, false, true, len);
 }
 
 /* ---- serializing an edited tree around its source text ---------------------------------------- */

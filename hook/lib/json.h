@@ -105,6 +105,12 @@ void sh_json_delete_at(sh_json *arr, size_t at);
 
 /* Serialize; the result is malloc'd and NUL-terminated. */
 char *sh_json_serialize(const sh_json *j, bool pretty, size_t *len);
+/* The text of a value as Go's structs would read it back whatever the writer's member order or empty
+ * members: objects with their members sorted by key and those left out that a Go reader takes as no
+ * value (null, false, "", 0, [], {}), compact. Two texts that read into the same runtime-spec structs
+ * are equal, so an engine that rewrites a config (podman does) keeps what the tool sealed. */
+char *sh_json_serialize_go_canonical(const sh_json *j, size_t *len);
+bool sh_json_go_empty(const sh_json *j);
 /* Serialize a tree parsed from src[0..srclen) and then edited: every object or array nothing has
  * changed in (itself or anything inside it) is copied from src as it was written; what was edited
  * is written compactly. The result parses to the same tree as sh_json_serialize's. */

@@ -275,3 +275,29 @@ void sh_sha256_hex(const void *data, size_t len, char out[65])
 	sh_sha256_final(&s, d);
 	sh_hex(d, 32, out);
 }
+
+/* RFC 2104 with SHA-256; keys up to one block (the seal's is 32 bytes) are used as they are. */
+void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32])
+{
+	uint8_t pad[64] = { 0 }, inner[32];
+	sh_sha256 s;
+	if (keylen > sizeof pad) {
+		sh_sha256_init(&s);
+		sh_sha256_update(&s, key, keylen);
+		sh_sha256_final(&s, pad);
+	} else {
+		memcpy(pad, key, keylen);
+	}
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] ^= 0x36;
+	sh_sha256_init(&s);
+	sh_sha256_update(&s, pad, sizeof pad);
+	sh_sha256_update(&s, data, len);
+	sh_sha256_final(&s, inner);
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	sh_sha256_init(&s);
+	sh_sha256_update(&s, pad, sizeof pad);
+	sh_sha256_update(&s, inner, sizeof inner);
+	sh_sha256_final(&s, out);
+}

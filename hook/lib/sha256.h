@@ -19,6 +19,8 @@ void sh_sha256_final(sh_sha256 *s, uint8_t out[32]);
 /* Lower-case hex of the digest of data (65 bytes with the NUL). */
 void sh_sha256_hex(const void *data, size_t len, char out[65]);
 void sh_hex(const uint8_t *in, size_t n, char *out);
+/* HMAC-SHA256 (RFC 2104). */
+void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32]);
 /* The compression function in use: "sha-ni" (x86 SHA extensions, picked when the CPU has them)
  * or "generic". sh_sha256_use("generic" | "sha-ni" | "auto") switches; false if not available. */
 const char *sh_sha256_impl(void);

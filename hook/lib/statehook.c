@@ -5,6 +5,8 @@
 #include "bpf.h"
 #include "gofold.h"
 #include "hookcfg.h"
+#include "initproc.h"
+#include "seal.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -37,16 +39,20 @@ int sh_state_read(const sh_json *st, sh_state_info *si, sh_error **err)
 	return 0;
 }
 
-static void inspect_config(const sh_json *config, sh_state_info *si)
+/* What the config carries; org.seccomp-hook.applied and the loader only as the transform sealed them
+ * (a pod's annotation or an image's command that looks like them says nothing). */
+static void inspect_config(const sh_json *config, bool sealed, sh_state_info *si)
 {
 	if (!si->requested)
 		si->requested = sh_oci_annotation(config, SH_ANNOT_PROFILE);
-	si->applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
+	si->applied = sealed ? sh_oci_annotation(config, SH_ANNOT_APPLIED) : NULL;
 	si->has_seccomp = !sh_json_is_null(sh_json_get(sh_json_get(config, "linux"), "seccomp"));
 	si->has_crun_bpf = sh_oci_annotation(config, SH_ANNOT_CRUN_BPF) != NULL;
 	const sh_json *args = sh_json_get(sh_json_get(config, "process"), "args");
-	si->has_loader = args && args->type == SH_JSON_ARRAY && args->u.arr.n &&
-			 args->u.arr.v[0]->type == SH_JSON_STRING && strcmp(args->u.arr.v[0]->u.str.s, SH_INIT_DEST) == 0;
+	sh_loader_args call;
+	bool loader = sh_initproc_decode(args, &call) > 0;
+	si->has_loader = sealed && loader;
+	si->unsealed_claim = !sealed && (loader || sh_oci_annotation(config, SH_ANNOT_APPLIED));
 }
 
 /* Does the config carry the requested profile? */
@@ -284,13 +290,18 @@ static const char *infer_stage(const char *status)
 static int verify_running(const sh_state_info *si, bool verify, sh_error **err)
 {
 	const char *asked = si->requested ? si->requested : si->applied;
-	if (!asked || strcmp(asked, "unconfined") == 0 || si->pid <= 0)
+	if (!si->unsealed_claim && (!asked || strcmp(asked, "unconfined") == 0 || si->pid <= 0))
+		return 0;
+	if (si->pid <= 0)
 		return 0;
 	sh_watch w;
 	sh_watch_open(&w, si->pid);
 	w.verify = verify;
 	int r = 0;
-	if (strcmp(si->status, "created") == 0 && sh_watch_still_starting(w.pid, &w.seen_init)) {
+	if (si->unsealed_claim)
+		r = kill_pid1(si, &w, "has a config that says seccomp-hook applied a profile, but no valid seal vouches for "
+				      "it (changed after the transform, or not written by it)", err);
+	else if (strcmp(si->status, "created") == 0 && sh_watch_still_starting(w.pid, &w.seen_init)) {
 		if (watch_detached(si, &w) < 0)
 			r = sh_error_errno(err, errno, "container %s: cannot start the poststart watcher", si->id);
 	} else {
@@ -307,23 +318,28 @@ static void log_state(const sh_state_info *si, const char *stage)
 }
 
 /* Load BUNDLE/config.json, log, and verify what the stage can verify. */
-int sh_state_check_bundle(const char *stage_opt, bool require, bool verify_filter, sh_state_info *si,
-			   sh_error **err)
+int sh_state_check_bundle(const sh_state_opts *o, sh_state_info *si, sh_error **err)
 {
 	cleanup_free char *cpath = sh_xasprintf("%s/config.json", si->bundle ? si->bundle : ".");
 	sh_json *config = NULL;
+	sh_seal_key key;
 	if (sh_json_read_file(cpath, &sh_hook_config_limits, &config, NULL, NULL, err) < 0)
 		return -1;
-	if (sh_gofold_check_config(config, cpath, err) < 0 || sh_hook_check_annotations(config, err) < 0) {
+	if (sh_gofold_check_config(config, cpath, err) < 0 || sh_hook_check_annotations(config, err) < 0 ||
+	    sh_seal_key_read(o->seal_key, &key, err) < 0) {
 		sh_json_free(config);
 		return -1;
 	}
-	inspect_config(config, si);
-	const char *stage = stage_opt ? stage_opt : infer_stage(si->status);
+	inspect_config(config, sh_seal_valid(&key, config), si);
+	const char *stage = o->stage ? o->stage : infer_stage(si->status);
+	bool require = o->require, verify_filter = o->verify_filter;
 	log_state(si, stage);
 	int r = 0;
 	if (require && strcmp(stage, "poststart") == 0)
 		r = verify_running(si, verify_filter, err);
+	else if (require && strcmp(stage, "poststop") != 0 && si->unsealed_claim)
+		r = sh_error_set(err, SH_EXIT_INVALID, "container %s: its config says seccomp-hook applied a profile, but no "
+				 "valid seal vouches for it (changed after the transform, or not written by it)", si->id);
 	else if (require && strcmp(stage, "poststop") != 0 && !sh_state_config_carries(si))
 		r = sh_error_set(err, SH_EXIT_INVALID, "container %s asks for profile '%.64s' but its config does not carry it",
 				 si->id, si->requested);

@@ -16,6 +16,9 @@ typedef struct sh_state_info {
 	const char *requested; /* annotation */
 	const char *applied;   /* org.seccomp-hook.applied in the bundle config */
 	bool has_seccomp, has_loader, has_crun_bpf;
+	/* The config says the transform applied a profile (org.seccomp-hook.applied, a loader call) but
+	 * its seal does not hold: changed after the transform, or never written by it. */
+	bool unsealed_claim;
 } sh_state_info;
 
 /* The fields of an OCI state document (id and bundle required); strings point into ST. */
@@ -24,8 +27,16 @@ int sh_state_read(const sh_json *st, sh_state_info *si, sh_error **err);
 bool sh_state_config_carries(const sh_state_info *si);
 /* In init mode, the hex digest of the program PID 1 must run (from org.seccomp-hook.applied); else NULL. */
 const char *sh_state_expected_digest(const sh_state_info *si);
-/* Load BUNDLE/config.json, log, and verify what STAGE (NULL: inferred from the status) can verify. */
-int sh_state_check_bundle(const char *stage, bool require, bool verify_filter, sh_state_info *si, sh_error **err);
+typedef struct sh_state_opts {
+	const char *stage;    /* NULL: inferred from the status */
+	bool require;         /* refuse (or kill) a container that does not carry what it asks for */
+	bool verify_filter;   /* at poststart, read back the filters PID 1 runs */
+	const char *seal_key; /* NULL: SH_SEAL_KEY_DEFAULT */
+} sh_state_opts;
+
+/* Load BUNDLE/config.json, log, and verify what the stage can verify. What the config says was
+ * applied is believed only under the transform's seal (seal.h). */
+int sh_state_check_bundle(const sh_state_opts *o, sh_state_info *si, sh_error **err);
 
 /* The process a watch is about: a pidfd pins it, so that neither a read of /proc/PID after it
  * exited (another process may have its PID by then) nor the kill can reach another process. */

@@ -61,3 +61,16 @@ int sh_trust_dir(const char *dir, const char *what, sh_error **err)
 		return errno == ENOENT ? 0 : sh_error_errno(err, errno, "%s %s", what, dir);
 	return sh_trust_entry(abs, what, err) < 0 ? -1 : trust_parents(abs, what, err);
 }
+
+int sh_trust_file(const char *path, const char *what, sh_error **err)
+{
+	cleanup_free char *abs = realpath(path, NULL);
+	if (!abs)
+		return sh_error_errno(err, errno, "%s %s", what, path);
+	cleanup_free char *dir = sh_xstrdup(abs);
+	*strrchr(dir, '/') = '\0';
+	cleanup_free char *dirwhat = sh_xasprintf("%s's directory", what);
+	if (sh_trust_dir(*dir ? dir : "/", dirwhat, err) < 0)
+		return -1;
+	return sh_trust_entry(abs, what, err);
+}

@@ -15,4 +15,8 @@ int sh_trust_dir(const char *dir, const char *what, sh_error **err);
  * is trusted or does not exist. */
 int sh_trust_entry(const char *path, const char *what, sh_error **err);
 
+/* A file that decides what containers run (the init loader, runtime.conf): it, followed through
+ * links, and the directories above it, as sh_trust_dir and sh_trust_entry judge them. It must exist. */
+int sh_trust_file(const char *path, const char *what, sh_error **err);
+
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "apply.h"
 #include "bpf.h"
+#include "loadargs.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -27,12 +28,7 @@
 extern char **environ;
 
 typedef struct loader_opts {
-	unsigned flags;     /* SECCOMP_FILTER_FLAG_* asked for; TSYNC is always added */
-	const char *digest; /* expected lower-case SHA-256 of BPF_FILE, or NULL */
-	int listener_fd;    /* --listener-fd: where the listener goes (NEW_LISTENER), -1 without */
-	bool restore_caps;  /* --caps: lower the capability sets to `caps` once the filter is in */
-	sh_capsets caps;
-	const char *bpf_path;
+	sh_loader_args a;
 	char **command; /* NULL-terminated, at least one element */
 } loader_opts;
 
@@ -66,63 +62,32 @@ static void __attribute__((noreturn, format(printf, 2, 3))) fail(int status, con
 	_exit(status);
 }
 
-/* A decimal, octal (0...) or hex (0x...) number that fits in 32 bits; no sign, nothing after it. */
-static bool parse_flags(const char *s, unsigned *out)
-{
-	if (*s < '0' || *s > '9')
-		return false;
-	char *end = NULL;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
-	if (errno || *end || v > UINT_MAX)
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-static bool is_sha256_hex(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-	return n == 64 && s[n] == '\0';
-}
-
-/* Exits for --help and --version; any usage problem fails like every other problem. */
+/* Exits for --help and --version (alone, first); any usage problem fails like every other problem. */
 static void parse_args(int argc, char **argv, loader_opts *o)
 {
-	int i = 1;
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if (strcmp(a, "--version") == 0) {
-			puts("seccomp-hook-init " PACKAGE_VERSION);
-			exit(0);
-		} else if (strncmp(a, "--flags=", 8) == 0) {
-			if (!parse_flags(a + 8, &o->flags))
-				fail(EXIT_FAIL, "invalid --flags value '%s' (a number such as 4 or 0x4)", a + 8);
-		} else if (strncmp(a, "--listener-fd=", 14) == 0) {
-			unsigned fd = 0;
-			if (!parse_flags(a + 14, &fd) || fd < 3 || fd > 1024)
-				fail(EXIT_FAIL, "invalid --listener-fd value '%s' (a descriptor from 3 to 1024)", a + 14);
-			o->listener_fd = (int)fd;
-		} else if (strncmp(a, "--caps=", 7) == 0) {
-			if (!sh_capsets_parse(a + 7, &o->caps))
-				fail(EXIT_FAIL, "invalid --caps value '%s' (five hex masks B:P:E:I:A)", a + 7);
-			o->restore_caps = true;
-		} else if (strncmp(a, "--sha256=", 9) == 0) {
-			if (!is_sha256_hex(a + 9))
-				fail(EXIT_FAIL, "invalid --sha256 value '%s' (64 lower-case hex digits)", a + 9);
-			o->digest = a + 9;
-		} else {
-			fail(EXIT_FAIL, "unknown option '%s' (see --help)", a);
-		}
+	if (argc >= 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		exit(0);
 	}
-	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0')
-		fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] "
-				"[--listener-fd=FD] BPF_FILE -- COMMAND [ARG...]");
-	o->bpf_path = argv[i];
-	o->command = argv + i + 2;
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		puts("seccomp-hook-init " PACKAGE_VERSION);
+		exit(0);
+	}
+	sh_loader_args_error e;
+	int cmd = sh_loader_args_decode(argc, argv, 1, &o->a, &e);
+	if (cmd >= 0) {
+		o->command = argv + cmd;
+		return;
+	}
+	const char *arg = e.index < argc ? argv[e.index] : "";
+	if (e.fault == SH_LOADER_ARG_UNKNOWN)
+		fail(EXIT_FAIL, "unknown option '%s' (see --help)", arg);
+	if (e.fault == SH_LOADER_ARG_TWICE)
+		fail(EXIT_FAIL, "option %.*s given twice", (int)e.namelen, arg);
+	if (e.fault == SH_LOADER_ARG_INVALID)
+		fail(EXIT_FAIL, "invalid %.*s value '%s' (%s)", (int)e.namelen, arg, arg + e.namelen + 1, e.valid);
+	fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] "
+			"[--listener-fd=FD] BPF_FILE -- COMMAND [ARG...]");
 }
 
 /* The whole file. O_NONBLOCK so a FIFO planted at the path cannot hang PID 1 in open(2). */
@@ -161,17 +126,17 @@ static void check_program(const loader_opts *o, const struct sock_filter *prog, 
 {
 	const char *bad = sh_bpf_check_size(bytes);
 	if (bad)
-		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->bpf_path, bad);
-	if (o->digest) {
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->a.bpf_path, bad);
+	if (o->a.digest[0]) {
 		char got[65];
 		sh_sha256_hex(prog, bytes, got);
-		if (strcmp(got, o->digest) != 0)
+		if (strcmp(got, o->a.digest) != 0)
 			fail(EXIT_FAIL, "%s: content does not match the recorded SHA-256 (changed or corrupt)",
-			     o->bpf_path);
+			     o->a.bpf_path);
 	}
 	bad = sh_bpf_check_program(prog, bytes / sizeof(*prog));
 	if (bad)
-		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->bpf_path, bad);
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->a.bpf_path, bad);
 }
 
 /* The listener goes to whoever holds the other end of the socket (the runtime wrapper's relay, on
@@ -182,38 +147,38 @@ static void hand_listener(const loader_opts *o, int listener)
 	static const char hello[] = "seccomp-hook-init listener";
 	char ack = 0;
 	ssize_t n = -1;
-	if (sh_send_fd(o->listener_fd, listener, hello, sizeof hello - 1) == 0)
+	if (sh_send_fd(o->a.listener_fd, listener, hello, sizeof hello - 1) == 0)
 		do
-			n = read(o->listener_fd, &ack, 1);
+			n = read(o->a.listener_fd, &ack, 1);
 		while (n < 0 && errno == EINTR);
 	if (n != 1 || ack != 'y')
 		fail(EXIT_FAIL, "the listener could not be handed to the profile's listenerPath (%s)",
 		     n < 0 ? strerror(errno) : "no answer");
 	close(listener);
-	close(o->listener_fd);
+	close(o->a.listener_fd);
 }
 
 static void install(const loader_opts *o, const struct sock_filter *prog, size_t len)
 {
 	/* Without a way out for the listener nobody could answer: refuse instead of running a workload
 	 * whose notified syscalls all hang. */
-	bool listen = o->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	bool listen = o->a.flags & SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	struct stat st;
-	if (listen && o->listener_fd < 0)
+	if (listen && o->a.listener_fd < 0)
 		fail(EXIT_FAIL, "--flags: NEW_LISTENER needs --listener-fd (run the container with seccomp-hook-runtime)");
-	if (listen && (fstat(o->listener_fd, &st) < 0 || !S_ISSOCK(st.st_mode)))
-		fail(EXIT_FAIL, "--listener-fd=%d: not a socket", o->listener_fd);
+	if (listen && (fstat(o->a.listener_fd, &st) < 0 || !S_ISSOCK(st.st_mode)))
+		fail(EXIT_FAIL, "--listener-fd=%d: not a socket", o->a.listener_fd);
 	const char *why = NULL;
-	int r = sh_apply_filter(prog, len, o->flags, &why);
+	int r = sh_apply_filter(prog, len, o->a.flags, &why);
 	if (r > 0 && listen)
 		hand_listener(o, r);
 	if (r >= 0)
 		return;
 	int e = errno;
 	/* Every flag asked for is kept: a kernel without one (SPEC_ALLOW, WAIT_KILLABLE_RECV) fails. */
-	if (e == EINVAL && o->flags)
+	if (e == EINVAL && o->a.flags)
 		fail(EXIT_FAIL, "%s: %s (with flags 0x%x: this kernel may not support one of them)", why,
-		     strerror(e), o->flags);
+		     strerror(e), o->a.flags);
 	fail(EXIT_FAIL, "%s: %s", why, strerror(e));
 }
 
@@ -259,17 +224,17 @@ static void __attribute__((noreturn)) exec_command(const char *file, char **argv
 
 int main(int argc, char **argv)
 {
-	loader_opts o = { .listener_fd = -1 };
+	loader_opts o;
 	parse_args(argc, argv, &o);
 	size_t bytes = 0;
-	struct sock_filter *prog = read_program(o.bpf_path, &bytes);
+	struct sock_filter *prog = read_program(o.a.bpf_path, &bytes);
 	check_program(&o, prog, bytes);
 	const char *file = find_command(o.command[0]);
 	install(&o, prog, bytes / sizeof(*prog));
 	/* After the install: until then the borrowed capabilities also keep the container's other
 	 * processes from ptrace-attaching to the loader of an exec'd process before it is filtered. */
 	const char *why = NULL;
-	if (o.restore_caps && sh_capsets_restore(&o.caps, &why) < 0)
+	if (o.a.has_caps && sh_capsets_restore(&o.a.caps, &why) < 0)
 		fail(EXIT_FAIL, "%s: %s (in init mode the profile must allow capset and prctl)", why, strerror(errno));
 	exec_command(file, o.command);
 }

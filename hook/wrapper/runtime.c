@@ -14,6 +14,8 @@
 #include "json.h"
 #include "notify.h"
 #include "runtime_cli.h"
+#include "loaderstore.h"
+#include "seal.h"
 #include "util.h"
 
 #include <errno.h>
@@ -45,6 +47,8 @@ static const char usage_text[] =
 	"  --default-profile=NAME profile for containers that name none and have no linux.seccomp\n"
 	"  --cache-dir=DIR        compiled-program cache (default " SH_DEFAULT_CACHE_DIR ")\n"
 	"  --loader=PATH          the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
+	"  --loader-store=DIR     where its read-only copy is mounted, which containers bind (default\n"
+	"                         " SH_LOADER_STORE ")\n"
 	"  --runtime=any|crun     crun: init mode hands crun the program (default: crun when the runtime's\n"
 	"                         file name starts with crun)\n"
 	"  --recordings-dir=DIR   org.seccomp-hook.record=NAME: NAME.json goes here when the container stops\n"
@@ -53,6 +57,7 @@ static const char usage_text[] =
 	"  --metrics-dir=DIR      org.seccomp-hook.report: Prometheus textfile counts (default: none)\n"
 	"  --agents-dir=DIR       the agents' sockets (default " SH_DEFAULT_AGENTS_DIR ")\n"
 	"  --state-dir=DIR        where the wrapper records the containers it created (default " SH_RUNTIME_STATE_DIR ")\n"
+	"  --seal-key=FILE        the host key that seals the configs it rewrites (default " SH_SEAL_KEY_DEFAULT ")\n"
 	"  --config=FILE          wrapper options file (default " SH_RUNTIME_CONFIG ", if it exists)\n"
 	"  --help                 this help (the runtime's own: RUNTIME --help)\n\n"
 	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else linux.seccomp as the engine\n"

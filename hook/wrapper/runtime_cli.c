@@ -1,6 +1,8 @@
 #include "config.h"
 #include "runtime_cli.h"
+#include "gofold.h"
 #include "initproc.h"
+#include "seal.h"
 #include "names.h"
 #include "sha256.h"
 #include "trust.h"
@@ -18,11 +20,12 @@
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
 typedef enum {
 	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG,
-	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR
+	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR, W_SEAL_KEY, W_LOADER_STORE
 } wopt;
 static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile", "cache-dir",
 					  "loader", "runtime", "state-dir", "config", "recordings-dir",
-					  "reports-log", "metrics-dir", "agents-dir" };
+					  "reports-log", "metrics-dir", "agents-dir", "seal-key",
+					  "loader-store" };
 
 /* runc's (and crun's) global options that take a value; the others are flags. */
 static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
@@ -200,7 +203,9 @@ static int read_conf(const char *path, bool must_exist, sh_rt_cli *c, wsettings 
 	size_t len = 0;
 	if (!must_exist && access(path, F_OK) < 0 && errno == ENOENT)
 		return 0;
-	if (sh_read_file_limited(path, 1u << 16, &c->conf_text, &len, err) < 0)
+	/* It chooses the profile of every container: nobody but root may be able to change it. */
+	if (sh_trust_file(path, "wrapper config", err) < 0 ||
+	    sh_read_file_limited(path, 1u << 16, &c->conf_text, &len, err) < 0)
 		return -1;
 	unsigned lineno = 0;
 	for (char *line = c->conf_text, *next; line; line = next) {
@@ -255,6 +260,8 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 	c->o.reports_log = w->v[W_REPORTS_LOG];
 	c->o.metrics_dir = w->v[W_METRICS_DIR];
 	c->o.agents_dir = w->v[W_AGENTS_DIR];
+	c->o.seal_key = w->v[W_SEAL_KEY];
+	c->o.loader_store = w->v[W_LOADER_STORE];
 	c->state_dir = w->v[W_STATE_DIR] ? w->v[W_STATE_DIR] : SH_RUNTIME_STATE_DIR;
 	c->o.seccomp_as_profile = true;
 	sh_mode m;
@@ -355,46 +362,64 @@ static int read_json(const char *path, sh_json **out, sh_error **err)
 
 /* The runtime's own record of the container must name the program the config's loader installs:
  * a config.json changed after create is refused rather than followed. */
-static int check_state(const sh_json *state, const sh_loader_call *call, sh_error **err)
+static int check_state(const sh_json *state, const sh_loader_args *call, sh_error **err)
 {
 	const char *applied = sh_oci_annotation(state, SH_ANNOT_APPLIED);
 	const char *d = applied ? strstr(applied, " sha256:") : NULL;
-	if (!d || strcmp(d + 8, call->digest) != 0)
+	if (!d || strncmp(d + 8, call->digest, 64) != 0 || (d[72] != '\0' && d[72] != ' '))
 		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's config.json does not match the "
 				    "program the runtime recorded for it at create; refusing to exec");
 	return 0;
 }
 
-/* The --process form: the new process goes through the loader, lent what the loader needs. */
-static int plan_process_file(sh_rt_cli *c, const sh_loader_call *call, const sh_capsets *own,
-			     sh_rt_exec_plan *p, sh_error **err)
+/* The exec's process file, read as runc reads it (Go's member names checked as config.json's are);
+ * without capabilities the runtime gives it the container's own. An engine that builds it from the
+ * container's config as the transform rewrote it (podman, after a precreate hook) asks for the sets
+ * lent to the loader: those are the container's own (sh_initproc_unlend). */
+static int read_process(const sh_rt_cli *c, const sh_capsets *own, sh_json **xp, sh_capsets *caps, sh_error **err)
 {
-	sh_json *xp = NULL;
-	if (read_json(c->argv[c->process_at], &xp, err) < 0)
+	const char *path = c->argv[c->process_at];
+	if (read_json(path, xp, err) < 0 || sh_gofold_check_process(*xp, path, err) < 0)
 		return -1;
-	if (!sh_json_get(xp, "capabilities")) /* the runtime gives it the container's own */
-		sh_initproc_set_caps(xp, own);
-	int r = sh_initproc_wrap_process(xp, call, err);
-	if (r == 0)
-		p->process_json = sh_json_serialize(xp, false, &p->process_len);
-	sh_json_free(xp);
-	return r < 0 ? sh_error_prefix(err, "%s", c->argv[c->process_at]) : 0;
+	if (!sh_json_get(*xp, "capabilities"))
+		sh_initproc_set_caps(*xp, own);
+	if (sh_initproc_caps(*xp, caps) < 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: capabilities is not an object", path);
+	if (sh_initproc_unlend(own, caps))
+		sh_initproc_set_caps(*xp, caps);
+	return 0;
 }
 
-/* The argv form: runc builds the process from config.json (whose capabilities already lend the
- * loader what it needs) plus --cap, which it adds to the bounding, effective, permitted and ambient
- * sets; the loader restores exactly that. */
-static int plan_argv(sh_rt_cli *c, const sh_loader_call *call, sh_capsets own, sh_error **err)
+/* The argv form: runc builds the process from config.json (whose capabilities lend the loader what
+ * it needs) plus --cap, which it adds to the bounding, effective, permitted and ambient sets, each
+ * name read as runc reads it (one it does not know it leaves out, and so does this). */
+static sh_capsets argv_caps(const sh_rt_cli *c, sh_capsets own)
 {
 	for (size_t i = 0; i < c->ncaps_added; i++) {
-		int cap = sh_cap_from_name(c->caps_added[i]);
+		int cap = sh_cap_from_oci_name(c->caps_added[i]);
 		if (cap < 0 || cap > SH_CAP_MAX)
-			return sh_error_set(err, SH_EXIT_INVALID, "exec: unknown capability '%s'", c->caps_added[i]);
+			continue;
 		uint64_t bit = UINT64_C(1) << cap;
 		own.bounding |= bit, own.effective |= bit, own.permitted |= bit, own.ambient |= bit;
 	}
-	own.ambient &= own.permitted & own.inheritable;
-	sh_json *pre = sh_initproc_prefix(call, &own);
+	return own;
+}
+
+/* The exec is judged by the rule PID 1 and the hooks were: a process that may hold CAP_SYS_ADMIN
+ * could remount or replace the loader the container's later execs go through. */
+static int judge_exec(const sh_rt_cli *c, const sh_capsets *caps, sh_error **err)
+{
+	const char *why = sh_initproc_caps_unsafe(caps, true);
+	if (!why)
+		return 0;
+	return sh_error_set(err, SH_EXIT_INVALID, "exec: container %s starts its processes through the init loader, "
+			    "and this one %s; refusing it (create the container in runtime mode, "
+			    SH_ANNOT_MODE "=runtime, to run such an exec)", c->container, why + strlen("its process "));
+}
+
+static void insert_argv(sh_rt_cli *c, const sh_loader_args *call)
+{
+	sh_json *pre = sh_initproc_prefix(call);
 	size_t n = pre->u.arr.n, at = c->container_at + 1;
 	c->argv = sh_xreallocarray(c->argv, c->argc + n + 1, sizeof(char *));
 	memmove(&c->argv[at + n], &c->argv[at], (c->argc - at + 1) * sizeof(char *));
@@ -402,12 +427,35 @@ static int plan_argv(sh_rt_cli *c, const sh_loader_call *call, sh_capsets own, s
 		c->argv[at + i] = keep(c, sh_xstrdup(pre->u.arr.v[i]->u.str.s));
 	c->argc += n;
 	sh_json_free(pre);
-	return 0;
+}
+
+/* The new process goes through the loader with its own sets, judged first. (With --process runc
+ * takes the process from the file alone: --cap does not count then.) */
+static int plan_process(sh_rt_cli *c, sh_loader_args *call, sh_rt_exec_plan *p, sh_error **err)
+{
+	sh_capsets caps = argv_caps(c, call->caps);
+	if (!c->process_at) {
+		if (judge_exec(c, &caps, err) < 0)
+			return -1;
+		call->caps = sh_initproc_granted(caps);
+		insert_argv(c, call);
+		return 0;
+	}
+	sh_json *xp = NULL;
+	int r = read_process(c, &call->caps, &xp, &caps, err);
+	if (r == 0)
+		r = judge_exec(c, &caps, err);
+	if (r == 0 && sh_initproc_wrap_process(xp, call, err) < 0)
+		r = sh_error_prefix(err, "%s", c->argv[c->process_at]);
+	if (r == 0)
+		p->process_json = sh_json_serialize(xp, false, &p->process_len);
+	sh_json_free(xp);
+	return r;
 }
 
 /* A container whose loader hands a listener on: this process's loader does the same, on the
  * descriptor this exec passes in, to the same listenerPath. */
-static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle, sh_loader_call *call,
+static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle, sh_loader_args *call,
 			 sh_rt_exec_plan *p, sh_error **err)
 {
 	if (call->listener_fd < 0)
@@ -423,34 +471,47 @@ static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle
 	return 0;
 }
 
+/* state NULL: config is the wrapper's own record, which only it writes; else the bundle's
+ * config.json, whose loader call is believed only under the seal the transform put on it. */
 static int plan_for_config(sh_rt_cli *c, const sh_json *state, const sh_json *config, const char *bundle,
 			   sh_rt_exec_plan *p, sh_error **err)
 {
-	const sh_json *process = sh_json_get(config, "process");
-	sh_loader_call call;
-	sh_capsets own;
-	if (!sh_initproc_loader_call(process, &call))
+	sh_loader_args call;
+	if (!sh_initproc_decode(sh_json_get(sh_json_get(config, "process"), "args"), &call))
 		return 0; /* the runtime filters this container's processes itself */
-	if ((state && check_state(state, &call, err) < 0) || plan_listener(c, config, bundle, &call, p, err) < 0)
+	if (state) {
+		sh_seal_key key;
+		if (sh_seal_key_read(c->o.seal_key, &key, err) < 0)
+			return -1;
+		if (!sh_seal_valid(&key, config))
+			return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's config.json starts its process with "
+					    "seccomp-hook's loader call, but no valid seal says seccomp-hook wrote it; refusing to exec");
+		if (check_state(state, &call, err) < 0)
+			return -1;
+	}
+	if (plan_listener(c, config, bundle, &call, p, err) < 0)
 		return -1;
-	if (!sh_initproc_restore_caps(process, &own))
+	if (!call.has_caps)
 		return sh_error_set(err, SH_EXIT_INVALID, "exec: the container's loader has no --caps; recreate it");
-	return c->process_at ? plan_process_file(c, &call, &own, p, err) : plan_argv(c, &call, own, err);
+	return plan_process(c, &call, p, err);
 }
 
 int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err)
 {
 	sh_json *st = NULL, *config = NULL;
 	memset(p, 0, sizeof(*p));
-	if (sh_json_parse(state, statelen, "runtime state", NULL, &st, err) < 0)
+	if (sh_json_parse(state, statelen, "runtime state", NULL, &st, err) < 0 ||
+	    sh_gofold_check_state(st, "runtime state", err) < 0) {
+		sh_json_free(st);
 		return -1;
+	}
 	const sh_json *bundle = sh_json_get(st, "bundle");
 	int r = -1;
 	if (!bundle || bundle->type != SH_JSON_STRING) {
 		sh_error_set(err, SH_EXIT_SYSTEM, "exec: the runtime's state of %s names no bundle", c->container);
 	} else {
 		cleanup_free char *path = sh_xasprintf("%s/config.json", bundle->u.str.s);
-		if (read_json(path, &config, err) == 0)
+		if (read_json(path, &config, err) == 0 && sh_gofold_check_config(config, path, err) == 0)
 			r = plan_for_config(c, st, config, bundle->u.str.s, p, err);
 	}
 	sh_json_free(config);

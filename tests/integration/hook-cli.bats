@@ -1,28 +1,28 @@
 #!/usr/bin/env bats
 # precreate / inject / state as programs: config in, config out, no runtime involved.
 bats_require_minimum_version 1.5.0
+load lib
 
 setup() {
 	BIN="$SH_BUILDDIR/seccomp-hook"
 	T=$(mktemp -d)
 	mkdir -p "$T/profiles"
-	cat > "$T/profiles/deny-mkdir.json" <<'JSON'
-{"defaultAction": "SCMP_ACT_ALLOW",
- "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
-JSON
+	# deny-mkdir also denies what init mode needs denied (every way to another mount namespace).
+	deny_mkdir_profile "$T/profiles/deny-mkdir.json"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_NOPE"}]}' \
 		> "$T/profiles/broken.json"
 	cat > "$T/config.json" <<'JSON'
 {"ociVersion": "1.0.2",
  "process": {"args": ["sh", "-c", "true"], "capabilities": {"bounding": ["CAP_CHOWN", "CAP_NET_RAW"]}},
  "root": {"path": "rootfs"},
- "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "namespaces": [{"type": "pid"}]},
+ "linux": {"seccomp": {"defaultAction": "SCMP_ACT_ALLOW"}, "namespaces": [{"type": "pid"}, {"type": "mount"}]},
  "annotations": {"other": "x"}}
 JSON
 }
 
 teardown() {
 	[ -z "${hog:-}" ] || kill "$hog" "${pid:-}" 2>/dev/null || true
+	for m in "$T"/store/*; do umount "$m" 2>/dev/null || true; done
 	chmod -R u+w "$T" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -51,7 +51,7 @@ annotate() { # NAME [MODE]
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].errnoRet == 13'
 	echo "$output" | jq -e '.linux.seccomp.architectures[0] == "SCMP_ARCH_X86_64"'
-	echo "$output" | jq -e '.linux.namespaces == [{"type":"pid"}]'
+	echo "$output" | jq -e '.linux.namespaces == [{"type":"pid"},{"type":"mount"}]'
 	echo "$output" | jq -e '.annotations.other == "x"'
 	echo "$output" | jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")'
 }
@@ -73,7 +73,7 @@ annotate() { # NAME [MODE]
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
-		--loader="$T/fake-loader" < "$T/in.json"
+		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	# Without the runtime wrapper an exec would not go through the loader: linux.seccomp refuses it.
 	echo "$output" | jq -e '.linux.seccomp.listenerMetadata | startswith("org.seccomp-hook.placeholder")'
@@ -85,14 +85,19 @@ annotate() { # NAME [MODE]
 	digest=$(echo "$output" | jq -r '.process.args[1]' | sed 's/--sha256=//')
 	[ "$(sha256sum < "$src" | cut -d' ' -f1)" = "$digest" ]
 	cmp "$src" <("$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json")
-	echo "$output" | jq -e --arg l "$T/fake-loader" '.mounts[] | select(.destination == "/.seccomp-hook/init") | .source == $l and (.options | index("ro"))'
+	# The loader is bound from its read-only copy in the store, not from the file itself.
+	loader=$(echo "$output" | jq -r '.mounts[] | select(.destination == "/.seccomp-hook/init") | select(.options | index("ro")) | .source')
+	[[ "$loader" == "$T/store/"*"/seccomp-hook-init" ]]
+	cmp "$loader" "$T/fake-loader"
+	run ! touch "$loader"
+	[[ "$output" == *"Read-only file system"* ]]
 }
 
 @test "a second init-mode start is a cache hit with the same file" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
-	a=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$T/in.json")
-	b=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$T/in.json")
+	a=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
+	b=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
 	[ "$a" = "$b" ]
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
 }
@@ -100,7 +105,7 @@ annotate() { # NAME [MODE]
 @test "the cache key follows the profile bytes and the capabilities; a hit keeps the flags" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
-	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" < "$1"; }
+	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$1"; }
 	keys() { ls "$T/cache/keys" | grep -vc '\.flags$'; }
 	pc "$T/in.json" > /dev/null
 	[ "$(keys)" -eq 1 ]
@@ -114,8 +119,8 @@ annotate() { # NAME [MODE]
 	pc "$T/in-nocaps.json" > /dev/null
 	[ "$(keys)" -eq 3 ]
 	# Flags: what the miss computed is what the hit hands to the loader.
-	printf '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
-		> "$T/profiles/logflag.json"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG"], "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}, %s]}' \
+		"$NO_ESCAPE_RULES" > "$T/profiles/logflag.json"
 	annotate logflag init > "$T/in-log.json"
 	miss=$(pc "$T/in-log.json" | jq -r '.process.args[2]')
 	hit=$(pc "$T/in-log.json" | jq -r '.process.args[2]')
@@ -171,7 +176,7 @@ annotate() { # NAME [MODE]
 	mkdir "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" \
-		--loader="$T/fake-loader" < "$T/in.json"
+		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	umount "$T/ro-cache"
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
@@ -216,15 +221,15 @@ annotate() { # NAME [MODE]
 }
 
 @test "a NOTIFY profile recorded by runtime mode is still refused by init mode without the wrapper" {
-	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' \
-		> "$T/profiles/notify.json"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}, %s]}' \
+		"$NO_ESCAPE_RULES" > "$T/profiles/notify.json"
 	touch "$T/fake-loader"
 	annotate notify > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > /dev/null
 	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
 	annotate notify init > "$T/in.json"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
-		--loader="$T/fake-loader" < "$T/in.json"
+		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[[ "$stderr" == *"SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime"* ]]
@@ -246,7 +251,7 @@ annotate() { # NAME [MODE]
 		jq --arg m $m '.annotations["org.seccomp-hook.profile"] = "deny-mkdir" | .annotations["org.seccomp-hook.mode"] = $m' \
 			"$T/planted.json" > "$T/in.json"
 		touch "$T/fake-loader"
-		"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" \
+		"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" \
 			< "$T/in.json" > "$T/out-$m.json"
 	done
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out-runtime.json" | base64 -d | cmp - "$T/want.bpf"
@@ -254,8 +259,8 @@ annotate() { # NAME [MODE]
 	jq '.annotations["org.seccomp-hook.profile"] = "unconfined"' "$T/planted.json" > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json" | jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not'
 	# A profile that needs a listener fd: crun compiles linux.seccomp itself.
-	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}' \
-		> "$T/profiles/notify.json"
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}, %s]}' \
+		"$NO_ESCAPE_RULES" > "$T/profiles/notify.json"
 	annotate notify > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" \
 		| jq -e '(.annotations | has("run.oci.seccomp_bpf_data") | not) and .linux.seccomp.listenerPath == "/run/agent.sock"'
@@ -297,7 +302,7 @@ annotate() { # NAME [MODE]
 @test "init mode --runtime=crun: the program in crun's annotation, a kill-all placeholder, no loader" {
 	annotate deny-mkdir init > "$T/in.json"
 	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
-		--loader="$T/no-such-loader" < "$T/in.json" > "$T/out.json"
+		--loader="$T/no-such-loader" --loader-store="$T/store" < "$T/in.json" > "$T/out.json"
 	"$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d | cmp - "$T/want.bpf"
 	jq -e '.linux.seccomp == {"defaultAction": "SCMP_ACT_KILL_PROCESS", "flags": ["SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}' "$T/out.json"
@@ -352,7 +357,7 @@ annotate() { # NAME [MODE]
 		> "$T/profiles/small.json"
 	annotate small init > "$T/in.json"
 	touch "$T/loader" && chmod +x "$T/loader"
-	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" \
+	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" \
 		> "$T/cold.json" # fills the cache
 	if [ "$libc" = musl ]; then
 		# mallocng's internals are absent (alloc.c replaced it), and the warm run's blocks all
@@ -362,7 +367,7 @@ annotate() { # NAME [MODE]
 		! grep -qw alloc_slot "$T/syms" || false
 		grep -qw sh_alloc_arena "$T/syms"
 		strace -f -qq -e trace=mmap,munmap,brk -o "$T/trace" "$BIN" precreate --profiles-dir="$T/profiles" \
-			--cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" > "$T/warm.json"
+			--cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" > "$T/warm.json"
 		cmp "$T/cold.json" "$T/warm.json"
 		[ "$(grep -cw mmap "$T/trace")" -eq 1 ]
 		[ "$(grep -cw munmap "$T/trace")" -eq 0 ]
@@ -495,33 +500,55 @@ PY
 
 @test "state --verify-filter: logs the digests PID 1's filters have; in init mode only the compiled program passes" {
 	mkdir "$T/bundle"
-	annotate deny-mkdir > "$T/bundle/config.json"
-	"$BIN" compile --format=bpf "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
-	digest=$(sha256sum "$T/f.bpf" | cut -c1-64)
+	touch "$T/fake-loader"
 	other=$(printf '\x06\x00\x00\x00\x00\x00\xff\x7f' | sha256sum | cut -c1-64) # ret ALLOW
+	printf '\x06\x00\x00\x00\x00\x00\xff\x7f' > "$T/other.bpf"
 	init_py
-	for applied in "deny-mkdir runtime sha256:$digest" "deny-mkdir init sha256:$digest" "deny-mkdir init sha256:$other"; do
-		jq --arg a "$applied" '.annotations["org.seccomp-hook.applied"] = $a' "$T/bundle/config.json" > "$T/c.json"
-		mv "$T/c.json" "$T/bundle/config.json"
-		# PID 1 installs f.bpf after 0.3 s, then execs its workload.
-		memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/f.bpf" sleep 3
+	for how in runtime init other; do
+		# The config as inject seals it: what it says was applied is believed.
+		annotate deny-mkdir > "$T/bundle/config.json"
+		"$BIN" inject --mode=$([ $how = runtime ] && echo runtime || echo init) --allow-unfiltered-exec \
+			--profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" "$T/bundle"
+		"$BIN" compile --format=bpf --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
+		digest=$(sha256sum "$T/f.bpf" | cut -c1-64)
+		applied=$(jq -r '.annotations["org.seccomp-hook.applied"]' "$T/bundle/config.json")
+		# PID 1 installs a program after 0.3 s (the compiled one, or another), then execs its workload.
+		bpf="$T/f.bpf"
+		[ $how != other ] || bpf="$T/other.bpf"
+		memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$bpf" sleep 3
 		state=$(state_json v running "$pid")
 		run --separate-stderr "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
-		echo "$applied: $status $stderr"
+		echo "$how, $applied: $status $stderr"
 		# SIGTERM now ends a PID 1 the check let run (143); one the check killed ended by SIGKILL (137).
 		kill -TERM "$pid" 2>/dev/null || true
 		rc=0; wait "$pid" || rc=$?
-		[[ "$stderr" == *"container v: pid $pid runs 1 filter(s), newest sha256:$digest"* ]]
-		if [ "$applied" = "deny-mkdir init sha256:$other" ]; then
+		[[ "$stderr" == *"applied $applied"* ]]
+		if [ $how = other ]; then
+			[[ "$applied" == "deny-mkdir init sha256:$digest" ]]
 			[ "$status" -eq 1 ]
-			[[ "$stderr" == *"error: container v: pid $pid runs 1 filter(s), none the compiled program sha256:$other (newest: sha256:$digest); killed"* ]]
+			[[ "$stderr" == *"error: container v: pid $pid runs 1 filter(s), none the compiled program sha256:$digest (newest: sha256:$other); killed"* ]]
 			[ "$rc" -eq 137 ]
 		else
+			[[ "$stderr" == *"container v: pid $pid runs 1 filter(s), newest sha256:$digest"* ]]
 			[ "$status" -eq 0 ]
 			[ "$rc" -eq 143 ]
 		fi
 	done
+	# The config's claim edited by hand: no longer sealed, so PID 1 is killed whatever it runs.
+	jq '.annotations["org.seccomp-hook.applied"] |= sub("sha256:[0-9a-f]+"; "sha256:'"$other"'")' "$T/bundle/config.json" > "$T/c.json"
+	mv "$T/c.json" "$T/bundle/config.json"
+	memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/other.bpf" sleep 3
+	run --separate-stderr "$BIN" state --stage=poststart --require --verify-filter <<< "$(state_json v running "$pid")"
+	kill -TERM "$pid" 2>/dev/null || true
+	rc=0; wait "$pid" || rc=$?
+	echo "edited: $status $stderr"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"no valid seal vouches for it"* ]]
+	[ "$rc" -eq 137 ]
 	# Without CAP_SYS_ADMIN (rootless) the read cannot work: a warning, and the container runs.
+	annotate deny-mkdir > "$T/bundle/config.json"
+	"$BIN" inject --mode=init --allow-unfiltered-exec --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" --loader-store="$T/store" "$T/bundle"
 	memfd_init "$(readlink -f /usr/bin/python3)" "$T/init.py" 0.3 "$T/f.bpf" sleep 3
 	state=$(state_json v running "$pid")
 	run --separate-stderr setpriv --bounding-set=-sys_admin "$BIN" state --stage=poststart --require --verify-filter <<< "$state"
@@ -537,9 +564,9 @@ PY
 
 # pc_init [PRECREATE OPTION...] < CONFIG: precreate in init mode with deny-mkdir and a stand-in loader.
 pc_init() {
-	touch "$T/fake-loader"
+	[ -e "$T/fake-loader" ] || touch "$T/fake-loader"
 	"$BIN" precreate --mode=init --default-profile=deny-mkdir --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
-		--loader="$T/fake-loader" "$@"
+		--loader="$T/fake-loader" --loader-store="$T/store" "$@"
 }
 
 @test "init mode lends the loader CAP_SYS_ADMIN and CAP_SETPCAP and hands it the config's own sets to restore" {
@@ -592,7 +619,7 @@ pc_init() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '[.mounts[].destination] == ["/proc", "/.seccomp-hook", "/.seccomp-hook/init", "/.seccomp-hook/filter.bpf"]'
 	echo "$output" | jq -e '.mounts[1].type == "tmpfs" and (.mounts[1].options | index("nosuid") and index("nodev"))'
-	echo "$output" | jq -e --arg l "$T/fake-loader" '.mounts[2].source == $l and (.mounts[2].options | index("ro"))'
+	echo "$output" | jq -e --arg s "$T/store/" '(.mounts[2].source | startswith($s)) and (.mounts[2].options | index("ro"))'
 }
 
 @test "applying again replaces what an earlier run did: init twice, runtime over init, init over runtime" {
@@ -610,13 +637,20 @@ pc_init() {
 	cmp "$T/again.json" <(jq -S 'del(.hooks)' "$T/once.json")
 }
 
-@test "with --runtime=crun too, init mode over an earlier loader run removes the loader's mounts (and any under /.seccomp-hook)" {
-	pc_init < "$T/config.json" | jq '.mounts += [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}]' > "$T/once.json"
-	jq -e '[.mounts[].destination | select(startswith("/.seccomp-hook"))] | length >= 2' "$T/once.json"
+@test "with --runtime=crun too, init mode removes mounts planted at the loader's place; a sealed output changed so is refused" {
+	jq '.mounts = [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}, {"destination": "/.seccomp-hook", "type": "bind", "source": "/"}]' \
+		"$T/config.json" > "$T/planted.json"
 	"$BIN" precreate --mode=init --runtime=crun --default-profile=deny-mkdir --profiles-dir="$T/profiles" \
-		--cache-dir="$T/cache" < "$T/once.json" > "$T/crun.json"
+		--cache-dir="$T/cache" < "$T/planted.json" > "$T/crun.json"
 	jq -e '[.mounts[]?.destination | select(startswith("/.seccomp-hook"))] == []' "$T/crun.json"
 	jq -e '.process.args == ["sh", "-c", "true"]' "$T/crun.json"
+	# The transform's own output with a mount added at the loader's place: its seal no longer holds.
+	pc_init < "$T/config.json" | jq '.mounts += [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}]' > "$T/once.json"
+	run --separate-stderr "$BIN" precreate --mode=init --runtime=crun --default-profile=deny-mkdir \
+		--profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/once.json"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"no valid seal"* ]]
 }
 
 @test "a config an earlier run prepared from a profile path is refused unless the profile is named again" {
@@ -624,10 +658,10 @@ pc_init() {
 	mkdir -p "$bundle"
 	cp "$T/config.json" "$bundle/config.json"
 	touch "$T/fake-loader"
-	inj() { "$BIN" inject --cache-dir="$T/cache" --loader="$T/fake-loader" "$@" "$bundle"; }
+	inj() { "$BIN" inject --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" "$@" "$bundle"; }
 	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
 	run --separate-stderr "$BIN" precreate --mode=init --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
-		--loader="$T/fake-loader" < "$bundle/config.json"
+		--loader="$T/fake-loader" --loader-store="$T/store" < "$bundle/config.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[[ "$stderr" == *"which is not a profile name; name it again (--profile)"* ]]

@@ -13,10 +13,20 @@ require_root_and() {
 	done
 }
 
-# deny_mkdir_profile FILE: allow everything but mkdir and mkdirat, which fail with EACCES (13).
+# The calls init mode's loader needs denied (hook/lib/initsafe.h): every way to another mount
+# namespace or a mount, as EPERM (clone only with CLONE_NEWUSER or CLONE_NEWNS; clone3 as ENOSYS, so
+# that libc falls back to clone).
+NO_ESCAPE_RULES='{"names": ["unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+ {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+ {"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 268435456, "valueTwo": 268435456, "op": "SCMP_CMP_MASKED_EQ"}]},
+ {"names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "args": [{"index": 0, "value": 131072, "valueTwo": 131072, "op": "SCMP_CMP_MASKED_EQ"}]}'
+
+# deny_mkdir_profile FILE: allow everything but mkdir and mkdirat, which fail with EACCES (13), and
+# what init mode needs denied (NO_ESCAPE_RULES).
 deny_mkdir_profile() {
 	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW",' \
-		' "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' > "$1"
+		' "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},' \
+		" $NO_ESCAPE_RULES]}" > "$1"
 }
 
 # make_rootfs DIR: busybox-static with its applets, plus the syscall probe.
@@ -93,9 +103,12 @@ podman_hook() {
 	args=$(printf '%s\n' "seccomp-hook" precreate "$@" | jq -R . | jq -s .)
 	jq --arg path "$BIN" --argjson args "$args" '.hook.path = $path | .hook.args = $args' \
 		"$SH_SRCDIR/hook/oci-hooks/seccomp-hook-precreate.json.in" > "$T/podman/hooks.d/seccomp-hook-precreate.json"
+	# The state hooks read the key the precreate hook seals with.
+	local key
+	key=$(printf '%s\n' "$@" | grep '^--seal-key=' | jq -R . | jq -s .)
 	for stage in prestart poststart; do
-		jq --arg path "$BIN" '.hook.path = $path' "$SH_SRCDIR/hook/oci-hooks/seccomp-hook-$stage.json.in" \
-			> "$T/podman/hooks.d/seccomp-hook-$stage.json"
+		jq --arg path "$BIN" --argjson key "$key" '.hook.path = $path | .hook.args += $key' \
+			"$SH_SRCDIR/hook/oci-hooks/seccomp-hook-$stage.json.in" > "$T/podman/hooks.d/seccomp-hook-$stage.json"
 	done
 }
 

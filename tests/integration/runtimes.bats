@@ -245,13 +245,15 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 		run run_$rt "$T/b" c-$rt
 		echo "$rt: $output"
 		assert_deny_mkdir_applied
-		# The same config claiming another program: killed (137) before its 2 s of work are done.
+		# The same config claiming another program: its seal no longer holds, so what it claims is not
+		# believed and PID 1 is killed before its 2 s of work are done.
 		rm -f "$T/b/out/marker"
-		set_config "$T/b" '.process.args = ["sh", "-c", "sleep 2; echo ran > /out/marker"]
+		set_config "$T/b" '.process.args |= (.[0:-1] + ["sleep 2; echo ran > /out/marker"])
 			| .annotations["org.seccomp-hook.applied"] |= sub("sha256:[0-9a-f]+"; "sha256:" + ("0" * 64))'
 		run run_$rt "$T/b" c-$rt-2
 		echo "$rt, another digest: $status $output"
-		[ "$status" -eq 137 ]
+		[ "$status" -ne 0 ]
+		[ $rt = crun ] || [[ "$output" == *"no valid seal vouches for it"* ]]
 		[ ! -e "$T/b/out/marker" ]
 		runc --root "$T/runc-state" delete -f c-runc-2 >/dev/null 2>&1 || true
 	done

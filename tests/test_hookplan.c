@@ -1,0 +1,322 @@
+/* The config transform's plan (hookcfg.c), as a table: a config (its annotations, command,
+ * capabilities, namespaces, hooks, linux.seccomp) and the options go in; how the profile is applied,
+ * the mode, the profile named, the reason init mode was not used, or the refusal come out. Every
+ * attack on init mode that a config can carry is a row: an image's command or a hook imitating the
+ * loader's call, a forged org.seccomp-hook.applied, capability names runc does not grant, a filter
+ * that lets the workload make another mount namespace, mounts that are not the container's own. A
+ * second table runs the whole transform twice (its output must be recognised, and nothing else). */
+#include "config.h"
+#include "hookcfg.h"
+#include "seal.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static char dir[] = "/tmp/sh-hookplan.XXXXXX";
+static sh_hook_opts base_opts;
+
+/* Profiles: allow-all (its filter lets a workload make namespaces), guarded (allow all but what init
+ * mode needs denied), and the shipped ones through --profiles-dir. */
+static const char allow_all[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}";
+static const char guarded[] =
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	"{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 13},"
+	"{\"names\": [\"unshare\", \"setns\", \"mount\", \"umount2\", \"pivot_root\", \"open_tree\", \"move_mount\","
+	" \"fsopen\", \"fsconfig\", \"fsmount\", \"fspick\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+	"{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 268435456,"
+	" \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"
+	" \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}";
+
+static void put(const char *name, const char *text)
+{
+	cleanup_free char *path = sh_xasprintf("%s/profiles/%s.json", dir, name);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+	cleanup_free char *profiles = sh_xasprintf("%s/profiles", dir);
+	cr_assert_eq(mkdir(profiles, 0755), 0);
+	put("allow-all", allow_all);
+	put("guarded", guarded);
+	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s", SH_SRCDIR, profiles);
+	cr_assert_eq(system(cp), 0);
+	base_opts = (sh_hook_opts){ .profiles_dir = sh_xasprintf("%s/profiles", dir),
+				    .cache_dir = sh_xasprintf("%s/cache", dir),
+				    .loader = SH_BUILDDIR "/seccomp-hook-init",
+				    .loader_store = sh_xasprintf("%s/store", dir),
+				    .seal_key = sh_xasprintf("%s/key/seal.key", dir),
+				    .exec_routed = true, .has_listener_fd = true, .listener_fd = 3 };
+}
+
+static void teardown(void)
+{
+	cleanup_free char *cmd = sh_xasprintf("rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+	free((char *)base_opts.profiles_dir);
+	free((char *)base_opts.cache_dir);
+	free((char *)base_opts.loader_store);
+	free((char *)base_opts.seal_key);
+}
+
+TestSuite(hookplan, .init = setup, .fini = teardown);
+
+#define DOCKER_CAPS "[\"CAP_CHOWN\", \"CAP_DAC_OVERRIDE\", \"CAP_FOWNER\", \"CAP_KILL\", \"CAP_SETUID\", \"CAP_SETGID\"]"
+#define CAPS(list) "{\"bounding\": " list ", \"effective\": " list ", \"permitted\": " list "}"
+#define OWN_MNT "[{\"type\": \"pid\"}, {\"type\": \"mount\"}]"
+#define LOADER_CALL(caps)                                                                                        \
+	"[\"/.seccomp-hook/init\", \"--sha256=" HEX64 "\", \"--flags=0\", \"--caps=" caps "\","                      \
+	" \"/.seccomp-hook/filter.bpf\", \"--\", \"sh\"]"
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+/* A config: annotations, process.args, process.capabilities (NULL: none), namespaces, extra members. */
+typedef struct config_row {
+	const char *annotations, *args, *caps, *namespaces, *extra;
+} config_row;
+
+static sh_json *config_of(const config_row *r)
+{
+	cleanup_free char *caps = r->caps ? sh_xasprintf(", \"capabilities\": %s", r->caps) : sh_xstrdup("");
+	cleanup_free char *text = sh_xasprintf(
+		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s},"
+		" \"linux\": {\"namespaces\": %s}%s%s}",
+		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps,
+		r->namespaces ? r->namespaces : OWN_MNT, r->extra ? ", " : "", r->extra ? r->extra : "");
+	sh_json *c = NULL;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_json_parse(text, strlen(text), "test", &sh_hook_config_limits, &c, &err), 0, "%s: %s", text,
+		     err ? err->msg : "");
+	return c;
+}
+
+typedef struct plan_row {
+	const char *what;
+	config_row config;
+	const char *mode, *default_profile;
+	bool crun;
+	/* expected: an error naming this, or how/mode/profile and the fallback's reason (NULL: none) */
+	const char *error;
+	sh_hook_how how;
+	const char *profile, *fallback;
+	uint64_t target_bounding; /* the sets the profile is resolved for */
+} plan_row;
+
+#define P(n) "\"org.seccomp-hook.profile\": \"" n "\""
+#define INIT "\"org.seccomp-hook.mode\": \"init\""
+
+static const plan_row rows[] = {
+	{ "no annotation, no default: passes", { 0 }, NULL, NULL, false, NULL, SH_HOW_PASS, NULL, NULL, 0 },
+	{ "runtime mode", { .annotations = P("guarded"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded",
+	  NULL, 0xeb },
+	{ "init mode, Docker's capabilities, a guarded filter: the loader", { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) },
+	  NULL, NULL, false, NULL, SH_HOW_LOADER, "guarded", NULL, 0xeb },
+	{ "the shipped default profile keeps init mode", { .annotations = P("default") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL,
+	  false, NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
+	{ "a process that may hold CAP_SYS_ADMIN", { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS("[\"CAP_SYS_ADMIN\"]") }, NULL,
+	  NULL, false, NULL, SH_HOW_RUNTIME, "guarded", "CAP_SYS_ADMIN", UINT64_C(1) << 21 },
+	{ "CAP_SYS_PTRACE in the inheritable set only",
+	  { .annotations = P("guarded") "," INIT, .args = NULL, .caps = "{\"bounding\": [], \"inheritable\": [\"CAP_SYS_PTRACE\"]}" }, NULL, NULL, false,
+	  NULL, SH_HOW_RUNTIME, "guarded", "CAP_SYS_PTRACE", 0 },
+	{ "no capability sets: it keeps every capability", { .annotations = P("guarded") "," INIT, .args = NULL, .caps = NULL }, NULL, NULL, false, NULL,
+	  SH_HOW_RUNTIME, "guarded", "no capability sets", 0 },
+	{ "attack: names runc does not grant are no capabilities (nor for the profile's includes)",
+	  { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS("[\"cap_sys_admin\", \"SYS_ADMIN\", \"net_admin\"]") }, NULL, NULL, false,
+	  NULL, SH_HOW_LOADER, "guarded", NULL, 0 },
+	{ "attack: a filter that lets the workload make a user namespace",
+	  { .annotations = P("allow-all") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_RUNTIME, "allow-all",
+	  "unshare(CLONE_NEWUSER)", 0xeb },
+	{ "the same under crun: crun installs the program in every process, no loader to guard",
+	  { .annotations = P("allow-all") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, true, NULL, SH_HOW_CRUN, "allow-all", NULL,
+	  0xeb },
+	{ "attack: no mount namespace of its own",
+	  { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS), .namespaces = "[{\"type\": \"pid\"}]" }, NULL, NULL, false, NULL,
+	  SH_HOW_RUNTIME, "guarded", "no mount namespace", 0xeb },
+	{ "attack: a mount namespace joined by path",
+	  { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS), .namespaces = "[{\"type\": \"mount\", \"path\": \"/proc/1/ns/mnt\"}]" },
+	  NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded", "by path", 0xeb },
+	{ "attack: an image's command imitating the loader's call with every capability",
+	  { .annotations = INIT, .args = LOADER_CALL("ffffffffff:ffffffffff:ffffffffff:ffffffffff:ffffffffff"), .caps = CAPS(DOCKER_CAPS) }, "init",
+	  "guarded", false, "no valid seal", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "attack: the same with no profile anywhere is refused too",
+	  { .annotations = NULL, .args = LOADER_CALL("ffffffffff:ffffffffff:ffffffffff:ffffffffff:ffffffffff"), .caps = CAPS(DOCKER_CAPS) }, NULL, NULL,
+	  false, "no valid seal", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "attack: a startContainer hook imitating the loader's call",
+	  { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS), .namespaces = NULL, .extra = "\"hooks\": {\"startContainer\": [{\"path\": \"/.seccomp-hook/init\", \"args\": " LOADER_CALL("1:1:1:1:1") "}]}" },
+	  NULL, NULL, false, "no valid seal", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "attack: a forged org.seccomp-hook.applied does not choose unconfined over the default",
+	  { .annotations = "\"org.seccomp-hook.applied\": \"unconfined init sha256:" HEX64 "\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, "init",
+	  "guarded", false, NULL, SH_HOW_LOADER, "guarded", NULL, 0xeb },
+	{ "attack: a forged seal is no seal",
+	  { .annotations = "\"org.seccomp-hook.applied\": \"allow-all runtime sha256:" HEX64 "\", \"org.seccomp-hook.seal\": \"" HEX64 "\"", .args = LOADER_CALL("ffffffffff:0:0:0:0"), .caps = CAPS(DOCKER_CAPS) },
+	  NULL, NULL, false, "no valid seal", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "report=complain lets what the profile denies run: the loader is not used",
+	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.report\": \"complain\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL,
+	  false, NULL, SH_HOW_RUNTIME, "default", "unshare(CLONE_NEWUSER)", 0xeb },
+	{ "report=enforce: the agent answers as the profile does",
+	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.report\": \"enforce\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL,
+	  false, NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
+	{ "a recording without a base lets anything run",
+	  { .annotations = INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL,
+	  SH_HOW_RUNTIME, "(none)", "without a base profile", 0xeb },
+	{ "a recording on Docker's terms keeps the loader",
+	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
+	  NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
+};
+
+static void check_row(const plan_row *r, const sh_hook_plan *p, int status, sh_error *err)
+{
+	if (r->error) {
+		cr_expect_lt(status, 0, "%s: planned, refusal expected", r->what);
+		cr_expect(err && strstr(err->msg, r->error), "%s: %s", r->what, err ? err->msg : "(no error)");
+		return;
+	}
+	cr_assert_eq(status, 0, "%s: %s", r->what, err ? err->msg : "");
+	cr_expect_eq(p->how, r->how, "%s: how %d, expected %d", r->what, p->how, r->how);
+	if (r->profile)
+		cr_expect_str_eq(p->profile, r->profile, "%s", r->what);
+	if (r->fallback)
+		cr_expect(p->fallback && strstr(p->fallback, r->fallback), "%s: fallback %s", r->what,
+			  p->fallback ? p->fallback : "(none)");
+	else
+		cr_expect_null(p->fallback, "%s: fallback %s", r->what, p->fallback);
+	if (r->how != SH_HOW_PASS)
+		cr_expect_eq(p->own.bounding, r->target_bounding, "%s: own bounding %#llx", r->what,
+			     (unsigned long long)p->own.bounding);
+}
+
+Test(hookplan, table)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
+		const plan_row *r = &rows[i];
+		sh_hook_opts o = base_opts;
+		o.mode = r->mode;
+		o.default_profile = r->default_profile;
+		o.crun = r->crun;
+		sh_json *config = config_of(&r->config);
+		sh_hook_plan p;
+		sh_diag d = { 0 };
+		sh_error *err = NULL;
+		int st = sh_hook_plan_make(config, &o, &p, &d, &err);
+		check_row(r, &p, st, err);
+		if (st == 0)
+			sh_hook_plan_free(&p);
+		sh_error_free(err);
+		sh_diag_free(&d);
+		sh_json_free(config);
+	}
+}
+
+/* The plan decides without touching anything: no cache, no loader copy, no key. */
+Test(hookplan, the_plan_writes_nothing)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("guarded") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	cleanup_free char *before = sh_json_serialize(config, false, &(size_t){ 0 });
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect(p.store, "a miss: the program is for act to store");
+	cleanup_free char *after = sh_json_serialize(config, false, &(size_t){ 0 });
+	cr_expect_str_eq(after, before);
+	cr_expect_neq(access(o.cache_dir, F_OK), 0, "no cache made");
+	cr_expect_neq(access(o.loader_store, F_OK), 0, "no loader copy made");
+	cr_expect_neq(access(o.seal_key, F_OK), 0, "no key made");
+	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* Plan and write with a key (act's host side left out: no mounts, no cache), as the transform does. */
+static sh_json *transformed(const config_row *cr, const sh_hook_opts *o, sh_hook_plan *p)
+{
+	sh_json *config = config_of(cr);
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, o, p, NULL, &err), 0, "%s", err ? err->msg : "");
+	sh_hook_acted a = { .bpf_path = sh_xstrdup("/var/cache/seccomp-hook/bpf/x.bpf") };
+	cr_assert_eq(sh_seal_key_get(o->seal_key, &a.key, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(sh_hook_write(config, p, &a, o, &err), 0, "%s", err ? err->msg : "");
+	sh_hook_acted_free(&a);
+	return config;
+}
+
+static const char *arg_at(const sh_json *config, size_t i)
+{
+	return sh_json_get(sh_json_get(config, "process"), "args")->u.arr.v[i]->u.str.s;
+}
+
+Test(hookplan, its_own_sealed_output_is_undone_and_done_again_with_the_same_sets)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("guarded") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+	sh_hook_plan p;
+	sh_json *config = transformed(&cr, &o, &p);
+	cr_assert_eq(p.how, SH_HOW_LOADER);
+	sh_hook_plan_free(&p);
+	cr_expect_str_eq(arg_at(config, 0), "/.seccomp-hook/init");
+	/* Again (hook then wrapper): recognised, undone, the process's own sets as they were. */
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect(p.earlier.sealed);
+	cr_expect_str_eq(p.profile, "guarded");
+	cr_expect_eq(p.how, SH_HOW_LOADER);
+	cr_expect_eq(p.own.bounding, 0xeb);
+	sh_hook_acted a = { .bpf_path = sh_xstrdup("/x.bpf") };
+	cr_assert_eq(sh_seal_key_get(o.seal_key, &a.key, &err), 0);
+	cr_assert_eq(sh_hook_write(config, &p, &a, &o, &err), 0);
+	sh_hook_acted_free(&a);
+	sh_hook_plan_free(&p);
+	sh_json *args = sh_json_get(sh_json_get(config, "process"), "args");
+	size_t loaders = 0;
+	for (size_t i = 0; i < args->u.arr.n; i++)
+		loaders += strcmp(args->u.arr.v[i]->u.str.s, "/.seccomp-hook/init") == 0;
+	cr_expect_eq(loaders, 1u, "one loader call, not two");
+	sh_json_free(config);
+}
+
+Test(hookplan, a_sealed_output_changed_afterwards_is_not_believed)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("guarded") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+	sh_hook_plan p;
+	sh_json *config = transformed(&cr, &o, &p);
+	sh_hook_plan_free(&p);
+	/* The --caps of the loader call raised to every capability: the seal no longer holds. */
+	sh_json *args = sh_json_get(sh_json_get(config, "process"), "args");
+	cr_assert_eq(strncmp(arg_at(config, 3), "--caps=", 7), 0, "%s", arg_at(config, 3));
+	sh_json_delete_at(args, 3);
+	sh_json_insert(args, 3, sh_json_new_string("--caps=ffffffffff:ffffffffff:ffffffffff:ffffffffff:ffffffffff"));
+	sh_error *err = NULL;
+	cr_expect_lt(sh_hook_plan_make(config, &o, &p, NULL, &err), 0);
+	cr_expect(err && strstr(err->msg, "no valid seal"), "%s", err ? err->msg : "(planned)");
+	sh_error_free(err);
+	sh_json_free(config);
+}
+
+Test(hookplan, a_config_sealed_under_another_hosts_key_is_not_believed)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("guarded") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+	sh_hook_plan p;
+	sh_json *config = transformed(&cr, &o, &p);
+	sh_hook_plan_free(&p);
+	o.seal_key = sh_xasprintf("%s/other-key/seal.key", dir);
+	sh_seal_key k;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_seal_key_get(o.seal_key, &k, &err), 0);
+	cr_expect_lt(sh_hook_plan_make(config, &o, &p, NULL, &err), 0);
+	cr_expect(err && strstr(err->msg, "no valid seal"), "%s", err ? err->msg : "(planned)");
+	sh_error_free(err);
+	free((char *)o.seal_key);
+	sh_json_free(config);
+}
