@@ -135,10 +135,13 @@ served() {
 	[ "$(awk '{print $7, $9}' "$o/access.log")" = "$(printf '%s\n' '/index.html 200' '/second.txt 200' '/missing.html 404')" ]
 }
 
-# record_nginx: nginx recorded in a runc container, runtime mode: $T/rec/nginx.json.
+# record_nginx: nginx recorded in a runc container, runtime mode: $T/rec/nginx.json. With its arguments
+# (clone's flags among them), so that init mode can start it: a recording that allows clone with any
+# flags lets the workload make a user namespace, and gets runtime mode.
 record_nginx() {
 	nginx_bundle "$T/rec-b"
 	annotate "$T/rec-b" org.seccomp-hook.record nginx
+	annotate "$T/rec-b" org.seccomp-hook.record-args true
 	"$BIN" inject --mode=runtime "${RECORD[@]}" "$T/rec-b"
 	run_runc "$T/rec-b" rec
 	wait_for "$T/rec/nginx.json"
@@ -168,6 +171,7 @@ record_nginx() {
 	record_nginx
 	make_bundle "$T/probe-b" '["sysprobe"]'
 	annotate "$T/probe-b" org.seccomp-hook.record probe
+	annotate "$T/probe-b" org.seccomp-hook.record-args true
 	"$BIN" inject --mode=runtime "${RECORD[@]}" "$T/probe-b"
 	run_runc "$T/probe-b" probe
 	wait_for "$T/rec/probe.json"
