@@ -209,8 +209,7 @@ Test(hookplan, table)
 		sh_error *err = NULL;
 		int st = sh_hook_plan_make(config, &o, &p, &d, &err);
 		check_row(r, &p, st, err);
-		if (st == 0)
-			sh_hook_plan_free(&p);
+		sh_hook_plan_free(&p); /* also after a refusal: the plan holds what it had decided */
 		sh_error_free(err);
 		sh_diag_free(&d);
 		sh_json_free(config);
@@ -299,6 +298,7 @@ Test(hookplan, a_sealed_output_changed_afterwards_is_not_believed)
 	sh_error *err = NULL;
 	cr_expect_lt(sh_hook_plan_make(config, &o, &p, NULL, &err), 0);
 	cr_expect(err && strstr(err->msg, "no valid seal"), "%s", err ? err->msg : "(planned)");
+	sh_hook_plan_free(&p);
 	sh_error_free(err);
 	sh_json_free(config);
 }
@@ -316,6 +316,7 @@ Test(hookplan, a_config_sealed_under_another_hosts_key_is_not_believed)
 	cr_assert_eq(sh_seal_key_get(o.seal_key, &k, &err), 0);
 	cr_expect_lt(sh_hook_plan_make(config, &o, &p, NULL, &err), 0);
 	cr_expect(err && strstr(err->msg, "no valid seal"), "%s", err ? err->msg : "(planned)");
+	sh_hook_plan_free(&p);
 	sh_error_free(err);
 	free((char *)o.seal_key);
 	sh_json_free(config);
