@@ -81,7 +81,7 @@ record_web() {
 	"$BIN" check --strict "$T/rec/web.json"
 	names=$(jq -r '.syscalls[0].names[]' "$T/rec/web.json")
 	for n in accept bind listen execve; do grep -qx "$n" <<<"$names" || grep -qx "${n}4" <<<"$names"; done
-	! grep -qx mount <<<"$names"
+	run ! grep -qx mount <<<"$names"
 	# The agent is gone and its socket with it.
 	for i in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
 	[ -z "$(ls "$T/agents")" ]
@@ -110,7 +110,8 @@ record_web() {
 	make_bundle "$T/b" '["sysprobe", "getppid"]'
 	annotate "$T/b" org.seccomp-hook.record=init-made
 	run "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" i1 < /dev/null
-	[ "$status" -eq 0 ] && [[ "$output" == getppid=ok:* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == getppid=ok:* ]]
 	wait_for "$T/rec/init-made.json"
 	cp "$T/rec/init-made.json" "$T/profiles/"
 	rm -rf "$T/b2"
@@ -127,7 +128,9 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=on-docker org.seccomp-hook.profile=docker
 	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
 	run run_runc "$T/b" d1
-	[[ "${lines[0]}" == getppid=ok:* ]] && [ "${lines[1]}" = personality1=1 ] && [ "${lines[2]}" = clone_newns=1 ]
+	[[ "${lines[0]}" == getppid=ok:* ]]
+	[ "${lines[1]}" = personality1=1 ]
+	[ "${lines[2]}" = clone_newns=1 ]
 	wait_for "$T/rec/on-docker.json"
 	"$BIN" check --strict "$T/rec/on-docker.json"
 	run "$BIN" explain "$T/rec/on-docker.json" personality 1
@@ -157,12 +160,13 @@ record_web() {
 		make_bundle "$T/b" '["sysprobe", "personality1", "personality_query"]'
 		annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=docker
 		if [ $how = runc-init ]; then
-			run "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "pi-$how" < /dev/null
+			run --separate-stderr "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "pi-$how" < /dev/null
 		else
 			"$BIN" inject --mode=runtime --runtime=crun --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
 			run run_crun "$T/b" "pi-$how"
 		fi
-		[ "${lines[0]}" = personality1=1 ] && [ "${lines[1]}" = personality_query=ok:0 ]
+		[ "${lines[0]}" = personality1=1 ]
+		[ "${lines[1]}" = personality_query=ok:0 ]
 		wait_for "$T/metrics/seccomp-hook-pi-$how.prom"
 		[ "$(jq -r 'select(.container == "pi-'$how'") | "\(.syscall) \(.args[0]) \(.decided_by)"' "$T/reports.jsonl")" = "personality 1 default" ]
 	done
@@ -198,7 +202,8 @@ record_web() {
 	[ ! -e "$T/agents" ] || [ -z "$(ls "$T/agents")" ]
 	annotate "$T/b" org.seccomp-hook.record=web org.seccomp-hook.report=enforce
 	run "$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
-	[ "$status" -eq 1 ] && [[ "$output" == *"cannot be combined"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot be combined"* ]]
 	rm -rf "$T/b"
 	make_bundle "$T/b" '["true"]'
 	echo keep > "$T/victim"
@@ -207,7 +212,8 @@ record_web() {
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	run_runc "$T/b" h1
 	for i in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
-	[ ! -L "$T/rec/planted.json" ] && [ -f "$T/rec/planted.json" ]
+	[ ! -L "$T/rec/planted.json" ]
+	[ -f "$T/rec/planted.json" ]
 	[ "$(cat "$T/victim")" = keep ]
 }
 
@@ -217,7 +223,8 @@ record_web() {
 	mkdir -p "$T/podman/out"
 	podman_hook --profiles-dir="$T/profiles" "${DIRS[@]}"
 	run run_podman --name pod-rec --annotation org.seccomp-hook.record=pod localhost/sh-busybox sysprobe getppid
-	[ "$status" -eq 0 ] && [[ "$output" == getppid=ok:* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == getppid=ok:* ]]
 	wait_for "$T/rec/pod.json"
 	"$BIN" check --strict "$T/rec/pod.json"
 	grep -qx getppid <<<"$(jq -r '.syscalls[0].names[]' "$T/rec/pod.json")"
@@ -254,10 +261,11 @@ record_web() {
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	runc --root "$T/runc-state" run -d -b "$T/b" k1 < /dev/null > /dev/null 2>&1 3>&-
 	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = running ]
-	# The agent holds a listener: a seccomp notify fd among its descriptors.
+	# The agent holds a listener: a seccomp notify fd among its descriptors. (It is a fork of the
+	# inject above, so its command line names this test's agents directory, and no other test's.)
 	agent=
-	for p in $(pgrep -x seccomp-hook); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q 'anon_inode:seccomp notify' && agent=$p
+	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
+		if ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'anon_inode:seccomp notify'; then agent=$p; fi
 	done
 	[ -n "$agent" ]
 	kill -KILL "$agent"
@@ -272,13 +280,20 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=door
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	sock=$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")
-	[ "$(stat -c %a "$sock")" = 600 ] && [ "$(stat -c %a "$T/agents")" = 700 ]
+	[ "$(stat -c %a "$sock")" = 600 ]
+	[ "$(stat -c %a "$T/agents")" = 700 ]
 	run setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$sock"
-	[ "$status" -ne 0 ] && [[ "$output" == *"Permission denied"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	# The agent: the fork of the inject above that holds the listening socket (its watchdog holds
+	# another one).
+	ino=$(awk -v s="$sock" '$NF == s { print $7 }' /proc/net/unix)
+	[ -n "$ino" ]
 	agent=
-	for p in $(pgrep -x seccomp-hook); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q "socket:" && [ "$(readlink /proc/$p/exe)" = "$BIN" ] && agent=$p
+	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
+		if ls -l "/proc/$p/fd" 2>/dev/null | grep -qF "socket:[$ino]"; then agent=$p; fi
 	done
+	[ -n "$agent" ]
 	before=$(ls /proc/$agent/fd | wc -l)
 	# As root: a pipe for a listener with a forged state, then eight descriptors in one message.
 	python3 - "$sock" <<'PY'
