@@ -351,7 +351,8 @@ annotate() { # NAME [MODE]
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
 		> "$T/profiles/small.json"
 	annotate small init > "$T/in.json"
-	touch "$T/loader" && chmod +x "$T/loader"
+	touch "$T/loader"
+	chmod +x "$T/loader"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" < "$T/in.json" \
 		> "$T/cold.json" # fills the cache
 	if [ "$libc" = musl ]; then

@@ -173,7 +173,7 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	old=$(jq -S . "$T/old.json")
 	for i in $(seq 40); do
 		cp "$T/old.json" "$T/b/config.json"
-		[ $((i % 2)) -eq 0 ] && rm -rf "$T/cache"
+		if [ $((i % 2)) -eq 0 ]; then rm -rf "$T/cache"; fi
 		"$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b" 2>/dev/null &
 		pid=$!
 		sleep "0.00$((RANDOM % 9))"
@@ -284,7 +284,8 @@ go_variant() {
 		refused "precreate $v" "$T/in.json" "Go matches member names without regard to case"
 		go_variant "$v" runtime > "$T/in.json"
 		refused "precreate runtime $v" "$T/in.json" "Go matches member names without regard to case"
-		mkdir -p "$T/b" && cp "$T/in.json" "$T/b/config.json"
+		mkdir -p "$T/b"
+		cp "$T/in.json" "$T/b/config.json"
 		run --separate-stderr "$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b"
 		[ "$status" -eq 1 ]
 		cmp "$T/in.json" "$T/b/config.json"
@@ -331,7 +332,8 @@ go_variant() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"writable by group or others (owner uid 0, mode 1777)"* ]]
 	# A root-owned cache whose keys/ someone made group-writable; runtime mode does not read it either.
-	cp -a "$T/good" "$T/loose" && chmod g+w "$T/loose/keys"
+	cp -a "$T/good" "$T/loose"
+	chmod g+w "$T/loose/keys"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/loose" --loader="$LOADER" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"cache directory $T/loose/keys: writable by group or others"* ]]
@@ -341,11 +343,13 @@ go_variant() {
 	[[ "$stderr" == *"warning: cache directory $T/loose/keys: writable by group or others"*"compiling without it"* ]]
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].errnoRet == 13'
 	# Profiles: a directory others can write, a profile file owned by someone else.
-	cp -a "$T/profiles" "$T/open-profiles" && chmod o+w "$T/open-profiles"
+	cp -a "$T/profiles" "$T/open-profiles"
+	chmod o+w "$T/open-profiles"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"profiles directory $T/open-profiles: writable by group or others"* ]]
-	chmod o-w "$T/open-profiles" && chown 65534 "$T/open-profiles/eacces.json"
+	chmod o-w "$T/open-profiles"
+	chown 65534 "$T/open-profiles/eacces.json"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"profile $T/open-profiles/eacces.json: not owned by root or the hook's user"* ]]

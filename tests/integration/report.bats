@@ -19,13 +19,15 @@ teardown() {
 	run --separate-stderr unshare -m "$BIN" exec --report=enforce --report-log="$T/r.jsonl" --report-metrics="$T/m.prom" \
 		--caps=docker --profile="$D" -- "$PROBE" mount mount getppid
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = mount=1 ] && [ "${lines[1]}" = mount=1 ] && [[ "${lines[2]}" == getppid=ok:* ]]
+	[ "${lines[0]}" = mount=1 ]
+	[ "${lines[1]}" = mount=1 ]
+	[[ "${lines[2]}" == getppid=ok:* ]]
 	why=$("$BIN" explain --caps=docker "$D" mount | head -1 | sed 's/.* - //')
 	[[ "$why" == "default action ($D:"*")" ]]
 	[ "$(grep -c 'denied: mount(' <<<"$stderr")" -eq 1 ]
 	[[ "$stderr" == *"comm=sysprobe denied: mount(0x"*") on SCMP_ARCH_X86_64: SCMP_ACT_ERRNO(1) EPERM by $why [enforce]"* ]]
-	! grep -q getppid <<<"$stderr"
 	[[ "$stderr" == *"seccomp-hook exec: 1 denials reported (2 calls, enforce)"* ]]
+	run ! grep -q getppid <<<"$stderr"
 	[ "$(wc -l < "$T/r.jsonl")" -eq 1 ]
 	[ "$(jq -r '[.syscall, .action, .errno_name, .decided_by, .reason, .mode, .comm, (.let_through|tostring), (.args|length|tostring)] | join("|")' "$T/r.jsonl")" = \
 	  "mount|SCMP_ACT_ERRNO(1)|EPERM|default|$why|enforce|sysprobe|false|6" ]
@@ -47,7 +49,8 @@ teardown() {
 	run --separate-stderr unshare -m sh -c '"$0" exec --report=complain --report-log="$1/r.jsonl" --caps=docker --profile="$2" -- "$3" mount && mountpoint -q /tmp && echo mounted' \
 		"$BIN" "$T" "$D" "$PROBE"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = mount=ok:0 ] && [ "${lines[1]}" = mounted ]
+	[ "${lines[0]}" = mount=ok:0 ]
+	[ "${lines[1]}" = mounted ]
 	[[ "$stderr" == *"would be denied: mount("*"[complain]"* ]]
 	[ "$(jq -r '"\(.let_through) \(.mode)"' "$T/r.jsonl")" = "true complain" ]
 }
