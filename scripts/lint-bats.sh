@@ -21,7 +21,8 @@ fi
 
 # The scanner reads a test's body a character at a time. st[1..sp] is the stack of what it is
 # inside: a quote (' " `), a subshell or command substitution "(", an arithmetic "((" (whose
-# insides are not judged), or "[[". At the top (sp == 0) it splits words and lists and follows the compound commands.
+# insides are not judged), or "[[". At the top (sp == 0) it splits words and lists and follows the
+# compound commands.
 read -r -d '' prog <<'AWK' || true
 function reset_test() {
 	sp = 0; block = 0; cond = 0; heredoc = ""; pending_heredoc = ""; nev = 0; lists = 0; last = 0
@@ -135,7 +136,7 @@ function end_test(   k) {
 	}
 }
 FNR == 1 {
-	if (intest) { printf "%s: a @test body is not closed\n", prevfile; found = 1 }
+	if (intest) { printf "%s:%d: a @test body is not closed\n", prevfile, testline; found = 1 }
 	intest = 0; prevfile = FILENAME
 }
 !intest { if ($0 ~ /^@test[ \t].*\{[ \t]*$/) { intest = 1; testline = FNR; reset_test() }; next }

@@ -76,6 +76,7 @@ rules = [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1 + i % 
 json.dump({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}, open(sys.argv[1], "w"))' "$T/profiles/long.json"
 	run --separate-stderr timeout 60 "$BIN" compile "$T/profiles/long.json"
 	[ "$status" -eq 1 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"more than the kernel's limit of 4096"* ]]
 	[[ "$stderr" == *"needs at least 6001 BPF instructions"* ]]
 	annotated long init > "$T/in.json"
@@ -221,10 +222,10 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 		grep -q "mkdir=$want" "$T/c$i/out/result" || { echo "c$i: $(cat "$T/c$i/out/result")"; false; }
 	done
 	# One program per profile in the cache, every key resolving to a file that hashes to its name.
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 2 ]
 	# Two keys (one per profile), each with its flags link; runtime mode's linux.seccomp texts too.
-	[ "$(ls "$T/cache/keys" | grep -vc '\.')" -eq 2 ]
-	[ "$(ls "$T/cache/oci" | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/keys" -mindepth 1 ! -name '*.*' | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 2 ]
 	for k in "$T"/cache/keys/*; do
 		case $k in
 		*.flags) [ "$(readlink "$k")" = 4 ]; continue ;;
@@ -317,7 +318,7 @@ go_variant() {
 	printf '{"defaultAction": "SCMP_ACT_LOG"}' > "$T/profiles/log-all.json"
 	annotated eacces init > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/good" --loader="$LOADER" < "$T/in.json" > /dev/null
-	key=$(ls "$T/good/keys" | grep -v '\.')
+	key=$(find "$T/good/keys" -mindepth 1 ! -name '*.*' -printf '%f\n')
 	"$BIN" compile "$T/profiles/log-all.json" > "$T/log.bpf"
 	d=$(sha256sum < "$T/log.bpf" | cut -c1-64)
 	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "mkdir -p '$T/shared/c/bpf' '$T/shared/c/keys' &&
@@ -411,5 +412,5 @@ print(json.dumps(c))' "$T/spec.json" > "$T/big.json"
 	[ ! -e "$T/b/config.json.tmp.AbC123" ]
 	[ -e "$T/b/config.json.tmp.LiVe12" ]
 	kill $holder
-	[ "$(ls "$T/b" | grep -c 'config.json.tmp')" -eq 1 ]
+	[ "$(find "$T/b" -mindepth 1 -name '*config.json.tmp*' | wc -l)" -eq 1 ]
 }

@@ -99,18 +99,20 @@ nginx_bundle() {
 	make_bundle "$b" '["sh", "/serve.sh"]'
 	nginx_rootfs "$b/rootfs"
 	caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.process.args += $probe
 		| .process.capabilities = {"bounding": $caps, "effective": $caps, "permitted": $caps}' \
 		--argjson caps "$caps" --argjson probe "$probe"
 }
 
 annotate() { # BUNDLE KEY VALUE
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$1" '.annotations[$k] = $v' --arg k "$2" --arg v "$3"
 }
 
 # wait_for FILE: the agent writes the recording when the container's last process is gone.
 wait_for() {
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
 	echo "no $1 after 5 s"
 	return 1
 }
@@ -151,7 +153,7 @@ record_nginx() {
 	"$BIN" check --strict "$T/rec/nginx.json"
 	[ "$(jq -r '.defaultAction' "$T/rec/nginx.json")" = SCMP_ACT_ERRNO ]
 	names=$(jq -r '.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]' "$T/rec/nginx.json")
-	echo "recorded: $(echo $names)"
+	echo "recorded: $(tr '\n' ' ' <<<"$names")"
 	# The master's listening socket and its channels to the workers (socketpair, sendmsg, recvmsg), the
 	# workers' switch to www-data, their event loop and what serving and logging take; the master
 	# waiting for signals (rt_sigsuspend) and for its workers (wait4).

@@ -33,7 +33,9 @@ teardown() {
 web() {
 	local b=$1
 	shift
+	# shellcheck disable=SC2016 # the container's shell expands them
 	make_bundle "$b" '["sh", "-c", "mkdir -p /www && echo hello from the container > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && for p in index.html missing.html; do wget -q -O - http://127.0.0.1:8080/$p >> /out/responses 2>&1 || echo no $p >> /out/responses; done; kill $(pidof httpd); grep ^Seccomp: /proc/self/status > /out/status; [ $# -eq 0 ] || sysprobe \"$@\" > /out/probe", "sh"]'
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.process.args += $extra' --argjson extra "$(jq -cn '$ARGS.positional' --args "$@")"
 	for a in httpd wget pidof; do ln -sf busybox "$b/rootfs/bin/$a"; done
 }
@@ -43,13 +45,14 @@ annotate() {
 	local b=$1
 	shift
 	for kv in "$@"; do
+		# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 		set_config "$b" '.annotations[$k] = $v' --arg k "${kv%%=*}" --arg v "${kv#*=}"
 	done
 }
 
 # wait_for FILE: the agent writes when the container's last process is gone, just after runc returns.
 wait_for() {
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
 	return 1
 }
 
@@ -83,7 +86,7 @@ record_web() {
 	for n in accept bind listen execve; do grep -qx "$n" <<<"$names" || grep -qx "${n}4" <<<"$names"; done
 	run ! grep -qx mount <<<"$names"
 	# The agent is gone and its socket with it.
-	for i in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
+	for _ in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
 	[ -z "$(ls "$T/agents")" ]
 }
 
@@ -178,6 +181,7 @@ record_web() {
 	touch "$T/file"
 	run --separate-stderr "$BIN" inject --mode=runtime --profiles-dir="$T/profiles" --reports-log="$T/file/x.jsonl" --agents-dir="$T/agents" "$T/b"
 	[ "$status" -eq 0 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"warning: live reports could not start ("*": not a directory); the profile applies without them"* ]]
 	[ "$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")" = null ]
 	run run_runc "$T/b" p1
@@ -211,7 +215,7 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=planted
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	run_runc "$T/b" h1
-	for i in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
+	for _ in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
 	[ ! -L "$T/rec/planted.json" ]
 	[ -f "$T/rec/planted.json" ]
 	[ "$(cat "$T/victim")" = keep ]
@@ -231,7 +235,7 @@ record_web() {
 	run run_podman --name pod-rep --annotation org.seccomp-hook.report=enforce --annotation org.seccomp-hook.profile=docker \
 		localhost/sh-busybox sysprobe keyctl
 	[ "$output" = keyctl=1 ]
-	for i in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
 	[ "$(jq -r '"\(.syscall) \(.action) \(.comm)"' "$T/reports.jsonl")" = "keyctl SCMP_ACT_ERRNO(1) sysprobe" ]
 	teardown_podman
 }
@@ -265,11 +269,11 @@ record_web() {
 	# inject above, so its command line names this test's agents directory, and no other test's.)
 	agent=
 	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
-		if ls -l "/proc/$p/fd" 2>/dev/null | grep -q 'anon_inode:seccomp notify'; then agent=$p; fi
+		if [ -n "$(find "/proc/$p/fd" -lname 'anon_inode:seccomp notify' 2>/dev/null)" ]; then agent=$p; fi
 	done
 	[ -n "$agent" ]
 	kill -KILL "$agent"
-	for i in $(seq 100); do [ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
 	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ]
 	runc --root "$T/runc-state" delete -f k1
 	[ ! -e "$T/rec/killed.json" ]
@@ -291,10 +295,10 @@ record_web() {
 	[ -n "$ino" ]
 	agent=
 	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
-		if ls -l "/proc/$p/fd" 2>/dev/null | grep -qF "socket:[$ino]"; then agent=$p; fi
+		if [ -n "$(find "/proc/$p/fd" -lname "socket:\\[$ino\\]" 2>/dev/null)" ]; then agent=$p; fi
 	done
 	[ -n "$agent" ]
-	before=$(ls /proc/$agent/fd | wc -l)
+	before=$(find "/proc/$agent/fd" -mindepth 1 | wc -l)
 	# As root: a pipe for a listener with a forged state, then eight descriptors in one message.
 	python3 - "$sock" <<'PY'
 import os, socket, sys
@@ -305,7 +309,7 @@ for fds in ([os.pipe()[0]], [os.open("/dev/null", os.O_RDONLY) for _ in range(8)
     s.close()
 PY
 	sleep 0.3
-	[ "$(ls /proc/$agent/fd | wc -l)" -eq "$before" ]
+	[ "$(find "/proc/$agent/fd" -mindepth 1 | wc -l)" -eq "$before" ]
 	kill -0 "$agent"
 	run run_runc "$T/b" door1
 	[[ "$output" == getppid=ok:* ]]

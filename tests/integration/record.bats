@@ -12,7 +12,7 @@ setup() {
 }
 
 teardown() {
-	[ -n "${bg:-}" ] && kill "$bg" 2>/dev/null || true
+	if [ -n "${bg:-}" ]; then kill "$bg" 2>/dev/null || true; fi
 	rm -rf "$T"
 }
 
@@ -35,7 +35,7 @@ serve() {
 	echo "hello from httpd" > "$T/www/index.html"
 	"$@" -- busybox httpd -f -p "127.0.0.1:$PORT" -h "$T/www" 3>&- &
 	bg=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		busybox wget -q -O /dev/null "http://127.0.0.1:$PORT/index.html" 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -50,6 +50,7 @@ requests() {
 @test "record /bin/true: a profile of what it used that passes check --strict and the schema" {
 	run --separate-stderr "$BIN" record -o "$T/true.json" -- true
 	[ "$status" -eq 0 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"seccomp-hook record: "*" syscalls allowed ("*" calls) on SCMP_ARCH_X86_64 ("*"); profile written to $T/true.json"* ]]
 	valid "$T/true.json"
 	[ "$(jq -r .defaultAction "$T/true.json")" = SCMP_ACT_ERRNO ]
@@ -83,7 +84,7 @@ requests() {
 	mkdir "$T/mnt"
 	run "$BIN" exec -q --profile="$T/httpd.json" -- busybox mount -t tmpfs none "$T/mnt"
 	[ "$status" -ne 0 ]
-	! mountpoint -q "$T/mnt"
+	run ! mountpoint -q "$T/mnt"
 }
 
 @test "every thread is recorded: a call only threads make is in the profile, and needed" {
@@ -121,6 +122,7 @@ requests() {
 }
 
 @test "children and grandchildren are recorded, also after the command itself has exited" {
+	# shellcheck disable=SC2016 # the inner shell expands them
 	"$BIN" record -q -o "$T/tree.json" -- sh -c '(sleep 0.2; "$0" getppid) & exit 0' "$PROBE"
 	grep -qx getppid <<<"$(allowed_names "$T/tree.json")"
 }
@@ -166,16 +168,17 @@ requests() {
 }
 
 @test "SIGKILL to the recorder stops the command and leaves no profile and no temporary file" {
+	# shellcheck disable=SC2016 # the inner shell expands them
 	"$BIN" record -o "$T/killed.json" -- sh -c 'while :; do "$0" getppid >/dev/null; done' "$PROBE" 2>/dev/null 3>&- &
 	rec=$!
-	for i in $(seq 100); do pgrep -P "$rec" >/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do pgrep -P "$rec" >/dev/null && break; sleep 0.05; done
 	child=$(pgrep -P "$rec")
 	[ -n "$child" ]
 	kill -KILL "$rec"
-	for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+	for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
 	run ! kill -0 "$child"
 	[ ! -e "$T/killed.json" ]
-	[ -z "$(ls "$T" | grep tmp)" ]
+	[ -z "$(find "$T" -mindepth 1 -name '*tmp*')" ]
 }
 
 @test "fail closed: an invalid base, an unwritable output or a missing command run nothing" {

@@ -21,11 +21,13 @@ teardown() {
 		n=${f%.json}
 		run --separate-stderr "$BIN" check "$f"
 		[ "$status" -eq 0 ]
+		# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 		[ "$stderr" = "$(cat "$n.expected")" ] || { echo "$n: got: $stderr"; false; }
 		run --separate-stderr "$BIN" check --strict "$f"
 		if [ "$n" = clean ]; then [ "$status" -eq 0 ]; else [ "$status" -eq 1 ]; fi
 	done
-	[ "$(ls *.json | wc -l)" -ge 8 ]
+	profiles=(./*.json)
+	[ "${#profiles[@]}" -ge 8 ]
 }
 
 @test "json and github formats: golden output" {

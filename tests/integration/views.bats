@@ -34,8 +34,8 @@ teardown() {
 
 # Wait until PID has exec'd its command (no longer seccomp-hook) under a filter.
 wait_exec_filtered() {
-	for i in $(seq 100); do
-		grep -q "Seccomp:	2" /proc/$1/status 2>/dev/null && [ "$(readlink /proc/$1/exe)" != "$BIN" ] && return 0
+	for _ in $(seq 100); do
+		grep -q "Seccomp:	2" "/proc/$1/status" 2>/dev/null && [ "$(readlink "/proc/$1/exe")" != "$BIN" ] && return 0
 		sleep 0.05
 	done
 	return 1
