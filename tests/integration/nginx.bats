@@ -66,18 +66,29 @@ http {
 	}
 }
 EOC
-	# The master is this shell's child (daemon off); its pid file is written once it listens. If
-	# nginx does not stop, a watchdog kills every process but PID 1 (this shell), which then ends.
+	# The master is this shell's child (daemon off); its pid file is written once it listens, before
+	# it starts the workers: the requests wait until both workers run as www-data, so that what ps
+	# shows is not a worker still starting (root, or the master's title). A worker logs a request
+	# after sending the response, so a client could start the next request, which the other worker
+	# may log first: each request waits for the line of the one before. If nginx does not stop, a
+	# watchdog kills every process but PID 1 (this shell), which then ends.
 	cat > "$r/serve.sh" <<'EOS'
 nginx &
 master=$!
 (sleep 20; kill -KILL -1) &
 i=0
 while [ ! -s /run/nginx.pid ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+i=0
+while [ "$(ps -o user,args | grep -c '^www-data .*nginx: worker process')" -lt 2 ] && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+n=0
 for p in index.html second.txt missing.html; do
 	echo "== $p"
 	wget -q -O - "http://127.0.0.1:8080/$p" 2>&1
 	echo "exit=$?"
+	n=$((n + 1)) i=0
+	while [ "$(grep -c '' /var/log/nginx/access.log)" -lt $n ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 done > /out/responses
 ps -o user,args | grep '[n]ginx: ' > /out/processes
 nginx -s quit 2> /out/quit
