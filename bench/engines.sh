@@ -11,7 +11,7 @@ B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}
 ROUNDS=${ROUNDS:-61}
 TIMED="$B/bench/timed"
-# shellcheck source=../tests/integration/lib.bash
+# shellcheck source=tests/integration/lib.bash
 . "$S/tests/integration/lib.bash"
 W=$(mktemp -d /tmp/she-bench.XXXXXX)
 T=$W # setup_podman's directory
@@ -64,7 +64,7 @@ for v in "${!CMD[@]}"; do # one untimed start each: images, caches and the page 
 	# shellcheck disable=SC2086 # the command's words are its arguments
 	"$TIMED" ${CMD[$v]} > /dev/null
 done
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for v in $(printf '%s\n' "${!CMD[@]}" | shuf); do
 		sleep 0.05
 		# shellcheck disable=SC2086
@@ -82,11 +82,12 @@ done
 mkdir -p "$W/exec/xb"
 WRAP_CREATE=("$B/seccomp-hook-runtime" "${WRAP_ARGS[@]}" --state-dir="$W/exec/wstate" --runtime-path=/bin/true
 	create --bundle "$W/exec/xb" part)
-prog=$(ls "$W"/cache/bpf/*.bpf | head -1)
+progs=("$W"/cache/bpf/*.bpf)
+prog=${progs[0]}
 # With --caps, as a container's loader runs: it also lowers the capability sets (here to Docker's).
 LOADER_RUN=("$B/seccomp-hook-init" --sha256="$(sha256sum < "$prog" | cut -c1-64)" --flags=4
 	--caps=a80425fb:a80425fb:a80425fb:0:0 "$prog" -- /bin/busybox true)
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	cp "$W/docker-config.json" "$W/exec/xb/config.json"
 	"$TIMED" "${WRAP_CREATE[@]}" >> "$W/part-wrapper.runs"
 	"$TIMED" /bin/true >> "$W/part-true.runs"

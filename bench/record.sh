@@ -76,6 +76,7 @@ workloads=(
 	"shell 0 busybox sh -c"
 )
 # What runs in front of a workload's command.
+# shellcheck disable=SC2034 # run_once takes it by name
 PLAIN=()
 RECORD=("$HOOK" record -q -o "$W/rec.json" --)
 STRACE=(strace -f -o /dev/null)
@@ -96,7 +97,7 @@ run_once() {
 "$TIMED" "${STRACE[@]}" "$LOOP" 1 > /dev/null
 # Every round runs each (workload, variant) once, in a fresh random order, after a short pause, so
 # drift hits them all alike and no run is charged the previous one's teardown.
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	while read -r k; do
 		sleep 0.05
 		case $((k % 3)) in
@@ -161,7 +162,7 @@ per_call() { # NAME SYSCALL PREFIX...: one run, ps per call appended to $W/NAME.
 	shift 2
 	"$@" "$LOOP" -r 50 -s "$sc" "$CALLS" >> "$W/$name.runs"
 }
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for sc in getppid personality; do
 		while read -r k; do
 			sleep 0.02

@@ -41,6 +41,7 @@ ms() { awk -v n="$1" 'BEGIN {printf "%.2f", n / 1e6}'; }
 TIMED="$B/bench/timed"
 
 RUNC=(runc --root "$W/state" run -b "$W/bundle" b)
+# shellcheck disable=SC2016 # the inner shell expands them
 CRUN=(unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" b'
 	sh "$W/crun-state" "$W/bundle")
 # The precreate hook as podman runs it: the annotated config in, the config the runtime gets out.
@@ -59,12 +60,15 @@ INJECT_INIT=("$HOOK" inject --mode=init --profiles-dir="$W/profiles" --profile=d
 # spawned), as Docker, containerd and podman --runtime start it.
 WRAPPER_RUNC=("$B/seccomp-hook-runtime" --profiles-dir="$W/profiles" --loader="$B/seccomp-hook-init"
 	--cache-dir="$W/cache" --root "$W/state" run -b "$W/bundle" b)
+# shellcheck disable=SC2034 # the table below names it, start_once takes it by name
 NONE=()
 # The least any precreate hook can cost here: a static program that does nothing (the loader's
 # --help, output discarded) in the hook's place, then crun with the program already in its config.
+# shellcheck disable=SC2034 # likewise
 NOOP_HOOK=(-o /dev/null "$B/seccomp-hook-init" --help ---)
 # The least a hook that passes a config on can cost: a static program copying stdin to stdout, fed
 # the config seccomp-hook writes (so crun installs the same program), its output the bundle's.
+# shellcheck disable=SC2034 # likewise
 COPY_HOOK=(-i "$W/init-crun-prepared.json" -o "$W/bundle/config.json" "$B/bench/passthrough" ---)
 for m in runtime init; do
 	jq --arg m $m '.annotations = {"org.seccomp-hook.profile": "docker-default", "org.seccomp-hook.mode": $m}' \
@@ -128,7 +132,7 @@ if [ -n "${BENCH_ONLY:-}" ]; then
 	done
 	variants=("${kept[@]}")
 fi
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	while read -r v; do
 		sleep 0.05
 		# shellcheck disable=SC2086 # the variant's words are its arguments
@@ -207,11 +211,12 @@ lat_loader() { "$TIMED" "$B/seccomp-hook-init" --sha256="$digest" "$flags" "$cap
 	>> "$W/lat-loader.runs"; }
 lat_direct() { "$TIMED" /bin/busybox true >> "$W/lat-direct.runs"; }
 "$TIMED" "${LAT_HOOK[@]}" > /dev/null # fill the cache once so the first warm run is warm
-cp "$(ls "$W"/cache/bpf/*.bpf | head -n 1)" "$W/filter.bpf"
+progs=("$W"/cache/bpf/*.bpf)
+cp "${progs[0]}" "$W/filter.bpf"
 digest=$(sha256sum "$W/filter.bpf" | cut -d' ' -f1)
 flags=$(jq -r '.process.args[] | select(startswith("--flags="))' "$W/init-prepared.json")
 caps=$(jq -r '.process.args[] | select(startswith("--caps="))' "$W/init-prepared.json") # as in a container
-for i in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
 	for f in $(printf 'lat_cold\nlat_warm\nlat_tree\nlat_linear\nlat_loader\nlat_direct\n' | shuf); do $f; done
 done
 cold=$(median < "$W/lat-cold.runs")

@@ -24,7 +24,7 @@ jq '.annotations = {"org.seccomp-hook.profile": "../p"}' "$W/spec.json" > "$W/co
 export LSAN_OPTIONS="suppressions=$S/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 status=0
 for t in profile config; do
-	echo "fuzz_$t: ${SECONDS_EACH}s on $(ls "$W/$t" | wc -l) seeds"
+	echo "fuzz_$t: ${SECONDS_EACH}s on $(find "$W/$t" -mindepth 1 | wc -l) seeds"
 	if ! "$B/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$W/artifacts/$t-" "$W/$t" > "$W/$t.log" 2>&1; then
 		echo "fuzz_$t FAILED:"
@@ -34,6 +34,6 @@ for t in profile config; do
 		grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$W/$t.log" | sed "s/^/  /"
 	fi
 done
-failed=$(ls "$W/artifacts" | wc -l)
+failed=$(find "$W/artifacts" -mindepth 1 | wc -l)
 echo "fuzz: $((2 - (status != 0))) passed, $((status != 0)) failed ($failed crash artifacts)"
 exit $status

@@ -23,6 +23,7 @@ cp /bin/busybox "$work/bundle/rootfs/bin/busybox"
 for a in sh echo cat grep mkdir ls unshare mount rm true sleep; do ln -s busybox "$work/bundle/rootfs/bin/$a"; done
 (cd "$work/bundle" && runc spec)
 
+# shellcheck disable=SC2016 # the container's shell expands them
 script='echo "hello from $(cat /proc/1/comm), PID $$, in the container";
 grep -E "^(Seccomp|Seccomp_filters|NoNewPrivs):" /proc/self/status;
 rm -rf /tmp/work; mkdir /tmp/work && echo "normal work: mkdir /tmp/work succeeded";
@@ -50,6 +51,7 @@ echo "=== init mode: seccomp-hook-runtime --default-profile=default run"
 jq '.process.args=["sleep","60"]' "$work/config.orig.json" > "$work/bundle/config.json"
 "${wrapper[@]}" run -d -b "$work/bundle" demo < /dev/null > /dev/null
 echo "=== init mode: seccomp-hook-runtime exec into the running container"
+# shellcheck disable=SC2016 # the inner shell expands them
 "${wrapper[@]}" exec demo sh -c 'set -- $(grep "^Seccomp:" /proc/self/status);
 	if err=$(unshare -U true 2>&1); then echo "NOT DENIED: exec: unshare"; exit 1; fi;
 	echo "exec into the init-mode container: Seccomp $2, unshare denied: $err"'

@@ -4,13 +4,14 @@
 # Run as root on Debian 12: the kernel and runtime tests need it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 scripts/deps.sh
 
 autoreconf -fi >/dev/null
 mkdir -p build
 cd build
 ../configure --enable-werror >/dev/null
+# The linters (shellcheck, the bats assertions that cannot fail) take seconds: first.
+make lint
 make -j"$(nproc)" >/dev/null
 status=0
 make -j"$(nproc)" check || status=$?
@@ -53,7 +54,10 @@ done
 echo "valgrind: 3 passed, 0 failed"
 
 # The benchmark runs end to end (a few rounds: it is a smoke test here; `make bench` for figures).
-make bench ROUNDS=3 && make bench-starts ROUNDS=3 || { echo "make bench failed"; exit 1; }
+if ! make bench ROUNDS=3 || ! make bench-starts ROUNDS=3; then
+	echo "make bench failed"
+	exit 1
+fi
 
 # Fuzzing: each libFuzzer target for a bounded time; any crash, leak or sanitizer report fails.
 make fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-60}"

@@ -26,6 +26,27 @@ static long int80(long nr)
 	return r;
 }
 
+/* Whether this kernel runs int 0x80 from a 64-bit process at all: 1 if a child's x86 getppid returns,
+ * 0 if the child dies of SIGSEGV (no IA32 entry: booted with ia32_emulation=false, or no IDT vector
+ * 0x80; the instruction faults before any syscall, so no filter sees it). */
+static long int80_entry(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(int80(64) < 0 ? 1 : 0);
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		return 0;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 1;
+	errno = EIO;
+	return -1;
+}
+
 /* Each thread makes a call the main thread never makes (getrusage of itself). */
 static void *thread_call(void *arg)
 {
@@ -90,6 +111,8 @@ static long probe(const char *name)
 		return syscall(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, 0, 0, 0);
 	if (strcmp(name, "int80_getppid") == 0)
 		return int80(64); /* getppid on x86 */
+	if (strcmp(name, "int80_entry") == 0)
+		return int80_entry();
 	if (strcmp(name, "x32_getppid") == 0)
 		return syscall(0x40000000 | 110); /* getppid on x32 (ENOSYS where the kernel has no x32) */
 	if (strcmp(name, "threads") == 0)

@@ -372,7 +372,7 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 	if (a.o.idle_seconds <= 0)
 		a.o.idle_seconds = SH_AGENT_IDLE_SECONDS;
 	a.record = o->record != NULL;
-	mode_t old = umask(077); /* the socket 0600: only root connects */
+	mode_t old = umask(0177); /* the socket 0600: only root connects */
 	int lsock = chmod(dir, 0700) < 0 ? sh_error_errno(err, errno, "%s", dir) : sh_unix_socket(a.socket_path, true, err);
 	umask(old);
 	int r = lsock < 0 ? -1 : sh_start_detached(lsock, a.record ? watched_agent : agent_main, &a, err);

@@ -7,7 +7,7 @@ load lib
 
 setup() {
 	T=$(mktemp -d)
-	cd "$T"
+	cd "$T" || return
 	LIBSECCOMP=$(pkg-config --modversion libseccomp)
 }
 

@@ -35,7 +35,7 @@ applied() { # NAMESPACE ID
 
 # wait_comm PID NAME: until PID runs NAME (in init mode PID 1 starts as the loader).
 wait_comm() {
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ] && return 0
 		sleep 0.05
 	done
@@ -106,6 +106,7 @@ teardown_file() {
 @test "docker run --runtime=seccomp-hook, Docker's default profile: enforced in PID 1 through the loader" {
 	script='grep -E "^Seccomp:" /proc/1/status; echo work > /tmp/w; cat /tmp/w; unshare -U true 2>&1; echo "unshare-U=$?"; sysprobe mkdir unshare getppid'
 	run --separate-stderr dk run --rm --network none --runtime=seccomp-hook "$IMG" sh -c "$script"
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	echo "default: $status $output $stderr"
 	[ "$status" -eq 0 ]
 	assert_docker_default_applied

@@ -18,14 +18,15 @@ teardown() {
 
 # Wait until PID has exec'd its command (no longer seccomp-hook) under a filter.
 wait_exec_filtered() {
-	for i in $(seq 100); do
-		grep -q "Seccomp:	2" /proc/$1/status 2>/dev/null && [ "$(readlink /proc/$1/exe)" != "$BIN" ] && return 0
+	for _ in $(seq 100); do
+		grep -q "Seccomp:	2" "/proc/$1/status" 2>/dev/null && [ "$(readlink "/proc/$1/exe")" != "$BIN" ] && return 0
 		sleep 0.05
 	done
 	return 1
 }
 
 @test "the command runs filtered: Seccomp 2, one filter, denied mkdir, normal work" {
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run --separate-stderr "$BIN" exec --profile="$T/deny-mkdir.json" -- \
 		sh -c 'grep -E "^(Seccomp|Seccomp_filters):" /proc/self/status; mkdir "$0/x" 2>&1; echo ok > "$0/file"; cat "$0/file"' "$T"
 	[ "$status" -eq 0 ]
@@ -76,6 +77,7 @@ wait_exec_filtered() {
 		run "$BIN" exec --bpf="$T/$f.bpf" -- unshare --user true
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"Operation not permitted"* ]]
+		# shellcheck disable=SC2016 # the inner shell expands them
 		run "$BIN" exec --bpf="$T/$f.bpf" -- sh -c 'echo ok > "$0/$1.out" && cat "$0/$1.out"' "$T" "$f"
 		[ "$status" -eq 0 ]
 		[ "$output" = ok ]
@@ -111,7 +113,7 @@ wait_exec_filtered() {
 @test "dump shows the filter of a running process as JSON and disassembly" {
 	"$BIN" exec --profile="$T/deny-mkdir.json" -- sleep 30 &
 	pid=$!
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
 	run "$BIN" dump "$pid"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.seccomp == 2 and (.filters | length) == 1 and (.filters[0].length > 3)'
@@ -129,7 +131,7 @@ wait_exec_filtered() {
 JSON
 	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 4242 > "$T/agent.log" &
 	agent=$!
-	for i in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
 	run --separate-stderr "$BIN" exec --profile="$T/notify.json" -- "$SH_BUILDDIR/tests/sysprobe" getppid mkdir
 	wait $agent
 	cat "$T/agent.log"
@@ -170,7 +172,7 @@ JSON
 @test "dump --format=disasm names each syscall number for the architecture the program's flow compared, x86 as x86" {
 	"$BIN" exec -q --profile="$SH_UPSTREAM/docker-default.json" -- sleep 30 &
 	pid=$!
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
 	run "$BIN" dump --format=disasm "$pid"
 	kill $pid
 	[ "$status" -eq 0 ]
@@ -188,7 +190,7 @@ JSON
 	"$BIN" compile -q -o "$T/prog.bpf" "$p"
 	"$BIN" exec --bpf="$T/prog.bpf" -- sleep 30 &
 	pid=$!
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
 	"$BIN" dump --format=disasm "$pid" > "$T/live.txt"
 	kill $pid
 	diff <(grep -E '^  [0-9]{4}: ' "$T/compiled.txt") <(grep -E '^  [0-9]{4}: ' "$T/live.txt")

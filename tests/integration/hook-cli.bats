@@ -99,21 +99,21 @@ annotate() { # NAME [MODE]
 	a=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
 	b=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
 	[ "$a" = "$b" ]
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 }
 
 @test "the cache key follows the profile bytes and the capabilities; a hit keeps the flags" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
 	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$1"; }
-	keys() { ls "$T/cache/keys" | grep -vc '\.flags$'; }
+	keys() { find "$T/cache/keys" -mindepth 1 ! -name '*.flags' | wc -l; }
 	pc "$T/in.json" > /dev/null
 	[ "$(keys)" -eq 1 ]
 	# Same program, different bytes: a new key, the same program file.
 	echo >> "$T/profiles/deny-mkdir.json"
 	pc "$T/in.json" > /dev/null
 	[ "$(keys)" -eq 2 ]
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 	# Other capabilities: another key.
 	jq '.process.capabilities.bounding = ["CAP_CHOWN"]' "$T/in.json" > "$T/in-nocaps.json"
 	pc "$T/in-nocaps.json" > /dev/null
@@ -186,9 +186,9 @@ annotate() { # NAME [MODE]
 	annotate deny-mkdir > "$T/in.json"
 	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
 	first=$(pc "$T/cache")
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
-	[ "$(ls "$T/cache/oci" | wc -l)" -eq 1 ]
-	key=$(ls "$T/cache/keys" | grep -v '\.')
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
+	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 1 ]
+	key=$(find "$T/cache/keys" -mindepth 1 ! -name '*.*' -printf '%f\n')
 	# The recorded linux.seccomp is exactly what the config got.
 	cmp <(echo "$first" | jq -c .linux.seccomp) <(jq -c . "$T/cache/keys/$key.oci")
 	before=$(stat -c %Y.%y "$T/cache/keys/$key" "$T/cache/keys/$key.oci")
@@ -226,7 +226,7 @@ annotate() { # NAME [MODE]
 	touch "$T/fake-loader"
 	annotate notify > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > /dev/null
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 1 ]
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 	annotate notify init > "$T/in.json"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
@@ -356,7 +356,8 @@ annotate() { # NAME [MODE]
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
 		> "$T/profiles/small.json"
 	annotate small init > "$T/in.json"
-	touch "$T/loader" && chmod +x "$T/loader"
+	touch "$T/loader"
+	chmod +x "$T/loader"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" \
 		> "$T/cold.json" # fills the cache
 	if [ "$libc" = musl ]; then
@@ -392,8 +393,8 @@ annotate() { # NAME [MODE]
 	# The watchers share a CPU with a busy loop of a higher priority, so that they are often preempted
 	# between two reads, as on a loaded machine; the stand-in runs on another CPU.
 	squeeze="nice -n ${SQUEEZE_NICE:-19} taskset -c 0"
-	nice -n ${HOG_NICE:-10} taskset -c 0 bash -c 'while :; do :; done' & hog=$!
-	for i in $(seq ${STARTS:-60}); do
+	nice -n "${HOG_NICE:-10}" taskset -c 0 bash -c 'while :; do :; done' & hog=$!
+	for i in $(seq "${STARTS:-60}"); do
 		rm -f "$T/go"; mkfifo "$T/go"
 		taskset -c "$(( $(nproc) - 1 ))" "$T/runc-sh" -c "read -r _ < '$T/go'; exec -a seccomp-hook '$T/runc-init' exec --bpf='$T/f.bpf' -- sleep 0.2" &
 		pid=$!
@@ -563,6 +564,7 @@ PY
 # ---- init mode: every process through the loader ----------------------------------------------
 
 # pc_init [PRECREATE OPTION...] < CONFIG: precreate in init mode with deny-mkdir and a stand-in loader.
+# shellcheck disable=SC2120 # options come through bats' run, which shellcheck does not follow
 pc_init() {
 	[ -e "$T/fake-loader" ] || touch "$T/fake-loader"
 	"$BIN" precreate --mode=init --default-profile=deny-mkdir --profiles-dir="$T/profiles" --cache-dir="$T/cache" \

@@ -76,6 +76,7 @@ rules = [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1 + i % 
 json.dump({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}, open(sys.argv[1], "w"))' "$T/profiles/long.json"
 	run --separate-stderr timeout 60 "$BIN" compile "$T/profiles/long.json"
 	[ "$status" -eq 1 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"more than the kernel's limit of 4096"* ]]
 	[[ "$stderr" == *"needs at least 6001 BPF instructions"* ]]
 	annotated long init > "$T/in.json"
@@ -173,7 +174,7 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	old=$(jq -S . "$T/old.json")
 	for i in $(seq 40); do
 		cp "$T/old.json" "$T/b/config.json"
-		[ $((i % 2)) -eq 0 ] && rm -rf "$T/cache"
+		if [ $((i % 2)) -eq 0 ]; then rm -rf "$T/cache"; fi
 		"$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b" 2>/dev/null &
 		pid=$!
 		sleep "0.00$((RANDOM % 9))"
@@ -221,10 +222,10 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 		grep -q "mkdir=$want" "$T/c$i/out/result" || { echo "c$i: $(cat "$T/c$i/out/result")"; false; }
 	done
 	# One program per profile in the cache, every key resolving to a file that hashes to its name.
-	[ "$(ls "$T/cache/bpf" | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 2 ]
 	# Two keys (one per profile), each with its flags link; runtime mode's linux.seccomp texts too.
-	[ "$(ls "$T/cache/keys" | grep -vc '\.')" -eq 2 ]
-	[ "$(ls "$T/cache/oci" | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/keys" -mindepth 1 ! -name '*.*' | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 2 ]
 	for k in "$T"/cache/keys/*; do
 		case $k in
 		*.flags) [ "$(readlink "$k")" = 4 ]; continue ;;
@@ -284,7 +285,8 @@ go_variant() {
 		refused "precreate $v" "$T/in.json" "Go matches member names without regard to case"
 		go_variant "$v" runtime > "$T/in.json"
 		refused "precreate runtime $v" "$T/in.json" "Go matches member names without regard to case"
-		mkdir -p "$T/b" && cp "$T/in.json" "$T/b/config.json"
+		mkdir -p "$T/b"
+		cp "$T/in.json" "$T/b/config.json"
 		run --separate-stderr "$BIN" inject --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" "$T/b"
 		[ "$status" -eq 1 ]
 		cmp "$T/in.json" "$T/b/config.json"
@@ -316,7 +318,7 @@ go_variant() {
 	printf '{"defaultAction": "SCMP_ACT_LOG"}' > "$T/profiles/log-all.json"
 	annotated eacces init > "$T/in.json"
 	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/good" --loader="$LOADER" < "$T/in.json" > /dev/null
-	key=$(ls "$T/good/keys" | grep -v '\.')
+	key=$(find "$T/good/keys" -mindepth 1 ! -name '*.*' -printf '%f\n')
 	"$BIN" compile "$T/profiles/log-all.json" > "$T/log.bpf"
 	d=$(sha256sum < "$T/log.bpf" | cut -c1-64)
 	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "mkdir -p '$T/shared/c/bpf' '$T/shared/c/keys' &&
@@ -331,7 +333,8 @@ go_variant() {
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"writable by group or others (owner uid 0, mode 1777)"* ]]
 	# A root-owned cache whose keys/ someone made group-writable; runtime mode does not read it either.
-	cp -a "$T/good" "$T/loose" && chmod g+w "$T/loose/keys"
+	cp -a "$T/good" "$T/loose"
+	chmod g+w "$T/loose/keys"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/loose" --loader="$LOADER" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"cache directory $T/loose/keys: writable by group or others"* ]]
@@ -341,11 +344,13 @@ go_variant() {
 	[[ "$stderr" == *"warning: cache directory $T/loose/keys: writable by group or others"*"compiling without it"* ]]
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].errnoRet == 13'
 	# Profiles: a directory others can write, a profile file owned by someone else.
-	cp -a "$T/profiles" "$T/open-profiles" && chmod o+w "$T/open-profiles"
+	cp -a "$T/profiles" "$T/open-profiles"
+	chmod o+w "$T/open-profiles"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"profiles directory $T/open-profiles: writable by group or others"* ]]
-	chmod o-w "$T/open-profiles" && chown 65534 "$T/open-profiles/eacces.json"
+	chmod o-w "$T/open-profiles"
+	chown 65534 "$T/open-profiles/eacces.json"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/open-profiles" < "$T/rt.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"profile $T/open-profiles/eacces.json: not owned by root or the hook's user"* ]]
@@ -408,5 +413,5 @@ print(json.dumps(c))' "$T/spec.json" > "$T/big.json"
 	[ ! -e "$T/b/config.json.tmp.AbC123" ]
 	[ -e "$T/b/config.json.tmp.LiVe12" ]
 	kill $holder
-	[ "$(ls "$T/b" | grep -c 'config.json.tmp')" -eq 1 ]
+	[ "$(find "$T/b" -mindepth 1 -name '*config.json.tmp*' | wc -l)" -eq 1 ]
 }

@@ -36,6 +36,7 @@ sh_cmd() { jq -nc --arg s "$1" '["sh", "-c", $s]'; }
 # add_bind BUNDLE HOST_PATH CONTAINER_PATH: read-only bind mount; runc and crun create the mount
 # point in the rootfs themselves.
 add_bind() {
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$1" '.mounts += [{"destination": $d, "type": "bind", "source": $s, "options": ["bind", "ro"]}]' \
 		--arg s "$2" --arg d "$3"
 }
@@ -68,6 +69,7 @@ assert_filtered_workload() {
 
 # The container stopped with the loader's one error line containing TEXT; the workload never ran.
 assert_refused() {
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	echo "exit $status; stdout: $output; stderr: $stderr"
 	[ "$status" -eq "${2:-127}" ]
 	[ "$(grep -c '^seccomp-hook-init: error: ' <<< "$stderr")" -eq 1 ]
@@ -166,22 +168,26 @@ run_refused() { # TEXT [STATUS]: run the bundle under runc and expect a refusal
 
 	head -c 12 "$T/filter.bpf" > "$T/short.bpf"
 	loader_bundle "$(sh_cmd "$WORK")"
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$T/b" '(.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source) = $s' --arg s "$T/short.bpf"
 	run_refused "not a multiple of 8 bytes"
 
 	: > "$T/empty.bpf"
 	loader_bundle "$(sh_cmd "$WORK")"
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$T/b" '(.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source) = $s' --arg s "$T/empty.bpf"
 	run_refused "the program is empty"
 
 	# Two whole instructions of the real filter: a jump that leaves the program, no final return.
 	head -c 16 "$T/filter.bpf" > "$T/cut.bpf"
 	loader_bundle "$(sh_cmd "$WORK")"
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$T/b" '(.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source) = $s' --arg s "$T/cut.bpf"
 	run_refused "a jump past the end"
 
 	mkdir "$T/dir.bpf"
 	loader_bundle "$(sh_cmd "$WORK")"
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$T/b" '(.mounts[] | select(.destination == "/.seccomp-hook/filter.bpf") | .source) = $s' --arg s "$T/dir.bpf"
 	run_refused "not a regular file"
 

@@ -1,9 +1,12 @@
 # Shared helpers for the runtime tests (sourced by bats files): a busybox-static bundle, and
 # running it under runc, crun or podman as real-runtimes.md describes. Needs root.
+# shellcheck shell=bash
 
 BIN="$SH_BUILDDIR/seccomp-hook"
+# shellcheck disable=SC2034 # for the files that load this one
 LOADER="$SH_BUILDDIR/seccomp-hook-init"
 PROBE="$SH_BUILDDIR/tests/sysprobe"
+# shellcheck disable=SC2034 # likewise
 UPSTREAM="${SH_UPSTREAM:-$SH_BUILDDIR/tests/fixtures}"
 
 require_root_and() {
@@ -69,6 +72,7 @@ run_runc() {
 }
 
 run_crun() {
+	# shellcheck disable=SC2016 # sh expands them
 	timeout -k 5 120 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" "$3"' \
 		sh "$T/crun-state" "$1" "$2" < /dev/null
 }
@@ -133,7 +137,7 @@ start_dockerd() {
 		--containerd-namespace=shtest --containerd-plugins-namespace=shtestp \
 		> "$d/dockerd.log" 2>&1 < /dev/null 3>&- &
 	pid=$!
-	for i in $(seq 300); do
+	for _ in $(seq 300); do
 		if [ -S "$d/sock" ] && DOCKER_HOST="unix://$d/sock" /usr/bin/docker version > /dev/null 2>&1; then up=1; break; fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
@@ -152,7 +156,7 @@ stop_dockerd() {
 	local d=$1 pid left=
 	pid=$(cat "$d/pid" 2>/dev/null || true)
 	if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
-		for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		! kill -0 "$pid" 2>/dev/null || kill -9 "$pid"
 	fi
 	for f in /proc/[0-9]*/cmdline; do

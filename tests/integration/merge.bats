@@ -35,6 +35,7 @@ denied_by_default() {
 @test "merge of two recordings: exactly the union, sorted, one ALLOW rule; other rules kept; arches united" {
 	run --separate-stderr "$BIN" merge "$T/a.json" "$T/b.json" -o "$T/out.json"
 	[ "$status" -eq 0 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[ "$stderr" = "merge: 2 inputs, 6 syscalls allowed (0 added by --allow, 0 removed by --deny), 1 other rules -> $T/out.json" ]
 	[ -z "$output" ]
 	[ "$(jq -c . "$T/out.json")" = '{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"syscalls":[{"names":["close","exit_group","fstat","openat","read","write"],"action":"SCMP_ACT_ALLOW"},{"names":["getpid"],"action":"SCMP_ACT_ERRNO","errnoRet":38}]}' ]
@@ -68,9 +69,11 @@ print("\n".join(e.message for e in errs)); sys.exit(1 if errs else 0)' "$SH_SRCD
 	printf '%s\n' '{"defaultAction": "SCMP_ACT_ERRNO",' \
 		' "syscalls": [{"names": ["mkdirat", "mkdir"], "action": "SCMP_ACT_ALLOW"}]}' > "$T/r2.json"
 	"$BIN" merge -q "$T/r1.json" "$T/r2.json" -o "$T/u.json"
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run "$BIN" exec -q --profile="$T/r1.json" -- sh -c 'mkdir "$0/x1" 2>&1 || echo failed' "$T"
 	[[ "$output" == *"Operation not permitted"*"failed" ]]
 	[ ! -d "$T/x1" ]
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run "$BIN" exec -q --profile="$T/u.json" -- sh -c 'mkdir "$0/x2" && echo made' "$T"
 	[ "$status" -eq 0 ]
 	[ "$output" = made ]
@@ -78,6 +81,7 @@ print("\n".join(e.message for e in errs)); sys.exit(1 if errs else 0)' "$SH_SRCD
 	run --separate-stderr "$BIN" merge "$T/r1.json" "$T/r2.json" --deny=mkdir,mkdirat -o "$T/d.json"
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *" (0 added by --allow, 2 removed by --deny), 0 other rules -> $T/d.json" ]]
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run "$BIN" exec -q --profile="$T/d.json" -- sh -c 'mkdir "$0/x3" 2>&1 || echo failed' "$T"
 	[[ "$output" == *"Operation not permitted"*"failed" ]]
 	[ ! -d "$T/x3" ]
@@ -160,6 +164,7 @@ print("\n".join(e.message for e in errs)); sys.exit(1 if errs else 0)' "$SH_SRCD
 	printf '%s\n' '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALOW"}]}' > "$T/bad.json"
 	run --separate-stderr "$BIN" merge "$T/a.json" "$T/bad.json" -o "$T/out.json"
 	[ "$status" -eq 1 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "$stderr" == "$T/bad.json:1:"*": error: syscalls[0].action: unknown action 'SCMP_ACT_ALOW' (did you mean 'SCMP_ACT_ALLOW'?)" ]]
 	[ ! -e "$T/out.json" ]

@@ -66,18 +66,29 @@ http {
 	}
 }
 EOC
-	# The master is this shell's child (daemon off); its pid file is written once it listens. If
-	# nginx does not stop, a watchdog kills every process but PID 1 (this shell), which then ends.
+	# The master is this shell's child (daemon off); its pid file is written once it listens, before
+	# it starts the workers: the requests wait until both workers run as www-data, so that what ps
+	# shows is not a worker still starting (root, or the master's title). A worker logs a request
+	# after sending the response, so a client could start the next request, which the other worker
+	# may log first: each request waits for the line of the one before. If nginx does not stop, a
+	# watchdog kills every process but PID 1 (this shell), which then ends.
 	cat > "$r/serve.sh" <<'EOS'
 nginx &
 master=$!
 (sleep 20; kill -KILL -1) &
 i=0
 while [ ! -s /run/nginx.pid ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+i=0
+while [ "$(ps -o user,args | grep -c '^www-data .*nginx: worker process')" -lt 2 ] && [ $i -lt 200 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+n=0
 for p in index.html second.txt missing.html; do
 	echo "== $p"
 	wget -q -O - "http://127.0.0.1:8080/$p" 2>&1
 	echo "exit=$?"
+	n=$((n + 1)) i=0
+	while [ "$(grep -c '' /var/log/nginx/access.log)" -lt $n ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 done > /out/responses
 ps -o user,args | grep '[n]ginx: ' > /out/processes
 nginx -s quit 2> /out/quit
@@ -99,18 +110,20 @@ nginx_bundle() {
 	make_bundle "$b" '["sh", "/serve.sh"]'
 	nginx_rootfs "$b/rootfs"
 	caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.process.args += $probe
 		| .process.capabilities = {"bounding": $caps, "effective": $caps, "permitted": $caps}' \
 		--argjson caps "$caps" --argjson probe "$probe"
 }
 
 annotate() { # BUNDLE KEY VALUE
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$1" '.annotations[$k] = $v' --arg k "$2" --arg v "$3"
 }
 
 # wait_for FILE: the agent writes the recording when the container's last process is gone.
 wait_for() {
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
 	echo "no $1 after 5 s"
 	return 1
 }
@@ -154,7 +167,7 @@ record_nginx() {
 	"$BIN" check --strict "$T/rec/nginx.json"
 	[ "$(jq -r '.defaultAction' "$T/rec/nginx.json")" = SCMP_ACT_ERRNO ]
 	names=$(jq -r '.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]' "$T/rec/nginx.json")
-	echo "recorded: $(echo $names)"
+	echo "recorded: $(tr '\n' ' ' <<<"$names")"
 	# The master's listening socket and its channels to the workers (socketpair, sendmsg, recvmsg), the
 	# workers' switch to www-data, their event loop and what serving and logging take; the master
 	# waiting for signals (rt_sigsuspend) and for its workers (wait4).

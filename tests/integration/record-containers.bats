@@ -23,6 +23,10 @@ setup() {
 
 teardown() {
 	[ ! -d "$T/podman" ] || teardown_podman
+	# A run the bound stopped leaves its container (runc init stuck in a notified call) behind.
+	for c in $(runc --root "$T/runc-state" list -q 2>/dev/null); do
+		runc --root "$T/runc-state" delete -f "$c" >/dev/null 2>&1 || true
+	done
 	# Agents of containers a test never started wait an hour for them: not beyond the test.
 	pkill -f -- "--agents-dir=$T/agents" || true
 	rm -rf "$T"
@@ -33,7 +37,9 @@ teardown() {
 web() {
 	local b=$1
 	shift
+	# shellcheck disable=SC2016 # the container's shell expands them
 	make_bundle "$b" '["sh", "-c", "mkdir -p /www && echo hello from the container > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && for p in index.html missing.html; do wget -q -O - http://127.0.0.1:8080/$p >> /out/responses 2>&1 || echo no $p >> /out/responses; done; kill $(pidof httpd); grep ^Seccomp: /proc/self/status > /out/status; [ $# -eq 0 ] || sysprobe \"$@\" > /out/probe", "sh"]'
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.process.args += $extra' --argjson extra "$(jq -cn '$ARGS.positional' --args "$@")"
 	for a in httpd wget pidof; do ln -sf busybox "$b/rootfs/bin/$a"; done
 }
@@ -43,13 +49,14 @@ annotate() {
 	local b=$1
 	shift
 	for kv in "$@"; do
+		# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 		set_config "$b" '.annotations[$k] = $v' --arg k "${kv%%=*}" --arg v "${kv#*=}"
 	done
 }
 
 # wait_for FILE: the agent writes when the container's last process is gone, just after runc returns.
 wait_for() {
-	for i in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done
 	return 1
 }
 
@@ -81,9 +88,9 @@ record_web() {
 	"$BIN" check --strict "$T/rec/web.json"
 	names=$(jq -r '.syscalls[0].names[]' "$T/rec/web.json")
 	for n in accept bind listen execve; do grep -qx "$n" <<<"$names" || grep -qx "${n}4" <<<"$names"; done
-	! grep -qx mount <<<"$names"
+	run ! grep -qx mount <<<"$names"
 	# The agent is gone and its socket with it.
-	for i in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
+	for _ in $(seq 50); do [ -z "$(ls "$T/agents")" ] && break; sleep 0.05; done
 	[ -z "$(ls "$T/agents")" ]
 }
 
@@ -130,7 +137,9 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=on-docker org.seccomp-hook.profile=docker
 	"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
 	run run_runc "$T/b" d1
-	[[ "${lines[0]}" == getppid=ok:* ]] && [ "${lines[1]}" = personality1=1 ] && [ "${lines[2]}" = clone_newns=1 ]
+	[[ "${lines[0]}" == getppid=ok:* ]]
+	[ "${lines[1]}" = personality1=1 ]
+	[ "${lines[2]}" = clone_newns=1 ]
 	wait_for "$T/rec/on-docker.json"
 	"$BIN" check --strict "$T/rec/on-docker.json"
 	run "$BIN" explain "$T/rec/on-docker.json" personality 1
@@ -160,12 +169,13 @@ record_web() {
 		make_bundle "$T/b" '["sysprobe", "personality1", "personality_query"]'
 		annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=docker
 		if [ $how = runc-init ]; then
-			run "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "pi-$how" < /dev/null
+			run --separate-stderr "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "pi-$how" < /dev/null
 		else
 			"$BIN" inject --mode=runtime --runtime=crun --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
 			run run_crun "$T/b" "pi-$how"
 		fi
-		[ "${lines[0]}" = personality1=1 ] && [ "${lines[1]}" = personality_query=ok:0 ]
+		[ "${lines[0]}" = personality1=1 ]
+		[ "${lines[1]}" = personality_query=ok:0 ]
 		wait_for "$T/metrics/seccomp-hook-pi-$how.prom"
 		[ "$(jq -r 'select(.container == "pi-'$how'") | "\(.syscall) \(.args[0]) \(.decided_by)"' "$T/reports.jsonl")" = "personality 1 default" ]
 	done
@@ -177,6 +187,7 @@ record_web() {
 	touch "$T/file"
 	run --separate-stderr "$BIN" inject --mode=runtime --profiles-dir="$T/profiles" --reports-log="$T/file/x.jsonl" --agents-dir="$T/agents" "$T/b"
 	[ "$status" -eq 0 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"warning: live reports could not start ("*": not a directory); the profile applies without them"* ]]
 	[ "$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")" = null ]
 	run run_runc "$T/b" p1
@@ -201,7 +212,8 @@ record_web() {
 	[ ! -e "$T/agents" ] || [ -z "$(ls "$T/agents")" ]
 	annotate "$T/b" org.seccomp-hook.record=web org.seccomp-hook.report=enforce
 	run "$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
-	[ "$status" -eq 1 ] && [[ "$output" == *"cannot be combined"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot be combined"* ]]
 	rm -rf "$T/b"
 	make_bundle "$T/b" '["true"]'
 	echo keep > "$T/victim"
@@ -209,8 +221,9 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=planted
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	run_runc "$T/b" h1
-	for i in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
-	[ ! -L "$T/rec/planted.json" ] && [ -f "$T/rec/planted.json" ]
+	for _ in $(seq 100); do [ -L "$T/rec/planted.json" ] || break; sleep 0.05; done
+	[ ! -L "$T/rec/planted.json" ]
+	[ -f "$T/rec/planted.json" ]
 	[ "$(cat "$T/victim")" = keep ]
 }
 
@@ -220,14 +233,15 @@ record_web() {
 	mkdir -p "$T/podman/out"
 	podman_hook --profiles-dir="$T/profiles" "${DIRS[@]}"
 	run run_podman --name pod-rec --annotation org.seccomp-hook.record=pod localhost/sh-busybox sysprobe getppid
-	[ "$status" -eq 0 ] && [[ "$output" == getppid=ok:* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == getppid=ok:* ]]
 	wait_for "$T/rec/pod.json"
 	"$BIN" check --strict "$T/rec/pod.json"
 	grep -qx getppid <<<"$(jq -r '.syscalls[0].names[]' "$T/rec/pod.json")"
 	run run_podman --name pod-rep --annotation org.seccomp-hook.report=enforce --annotation org.seccomp-hook.profile=docker \
 		localhost/sh-busybox sysprobe keyctl
 	[ "$output" = keyctl=1 ]
-	for i in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
 	[ "$(jq -r '"\(.syscall) \(.action) \(.comm)"' "$T/reports.jsonl")" = "keyctl SCMP_ACT_ERRNO(1) sysprobe" ]
 	teardown_podman
 }
@@ -257,14 +271,15 @@ record_web() {
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	runc --root "$T/runc-state" run -d -b "$T/b" k1 < /dev/null > /dev/null 2>&1 3>&-
 	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = running ]
-	# The agent holds a listener: a seccomp notify fd among its descriptors.
+	# The agent holds a listener: a seccomp notify fd among its descriptors. (It is a fork of the
+	# inject above, so its command line names this test's agents directory, and no other test's.)
 	agent=
-	for p in $(pgrep -x seccomp-hook); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q 'anon_inode:seccomp notify' && agent=$p
+	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
+		if [ -n "$(find "/proc/$p/fd" -lname 'anon_inode:seccomp notify' 2>/dev/null)" ]; then agent=$p; fi
 	done
 	[ -n "$agent" ]
 	kill -KILL "$agent"
-	for i in $(seq 100); do [ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
 	[ "$(runc --root "$T/runc-state" state k1 | jq -r .status)" = stopped ]
 	runc --root "$T/runc-state" delete -f k1
 	[ ! -e "$T/rec/killed.json" ]
@@ -275,14 +290,21 @@ record_web() {
 	annotate "$T/b" org.seccomp-hook.record=door
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	sock=$(jq -r '.linux.seccomp.listenerPath' "$T/b/config.json")
-	[ "$(stat -c %a "$sock")" = 600 ] && [ "$(stat -c %a "$T/agents")" = 700 ]
+	[ "$(stat -c %a "$sock")" = 600 ]
+	[ "$(stat -c %a "$T/agents")" = 700 ]
 	run setpriv --reuid=65534 --regid=65534 --clear-groups python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])' "$sock"
-	[ "$status" -ne 0 ] && [[ "$output" == *"Permission denied"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Permission denied"* ]]
+	# The agent: the fork of the inject above that holds the listening socket (its watchdog holds
+	# another one).
+	ino=$(awk -v s="$sock" '$NF == s { print $7 }' /proc/net/unix)
+	[ -n "$ino" ]
 	agent=
-	for p in $(pgrep -x seccomp-hook); do
-		ls -l /proc/$p/fd 2>/dev/null | grep -q "socket:" && [ "$(readlink /proc/$p/exe)" = "$BIN" ] && agent=$p
+	for p in $(pgrep -f -- "--agents-dir=$T/agents"); do
+		if [ -n "$(find "/proc/$p/fd" -lname "socket:\\[$ino\\]" 2>/dev/null)" ]; then agent=$p; fi
 	done
-	before=$(ls /proc/$agent/fd | wc -l)
+	[ -n "$agent" ]
+	before=$(find "/proc/$agent/fd" -mindepth 1 | wc -l)
 	# As root: a pipe for a listener with a forged state, then eight descriptors in one message.
 	python3 - "$sock" <<'PY'
 import os, socket, sys
@@ -293,7 +315,7 @@ for fds in ([os.pipe()[0]], [os.open("/dev/null", os.O_RDONLY) for _ in range(8)
     s.close()
 PY
 	sleep 0.3
-	[ "$(ls /proc/$agent/fd | wc -l)" -eq "$before" ]
+	[ "$(find "/proc/$agent/fd" -mindepth 1 | wc -l)" -eq "$before" ]
 	kill -0 "$agent"
 	run run_runc "$T/b" door1
 	[[ "$output" == getppid=ok:* ]]

@@ -19,13 +19,16 @@ teardown() {
 	run --separate-stderr unshare -m "$BIN" exec --report=enforce --report-log="$T/r.jsonl" --report-metrics="$T/m.prom" \
 		--caps=docker --profile="$D" -- "$PROBE" mount mount getppid
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = mount=1 ] && [ "${lines[1]}" = mount=1 ] && [[ "${lines[2]}" == getppid=ok:* ]]
+	[ "${lines[0]}" = mount=1 ]
+	[ "${lines[1]}" = mount=1 ]
+	[[ "${lines[2]}" == getppid=ok:* ]]
 	why=$("$BIN" explain --caps=docker "$D" mount | head -1 | sed 's/.* - //')
 	[[ "$why" == "default action ($D:"*")" ]]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[ "$(grep -c 'denied: mount(' <<<"$stderr")" -eq 1 ]
 	[[ "$stderr" == *"comm=sysprobe denied: mount(0x"*") on SCMP_ARCH_X86_64: SCMP_ACT_ERRNO(1) EPERM by $why [enforce]"* ]]
-	! grep -q getppid <<<"$stderr"
 	[[ "$stderr" == *"seccomp-hook exec: 1 denials reported (2 calls, enforce)"* ]]
+	run ! grep -q getppid <<<"$stderr"
 	[ "$(wc -l < "$T/r.jsonl")" -eq 1 ]
 	[ "$(jq -r '[.syscall, .action, .errno_name, .decided_by, .reason, .mode, .comm, (.let_through|tostring), (.args|length|tostring)] | join("|")' "$T/r.jsonl")" = \
 	  "mount|SCMP_ACT_ERRNO(1)|EPERM|default|$why|enforce|sysprobe|false|6" ]
@@ -44,10 +47,12 @@ teardown() {
 }
 
 @test "complain: the denied call goes through and is reported as would-be-denied" {
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run --separate-stderr unshare -m sh -c '"$0" exec --report=complain --report-log="$1/r.jsonl" --caps=docker --profile="$2" -- "$3" mount && mountpoint -q /tmp && echo mounted' \
 		"$BIN" "$T" "$D" "$PROBE"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = mount=ok:0 ] && [ "${lines[1]}" = mounted ]
+	[ "${lines[0]}" = mount=ok:0 ]
+	[ "${lines[1]}" = mounted ]
 	[[ "$stderr" == *"would be denied: mount("*"[complain]"* ]]
 	[ "$(jq -r '"\(.let_through) \(.mode)"' "$T/r.jsonl")" = "true complain" ]
 }
@@ -67,8 +72,9 @@ with open(sys.argv[1], "w") as out:
             break
 PY
 	# A private /dev with its own /dev/log: the host's syslog is not touched.
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run unshare -m bash -c 'mount -t tmpfs none /dev && { python3 "$1" "$2/log" < "$1" & } &&
-		for i in $(seq 100); do [ -e "$2/log.ready" ] && break; sleep 0.05; done &&
+		for _ in $(seq 100); do [ -e "$2/log.ready" ] && break; sleep 0.05; done &&
 		"$3" exec -q --report=enforce --caps=docker --profile="$4" -- "$5" mount; wait' sh "$T/syslogd.py" "$T" "$BIN" "$D" "$PROBE"
 	[ "$status" -eq 0 ]
 	grep -q 'seccomp-hook\[[0-9]*\]: container=exec:.*denied: mount(.*SCMP_ACT_ERRNO(1) EPERM by default action' "$T/log"
@@ -79,9 +85,9 @@ PY
 	"$BIN" compile --caps=docker "$D" > "$T/plain.bpf"
 	"$BIN" exec -q --report=enforce --caps=docker --profile="$D" -- sleep 30 &
 	pid=$!
-	for i in $(seq 100); do child=$(pgrep -P $pid || true); [ -n "$child" ] && [ "$(readlink /proc/$child/exe)" != "$BIN" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do child=$(pgrep -P "$pid" || true); [ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" != "$BIN" ] && break; sleep 0.05; done
 	"$BIN" dump --format=raw -o "$T/got.bpf" "$child"
-	kill $child; wait $pid || true
+	kill "$child"; wait "$pid" || true
 	[ "$(stat -c %s "$T/plain.bpf")" -eq "$(stat -c %s "$T/got.bpf")" ]
 	# Byte by byte: every difference is a return (code 0x06) whose value went from ERRNO to USER_NOTIF.
 	python3 - "$T/plain.bpf" "$T/got.bpf" <<'PY'
@@ -119,9 +125,10 @@ open(sys.argv[1], "w").close()
 time.sleep(60)
 PY
 	# A private /dev and network namespace: a /dev/log whose queue of 2 is full after two reports.
+	# shellcheck disable=SC2016 # the inner shell expands them
 	run timeout -s KILL 30 unshare -m -n bash -c 'mount -t tmpfs none /dev && sysctl -qw net.unix.max_dgram_qlen=2 &&
 		{ python3 "$1" "$2/ready" < "$1" & } &&
-		for i in $(seq 100); do [ -e "$2/ready" ] && break; sleep 0.05; done &&
+		for _ in $(seq 100); do [ -e "$2/ready" ] && break; sleep 0.05; done &&
 		"$3" exec -q --report=enforce --caps=docker --profile="$4" -- "$5" mount unshare keyctl personality1 clone3;
 		st=$?; kill %1; exit $st' sh "$T/deaf.py" "$T" "$BIN" "$D" "$PROBE"
 	[ "$status" -eq 0 ]

@@ -47,8 +47,8 @@ sleeper() {
 	jq -e '.process.args[0] == "/.seccomp-hook/init" and .linux.seccomp == null' "$T/b/config.json"
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir init sha256:")' "$T/b/config.json"
 	pid=$(runc --root "$T/runc-state" state w1 | jq .pid)
-	grep -q "Seccomp:	2" /proc/$pid/status
-	[ "$(tr '\0' ' ' < /proc/$pid/cmdline)" = "sleep 60 " ]
+	grep -q "Seccomp:	2" "/proc/$pid/status"
+	[ "$(tr '\0' ' ' < "/proc/$pid/cmdline")" = "sleep 60 " ]
 	run wrap exec w1 sysprobe mkdir getppid
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mkdir=13"* ]]
@@ -71,6 +71,7 @@ sleeper() {
 	chmod g+w "$(dirname "$rec")"
 	run --separate-stderr wrap exec w1 true
 	[ "$status" -eq 1 ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"wrapper state directory"*"writable by group or others"* ]]
 	chmod g-w "$(dirname "$rec")"
 	wrap delete -f w1
@@ -80,7 +81,7 @@ sleeper() {
 # until_exec PID: `run -d` returns once the container is started, which can be before PID 1 has
 # exec'd its program (runc init may still be dropping capabilities): wait for the program.
 until_exec() {
-	for i in $(seq 100); do [ "$(cat /proc/$1/comm 2>/dev/null)" = sleep ] && return 0; sleep 0.02; done
+	for _ in $(seq 100); do [ "$(cat "/proc/$1/comm" 2>/dev/null)" = sleep ] && return 0; sleep 0.02; done
 	return 1
 }
 
@@ -95,13 +96,13 @@ status_lines() {
 		runc --root "$T/runc-state" run -d -b "$b" st < /dev/null
 		pid=$(runc --root "$T/runc-state" state st | jq .pid)
 		until_exec "$pid"
-		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
+		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" "/proc/$pid/status"
 		runc --root "$T/runc-state" exec st sh -c "$STATUS"
 	else
 		wrap --default-profile=default run -d -b "$b" st
 		pid=$(runc --root "$T/runc-state" state st | jq .pid)
 		until_exec "$pid"
-		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/$pid/status
+		grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" "/proc/$pid/status"
 		wrap exec st sh -c "$STATUS"
 	fi
 	runc --root "$T/runc-state" delete -f st > /dev/null
@@ -139,7 +140,7 @@ status_lines() {
 				wrap exec u sh -c "$STATUS" > "$T/$mode.out"
 			fi
 			grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" \
-				/proc/$(runc --root "$T/runc-state" state u | jq .pid)/status >> "$T/$mode.out"
+				"/proc/$(runc --root "$T/runc-state" state u | jq .pid)/status" >> "$T/$mode.out"
 			runc --root "$T/runc-state" delete -f u > /dev/null
 		done
 		cat "$T/init.out"
@@ -203,7 +204,7 @@ status_lines() {
 	for step in mv rm cp mount umount remount; do
 		[[ "$output" == *"$step: 1"* ]] || [[ "$output" == *"$step: 255"* ]]
 	done
-	cmp "$LOADER" /proc/$(runc --root "$T/runc-state" state w1 | jq .pid)/root/.seccomp-hook/init
+	cmp "$LOADER" "/proc/$(runc --root "$T/runc-state" state w1 | jq .pid)/root/.seccomp-hook/init"
 	run wrap exec w1 sysprobe mkdir
 	[[ "$output" == *"mkdir=13"* ]]
 }
@@ -287,12 +288,12 @@ status_lines() {
 EOF2
 	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 4242 2 > "$T/agent.log" 3>&- &
 	agent=$!
-	for i in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q listening "$T/agent.log" && break; sleep 0.05; done
 	sleeper "$T/b" '.process.args = ["sh", "-c", "sysprobe getppid > /out/pid1; exec sleep 60"]'
 	wrap --default-profile=notify run -d -b "$T/b" w1 > /dev/null
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("notify init sha256:")' "$T/b/config.json"
 	jq -e '[.process.args[] | select(startswith("--listener-fd="))] == ["--listener-fd=3"]' "$T/b/config.json"
-	for i in $(seq 100); do [ -s "$T/b/out/pid1" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$T/b/out/pid1" ] && break; sleep 0.05; done
 	cat "$T/b/out/pid1" "$T/agent.log"
 	[ "$(cat "$T/b/out/pid1")" = "getppid=ok:4242" ]
 	pid=$(runc --root "$T/runc-state" state w1 | jq .pid)
@@ -301,7 +302,7 @@ EOF2
 	echo "$state" | jq -e --argjson p "$pid" --arg b "$T/b" '.fds == ["seccompFd"] and .metadata == "meta-1" and .pid == $p
 		and .state.id == "w1" and .state.bundle == $b and .state.status == "creating"'
 	# The workload holds neither the listener nor the channel it came by.
-	! ls -l /proc/$pid/fd | grep -E "socket:|seccomp" || false
+	[ -z "$(find "/proc/$pid/fd" \( -lname 'socket:*' -o -lname '*seccomp*' \) -printf '%l\n')" ]
 	run wrap exec w1 sh -c 'sysprobe getppid; ls -l /proc/self/fd | grep -c -E "socket:|seccomp"'
 	echo "$output"
 	[[ "$output" == *"getppid=ok:4242"* ]]
@@ -313,7 +314,7 @@ EOF2
 	# crun installs the program with a listener itself and hands it to listenerPath.
 	"$SH_BUILDDIR/tests/notify_listener" "$T/agent.sock" 77 > "$T/agent-crun.log" 3>&- &
 	agent=$!
-	for i in $(seq 100); do grep -q listening "$T/agent-crun.log" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -q listening "$T/agent-crun.log" && break; sleep 0.05; done
 	make_bundle "$T/c" '["sysprobe", "getppid"]'
 	run unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh "${WRAP[@]}" --runtime-path=crun \
 		--default-profile=notify --root "$T/crun-state" --cgroup-manager=disabled run -b "$T/c" k1 < /dev/null

@@ -37,14 +37,15 @@ inject() {
 # wait until its PID 1 runs a filter; sets $pid.
 start_detached() {
 	if [ "$1" = crun ]; then
+		# shellcheck disable=SC2016 # the inner shell expands them
 		unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -d -b "$2" "$3"' \
 			sh "$T/crun-state" "$2" "$3" < /dev/null > /dev/null 2>&1
 	else
 		runc --root "$T/runc-state" run -d -b "$2" "$3" < /dev/null > /dev/null 2>&1
 	fi
 	pid=$("$1" --root "$T/$1-state" state "$3" | jq .pid)
-	for i in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status && break; sleep 0.05; done
-	grep -q "Seccomp:	2" /proc/$pid/status
+	for _ in $(seq 100); do grep -q "Seccomp:	2" "/proc/$pid/status" && break; sleep 0.05; done
+	grep -q "Seccomp:	2" "/proc/$pid/status"
 }
 
 assert_deny_mkdir_applied() {
@@ -61,6 +62,7 @@ poststart_check() {
 	local b=$1 extra='[]' a
 	shift
 	for a; do extra=$(jq -c --arg a "$a" '. + [$a]' <<< "$extra"); done
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.hooks.poststart = [{"path": $bin, "args": (["seccomp-hook", "state", "--stage=poststart", "--require"] + $extra)}]' \
 		--arg bin "$BIN" --argjson extra "$extra"
 }
@@ -134,7 +136,7 @@ poststart_check() {
 	caps=$(jq -r '.process.capabilities.bounding | join(",")' "$T/b/config.json")
 	"$BIN" compile --caps="$caps" "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	start_detached crun "$T/b" c-sleep
-	grep -q "Seccomp_filters:	1" /proc/$pid/status
+	grep -q "Seccomp_filters:	1" "/proc/$pid/status"
 	"$BIN" dump --format=raw -o "$T/got.bpf" "$pid"
 	kill -9 "$pid"
 	crun --root "$T/crun-state" delete -f c-sleep > /dev/null 2>&1 || true
@@ -203,6 +205,7 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 
 @test "state --require as a prestart hook stops a container whose config was not filtered" {
 	make_bundle "$T/b" '["sh", "-c", "echo ran > /out/marker"]'
+	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$T/b" '.annotations["org.seccomp-hook.profile"] = "deny-mkdir"
 		| .hooks.prestart = [{"path": $bin, "args": ["seccomp-hook", "state", "--require"]}]' --arg bin "$BIN"
 	run run_runc "$T/b" c1
@@ -307,9 +310,9 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" --loader="$LOADER"
 	for case in "nope runtime" "../profiles/deny-mkdir runtime" "a/b runtime" "broken runtime" "deny-mkdir init"; do
-		set -- $case
+		read -r profile mode <<<"$case"
 		rm -f "$T/podman/out/marker"
-		run run_podman --annotation org.seccomp-hook.profile=$1 --annotation org.seccomp-hook.mode=$2 \
+		run run_podman --annotation org.seccomp-hook.profile="$profile" --annotation org.seccomp-hook.mode="$mode" \
 			localhost/sh-busybox sh -c 'echo ran > /out/marker'
 		echo "$case: $status $output"
 		[ "$status" -ne 0 ]

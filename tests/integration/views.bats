@@ -34,8 +34,8 @@ teardown() {
 
 # Wait until PID has exec'd its command (no longer seccomp-hook) under a filter.
 wait_exec_filtered() {
-	for i in $(seq 100); do
-		grep -q "Seccomp:	2" /proc/$1/status 2>/dev/null && [ "$(readlink /proc/$1/exe)" != "$BIN" ] && return 0
+	for _ in $(seq 100); do
+		grep -q "Seccomp:	2" "/proc/$1/status" 2>/dev/null && [ "$(readlink "/proc/$1/exe")" != "$BIN" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -77,8 +77,8 @@ EOF
 	run "$BIN" compile -q --format=table --kernel=9.0 small.json
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"caps: none (0x0); kernel 9.0"* ]]
-	! echo "$output" | grep -qE '^(kexec_load|mount|umount2) '
 	echo "$output" | grep -qE '^reboot +KILL_PROCESS +- +!CAP_SYS_BOOT +small.json:12$'
+	run ! grep -qE '^(kexec_load|mount|umount2) ' <<<"$output"
 	run "$BIN" compile --format=tabel small.json
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"unknown format 'tabel' (bpf, disasm, pfc, oci or table)"* ]]
@@ -95,7 +95,7 @@ EOF
 	[ "$(echo "$table" | grep '^clone3 ')" = "clone3 ERRNO(38) ENOSYS - !CAP_SYS_ADMIN arch!=mips3l64n32|mips64|mips64n32|mipsel|mipsel64 docker-default.json:682" ]
 	[ "$(echo "$table" | grep '^arch_prctl ')" = "arch_prctl ALLOW - arch=amd64|x32 docker-default.json:534" ]
 	[ "$(echo "$table" | grep -c '^personality ')" -eq 5 ]
-	! echo "$table" | grep -q '^mount '
+	run ! grep -q '^mount ' <<<"$table"
 	run "$BIN" compile -q --format=table --arch=x86_64 --kernel=6.1 --caps=docker,CAP_SYS_ADMIN docker-default.json
 	[ "$status" -eq 0 ]
 	table=$(echo "$output" | tr -s ' ')
