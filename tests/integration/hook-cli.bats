@@ -508,7 +508,9 @@ PY
 	for how in runtime init other; do
 		# The config as inject seals it: what it says was applied is believed.
 		annotate deny-mkdir > "$T/bundle/config.json"
-		"$BIN" inject --mode=$([ $how = runtime ] && echo runtime || echo init) --allow-unfiltered-exec \
+		mode=init
+		[ $how != runtime ] || mode=runtime
+		"$BIN" inject --mode=$mode --allow-unfiltered-exec \
 			--profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" "$T/bundle"
 		"$BIN" compile --format=bpf --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/f.bpf"
 		digest=$(sha256sum "$T/f.bpf" | cut -c1-64)

@@ -122,12 +122,14 @@ sleeper() {
 	[[ "$output" == *"executing [seccomp-hook precreate"*"exit status 1"* ]]
 	[ ! -e "$T/podman/out/caps" ]
 	# What the hook said, run as podman ran it on such a config.
-	mkdir "$T/spec" && runc spec -b "$T/spec"
+	mkdir "$T/spec"
+	runc spec -b "$T/spec"
 	jq --argjson a "$FORGED_CALL" '.process.args = $a | .annotations["org.seccomp-hook.profile"] = "default"' \
 		"$T/spec/config.json" > "$T/forged.json"
 	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --seal-key="$KEY" < "$T/forged.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[[ "$stderr" == *"no valid seal"* ]]
 	make_bundle "$T/b" "$FORGED_CALL"
 	run wrap --default-profile=deny-mkdir run -b "$T/b" a1
@@ -167,7 +169,7 @@ sleeper() {
 	cat "$T/err"
 	grep -q "init mode: its filter lets it call unshare(CLONE_NEWUSER) (SCMP_ARCH_X86_64), with which it could put another file at the loader's path; the runtime installs the filter instead (runtime mode)" "$T/err"
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("podman-default runtime sha256:")' "$T/p/config.json"
-	for i in $(seq 100); do [ -e "$T/p/out/swapped" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -e "$T/p/out/swapped" ] && break; sleep 0.05; done
 	[ -e "$T/p/out/swapped" ]
 	# The swap happened, and an exec (through the wrapper or plain runc) is filtered by runc.
 	for how in wrap runc; do
@@ -189,7 +191,7 @@ sleeper() {
 	"${wrapped[@]}" run -d --name pswap --pull=never -v "$T/podman/out:/out" \
 		--annotation org.seccomp-hook.profile=podman-default --annotation org.seccomp-hook.mode=init \
 		localhost/sh-busybox sh -c "$swap" < /dev/null
-	for i in $(seq 100); do [ -e "$T/podman/out/swapped" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -e "$T/podman/out/swapped" ] && break; sleep 0.05; done
 	[ -e "$T/podman/out/swapped" ]
 	run "${wrapped[@]}" exec pswap sh -c 'grep Seccomp: /proc/self/status; sysprobe personality1'
 	echo "podman exec: $output"
@@ -203,7 +205,7 @@ sleeper() {
 	sleeper "$T/b" '.process.args = ["sh", "-c", "unshare -Urm true; echo unshare=$? > /out/unshare; exec sleep 60"]'
 	wrap --default-profile=docker-default run -d -b "$T/b" a1
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("docker-default init sha256:")' "$T/b/config.json"
-	for i in $(seq 100); do [ -s "$T/b/out/unshare" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do [ -s "$T/b/out/unshare" ] && break; sleep 0.05; done
 	[ "$(cat "$T/b/out/unshare")" = "unshare=1" ]
 	run wrap exec a1 sh -c 'grep Seccomp: /proc/self/status; sysprobe unshare mount'
 	echo "$output"
@@ -217,6 +219,7 @@ sleeper() {
 hook_lines() {
 	local b="$T/h-$1"
 	make_bundle "$b" '["true"]'
+	# shellcheck disable=SC2016 # jq's variables
 	set_config "$b" '.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", $s]}]}
 		| .process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c}' --arg s "$STATUS > /out/hook" \
 		--argjson c '["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
