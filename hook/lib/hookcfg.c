@@ -1,5 +1,6 @@
 #include "config.h"
 #include "hookcfg.h"
+#include "explain.h"
 #include "agent.h"
 #include "cache.h"
 #include "gofold.h"
@@ -426,6 +427,7 @@ typedef struct supervised {
 	const char *record, *report; /* the annotations */
 	bool args;
 	loaded l;                    /* the base profile (l.rs NULL: a recording without one) */
+	sh_engine engine;            /* its compiled program: what decides every call (engine.rs NULL: none) */
 	const uint32_t *arches;
 	size_t narches;
 	uint32_t family[4];
@@ -445,12 +447,18 @@ static int check_supervised(const supervised *s, sh_error **err)
 	return 0;
 }
 
+static const sh_engine *base_engine(const supervised *s)
+{
+	return s->engine.rs ? &s->engine : NULL;
+}
+
 /* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
 static int supervised_base(const char *name, sh_json *config, const sh_hook_opts *o, supervised *s, sh_diag *d,
 			   sh_error **err)
 {
 	if (name && strcmp(name, "unconfined") != 0) {
-		if (locate(name, config, o, &s->l, err) < 0 || parse_and_resolve(&s->l, d, err) < 0)
+		if (locate(name, config, o, &s->l, err) < 0 || parse_and_resolve(&s->l, d, err) < 0 ||
+		    sh_engine_init(&s->engine, s->l.rs, err) < 0)
 			return -1;
 		s->arches = s->l.rs->arches;
 		s->narches = s->l.rs->narches;
@@ -463,13 +471,13 @@ static int supervised_base(const char *name, sh_json *config, const sh_hook_opts
 		s->narches = sh_arch_family(s->l.t.native_arch ? s->l.t.native_arch : sh_arch_native(), s->family);
 		s->arches = s->family;
 	}
-	sh_notify_always(s->l.rs, true, s->always, SH_ARRAY_SIZE(s->always) - 1);
+	sh_notify_always(base_engine(s), true, s->always, SH_ARRAY_SIZE(s->always) - 1);
 	return 0;
 }
 
 static int start_agent(const sh_hook_opts *o, supervised *s, sh_error **err)
 {
-	sh_agent_opts ao = { .base = s->l.rs, .arches = s->arches, .narches = s->narches, .record = s->record,
+	sh_agent_opts ao = { .base = base_engine(s), .arches = s->arches, .narches = s->narches, .record = s->record,
 			     .args = s->args, .report = s->report, .agents_dir = o->agents_dir,
 			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
 			     .metrics_dir = o->metrics_dir, .always = s->always };
@@ -481,7 +489,7 @@ static sh_ruleset *supervised_ruleset(const supervised *s, bool default_may_noti
 {
 	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
 			      .listener_path = s->socket };
-	return s->record ? sh_notifyset_record(s->l.rs, sh_notify_no_base(), s->arches, s->narches, &no)
+	return s->record ? sh_notifyset_record(base_engine(s), sh_notify_no_base(), s->arches, s->narches, &no)
 			 : sh_notifyset_report(s->l.rs, &no);
 }
 
@@ -666,6 +674,7 @@ static int transform_supervised(sh_json *config, const sh_hook_opts *o, const ch
 				sh_hook_result *res, sh_diag *d, sh_error **err)
 {
 	int r = apply_supervised(config, o, name, s, res, d, err);
+	sh_engine_fini(&s->engine);
 	loaded_free(&s->l);
 	if (r < 0) {
 		free(s->socket);

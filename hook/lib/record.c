@@ -42,7 +42,6 @@ typedef struct used {
 } used;
 
 #define CACHED_ARCHES 4
-#define CACHED_NRS 1024
 #define NAMELESS UINT32_MAX
 
 struct sh_recorder {
@@ -53,9 +52,9 @@ struct sh_recorder {
 	uint32_t arches[SH_MAX_ARCHES];
 	size_t narches;
 	uint64_t unknown; /* calls whose number libseccomp has no name for */
-	/* Each call is looked up here, by arch and number, rather than named again: 0 not seen yet,
-	 * NAMELESS, else 1 + its index in u. */
-	uint32_t slot[CACHED_ARCHES][CACHED_NRS];
+	/* Each call is looked up here, by arch and number (sh_arch_nr_slot), rather than named again:
+	 * 0 not seen yet, NAMELESS, else 1 + its index in u. */
+	uint32_t *slot[CACHED_ARCHES];
 };
 
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
@@ -75,6 +74,8 @@ void sh_recorder_free(sh_recorder *r)
 		free(r->u[i].conds);
 	}
 	free(r->u);
+	for (size_t a = 0; a < CACHED_ARCHES; a++)
+		free(r->slot[a]);
 	free(r);
 }
 
@@ -105,8 +106,10 @@ static int arch_index(sh_recorder *r, uint32_t arch)
  * call of that number on that arch. */
 static used *used_of(sh_recorder *r, const sh_call *c, int a, bool *first)
 {
-	int idx = sh_syscall_index(c->arch, c->nr);
-	uint32_t *slot = a >= 0 && a < CACHED_ARCHES && idx >= 0 && idx < CACHED_NRS ? &r->slot[a][idx] : NULL;
+	long idx = a >= 0 && a < CACHED_ARCHES ? sh_arch_nr_slot(c->arch, c->nr) : -1;
+	if (idx >= 0 && !r->slot[a])
+		r->slot[a] = sh_xcalloc(sh_arch_nr_count(c->arch), sizeof(uint32_t));
+	uint32_t *slot = idx >= 0 ? &r->slot[a][idx] : NULL;
 	*first = slot && !*slot; /* numbers beyond the cache are never announced */
 	if (slot && *slot)
 		return *slot == NAMELESS ? NULL : &r->u[*slot - 1];
