@@ -542,14 +542,18 @@ static sh_decision fallback(const sh_ruleset *rs, uint32_t arch, int nr)
 }
 
 /* libseccomp keeps a syscall's conditional rules in one tree, in the order they were added; a rule
- * without conditions replaces that tree, and rules after it change nothing. */
+ * without conditions replaces that tree, and rules after it change nothing. A number the ENOSYS stub
+ * answers never reaches them: the stub runs first (on x86 a name the socketcall multiplexer also
+ * serves, socket, is not counted among the profile's numbers, as in runc's stub). */
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out)
 {
 	*out = (sh_call_rules){ .arch = arch, .otherwise = fallback(rs, arch, nr) };
 	/* libseccomp names a number below MIPS's base, or an x32 number without its bit, as if it had
 	 * them; the program compares the real number, so those have no rules. */
 	bool in_tables = sh_arch_nr_slot(arch, nr) >= 0;
-	cleanup_free char *name = in_tables && in_arch_set(rs, arch) ? seccomp_syscall_resolve_num_arch(arch, nr) : NULL;
+	cleanup_free char *name = in_tables && in_arch_set(rs, arch) && out->otherwise.by != SH_BY_ENOSYS
+					  ? seccomp_syscall_resolve_num_arch(arch, nr)
+					  : NULL;
 	if (!name)
 		return;
 	out->rules = sh_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*out->rules));
@@ -585,8 +589,10 @@ static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 {
 	/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
-	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. */
-	uint64_t width = arch & __AUDIT_ARCH_64BIT ? UINT64_MAX : UINT32_MAX;
+	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS
+	 * N32's AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
+	bool wide = (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
+	uint64_t width = wide ? UINT64_MAX : UINT32_MAX;
 	bool all = true, any = false;
 	for (size_t i = 0; i < r->nargs; i++) {
 		bool h = cond_holds(&r->args[i], args[r->args[i].index], width);
