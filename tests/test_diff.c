@@ -79,14 +79,23 @@ static const row rows[] = {
 	{ pers_8, enosys_default, { SCMP_ARCH_AARCH64 }, true, 0, { { 0 } } },
 };
 
+/* The changes between two profiles resolved for the arches (2 at most, the second may be 0). */
+static sh_diff diff_of(const char *old, const char *new, const uint32_t arches[2], bool allowed_only)
+{
+	size_t na = arches[1] ? 2 : 1;
+	side o = load(old, arches, na), n = load(new, arches, na);
+	sh_diff d = { 0 };
+	sh_diff_programs(&o.e, &n.e, allowed_only, &d);
+	unload(&o);
+	unload(&n);
+	return d;
+}
+
 Test(diff, rows)
 {
 	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
 		const row *r = &rows[i];
-		size_t na = r->arches[1] ? 2 : 1;
-		side o = load(r->old, r->arches, na), n = load(r->new, r->arches, na);
-		sh_diff d = { 0 };
-		sh_diff_programs(&o.e, &n.e, r->allowed_only, &d);
+		sh_diff d = diff_of(r->old, r->new, r->arches, r->allowed_only);
 		cr_assert_eq(d.n, r->n, "row %zu: %zu changes", i, d.n);
 		for (size_t k = 0; k < r->n; k++) {
 			const sh_diff_change *g = &d.v[k], *w = &r->want[k];
@@ -96,8 +105,6 @@ Test(diff, rows)
 				  (unsigned long)g->value, g->a, g->b);
 		}
 		sh_diff_free(&d);
-		unload(&o);
-		unload(&n);
 	}
 }
 
@@ -105,10 +112,8 @@ Test(diff, rows)
  * counts syscalls per architecture. */
 Test(diff, ranges_and_summary)
 {
-	const uint32_t arches[] = { SCMP_ARCH_AARCH64 };
-	side o = load(pers_8, arches, 1), n = load(enosys_default, arches, 1);
-	sh_diff d = { 0 };
-	sh_diff_programs(&o.e, &n.e, false, &d);
+	const uint32_t arches[2] = { SCMP_ARCH_AARCH64 };
+	sh_diff d = diff_of(pers_8, enosys_default, arches, false);
 	int pers = seccomp_syscall_resolve_name_arch(SCMP_ARCH_AARCH64, "personality");
 	/* Numbers up to personality's (its own with all-zero arguments too): ERRNO(1) -> ERRNO(38);
 	 * above it the old program's ENOSYS stub answers as the new default does. */
@@ -121,24 +126,18 @@ Test(diff, ranges_and_summary)
 	cr_assert_eq(s.allowed, 0);
 	cr_assert_eq(s.denied, 0);
 	sh_diff_free(&d);
-	unload(&o);
-	unload(&n);
 }
 
 /* A syscall with argument changes both ways counts as now allowed and as now denied, and is never
  * joined into a range. */
 Test(diff, argument_changes_count_both_ways)
 {
-	const uint32_t arches[] = { SCMP_ARCH_X86_64 };
-	side o = load(pers_8, arches, 1), n = load(pers_0, arches, 1);
-	sh_diff d = { 0 };
-	sh_diff_programs(&o.e, &n.e, false, &d);
+	const uint32_t arches[2] = { SCMP_ARCH_X86_64 };
+	sh_diff d = diff_of(pers_8, pers_0, arches, false);
 	sh_diff_summary s = sh_diff_summarize(&d);
 	cr_assert_eq(s.syscalls, 1);
 	cr_assert_eq(s.allowed, 1);
 	cr_assert_eq(s.denied, 1);
 	cr_assert_eq(sh_diff_run_end(&d, 0), 1);
 	sh_diff_free(&d);
-	unload(&o);
-	unload(&n);
 }

@@ -32,25 +32,6 @@ static uint32_t run(const sh_bpf *b, uint32_t arch, uint32_t nr, const uint64_t 
 	return sh_bpf_run(b->insns, b->len, &d, NULL);
 }
 
-/* Argument vectors: all zero, then each condition's boundary values on its own index. */
-static size_t probes(const sh_profile *p, uint64_t (*out)[6], size_t max)
-{
-	size_t n = 1;
-	memset(out[0], 0, sizeof(out[0]));
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t k = 0; k < p->rules[i].nargs; k++) {
-			const sh_arg *a = &p->rules[i].args[k];
-			/* The last two differ from a value only in the upper half, which a 32-bit ABI never sees. */
-			uint64_t vals[] = { a->value - 1, a->value, a->value + 1, a->value_two, a->value | a->value_two, UINT64_MAX,
-					    a->value ^ (UINT64_C(1) << 32), a->value_two | (UINT64_C(1) << 63) };
-			for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]) && n < max; v++) {
-				memset(out[n], 0, sizeof(out[n]));
-				out[n++][a->index] = vals[v];
-			}
-		}
-	return n;
-}
-
 static uint64_t splitmix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ull;
@@ -73,7 +54,7 @@ static void equivalent(const char *path)
 	sh_profile *p = NULL;
 	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0, "%s: %s", path, err ? err->msg : "");
 	static uint64_t args[512][6];
-	size_t nargs = probes(p, args, 512);
+	size_t nargs = sh_test_arg_probes(p, args, 512);
 	const uint64_t cap_sets[] = { 0, ~UINT64_C(0) };
 	for (size_t c = 0; c < 2; c++) {
 		sh_target t = { .native_arch = SCMP_ARCH_X86_64, .caps = cap_sets[c], .kmajor = 6, .kminor = 1 };
@@ -149,7 +130,7 @@ static void matcher_agrees_on(sh_profile *p, const char *file, size_t min_named)
 {
 	sh_error *err = NULL;
 	static uint64_t args[512][6];
-	size_t nargs = probes(p, args, 512);
+	size_t nargs = sh_test_arg_probes(p, args, 512);
 	const sh_target targets[] = {
 		{ .native_arch = SCMP_ARCH_X86_64, .caps = 0, .kmajor = 4, .kminor = 4 },
 		{ .native_arch = SCMP_ARCH_X86_64, .caps = SH_DOCKER_DEFAULT_CAPS, .kmajor = 6, .kminor = 1 },

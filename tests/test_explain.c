@@ -245,21 +245,11 @@ Test(engine, an_answer_reads_the_arguments_only_where_rules_test_them)
 	unload(&l);
 }
 
-/* Argument vectors: all zero, then each condition's boundary values on its own index, then the
- * conditions of two indexes together (where rules on different indexes overlap). */
+/* Argument vectors: testutil's (each condition's boundary values on its own index), then every two of
+ * them together (where rules on different indexes overlap: kill(9, SIGTERM)). */
 static size_t probes(const sh_profile *p, uint64_t (*out)[6], size_t max)
 {
-	size_t n = 1;
-	memset(out[0], 0, sizeof(out[0]));
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t k = 0; k < p->rules[i].nargs; k++) {
-			const sh_arg *a = &p->rules[i].args[k];
-			uint64_t vals[] = { a->value - 1, a->value, a->value + 1, a->value | (UINT64_C(1) << 32) };
-			for (size_t v = 0; v < SH_ARRAY_SIZE(vals) && n < max; v++) {
-				memset(out[n], 0, sizeof(out[n]));
-				out[n++][a->index] = vals[v];
-			}
-		}
+	size_t n = sh_test_arg_probes(p, out, max);
 	for (size_t i = 1, end = n; i < end && n < max; i++)
 		for (size_t j = i + 1; j < end && n < max; j++) {
 			memcpy(out[n], out[i], sizeof(out[n]));
