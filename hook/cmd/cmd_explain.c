@@ -9,7 +9,6 @@
 #include "util.h"
 
 #include <getopt.h>
-#include <linux/audit.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,8 +19,9 @@ static const char explain_usage[] =
 	"PROFILE, computed by running the compiled filter, with the errno's name, and the rule\n"
 	"(file:line:col) that decided it. Then, when there is something to say:\n"
 	"  the rule needs: ...   the includes/excludes the target met for the deciding rule\n"
-	"  depends on the arguments:   the syscall's rules in the order the filter tries them, each\n"
-	"                        with its conditions (arg0&0x7e020000==0), and what holds otherwise\n"
+	"  depends on the arguments:   the syscall's rules in the profile's order (the program\n"
+	"                        decides between overlapping ones), each with its conditions\n"
+	"                        (arg0&0x7e020000==0), and what holds when none does\n"
 	"  with CAP_X: / without CAP_X: / from kernel X.Y: / before kernel X.Y:   what the syscall\n"
 	"                        gets when a rule the capabilities or kernel left out is taken in\n\n"
 	"  --arch=A        the ABI the call is made on (default: native); the filter covers what a\n"

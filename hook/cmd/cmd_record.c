@@ -94,9 +94,9 @@ static void pipeline_free(pipeline *pl)
 static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 {
 	sh_target t;
-	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err) ||
-			     sh_engine_init(&pl->engine, pl->base, err)
-		    : sh_cli_target(&o->t, true, &t, err))
+	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err) < 0 ||
+			      sh_engine_init(&pl->engine, pl->base, err) < 0
+		    : sh_cli_target(&o->t, true, &t, err) < 0)
 		return -1;
 	uint32_t family[4];
 	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);

@@ -305,15 +305,16 @@ static bool takes_part(const sh_recorder *r, const sh_rrule *rr, const char *nam
 	return sh_rule_names(rr->origin, name) && !sh_rrule_equals_default(r->base, rr);
 }
 
-/* A name let through only by conditional rules of the base: those rules' conditions, kept, and with
- * them, in the base's order, every rule of the base that denies the name: where conditions overlap
- * (socket allowed below AF_ALG, denied for AF_NETLINK) the program decides between them, and a
- * recording must not allow what its base denies. */
+/* A name let through only by conditional rules of the base. */
 static bool by_conditions(const used *u)
 {
 	return !u->allowed_whole && u->nconds;
 }
 
+/* Such a name's rules: the conditions of the base's rules that let it through, kept, and with them,
+ * in the base's order, every rule of the base that denies the name: where conditions overlap (socket
+ * allowed below AF_ALG, denied for AF_NETLINK) the program decides between them, and a recording
+ * must not allow what its base denies. */
 static void conditional_rules(const sh_recorder *r, const used *u, sh_json *rules)
 {
 	for (size_t i = 0; i < r->base->nrules; i++) {
