@@ -83,9 +83,9 @@ static long clone_flags(unsigned long flags)
 	return pid < 0 ? -1 : 0;
 }
 
-static long socket_close(int domain)
+static long socket_close(int domain, int type)
 {
-	long fd = syscall(SYS_socket, domain, SOCK_STREAM, 0);
+	long fd = syscall(SYS_socket, domain, type, 0);
 	if (fd >= 0)
 		close((int)fd);
 	return fd < 0 ? -1 : 0;
@@ -124,9 +124,11 @@ static long probe(const char *name)
 	if (strcmp(name, "personality_query") == 0)
 		return syscall(SYS_personality, 0xffffffffUL);
 	if (strcmp(name, "socket_unix") == 0)
-		return socket_close(AF_UNIX);
+		return socket_close(AF_UNIX, SOCK_STREAM);
 	if (strcmp(name, "socket_inet") == 0)
-		return socket_close(AF_INET);
+		return socket_close(AF_INET, SOCK_STREAM);
+	if (strcmp(name, "socket_netlink") == 0) /* AF_NETLINK, NETLINK_ROUTE */
+		return socket_close(AF_NETLINK, SOCK_RAW);
 	if (strcmp(name, "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID of the user keyring: allowed by the kernel, not by Docker */
 		return syscall(SYS_keyctl, 0, -4, 1);
 	if (strcmp(name, "newest") == 0)

@@ -1,8 +1,10 @@
 /* The filter seccomp-hook installs (libseccomp's binary tree, its number dispatch rewritten as
- * ranges) decides exactly as libseccomp's linear filter (what runc and crun load) for every syscall
- * number below 1024 on x86_64, x86, x32 and a foreign arch, at the boundary values of every
+ * ranges) decides exactly as libseccomp's linear filter (what runc and crun load) for every number
+ * of the syscall tables of x86_64, x86, x32 and a foreign arch, at the boundary values of every
  * argument condition, and on edge and sampled numbers over the whole 32-bit range, for the upstream
- * and shipped profiles, with and without caps. */
+ * and shipped profiles, with and without caps. And the decision engine (hook/lib/explain.c) names
+ * every answer of the program by a rule that carries it, or by what the program returns when no
+ * rule holds. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -10,6 +12,8 @@
 #include <seccomp.h>
 #include <stdio.h>
 
+#include "explain.h"
+#include "names.h"
 #include "testutil.h"
 #include "translate.h"
 
@@ -24,28 +28,8 @@ static sh_bpf build(const sh_ruleset *rs, int optimize)
 
 static uint32_t run(const sh_bpf *b, uint32_t arch, uint32_t nr, const uint64_t args[6])
 {
-	sh_seccomp_data d = { .nr = (int)nr, .arch = arch == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : arch };
-	memcpy(d.args, args, sizeof(d.args));
+	sh_seccomp_data d = sh_call_data(arch, (int)nr, args);
 	return sh_bpf_run(b->insns, b->len, &d, NULL);
-}
-
-/* Argument vectors: all zero, then each condition's boundary values on its own index. */
-static size_t probes(const sh_profile *p, uint64_t (*out)[6], size_t max)
-{
-	size_t n = 1;
-	memset(out[0], 0, sizeof(out[0]));
-	for (size_t i = 0; i < p->nrules; i++)
-		for (size_t k = 0; k < p->rules[i].nargs; k++) {
-			const sh_arg *a = &p->rules[i].args[k];
-			/* The last two differ from a value only in the upper half, which a 32-bit ABI never sees. */
-			uint64_t vals[] = { a->value - 1, a->value, a->value + 1, a->value_two, a->value | a->value_two, UINT64_MAX,
-					    a->value ^ (UINT64_C(1) << 32), a->value_two | (UINT64_C(1) << 63) };
-			for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]) && n < max; v++) {
-				memset(out[n], 0, sizeof(out[n]));
-				out[n++][a->index] = vals[v];
-			}
-		}
-	return n;
 }
 
 static uint64_t splitmix(uint64_t x)
@@ -70,7 +54,7 @@ static void equivalent(const char *path)
 	sh_profile *p = NULL;
 	cr_assert_eq(sh_profile_load(path, &p, NULL, &err), 0, "%s: %s", path, err ? err->msg : "");
 	static uint64_t args[512][6];
-	size_t nargs = probes(p, args, 512);
+	size_t nargs = sh_test_arg_probes(p, args, 512);
 	const uint64_t cap_sets[] = { 0, ~UINT64_C(0) };
 	for (size_t c = 0; c < 2; c++) {
 		sh_target t = { .native_arch = SCMP_ARCH_X86_64, .caps = cap_sets[c], .kmajor = 6, .kminor = 1 };
@@ -82,12 +66,14 @@ static void equivalent(const char *path)
 		const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64 };
 		size_t checked = 0;
 		for (size_t a = 0; a < 4; a++) {
-			/* Every number below 1024, then the ends of the 32-bit range and its halves, then
-			 * pseudo-random numbers over all of it (a range search must hold everywhere). */
-			for (uint32_t i = 0; i < 1024 + 16 + 2048; i++) {
-				uint32_t nr = i < 1024 ? i : i < 1040 ? high_probe(i - 1024) : (uint32_t)(splitmix(i) >> 32);
-				uint32_t n = arches[a] == SCMP_ARCH_X32 && i < 1024 ? nr | 0x40000000 : nr;
-				for (size_t k = 0; k < (i < 1024 ? nargs : 1); k++, checked++)
+			/* Every number of the arch's tables, then the ends of the 32-bit range and its halves,
+			 * then pseudo-random numbers over all of it (a range search must hold everywhere). */
+			uint32_t table = (uint32_t)sh_arch_nr_count(arches[a]);
+			for (uint32_t i = 0; i < table + 16 + 2048; i++) {
+				uint32_t n = i < table		? (uint32_t)sh_arch_nr_at(arches[a], i)
+					     : i < table + 16 ? high_probe(i - table)
+								: (uint32_t)(splitmix(i) >> 32);
+				for (size_t k = 0; k < (i < table ? nargs : 1); k++, checked++)
 					cr_assert_eq(run(&linear, arches[a], n, args[k]), run(&tree, arches[a], n, args[k]),
 						     "%s caps=%zu arch %#x nr %#x args[%zu]", path, c, arches[a], n, k);
 			}
@@ -124,16 +110,35 @@ Test(equivalence, shipped_profiles)
 	}
 }
 
-/* explain names the deciding rule by reading the rule set as the translator does (sh_call_rules_*):
- * that reading must decide every call exactly as the compiled program does, on every number below
- * 1024 (every syscall the profile names, the default and the ENOSYS stub) on x86_64, x86 and x32,
- * at every condition's boundary values, with and without the capabilities and kernel its includes
- * ask for. */
+/* The engine's name for every answer of the compiled program: a rule whose conditions hold and
+ * whose action is the answer, or, when none holds, what the program returns then (the default, the
+ * ENOSYS stub). Never SH_BY_NO_RULE for a profile libseccomp compiles faithfully: on every number of
+ * the tables of x86_64, x86 and x32 (every syscall the profile names, the default and the ENOSYS
+ * stub), at every condition's boundary values, with and without the capabilities and kernel its
+ * includes ask for. */
+typedef struct probe_at {
+	const char *file;
+	size_t target, k;
+	uint32_t arch;
+	int nr;
+} probe_at;
+
+static void check_named(const sh_decision *d, uint32_t ret, const uint64_t args[6], const probe_at *at)
+{
+	cr_assert_eq(d->ret, ret, "%s target %zu arch %#x nr %#x args[%zu]", at->file, at->target, at->arch, at->nr, at->k);
+	cr_assert_neq(d->by, SH_BY_NO_RULE, "%s target %zu arch %#x nr %#x args[%zu]: the program answers %#x, which no rule "
+		      "that holds carries", at->file, at->target, at->arch, at->nr, at->k, ret);
+	if (d->by != SH_BY_RULE)
+		return;
+	cr_assert(sh_rule_args_hold(d->rule->origin, at->arch, args), "%s nr %#x args[%zu]", at->file, at->nr, at->k);
+	cr_assert_eq(sh_action_ret(d->rule->action, d->rule->errno_ret), ret, "%s nr %#x args[%zu]", at->file, at->nr, at->k);
+}
+
 static void matcher_agrees_on(sh_profile *p, const char *file, size_t min_named)
 {
 	sh_error *err = NULL;
 	static uint64_t args[512][6];
-	size_t nargs = probes(p, args, 512);
+	size_t nargs = sh_test_arg_probes(p, args, 512);
 	const sh_target targets[] = {
 		{ .native_arch = SCMP_ARCH_X86_64, .caps = 0, .kmajor = 4, .kminor = 4 },
 		{ .native_arch = SCMP_ARCH_X86_64, .caps = SH_DOCKER_DEFAULT_CAPS, .kmajor = 6, .kminor = 1 },
@@ -143,19 +148,23 @@ static void matcher_agrees_on(sh_profile *p, const char *file, size_t min_named)
 	for (size_t t = 0; t < 3; t++) {
 		sh_ruleset *rs = NULL;
 		cr_assert_eq(sh_resolve(p, &targets[t], &rs, NULL, &err), 0);
-		sh_bpf b = build(rs, 2);
+		sh_engine e;
+		cr_assert_eq(sh_engine_init(&e, rs, &err), 0);
 		for (size_t a = 0; a < 3; a++) {
 			size_t by_condition = 0, by_rule = 0;
-			for (uint32_t i = 0; i < 1024; i++) {
-				uint32_t nr = arches[a] == SCMP_ARCH_X32 ? i | 0x40000000 : i;
+			for (size_t i = 0; i < sh_arch_nr_count(arches[a]); i++) {
+				int nr = sh_arch_nr_at(arches[a], i);
+				/* sh_engine_decide, with the call's rules built once for all the probes. */
 				sh_call_rules c;
-				sh_call_rules_build(rs, arches[a], (int)nr, &c);
+				sh_call_rules_build(rs, arches[a], nr, &c);
 				for (size_t k = 0; k < nargs; k++) {
-					sh_decision d = sh_call_rules_decide(&c, args[k]);
-					cr_assert_eq(d.ret, run(&b, arches[a], nr, args[k]), "%s target %zu arch %#x nr %#x args[%zu]",
-						     file, t, arches[a], nr, k);
-					by_rule += d.by == SH_BY_RULE;
-					by_condition += d.by == SH_BY_RULE && d.rule->origin->nargs > 0;
+					sh_seccomp_data d = sh_call_data(arches[a], nr, args[k]);
+					uint32_t ret = run(&e.prog, arches[a], (uint32_t)nr, args[k]);
+					sh_decision got = sh_decision_named(&c, args[k], sh_engine_run(&e, &d).ret);
+					probe_at at = { .file = file, .target = t, .k = k, .arch = arches[a], .nr = nr };
+					check_named(&got, ret, args[k], &at);
+					by_rule += got.by == SH_BY_RULE;
+					by_condition += got.by == SH_BY_RULE && got.rule->origin->nargs > 0;
 				}
 				sh_call_rules_free(&c);
 			}
@@ -163,7 +172,7 @@ static void matcher_agrees_on(sh_profile *p, const char *file, size_t min_named)
 			cr_assert_geq(by_rule, min_named * nargs, "%s target %zu arch %#x", file, t, arches[a]);
 			cr_assert_gt(by_condition, 0, "%s target %zu arch %#x", file, t, arches[a]);
 		}
-		sh_bpf_free(&b);
+		sh_engine_fini(&e);
 		sh_ruleset_free(rs);
 	}
 	sh_profile_free(p);

@@ -34,6 +34,26 @@ static inline sh_profile *sh_test_profile(const char *json, sh_diag *diag, sh_er
 	return p;
 }
 
+/* Argument vectors for a profile's calls: all zero, then each condition's boundary values on its own
+ * index; the last two differ from a value only in the upper half, which a 32-bit ABI never sees.
+ * Into out (at most max); returns how many. */
+static inline size_t sh_test_arg_probes(const sh_profile *p, uint64_t (*out)[6], size_t max)
+{
+	size_t n = 1;
+	memset(out[0], 0, sizeof(out[0]));
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nargs; k++) {
+			const sh_arg *a = &p->rules[i].args[k];
+			uint64_t vals[] = { a->value - 1, a->value, a->value + 1, a->value_two, a->value | a->value_two, UINT64_MAX,
+					    a->value ^ (UINT64_C(1) << 32), a->value_two | (UINT64_C(1) << 63) };
+			for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]) && n < max; v++) {
+				memset(out[n], 0, sizeof(out[n]));
+				out[n++][a->index] = vals[v];
+			}
+		}
+	return n;
+}
+
 /* Bit mask for a capability number. */
 #define SH_CAP(n) (UINT64_C(1) << (n))
 

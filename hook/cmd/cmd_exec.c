@@ -130,7 +130,8 @@ typedef struct reported {
 	sh_target t;
 	sh_profile *p;
 	sh_ruleset *base;
-	sh_bpf bpf;
+	sh_engine engine; /* the profile's own program: what decides each handed-over call */
+	sh_bpf bpf;       /* the same program with its errno answers handed over: what is installed */
 	sh_reporter *rep;
 } reported;
 
@@ -138,6 +139,7 @@ static void reported_free(reported *x)
 {
 	sh_reporter_free(x->rep);
 	sh_bpf_free(&x->bpf);
+	sh_engine_fini(&x->engine);
 	sh_ruleset_free(x->base);
 	sh_profile_free(x->p);
 }
@@ -154,7 +156,7 @@ static int prepare_report(exec_opts *o, const char *id, reported *x, sh_error **
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(x->base, &to, &x->bpf, &d, err);
 	sh_diag_free(&d); /* the same names as the profile's, whose warnings were printed */
-	if (r < 0)
+	if (r < 0 || sh_engine_init(&x->engine, x->base, err) < 0)
 		return -1;
 	sh_report_opts ro = { .container = id, .complain = strcmp(o->report, "complain") == 0, .syslog = true,
 			      .text = sh_cli_quiet ? NULL : stderr, .jsonl = o->report_log, .metrics = o->report_metrics };
@@ -176,7 +178,7 @@ static int run_reported(exec_opts *o, char **argv, sh_error **err)
 	}
 	int status = 0;
 	if (r == 0) {
-		sh_supervisor *sup = sh_supervisor_new(x.base, strcmp(o->report, "complain") == 0, sh_reporter_call, x.rep);
+		sh_supervisor *sup = sh_supervisor_new(&x.engine, strcmp(o->report, "complain") == 0, sh_reporter_call, x.rep);
 		r = sh_run_supervised(sup, path, argv, &x.bpf, sh_translate_flags(x.base), &status, err);
 		sh_supervisor_free(sup);
 	}

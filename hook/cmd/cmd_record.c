@@ -73,11 +73,18 @@ static void on_call(void *ctx, const sh_call *c)
 typedef struct pipeline {
 	sh_profile *p;
 	sh_ruleset *base, *filter;
+	sh_engine engine; /* the base's program, which decides every call (engine.rs NULL without a base) */
 	sh_bpf bpf;
 } pipeline;
 
+static const sh_engine *base_engine(const pipeline *pl)
+{
+	return pl->engine.rs ? &pl->engine : NULL;
+}
+
 static void pipeline_free(pipeline *pl)
 {
+	sh_engine_fini(&pl->engine);
 	sh_ruleset_free(pl->filter);
 	sh_ruleset_free(pl->base);
 	sh_profile_free(pl->p);
@@ -87,13 +94,14 @@ static void pipeline_free(pipeline *pl)
 static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 {
 	sh_target t;
-	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err)
-		    : sh_cli_target(&o->t, true, &t, err))
+	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err) < 0 ||
+			      sh_engine_init(&pl->engine, pl->base, err) < 0
+		    : sh_cli_target(&o->t, true, &t, err) < 0)
 		return -1;
 	uint32_t family[4];
 	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);
 	sh_notify_opts no = { .default_may_notify = true, .exempt = exempt };
-	pl->filter = sh_notifyset_record(pl->base, sh_notify_no_base(), t.arches ? t.arches : family, n, &no);
+	pl->filter = sh_notifyset_record(base_engine(pl), sh_notify_no_base(), t.arches ? t.arches : family, n, &no);
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(pl->filter, NULL, &pl->bpf, &d, err);
 	sh_diag_free(&d); /* names missing on one of the arches: not the user's concern here */
@@ -104,7 +112,7 @@ static int write_profile(const record_opts *o, const pipeline *pl, const sh_reco
 {
 	const char *always[SH_ARRAY_SIZE(exempt)] = { NULL };
 	for (size_t i = 0, k = 0; exempt[i]; i++) /* exec's own exempt names, not a runtime's */
-		if (sh_notify_base_allows(pl->base, exempt[i]))
+		if (sh_engine_allows_whole(base_engine(pl), exempt[i]))
 			always[k++] = exempt[i];
 	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, o->output, err);
 }
@@ -130,7 +138,7 @@ static int record(record_opts *o, const char *path, char **argv, int *status, sh
 		return -1;
 	}
 	recording rc = { .rec = sh_recorder_new(pl.base, o->args), .verbose = o->verbose };
-	sh_supervisor *sup = sh_supervisor_new(pl.base, false, on_call, &rc);
+	sh_supervisor *sup = sh_supervisor_new(base_engine(&pl), false, on_call, &rc);
 	if (!sh_cli_quiet)
 		fprintf(stderr, "seccomp-hook record: recording %s (pid %d: kill -TERM it to stop)\n", argv[0], (int)getpid());
 	r = sh_run_supervised(sup, path, argv, &pl.bpf, sh_translate_flags(pl.filter), status, err);

@@ -90,7 +90,7 @@ static int start_reporter(agent *a, sh_error **err)
 	cleanup_free char *metrics = a->o.metrics_dir ? sh_xasprintf("%s/seccomp-hook-%s.prom", a->o.metrics_dir, safe) : NULL;
 	sh_report_opts ro = { .container = a->id, .complain = strcmp(a->o.report, "complain") == 0, .syslog = true,
 			      .jsonl = a->o.reports_log, .metrics = metrics };
-	a->rep = sh_reporter_new(a->o.base, &ro, err);
+	a->rep = sh_reporter_new(a->o.base ? a->o.base->rs : NULL, &ro, err);
 	return a->rep ? 0 : -1;
 }
 
@@ -256,7 +256,7 @@ static int agent_main(int lsock, void *ctx)
 	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
 	a->sup = sh_supervisor_new(a->o.base, a->o.report && strcmp(a->o.report, "complain") == 0, on_call, a);
 	if (a->o.record)
-		a->rec = sh_recorder_new(a->o.base, a->o.args);
+		a->rec = sh_recorder_new(a->o.base ? a->o.base->rs : NULL, a->o.args);
 	serve(a, lsock);
 	unlink(a->socket_path);
 	int rc = 0;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "explain.h"
 #include "resolve.h"
 
 #define SH_DEFAULT_AGENTS_DIR "/run/seccomp-hook/agents"
@@ -20,7 +21,7 @@
 #define SH_DEFAULT_REPORTS_LOG SH_LOCALSTATEDIR "/log/seccomp-hook/denials.jsonl"
 
 typedef struct sh_agent_opts {
-	const sh_ruleset *base;     /* the profile that decides (NULL: record without one, all allowed) */
+	const sh_engine *base;      /* the profile that decides (NULL: record without one, all allowed) */
 	const uint32_t *arches;     /* the recording's archMap: native first */
 	size_t narches;
 	const char *record;         /* the recording's NAME (NAME.json in recordings_dir), or NULL */

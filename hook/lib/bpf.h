@@ -29,6 +29,15 @@ const char *sh_bpf_check_program(const struct sock_filter *insns, size_t len);
 /* Run the program on `data` as the kernel would. Returns the SECCOMP_RET_* value; *steps (if not
  * NULL) receives the number of instructions executed. */
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps);
+/* What one run looked at: the instructions it executed, and which 32-bit words of struct
+ * seccomp_data it loaded (bit i: bytes 4i..4i+3). A run that loaded neither the arguments nor the
+ * instruction pointer took the path every call of that number on that arch takes. */
+typedef struct sh_bpf_trace {
+	unsigned steps;
+	uint32_t loaded;
+} sh_bpf_trace;
+#define SH_BPF_WORDS_BEYOND_ARCH (~UINT32_C(3)) /* instruction_pointer and args: bits 2..15 */
+uint32_t sh_bpf_run_traced(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, sh_bpf_trace *t);
 
 /* One ALU operation and one conditional jump's test as the kernel computes them (the simulator's). */
 uint32_t sh_bpf_alu(uint16_t op, uint32_t a, uint32_t x);

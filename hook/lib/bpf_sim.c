@@ -1,16 +1,21 @@
 /* A classic-BPF interpreter with the kernel's seccomp semantics: what a filter returns for a given
- * struct seccomp_data, and how many instructions it ran. Used by explain, diff, the benchmark and
- * the translator tests; libc only. */
+ * struct seccomp_data, how many instructions it ran and what it read. The decision engine
+ * (hook/lib/explain.c) runs it for explain, diff and the supervisor; also the benchmark and the
+ * translator tests; libc only. */
 #include "config.h"
 #include "bpf.h"
 
 #include <string.h>
 
-static uint32_t load_word(const sh_seccomp_data *d, uint32_t off)
+static uint32_t load_word(const sh_seccomp_data *d, uint32_t off, uint32_t *loaded)
 {
 	uint32_t w = 0;
-	if (off + 4 <= sizeof(*d))
+	if (off <= sizeof(*d) - 4) { /* not off + 4: a k near 2^32 would wrap */
 		memcpy(&w, (const char *)d + off, 4);
+		/* Both words an unaligned load touches (the kernel refuses those; a program read from a
+		 * file has not been through it). */
+		*loaded |= UINT32_C(1) << (off / 4) | UINT32_C(1) << ((off + 3) / 4);
+	}
 	return w;
 }
 
@@ -45,15 +50,25 @@ bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v)
 
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps)
 {
+	sh_bpf_trace t;
+	uint32_t ret = sh_bpf_run_traced(insns, len, data, &t);
+	if (steps)
+		*steps = t.steps;
+	return ret;
+}
+
+uint32_t sh_bpf_run_traced(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, sh_bpf_trace *t)
+{
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
 	unsigned n = 0;
+	t->loaded = 0;
 	for (size_t pc = 0; pc < len; pc++) {
 		const struct sock_filter *f = &insns[pc];
 		uint32_t src = BPF_SRC(f->code) == BPF_X ? x : f->k;
 		n++;
 		switch (BPF_CLASS(f->code)) {
 		case BPF_LD:
-			a = BPF_MODE(f->code) == BPF_ABS ? load_word(data, f->k)
+			a = BPF_MODE(f->code) == BPF_ABS ? load_word(data, f->k, &t->loaded)
 			    : BPF_MODE(f->code) == BPF_MEM ? mem[f->k % BPF_MEMWORDS]
 			    : BPF_MODE(f->code) == BPF_LEN ? (uint32_t)sizeof(*data) : f->k;
 			break;
@@ -70,8 +85,7 @@ uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccom
 		case BPF_ALU:
 			/* Dividing by a zero register ends the filter with 0 (kill the thread), as the kernel does. */
 			if ((BPF_OP(f->code) == BPF_DIV || BPF_OP(f->code) == BPF_MOD) && src == 0) {
-				if (steps)
-					*steps = n;
+				t->steps = n;
 				return 0;
 			}
 			a = sh_bpf_alu(BPF_OP(f->code), a, src);
@@ -83,8 +97,7 @@ uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccom
 				pc += sh_bpf_jump_taken(BPF_OP(f->code), a, src) ? f->jt : f->jf;
 			break;
 		case BPF_RET:
-			if (steps)
-				*steps = n;
+			t->steps = n;
 			return BPF_RVAL(f->code) == BPF_A ? a : f->k;
 		case BPF_MISC:
 			if (BPF_MISCOP(f->code) == BPF_TAX)
@@ -94,7 +107,6 @@ uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccom
 			break;
 		}
 	}
-	if (steps)
-		*steps = n;
+	t->steps = n;
 	return SECCOMP_RET_KILL_PROCESS; /* fell off the end: the kernel would have refused it */
 }

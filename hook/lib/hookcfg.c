@@ -1,6 +1,7 @@
 #include "config.h"
 #include "hookcfg.h"
 #include "agent.h"
+#include "explain.h"
 #include "bpf_reach.h"
 #include "gofold.h"
 #include "initsafe.h"
@@ -138,6 +139,7 @@ struct sh_supervision {
 	const char *record, *report; /* the annotations */
 	bool args;
 	loaded l;                    /* the base profile (l.rs NULL: a recording without one) */
+	sh_engine engine;            /* its compiled program: what decides every call (engine.rs NULL: none) */
 	const uint32_t *arches;
 	size_t narches;
 	uint32_t family[4];
@@ -502,11 +504,17 @@ static int check_supervised(const sh_supervision *s, sh_error **err)
 	return 0;
 }
 
+static const sh_engine *base_engine(const sh_supervision *s)
+{
+	return s->engine.rs ? &s->engine : NULL;
+}
+
 /* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
 static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
 {
 	if (name && strcmp(name, "unconfined") != 0) {
-		if (locate(c, name, &s->l) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0)
+		if (locate(c, name, &s->l) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0 ||
+		    sh_engine_init(&s->engine, s->l.rs, c->err) < 0)
 			return -1;
 		s->arches = s->l.rs->arches;
 		s->narches = s->l.rs->narches;
@@ -519,7 +527,7 @@ static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
 		s->narches = sh_arch_family(s->l.t.native_arch ? s->l.t.native_arch : sh_arch_native(), s->family);
 		s->arches = s->family;
 	}
-	sh_notify_always(s->l.rs, true, s->always, SH_ARRAY_SIZE(s->always) - 1);
+	sh_notify_always(base_engine(s), true, s->always, SH_ARRAY_SIZE(s->always) - 1);
 	return 0;
 }
 
@@ -529,7 +537,7 @@ static sh_ruleset *supervised_ruleset(const sh_supervision *s, bool default_may_
 {
 	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
 			      .listener_path = "" };
-	return s->record ? sh_notifyset_record(s->l.rs, sh_notify_no_base(), s->arches, s->narches, &no)
+	return s->record ? sh_notifyset_record(base_engine(s), sh_notify_no_base(), s->arches, s->narches, &no)
 			 : sh_notifyset_report(s->l.rs, &no);
 }
 
@@ -560,14 +568,8 @@ static int judge_supervised(plan_ctx *c, sh_supervision *s)
 				   "could put another file at the loader's path");
 		return 1;
 	}
-	if (s->report && strcmp(s->report, "complain") == 0)
-		return judge_program(c, s->l.path, s->program.insns, s->program.len * sizeof(*s->program.insns));
-	sh_bpf base = { 0 };
-	if (sh_translate_bpf(s->l.rs, NULL, &base, NULL, c->err) < 0)
-		return -1;
-	int r = judge_program(c, s->l.path, base.insns, base.len * sizeof(*base.insns));
-	sh_bpf_free(&base);
-	return r;
+	const sh_bpf *b = s->report && strcmp(s->report, "complain") == 0 ? &s->program : &s->engine.prog;
+	return judge_program(c, s->l.path, b->insns, b->len * sizeof(*b->insns));
 }
 
 /* Init mode needs someone to hand the listener on: crun, or the wrapper's relay. */
@@ -707,6 +709,7 @@ static void supervision_free(sh_supervision *s)
 {
 	if (!s)
 		return;
+	sh_engine_fini(&s->engine);
 	loaded_free(&s->l);
 	sh_bpf_free(&s->program);
 	if (s->if_no_agent) {
@@ -735,7 +738,7 @@ void sh_hook_plan_free(sh_hook_plan *p)
 
 static int start_agent(const sh_hook_opts *o, sh_supervision *s, char **socket, sh_error **err)
 {
-	sh_agent_opts ao = { .base = s->l.rs, .arches = s->arches, .narches = s->narches, .record = s->record,
+	sh_agent_opts ao = { .base = base_engine(s), .arches = s->arches, .narches = s->narches, .record = s->record,
 			     .args = s->args, .report = s->report, .agents_dir = o->agents_dir,
 			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
 			     .metrics_dir = o->metrics_dir, .always = s->always };

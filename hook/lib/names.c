@@ -192,6 +192,84 @@ uint32_t sh_arch_native(void)
 	return seccomp_arch_native();
 }
 
+/* The tables that do not start at 0 or that are more than one (libseccomp's src/arch-*.c: x32's
+ * munge adds X32_SYSCALL_BIT, MIPS's __SCMP_NR_BASE, ARM's __SCMP_ARM_NR_BASE; the kernel keeps
+ * 1000 numbers per MIPS ABI and 0x800 private ARM numbers). Every other arch: 0..1023, above
+ * every number any of them has (the highest is 471 in libseccomp 2.6). */
+static const struct nr_table {
+	uint32_t arch;
+	sh_nr_range r[SH_NR_RANGES_MAX];
+} nr_tables[] = {
+	{ SCMP_ARCH_X32, { { 0x40000000, 1024 } } },
+	{ SCMP_ARCH_ARM, { { 0, 1024 }, { 0x0f0000, 0x800 } } },
+	{ SCMP_ARCH_MIPS, { { 4000, 1000 } } },
+	{ SCMP_ARCH_MIPSEL, { { 4000, 1000 } } },
+	{ SCMP_ARCH_MIPS64, { { 5000, 1000 } } },
+	{ SCMP_ARCH_MIPSEL64, { { 5000, 1000 } } },
+	{ SCMP_ARCH_MIPS64N32, { { 6000, 1000 } } },
+	{ SCMP_ARCH_MIPSEL64N32, { { 6000, 1000 } } },
+};
+
+size_t sh_arch_nr_ranges(uint32_t arch, sh_nr_range out[SH_NR_RANGES_MAX])
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(nr_tables); i++)
+		if (nr_tables[i].arch == arch) {
+			size_t n = 0;
+			for (; n < SH_NR_RANGES_MAX && nr_tables[i].r[n].count; n++)
+				out[n] = nr_tables[i].r[n];
+			return n;
+		}
+	out[0] = (sh_nr_range){ 0, 1024 };
+	return 1;
+}
+
+size_t sh_arch_nr_count(uint32_t arch)
+{
+	sh_nr_range r[SH_NR_RANGES_MAX];
+	size_t total = 0;
+	for (size_t i = 0, n = sh_arch_nr_ranges(arch, r); i < n; i++)
+		total += r[i].count;
+	return total;
+}
+
+int sh_arch_nr_at(uint32_t arch, size_t i)
+{
+	sh_nr_range r[SH_NR_RANGES_MAX];
+	size_t n = sh_arch_nr_ranges(arch, r);
+	for (size_t k = 0; k < n; k++) {
+		if (i < r[k].count)
+			return (int)(r[k].first + i);
+		i -= r[k].count;
+	}
+	return -1;
+}
+
+long sh_arch_nr_slot(uint32_t arch, int nr)
+{
+	sh_nr_range r[SH_NR_RANGES_MAX];
+	size_t n = sh_arch_nr_ranges(arch, r);
+	long before = 0;
+	for (size_t k = 0; k < n; k++) {
+		if ((uint32_t)nr - r[k].first < r[k].count)
+			return before + (long)((uint32_t)nr - r[k].first);
+		before += r[k].count;
+	}
+	return -1;
+}
+
+size_t sh_arch_callers(const uint32_t *arches, size_t n, uint32_t *out)
+{
+	bool x86_64 = false, x32 = false;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = arches[i];
+		x86_64 |= arches[i] == SCMP_ARCH_X86_64;
+		x32 |= arches[i] == SCMP_ARCH_X32;
+	}
+	if (x86_64 && !x32)
+		out[n++] = SCMP_ARCH_X32;
+	return n;
+}
+
 static const struct flag_name {
 	const char *name;
 	uint32_t bit;

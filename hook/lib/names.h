@@ -38,6 +38,27 @@ size_t sh_arch_family(uint32_t native, uint32_t out[4]);
 /* True when a Go-style (or any accepted spelling of an) arch name is known. */
 bool sh_arch_name_known(const char *s);
 
+/* Syscall numbers per architecture, as libseccomp's arch tables place them: a table from a base
+ * (0; MIPS O32 4000, N64 5000, N32 6000; x32 the x32 bit 0x40000000) and ARM's private calls from
+ * 0x0f0000 (breakpoint, cacheflush, set_tls...). Everything that walks "every syscall number" walks
+ * these: diff, the names on an arch, the supervisor's and the recorder's tables. */
+typedef struct sh_nr_range {
+	uint32_t first, count;
+} sh_nr_range;
+#define SH_NR_RANGES_MAX 2
+/* The ranges of `arch` (SCMP_ARCH_*), lowest first; returns how many. x86_64's calls with the x32 bit
+ * are SCMP_ARCH_X32's (sh_arch_of_call). */
+size_t sh_arch_nr_ranges(uint32_t arch, sh_nr_range out[SH_NR_RANGES_MAX]);
+/* How many numbers they hold; the i-th of them (i below that count); a number's place among them,
+ * -1 when it is in none (tables indexed by call). */
+size_t sh_arch_nr_count(uint32_t arch);
+int sh_arch_nr_at(uint32_t arch, size_t i);
+long sh_arch_nr_slot(uint32_t arch, int nr);
+/* The arches whose calls reach a filter made for `arches`: those, and x32 wherever x86_64 is (a
+ * kernel runs x32 calls under x86_64's AUDIT_ARCH, the number carrying the x32 bit). Into out, which
+ * has room for n + 1; returns how many. */
+size_t sh_arch_callers(const uint32_t *arches, size_t n, uint32_t *out);
+
 int sh_flag_from_name(const char *s, uint32_t *bit);
 const char *sh_flag_name(uint32_t bit);
 

@@ -2,6 +2,7 @@
  * keep their origin, so FILE:LINE and the conditions are the base's own. */
 #include "config.h"
 #include "notifyset.h"
+#include "explain.h"
 #include "translate.h"
 #include "util.h"
 
@@ -20,14 +21,14 @@ static const char *const installer_tail[] = {
 	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill", "wait4", NULL,
 };
 
-size_t sh_notify_always(const sh_ruleset *base, bool container, const char **out, size_t max)
+size_t sh_notify_always(const sh_engine *base, bool container, const char **out, size_t max)
 {
 	size_t k = 0;
 	for (const char *const *v = sh_notify_exempt_runtime; *v && k < max; v++)
-		if (sh_notify_base_allows(base, *v))
+		if (sh_engine_allows_whole(base, *v))
 			out[k++] = *v;
 	for (const char *const *v = installer_tail; container && *v && k < max; v++)
-		if (sh_notify_base_allows(base, *v))
+		if (sh_engine_allows_whole(base, *v))
 			out[k++] = *v;
 	return k;
 }
@@ -83,32 +84,16 @@ static sh_ruleset *new_set(const sh_profile *p, const uint32_t *arches, size_t n
 }
 
 typedef struct exempt_ctx {
-	const sh_ruleset *base;
+	const sh_engine *base;
 	const sh_notify_opts *o;
 } exempt_ctx;
-
-bool sh_notify_base_allows(const sh_ruleset *base, const char *name)
-{
-	if (!base)
-		return true;
-	int nr = seccomp_syscall_resolve_name_arch(base->arches[0], name);
-	if (nr == __NR_SCMP_ERROR)
-		return base->default_action == SH_ACT_ALLOW;
-	sh_call_rules c;
-	sh_call_rules_build(base, base->arches[0], nr, &c);
-	bool unconditional = c.n == 0 || c.rules[0]->origin->nargs == 0;
-	uint64_t none[6] = { 0 };
-	sh_decision d = sh_call_rules_decide(&c, none);
-	sh_call_rules_free(&c);
-	return unconditional && (d.ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
-}
 
 /* Exempt from notification: listed, and allowed by the base whatever the arguments (a call the base
  * denies, or decides by its arguments, is notified even if the installer then waits for ever). */
 static bool is_exempt(const char *name, const void *ctx)
 {
 	const exempt_ctx *e = ctx;
-	return listed(e->o->exempt, name) && sh_notify_base_allows(e->base, name);
+	return listed(e->o->exempt, name) && sh_engine_allows_whole(e->base, name);
 }
 
 static bool not_exempt(const char *name, const void *ctx)
@@ -116,9 +101,10 @@ static bool not_exempt(const char *name, const void *ctx)
 	return !is_exempt(name, ctx);
 }
 
-sh_ruleset *sh_notifyset_record(const sh_ruleset *base, const sh_profile *p, const uint32_t *arches,
+sh_ruleset *sh_notifyset_record(const sh_engine *engine, const sh_profile *p, const uint32_t *arches,
 				size_t narches, const sh_notify_opts *o)
 {
+	const sh_ruleset *base = engine ? engine->rs : NULL;
 	if (base) {
 		p = base->profile;
 		arches = base->arches;
@@ -127,7 +113,7 @@ sh_ruleset *sh_notifyset_record(const sh_ruleset *base, const sh_profile *p, con
 	sh_ruleset *rs = new_set(p, arches, narches, 0, o);
 	size_t n;
 	char **names = sh_syscall_names_on(arches, narches, &n);
-	exempt_ctx e = { base, o };
+	exempt_ctx e = { engine, o };
 	add_own_rule(rs, names, n, SH_ACT_NOTIFY, not_exempt, &e);
 	/* The exempt calls cannot be answered by anyone yet: they are allowed, as the base allows them,
 	 * and are then always in the recording. */
@@ -145,9 +131,8 @@ static bool named_by_rules(const char *name, const void *ctx)
 {
 	const sh_ruleset *base = ctx;
 	for (size_t i = 0; i < base->nrules; i++)
-		for (size_t k = 0; k < base->rules[i].origin->nnames; k++)
-			if (strcmp(base->rules[i].origin->names[k], name) == 0)
-				return true;
+		if (sh_rule_names(base->rules[i].origin, name))
+			return true;
 	return false;
 }
 

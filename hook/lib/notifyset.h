@@ -1,12 +1,14 @@
 /* The filters that hand calls to a supervisor (record, live reports): rule sets made from a base
  * rule set in which the chosen decisions become SCMP_ACT_NOTIFY. The supervisor (supervise.h)
- * answers each notified call with the base's own decision, read by the matcher explain uses, so
- * the base's rules and their source lines stay the authority. */
+ * answers each notified call with the base's own program's answer (explain.h's engine), named by the
+ * base's rule that carries it. Which names are exempt from notification (allowed whatever their
+ * arguments) is the base's program's answer too. */
 #ifndef SH_NOTIFYSET_H
 #define SH_NOTIFYSET_H
 
 #include <stdbool.h>
 
+#include "explain.h"
 #include "resolve.h"
 
 typedef struct sh_notify_opts {
@@ -24,15 +26,11 @@ typedef struct sh_notify_opts {
 /* Recording: every call goes to the supervisor, which lets through what the base allows (all of it
  * without a base: base may be NULL, then arches and the profile come from `arches`/`p`) and answers
  * the rest as the base says. Caller frees. */
-sh_ruleset *sh_notifyset_record(const sh_ruleset *base, const sh_profile *p, const uint32_t *arches,
+sh_ruleset *sh_notifyset_record(const sh_engine *base, const sh_profile *p, const uint32_t *arches,
 				size_t narches, const sh_notify_opts *o);
 /* Reports: the base with every SCMP_ACT_ERRNO decision (rules and default) handed to the supervisor
  * instead; what the base allows runs the same program path as without reports. Caller frees. */
 sh_ruleset *sh_notifyset_report(const sh_ruleset *base, const sh_notify_opts *o);
-
-/* Whether the base allows every call of the name on its native arch (true without a base): the
- * names that are exempt, and that a recording then always lists. */
-bool sh_notify_base_allows(const sh_ruleset *base, const char *name);
 
 /* The flags a notifying filter is installed with, given the ones its rule set asks for: also
  * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19), so that a call the supervisor has taken is no
@@ -52,6 +50,6 @@ extern const char *const sh_notify_exempt_runtime[];
  * it yourself): the exempt ones, and for a container what runc, crun and the loader call after the
  * filter is in and before the container's program runs, so that a recording made under one starts
  * the container under the others, in either mode. Only names the base allows whatever the arguments. */
-size_t sh_notify_always(const sh_ruleset *base, bool container, const char **out, size_t max);
+size_t sh_notify_always(const sh_engine *base, bool container, const char **out, size_t max);
 
 #endif

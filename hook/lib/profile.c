@@ -804,6 +804,14 @@ int sh_profile_load(const char *path, sh_profile **out, sh_diag *diag, sh_error 
 	return r;
 }
 
+bool sh_rule_names(const sh_rule *r, const char *name)
+{
+	for (size_t k = 0; k < r->nnames; k++)
+		if (strcmp(r->names[k], name) == 0)
+			return true;
+	return false;
+}
+
 bool sh_rule_unconditional(const sh_rule *r)
 {
 	const sh_cond *in = &r->includes, *ex = &r->excludes;

@@ -124,6 +124,8 @@ int sh_profile_load_buffer(const char *buf, size_t len, const char *file, sh_pro
 void sh_profile_free(sh_profile *p);
 /* A rule that applies whatever the container: no arguments, no includes, no excludes. */
 bool sh_rule_unconditional(const sh_rule *r);
+/* Whether the rule lists the syscall name. */
+bool sh_rule_names(const sh_rule *r, const char *name);
 /* The errno a runtime gives for the rule (errnoRet, else EPERM). */
 uint32_t sh_rule_errno(const sh_rule *r);
 

@@ -42,7 +42,6 @@ typedef struct used {
 } used;
 
 #define CACHED_ARCHES 4
-#define CACHED_NRS 1024
 #define NAMELESS UINT32_MAX
 
 struct sh_recorder {
@@ -53,9 +52,9 @@ struct sh_recorder {
 	uint32_t arches[SH_MAX_ARCHES];
 	size_t narches;
 	uint64_t unknown; /* calls whose number libseccomp has no name for */
-	/* Each call is looked up here, by arch and number, rather than named again: 0 not seen yet,
-	 * NAMELESS, else 1 + its index in u. */
-	uint32_t slot[CACHED_ARCHES][CACHED_NRS];
+	/* Each call is looked up here, by arch and number (sh_arch_nr_slot), rather than named again:
+	 * 0 not seen yet, NAMELESS, else 1 + its index in u. */
+	uint32_t *slot[CACHED_ARCHES];
 };
 
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
@@ -75,6 +74,8 @@ void sh_recorder_free(sh_recorder *r)
 		free(r->u[i].conds);
 	}
 	free(r->u);
+	for (size_t a = 0; a < CACHED_ARCHES; a++)
+		free(r->slot[a]);
 	free(r);
 }
 
@@ -105,8 +106,10 @@ static int arch_index(sh_recorder *r, uint32_t arch)
  * call of that number on that arch. */
 static used *used_of(sh_recorder *r, const sh_call *c, int a, bool *first)
 {
-	int idx = sh_syscall_index(c->arch, c->nr);
-	uint32_t *slot = a >= 0 && a < CACHED_ARCHES && idx >= 0 && idx < CACHED_NRS ? &r->slot[a][idx] : NULL;
+	long idx = a >= 0 && a < CACHED_ARCHES ? sh_arch_nr_slot(c->arch, c->nr) : -1;
+	if (idx >= 0 && !r->slot[a])
+		r->slot[a] = sh_xcalloc(sh_arch_nr_count(c->arch), sizeof(uint32_t));
+	uint32_t *slot = idx >= 0 ? &r->slot[a][idx] : NULL;
 	*first = slot && !*slot; /* numbers beyond the cache are never announced */
 	if (slot && *slot)
 		return *slot == NAMELESS ? NULL : &r->u[*slot - 1];
@@ -271,20 +274,119 @@ static sh_json *whole_names(const sh_recorder *r, const char *const *always)
 	return names;
 }
 
-static sh_json *rules_array(const sh_recorder *r, const char *const *always)
+static bool used_cond(const used *u, const sh_rule *r)
+{
+	for (size_t k = 0; k < u->nconds; k++)
+		if (u->conds[k] == r)
+			return true;
+	return false;
+}
+
+/* A base rule that denies, as the base has it: its action, errno and conditions. */
+static sh_json *deny_rule(const char *name, const sh_rrule *rr)
+{
+	sh_json *o = sh_json_new(SH_JSON_OBJECT);
+	sh_json_set(o, "names", one_name(name));
+	sh_json_set(o, "action", sh_json_new_string(sh_action_name(rr->action)));
+	if (rr->action == SH_ACT_ERRNO || rr->action == SH_ACT_TRACE)
+		sh_json_set(o, "errnoRet", sh_json_new_u64(rr->errno_ret));
+	sh_json_set(o, "args", sh_oci_args_array(rr->origin));
+	return o;
+}
+
+static bool rule_denies(const sh_rrule *rr)
+{
+	return !sh_decision_lets_through(sh_action_ret(rr->action, rr->errno_ret));
+}
+
+/* The base's rules that take part in a name's calls (those equal to its default are left out). */
+static bool takes_part(const sh_recorder *r, const sh_rrule *rr, const char *name)
+{
+	return sh_rule_names(rr->origin, name) && !sh_rrule_equals_default(r->base, rr);
+}
+
+/* A name let through only by conditional rules of the base. */
+static bool by_conditions(const used *u)
+{
+	return !u->allowed_whole && u->nconds;
+}
+
+/* Such a name's rules: the conditions of the base's rules that let it through, kept, and with them,
+ * in the base's order, every rule of the base that denies the name: where conditions overlap (socket
+ * allowed below AF_ALG, denied for AF_NETLINK) the program decides between them, and a recording
+ * must not allow what its base denies. */
+static void conditional_rules(const sh_recorder *r, const used *u, sh_json *rules)
+{
+	for (size_t i = 0; i < r->base->nrules; i++) {
+		const sh_rrule *rr = &r->base->rules[i];
+		if (!takes_part(r, rr, u->name))
+			continue;
+		if (used_cond(u, rr->origin))
+			sh_json_append(rules, allow_rule(one_name(u->name), sh_oci_args_array(rr->origin)));
+		else if (rule_denies(rr))
+			sh_json_append(rules, deny_rule(u->name, rr));
+	}
+}
+
+static bool base_denies(const sh_recorder *r, const char *name)
+{
+	for (size_t i = 0; i < r->base->nrules; i++)
+		if (takes_part(r, &r->base->rules[i], name) && rule_denies(&r->base->rules[i]))
+			return true;
+	return false;
+}
+
+/* The multiplexer libseccomp files a name's rules under on some arch of the recording (x86's
+ * socketcall for socket(2) and its kin, ipc for SysV IPC), or NULL. There the rules of one name lose
+ * their conditions, so an allowing and a denying rule become one call with two actions, which
+ * libseccomp refuses unless the multiplexer has a rule of its own before them: as the base had. */
+static const char *multiplexer(const char *name, const uint32_t *arches, size_t narches)
+{
+	for (size_t a = 0; a < narches; a++) {
+		int nr = seccomp_syscall_resolve_name_arch(arches[a], name);
+		if (nr <= __PNR_socket && nr >= __PNR_sendmmsg)
+			return "socketcall";
+		if (nr <= __PNR_semop && nr >= __PNR_shmctl)
+			return "ipc";
+	}
+	return NULL;
+}
+
+/* The base's own rules for the multiplexers the recording's kept denials need (see multiplexer). */
+static void multiplexer_rules(const sh_recorder *r, const uint32_t *arches, size_t narches, sh_json *rules)
+{
+	static const char *const muxes[] = { "socketcall", "ipc" };
+	bool needed[2] = { false, false };
+	for (size_t i = 0; i < r->n; i++) {
+		const char *mux = by_conditions(&r->u[i]) && base_denies(r, r->u[i].name)
+					  ? multiplexer(r->u[i].name, arches, narches) : NULL;
+		for (size_t m = 0; mux && m < 2; m++)
+			needed[m] |= strcmp(mux, muxes[m]) == 0;
+	}
+	for (size_t m = 0; m < 2; m++) {
+		if (!needed[m] || sh_recorder_allowed_name(r, muxes[m]))
+			continue; /* used: listed with the rest */
+		for (size_t i = 0; i < r->base->nrules; i++) {
+			const sh_rrule *rr = &r->base->rules[i];
+			if (takes_part(r, rr, muxes[m]))
+				sh_json_append(rules, rule_denies(rr) ? deny_rule(muxes[m], rr)
+								     : allow_rule(one_name(muxes[m]), sh_oci_args_array(rr->origin)));
+		}
+	}
+}
+
+static sh_json *rules_array(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always)
 {
 	sh_json *rules = sh_json_new(SH_JSON_ARRAY);
 	sh_json_append(rules, allow_rule(whole_names(r, always), NULL));
+	multiplexer_rules(r, arches, narches, rules);
 	for (size_t i = 0; i < r->n; i++) {
 		const used *u = &r->u[i];
 		if (u->allowed_whole && by_values(r, u) && !in_list(always, u->name))
 			for (size_t k = 0; k < u->nvalues; k++)
 				sh_json_append(rules, allow_rule(one_name(u->name), value_arg(keyed_of(u->name), u->values[k])));
-		if (u->allowed_whole)
-			continue;
-		/* Let through only by conditional rules of the base: those rules' conditions, kept. */
-		for (size_t k = 0; k < u->nconds; k++)
-			sh_json_append(rules, allow_rule(one_name(u->name), sh_oci_args_array(u->conds[k])));
+		if (by_conditions(u))
+			conditional_rules(r, u, rules);
 	}
 	return rules;
 }
@@ -310,7 +412,7 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 	if (def == SH_ACT_ERRNO || def == SH_ACT_TRACE)
 		sh_json_set(o, "defaultErrnoRet", sh_json_new_u64(b ? b->default_errno : 1));
 	sh_json_set(o, "archMap", arch_map(arches, narches));
-	sh_json_set(o, "syscalls", rules_array(r, always));
+	sh_json_set(o, "syscalls", rules_array(r, arches, narches, always));
 	return o;
 }
 

@@ -219,8 +219,6 @@ static char *text_line(const sh_reporter *r, const sh_call *c, const seen *s, co
 
 static sh_json *json_event(const sh_reporter *r, const sh_call *c, const seen *s, const char *comm, const char *why)
 {
-	static const char *const by[] = { [SH_BY_RULE] = "rule", [SH_BY_DEFAULT] = "default",
-					  [SH_BY_ENOSYS] = "enosys-stub", [SH_BY_BAD_ARCH] = "bad-arch" };
 	char stamp[32], act[64];
 	time_t now = time(NULL);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -240,7 +238,7 @@ static sh_json *json_event(const sh_reporter *r, const sh_call *c, const seen *s
 	if (en)
 		sh_json_set(o, "errno_name", sh_json_new_string(en));
 	sh_json_set(o, "let_through", sh_json_new_bool(c->let_through));
-	sh_json_set(o, "decided_by", sh_json_new_string(by[c->d.by]));
+	sh_json_set(o, "decided_by", sh_json_new_string(sh_decided_by_name(c->d.by)));
 	if (c->d.by == SH_BY_RULE)
 		sh_json_set(o, "rule", sh_json_new_u64(c->d.rule->origin->index));
 	sh_json_set(o, "reason", sh_json_new_string(why));

@@ -171,18 +171,20 @@ const char *sh_syscall_origin(const char *name)
 	return NULL;
 }
 
-/* Candidates: the names libseccomp resolves on the native architecture (numbers 0..1023, read
- * once, into the heap: an 8 KiB array in .bss would outgrow the data segment's last page, which
- * every start of the musl build would then pay for), then the newer ones. */
-enum { NATIVE_NR_MAX = 1024 };
+/* Candidates: the names libseccomp resolves on the native architecture (every number of its
+ * tables, names.h; read once, into the heap: an 8 KiB array in .bss would outgrow the data
+ * segment's last page, which every start of the musl build would then pay for), then the newer
+ * ones. */
 static const char *syscall_nth(size_t i)
 {
 	static char **names;
 	static size_t n;
 	if (!names) {
-		names = sh_xcalloc(NATIVE_NR_MAX, sizeof(*names));
-		for (int nr = 0; nr < NATIVE_NR_MAX; nr++) {
-			char *s = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		uint32_t native = seccomp_arch_native();
+		size_t all = sh_arch_nr_count(native);
+		names = sh_xcalloc(all, sizeof(*names));
+		for (size_t k = 0; k < all; k++) {
+			char *s = seccomp_syscall_resolve_num_arch(native, sh_arch_nr_at(native, k));
 			if (s)
 				names[n++] = s;
 		}

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "supervise.h"
 #include "apply.h"
+#include "names.h"
 #include "profile.h"
 #include "util.h"
 
@@ -23,22 +24,29 @@
 #include <unistd.h>
 
 #define CACHED_ARCHES 4
-#define CACHED_NRS 1024
 
 typedef struct listener {
 	int fd;
 	char *source;
 } listener;
 
+/* What the supervisor keeps of one (arch, number) after its first call: the named answer when the
+ * program's path to it read neither the arguments nor the instruction pointer (every later call
+ * gets the same), else the call's rules, to name the answer the program gives each call. */
+typedef struct known {
+	enum { UNSEEN, FIXED, BY_ARGS } state;
+	sh_decision d;
+	sh_call_rules c;
+} known;
+
 struct sh_supervisor {
-	const sh_ruleset *base;
+	const sh_engine *base;
 	bool complain;
 	sh_call_fn fn;
 	void *ctx;
 	listener *ls;
 	size_t n, cap;
-	/* The rules of each (arch, nr) the base decides, built at its first call. */
-	sh_call_rules *rules[CACHED_ARCHES][CACHED_NRS];
+	known *known[CACHED_ARCHES]; /* per arch of the base, indexed by sh_arch_nr_slot */
 	struct pollfd *pfd; /* cap + 1 entries */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -50,7 +58,7 @@ static size_t max_size(size_t a, size_t b)
 	return a > b ? a : b;
 }
 
-sh_supervisor *sh_supervisor_new(const sh_ruleset *base, bool complain, sh_call_fn fn, void *ctx)
+sh_supervisor *sh_supervisor_new(const sh_engine *base, bool complain, sh_call_fn fn, void *ctx)
 {
 	sh_supervisor *s = sh_xcalloc(1, sizeof(*s));
 	*s = (sh_supervisor){ .base = base, .complain = complain, .fn = fn, .ctx = ctx };
@@ -73,12 +81,11 @@ void sh_supervisor_free(sh_supervisor *s)
 		close(s->ls[i].fd);
 		free(s->ls[i].source);
 	}
+	for (size_t a = 0; a < CACHED_ARCHES && s->base; a++)
+		for (size_t k = 0; s->known[a] && k < sh_arch_nr_count(s->base->rs->arches[a]); k++)
+			sh_call_rules_free(&s->known[a][k].c);
 	for (size_t a = 0; a < CACHED_ARCHES; a++)
-		for (size_t k = 0; k < CACHED_NRS; k++)
-			if (s->rules[a][k]) {
-				sh_call_rules_free(s->rules[a][k]);
-				free(s->rules[a][k]);
-			}
+		free(s->known[a]);
 	free(s->ls);
 	free(s->pfd);
 	free(s->req);
@@ -99,39 +106,51 @@ size_t sh_supervisor_listeners(const sh_supervisor *s)
 	return s->n;
 }
 
-bool sh_decision_lets_through(uint32_t ret)
+/* The entry of a call, NULL for an arch or number outside what is kept. */
+static known *known_of(sh_supervisor *s, uint32_t arch, int nr)
 {
-	uint32_t act = ret & SECCOMP_RET_ACTION_FULL;
-	return act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG;
+	const sh_ruleset *rs = s->base->rs;
+	for (size_t i = 0; i < rs->narches && i < CACHED_ARCHES; i++) {
+		if (rs->arches[i] != arch)
+			continue;
+		long slot = sh_arch_nr_slot(arch, nr);
+		if (slot < 0)
+			return NULL;
+		if (!s->known[i])
+			s->known[i] = sh_xcalloc(sh_arch_nr_count(arch), sizeof(known));
+		return &s->known[i][slot];
+	}
+	return NULL;
 }
 
-static int arch_slot(const sh_ruleset *rs, uint32_t arch)
+/* The base program's answer, named: looked up when it is fixed for the number, else run. */
+static sh_decision decide(sh_supervisor *s, const sh_seccomp_data *d)
 {
-	for (size_t i = 0; i < rs->narches && i < CACHED_ARCHES; i++)
-		if (rs->arches[i] == arch)
-			return (int)i;
-	return -1;
+	if (!s->base)
+		return (sh_decision){ .ret = SECCOMP_RET_ALLOW, .by = SH_BY_DEFAULT };
+	uint32_t arch = sh_arch_of_call(d->arch, d->nr);
+	known *k = known_of(s, arch, d->nr);
+	if (!k)
+		return sh_engine_decide(s->base, d);
+	if (k->state == FIXED)
+		return k->d;
+	sh_answer a = sh_engine_run(s->base, d);
+	if (k->state == UNSEEN)
+		sh_call_rules_build(s->base->rs, arch, d->nr, &k->c);
+	uint64_t args[6];
+	memcpy(args, d->args, sizeof(args));
+	sh_decision named = sh_decision_named(&k->c, args, a.ret);
+	/* Fixed only when the naming cannot depend on the arguments either. */
+	k->state = a.by_args || sh_call_rules_conditional(&k->c) ? BY_ARGS : FIXED;
+	if (k->state == FIXED)
+		k->d = named;
+	return named;
 }
 
 sh_decision sh_supervisor_decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6])
 {
-	if (!s->base)
-		return (sh_decision){ .ret = SECCOMP_RET_ALLOW, .by = SH_BY_DEFAULT };
-	int slot = arch_slot(s->base, arch);
-	int idx = sh_syscall_index(arch, nr);
-	if (slot < 0 || idx < 0 || idx >= CACHED_NRS) {
-		sh_call_rules c;
-		sh_call_rules_build(s->base, arch, nr, &c);
-		sh_decision d = sh_call_rules_decide(&c, args);
-		sh_call_rules_free(&c);
-		return d;
-	}
-	sh_call_rules **c = &s->rules[slot][idx];
-	if (!*c) {
-		*c = sh_xcalloc(1, sizeof(**c));
-		sh_call_rules_build(s->base, arch, nr, *c);
-	}
-	return sh_call_rules_decide(*c, args);
+	sh_seccomp_data d = sh_call_data(arch, nr, args);
+	return decide(s, &d);
 }
 
 /* The answer: CONTINUE, or the errno (ENOSYS for what cannot be emulated: TRAP, TRACE, NOTIFY). */
@@ -164,7 +183,7 @@ static bool handle_one(sh_supervisor *s, const listener *l)
 	sh_call c = { .pid = (pid_t)s->req->pid, .nr = d->nr, .source = l->source };
 	c.arch = sh_arch_of_call(d->arch, d->nr);
 	memcpy(c.args, d->args, sizeof(c.args));
-	c.d = sh_supervisor_decide(s, c.arch, c.nr, c.args);
+	c.d = decide(s, d); /* the whole seccomp_data: the program may read the instruction pointer */
 	c.let_through = s->complain || sh_decision_lets_through(c.d.ret);
 	/* Answered first: whatever the observer does (a log write) does not hold up the call. */
 	answer(s, l->fd, &c);

@@ -1,7 +1,8 @@
-/* The supervisor of a notifying filter (notifyset.h): it receives each notified call, decides it as
- * the base rule set does (the matcher explain uses, checked against the compiled program), tells an
- * observer (the recorder, the reporter), and answers: SECCOMP_USER_NOTIF_FLAG_CONTINUE for what the
- * base allows (and for everything in complain mode), the base's errno for what it denies. */
+/* The supervisor of a notifying filter (notifyset.h): it receives each notified call, takes the
+ * answer the base profile's own compiled program gives it (explain.h's engine: exactly what the plain
+ * profile would do), tells an observer (the recorder, the reporter), and answers:
+ * SECCOMP_USER_NOTIF_FLAG_CONTINUE for what the base allows (and for everything in complain mode),
+ * the base's errno for what it denies. */
 #ifndef SH_SUPERVISE_H
 #define SH_SUPERVISE_H
 
@@ -11,6 +12,7 @@
 
 #include "bpf.h"
 #include "error.h"
+#include "explain.h"
 #include "translate.h"
 
 typedef struct sh_call {
@@ -29,7 +31,7 @@ typedef struct sh_supervisor sh_supervisor;
 
 /* base may be NULL (every call allowed); it must outlive the supervisor. complain: every call is
  * let through, whatever the decision. */
-sh_supervisor *sh_supervisor_new(const sh_ruleset *base, bool complain, sh_call_fn fn, void *ctx);
+sh_supervisor *sh_supervisor_new(const sh_engine *base, bool complain, sh_call_fn fn, void *ctx);
 void sh_supervisor_free(sh_supervisor *s);
 /* Take over a listener fd (closed when its filter has no task left, or at free). */
 void sh_supervisor_add(sh_supervisor *s, int listener, const char *source);
@@ -38,12 +40,14 @@ size_t sh_supervisor_listeners(const sh_supervisor *s);
  * returns 1 when it is, else 0; -1 on a failure of poll. */
 int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **err);
 
-/* Its decision for a call (cached per arch and number): what it answers with. */
+/* Its decision for a call (without an instruction pointer): what it answers with. Per arch and
+ * number it keeps the answer when the program's path to it reads no argument, and runs the
+ * program for each call where it does. */
 sh_decision sh_supervisor_decide(sh_supervisor *s, uint32_t arch, int nr, const uint64_t args[6]);
 
-/* The answer the supervisor gives for a decision: let_through, or the errno to return. A killing
- * decision also kills the caller (SIGKILL: the kernel's SIGSYS cannot be sent from outside). */
-bool sh_decision_lets_through(uint32_t ret);
+/* The answer the supervisor gives for a decision: CONTINUE when sh_decision_lets_through, else the
+ * errno to return. A killing decision also kills the caller (SIGKILL: the kernel's SIGSYS cannot be
+ * sent from outside). */
 
 /* Run COMMAND (the resolved file `path`, argv) in a child that installs `prog` (with flags, which
  * must ask for a listener) and execs; its listener is supervised by `s`; this process becomes the

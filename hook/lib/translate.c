@@ -141,15 +141,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Numbers below 1024 cover every table libseccomp has (x32's are offset by its bit). */
 char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count)
 {
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	for (size_t a = 0; a < narches; a++) {
-		int base = arches[a] == SCMP_ARCH_X32 ? X32_SYSCALL_BIT : 0;
-		for (int nr = 0; nr < 1024; nr++) {
-			char *name = seccomp_syscall_resolve_num_arch(arches[a], base + nr);
+		for (size_t i = 0, all = sh_arch_nr_count(arches[a]); i < all; i++) {
+			char *name = seccomp_syscall_resolve_num_arch(arches[a], sh_arch_nr_at(arches[a], i));
 			if (!name)
 				continue;
 			sh_grow(&v, &cap, n + 2, sizeof(*v));
@@ -176,12 +174,6 @@ uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
 	if (audit_arch == SCMP_ARCH_X86_64 && (nr & X32_SYSCALL_BIT))
 		return SCMP_ARCH_X32;
 	return audit_arch;
-}
-
-int sh_syscall_index(uint32_t arch, int nr)
-{
-	long idx = arch == SCMP_ARCH_X32 ? (long)nr - X32_SYSCALL_BIT : nr;
-	return idx >= 0 && idx <= INT32_MAX ? (int)idx : -1;
 }
 
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
@@ -549,26 +541,25 @@ static sh_decision fallback(const sh_ruleset *rs, uint32_t arch, int nr)
 	return (sh_decision){ .ret = sh_action_ret(rs->default_action, rs->default_errno), .by = SH_BY_DEFAULT };
 }
 
-static bool rule_names(const sh_rule *r, const char *name)
-{
-	for (size_t k = 0; k < r->nnames; k++)
-		if (strcmp(r->names[k], name) == 0)
-			return true;
-	return false;
-}
-
 /* libseccomp keeps a syscall's conditional rules in one tree, in the order they were added; a rule
- * without conditions replaces that tree, and rules after it change nothing. */
+ * without conditions replaces that tree, and rules after it change nothing. A number the ENOSYS stub
+ * answers never reaches them: the stub runs first (on x86 a name the socketcall multiplexer also
+ * serves, socket, is not counted among the profile's numbers, as in runc's stub). */
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out)
 {
 	*out = (sh_call_rules){ .arch = arch, .otherwise = fallback(rs, arch, nr) };
-	cleanup_free char *name = in_arch_set(rs, arch) ? seccomp_syscall_resolve_num_arch(arch, nr) : NULL;
+	/* libseccomp names a number below MIPS's base, or an x32 number without its bit, as if it had
+	 * them; the program compares the real number, so those have no rules. */
+	bool in_tables = sh_arch_nr_slot(arch, nr) >= 0;
+	cleanup_free char *name = in_tables && in_arch_set(rs, arch) && out->otherwise.by != SH_BY_ENOSYS
+					  ? seccomp_syscall_resolve_num_arch(arch, nr)
+					  : NULL;
 	if (!name)
 		return;
 	out->rules = sh_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*out->rules));
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const sh_rrule *rr = &rs->rules[i];
-		if (!reaches_filter(rs, rr) || !rule_names(rr->origin, name))
+		if (!reaches_filter(rs, rr) || !sh_rule_names(rr->origin, name))
 			continue;
 		if (rr->origin->nargs == 0) {
 			out->rules[0] = rr;
@@ -598,8 +589,10 @@ static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 {
 	/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
-	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. */
-	uint64_t width = arch & __AUDIT_ARCH_64BIT ? UINT64_MAX : UINT32_MAX;
+	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS
+	 * N32's AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
+	bool wide = (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
+	uint64_t width = wide ? UINT64_MAX : UINT32_MAX;
 	bool all = true, any = false;
 	for (size_t i = 0; i < r->nargs; i++) {
 		bool h = cond_holds(&r->args[i], args[r->args[i].index], width);
@@ -607,15 +600,6 @@ bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 		any |= h;
 	}
 	return r->nargs == 0 || (sh_rule_index_repeats(r) ? any : all);
-}
-
-sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6])
-{
-	for (size_t i = 0; i < c->n; i++)
-		if (sh_rule_args_hold(c->rules[i]->origin, c->arch, args))
-			return (sh_decision){ .ret = sh_action_ret(c->rules[i]->action, c->rules[i]->errno_ret),
-					      .by = SH_BY_RULE, .rule = c->rules[i] };
-	return c->otherwise;
 }
 
 void sh_call_rules_free(sh_call_rules *c)
@@ -658,19 +642,4 @@ char *sh_rule_conditions_text(const sh_rule *r)
 	}
 	fclose(f);
 	return buf;
-}
-
-void sh_decision_put_reason(FILE *f, const sh_profile *p, uint32_t arch, const sh_decision *d, bool with_comment)
-{
-	const sh_rule *r = d->rule ? d->rule->origin : NULL;
-	bool comment = with_comment && r && r->comment && *r->comment;
-	if (d->by == SH_BY_RULE)
-		fprintf(f, "rule syscalls[%zu] (%s:%u:%u)%s%s", r->index, p->file, r->loc.line, r->loc.col,
-			comment ? ": " : "", comment ? r->comment : "");
-	else if (d->by == SH_BY_BAD_ARCH)
-		fprintf(f, "architecture %s is not in the filter (bad-architecture action)", sh_arch_scmp_name(arch));
-	else if (d->by == SH_BY_ENOSYS)
-		fputs("ENOSYS: newer than every syscall the profile names on this architecture", f);
-	else
-		fprintf(f, "default action (%s:%u:%u)", p->file, p->default_loc.line, p->default_loc.col);
 }

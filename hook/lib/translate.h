@@ -48,9 +48,6 @@ char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count
 /* The libseccomp arch token and syscall number of a call as the kernel reports it (seccomp_data's
  * AUDIT_ARCH_* and nr): an x86_64 call with the x32 bit is SCMP_ARCH_X32's. */
 uint32_t sh_arch_of_call(uint32_t audit_arch, int nr);
-/* A call's place in its arch's own table: the number, without the x32 bit on x32 (only there: on any
- * other arch 0x40000000+N is not N); -1 for none. For tables indexed by number. */
-int sh_syscall_index(uint32_t arch, int nr);
 /* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);
@@ -62,16 +59,19 @@ char *sh_rule_conditions_text(const sh_rule *r);
  * (AND, or OR when an index repeats; the low 32 bits only on a 32-bit ABI). */
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6]);
 
-/* What the program returns for a call, and why, read from the rule set the way the translator
- * builds the program (explain; tests/test_equivalence.c checks it against the program). */
-typedef enum { SH_BY_RULE, SH_BY_DEFAULT, SH_BY_ENOSYS, SH_BY_BAD_ARCH } sh_decided_by;
+/* What a call gets, and what is named for it. The answer is always the compiled program's (the
+ * decision engine, hook/lib/explain.h); `by` and `rule` name where it comes from. */
+typedef enum { SH_BY_RULE, SH_BY_DEFAULT, SH_BY_ENOSYS, SH_BY_BAD_ARCH, SH_BY_NO_RULE } sh_decided_by;
 typedef struct sh_decision {
 	uint32_t ret;         /* SECCOMP_RET_* */
-	sh_decided_by by;
+	sh_decided_by by;     /* SH_BY_NO_RULE: no rule whose conditions hold carries the answer, and it is
+	                         not what the program returns when none holds (a program unlike its rules) */
 	const sh_rrule *rule; /* SH_BY_RULE: the rule (borrowed from the rule set) */
 } sh_decision;
-/* The rules that decide one syscall number on one arch, in the order they are tried, and what the
- * program returns when none of their conditions hold. */
+/* The rules of one syscall number on one arch, as the translator hands them to libseccomp (in
+ * profile order; a rule without conditions replaces the ones before it, and those after it change
+ * nothing), and what the program returns when none of their conditions hold. Which of them holds
+ * for a call is sh_rule_args_hold's to say; which one the program's answer came from, the engine's. */
 typedef struct sh_call_rules {
 	uint32_t arch;
 	const sh_rrule **rules;
@@ -79,11 +79,7 @@ typedef struct sh_call_rules {
 	sh_decision otherwise;
 } sh_call_rules;
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out);
-sh_decision sh_call_rules_decide(const sh_call_rules *c, const uint64_t args[6]);
 void sh_call_rules_free(sh_call_rules *c);
-/* Why: "rule syscalls[13] (FILE:LINE:COL)" (with its comment if asked), "default action (FILE:LINE:COL)",
- * the ENOSYS stub or the bad-architecture action. */
-void sh_decision_put_reason(FILE *f, const sh_profile *p, uint32_t arch, const sh_decision *d, bool with_comment);
 
 /* libseccomp's SCMP_ACT_* value. */
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);

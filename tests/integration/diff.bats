@@ -198,6 +198,33 @@ teardown() {
 	echo "$output" | grep -qx 'SCMP_ARCH_X32 clone3: SCMP_ACT_ERRNO(38) -> SCMP_ACT_ALLOW'
 }
 
+@test "diff: every number an architecture has: mipsel's getppid (#4064, O32 from 4000), arm's cacheflush (#983042, a private call)" {
+	echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": []}' > "$T/open.json"
+	for n in getppid cacheflush; do
+		echo '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_ARM"],
+		  "syscalls": [{"names": ["'$n'"], "action": "SCMP_ACT_ERRNO"}]}' > "$T/$n.json"
+	done
+	run --separate-stderr "$BIN" diff --arch=mipsel "$T/open.json" "$T/getppid.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(printf '%s\n' 'diff: 1 syscall differs on 1 architecture (0 now allowed, 1 now denied)' \
+		'SCMP_ARCH_MIPSEL getppid: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(1)')" ]
+	run --separate-stderr "$BIN" diff --arch=arm "$T/open.json" "$T/cacheflush.json"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(printf '%s\n' 'diff: 1 syscall differs on 1 architecture (0 now allowed, 1 now denied)' \
+		'SCMP_ARCH_ARM cacheflush: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(1)')" ]
+	# The numbers the kernel hands the filter, as explain and libseccomp's resolver name them.
+	run "$BIN" explain --arch=mipsel "$T/getppid.json" getppid
+	[ "$output" = "getppid (SCMP_ARCH_MIPSEL #4064): SCMP_ACT_ERRNO(1) EPERM - rule syscalls[0] ($T/getppid.json:2:18)" ]
+	[ "$(scmp_sys_resolver -a mipsel getppid)" = 4064 ]
+	run "$BIN" explain --arch=arm "$T/cacheflush.json" cacheflush
+	[ "$output" = "cacheflush (SCMP_ARCH_ARM #983042): SCMP_ACT_ERRNO(1) EPERM - rule syscalls[0] ($T/cacheflush.json:2:18)" ]
+	[ "$(scmp_sys_resolver -a arm cacheflush)" = 983042 ]
+	# And the profiles still decide alike where they do: arm's getppid, mipsel's cacheflush.
+	run "$BIN" diff --arch=arm "$T/open.json" "$T/getppid.json"
+	[ "${lines[1]}" = "SCMP_ARCH_ARM getppid: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(1)" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
 @test "diff: without --arch, the archMap's architectures of an x86_64 host, spelt SCMP_ARCH_*" {
 	[ "$(uname -m)" = x86_64 ] || skip "the archMap entry differs on $(uname -m)"
 	run "$BIN" diff "$DOCKER" "$PODMAN"

@@ -172,3 +172,17 @@ stop_dockerd() {
 		return 1
 	fi
 }
+
+# netlink_profile OUT: Docker's default profile with socket allowed as Docker's current default allows
+# it (every family but AF_ALG (38) and AF_VSOCK (40): three conditional rules, where Debian's 20.10
+# allows it whole) and one rule appended that denies socket(AF_NETLINK) with EACCES. The rules overlap
+# with different actions; the compiled program (and runc's) denies AF_NETLINK, which reading the rules
+# in profile order would allow.
+netlink_profile() {
+	jq '(.syscalls[0].names) |= map(select(. != "socket")) | .syscalls += [
+	  {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 38, "op": "SCMP_CMP_LT"}]},
+	  {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 39, "op": "SCMP_CMP_EQ"}]},
+	  {"names": ["socket"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 0, "value": 40, "op": "SCMP_CMP_GT"}]},
+	  {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13, "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}]}]' \
+		"$UPSTREAM/docker-default.json" > "$1"
+}

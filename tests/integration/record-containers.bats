@@ -181,6 +181,29 @@ record_web() {
 	done
 }
 
+@test "reports with overlapping rules: socket(AF_NETLINK) is denied with EACCES and reported with the rule that denies it, in runtime and init mode under runc" {
+	netlink_profile "$T/profiles/netlink.json"
+	last=$(($(jq '.syscalls | length' "$T/profiles/netlink.json") - 1))
+	for mode in runtime init; do
+		rm -rf "$T/b"
+		make_bundle "$T/b" '["sysprobe", "socket_netlink", "socket_unix"]'
+		annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=netlink
+		if [ $mode = runtime ]; then
+			"$BIN" inject --mode=runtime --profiles-dir="$T/profiles" "${DIRS[@]}" "$T/b"
+			run run_runc "$T/b" "nl-$mode"
+		else
+			# (the profile's warnings, as the wrapper compiles it, on stderr)
+			run --separate-stderr "${WRAP[@]}" --mode=init --root "$T/runc-state" run -b "$T/b" "nl-$mode" < /dev/null
+		fi
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = socket_netlink=13 ]
+		[ "${lines[1]}" = socket_unix=ok:0 ]
+		wait_for "$T/metrics/seccomp-hook-nl-$mode.prom"
+		[ "$(jq -r 'select(.container == "nl-'$mode'") | [.syscall, (.args[0]|tostring), .action, .decided_by, (.rule|tostring), (.let_through|tostring)] | join("|")' "$T/reports.jsonl")" = \
+		  "socket|16|SCMP_ACT_ERRNO(13)|rule|$last|false" ]
+	done
+}
+
 @test "a reporter that cannot start leaves the plain profile, with a warning; a recording that cannot start stops the start" {
 	make_bundle "$T/b" '["sysprobe", "personality1"]'
 	annotate "$T/b" org.seccomp-hook.report=enforce org.seccomp-hook.profile=docker

@@ -199,6 +199,25 @@ requests() {
 	[ "$output" = "$(printf '%s\n' clone_plain=ok:0 clone_newns=1 mount=1)" ]
 }
 
+@test "--base with overlapping socket rules: AF_NETLINK is denied with the base's EACCES and is not in the recording; with AF_UNIX used the recording still denies it" {
+	netlink_profile "$T/netlink.json"
+	run --separate-stderr "$BIN" record --base="$T/netlink.json" --caps=docker -o "$T/nl.json" -- "$PROBE" socket_netlink
+	[ "$output" = socket_netlink=13 ]
+	last=$(($(jq '.syscalls | length' "$T/netlink.json") - 1))
+	[[ "$stderr" == *"socket (1 call, SCMP_ACT_ERRNO(13) EACCES by rule syscalls[$last] ($T/netlink.json:"* ]]
+	valid "$T/nl.json"
+	[ "$(jq '[.syscalls[] | select(.names | index("socket"))] | length' "$T/nl.json")" -eq 0 ]
+	run "$BIN" explain "$T/nl.json" socket 16
+	[[ "${lines[0]}" == "socket (SCMP_ARCH_X86_64 #41): SCMP_ACT_ERRNO(1) EPERM - default action"* ]]
+	# AF_UNIX let through by the base's first socket rule: its condition is kept, and so is the rule
+	# that denies AF_NETLINK, which it overlaps.
+	run "$BIN" record -q --base="$T/netlink.json" --caps=docker -o "$T/both.json" -- "$PROBE" socket_netlink socket_unix
+	[ "$output" = "$(printf '%s\n' socket_netlink=13 socket_unix=ok:0)" ]
+	valid "$T/both.json"
+	run "$BIN" exec -q --profile="$T/both.json" -- "$PROBE" socket_netlink socket_unix socket_vsock
+	[ "$output" = "$(printf '%s\n' socket_netlink=13 socket_unix=ok:0 socket_vsock=1)" ]
+}
+
 @test "a base that denies with its own errno: the recorded command sees that errno" {
 	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getppid"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}' > "$T/b.json"
 	run --separate-stderr "$BIN" record --base="$T/b.json" -o "$T/out.json" -- "$PROBE" getppid

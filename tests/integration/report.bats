@@ -46,6 +46,25 @@ teardown() {
 	[[ "$stderr" == *"denied: clone3("*"SCMP_ACT_ERRNO(38) ENOSYS by ${why%%:*}:"* ]]
 }
 
+@test "overlapping rules: socket(AF_NETLINK), allowed by one rule and denied by a later one, is denied with EACCES and reported with the later rule, as the plain program decides" {
+	netlink_profile "$T/netlink.json"
+	# The plain profile's program denies it; AF_UNIX is allowed.
+	run "$BIN" exec -q --caps=docker --profile="$T/netlink.json" -- "$PROBE" socket_netlink socket_unix
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' socket_netlink=13 socket_unix=ok:0)" ]
+	run --separate-stderr "$BIN" exec --report=enforce --report-log="$T/r.jsonl" --caps=docker --profile="$T/netlink.json" -- \
+		"$PROBE" socket_netlink socket_unix
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' socket_netlink=13 socket_unix=ok:0)" ]
+	why=$("$BIN" explain --caps=docker "$T/netlink.json" socket 16 | head -1 | sed 's/.* - //')
+	last=$(($(jq '.syscalls | length' "$T/netlink.json") - 1))
+	[[ "$why" == "rule syscalls[$last] ($T/netlink.json:"*")" ]]
+	[[ "$stderr" == *"denied: socket(0x10, "*") on SCMP_ARCH_X86_64: SCMP_ACT_ERRNO(13) EACCES by $why [enforce]"* ]]
+	[[ "$stderr" == *"seccomp-hook exec: 1 denials reported (1 calls, enforce)"* ]]
+	[ "$(jq -r '[.syscall, (.args[0]|tostring), .action, .decided_by, (.rule|tostring), (.let_through|tostring)] | join("|")' "$T/r.jsonl")" = \
+	  "socket|16|SCMP_ACT_ERRNO(13)|rule|$last|false" ]
+}
+
 @test "complain: the denied call goes through and is reported as would-be-denied" {
 	# shellcheck disable=SC2016 # the inner shell expands them
 	run --separate-stderr unshare -m sh -c '"$0" exec --report=complain --report-log="$1/r.jsonl" --caps=docker --profile="$2" -- "$3" mount && mountpoint -q /tmp && echo mounted' \

@@ -1,0 +1,45 @@
+/* diff: where two compiled programs decide differently. Both are run (explain.h's engine) on every
+ * syscall number every architecture of either can present (names.h's ranges: MIPS from 4000, ARM's
+ * private calls, x32's bit...), with all-zero arguments and with the boundary values of every
+ * argument condition either rule set has on the call. */
+#ifndef SH_DIFF_H
+#define SH_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "explain.h"
+
+/* One decision that differs: for all-zero arguments (idx -1), or with argument idx set to value. */
+typedef struct sh_diff_change {
+	uint32_t arch; /* SCMP_ARCH_* */
+	int nr;
+	int idx;
+	uint64_t value;
+	uint32_t a, b; /* the old and the new program's SECCOMP_RET_* */
+} sh_diff_change;
+
+typedef struct sh_diff {
+	sh_diff_change *v;
+	size_t n, cap;
+} sh_diff;
+
+/* Every change, by architecture (the old set's, then the new set's others, then x32 where x86_64
+ * is), then number; a syscall's all-zero change before its argument changes. allowed_only: only
+ * the changes between allowed and not (sh_decision_lets_through). */
+void sh_diff_programs(const sh_engine *old, const sh_engine *new, bool allowed_only, sh_diff *out);
+void sh_diff_free(sh_diff *d);
+
+/* What the summary line counts: syscalls (per architecture: mount on two is two), architectures,
+ * and syscalls now allowed and now denied (one whose argument changes go both ways counts twice). */
+typedef struct sh_diff_summary {
+	size_t syscalls, arches, allowed, denied;
+} sh_diff_summary;
+sh_diff_summary sh_diff_summarize(const sh_diff *d);
+
+/* Index past the run of changes that starts at i and is printed as one line: consecutive numbers
+ * on one arch with the same all-zero change and no argument changes (a range); else i + 1. */
+size_t sh_diff_run_end(const sh_diff *d, size_t i);
+
+#endif
