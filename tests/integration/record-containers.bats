@@ -265,6 +265,7 @@ record_web() {
 		localhost/sh-busybox sysprobe keyctl
 	[ "$output" = keyctl=1 ]
 	for _ in $(seq 100); do grep -q '"container":"[0-9a-f]\{64\}"' "$T/reports.jsonl" 2>/dev/null && break; sleep 0.05; done
+	cat "$T/reports.jsonl"
 	[ "$(jq -r '"\(.syscall) \(.action) \(.comm)"' "$T/reports.jsonl")" = "keyctl SCMP_ACT_ERRNO(1) sysprobe" ]
 	teardown_podman
 }
