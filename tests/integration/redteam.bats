@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# Attacks on init mode that its checks do not stop today. Each test performs the attack with the
+# real runtime (runc through seccomp-hook-runtime) and asserts the secure outcome, so it fails
+# until the product stops the attack.
+# Needs root.
+bats_require_minimum_version 1.5.0
+load lib
+
+STATUS='grep -E "^(NoNewPrivs|Cap[A-Za-z]+|Seccomp|Seccomp_filters):" /proc/self/status'
+
+setup() {
+	require_root_and runc jq busybox
+	T=$(mktemp -d /tmp/sh-rt.XXXXXX)
+	mkdir -p "$T/profiles" "$T/runc-state"
+	deny_mkdir_profile "$T/profiles/deny-mkdir.json"
+	WRAP=("$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
+		--state-dir="$T/wrapper-state" --seal-key="$T/key/seal.key" --loader-store="$T/store")
+}
+
+teardown() {
+	for c in r1 r2; do
+		runc --root "$T/runc-state" delete -f $c > /dev/null 2>&1 || true
+	done
+	grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2> /dev/null || true
+	rm -rf "$T"
+}
+
+wrap() {
+	"${WRAP[@]}" --root "$T/runc-state" "$@" < /dev/null
+}
+
+# A file that, run in place of the loader, shows that it ran and with what.
+PLANT='printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccomp):\" /proc/self/status >> /out/planted\n" > /tmp/init; chmod +x /tmp/init'
+
+@test "attack: an image whose /.seccomp-hook is a symbolic link cannot make a later exec run its own file in the loader's place" {
+	# The image ships /.seccomp-hook -> /hk. runc resolves mount destinations through links inside
+	# the rootfs, so the loader's tmpfs is mounted at /hk and /.seccomp-hook stays a link in the
+	# container's own writable rootfs. PID 1 (filtered, no CAP_SYS_ADMIN) points the link at /tmp,
+	# where it wrote its own "init".
+	swap="$PLANT; rm /.seccomp-hook && ln -s /tmp /.seccomp-hook && echo swapped > /out/swapped; exec sleep 60"
+	make_bundle "$T/b" "$(jq -n --arg s "$swap" '["sh", "-c", $s]')"
+	mkdir "$T/b/rootfs/hk"
+	ln -s /hk "$T/b/rootfs/.seccomp-hook"
+	# (Its output goes to files: a detached container would hold bats' pipe open.)
+	wrap --default-profile=deny-mkdir run -d -b "$T/b" r1 > "$T/create.out" 2>&1 || true
+	cat "$T/create.out"
+	for i in $(seq 100); do [ -e "$T/b/out/swapped" ] && break; sleep 0.05; done
+	# An ordinary exec (no extra capability asked for), as docker exec or a probe would make it.
+	run wrap exec r1 sh -c "$STATUS"
+	echo "exec: $status $output"
+	cat "$T/b/out/planted" 2> /dev/null || true
+	# Secure: the container's own file never runs in the loader's place (today it runs, unfiltered,
+	# with the CAP_SYS_ADMIN and CAP_SETPCAP lent to the loader).
+	[ ! -e "$T/b/out/planted" ]
+}
