@@ -53,3 +53,24 @@ PLANT='printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccom
 	# with the CAP_SYS_ADMIN and CAP_SETPCAP lent to the loader).
 	[ ! -e "$T/b/out/planted" ]
 }
+
+@test "attack: a mount namespace entry whose \"Path\" Go reads as its path is refused or gets runtime mode, never init mode" {
+	# runc reads linux.namespaces with Go's encoding/json, which takes "Path" for "path": this
+	# container joins another mount namespace (here the host's), where nothing keeps the loader's
+	# path the container's alone. The transform reads only "path", sees a namespace of its own and
+	# keeps init mode; "path" spelt that way gets runtime mode (the second run shows the rule).
+	runc spec -b "$T"
+	for key in Path path; do
+		jq --arg k "$key" '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")] + [{"type": "mount", ($k): "/proc/1/ns/mnt"}]
+			| .annotations = {"org.seccomp-hook.profile": "deny-mkdir", "org.seccomp-hook.mode": "init"}' \
+			"$T/config.json" > "$T/ns-$key.json"
+		run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" \
+			--seal-key="$T/key/seal.key" --loader-store="$T/store" < "$T/ns-$key.json"
+		echo "$key: $status $stderr"
+		jq -r '.annotations["org.seccomp-hook.applied"]' <<< "$output" > "$T/applied-$key" || true
+		cat "$T/applied-$key"
+	done
+	grep -q "^deny-mkdir runtime " "$T/applied-path"
+	# Secure: refused (Go would read another member than the transform) or runtime mode.
+	[ ! -s "$T/applied-Path" ] || grep -q "^deny-mkdir runtime " "$T/applied-Path"
+}
