@@ -74,3 +74,28 @@ PLANT='printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccom
 	# Secure: refused (Go would read another member than the transform) or runtime mode.
 	[ ! -s "$T/applied-Path" ] || grep -q "^deny-mkdir runtime " "$T/applied-Path"
 }
+
+@test "attack: a container sharing another's PID namespace cannot replace the loader that container's execs run" {
+	# Two containers of one pod with a shared PID namespace (Kubernetes' shareProcessNamespace, docker
+	# run --pid=container:A), both in init mode under a filter that keeps it, neither with an extra
+	# capability. B reaches A's root through /proc/1/root. /.seccomp-hook is a mount point only in
+	# A's mount namespace, so B may rename it (rename(2) refuses only local mount points) and put a
+	# directory of its own, with its own init, in its place.
+	printf '%s\n' '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [' "$NO_ESCAPE_RULES" ']}' > "$T/profiles/no-escape.json"
+	make_bundle "$T/a" '["sleep", "60"]'
+	wrap --default-profile=no-escape run -d -b "$T/a" r1 > "$T/a.out" 2>&1
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("no-escape init ")' "$T/a/config.json"
+	pid=$(runc --root "$T/runc-state" state r1 | jq .pid)
+	swap='mv /proc/1/root/.seccomp-hook /proc/1/root/.moved && mkdir /proc/1/root/.seccomp-hook && printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccomp):\" /proc/self/status >> /out/planted\n" > /proc/1/root/.seccomp-hook/init && chmod +x /proc/1/root/.seccomp-hook/init && echo swapped'
+	make_bundle "$T/b" "$(jq -n --arg s "$swap" '["sh", "-c", $s]')"
+	set_config "$T/b" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' --arg p "/proc/$pid/ns/pid"
+	run wrap --default-profile=no-escape run -b "$T/b" r2
+	echo "B: $status $output"
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("no-escape init ")' "$T/b/config.json"
+	# A's /out is where A's planted init would write.
+	run wrap exec r1 sh -c "$STATUS"
+	echo "exec into A: $status $output"
+	cat "$T/a/out/planted" 2> /dev/null || true
+	# Secure: B's file never runs as A's loader (today it does, unfiltered, with CAP_SYS_ADMIN).
+	[ ! -e "$T/a/out/planted" ]
+}
