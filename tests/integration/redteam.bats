@@ -99,3 +99,27 @@ PLANT='printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccom
 	# Secure: B's file never runs as A's loader (today it does, unfiltered, with CAP_SYS_ADMIN).
 	[ ! -e "$T/a/out/planted" ]
 }
+
+@test "attack: runtime.conf and the loader reached through a directory another user owns are refused" {
+	# The checks judge the file a path resolves to and that file's directories, not the path as
+	# given: a link in a directory another user owns (here nobody's) passes while it points at a
+	# root-owned file, and that user repoints it whenever they like (between the check and the
+	# read, or at any root-owned file: another program as "the loader").
+	mkdir -p "$T/conf" "$T/user"
+	printf 'default-profile = deny-mkdir\n' > "$T/conf/runtime.conf"
+	cp "$LOADER" "$T/conf/seccomp-hook-init"
+	chmod 0755 "$T" "$T/conf"
+	chown 65534 "$T/user"
+	ln -s "$T/conf/runtime.conf" "$T/user/runtime.conf"
+	ln -s "$T/conf/seccomp-hook-init" "$T/user/seccomp-hook-init"
+	make_bundle "$T/b" '["true"]'
+	run wrap --config="$T/user/runtime.conf" run -b "$T/b" r1
+	echo "config: $status $output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/user"* ]]
+	make_bundle "$T/c" '["true"]'
+	run wrap --loader="$T/user/seccomp-hook-init" --default-profile=deny-mkdir run -b "$T/c" r2
+	echo "loader: $status $output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"$T/user"* ]]
+}
