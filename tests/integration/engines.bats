@@ -172,12 +172,13 @@ teardown_file() {
 }
 
 @test "a writable root gets runtime mode, said in the runtime's log; PID 1 and docker exec are filtered by runc" {
-	id=$(dk run -d --network none --runtime=seccomp-hook "$IMG" sleep 60)
-	pid=$(dk inspect -f '{{.State.Pid}}' "$id")
-	wait_comm "$pid" sleep
-	[[ "$(applied shtest "$id")" == "(linux.seccomp) runtime sha256:"* ]]
-	grep -q "Seccomp:	2" "/proc/$pid/status"
-	run --separate-stderr dk exec "$id" sh -c 'grep -E "^Seccomp:" /proc/self/status; unshare -U true 2>&1; echo "unshare-U=$?"; sysprobe unshare getppid'
+	local cid cpid
+	cid=$(dk run -d --network none --runtime=seccomp-hook "$IMG" sleep 60)
+	cpid=$(dk inspect -f '{{.State.Pid}}' "$cid")
+	wait_comm "$cpid" sleep
+	[[ "$(applied shtest "$cid")" == "(linux.seccomp) runtime sha256:"* ]]
+	grep -q "Seccomp:	2" "/proc/$cpid/status"
+	run --separate-stderr dk exec "$cid" sh -c 'grep -E "^Seccomp:" /proc/self/status; unshare -U true 2>&1; echo "unshare-U=$?"; sysprobe unshare getppid'
 	echo "exec: $status $output $stderr"
 	[ "$status" -eq 0 ]
 	assert_docker_default_applied
