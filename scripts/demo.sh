@@ -32,8 +32,11 @@ for cmd in "unshare -U true" "mount -t tmpfs none /mnt"; do
 	if err=$($cmd 2>&1); then echo "NOT DENIED: $cmd"; exit 1; else echo "denied as expected: $cmd: $err"; fi
 done'
 
+# A read-only root with a tmpfs for /tmp: init mode's loader is used only where nothing can rename
+# what its path names (a writable root gets runtime mode from the wrapper).
 jq --arg s "$script" --arg root "$work/bundle/rootfs" \
-   '.process.terminal=false | .process.args=["sh","-c",$s] | .root.path=$root | .root.readonly=false' \
+   '.process.terminal=false | .process.args=["sh","-c",$s] | .root.path=$root | .root.readonly=true
+    | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]' \
    "$work/bundle/config.json" > "$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
 cp "$work/bundle/config.json" "$work/config.orig.json"
 

@@ -52,6 +52,10 @@ static void setup(void)
 	put("guarded", guarded);
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s", SH_SRCDIR, profiles);
 	cr_assert_eq(system(cp), 0);
+	/* Root directories: an image's own, and one whose /.seccomp-hook is a link. */
+	cleanup_free char *roots = sh_xasprintf("mkdir -p %s/rootfs/bin %s/linked && ln -s /tmp %s/linked/.seccomp-hook", dir,
+						dir, dir);
+	cr_assert_eq(system(roots), 0);
 	base_opts = (sh_hook_opts){ .profiles_dir = sh_xasprintf("%s/profiles", dir),
 				    .cache_dir = sh_xasprintf("%s/cache", dir),
 				    .loader = SH_BUILDDIR "/seccomp-hook-init",
@@ -80,18 +84,26 @@ TestSuite(hookplan, .init = setup, .fini = teardown);
 	" \"/.seccomp-hook/filter.bpf\", \"--\", \"sh\"]"
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-/* A config: annotations, process.args, process.capabilities (NULL: none), namespaces, extra members. */
+/* A config: annotations, process.args, process.capabilities (NULL: none), namespaces, root (NULL: a
+ * read-only image root), extra members. */
 typedef struct config_row {
-	const char *annotations, *args, *caps, *namespaces, *extra;
+	const char *annotations, *args, *caps, *namespaces, *root, *extra;
 } config_row;
 
 static sh_json *config_of(const config_row *r)
 {
 	cleanup_free char *caps = r->caps ? sh_xasprintf(", \"capabilities\": %s", r->caps) : sh_xstrdup("");
+	cleanup_free char *root = sh_xstrdup(r->root ? r->root : "{\"path\": \"@DIR@/rootfs\", \"readonly\": true}");
+	char *at = strstr(root, "@DIR@");
+	if (at) { /* the test's directory, known only once it is made */
+		char *with = sh_xasprintf("%.*s%s%s", (int)(at - root), root, dir, at + 5);
+		free(root);
+		root = with;
+	}
 	cleanup_free char *text = sh_xasprintf(
 		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s},"
-		" \"linux\": {\"namespaces\": %s}%s%s}",
-		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps,
+		" \"root\": %s, \"linux\": {\"namespaces\": %s}%s%s}",
+		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, root,
 		r->namespaces ? r->namespaces : OWN_MNT, r->extra ? ", " : "", r->extra ? r->extra : "");
 	sh_json *c = NULL;
 	sh_error *err = NULL;
@@ -136,6 +148,15 @@ static const plan_row rows[] = {
 	{ "attack: a filter that lets the workload make a user namespace",
 	  { .annotations = P("allow-all") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_RUNTIME, "allow-all",
 	  "unshare(CLONE_NEWUSER)", 0xeb },
+	{ "attack: a writable root: whoever reaches it (a container sharing the PID namespace) could rename the loader's place",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS), .root = "{\"path\": \"/\", \"readonly\": false}" },
+	  NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded", "root filesystem is writable", 0xeb },
+	{ "attack: an image whose /.seccomp-hook is a link (runc would mount through it)",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS), .root = "{\"path\": \"@DIR@/linked\", \"readonly\": true}" },
+	  NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded", "other than a directory", 0xeb },
+	{ "a relative root with no bundle known (a precreate hook): not judged, so not init mode",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS), .root = "{\"path\": \"rootfs\", \"readonly\": true}" },
+	  NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded", "cannot be found", 0xeb },
 	{ "the same under crun: crun installs the program in every process, no loader to guard",
 	  { .annotations = P("allow-all") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, true, NULL, SH_HOW_CRUN, "allow-all", NULL,
 	  0xeb },

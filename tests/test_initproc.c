@@ -143,11 +143,14 @@ Test(initproc, the_loaders_mounts_are_everything_at_its_place_and_below_nothing_
 	cleanup_free char *left = compact(sh_json_get(c, "mounts"));
 	cr_expect_str_eq(left, "[{\"destination\":\"/proc\"},{\"destination\":\"/.seccomp-hookx\"}]");
 	sh_error *err = NULL;
-	cr_assert_eq(sh_initproc_add_mounts(c, "/usr/libexec/seccomp-hook-init", "/var/cache/x.bpf", &err), 0);
+	cr_assert_eq(sh_initproc_add_mounts(c, "/run/seccomp-hook/loader/0123456789abcdef", "/var/cache/x.bpf", &err), 0);
 	cleanup_free char *added = compact(sh_json_get(c, "mounts"));
-	cr_expect(strstr(added, "{\"destination\":\"/.seccomp-hook\",\"type\":\"tmpfs\"") != NULL, "%s", added);
-	cr_expect(strstr(added, "{\"destination\":\"/.seccomp-hook/init\",\"type\":\"bind\",\"source\":\"/usr/libexec/"
-				"seccomp-hook-init\",\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\"]}") != NULL, "%s", added);
+	/* The loader's read-only directory at the place, the program over its filter.bpf: nothing else. */
+	cr_expect_str_eq(added, "[{\"destination\":\"/proc\"},{\"destination\":\"/.seccomp-hookx\"},"
+				"{\"destination\":\"/.seccomp-hook\",\"type\":\"bind\",\"source\":\"/run/seccomp-hook/loader/"
+				"0123456789abcdef\",\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\"]},"
+				"{\"destination\":\"/.seccomp-hook/filter.bpf\",\"type\":\"bind\",\"source\":\"/var/cache/x.bpf\","
+				"\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\"]}]");
 	sh_json_free(c);
 }
 
@@ -329,6 +332,9 @@ Test(gofold, config_members_one_to_go_are_refused_maps_and_unknown_members_are_n
 		"{\"Linux\": {}}",
 		"{\"process\": {\"capabilities\": {\"bounding\": [], \"BOUNDING\": []}}}",
 		"{\"hooks\": {\"startContainer\": [{\"path\": \"/a\", \"Path\": \"/b\"}]}}",
+		/* What decides whether the loader's path is the container's alone, read as runc reads it. */
+		"{\"linux\": {\"namespaces\": [{\"type\": \"mount\", \"Path\": \"/proc/1/ns/mnt\"}]}}",
+		"{\"root\": {\"path\": \"rootfs\", \"readonly\": true, \"ReadOnly\": false}}",
 	};
 	for (size_t i = 0; i < SH_ARRAY_SIZE(bad); i++) {
 		sh_json *c = parse(bad[i]);

@@ -31,7 +31,10 @@ static const char *const linux_fields[] = { "uidMappings", "gidMappings", "sysct
 					    "namespaces", "devices", "seccomp", "rootfsPropagation", "maskedPaths",
 					    "readonlyPaths", "mountLabel", "intelRdt", "personality", "timeOffsets",
 					    NULL };
-static const go_struct_child linux_children[] = { { "seccomp", &seccomp_type }, { NULL, NULL } };
+static const char *const namespace_fields[] = { "type", "path", NULL };
+static const go_struct namespace_type = { namespace_fields, NULL };
+static const go_struct_child linux_children[] = { { "seccomp", &seccomp_type }, { "namespaces", &namespace_type },
+						  { NULL, NULL } };
 static const go_struct linux_type = { linux_fields, linux_children };
 static const char *const caps_fields[] = { "bounding", "effective", "inheritable", "permitted", "ambient", NULL };
 static const go_struct caps_type = { caps_fields, NULL };
@@ -55,8 +58,11 @@ static const char *const mount_fields[] = { "destination", "type", "source", "op
 static const go_struct mount_type = { mount_fields, NULL };
 static const char *const spec_fields[] = { "ociVersion", "process", "root", "hostname", "domainname", "mounts",
 					   "hooks", "annotations", "linux", "solaris", "windows", "vm", "zos", NULL };
+static const char *const root_fields[] = { "path", "readonly", NULL };
+static const go_struct root_type = { root_fields, NULL };
 static const go_struct_child spec_children[] = { { "process", &process_type }, { "linux", &linux_type },
-						 { "hooks", &hooks_type }, { "mounts", &mount_type }, { NULL, NULL } };
+						 { "hooks", &hooks_type }, { "mounts", &mount_type },
+						 { "root", &root_type }, { NULL, NULL } };
 static const go_struct spec_type = { spec_fields, spec_children };
 static const char *const state_fields[] = { "ociVersion", "id", "status", "pid", "bundle", "annotations", NULL };
 static const go_struct state_type = { state_fields, NULL };

@@ -389,11 +389,14 @@ static void fall_back(plan_ctx *c, const char *path, const char *why)
 }
 
 /* What keeps the loader from guarding every process whatever its filter: the capabilities the
- * process (and so each startContainer hook) may hold, or mounts that are not the container's alone. */
+ * process (and so each startContainer hook) may hold, mounts that are not the container's alone, or a
+ * root directory in which others could change what the loader's path names. */
 static const char *loader_refused(const plan_ctx *c)
 {
 	const char *why = sh_initproc_caps_unsafe(&c->p->own, c->p->has_caps);
-	return why ? why : sh_init_mount_ns_unsafe(c->config);
+	if (!why)
+		why = sh_init_mount_ns_unsafe(c->config);
+	return why ? why : sh_init_root_unsafe(c->config, c->o->bundle);
 }
 
 /* SCMP_ACT_NOTIFY in init mode: the listener goes to the profile's listenerPath from crun itself, or
@@ -894,7 +897,7 @@ static int write_loader(sh_json *config, const sh_hook_plan *p, const sh_hook_ac
 			sh_error **err)
 {
 	if (sh_initproc_wrap_process(sh_json_get(config, "process"), &p->call, err) < 0 ||
-	    sh_initproc_add_mounts(config, p->loader.path, a->bpf_path, err) < 0)
+	    sh_initproc_add_mounts(config, p->loader.dir, a->bpf_path, err) < 0)
 		return -1;
 	sh_initproc_wrap_hooks(config, &p->call);
 	if (p->listener_path)
@@ -1008,8 +1011,8 @@ const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_dept
 /* What the transform reads and edits, built whole; everything else is carried over as written: the
  * annotations (all of them), process.args and capabilities (the loader goes in front, capabilities
  * are lent to it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
- * seal covers it) and linux.namespaces (whether the mounts are the container's own), the mounts (the
- * loader's are added, and whatever sits at its place is removed). */
+ * seal covers it), linux.namespaces and root (whether the loader's path is the container's alone),
+ * the mounts (the loader's are added, and whatever sits at its place is removed). */
 static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
 					       { NULL, NULL } };
 static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
@@ -1017,7 +1020,7 @@ static const sh_json_shape linux_shape[] = { { "seccomp", sh_json_shape_all }, {
 					     { NULL, NULL } };
 static const sh_json_shape config_shape[] = { { "mounts", sh_json_shape_all }, { "annotations", sh_json_shape_all },
 					      { "process", process_shape }, { "hooks", hooks_shape },
-					      { "linux", linux_shape }, { NULL, NULL } };
+					      { "linux", linux_shape }, { "root", sh_json_shape_all }, { NULL, NULL } };
 
 const sh_json_shape *sh_hook_config_shape(const sh_hook_opts *o)
 {
@@ -1073,8 +1076,10 @@ int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durab
 		return sh_error_errno(err, errno, "%s", path);
 	if (!S_ISREG(sb.st_mode))
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: not a regular file", path);
+	sh_hook_opts own = *o;
+	own.bundle = bundle; /* where a relative root.path is */
 	if (sh_read_fd_bounded(fd, path, sh_hook_config_limits.max_bytes, &in, &inlen, err) < 0 ||
-	    transform_text(in, inlen, path, o, &out, &outlen, res, d, config, err) < 0)
+	    transform_text(in, inlen, path, &own, &out, &outlen, res, d, config, err) < 0)
 		return -1;
 	return out ? sh_write_file_replace(path, out, outlen, sb.st_mode & 07777, durable, err) : 0;
 }

@@ -62,6 +62,7 @@ typedef struct sh_hook_opts {
 	const char *agents_dir, *recordings_dir, *reports_log, *metrics_dir;
 	const char *seal_key;     /* NULL: SH_SEAL_KEY_DEFAULT */
 	const char *loader_store; /* NULL: SH_LOADER_STORE */
+	const char *bundle;       /* the bundle directory, where known (inject, the wrapper) */
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */

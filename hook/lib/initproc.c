@@ -254,20 +254,18 @@ static sh_json *mounts_array(sh_json *config, sh_error **err)
 	return mounts;
 }
 
-int sh_initproc_add_mounts(sh_json *config, const char *loader, const char *bpf, sh_error **err)
+int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, sh_error **err)
 {
-	static const char *const dir_opts[] = { "nosuid", "nodev", "mode=755", "size=16k", "nr_inodes=8", NULL };
-	static const char *const file_opts[] = { "bind", "ro", "nosuid", "nodev", NULL };
+	static const char *const dir_opts[] = { "bind", "ro", "nosuid", "nodev", NULL };
+	static const char *const bpf_opts[] = { "bind", "ro", "nosuid", "nodev", "noexec", NULL };
 	sh_json *mounts = mounts_array(config, err);
 	if (!mounts)
 		return -1;
-	sh_json_append(mounts, mount_entry("tmpfs", "tmpfs", SH_INIT_DIR, dir_opts));
-	sh_json_append(mounts, mount_entry("bind", loader, SH_INIT_DEST, file_opts));
-	sh_json_append(mounts, mount_entry("bind", bpf, SH_BPF_DEST, file_opts));
+	sh_json_append(mounts, mount_entry("bind", loader_dir, SH_INIT_DIR, dir_opts));
+	sh_json_append(mounts, mount_entry("bind", bpf, SH_BPF_DEST, bpf_opts));
 	return 0;
 }
 
-/* Also what lies below SH_INIT_DIR: nothing but the loader's own mounts may be there. */
 bool sh_initproc_is_loader_place(const char *dest)
 {
 	size_t n = strlen(SH_INIT_DIR);

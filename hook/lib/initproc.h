@@ -56,10 +56,12 @@ void sh_initproc_set_caps(sh_json *process, const sh_capsets *c);
 void sh_initproc_wrap_hooks(sh_json *config, const sh_loader_args *a);
 bool sh_initproc_unwrap_hooks(sh_json *config); /* true if any was */
 
-/* The loader's mounts: a small tmpfs at SH_INIT_DIR (a mount point cannot be renamed away by the
- * container, so nothing can plant another loader at the path an exec uses), with the loader and the
- * program bind-mounted read-only inside it. remove_mounts drops every mount at those places. */
-int sh_initproc_add_mounts(sh_json *config, const char *loader, const char *bpf, sh_error **err);
+/* The loader's mounts: its read-only copy's directory (loaderstore.h: the loader as "init" and an empty
+ * "filter.bpf" on a read-only superblock) bound read-only at SH_INIT_DIR, and the program over that
+ * "filter.bpf". Neither name inside can be changed by anyone, from any mount namespace; the place
+ * itself only where the container's root is (see initsafe.h). remove_mounts drops every mount at
+ * those places. */
+int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, sh_error **err);
 bool sh_initproc_remove_mounts(sh_json *config); /* true if any was there */
 bool sh_initproc_has_loader_mounts(const sh_json *config);
 /* dest is SH_INIT_DIR or below it. */

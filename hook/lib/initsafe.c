@@ -1,10 +1,16 @@
 #include "config.h"
 #include "initsafe.h"
 #include "bpf_reach.h"
+#include "explain.h"
+#include "initproc.h"
 #include "names.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <seccomp.h>
 #include <string.h>
 
@@ -54,7 +60,9 @@ char *sh_init_filter_escape(const struct sock_filter *prog, size_t len, uint32_t
 			int nr = seccomp_syscall_resolve_name_arch(family[a], e->name);
 			if (nr < 0) /* no such call on this architecture */
 				continue;
-			sh_reach_call c = { .arch = family[a], .nr = (uint32_t)nr };
+			/* As the kernel hands the call to a filter: an x32 call comes as x86_64's. */
+			sh_seccomp_data d = sh_call_data(family[a], nr, NULL);
+			sh_reach_call c = { .arch = d.arch, .nr = (uint32_t)d.nr };
 			c.bits_set[e->clone_like ? flags_arg(family[a]) : 0] = e->flags;
 			sh_reach r = sh_bpf_reach(prog, len, &c, sh_ret_runs, NULL);
 			if (r != SH_REACH_NEVER)
@@ -76,4 +84,36 @@ const char *sh_init_mount_ns_unsafe(const sh_json *config)
 		return NULL;
 	}
 	return "it has no mount namespace of its own (the loader's mounts would be the host's)";
+}
+
+/* The container's root directory on the host: root.path, relative to the bundle. */
+static char *rootfs_dir(const sh_json *config, const char *bundle)
+{
+	const sh_json *path = sh_json_get(sh_json_get(config, "root"), "path");
+	if (!path || path->type != SH_JSON_STRING || !path->u.str.s[0])
+		return NULL;
+	if (path->u.str.s[0] == '/')
+		return sh_xstrdup(path->u.str.s);
+	return bundle ? sh_xasprintf("%s/%s", bundle, path->u.str.s) : NULL;
+}
+
+const char *sh_init_root_unsafe(const sh_json *config, const char *bundle)
+{
+	const sh_json *ro = sh_json_get(sh_json_get(config, "root"), "readonly");
+	if (!ro || ro->type != SH_JSON_BOOL || !ro->u.b)
+		return "its root filesystem is writable: a process outside the container that reaches it (a "
+		       "container sharing its PID namespace, a hostPID one) could put another file at the loader's "
+		       "path for its next exec";
+	cleanup_free char *dir = rootfs_dir(config, bundle);
+	if (!dir)
+		return "its root filesystem cannot be found from here (root.path is relative and no bundle is known)";
+	cleanup_close int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0)
+		return "its root filesystem cannot be opened";
+	/* runc follows a link at the loader's place inside the root: a link (or a file) there would put
+	 * the loader's mounts elsewhere and leave the name to the container. */
+	if (fstatat(fd, SH_INIT_DIR + 1, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? NULL : "its image's " SH_INIT_DIR " cannot be read";
+	return S_ISDIR(st.st_mode) ? NULL : "its image has " SH_INIT_DIR " as something other than a directory";
 }

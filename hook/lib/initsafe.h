@@ -25,4 +25,12 @@ char *sh_init_filter_escape(const struct sock_filter *prog, size_t len, uint32_t
  * would be the host's), or one it joins by path (another's). */
 const char *sh_init_mount_ns_unsafe(const sh_json *config);
 
+/* Why a path inside the container's root could be changed under the loader's name by someone, or
+ * NULL. runc and an exec resolve SH_INIT_DEST through the container's root directory, and any process
+ * that reaches that directory (through /proc/PID/root: a container sharing its PID namespace, a
+ * hostPID one) can rename what is there, mount point or not. So the root must be read-only
+ * (root.readonly) and the image must not have SH_INIT_DIR as a link or a file. bundle: the
+ * directory a relative root.path is in (NULL: unknown). */
+const char *sh_init_root_unsafe(const sh_json *config, const char *bundle);
+
 #endif

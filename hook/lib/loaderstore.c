@@ -17,7 +17,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#define COPY_NAME "seccomp-hook-init"
+/* The names the container sees under SH_INIT_DIR: the loader, and the place the program is bound. */
+#define COPY_NAME "init"
+#define PROGRAM_NAME "filter.bpf"
 
 static char *stamp_of(const struct stat *st)
 {
@@ -41,18 +43,20 @@ static int trusted_source(const char *source, struct stat *st, sh_error **err)
 	return 0;
 }
 
-/* A read-only tmpfs mounted at dir (not the directory it is in) holding the copy, of the source's size. */
+/* A read-only tmpfs mounted at dir (not the directory it is in) holding the copy, of the source's
+ * size, and the program's place. */
 static bool is_ready(const sh_loader_copy *c, off_t size)
 {
 	struct statfs fs;
-	struct stat d, parent, f;
+	struct stat d, parent, f, place;
+	cleanup_free char *program = sh_xasprintf("%s/%s", c->dir, PROGRAM_NAME);
 	cleanup_free char *up = sh_xasprintf("%s/..", c->dir);
 	if (statfs(c->dir, &fs) < 0 || fs.f_type != TMPFS_MAGIC || !(fs.f_flags & ST_RDONLY))
 		return false;
 	if (stat(c->dir, &d) < 0 || stat(up, &parent) < 0 || d.st_dev == parent.st_dev)
 		return false;
 	return lstat(c->path, &f) == 0 && S_ISREG(f.st_mode) && f.st_uid == 0 && f.st_size == size &&
-	       !(f.st_mode & 0222);
+	       !(f.st_mode & 0222) && lstat(program, &place) == 0 && S_ISREG(place.st_mode) && place.st_size == 0;
 }
 
 int sh_loader_copy_find(const char *store, const char *source, sh_loader_copy *c, sh_error **err)
@@ -115,7 +119,11 @@ static int copy_file(const sh_loader_copy *c, sh_error **err)
 			return sh_error_errno(err, errno, "%s", c->path);
 		done += n;
 	}
-	return fchmod(out, 0555) < 0 ? sh_error_errno(err, errno, "%s", c->path) : 0;
+	if (fchmod(out, 0555) < 0)
+		return sh_error_errno(err, errno, "%s", c->path);
+	cleanup_free char *program = sh_xasprintf("%s/%s", c->dir, PROGRAM_NAME);
+	cleanup_close int place = open(program, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+	return place < 0 ? sh_error_errno(err, errno, "%s", program) : 0;
 }
 
 static int mount_copy(const sh_loader_copy *c, off_t size, sh_error **err)

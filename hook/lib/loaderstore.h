@@ -3,7 +3,9 @@
  * read-only, and only CAP_SYS_ADMIN in the host's user namespace could change that), so nothing a
  * container does can change the loader another container executes. One copy per loader file (its
  * device, inode, size and times name it), made on first use, kept until reboot:
- *   STORE/<16 hex digits>/seccomp-hook-init   (STORE/<..> a tmpfs mounted read-only) */
+ *   STORE/<16 hex digits>/init         the copy     (STORE/<..> a tmpfs mounted read-only,
+ *   STORE/<16 hex digits>/filter.bpf   empty        which containers bind at SH_INIT_DIR)
+ * filter.bpf is where each container's program is bound. */
 #ifndef SH_LOADERSTORE_H
 #define SH_LOADERSTORE_H
 
@@ -15,8 +17,8 @@
 
 typedef struct sh_loader_copy {
 	char *source; /* the loader file (trusted: root's, not writable by others) */
-	char *dir;    /* its store directory, a read-only tmpfs once made */
-	char *path;   /* the copy containers bind-mount */
+	char *dir;    /* its store directory, a read-only tmpfs once made: what containers bind */
+	char *path;   /* the copy in it */
 	bool ready;   /* it is there, on a read-only tmpfs, and the right size */
 } sh_loader_copy;
 

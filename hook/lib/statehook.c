@@ -125,6 +125,9 @@ void sh_watch_open(sh_watch *w, long pid)
 {
 	w->pid = pid;
 	w->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	/* Only a kernel without pidfds leaves the PID itself to go by; any other refusal (the process is
+	 * gone) means the PID may be another's by now. */
+	w->gone = w->pidfd < 0 && errno != ENOSYS;
 	w->seen_init = false;
 	w->verify = false;
 	if (w->pidfd >= 0 && w->pidfd <= 2) { /* a hook run with standard streams closed: keep them free */
@@ -161,7 +164,7 @@ int sh_watch_start(sh_watch *w, long max_ms)
 	for (long waited = 0; max_ms < 0 || waited < max_ms;) {
 		bool starting = sh_watch_still_starting(w->pid, &w->seen_init);
 		int mode = sh_proc_seccomp_mode(w->pid);
-		if (mode < 0 || watch_exited(w))
+		if (mode < 0 || w->gone || watch_exited(w))
 			return SH_WATCH_GONE;
 		if (mode == 2 || !starting)
 			return mode;
@@ -176,7 +179,7 @@ static int kill_pid1(const sh_state_info *si, const sh_watch *w, const char *why
 {
 	if (w->pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, w->pidfd, SIGKILL, NULL, 0);
-	else
+	else if (!w->gone)
 		kill((pid_t)w->pid, SIGKILL);
 	record(LOG_ERR, false, "container %s: pid %ld %s; killed", si->id, si->pid, why);
 	return sh_error_set(err, SH_EXIT_INVALID, "container %s: pid %ld %s; killed", si->id, si->pid, why);

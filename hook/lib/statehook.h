@@ -43,6 +43,7 @@ int sh_state_check_bundle(const sh_state_opts *o, sh_state_info *si, sh_error **
 typedef struct sh_watch {
 	long pid;
 	int pidfd; /* -1 if the kernel has no pidfd_open: then by PID alone */
+	bool gone; /* pidfd_open found no such process: nothing is judged or killed by its PID */
 	bool seen_init;
 	bool verify; /* --verify-filter */
 } sh_watch;

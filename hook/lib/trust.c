@@ -62,6 +62,29 @@ int sh_trust_dir(const char *dir, const char *what, sh_error **err)
 	return sh_trust_entry(abs, what, err) < 0 ? -1 : trust_parents(abs, what, err);
 }
 
+/* Each directory and link a path is written through, from "/" (not resolved): whoever owns one, or
+ * may write a directory that is not sticky, can make the path name something else. */
+static int trust_as_written(const char *path, const char *what, sh_error **err)
+{
+	cleanup_free char *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0);
+	cleanup_free char *abs = path[0] == '/' ? sh_xstrdup(path) : sh_xasprintf("%s/%s", cwd ? cwd : "", path);
+	for (char *slash = strchr(abs + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		struct stat st;
+		int r = lstat(abs, &st);
+		if (r == 0 && !owned_by_us(&st))
+			r = refuse(err, what, abs, &st, "a directory or link on its path not owned by root or the hook's user");
+		else if (r == 0 && S_ISDIR(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+			r = refuse(err, what, abs, &st, "a directory on its path writable by group or others, not sticky");
+		else if (r < 0)
+			r = sh_error_errno(err, errno, "%s %s", what, abs);
+		*slash = '/';
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int sh_trust_file(const char *path, const char *what, sh_error **err)
 {
 	cleanup_free char *abs = realpath(path, NULL);
@@ -70,7 +93,7 @@ int sh_trust_file(const char *path, const char *what, sh_error **err)
 	cleanup_free char *dir = sh_xstrdup(abs);
 	*strrchr(dir, '/') = '\0';
 	cleanup_free char *dirwhat = sh_xasprintf("%s's directory", what);
-	if (sh_trust_dir(*dir ? dir : "/", dirwhat, err) < 0)
+	if (trust_as_written(path, what, err) < 0 || sh_trust_dir(*dir ? dir : "/", dirwhat, err) < 0)
 		return -1;
-	return sh_trust_entry(abs, what, err);
+	return sh_trust_entry(path, what, err) < 0 ? -1 : sh_trust_entry(abs, what, err);
 }

@@ -42,9 +42,13 @@ wait_comm() {
 	return 1
 }
 
-# start_sleeper DOCKER_RUN_OPTION...: a detached `sleep 60`; sets $id, and $pid (PID 1 on the host).
+# Init mode's loader needs a read-only root (a writable one gets runtime mode: hook/lib/initsafe.h).
+RO=(--read-only --tmpfs /tmp)
+
+# start_sleeper DOCKER_RUN_OPTION...: a detached `sleep 60` with a read-only root; sets $id, and $pid
+# (PID 1 on the host).
 start_sleeper() {
-	id=$(dk run -d --network none "$@" "$IMG" sleep 60)
+	id=$(dk run -d --network none "${RO[@]}" "$@" "$IMG" sleep 60)
 	pid=$(dk inspect -f '{{.State.Pid}}' "$id")
 	wait_comm "$pid" sleep
 }
@@ -167,10 +171,23 @@ teardown_file() {
 	done
 }
 
+@test "a writable root gets runtime mode, said in the runtime's log; PID 1 and docker exec are filtered by runc" {
+	local cid cpid
+	cid=$(dk run -d --network none --runtime=seccomp-hook "$IMG" sleep 60)
+	cpid=$(dk inspect -f '{{.State.Pid}}' "$cid")
+	wait_comm "$cpid" sleep
+	[[ "$(applied shtest "$cid")" == "(linux.seccomp) runtime sha256:"* ]]
+	grep -q "Seccomp:	2" "/proc/$cpid/status"
+	run --separate-stderr dk exec "$cid" sh -c 'grep -E "^Seccomp:" /proc/self/status; unshare -U true 2>&1; echo "unshare-U=$?"; sysprobe unshare getppid'
+	echo "exec: $status $output $stderr"
+	[ "$status" -eq 0 ]
+	assert_docker_default_applied
+}
+
 @test "--security-opt seccomp=FILE: mkdir gets errno 13 in PID 1 and in docker exec, in init mode" {
 	prof="$ENG/profiles/deny-mkdir.json"
 	# sysprobe is PID 1 itself here: its parent is outside the container (getppid 0).
-	run --separate-stderr dk run --rm --network none --runtime=seccomp-hook --security-opt "seccomp=$prof" \
+	run --separate-stderr dk run --rm --network none --runtime=seccomp-hook "${RO[@]}" --security-opt "seccomp=$prof" \
 		"$IMG" sysprobe mkdir unshare getppid
 	echo "pid 1: $status $output $stderr"
 	[ "$status" -eq 0 ]
@@ -251,9 +268,10 @@ EOF
 	run --separate-stderr kctr run --rm "$CTR_IMG" "$n-c" sysprobe mkdir < /dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"mkdir=ok"* ]]
-	# Running containers: both through the loader, and so is what `ctr task exec` starts.
-	kctr run -d --seccomp --runc-binary "$ENG/runc-wrapper" "$CTR_IMG" "$n-d" sleep 60 < /dev/null
-	kctr run -d --runc-binary "$ENG/runc-wrapper" "$CTR_IMG" "$n-e" sleep 60 < /dev/null
+	# Running containers with read-only roots: both through the loader, and so is what `ctr task exec`
+	# starts.
+	kctr run -d --read-only --seccomp --runc-binary "$ENG/runc-wrapper" "$CTR_IMG" "$n-d" sleep 60 < /dev/null
+	kctr run -d --read-only --runc-binary "$ENG/runc-wrapper" "$CTR_IMG" "$n-e" sleep 60 < /dev/null
 	a_d=$(applied shtest2 "$n-d")
 	a_e=$(applied shtest2 "$n-e")
 	echo "applied: $a_d / $a_e"

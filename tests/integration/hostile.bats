@@ -11,7 +11,9 @@ setup() {
 		"$NO_ESCAPE_RULES" > "$T/profiles/eacces.json"
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}, %s]}' \
 		"$NO_ESCAPE_RULES" > "$T/profiles/eperm.json"
-	(cd "$T" && runc spec && mv config.json spec.json)
+	# The spec's root: a directory of its own, read-only (so init mode can use the loader).
+	(cd "$T" && runc spec && jq --arg r "$T/rootfs" '.root = {"path": $r, "readonly": true}' config.json > spec.json && rm config.json)
+	mkdir -p "$T/rootfs"
 	RSS="$SH_BUILDDIR/tests/peak_rss"
 }
 

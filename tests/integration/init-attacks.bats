@@ -95,14 +95,14 @@ sleeper() {
 		[ ! -e "$ENG/out/caps" ]
 	done
 	# The same image's legitimate neighbour: init mode, Docker's 14 capabilities, Docker's filter.
-	run dk run --rm --network none --runtime=seccomp-hook "$IMG" sh -c "$STATUS; unshare -U true; echo unshare=\$?"
+	run dk run --rm --network none --runtime=seccomp-hook --read-only "$IMG" sh -c "$STATUS; unshare -U true; echo unshare=\$?"
 	echo "docker, plain image: $output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"CapEff:	$DOCKER_CAPS"* ]]
 	[[ "$output" == *"CapBnd:	$DOCKER_CAPS"* ]]
 	[[ "$output" == *"Seccomp:	2"* ]]
 	[[ "$output" == *"unshare=1"* ]]
-	id=$(dk run -d --network none --runtime=seccomp-hook "$IMG" sleep 30)
+	id=$(dk run -d --network none --runtime=seccomp-hook --read-only "$IMG" sleep 30)
 	cfg="$ENG/exec/containerd/daemon/io.containerd.runtime.v2.task/shtest/$id/config.json"
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("(linux.seccomp) init sha256:")' "$cfg"
 	# podman through the precreate hook, and runc through the wrapper: refused the same way.
@@ -165,6 +165,7 @@ sleeper() {
 		| .process.capabilities = {\"bounding\": \$c, \"effective\": \$c, \"permitted\": \$c}
 		| .annotations = {\"org.seccomp-hook.profile\": \"podman-default\", \"org.seccomp-hook.mode\": \"init\"}" \
 		--argjson c '["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
+	mkdir "$T/p/rootfs/.seccomp-hook" # a read-only root: the image has the directory the tmpfs goes on
 	wrap run -d -b "$T/p" a2 > /dev/null 2> "$T/err"
 	cat "$T/err"
 	grep -q "init mode: its filter lets it call unshare(CLONE_NEWUSER) (SCMP_ARCH_X86_64), with which it could put another file at the loader's path; the runtime installs the filter instead (runtime mode)" "$T/err"
@@ -242,7 +243,7 @@ hook_lines() {
 	[[ "$in" == *"CapEff:	$DOCKER_CAPS"* ]]
 	[[ "$in" == *"Seccomp:	2"* ]]
 	# A hook that tries to make the loader writable and write it.
-	copy=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook/init") | .source' "$T/h-init/config.json")
+	copy=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook") | .source' "$T/h-init/config.json")/init
 	sha=$(sha256sum < "$copy")
 	make_bundle "$T/w" '["true"]'
 	set_config "$T/w" '.hooks = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "mount -o remount,rw,bind /.seccomp-hook/init; echo remount=$? > /out/w; echo evil > /.seccomp-hook/init; echo write=$? >> /out/w"]}]}'
@@ -278,7 +279,7 @@ hook_lines() {
 	run wrap exec --process "$T/proc.json" a1
 	[ "$status" -eq 0 ]
 	# docker exec --privileged
-	id=$(dk run -d --network none --runtime=seccomp-hook "$IMG" sleep 30)
+	id=$(dk run -d --network none --runtime=seccomp-hook --read-only "$IMG" sleep 30)
 	run dk exec --privileged "$id" sh -c 'echo RAN'
 	echo "docker exec --privileged: $status $output"
 	[ "$status" -ne 0 ]
@@ -293,7 +294,7 @@ hook_lines() {
 	wrapped=(podman --runtime "$SH_BUILDDIR/seccomp-hook-runtime" --runtime-flag runtime-path=runc
 		--runtime-flag "profiles-dir=$T/profiles" --runtime-flag "cache-dir=$T/cache" --runtime-flag "loader=$LOADER"
 		--runtime-flag "seal-key=$KEY" --runtime-flag "state-dir=$T/wrapper-state" --hooks-dir "$T/podman/hooks.d")
-	"${wrapped[@]}" run -d --name ppriv --pull=never --annotation org.seccomp-hook.profile=deny-mkdir \
+	"${wrapped[@]}" run -d --name ppriv --pull=never --read-only --annotation org.seccomp-hook.profile=deny-mkdir \
 		--annotation org.seccomp-hook.mode=init localhost/sh-busybox sleep 30 < /dev/null
 	run "${wrapped[@]}" exec --privileged ppriv sh -c 'echo RAN'
 	echo "podman exec --privileged: $status $output"
@@ -374,8 +375,7 @@ hook_lines() {
 	run wrap --loader="$T/open/seccomp-hook-init" --default-profile=deny-mkdir run -b "$T/b" a1
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"init loader's directory $T/open: a parent directory writable by group or others, not sticky"* ||
-		"$output" == *"init loader's directory $T/open: writable by group or others"* ]]
+	[[ "$output" == *"init loader $T/open: a directory on its path writable by group or others, not sticky"* ]]
 	printf 'default-profile = unconfined\n' > "$T/conf/runtime.conf"
 	chmod 0666 "$T/conf/runtime.conf"
 	run wrap --config="$T/conf/runtime.conf" run -b "$T/b" a1
@@ -386,7 +386,7 @@ hook_lines() {
 	chmod 0777 "$T/conf"
 	run wrap --config="$T/conf/runtime.conf" run -b "$T/b" a1
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"wrapper config's directory $T/conf"* ]]
+	[[ "$output" == *"wrapper config $T/conf: a directory on its path writable by group or others, not sticky"* ]]
 	# As they should be: the container runs.
 	chmod 0755 "$T/conf" "$T/open"
 	run wrap --config="$T/conf/runtime.conf" --loader="$T/open/seccomp-hook-init" run -b "$T/b" a1
@@ -396,8 +396,8 @@ hook_lines() {
 @test "nothing in a container can write the loader another container runs: its copy sits on a read-only tmpfs, even bound read-write" {
 	make_bundle "$T/b" '["true"]'
 	wrap --default-profile=deny-mkdir run -b "$T/b" a1
-	copy=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook/init") | .source' "$T/b/config.json")
-	[[ "$copy" == /run/seccomp-hook/loader/*/seccomp-hook-init ]]
+	copy=$(jq -r '.mounts[] | select(.destination == "/.seccomp-hook") | .source' "$T/b/config.json")/init
+	[[ "$copy" == /run/seccomp-hook/loader/*/init ]]
 	cmp "$copy" "$LOADER"
 	stat -f -c %T "$(dirname "$copy")" | grep -qx tmpfs
 	sha=$(sha256sum < "$copy")
@@ -419,4 +419,98 @@ hook_lines() {
 	echo "$output"
 	[[ "$output" != *"rc=0"* ]]
 	[ "$(sha256sum < "$copy")" = "$sha" ]
+}
+
+# A file that, run in place of the loader, shows that it ran and with what.
+PLANT='printf "#!/bin/sh\necho PLANTED > /out/planted; grep -E \"^(CapEff|Seccomp):\" /proc/self/status >> /out/planted\n"'
+
+@test "attack: a container sharing another's PID namespace cannot replace the loader that container's execs run" {
+	# Two containers sharing a PID namespace (Kubernetes' shareProcessNamespace, docker run
+	# --pid=container:A), A in init mode. B reaches A's root through /proc/1/root, where the
+	# loader's place is no mount point of B's: rename(2) would let it move the place away and put a
+	# directory of its own there. A's root is read-only, so nothing under it can be renamed.
+	make_bundle "$T/a" '["sleep", "60"]'
+	wrap --default-profile=deny-mkdir run -d -b "$T/a" a1
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir init sha256:")' "$T/a/config.json"
+	pid=$(pid_of a1)
+	swap="mv /proc/1/root/.seccomp-hook /proc/1/root/.moved; echo mv=\$?; mv /proc/1/root/.seccomp-hook/init /proc/1/root/.seccomp-hook/x; echo mv-init=\$?;
+		$PLANT > /proc/1/root/.seccomp-hook/init; echo write=\$?"
+	make_bundle "$T/b" "$(jq -n --arg s "$swap" '["sh", "-c", $s]')"
+	# shellcheck disable=SC2016 # jq's variables
+	set_config "$T/b" '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' --arg p "/proc/$pid/ns/pid"
+	run wrap --default-profile=deny-mkdir run -b "$T/b" a2
+	echo "B: $status $output"
+	[[ "$output" == *"mv=1"* ]]
+	[[ "$output" == *"mv-init=1"* ]]
+	[[ "$output" == *"write=1"* ]]
+	run wrap exec a1 sh -c "$STATUS; sysprobe mkdir"
+	echo "exec into A: $output"
+	[ ! -e "$T/a/out/planted" ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	# A container whose root is writable gets runtime mode: its execs never go through the loader's
+	# path, whatever is put there (here by its own PID 1).
+	make_bundle "$T/w" "$(jq -n --arg s "$PLANT > /.seccomp-hook/init && chmod +x /.seccomp-hook/init; exec sleep 60" '["sh", "-c", $s]')"
+	set_config "$T/w" '.root.readonly = false'
+	mkdir "$T/w/rootfs/.seccomp-hook" # in its image
+	wrap --default-profile=deny-mkdir run -d -b "$T/w" a3 2> "$T/err"
+	grep -q "init mode: its root filesystem is writable" "$T/err"
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")' "$T/w/config.json"
+	run wrap exec a3 sh -c "ls /.seccomp-hook; $STATUS; sysprobe mkdir"
+	echo "exec into W: $output"
+	[[ "$output" == *"init"* ]]
+	[ ! -e "$T/w/out/planted" ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+}
+
+@test "attack: an image whose /.seccomp-hook is a symbolic link gets runtime mode, and its execs stay filtered" {
+	# runc resolves mount destinations through links inside the root: the loader's mounts would land
+	# where the link points, and the name would stay the container's.
+	make_bundle "$T/b" '["sleep", "60"]'
+	mkdir "$T/b/rootfs/hk"
+	ln -s /hk "$T/b/rootfs/.seccomp-hook"
+	wrap --default-profile=deny-mkdir run -d -b "$T/b" a1 2> "$T/err"
+	cat "$T/err"
+	grep -q "init mode: its image has /.seccomp-hook as something other than a directory" "$T/err"
+	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")' "$T/b/config.json"
+	run wrap exec a1 sh -c "$STATUS; sysprobe mkdir"
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+}
+
+@test "attack: a mount namespace entry Go reads as joining another (\"Path\") is refused" {
+	runc spec -b "$T"
+	jq '.linux.namespaces = [.linux.namespaces[] | select(.type != "mount")] + [{"type": "mount", "Path": "/proc/1/ns/mnt"}]
+		| .annotations = {"org.seccomp-hook.profile": "deny-mkdir", "org.seccomp-hook.mode": "init"}' \
+		"$T/config.json" > "$T/ns.json"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" \
+		--seal-key="$KEY" < "$T/ns.json"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"member 'Path' would be read by the runtime as 'path'"* ]]
+}
+
+@test "attack: runtime.conf and the loader reached through a directory another user owns are refused" {
+	# A link in a directory another user owns passes a check of the file it points at; its owner can
+	# repoint it between the check and the read, or at any root-owned program as "the loader".
+	mkdir -p "$T/conf" "$T/user"
+	printf 'default-profile = deny-mkdir\n' > "$T/conf/runtime.conf"
+	cp "$LOADER" "$T/conf/seccomp-hook-init"
+	chmod 0755 "$T" "$T/conf"
+	chown 65534 "$T/user"
+	ln -s "$T/conf/runtime.conf" "$T/user/runtime.conf"
+	ln -s "$T/conf/seccomp-hook-init" "$T/user/seccomp-hook-init"
+	make_bundle "$T/b" '["true"]'
+	run wrap --config="$T/user/runtime.conf" run -b "$T/b" a1
+	echo "config: $status $output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"wrapper config $T/user: a directory or link on its path not owned by root"* ]]
+	run wrap --loader="$T/user/seccomp-hook-init" --default-profile=deny-mkdir run -b "$T/b" a2
+	echo "loader: $status $output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"init loader $T/user: a directory or link on its path not owned by root"* ]]
+	# Through root's own directory, the same files are taken.
+	run wrap --config="$T/conf/runtime.conf" --loader="$T/conf/seccomp-hook-init" run -b "$T/b" a3
+	[ "$status" -eq 0 ]
 }

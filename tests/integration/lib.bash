@@ -45,15 +45,17 @@ make_rootfs() {
 }
 
 # make_bundle DIR ARGS_JSON: a runc spec bundle running ARGS (a JSON array) with the host dir
-# DIR/out bind-mounted at /out so a test can see what ran.
+# DIR/out bind-mounted at /out so a test can see what ran. Its root is read-only (runc spec's
+# default, and what init mode's loader needs), with a tmpfs at /tmp for the workloads' files.
 make_bundle() {
 	local b=$1 args=$2
 	mkdir -p "$b/out"
 	make_rootfs "$b/rootfs"
 	(cd "$b" && runc spec)
 	jq --argjson args "$args" --arg root "$b/rootfs" --arg out "$b/out" '
-		.process.terminal = false | .process.args = $args | .root.path = $root | .root.readonly = false
-		| .mounts += [{"destination": "/out", "type": "bind", "source": $out, "options": ["rbind", "rw"]}]' \
+		.process.terminal = false | .process.args = $args | .root.path = $root | .root.readonly = true
+		| .mounts += [{"destination": "/out", "type": "bind", "source": $out, "options": ["rbind", "rw"]},
+			{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev", "mode=1777"]}]' \
 		"$b/config.json" > "$b/config.tmp" && mv "$b/config.tmp" "$b/config.json"
 }
 

@@ -111,8 +111,12 @@ nginx_bundle() {
 	nginx_rootfs "$b/rootfs"
 	caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW","CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT","CAP_KILL","CAP_AUDIT_WRITE"]'
 	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
+	# The root is read-only (make_bundle): what nginx writes gets a tmpfs of its own.
 	set_config "$b" '.process.args += $probe
-		| .process.capabilities = {"bounding": $caps, "effective": $caps, "permitted": $caps}' \
+		| .process.capabilities = {"bounding": $caps, "effective": $caps, "permitted": $caps}
+		| .mounts += [{"destination": "/var/lib/nginx", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]},
+			{"destination": "/var/log/nginx", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]},
+			{"destination": "/run", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]}]' \
 		--argjson caps "$caps" --argjson probe "$probe"
 }
 

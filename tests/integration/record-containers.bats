@@ -38,7 +38,7 @@ web() {
 	local b=$1
 	shift
 	# shellcheck disable=SC2016 # the container's shell expands them
-	make_bundle "$b" '["sh", "-c", "mkdir -p /www && echo hello from the container > /www/index.html && httpd -p 127.0.0.1:8080 -h /www && for p in index.html missing.html; do wget -q -O - http://127.0.0.1:8080/$p >> /out/responses 2>&1 || echo no $p >> /out/responses; done; kill $(pidof httpd); grep ^Seccomp: /proc/self/status > /out/status; [ $# -eq 0 ] || sysprobe \"$@\" > /out/probe", "sh"]'
+	make_bundle "$b" '["sh", "-c", "mkdir -p /tmp/www && echo hello from the container > /tmp/www/index.html && httpd -p 127.0.0.1:8080 -h /tmp/www && for p in index.html missing.html; do wget -q -O - http://127.0.0.1:8080/$p >> /out/responses 2>&1 || echo no $p >> /out/responses; done; kill $(pidof httpd); grep ^Seccomp: /proc/self/status > /out/status; [ $# -eq 0 ] || sysprobe \"$@\" > /out/probe", "sh"]'
 	# shellcheck disable=SC2016 # jq's variables: set_config runs jq
 	set_config "$b" '.process.args += $extra' --argjson extra "$(jq -cn '$ARGS.positional' --args "$@")"
 	for a in httpd wget pidof; do ln -sf busybox "$b/rootfs/bin/$a"; done

@@ -282,7 +282,8 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	setup_podman
 	mkdir -p "$T/podman/out"
 	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
-	ann=(--annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=init)
+	# (A read-only root: the loader is used only where no one can change what its path names.)
+	ann=(--read-only --annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=init)
 	run ! run_podman "${ann[@]}" localhost/sh-busybox sh -c 'echo ran > /out/plain'
 	echo "plain runc: $output"
 	[ ! -e "$T/podman/out/plain" ]
@@ -312,7 +313,8 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	for case in "nope runtime" "../profiles/deny-mkdir runtime" "a/b runtime" "broken runtime" "deny-mkdir init"; do
 		read -r profile mode <<<"$case"
 		rm -f "$T/podman/out/marker"
-		run run_podman --annotation org.seccomp-hook.profile="$profile" --annotation org.seccomp-hook.mode="$mode" \
+		# (A read-only root: init mode, which needs the cache.)
+		run run_podman --read-only --annotation org.seccomp-hook.profile="$profile" --annotation org.seccomp-hook.mode="$mode" \
 			localhost/sh-busybox sh -c 'echo ran > /out/marker'
 		echo "$case: $status $output"
 		[ "$status" -ne 0 ]
