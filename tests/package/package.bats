@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# The Debian package (DEB, built by scripts/package.sh) on this machine: apt-get installs it at the
+# paths podman, CRI-O and containerd read, with the owners and modes the security of init mode needs;
+# the demo runs against the installed paths; podman finds the installed hooks.d definitions by
+# itself; apt-get remove and purge leave nothing behind. It changes the system, so it is not part of
+# make check: scripts/package.sh runs it. Needs root; refuses to run over an installation it did not
+# make.
+bats_require_minimum_version 1.5.0
+
+# What the package owns or creates, all gone after a purge. Only the first three must be absent
+# before: the others are also where an uninstalled build's defaults point, so tests may have made them.
+PKG_DIRS="/etc/seccomp-hook /usr/libexec/seccomp-hook /usr/share/seccomp-hook /usr/share/doc/seccomp-hook /var/cache/seccomp-hook /var/lib/seccomp-hook"
+
+installed() {
+	dpkg-query -W -f='${db:Status-Status}' seccomp-hook 2>/dev/null
+}
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || { echo "needs root" >&2; return 1; }
+	[ -f "$DEB" ] || { echo "no package: DEB=$DEB" >&2; return 1; }
+	local st d
+	st=$(installed) || st=
+	if [ -n "$st" ] && [ "$st" != not-installed ]; then
+		echo "seccomp-hook is already installed here ($st): this test installs and purges it" >&2
+		return 1
+	fi
+	for d in /etc/seccomp-hook /usr/libexec/seccomp-hook /usr/share/seccomp-hook; do
+		if [ -e "$d" ]; then
+			echo "$d exists: this test installs and purges the package there" >&2
+			return 1
+		fi
+	done
+	export DEBIAN_FRONTEND=noninteractive
+}
+
+teardown_file() {
+	apt-get purge -y -qq seccomp-hook > /dev/null 2>&1 || true
+}
+
+# mode_owner PATH: "MODE USER:GROUP"
+mode_owner() {
+	stat -c '%a %U:%G' "$1"
+}
+
+@test "apt-get install puts every file where the engines read it, with its owner and mode" {
+	run apt-get install -y -qq "$DEB"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(installed)" = installed ]
+	for f in /usr/bin/seccomp-hook /usr/bin/seccomp-hook-runtime /usr/libexec/seccomp-hook/seccomp-hook-init; do
+		[ "$(mode_owner "$f")" = "755 root:root" ]
+	done
+	# The loader runs inside containers' root file systems: it needs no library.
+	run readelf -d /usr/libexec/seccomp-hook/seccomp-hook-init
+	[[ "$output" == *"There is no dynamic section"* ]]
+	for s in precreate prestart poststart; do
+		f=/usr/share/containers/oci/hooks.d/seccomp-hook-$s.json
+		[ "$(mode_owner "$f")" = "644 root:root" ]
+		[ "$(jq -r .hook.path "$f")" = /usr/bin/seccomp-hook ]
+	done
+	[ "$(mode_owner /etc/seccomp-hook/runtime.conf)" = "644 root:root" ]
+	dpkg-query -W -f='${Conffiles}\n' seccomp-hook | grep -q '^ /etc/seccomp-hook/runtime.conf '
+	[ "$(mode_owner /etc/seccomp-hook/profiles)" = "755 root:root" ]
+	# Whoever can write the cache chooses the filter.
+	[ "$(mode_owner /var/cache/seccomp-hook)" = "700 root:root" ]
+	for p in default web-server deny-dangerous log-all; do
+		[ "$(mode_owner "/usr/share/seccomp-hook/profiles/$p.json")" = "644 root:root" ]
+	done
+	seccomp-hook check --strict /usr/share/seccomp-hook/profiles/*.json
+	# The wrapper's built-in defaults are the installed paths; the man pages name them.
+	run seccomp-hook-runtime --help
+	[[ "$output" == *"--loader=PATH"*"(default /usr/libexec/seccomp-hook/seccomp-hook-init)"* ]]
+	[[ "$output" == *"(default /etc/seccomp-hook/runtime.conf, if it exists)"* ]]
+	[[ "$output" == *"(default /var/cache/seccomp-hook)"* ]]
+	[ "$(man -w seccomp-hook-runtime)" = /usr/share/man/man1/seccomp-hook-runtime.1.gz ]
+	[ "$(man -w 8 seccomp-hook-init)" = /usr/share/man/man8/seccomp-hook-init.8.gz ]
+	zgrep -q /usr/libexec/seccomp-hook/seccomp-hook-init /usr/share/man/man1/seccomp-hook-runtime.1.gz
+}
+
+@test "the demo runs against the installed commands, profiles, runtime.conf, loader and cache" {
+	run "$SH_SRCDIR/scripts/demo.sh" --installed
+	echo "$output" | tee "$BATS_FILE_TMPDIR/demo.log"
+	[ "$status" -eq 0 ]
+	"$SH_SRCDIR/scripts/check-demo.sh" "$BATS_FILE_TMPDIR/demo.log"
+	[[ "$output" == *"inject --profile=default (the installed default.json)"* ]]
+	# Init mode compiled the profile into the installed cache, root's alone.
+	[ -n "$(find /var/cache/seccomp-hook -type f)" ]
+	[ -z "$(find /var/cache/seccomp-hook ! -type l \( -perm /022 -o ! -user root \) -print)" ]
+}
+
+@test "podman finds the installed hooks.d definitions by itself: the annotation applies the shipped profile" {
+	T=$(mktemp -d /tmp/sh-pkg.XXXXXX)
+	# shellcheck source=tests/integration/lib.bash
+	source "$SH_SRCDIR/tests/integration/lib.bash"
+	setup_podman
+	run podman --runtime runc run --rm --pull=never --annotation org.seccomp-hook.profile=default \
+		localhost/sh-busybox sh -c 'grep "^Seccomp:" /proc/self/status; unshare -U true 2>&1; echo "unshare-U=$?"' < /dev/null
+	echo "$output"
+	teardown_podman
+	rm -rf "$T"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"unshare-U=1"* ]]
+}
+
+@test "apt-get remove keeps only the configuration; purge leaves nothing of the package" {
+	files=$(dpkg-query -L seccomp-hook | while read -r f; do [ -d "$f" ] || echo "$f"; done)
+	[ -n "$files" ]
+	run apt-get remove -y -qq seccomp-hook
+	[ "$status" -eq 0 ]
+	[ "$(installed)" = config-files ]
+	[ -f /etc/seccomp-hook/runtime.conf ]
+	[ ! -e /usr/bin/seccomp-hook-runtime ]
+	[ ! -e /var/cache/seccomp-hook ]
+	run apt-get purge -y -qq seccomp-hook
+	[ "$status" -eq 0 ]
+	run installed
+	[ "$output" != installed ]
+	[ "$output" != config-files ]
+	for f in $files; do
+		echo "left: $f"
+		[ ! -e "$f" ]
+	done
+	for d in $PKG_DIRS; do
+		echo "left: $d"
+		[ ! -e "$d" ]
+	done
+}
