@@ -35,6 +35,20 @@ if ! make distcheck > distcheck.log 2>&1; then
 fi
 echo "make distcheck: ok"
 
+# The Debian package built from the release tarball (lintian, then installed, the demo run on the
+# installed paths, removed and purged), and the Kubernetes node image (built offline, its installer run
+# as the DaemonSet runs it, containerd running pods on what it installed). Each prints its time.
+for t in check-deb check-node-image; do
+	start=$SECONDS
+	if ! make "$t" > "$t.log" 2>&1; then
+		echo "make $t failed"
+		tail -80 "$t.log"
+		exit 1
+	fi
+	grep -E '^(ok|not ok) ' "$t.log"
+	echo "make $t: ok ($((SECONDS - start)) s)"
+done
+
 # valgrind on the unit tests of the reader, resolver and cache (valgrind does not implement
 # seccomp(2), which libseccomp probes, so the translator's tests run under the sanitizers instead).
 for t in test_json test_resolve test_cache; do
