@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 tar -C "$work" -xzf "$tarball"
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d)
 echo "package: dpkg-buildpackage -us -uc -b in $src"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b) > "$work/build.log" 2>&1; then
+if ! (cd "$src" && timeout 1200 dpkg-buildpackage -us -uc -b) > "$work/build.log" 2>&1; then
 	tail -60 "$work/build.log"
 	echo "package: dpkg-buildpackage failed"
 	exit 1

@@ -287,7 +287,7 @@ assert_exec_filtered() {
 		[ -d "$NODE$TASKS/$id" ]
 		[ -n "$(find "$NODE/run/seccomp-hook/runtime" -name "$id*")" ]
 	done
-	[ -n "$(ls -A "$NODE/run/seccomp-hook/agents")" ]
+	[ -n "$(find "$NODE/run/seccomp-hook/agents" -mindepth 1)" ]
 	[ "$(node_processes | wc -l)" -gt 1 ]
 	remove_pod "$pod"
 	pods=()
@@ -299,7 +299,7 @@ assert_exec_filtered() {
 		[ -z "$(find "$NODE/run/seccomp-hook/runtime" -name "$id*")" ]
 		run ! grep -F "$id" "/proc/$NODE_PID/mountinfo"
 	done
-	[ -z "$(ls -A "$NODE/run/seccomp-hook/agents")" ]
+	[ -z "$(find "$NODE/run/seccomp-hook/agents" -mindepth 1)" ]
 	# Only containerd itself is left: no shim, agent, pause or workload process.
 	[ "$(node_processes)" = "$NODE_PID" ]
 }

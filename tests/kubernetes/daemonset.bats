@@ -30,7 +30,7 @@ setup_file() {
 	export IMAGE
 	mkdir "$T/ctx"
 	cp "$SH_TARBALL" "$SH_SRCDIR/deploy/kubernetes/Containerfile" "$T/ctx/"
-	podman --runtime runc build -q -v /usr:/usr:ro --build-arg VERSION="$v" -t "$IMAGE" "$T/ctx" > /dev/null
+	timeout 900 podman --runtime runc build -q -v /usr:/usr:ro --build-arg VERSION="$v" -t "$IMAGE" "$T/ctx" > /dev/null
 	# The image the DaemonSet names, but for its registry.
 	grep -q "image: REGISTRY/seccomp-hook:$v\$" "$MANIFEST"
 }
@@ -54,7 +54,7 @@ run_installer() {
 	local args
 	mkdir -p "$BATS_TEST_TMPDIR/config"
 	mapfile -t args < <("$SH_SRCDIR/tests/cri/pod-run" "$MANIFEST" install "$NODE" "$BATS_TEST_TMPDIR/config" "$IMAGE" "$@")
-	podman --runtime runc run "${args[@]}" < /dev/null
+	timeout 120 podman --runtime runc run "${args[@]}" < /dev/null
 }
 
 # snapshot: every path under the node's etc, opt and var with its type, mode, owner and content digest.

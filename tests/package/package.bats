@@ -43,7 +43,7 @@ mode_owner() {
 }
 
 @test "apt-get install puts every file where the engines read it, with its owner and mode" {
-	run apt-get install -y -qq "$DEB"
+	run apt-get -o DPkg::Lock::Timeout=120 install -y -qq "$DEB"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$(installed)" = installed ]
@@ -106,13 +106,13 @@ mode_owner() {
 @test "apt-get remove keeps only the configuration; purge leaves nothing of the package" {
 	files=$(dpkg-query -L seccomp-hook | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 	[ -n "$files" ]
-	run apt-get remove -y -qq seccomp-hook
+	run apt-get -o DPkg::Lock::Timeout=120 remove -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
 	[ "$(installed)" = config-files ]
 	[ -f /etc/seccomp-hook/runtime.conf ]
 	[ ! -e /usr/bin/seccomp-hook-runtime ]
 	[ ! -e /var/cache/seccomp-hook ]
-	run apt-get purge -y -qq seccomp-hook
+	run apt-get -o DPkg::Lock::Timeout=120 purge -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
 	run installed
 	[ "$output" != installed ]
