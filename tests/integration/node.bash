@@ -99,6 +99,14 @@ node_start() {
 		cat "$NODE.containerd.log"
 		return 1
 	fi
+	# Its mount namespace, which its shims share: how node_stop finds them, even after a crash. Read
+	# once containerd answers (it has left the host's namespace by then), and never the host's.
+	NODE_MNTNS=$(readlink "/proc/$NODE_PID/ns/mnt")
+	if [ "$NODE_MNTNS" = "$(readlink /proc/self/ns/mnt)" ]; then
+		echo "containerd runs in the host's mount namespace"
+		return 1
+	fi
+	export NODE_MNTNS
 }
 
 # node_import TAR: an image archive into the CRI's namespace (k8s.io), unpacked for overlayfs.
@@ -194,10 +202,9 @@ wait_comm() {
 # node_processes: host PIDs of everything the node runs: containerd and its shims (in its mount
 # namespace) and the pods' processes (in its cgroups).
 node_processes() {
-	local ns p
-	ns=$(readlink "/proc/$NODE_PID/ns/mnt" 2>/dev/null) || ns=none
+	local p
 	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] || grep -qs ":/$NODE_CGROUP/" "$p/cgroup"; then
+		if [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "${NODE_MNTNS:-none}" ] || grep -qs ":/$NODE_CGROUP/" "$p/cgroup"; then
 			echo "${p#/proc/}"
 		fi
 	done
