@@ -53,7 +53,7 @@ teardown() {
 run_installer() {
 	local args
 	mkdir -p "$BATS_TEST_TMPDIR/config"
-	mapfile -t args < <("$SH_SRCDIR/tests/cri/pod-run" "$MANIFEST" install "$NODE" "$BATS_TEST_TMPDIR/config" "$IMAGE" "$@")
+	mapfile -t args < <(/usr/bin/python3 "$SH_SRCDIR/tests/cri/pod-run" "$MANIFEST" install "$NODE" "$BATS_TEST_TMPDIR/config" "$IMAGE" "$@")
 	timeout 120 podman --runtime runc run "${args[@]}" < /dev/null
 }
 
@@ -146,7 +146,7 @@ EOF
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_BOGUS"}]}\n' > "$BATS_TEST_TMPDIR/broken.json"
 	for state in new installed; do
 		# The kubelet makes the hostPath directories before the pod starts: they are not the installer's.
-		"$SH_SRCDIR/tests/cri/pod-run" "$MANIFEST" install "$NODE" "$BATS_TEST_TMPDIR/config" "$IMAGE" > /dev/null
+		/usr/bin/python3 "$SH_SRCDIR/tests/cri/pod-run" "$MANIFEST" install "$NODE" "$BATS_TEST_TMPDIR/config" "$IMAGE" > /dev/null
 		if [ "$state" = installed ]; then
 			run_installer > /dev/null
 			cp "$BATS_TEST_TMPDIR/broken.json" "$NODE/etc/seccomp-hook/profiles/broken.json"

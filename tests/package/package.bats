@@ -7,9 +7,12 @@
 # make.
 bats_require_minimum_version 1.5.0
 
-# What the package owns or creates, all gone after a purge. Only the first three must be absent
-# before: the others are also where an uninstalled build's defaults point, so tests may have made them.
-PKG_DIRS="/etc/seccomp-hook /usr/libexec/seccomp-hook /usr/share/seccomp-hook /usr/share/doc/seccomp-hook /var/cache/seccomp-hook /var/lib/seccomp-hook"
+# What the package owns, all gone after a purge, and what its scripts make and remove. The cache and
+# /var/lib/seccomp-hook are also where an uninstalled build's defaults point, so tests running
+# beside this one may make them again at any time: what the package's scripts removed is told by a
+# marker left in them, not by their absence.
+PKG_DIRS="/etc/seccomp-hook /usr/libexec/seccomp-hook /usr/share/seccomp-hook /usr/share/doc/seccomp-hook"
+DATA_DIRS="/var/cache/seccomp-hook /var/lib/seccomp-hook"
 
 installed() {
 	dpkg-query -W -f='${db:Status-Status}' seccomp-hook 2>/dev/null
@@ -103,15 +106,24 @@ mode_owner() {
 	[[ "$output" == *"unshare-U=1"* ]]
 }
 
+# mark DIR: a file in DIR that only the removal of DIR removes.
+mark() {
+	mkdir -p "$1"
+	touch "$1/.package-test"
+}
+
 @test "apt-get remove keeps only the configuration; purge leaves nothing of the package" {
 	files=$(dpkg-query -L seccomp-hook | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 	[ -n "$files" ]
+	for d in $DATA_DIRS; do mark "$d"; done
 	run apt-get -o DPkg::Lock::Timeout=120 remove -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
 	[ "$(installed)" = config-files ]
 	[ -f /etc/seccomp-hook/runtime.conf ]
 	[ ! -e /usr/bin/seccomp-hook-runtime ]
-	[ ! -e /var/cache/seccomp-hook ]
+	[ ! -e /var/cache/seccomp-hook/.package-test ]
+	[ -e /var/lib/seccomp-hook/.package-test ]
+	mark /var/cache/seccomp-hook
 	run apt-get -o DPkg::Lock::Timeout=120 purge -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
 	run installed
@@ -124,5 +136,9 @@ mode_owner() {
 	for d in $PKG_DIRS; do
 		echo "left: $d"
 		[ ! -e "$d" ]
+	done
+	for d in $DATA_DIRS; do
+		echo "left: $d"
+		[ ! -e "$d/.package-test" ]
 	done
 }
