@@ -106,6 +106,15 @@ mode_owner() {
 	[[ "$output" == *"unshare-U=1"* ]]
 }
 
+# loader_copies: the mounts under /run/seccomp-hook/loader holding the package's loader.
+loader_copies() {
+	local m
+	findmnt -rn -o TARGET | while read -r m; do
+		[[ "$m" == /run/seccomp-hook/loader/* ]] || continue
+		if cmp -s "$m/seccomp-hook-init" "$BATS_FILE_TMPDIR/loader"; then echo "$m"; fi
+	done
+}
+
 # mark DIR: a file in DIR that only the removal of DIR removes.
 mark() {
 	mkdir -p "$1"
@@ -116,6 +125,9 @@ mark() {
 	files=$(dpkg-query -L seccomp-hook | while read -r f; do [ -d "$f" ] || echo "$f"; done)
 	[ -n "$files" ]
 	for d in $DATA_DIRS; do mark "$d"; done
+	# The demo's init-mode containers ran the loader from a read-only copy the wrapper mounted.
+	cp /usr/libexec/seccomp-hook/seccomp-hook-init "$BATS_FILE_TMPDIR/loader"
+	[ -n "$(loader_copies)" ]
 	run apt-get -o DPkg::Lock::Timeout=120 remove -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
 	[ "$(installed)" = config-files ]
@@ -123,6 +135,7 @@ mark() {
 	[ ! -e /usr/bin/seccomp-hook-runtime ]
 	[ ! -e /var/cache/seccomp-hook/.package-test ]
 	[ -e /var/lib/seccomp-hook/.package-test ]
+	[ -z "$(loader_copies)" ]
 	mark /var/cache/seccomp-hook
 	run apt-get -o DPkg::Lock::Timeout=120 purge -y -qq seccomp-hook
 	[ "$status" -eq 0 ]
