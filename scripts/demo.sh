@@ -4,17 +4,32 @@
 # init mode through the runtime wrapper, which also filters a process exec'd into the container.
 # Inside, normal work succeeds and a denied syscall (unshare, mount) fails with EPERM. Run as root on
 # Debian 12.
+#
+# scripts/demo.sh --installed runs the same against an installed seccomp-hook (the Debian package):
+# the commands in /usr/bin, the shipped profiles, /etc/seccomp-hook/runtime.conf, the installed
+# loader and the cache in /var/cache/seccomp-hook, with no option naming a path of this tree.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-scripts/deps.sh
-if [ ! -x build/seccomp-hook ] || [ ! -x build/seccomp-hook-init ] || [ ! -x build/seccomp-hook-runtime ]; then
-	autoreconf -fi >/dev/null
-	mkdir -p build
-	(cd build && ../configure --enable-werror >/dev/null && make -j"$(nproc)" >/dev/null)
-fi
-hook=$top/build/seccomp-hook
 work=$(mktemp -d /tmp/seccomp-hook-demo.XXXXXX)
+if [ "${1:-}" = --installed ]; then
+	hook=/usr/bin/seccomp-hook
+	inject=("$hook" inject --profile=default)
+	wrapper=(/usr/bin/seccomp-hook-runtime --default-profile=default --root "$work/state")
+	profile="the installed default.json"
+else
+	scripts/deps.sh
+	if [ ! -x build/seccomp-hook ] || [ ! -x build/seccomp-hook-init ] || [ ! -x build/seccomp-hook-runtime ]; then
+		autoreconf -fi >/dev/null
+		mkdir -p build
+		(cd build && ../configure --enable-werror >/dev/null && make -j"$(nproc)" >/dev/null)
+	fi
+	hook=$top/build/seccomp-hook
+	inject=("$hook" inject --profiles-dir="$top/profiles" --profile=default)
+	wrapper=("$top/build/seccomp-hook-runtime" --profiles-dir="$top/profiles" --default-profile=default
+		--cache-dir="$work/cache" --loader="$top/build/seccomp-hook-init" --root "$work/state")
+	profile=$top/profiles/default.json
+fi
 trap 'runc --root "$work/state" delete -f demo >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
 # A one-file rootfs: busybox-static and its applet links.
@@ -40,15 +55,13 @@ jq --arg s "$script" --arg root "$work/bundle/rootfs" \
    "$work/bundle/config.json" > "$work/config.json" && mv "$work/config.json" "$work/bundle/config.json"
 cp "$work/bundle/config.json" "$work/config.orig.json"
 
-echo "=== runtime mode: seccomp-hook inject --profile=default ($top/profiles/default.json), then runc run"
-"$hook" inject --profiles-dir="$top/profiles" --profile=default "$work/bundle"
+echo "=== runtime mode: seccomp-hook inject --profile=default ($profile), then runc run"
+"${inject[@]}" "$work/bundle"
 runc --root "$work/state" run -b "$work/bundle" demo
 cp "$work/config.orig.json" "$work/bundle/config.json"
 
 # Init mode through the runtime wrapper (how Docker, containerd and podman --runtime use it): the
 # loader installs the precompiled program in PID 1, and every exec goes through the loader too.
-wrapper=("$top/build/seccomp-hook-runtime" --profiles-dir="$top/profiles" --default-profile=default
-	--cache-dir="$work/cache" --loader="$top/build/seccomp-hook-init" --root "$work/state")
 echo "=== init mode: seccomp-hook-runtime --default-profile=default run"
 "${wrapper[@]}" run -b "$work/bundle" demo
 jq '.process.args=["sleep","60"]' "$work/config.orig.json" > "$work/bundle/config.json"
