@@ -176,12 +176,16 @@ pod_config() {
 # container_config NAME ARGS_JSON [SECCOMP_JSON [MOUNTS_JSON]] > FILE: a ContainerConfig of the
 # busybox image running ARGS, with the container's seccomp profile (default Unconfined).
 container_config() {
+	# A read-only root, as a hardened pod has it (readOnlyRootFilesystem): init mode's loader is
+	# used only there. /tmp is a directory of the test's, for what the workloads write.
+	local tmp
+	tmp=$(mktemp -d "$W/tmp-$1.XXXXXX")
 	jq -n --arg name "$1" --argjson args "$2" --argjson sc "${3:-{\"profile_type\": \"Unconfined\"\}}" \
-		--argjson mounts "${4:-[]}" --arg img "$BUSYBOX_IMAGE" '{
+		--argjson mounts "${4:-[]}" --arg img "$BUSYBOX_IMAGE" --arg tmp "${tmp#"$NODE"}" '{
 		metadata: {name: $name, attempt: 0}, image: {image: $img}, command: $args,
-		log_path: ($name + "/0.log"), mounts: $mounts,
+		log_path: ($name + "/0.log"), mounts: ($mounts + [{container_path: "/tmp", host_path: $tmp}]),
 		linux: {security_context: {namespace_options: {network: "NODE", pid: "CONTAINER", ipc: "POD"},
-			seccomp: $sc}}}'
+			readonly_rootfs: true, seccomp: $sc}}}'
 }
 
 # pid_of CONTAINER_OR_POD_ID: its PID 1 on the host (containerd's verbose status).
