@@ -111,7 +111,7 @@ loader_copies() {
 	local m
 	findmnt -rn -o TARGET | while read -r m; do
 		[[ "$m" == /run/seccomp-hook/loader/* ]] || continue
-		if cmp -s "$m/seccomp-hook-init" "$BATS_FILE_TMPDIR/loader"; then echo "$m"; fi
+		if cmp -s "$m/init" "$BATS_FILE_TMPDIR/loader"; then echo "$m"; fi
 	done
 }
 
