@@ -35,23 +35,26 @@ tar -C "$W/rootfs" -cf "$W/rootfs.tar" .
 IMG=shbench-busybox:latest
 /usr/bin/docker import "$W/rootfs.tar" "$IMG" > /dev/null
 
-DOCKER_RUN=(/usr/bin/docker run --rm --network none)
+# Read-only roots throughout: init mode's loader is used only there (a writable root gets runtime
+# mode: hook/lib/initsafe.h), and the anchors run the same containers.
+DOCKER_RUN=(/usr/bin/docker run --rm --network none --read-only)
 declare -A CMD
 CMD[docker-unconfined]="${DOCKER_RUN[*]} --security-opt seccomp=unconfined $IMG true"
 CMD[docker-own]="${DOCKER_RUN[*]} $IMG true"
 CMD[docker-wrapper]="${DOCKER_RUN[*]} --runtime=seccomp-hook $IMG true"
+CMD[docker-wrapper-rw]="/usr/bin/docker run --rm --network none --runtime=seccomp-hook $IMG true"
 for v in unconfined own wrapper; do
 	case $v in
 	unconfined) opt=(--security-opt seccomp=unconfined) ;;
 	own) opt=() ;;
 	wrapper) opt=(--runtime=seccomp-hook) ;;
 	esac
-	id=$(/usr/bin/docker run -d --network none "${opt[@]}" "$IMG" sleep 100000)
+	id=$(/usr/bin/docker run -d --network none --read-only "${opt[@]}" "$IMG" sleep 100000)
 	CMD[exec-$v]="/usr/bin/docker exec $id true"
 done
 
 # Docker's own config for a container (linux.seccomp as dockerd writes it), for the part-by-part rows.
-own_id=$(/usr/bin/docker run -d --network none "$IMG" sleep 100000)
+own_id=$(/usr/bin/docker run -d --network none --read-only "$IMG" sleep 100000)
 cp "$W/exec/containerd/daemon/io.containerd.runtime.v2.task/shtest/$own_id/config.json" "$W/docker-config.json"
 
 setup_podman > /dev/null 2>&1
@@ -108,6 +111,7 @@ echo "docker run --rm busybox true (Docker $(/usr/bin/docker version -f '{{.Serv
 row "unfiltered, seccomp=unconfined (anchor)" docker-unconfined docker-unconfined
 row "Docker's own seccomp, runc (anchor)" docker-own docker-unconfined
 row "seccomp-hook-runtime, init mode" docker-wrapper docker-unconfined "(target <= 1.01x)"
+row "seccomp-hook-runtime, writable root: runtime mode" docker-wrapper-rw docker-unconfined
 echo "docker exec true into a running container"
 row "unfiltered (anchor)" exec-unconfined exec-unconfined
 row "Docker's own seccomp, runc exec (anchor)" exec-own exec-unconfined
@@ -115,7 +119,7 @@ row "seccomp-hook-runtime: exec through the loader" exec-wrapper exec-unconfined
 echo "podman run --rm busybox true (podman $(podman version -f '{{.Client.Version}}'), its default profile, runc)"
 row "unfiltered, seccomp=unconfined (anchor)" podman-unconfined podman-unconfined
 row "podman's own seccomp, runc (anchor)" podman-own podman-unconfined
-row "seccomp-hook-runtime, init mode" podman-wrapper podman-unconfined
+row "seccomp-hook-runtime (runtime mode: podman's profile allows unshare)" podman-wrapper podman-unconfined
 echo "what seccomp-hook-runtime adds to a docker run, part by part (medians of $ROUNDS)"
 wrap_ns=$(( $(med part-wrapper) - $(med part-true) ))
 load_ns=$(( $(med part-loader) - $(med part-direct) ))
