@@ -39,6 +39,11 @@ typedef struct sh_bpf_trace {
 #define SH_BPF_WORDS_BEYOND_ARCH (~UINT32_C(3)) /* instruction_pointer and args: bits 2..15 */
 uint32_t sh_bpf_run_traced(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, sh_bpf_trace *t);
 
+/* What the kernel answers a call two stacked filters answer (seccomp_run_filters): the more
+ * restrictive action (KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW, compared as
+ * signed action bits); between equal actions the newer filter's answer, data and all. */
+uint32_t sh_bpf_stack(uint32_t newer, uint32_t older);
+
 /* One ALU operation and one conditional jump's test as the kernel computes them (the simulator's). */
 uint32_t sh_bpf_alu(uint16_t op, uint32_t a, uint32_t x);
 bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t k);

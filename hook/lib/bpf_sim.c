@@ -48,6 +48,12 @@ bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v)
 	}
 }
 
+uint32_t sh_bpf_stack(uint32_t newer, uint32_t older)
+{
+	int32_t n = (int32_t)(newer & SECCOMP_RET_ACTION_FULL), o = (int32_t)(older & SECCOMP_RET_ACTION_FULL);
+	return o < n ? older : newer;
+}
+
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps)
 {
 	sh_bpf_trace t;

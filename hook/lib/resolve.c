@@ -268,6 +268,8 @@ void sh_ruleset_free(sh_ruleset *rs)
 	for (size_t i = 0; i < rs->nown; i++) {
 		sh_strv_free(rs->own_rules[i].names);
 		free(rs->own_rules[i].name_locs);
+		free(rs->own_rules[i].args);
+		free(rs->own_rules[i].comment);
 	}
 	free(rs->own_rules);
 	free(rs->listener_path);

@@ -35,7 +35,8 @@ typedef struct sh_ruleset {
 	sh_rrule *rules;
 	size_t nrules;
 	/* Rules made for this rule set rather than read from the profile (the notifying filters of
-	 * notifyset.h), owned; and the listenerPath it hands its listener to, if not the profile's. */
+	 * notifyset.h, the composed rules of compose.h), owned with their names, args and comment; and
+	 * the listenerPath it hands its listener to, if not the profile's. */
 	sh_rule *own_rules;
 	size_t nown;
 	char *listener_path;

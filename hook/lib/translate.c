@@ -9,11 +9,16 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/audit.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define X32_SYSCALL_BIT 0x40000000u
@@ -485,6 +490,87 @@ int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *o
 	int rc = sh_translate_export(rs, o, ctx, out, err);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* ---- a compile with a time limit ------------------------------------------------------------------ */
+
+/* The child's report: the program, or libseccomp's message. */
+typedef struct bounded_head {
+	int32_t status;
+	uint32_t len; /* instructions, or the message's bytes */
+} bounded_head;
+
+static void __attribute__((noreturn)) compile_child(int fd, const sh_ruleset *rs, const sh_translate_opts *o)
+{
+	sh_bpf b = { 0 };
+	sh_error *err = NULL;
+	int r = sh_translate_bpf(rs, o, &b, NULL, &err);
+	bounded_head h = { r, r == 0 ? (uint32_t)b.len : (uint32_t)strlen(err->msg) };
+	bool ok = sh_write_all(fd, &h, sizeof h) == 0 &&
+		  sh_write_all(fd, r == 0 ? (const void *)b.insns : err->msg, r == 0 ? b.len * sizeof(*b.insns) : h.len) == 0;
+	_exit(ok ? 0 : 1);
+}
+
+/* Read len bytes by the deadline (CLOCK_MONOTONIC ms); false on a timeout, an error or EOF. */
+static bool read_by(int fd, void *buf, size_t len, int64_t deadline)
+{
+	for (size_t got = 0; got < len;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = deadline - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return false;
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static int collect(int fd, pid_t child, unsigned ms, const sh_ruleset *rs, sh_bpf *out, sh_error **err)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t deadline = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
+	bounded_head h;
+	bool ok = read_by(fd, &h, sizeof h, deadline) && h.len <= SH_BPF_MAX_INSNS * sizeof(struct sock_filter);
+	size_t bytes = ok && h.status == 0 ? h.len * sizeof(struct sock_filter) : ok ? h.len : 0;
+	cleanup_free char *buf = sh_xmalloc(bytes + 1);
+	ok = ok && read_by(fd, buf, bytes, deadline);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	if (!ok)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp did not compile the rules within %u ms (it loops "
+				    "on some rule sets)", rs->profile->file, ms);
+	if (h.status != 0)
+		return sh_error_set(err, SH_EXIT_INVALID, "%.*s", (int)bytes, buf);
+	out->insns = (struct sock_filter *)steal_pointer(&buf);
+	out->len = h.len;
+	return 0;
+}
+
+int sh_translate_bpf_bounded(const sh_ruleset *rs, const sh_translate_opts *o, unsigned ms, sh_bpf *out,
+			     sh_error **err)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return sh_error_errno(err, errno, "pipe");
+	pid_t child = fork();
+	if (child < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return sh_error_errno(err, errno, "fork");
+	}
+	if (child == 0) {
+		close(fds[0]);
+		compile_child(fds[1], rs, o);
+	}
+	close(fds[1]);
+	int r = collect(fds[0], child, ms, rs, out, err);
+	close(fds[0]);
+	return r;
 }
 
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)

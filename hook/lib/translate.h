@@ -34,6 +34,12 @@ int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_f
 			sh_error **err);
 /* Full compile to the program that is installed. */
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err);
+/* The same, compiled in a child process given `ms` milliseconds: libseccomp 2.5 loops for ever on some
+ * rule sets (two rules of one syscall whose first conditions are the same range, their second a range
+ * and a masked equality, on a 64-bit ABI). For rule sets the tool writes itself (overlay.h), so that
+ * one it cannot compile is refused rather than hang a container's start. */
+int sh_translate_bpf_bounded(const sh_ruleset *rs, const sh_translate_opts *o, unsigned ms, sh_bpf *out,
+			     sh_error **err);
 /* libseccomp's PFC text of the same filter. */
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err);
 /* The kernel filter flags the program must be installed with (profile flags, SPEC_ALLOW default,
