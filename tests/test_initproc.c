@@ -143,7 +143,7 @@ Test(initproc, the_loaders_mounts_are_everything_at_its_place_and_below_nothing_
 	cleanup_free char *left = compact(sh_json_get(c, "mounts"));
 	cr_expect_str_eq(left, "[{\"destination\":\"/proc\"},{\"destination\":\"/.seccomp-hookx\"}]");
 	sh_error *err = NULL;
-	cr_assert_eq(sh_initproc_add_mounts(c, "/run/seccomp-hook/loader/0123456789abcdef", "/var/cache/x.bpf", &err), 0);
+	cr_assert_eq(sh_initproc_add_mounts(c, "/run/seccomp-hook/loader/0123456789abcdef", "/var/cache/x.bpf", NULL, &err), 0);
 	cleanup_free char *added = compact(sh_json_get(c, "mounts"));
 	/* The loader's read-only directory at the place, the program over its filter.bpf: nothing else. */
 	cr_expect_str_eq(added, "[{\"destination\":\"/proc\"},{\"destination\":\"/.seccomp-hookx\"},"
@@ -152,6 +152,62 @@ Test(initproc, the_loaders_mounts_are_everything_at_its_place_and_below_nothing_
 				"{\"destination\":\"/.seccomp-hook/filter.bpf\",\"type\":\"bind\",\"source\":\"/var/cache/x.bpf\","
 				"\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\"]}]");
 	sh_json_free(c);
+}
+
+/* An overlay's program: --overlay names its place, --overlay-sha256 its digest; it is bound there. */
+Test(initproc, an_overlays_program_is_named_and_bound_at_its_own_place)
+{
+	sh_json *p = parse("{\"args\": [\"sh\"], \"capabilities\": {\"bounding\": [\"CAP_KILL\"]}}");
+	sh_error *err = NULL;
+	sh_loader_args call = call_of(4);
+	call.overlay_path = "/anywhere/overlay.bpf"; /* the encoder writes the place, whatever it was given */
+	memcpy(call.overlay_digest, digest, sizeof(call.overlay_digest));
+	call.overlay_digest[0] = 'f';
+	cr_assert_eq(sh_initproc_wrap_process(p, &call, &err), 0);
+	cr_expect_str_eq(arg(p, 4), "--overlay=" SH_OVERLAY_DEST);
+	cr_expect(strncmp(arg(p, 5), "--overlay-sha256=f", 18) == 0, "%s", arg(p, 5));
+	cr_expect_str_eq(arg(p, 6), SH_BPF_DEST);
+	sh_loader_args back;
+	cr_assert_eq(sh_initproc_decode(sh_json_get(p, "args"), &back), 8u);
+	cr_expect_str_eq(back.overlay_path, SH_OVERLAY_DEST);
+	cr_expect_str_eq(back.overlay_digest, call.overlay_digest);
+	cr_expect_str_eq(back.digest, digest);
+	sh_json_free(p);
+	/* A call naming another place for the overlay is not the transform's. */
+	sh_json *forged = parse("{\"args\": [\"/.seccomp-hook/init\", \"--flags=0\", \"--overlay=/tmp/o.bpf\","
+				" \"/.seccomp-hook/filter.bpf\", \"--\", \"sh\"]}");
+	cr_expect_eq(sh_initproc_decode(sh_json_get(forged, "args"), &back), 0u);
+	sh_json_free(forged);
+	sh_json *c = parse("{\"mounts\": []}");
+	cr_assert_eq(sh_initproc_add_mounts(c, "/run/l/0123", "/var/cache/x.bpf", "/var/cache/o.bpf", &err), 0);
+	cleanup_free char *added = compact(sh_json_get(c, "mounts"));
+	cr_expect(strstr(added, "{\"destination\":\"/.seccomp-hook/overlay.bpf\",\"type\":\"bind\",\"source\":"
+			 "\"/var/cache/o.bpf\",\"options\":[\"bind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\"]}") != NULL,
+		  "%s", added);
+	cr_assert(sh_initproc_remove_mounts(c));
+	cr_expect_eq(sh_json_get(c, "mounts")->u.arr.n, 0u);
+	sh_json_free(c);
+}
+
+/* The loader's decoder: an overlay digest without an overlay is no call the encoder writes. */
+Test(loadargs, overlay_options)
+{
+	char *ok[] = { "init", "--overlay=/o.bpf", "--overlay-sha256=" "3e01d0a57ef98c9bbd8fefcedb8f1297c8a0530e8b439ba1dbd3052d4b066791",
+		       "/f.bpf", "--", "sh" };
+	char *orphan[] = { "init", "--overlay-sha256=" "3e01d0a57ef98c9bbd8fefcedb8f1297c8a0530e8b439ba1dbd3052d4b066791",
+			   "/f.bpf", "--", "sh" };
+	char *empty[] = { "init", "--overlay=", "/f.bpf", "--", "sh" };
+	char *twice[] = { "init", "--overlay=/a", "--overlay=/b", "/f.bpf", "--", "sh" };
+	sh_loader_args a;
+	sh_loader_args_error e;
+	cr_expect_eq(sh_loader_args_decode(6, ok, 1, &a, &e), 5);
+	cr_expect_str_eq(a.overlay_path, "/o.bpf");
+	cr_expect_eq(sh_loader_args_decode(5, orphan, 1, &a, &e), -1);
+	cr_expect_eq(e.fault, SH_LOADER_ARG_USAGE);
+	cr_expect_eq(sh_loader_args_decode(5, empty, 1, &a, &e), -1);
+	cr_expect_eq(e.fault, SH_LOADER_ARG_INVALID);
+	cr_expect_eq(sh_loader_args_decode(6, twice, 1, &a, &e), -1);
+	cr_expect_eq(e.fault, SH_LOADER_ARG_TWICE);
 }
 
 Test(initproc, only_the_marked_placeholder_counts_as_one)

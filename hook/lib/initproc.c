@@ -112,6 +112,7 @@ sh_json *sh_initproc_prefix(const sh_loader_args *a)
 {
 	sh_loader_args call = *a;
 	call.bpf_path = SH_BPF_DEST;
+	call.overlay_path = a->overlay_path ? SH_OVERLAY_DEST : NULL;
 	sh_loader_argv v;
 	sh_loader_args_encode(SH_INIT_DEST, &call, &v);
 	sh_json *arr = sh_json_new(SH_JSON_ARRAY);
@@ -141,7 +142,9 @@ size_t sh_initproc_decode(const sh_json *args, sh_loader_args *a)
 	if (n == 0 || strcmp(v[0], SH_INIT_DEST) != 0)
 		return 0;
 	int cmd = sh_loader_args_decode(n, v, 1, a, &e);
-	return cmd > 0 && strcmp(a->bpf_path, SH_BPF_DEST) == 0 ? (size_t)cmd : 0;
+	bool places = cmd > 0 && strcmp(a->bpf_path, SH_BPF_DEST) == 0 &&
+		      (!a->overlay_path || strcmp(a->overlay_path, SH_OVERLAY_DEST) == 0);
+	return places ? (size_t)cmd : 0;
 }
 
 int sh_initproc_wrap_process(sh_json *process, const sh_loader_args *a, sh_error **err)
@@ -254,7 +257,8 @@ static sh_json *mounts_array(sh_json *config, sh_error **err)
 	return mounts;
 }
 
-int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, sh_error **err)
+int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, const char *overlay_bpf,
+			   sh_error **err)
 {
 	static const char *const dir_opts[] = { "bind", "ro", "nosuid", "nodev", NULL };
 	static const char *const bpf_opts[] = { "bind", "ro", "nosuid", "nodev", "noexec", NULL };
@@ -263,6 +267,8 @@ int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *
 		return -1;
 	sh_json_append(mounts, mount_entry("bind", loader_dir, SH_INIT_DIR, dir_opts));
 	sh_json_append(mounts, mount_entry("bind", bpf, SH_BPF_DEST, bpf_opts));
+	if (overlay_bpf)
+		sh_json_append(mounts, mount_entry("bind", overlay_bpf, SH_OVERLAY_DEST, bpf_opts));
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #define SH_INIT_DIR "/.seccomp-hook"
 #define SH_INIT_DEST SH_INIT_DIR "/init"
 #define SH_BPF_DEST SH_INIT_DIR "/filter.bpf"
+#define SH_OVERLAY_DEST SH_INIT_DIR "/overlay.bpf"
 
 /* The capability sets a process spec asks for, each name read as runc reads it (exactly
  * "CAP_SYS_ADMIN"; any other spelling is no capability). -1 when it has no `capabilities` (the runtime
@@ -35,7 +36,8 @@ bool sh_initproc_unlend(const sh_capsets *own, sh_capsets *c);
  * with CAP_SYS_PTRACE attach to an exec'd loader before its filter is in. */
 const char *sh_initproc_caps_unsafe(const sh_capsets *c, bool has_caps);
 
-/* [SH_INIT_DEST, options, SH_BPF_DEST, "--"]: the loader call of `a` as a JSON array of strings. */
+/* [SH_INIT_DEST, options, SH_BPF_DEST, "--"]: the loader call of `a` as a JSON array of strings (an
+ * overlay's program, if a has one, at SH_OVERLAY_DEST). */
 sh_json *sh_initproc_prefix(const sh_loader_args *a);
 /* The loader call args start with, decoded: the command's index in args, 0 if args does not start
  * with one. Only output whose seal was verified (seal.h) or the wrapper's own record is read so. */
@@ -56,12 +58,13 @@ void sh_initproc_set_caps(sh_json *process, const sh_capsets *c);
 void sh_initproc_wrap_hooks(sh_json *config, const sh_loader_args *a);
 bool sh_initproc_unwrap_hooks(sh_json *config); /* true if any was */
 
-/* The loader's mounts: its read-only copy's directory (loaderstore.h: the loader as "init" and an empty
- * "filter.bpf" on a read-only superblock) bound read-only at SH_INIT_DIR, and the program over that
- * "filter.bpf". Neither name inside can be changed by anyone, from any mount namespace; the place
- * itself only where the container's root is (see initsafe.h). remove_mounts drops every mount at
- * those places. */
-int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, sh_error **err);
+/* The loader's mounts: its read-only copy's directory (loaderstore.h: the loader as "init" and empty
+ * "filter.bpf" and "overlay.bpf" on a read-only superblock) bound read-only at SH_INIT_DIR, the program
+ * over that "filter.bpf", and an overlay's program (overlay_bpf, NULL: none) over "overlay.bpf".
+ * No name inside can be changed by anyone, from any mount namespace; the place itself only where the
+ * container's root is (see initsafe.h). remove_mounts drops every mount at those places. */
+int sh_initproc_add_mounts(sh_json *config, const char *loader_dir, const char *bpf, const char *overlay_bpf,
+			   sh_error **err);
 bool sh_initproc_remove_mounts(sh_json *config); /* true if any was there */
 bool sh_initproc_has_loader_mounts(const sh_json *config);
 /* dest is SH_INIT_DIR or below it. */

@@ -20,6 +20,11 @@ void sh_loader_args_encode(const char *loader, const sh_loader_args *a, sh_loade
 		sh_capsets_format(&a->caps, caps);
 		snprintf(out->opt[k++], sizeof out->opt[0], "--caps=%s", caps);
 	}
+	if (a->overlay_path) {
+		snprintf(out->opt[k++], sizeof out->opt[0], "--overlay=%s", a->overlay_path);
+		if (a->overlay_digest[0])
+			snprintf(out->opt[k++], sizeof out->opt[0], "--overlay-sha256=%s", a->overlay_digest);
+	}
 	for (size_t i = 0; i < k; i++)
 		out->v[out->n++] = out->opt[i];
 	out->v[out->n++] = a->bpf_path;
@@ -55,7 +60,7 @@ static bool is_sha256_hex(const char *s)
 	return n == 64 && s[n] == '\0';
 }
 
-typedef enum { O_SHA256, O_FLAGS, O_LISTENER, O_CAPS, O_COUNT } opt_id;
+typedef enum { O_SHA256, O_FLAGS, O_LISTENER, O_CAPS, O_OVERLAY, O_OVERLAY_SHA256, O_COUNT } opt_id;
 static const struct {
 	const char *prefix;
 	const char *valid; /* what a valid value is */
@@ -64,6 +69,8 @@ static const struct {
 	[O_FLAGS] = { "--flags=", "a number such as 4 or 0x4" },
 	[O_LISTENER] = { "--listener-fd=", "a descriptor from 3 to 1024" },
 	[O_CAPS] = { "--caps=", "five hex masks B:P:E:I:A" },
+	[O_OVERLAY] = { "--overlay=", "a file" },
+	[O_OVERLAY_SHA256] = { "--overlay-sha256=", "64 lower-case hex digits" },
 };
 
 static bool take_value(opt_id id, const char *v, sh_loader_args *a)
@@ -87,6 +94,14 @@ static bool take_value(opt_id id, const char *v, sh_loader_args *a)
 		return true;
 	case O_CAPS:
 		return a->has_caps = sh_capsets_parse(v, &a->caps);
+	case O_OVERLAY:
+		a->overlay_path = v;
+		return *v != '\0';
+	case O_OVERLAY_SHA256:
+		if (!is_sha256_hex(v))
+			return false;
+		memcpy(a->overlay_digest, v, 65);
+		return true;
 	default:
 		return false;
 	}
@@ -117,7 +132,9 @@ int sh_loader_args_decode(int argc, char *const argv[], int first, sh_loader_arg
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++)
 		if (!take_option(argv[i], i, a, &seen, e))
 			return -1;
-	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0') {
+	/* A digest for no overlay is a call the encoder never writes. */
+	if (i + 2 >= argc || strcmp(argv[i + 1], "--") != 0 || argv[i + 2][0] == '\0' ||
+	    (a->overlay_digest[0] && !a->overlay_path)) {
 		*e = (sh_loader_args_error){ i, SH_LOADER_ARG_USAGE, 0, NULL };
 		return -1;
 	}

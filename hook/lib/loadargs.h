@@ -1,6 +1,7 @@
 /* The init loader's command line, [LOADER, OPTION..., BPF_FILE, "--", COMMAND, ARG...]: the one
  * encoder (the hook writes it in front of a container's process) and the one decoder (the loader
- * reads it; the hook reads its own earlier output back). libc only: the static loader links it. */
+ * reads it; the hook reads its own earlier output back). libc only: the static loader links it.
+ * --overlay=FILE names a second program (an overlay's, overlay.h), installed before BPF_FILE's. */
 #ifndef SH_LOADARGS_H
 #define SH_LOADARGS_H
 
@@ -16,12 +17,17 @@ typedef struct sh_loader_args {
 	bool has_caps;    /* --caps: lower the capability sets to `caps` once the filter is in */
 	sh_capsets caps;
 	const char *bpf_path;
+	/* --overlay=FILE, --overlay-sha256=HEX: the program installed first, with `flags` less
+	 * NEW_LISTENER (NULL, "": none) */
+	const char *overlay_path;
+	char overlay_digest[65];
 } sh_loader_args;
 
-/* The strings the encoder writes: the loader's path, at most five options, BPF_FILE and "--". */
-#define SH_LOADER_ARGV_MAX 8
+/* The strings the encoder writes: the loader's path, at most seven options, BPF_FILE and "--". */
+#define SH_LOADER_OPTS_MAX 7
+#define SH_LOADER_ARGV_MAX (SH_LOADER_OPTS_MAX + 3)
 typedef struct sh_loader_argv {
-	char opt[5][96];
+	char opt[SH_LOADER_OPTS_MAX][96];
 	const char *v[SH_LOADER_ARGV_MAX];
 	size_t n;
 } sh_loader_argv;

@@ -20,6 +20,7 @@
 /* The names the container sees under SH_INIT_DIR: the loader, and the place the program is bound. */
 #define COPY_NAME "init"
 #define PROGRAM_NAME "filter.bpf"
+#define OVERLAY_NAME "overlay.bpf"
 
 static char *stamp_of(const struct stat *st)
 {
@@ -43,20 +44,27 @@ static int trusted_source(const char *source, struct stat *st, sh_error **err)
 	return 0;
 }
 
+/* An empty regular file at DIR/NAME: a place a program is bound over. */
+static bool is_place(const char *dir, const char *name)
+{
+	struct stat st;
+	cleanup_free char *path = sh_xasprintf("%s/%s", dir, name);
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 /* A read-only tmpfs mounted at dir (not the directory it is in) holding the copy, of the source's
- * size, and the program's place. */
+ * size, and the programs' places (a store made before overlays had one place: made again). */
 static bool is_ready(const sh_loader_copy *c, off_t size)
 {
 	struct statfs fs;
-	struct stat d, parent, f, place;
-	cleanup_free char *program = sh_xasprintf("%s/%s", c->dir, PROGRAM_NAME);
+	struct stat d, parent, f;
 	cleanup_free char *up = sh_xasprintf("%s/..", c->dir);
 	if (statfs(c->dir, &fs) < 0 || fs.f_type != TMPFS_MAGIC || !(fs.f_flags & ST_RDONLY))
 		return false;
 	if (stat(c->dir, &d) < 0 || stat(up, &parent) < 0 || d.st_dev == parent.st_dev)
 		return false;
 	return lstat(c->path, &f) == 0 && S_ISREG(f.st_mode) && f.st_uid == 0 && f.st_size == size &&
-	       !(f.st_mode & 0222) && lstat(program, &place) == 0 && S_ISREG(place.st_mode) && place.st_size == 0;
+	       !(f.st_mode & 0222) && is_place(c->dir, PROGRAM_NAME) && is_place(c->dir, OVERLAY_NAME);
 }
 
 int sh_loader_copy_find(const char *store, const char *source, sh_loader_copy *c, sh_error **err)
@@ -121,9 +129,14 @@ static int copy_file(const sh_loader_copy *c, sh_error **err)
 	}
 	if (fchmod(out, 0555) < 0)
 		return sh_error_errno(err, errno, "%s", c->path);
-	cleanup_free char *program = sh_xasprintf("%s/%s", c->dir, PROGRAM_NAME);
-	cleanup_close int place = open(program, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-	return place < 0 ? sh_error_errno(err, errno, "%s", program) : 0;
+	static const char *const places[] = { PROGRAM_NAME, OVERLAY_NAME };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(places); i++) {
+		cleanup_free char *program = sh_xasprintf("%s/%s", c->dir, places[i]);
+		cleanup_close int place = open(program, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+		if (place < 0)
+			return sh_error_errno(err, errno, "%s", program);
+	}
+	return 0;
 }
 
 static int mount_copy(const sh_loader_copy *c, off_t size, sh_error **err)

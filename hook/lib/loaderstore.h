@@ -5,7 +5,8 @@
  * device, inode, size and times name it), made on first use, kept until reboot:
  *   STORE/<16 hex digits>/init         the copy     (STORE/<..> a tmpfs mounted read-only,
  *   STORE/<16 hex digits>/filter.bpf   empty        which containers bind at SH_INIT_DIR)
- * filter.bpf is where each container's program is bound. */
+ *   STORE/<16 hex digits>/overlay.bpf  empty
+ * filter.bpf is where each container's program is bound, overlay.bpf an overlay's (overlay.h). */
 #ifndef SH_LOADERSTORE_H
 #define SH_LOADERSTORE_H
 

@@ -1,7 +1,9 @@
 /* seccomp-hook-init: the loader init mode makes PID 1 of a container. It reads precompiled BPF,
  * checks it (size, structure, and the SHA-256 the hook recorded), installs it (no_new_privs unless
  * it holds CAP_SYS_ADMIN, TSYNC), then execs the container's command, found the way runtimes find
- * it. Statically linked, libc only: it must run in any rootfs.
+ * it. With --overlay it first installs a second program, an overlay's: the kernel then answers each
+ * call with the more restrictive of the two, the container's own where they are equal. Statically
+ * linked, libc only: it must run in any rootfs.
  *
  * Fail closed: on any problem, one line "seccomp-hook-init: error: CAUSE" on stderr and exit 127
  * (126 when the command exists but cannot be executed); the command never runs unfiltered. */
@@ -34,8 +36,8 @@ typedef struct loader_opts {
 
 static void usage(FILE *out)
 {
-	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] [--listener-fd=FD] BPF_FILE --\n"
-	      "                         COMMAND [ARG...]\n"
+	fputs("Usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] [--listener-fd=FD]\n"
+	      "                         [--overlay=FILE [--overlay-sha256=HEX]] BPF_FILE -- COMMAND [ARG...]\n"
 	      "Install the seccomp program in BPF_FILE (raw struct sock_filter, as `seccomp-hook compile`\n"
 	      "writes it) with SECCOMP_FILTER_FLAG_TSYNC plus the flags N, then exec COMMAND (PATH lookup).\n"
 	      "--caps: once the filter is installed, lower the bounding, permitted, effective, inheritable\n"
@@ -44,6 +46,8 @@ static void usage(FILE *out)
 	      "--listener-fd=FD: with NEW_LISTENER in N, send the listener over the unix socket FD (which\n"
 	      "seccomp-hook-runtime relays to the profile's listenerPath) and wait for its answer; FD and\n"
 	      "the listener are closed before the exec.\n"
+	      "--overlay=FILE: first install the program in FILE (checked against --overlay-sha256), with\n"
+	      "the flags N but NEW_LISTENER; BPF_FILE's program goes on top of it.\n"
 	      "Exits 127 without running COMMAND if anything fails.\n", out);
 }
 
@@ -87,11 +91,17 @@ static void parse_args(int argc, char **argv, loader_opts *o)
 	if (e.fault == SH_LOADER_ARG_INVALID)
 		fail(EXIT_FAIL, "invalid %.*s value '%s' (%s)", (int)e.namelen, arg, arg + e.namelen + 1, e.valid);
 	fail(EXIT_FAIL, "usage: seccomp-hook-init [--flags=N] [--sha256=HEX] [--caps=B:P:E:I:A] "
-			"[--listener-fd=FD] BPF_FILE -- COMMAND [ARG...]");
+			"[--listener-fd=FD] [--overlay=FILE [--overlay-sha256=HEX]] BPF_FILE -- COMMAND [ARG...]");
 }
 
+/* One byte more than the largest valid program, so an oversized file is seen as such. In .bss: no
+ * allocator mapping (and unmapping) 32 KiB in every container start. */
+typedef struct program_buf {
+	_Alignas(struct sock_filter) char b[SH_BPF_MAX_INSNS * sizeof(struct sock_filter) + 1];
+} program_buf;
+
 /* The whole file. O_NONBLOCK so a FIFO planted at the path cannot hang PID 1 in open(2). */
-static struct sock_filter *read_program(const char *path, size_t *len)
+static struct sock_filter *read_program(const char *path, program_buf *buf, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -101,12 +111,9 @@ static struct sock_filter *read_program(const char *path, size_t *len)
 		fail(EXIT_FAIL, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		fail(EXIT_FAIL, "%s: not a regular file", path);
-	/* One byte more than the largest valid program, so an oversized file is seen as such. In .bss:
-	 * no allocator mapping (and unmapping) 32 KiB in every container start. */
-	static _Alignas(struct sock_filter) char buf[SH_BPF_MAX_INSNS * sizeof(struct sock_filter) + 1];
-	size_t cap = sizeof buf, n = 0;
+	size_t cap = sizeof buf->b, n = 0;
 	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
+		ssize_t r = read(fd, buf->b + n, cap - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
@@ -117,26 +124,25 @@ static struct sock_filter *read_program(const char *path, size_t *len)
 	}
 	close(fd);
 	*len = n;
-	return (struct sock_filter *)buf;
+	return (struct sock_filter *)buf->b;
 }
 
 /* Size, recorded digest, then structure: the digest names a changed file more precisely than a
  * structural complaint about it would. */
-static void check_program(const loader_opts *o, const struct sock_filter *prog, size_t bytes)
+static void check_program(const char *path, const char *digest, const struct sock_filter *prog, size_t bytes)
 {
 	const char *bad = sh_bpf_check_size(bytes);
 	if (bad)
-		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->a.bpf_path, bad);
-	if (o->a.digest[0]) {
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", path, bad);
+	if (digest[0]) {
 		char got[65];
 		sh_sha256_hex(prog, bytes, got);
-		if (strcmp(got, o->a.digest) != 0)
-			fail(EXIT_FAIL, "%s: content does not match the recorded SHA-256 (changed or corrupt)",
-			     o->a.bpf_path);
+		if (strcmp(got, digest) != 0)
+			fail(EXIT_FAIL, "%s: content does not match the recorded SHA-256 (changed or corrupt)", path);
 	}
 	bad = sh_bpf_check_program(prog, bytes / sizeof(*prog));
 	if (bad)
-		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", o->a.bpf_path, bad);
+		fail(EXIT_FAIL, "%s: not a usable seccomp program: %s", path, bad);
 }
 
 /* The listener goes to whoever holds the other end of the socket (the runtime wrapper's relay, on
@@ -180,6 +186,15 @@ static void install(const loader_opts *o, const struct sock_filter *prog, size_t
 		fail(EXIT_FAIL, "%s: %s (with flags 0x%x: this kernel may not support one of them)", why,
 		     strerror(e), o->a.flags);
 	fail(EXIT_FAIL, "%s: %s", why, strerror(e));
+}
+
+/* The overlay's program goes in first: the container's own then decides between equal answers, and
+ * its install is the last call its filter has to let through before the capabilities and the exec. */
+static void install_overlay(const loader_opts *o, const struct sock_filter *prog, size_t len)
+{
+	const char *why = NULL;
+	if (sh_apply_filter(prog, len, o->a.flags & ~SECCOMP_FILTER_FLAG_NEW_LISTENER, &why) < 0)
+		fail(EXIT_FAIL, "%s (the overlay %s): %s", why, o->a.overlay_path, strerror(errno));
 }
 
 static bool is_executable_file(const char *path)
@@ -226,10 +241,18 @@ int main(int argc, char **argv)
 {
 	loader_opts o;
 	parse_args(argc, argv, &o);
-	size_t bytes = 0;
-	struct sock_filter *prog = read_program(o.a.bpf_path, &bytes);
-	check_program(&o, prog, bytes);
+	static program_buf main_buf, overlay_buf;
+	size_t bytes = 0, overlay_bytes = 0;
+	struct sock_filter *prog = read_program(o.a.bpf_path, &main_buf, &bytes);
+	check_program(o.a.bpf_path, o.a.digest, prog, bytes);
+	struct sock_filter *overlay = NULL;
+	if (o.a.overlay_path) {
+		overlay = read_program(o.a.overlay_path, &overlay_buf, &overlay_bytes);
+		check_program(o.a.overlay_path, o.a.overlay_digest, overlay, overlay_bytes);
+	}
 	const char *file = find_command(o.command[0]);
+	if (overlay)
+		install_overlay(&o, overlay, overlay_bytes / sizeof(*overlay));
 	install(&o, prog, bytes / sizeof(*prog));
 	/* After the install: until then the borrowed capabilities also keep the container's other
 	 * processes from ptrace-attaching to the loader of an exec'd process before it is filtered. */
