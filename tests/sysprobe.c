@@ -91,8 +91,73 @@ static long socket_close(int domain, int type)
 	return fd < 0 ? -1 : 0;
 }
 
+/* A call whose success would change this process (a new user namespace): made in a child, whose
+ * result comes back as its exit status (0, or the errno). */
+static long in_child(long (*call)(void))
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(call() < 0 ? (errno & 0xff) : 0);
+	int st;
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	errno = WEXITSTATUS(st);
+	return errno ? -1 : 0;
+}
+
+static long unshare_user(void)
+{
+	return syscall(SYS_unshare, CLONE_NEWUSER);
+}
+
+static long clone_newuser(void)
+{
+	return clone_flags(CLONE_NEWUSER);
+}
+
+/* io_uring_setup with one entry; the ring is closed again. */
+static long io_uring(void)
+{
+	unsigned char params[120] = { 0 }; /* struct io_uring_params */
+	long fd = syscall(SYS_io_uring_setup, 1, params);
+	if (fd >= 0)
+		close((int)fd);
+	return fd < 0 ? -1 : 0;
+}
+
+/* socket_fam_N_T: socket(N, T, 0), closed again. */
+static long socket_family(const char *spec)
+{
+	int domain, type;
+	if (sscanf(spec, "%d_%d", &domain, &type) != 2) {
+		errno = EINVAL;
+		return -2;
+	}
+	return socket_close(domain, type);
+}
+
 static long probe(const char *name)
 {
+	if (strcmp(name, "socket_alg") == 0) /* AF_ALG has SOCK_SEQPACKET only */
+		return socket_close(38, SOCK_SEQPACKET);
+	if (strcmp(name, "socket_alg_cloexec") == 0)
+		return socket_close(38, SOCK_SEQPACKET | SOCK_CLOEXEC);
+	if (strcmp(name, "socket_alg_high") == 0) { /* the kernel reads the int: AF_ALG again */
+		long fd = syscall(SYS_socket, 0x100000026L, SOCK_SEQPACKET, 0);
+		if (fd >= 0)
+			close((int)fd);
+		return fd < 0 ? -1 : 0;
+	}
+	if (strncmp(name, "socket_fam_", 11) == 0)
+		return socket_family(name + 11);
+	if (strcmp(name, "io_uring") == 0)
+		return io_uring();
+	if (strcmp(name, "unshare_user") == 0)
+		return in_child(unshare_user);
+	if (strcmp(name, "clone_newuser") == 0)
+		return in_child(clone_newuser);
 	if (strcmp(name, "clone3") == 0)
 		return syscall(SYS_clone3, NULL, 0); /* EFAULT/EINVAL unfiltered, ENOSYS under Docker's profile */
 	if (strcmp(name, "unshare") == 0)

@@ -6,10 +6,12 @@
  * that lets the workload make another mount namespace, mounts that are not the container's own. A
  * second table runs the whole transform twice (its output must be recognised, and nothing else). */
 #include "config.h"
+#include "bpf.h"
 #include "hookcfg.h"
 #include "seal.h"
 
 #include <criterion/criterion.h>
+#include <linux/audit.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,8 +52,14 @@ static void setup(void)
 	cr_assert_eq(mkdir(profiles, 0755), 0);
 	put("allow-all", allow_all);
 	put("guarded", guarded);
-	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s", SH_SRCDIR, profiles);
+	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s && mkdir %s/overlays && cp "
+					     "%s/profiles/overlays/af-alg.json %s/overlays/", SH_SRCDIR, profiles, profiles,
+					     SH_SRCDIR, profiles);
 	cr_assert_eq(system(cp), 0);
+	put("overlays/allows", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"socket\"],"
+			       " \"action\": \"SCMP_ACT_ALLOW\"}]}");
+	put("overlays/no-seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"seccomp\"],"
+				   " \"action\": \"SCMP_ACT_ERRNO\"}]}");
 	/* Root directories: an image's own, and one whose /.seccomp-hook is a link. */
 	cleanup_free char *roots = sh_xasprintf("mkdir -p %s/rootfs/bin %s/linked && ln -s /tmp %s/linked/.seccomp-hook", dir,
 						dir, dir);
@@ -88,6 +96,7 @@ TestSuite(hookplan, .init = setup, .fini = teardown);
  * read-only image root), extra members. */
 typedef struct config_row {
 	const char *annotations, *args, *caps, *namespaces, *root, *extra;
+	const char *seccomp; /* linux.seccomp as an engine wrote it (NULL: none) */
 } config_row;
 
 static sh_json *config_of(const config_row *r)
@@ -102,9 +111,10 @@ static sh_json *config_of(const config_row *r)
 	}
 	cleanup_free char *text = sh_xasprintf(
 		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s},"
-		" \"root\": %s, \"linux\": {\"namespaces\": %s}%s%s}",
+		" \"root\": %s, \"linux\": {\"namespaces\": %s%s%s}%s%s}",
 		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, root,
-		r->namespaces ? r->namespaces : OWN_MNT, r->extra ? ", " : "", r->extra ? r->extra : "");
+		r->namespaces ? r->namespaces : OWN_MNT, r->seccomp ? ", \"seccomp\": " : "", r->seccomp ? r->seccomp : "",
+		r->extra ? ", " : "", r->extra ? r->extra : "");
 	sh_json *c = NULL;
 	sh_error *err = NULL;
 	cr_assert_eq(sh_json_parse(text, strlen(text), "test", &sh_hook_config_limits, &c, &err), 0, "%s: %s", text,
@@ -263,7 +273,8 @@ static sh_json *transformed(const config_row *cr, const sh_hook_opts *o, sh_hook
 	sh_json *config = config_of(cr);
 	sh_error *err = NULL;
 	cr_assert_eq(sh_hook_plan_make(config, o, p, NULL, &err), 0, "%s", err ? err->msg : "");
-	sh_hook_acted a = { .bpf_path = sh_xstrdup("/var/cache/seccomp-hook/bpf/x.bpf") };
+	sh_hook_acted a = { .bpf_path = sh_xstrdup("/var/cache/seccomp-hook/bpf/x.bpf"),
+			    .overlay_bpf_path = sh_xstrdup("/var/cache/seccomp-hook/bpf/o.bpf") };
 	cr_assert_eq(sh_seal_key_get(o->seal_key, &a.key, &err), 0, "%s", err ? err->msg : "");
 	cr_assert_eq(sh_hook_write(config, p, &a, o, &err), 0, "%s", err ? err->msg : "");
 	sh_hook_acted_free(&a);
@@ -340,5 +351,142 @@ Test(hookplan, a_config_sealed_under_another_hosts_key_is_not_believed)
 	sh_hook_plan_free(&p);
 	sh_error_free(err);
 	free((char *)o.seal_key);
+	sh_json_free(config);
+}
+
+/* ---- overlays ---------------------------------------------------------------------------------------- */
+
+#define ALG_DENIED (SECCOMP_RET_ERRNO | 97)
+#define ENGINE_SECCOMP "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"," \
+	" \"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"mkdir\"], \"action\": \"SCMP_ACT_ERRNO\"}]}"
+
+typedef struct overlay_row {
+	const char *what;
+	config_row config;
+	const char *mode;
+	bool crun, skip_unconfined;
+	const char *overlays[3];
+	/* expected: an error naming this; else how, the profile, the reason init mode was not used, and
+	 * what socket(AF_ALG, SOCK_SEQPACKET, 0) gets from the program(s) planned (0: not checked) */
+	const char *error;
+	sh_hook_how how;
+	const char *profile, *fallback;
+	uint32_t alg;
+} overlay_row;
+
+static const overlay_row overlay_rows[] = {
+	{ "runtime mode: the composed rules", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
+	  { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED },
+	{ "init mode: the loader installs the overlay's program, then the profile's",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL,
+	  SH_HOW_LOADER, "guarded", NULL, ALG_DENIED },
+	{ "init mode under crun, which installs one program: the composed one",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, true, false, { "af-alg" }, NULL,
+	  SH_HOW_CRUN, "guarded", NULL, ALG_DENIED },
+	{ "the engine's linux.seccomp, no profile named (a precreate hook): the overlay goes on it",
+	  { .caps = CAPS(DOCKER_CAPS), .seccomp = ENGINE_SECCOMP }, NULL, false, false, { "af-alg" }, NULL,
+	  SH_HOW_RUNTIME, SH_PROFILE_FROM_CONFIG, NULL, ALG_DENIED },
+	{ "no filter at all (docker --security-opt seccomp=unconfined): the overlay alone",
+	  { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED },
+	{ "an annotation asking for unconfined does not escape the overlay",
+	  { .annotations = P("unconfined") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL,
+	  SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED },
+	{ "overlay-unconfined=no: unconfined stays so", { .annotations = P("unconfined"), .caps = CAPS(DOCKER_CAPS) }, NULL,
+	  false, true, { "af-alg" }, NULL, SH_HOW_UNCONFINED, "unconfined", NULL, 0 },
+	{ "overlay-unconfined=no: no filter stays none", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, true, { "af-alg" }, NULL,
+	  SH_HOW_PASS, NULL, NULL, 0 },
+	{ "an overlay denying what the loader calls once its program is in: runtime mode",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "no-seccomp" }, NULL,
+	  SH_HOW_RUNTIME, "guarded", "deny seccomp", 0 },
+	{ "an overlay by path", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
+	  { SH_SRCDIR "/profiles/overlays/af-alg.json" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED },
+	{ "refused: an overlay that allows", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
+	  { "allows" }, "only denies", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "refused: an overlay that is not there", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false,
+	  false, { "nonesuch" }, "no profile named 'nonesuch'", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "refused: an overlay org.seccomp-hook.applied could not list", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
+	  { "af-alg,io-uring" }, "invalid overlay", SH_HOW_PASS, NULL, NULL, 0 },
+	{ "refused: a name that is no name", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { ".hidden" },
+	  "invalid profile name", SH_HOW_PASS, NULL, NULL, 0 },
+};
+
+static uint32_t run_program(const sh_cache_entry *e, const sh_seccomp_data *d)
+{
+	return sh_bpf_run((const struct sock_filter *)e->data, e->len / sizeof(struct sock_filter), d, NULL);
+}
+
+/* What the planned program(s) answer: the loader's two stacked, or the one a runtime or crun gets
+ * (runtime mode: the program crun would be handed, compiled from the rules written). */
+static uint32_t planned_answer(const sh_hook_plan *p, const sh_seccomp_data *d)
+{
+	uint32_t own = run_program(&p->program, d);
+	return p->how == SH_HOW_LOADER ? sh_bpf_stack(own, run_program(&p->overlay_program, d)) : own;
+}
+
+static void check_overlay_row(const overlay_row *r)
+{
+	sh_hook_opts o = base_opts;
+	o.mode = r->mode;
+	o.crun = r->crun;
+	o.overlay_skip_unconfined = r->skip_unconfined;
+	o.overlays = r->overlays;
+	for (o.noverlays = 0; o.noverlays < 3 && r->overlays[o.noverlays]; o.noverlays++)
+		;
+	sh_json *config = config_of(&r->config);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	sh_diag d = { 0 };
+	int st = sh_hook_plan_make(config, &o, &p, &d, &err);
+	plan_row as_plan = { .what = r->what, .error = r->error, .how = r->how, .profile = r->profile,
+			     .fallback = r->fallback, .target_bounding = 0xeb };
+	check_row(&as_plan, &p, st, err);
+	if (st == 0 && r->alg) {
+		uint64_t args[6] = { 38, 5 };
+		sh_seccomp_data alg = { .nr = 41, .arch = AUDIT_ARCH_X86_64 };
+		memcpy(alg.args, args, sizeof(args));
+		cr_expect_not_null(p.program.data, "%s: no program planned", r->what);
+		if (p.program.data)
+			cr_expect_eq(planned_answer(&p, &alg), r->alg, "%s: socket(AF_ALG) gets %#x", r->what,
+				     planned_answer(&p, &alg));
+		cr_expect_eq(p.how == SH_HOW_LOADER, p.call.overlay_path != NULL, "%s: the loader call names the overlay", r->what);
+	}
+	sh_hook_plan_free(&p);
+	sh_error_free(err);
+	sh_diag_free(&d);
+	sh_json_free(config);
+}
+
+Test(hookplan, overlays)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(overlay_rows); i++)
+		check_overlay_row(&overlay_rows[i]);
+}
+
+/* The transform's own output with overlays, transformed again (the wrapper after the hook): the
+ * overlays are named once more, and applied once. */
+Test(hookplan, overlays_once_on_its_own_output)
+{
+	sh_hook_opts o = base_opts;
+	const char *ov[] = { "af-alg" };
+	o.overlays = ov;
+	o.noverlays = 1;
+	config_row cr = { .annotations = P("guarded") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+	sh_hook_plan p;
+	sh_json *config = transformed(&cr, &o, &p);
+	sh_hook_plan_free(&p);
+	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
+	cr_assert_not_null(applied);
+	cr_expect(strstr(applied, "guarded init sha256:") == applied && strstr(applied, " overlays=af-alg"), "%s", applied);
+	size_t mounts = 0;
+	sh_json *m = sh_json_get(config, "mounts");
+	for (size_t i = 0; m && i < m->u.arr.n; i++)
+		mounts += strcmp(sh_json_get(m->u.arr.v[i], "destination")->u.str.s, "/.seccomp-hook/overlay.bpf") == 0;
+	cr_expect_eq(mounts, 1u);
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect(p.earlier.sealed);
+	cr_expect_eq(p.how, SH_HOW_LOADER);
+	cr_expect_not_null(p.call.overlay_path);
+	sh_hook_plan_free(&p);
 	sh_json_free(config);
 }

@@ -8,6 +8,7 @@
 #include "supervise.h"
 #include "lookup.h"
 #include "names.h"
+#include "overlay.h"
 #include "translate.h"
 #include "util.h"
 
@@ -20,15 +21,19 @@
 #include <sys/un.h>
 
 static const char exec_usage[] =
-	"Usage: seccomp-hook exec [--profile=PROFILE | --bpf=FILE] [--caps=..] [--arch=..] [--kernel=X.Y]\n"
-	"                         [--flags=FLAG,..] [--report=enforce|complain [--report-log=FILE]\n"
-	"                         [--report-metrics=FILE]] [-q] -- COMMAND [ARG...]\n"
+	"Usage: seccomp-hook exec [--profile=PROFILE | --bpf=FILE] [--overlay=NAME|PATH]... [--caps=..]\n"
+	"                         [--arch=..] [--kernel=X.Y] [--flags=FLAG,..] [--report=enforce|complain\n"
+	"                         [--report-log=FILE] [--report-metrics=FILE]] [-q] -- COMMAND [ARG...]\n"
 	"Install a seccomp filter in this process and exec COMMAND under it (PATH lookup as a runtime\n"
 	"does it). no_new_privs is set unless the process holds CAP_SYS_ADMIN; the filter is installed\n"
 	"with TSYNC. If anything fails, COMMAND is not run.\n\n"
 	"  --profile=P     a profile file, or NAME for NAME.json in the profiles directories\n"
 	"  --profiles-dir=DIR  where to look NAME up\n"
 	"  --bpf=FILE      precompiled raw BPF (compile --format=bpf)\n"
+	"  --overlay=O     a profile of deny rules (overlays/NAME.json in the profiles directories, or a file)\n"
+	"                  installed first, under the profile or program: a call gets the more restrictive\n"
+	"                  answer of the two, the profile's where they are equal. Alone, it is the filter.\n"
+	"                  May be given more than once\n"
 	"  --flags=LIST    with --bpf: SECCOMP_FILTER_FLAG_LOG,SPEC_ALLOW,.. to install with\n"
 	"  --caps=LIST     capabilities for includes/excludes (default: this process's bounding set, which\n"
 	"                  for root is every capability); 'docker' is Docker's default set, so\n"
@@ -55,6 +60,8 @@ static const char exec_usage[] =
 typedef struct exec_opts {
 	sh_target_opts t;
 	const char *profile, *bpf, *flags, *dir;
+	const char *overlays[32];
+	size_t noverlays;
 	const char *report, *report_log, *report_metrics;
 	int exit; /* --report: COMMAND's exit code */
 } exec_opts;
@@ -104,13 +111,44 @@ static char *summary(const exec_opts *o, const sh_target *t, const sh_ruleset *r
 			    rs->profile->file, rs->nrules, rs->profile->nrules, target, b->len);
 }
 
-static int compile_profile(exec_opts *o, sh_bpf *b, unsigned *flags, char **listener, char **metadata,
+/* The overlays' program, installed first: in the form a runtime's one filter would have on top of
+ * the profile (rs), else (a program, --bpf) the form that leaves the multiplexers to it; with nothing
+ * under it, libseccomp's (overlay.h). */
+static int overlay_program(exec_opts *o, const sh_ruleset *rs, bool under, sh_bpf *out, sh_error **err)
+{
+	sh_overlay_set set;
+	sh_diag d = { 0 };
+	sh_target t;
+	uint32_t family[4];
+	if (sh_overlay_set_load(o->overlays, o->noverlays, o->dir, &set, &d, err) < 0 ||
+	    sh_cli_target(&o->t, true, &t, err) < 0) {
+		sh_diag_free(&d);
+		return -1;
+	}
+	sh_print_warnings(&d);
+	sh_diag_free(&d);
+	size_t nf = rs ? rs->narches : sh_arch_family(t.native_arch ? t.native_arch : sh_arch_native(), family);
+	cleanup_ruleset sh_ruleset *ov = NULL, *composed = NULL;
+	int r = sh_overlay_merge((const sh_profile *const *)set.p, set.n, &t, rs ? rs->arches : family, nf, &ov, err);
+	sh_error *inexpressible = NULL;
+	if (r == 0 && rs && sh_overlay_stack(rs, ov, &composed, out, &inexpressible) == 0)
+		r = 1;
+	sh_error_free(inexpressible);
+	if (r == 0)
+		r = sh_overlay_program(ov, under, out, err);
+	sh_overlay_set_free(&set);
+	return r < 0 ? -1 : 0;
+}
+
+static int compile_profile(exec_opts *o, sh_bpf *b, sh_bpf *ob, unsigned *flags, char **listener, char **metadata,
 			   char **said, sh_error **err)
 {
 	sh_target t;
 	cleanup_profile sh_profile *p = NULL;
 	cleanup_ruleset sh_ruleset *rs = NULL;
 	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, true, &t, &p, &rs, err) < 0)
+		return -1;
+	if (o->noverlays && overlay_program(o, rs, true, ob, err) < 0)
 		return -1;
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(rs, NULL, b, &d, err);
@@ -195,13 +233,35 @@ static int run_reported(exec_opts *o, char **argv, sh_error **err)
 	return r;
 }
 
+/* The overlays' program, then (the newer filter, whose answer stands between equal ones) the
+ * profile's or the file's. */
+static int install_overlay(const sh_bpf *ob, unsigned flags, sh_error **err)
+{
+	const char *why = NULL;
+	if (ob->insns && sh_apply_filter(ob->insns, ob->len, flags & ~SH_FLAG_NEW_LISTENER, &why) < 0)
+		return sh_error_errno(err, errno, "cannot install the overlays' filter: %s", why);
+	return 0;
+}
+
+static int prepare(exec_opts *o, sh_bpf *b, sh_bpf *ob, unsigned *flags, char **listener, char **metadata, char **said,
+		   sh_error **err)
+{
+	if (!o->bpf && !o->profile) { /* the overlays alone */
+		*flags = SH_FLAG_SPEC_ALLOW;
+		return overlay_program(o, NULL, false, ob, err);
+	}
+	int r = o->bpf ? sh_cli_read_bpf_file(o->bpf, b, err) : compile_profile(o, b, ob, flags, listener, metadata, said, err);
+	if (r == 0 && o->bpf && o->noverlays)
+		r = overlay_program(o, NULL, true, ob, err);
+	return r;
+}
+
 static int apply(exec_opts *o, sh_error **err)
 {
-	sh_bpf b = { 0 };
+	sh_bpf b = { 0 }, ob = { 0 };
 	unsigned flags = 0;
 	cleanup_free char *listener = NULL, *metadata = NULL, *said = NULL;
-	int r = o->bpf ? sh_cli_read_bpf_file(o->bpf, &b, err)
-		       : compile_profile(o, &b, &flags, &listener, &metadata, &said, err);
+	int r = prepare(o, &b, &ob, &flags, &listener, &metadata, &said, err);
 	if (r == 0 && o->flags)
 		r = parse_flags(o->flags, &flags, err);
 	cleanup_close int sock = -1;
@@ -209,10 +269,17 @@ static int apply(exec_opts *o, sh_error **err)
 		r = sock = sh_notify_connect(listener, err);
 	if (r < 0) {
 		sh_bpf_free(&b);
+		sh_bpf_free(&ob);
 		return -1;
 	}
 	if (said && !sh_cli_quiet)
 		fputs(said, stderr); /* before the filter: it may deny the write */
+	r = install_overlay(&ob, flags, err);
+	sh_bpf_free(&ob);
+	if (r < 0 || !b.insns) {
+		sh_bpf_free(&b);
+		return r;
+	}
 	const char *why = NULL;
 	int fd = sh_apply_filter(b.insns, b.len, flags, &why);
 	sh_bpf_free(&b);
@@ -235,7 +302,7 @@ int cmd_exec(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' }, { "flags", required_argument, NULL, 'f' },
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "quiet", no_argument, NULL, 'q' },
 		{ "report", required_argument, NULL, 'r' }, { "report-log", required_argument, NULL, 'L' },
-		{ "report-metrics", required_argument, NULL, 'M' },
+		{ "report-metrics", required_argument, NULL, 'M' }, { "overlay", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -255,12 +322,19 @@ int cmd_exec(int argc, char **argv)
 		case 'r': o.report = optarg; break;
 		case 'L': o.report_log = optarg; break;
 		case 'M': o.report_metrics = optarg; break;
+		case 'O':
+			if (o.noverlays == SH_ARRAY_SIZE(o.overlays))
+				return sh_usage_error("exec", "more than %zu --overlay options", SH_ARRAY_SIZE(o.overlays));
+			o.overlays[o.noverlays++] = optarg;
+			break;
 		case 'h': fputs(exec_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("exec", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
-	if (!o.profile == !o.bpf)
-		return sh_usage_error("exec", "give exactly one of --profile and --bpf");
+	if (o.profile && o.bpf)
+		return sh_usage_error("exec", "give one of --profile and --bpf");
+	if (!o.profile && !o.bpf && !o.noverlays)
+		return sh_usage_error("exec", "give --profile, --bpf or --overlay");
 	if (o.flags && !o.bpf)
 		return sh_usage_error("exec", "--flags goes with --bpf (a profile carries its own flags)");
 	if (optind >= argc)
@@ -271,6 +345,8 @@ int cmd_exec(int argc, char **argv)
 		return sh_usage_error("exec", "--report-log and --report-metrics go with --report");
 	if (o.report && !o.profile)
 		return sh_usage_error("exec", "--report needs --profile (the rules name the denials)");
+	if (o.report && o.noverlays)
+		return sh_usage_error("exec", "--report and --overlay cannot be combined");
 	cleanup_error sh_error *err = NULL;
 	if (o.report)
 		return run_reported(&o, argv + optind, &err) < 0 ? sh_error_report(err) : o.exit;

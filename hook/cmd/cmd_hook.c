@@ -42,13 +42,18 @@ static const char hook_opts_help[] =
 	"  --seal-key=FILE        the host key that seals what the transform writes, so that it recognises\n"
 	"                         its own output and nothing else (default " SH_SEAL_KEY_DEFAULT ", made on\n"
 	"                         first use, root's, mode 0600)\n"
+	"  --overlay=NAME|PATH    a profile of deny rules stacked on whatever the container gets: its\n"
+	"                         profile, the one linux.seccomp holds, or none (NAME: overlays/NAME.json in\n"
+	"                         the profiles directories). May be given more than once\n"
+	"  --overlay-unconfined=yes|no  no: a container with no filter at all stays so (default yes)\n"
 	"  -h, --help             show this help\n\n"
 	"Annotations: org.seccomp-hook.profile=NAME|unconfined, org.seccomp-hook.mode=runtime|init,\n"
 	"org.seccomp-hook.record=NAME (and org.seccomp-hook.record-args=true), org.seccomp-hook.report=enforce|complain.\n"
 	"Exit status: 0 done (or nothing to do), 1 invalid or refused profile/config, 2 usage or system error.\n";
 
 enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
-       OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS, OPT_SEAL_KEY, OPT_LOADER_STORE };
+       OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS, OPT_SEAL_KEY, OPT_LOADER_STORE,
+       OPT_OVERLAY, OPT_OVERLAY_UNCONFINED };
 
 /* Each command's options, from one list of entries: getopt_long refuses what a command's table lacks. */
 #define OPT_ENTRY_MODE { "mode", required_argument, NULL, OPT_MODE }
@@ -62,7 +67,9 @@ enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE,
 		{ "recordings-dir", required_argument, NULL, OPT_RECORDINGS },                             \
 		{ "reports-log", required_argument, NULL, OPT_REPORTS_LOG },                               \
 		{ "metrics-dir", required_argument, NULL, OPT_METRICS }, { "agents-dir", required_argument, NULL, OPT_AGENTS }, \
-		OPT_ENTRY_SEAL, { "loader-store", required_argument, NULL, OPT_LOADER_STORE }
+		OPT_ENTRY_SEAL, { "loader-store", required_argument, NULL, OPT_LOADER_STORE },               \
+		{ "overlay", required_argument, NULL, OPT_OVERLAY },                                        \
+		{ "overlay-unconfined", required_argument, NULL, OPT_OVERLAY_UNCONFINED }
 #define OPT_ENTRY_HELP { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 
 static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM, OPT_ENTRY_HELP };
@@ -77,7 +84,18 @@ typedef struct hook_cli {
 	sh_hook_opts o;
 	bool require, verify_filter;
 	const char *stage;
+	const char *overlays[32]; /* --overlay, in the order given */
 } hook_cli;
+
+/* -1 to go on, else the usage error's exit status. */
+static int add_overlay(const char *cmd, hook_cli *c, const char *arg)
+{
+	if (c->o.noverlays == SH_ARRAY_SIZE(c->overlays))
+		return sh_usage_error(cmd, "more than %zu --overlay options", SH_ARRAY_SIZE(c->overlays));
+	c->overlays[c->o.noverlays++] = arg;
+	c->o.overlays = c->overlays;
+	return -1;
+}
 
 /* Returns -1 to go on, else an exit status. `longopts` are the options this command takes; --help
  * prints the usage texts given (NULL ends them; a container start does not pay for joining them). */
@@ -111,6 +129,17 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 		case OPT_AGENTS: c->o.agents_dir = optarg; break;
 		case OPT_SEAL_KEY: c->o.seal_key = optarg; break;
 		case OPT_LOADER_STORE: c->o.loader_store = optarg; break;
+		case OPT_OVERLAY: {
+			int st = add_overlay(cmd, c, optarg);
+			if (st >= 0)
+				return st;
+			break;
+		}
+		case OPT_OVERLAY_UNCONFINED:
+			if (strcmp(optarg, "yes") != 0 && strcmp(optarg, "no") != 0)
+				return sh_usage_error(cmd, "invalid --overlay-unconfined '%s' (yes or no)", optarg);
+			c->o.overlay_skip_unconfined = strcmp(optarg, "no") == 0;
+			break;
 		case OPT_RUNTIME:
 			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
 				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
@@ -129,7 +158,7 @@ static const char precreate_usage[] =
 	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
 	"                              [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                              [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
-	"                              [--loader-store=DIR]\n"
+	"                              [--loader-store=DIR] [--overlay=NAME|PATH]... [--overlay-unconfined=yes|no]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output.\n\n";
 
@@ -162,7 +191,8 @@ static const char inject_usage[] =
 	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
 	"                           [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
-	"                           [--loader-store=DIR] [--profile=NAME|PATH] BUNDLE_DIR\n"
+	"                           [--loader-store=DIR] [--overlay=NAME|PATH]... [--overlay-unconfined=yes|no]\n"
+	"                           [--profile=NAME|PATH] BUNDLE_DIR\n"
 	"Apply a profile to a plain runc/crun bundle: rewrites BUNDLE_DIR/config.json atomically with the\n"
 	"same logic as the precreate hook. --profile wins over the config's annotations.\n\n";
 
@@ -196,9 +226,10 @@ static const char state_usage[] =
 	"                   carry (config stages); at poststart, kill a container whose PID 1 runs no filter\n"
 	"  --verify-filter  with --require at poststart, also read back the filters PID 1 runs (ptrace)\n"
 	"                   and log their digests; in init mode kill it unless one is the compiled\n"
-	"                   program the config names (org.seccomp-hook.applied)\n"
+	"                   program the config names (org.seccomp-hook.applied); with overlays, also unless\n"
+	"                   the filters together deny every call the overlays deny, as they deny it\n"
 	"  --stage=STAGE    the stage this hook runs at (default: inferred from the state's status)\n"
-	"  --profiles-dir=DIR  accepted for symmetry with precreate\n"
+	"  --profiles-dir=DIR  where the overlays the config names are (overlays/NAME.json)\n"
 	"  --seal-key=FILE  the key precreate and inject seal their output with (default " SH_SEAL_KEY_DEFAULT ");\n"
 	"                   what a config says was applied counts only under that seal\n"
 	"  -h, --help       show this help\n";
@@ -220,7 +251,8 @@ static int run_state(const hook_cli *c, sh_error **err)
 		r = sh_state_read(st, &si, err);
 	if (r == 0)
 		r = sh_state_check_bundle(&(sh_state_opts){ .stage = c->stage, .require = c->require,
-							    .verify_filter = c->verify_filter, .seal_key = c->o.seal_key },
+							    .verify_filter = c->verify_filter, .seal_key = c->o.seal_key,
+							    .profiles_dir = c->o.profiles_dir },
 					  &si, err);
 	sh_json_free(st);
 	return r;

@@ -9,6 +9,7 @@
 #include "names.h"
 #include "notifyset.h"
 #include "oci.h"
+#include "overlay.h"
 #include "resolve.h"
 #include "sha256.h"
 #include "translate.h"
@@ -115,7 +116,8 @@ static const char *loader_path(const sh_hook_opts *o)
 
 /* ==== the plan: decisions only ==================================================================== */
 
-/* A profile being applied: where it is, its bytes, and (once needed) its model and rule set. */
+/* A profile being applied: where it is, its bytes, and (once needed) its model and rule set; with
+ * overlays, the rule set is the composed one (overlay.h), and the profile's own is kept beside it. */
 typedef struct loaded {
 	char *path;
 	char *raw;
@@ -123,11 +125,17 @@ typedef struct loaded {
 	sh_profile *p;
 	sh_ruleset *rs;
 	sh_target t;
+	bool none;                /* no profile: the overlays stand alone, on the native arch's family */
+	uint32_t family[4];
+	const sh_overlay_set *ov; /* composed onto the rules once they are resolved (NULL: none) */
+	sh_ruleset *own_rs;       /* the profile's own rules, once composed */
+	char key[65];             /* the cache key of the profile's own program */
 } loaded;
 
 static void loaded_free(loaded *l)
 {
 	sh_ruleset_free(l->rs);
+	sh_ruleset_free(l->own_rs);
 	sh_profile_free(l->p);
 	free(l->raw);
 	free(l->path);
@@ -249,6 +257,9 @@ static int plan_select(plan_ctx *c, const char **name)
 		*name = SH_PROFILE_FROM_CONFIG;
 	if (!*name && c->p->earlier.sealed && !c->p->earlier.supervised) {
 		*name = c->p->earlier.profile;
+		/* Overlays on the engine's profile, in a config the wrapper did not write (precreate) */
+		if (strcmp(*name, SH_PROFILE_FROM_CONFIG) == 0 && c->p->ov && engine_seccomp(c))
+			return 0;
 		if (!sh_profile_name_valid(*name))
 			return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s mode with the "
 					    "profile '%.200s', which is not a profile name; name it again (--profile)",
@@ -256,6 +267,9 @@ static int plan_select(plan_ctx *c, const char **name)
 	}
 	if (!*name)
 		*name = c->o->default_profile;
+	/* Overlays go on whatever the container gets: without a profile chosen, the engine's. */
+	if (!*name && c->p->ov && engine_seccomp(c))
+		*name = SH_PROFILE_FROM_CONFIG;
 	return 0;
 }
 
@@ -281,16 +295,55 @@ static int locate(const plan_ctx *c, const char *name, loaded *l)
 	return 0;
 }
 
+/* No profile, only overlays: they cover the native arch and the ones it runs, as a runtime's filter
+ * of Docker's default would. The cache key's input names that. */
+static int locate_none(const plan_ctx *c, loaded *l)
+{
+	l->none = true;
+	l->path = sh_xstrdup("(no profile)");
+	l->raw = sh_xstrdup("unconfined");
+	l->rawlen = strlen(l->raw);
+	if (sh_target_init(&l->t, false, c->err) < 0)
+		return -1;
+	l->t.caps = c->p->own.bounding;
+	l->t.arches = l->family;
+	l->t.narches = sh_arch_family(l->t.native_arch ? l->t.native_arch : sh_arch_native(), l->family);
+	return 0;
+}
+
+/* The overlays stacked on the rules, proven (overlay.h): the composed rules replace them. */
+static int compose_overlays(loaded *l, sh_error **err)
+{
+	cleanup_ruleset sh_ruleset *ov = NULL;
+	sh_ruleset *composed = NULL;
+	const uint32_t *arches = l->rs ? l->rs->arches : l->family;
+	size_t n = l->rs ? l->rs->narches : l->t.narches;
+	if (sh_overlay_merge((const sh_profile *const *)l->ov->p, l->ov->n, &l->t, arches, n, &ov, err) < 0 ||
+	    sh_overlay_stack(l->rs, ov, &composed, NULL, err) < 0)
+		return sh_error_prefix(err, "overlays %s on %s", l->ov->names, l->path);
+	l->own_rs = l->rs;
+	l->rs = composed;
+	return 0;
+}
+
 static int parse_and_resolve(loaded *l, sh_diag *d, sh_error **err)
 {
-	if (l->rs)
-		return 0;
-	sh_json *root = NULL;
-	if (sh_json_parse(l->raw, l->rawlen, l->path, NULL, &root, err) < 0)
-		return -1;
-	int r = sh_profile_from_json(root, l->path, &l->p, d, err);
-	sh_json_free(root);
-	return r < 0 ? -1 : sh_resolve(l->p, &l->t, &l->rs, d, err);
+	if (!l->rs && !l->none) {
+		sh_json *root = NULL;
+		if (sh_json_parse(l->raw, l->rawlen, l->path, NULL, &root, err) < 0)
+			return -1;
+		int r = sh_profile_from_json(root, l->path, &l->p, d, err);
+		sh_json_free(root);
+		if (r < 0 || sh_resolve(l->p, &l->t, &l->rs, d, err) < 0)
+			return -1;
+	}
+	return l->ov && !l->own_rs && !(l->none && l->rs) ? compose_overlays(l, err) : 0;
+}
+
+/* The profile's own rules (not composed), for the loader's first program. */
+static const sh_ruleset *own_rules(const loaded *l)
+{
+	return l->own_rs ? l->own_rs : l->rs;
 }
 
 /* Everything that changes the compiled program goes into the key: the profile's bytes and the target
@@ -306,6 +359,23 @@ static void cache_key(const loaded *l, char key[65])
 					       PACKAGE_VERSION, SH_TRANSLATOR_REVISION, v->major, v->minor, v->micro,
 					       profile_hash, l->t.caps, l->t.kmajor, l->t.kminor, l->t.native_arch);
 	sh_sha256_hex(text, strlen(text), key);
+}
+
+/* The key of what is made of the profile's key and the overlays: the composed rules (`what`
+ * "composed") or the overlay's program for the loader ("overlay-program"). */
+static void overlay_key(const char *own, const sh_overlay_set *ov, const char *what, char key[65])
+{
+	cleanup_free char *text = sh_xasprintf("%s\n%s %s\n", own, what, ov->digest);
+	sh_sha256_hex(text, strlen(text), key);
+}
+
+/* The key of what is applied: the profile's own program, or the composed one. */
+static void applied_key(const loaded *l, char key[65])
+{
+	if (l->ov)
+		overlay_key(l->key, l->ov, "composed", key);
+	else
+		memcpy(key, l->key, 65);
 }
 
 /* The program, compiled here (a cache miss). libseccomp refusing the rules is always an error; the
@@ -353,6 +423,7 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 {
 	sh_hook_plan *p = c->p;
 	sh_error *untrusted = NULL;
+	applied_key(l, p->key);
 	int hit = runtime_from_cache(cache_dir(c->o), p->key, p, &untrusted);
 	if (hit < 0) {
 		sh_diag_add(c->d, SH_SEV_WARNING, NULL, 0, 0, "untrusted-cache", "%s; compiling without it", untrusted->msg);
@@ -424,6 +495,10 @@ static void plan_call(plan_ctx *c)
 	p->call = (sh_loader_args){ .flags = p->program.flags, .listener_fd = listener ? c->o->listener_fd : -1,
 				    .has_caps = true, .caps = sh_initproc_granted(p->own), .bpf_path = SH_BPF_DEST };
 	memcpy(p->call.digest, p->program.digest, sizeof(p->call.digest));
+	if (p->overlay_program.data && !c->o->crun) {
+		p->call.overlay_path = SH_OVERLAY_DEST;
+		memcpy(p->call.overlay_digest, p->overlay_program.digest, sizeof(p->call.overlay_digest));
+	}
 	memcpy(p->digest, p->program.digest, sizeof(p->digest));
 	p->how = c->o->crun ? SH_HOW_CRUN : SH_HOW_LOADER;
 }
@@ -443,8 +518,73 @@ static int judge_program(plan_ctx *c, const char *path, const void *prog, size_t
 	return 0;
 }
 
-/* 1: init mode is not for this container (fell back), 0: planned, -1: error. */
-static int plan_init(plan_ctx *c, loaded *l)
+/* The overlay's program for the loader, in the form a runtime's one filter would have (the proof
+ * says which, overlay.h); where no one filter can hold the two, the form that leaves the
+ * multiplexers to the profile: the loader installs both programs as they are. */
+static int make_overlay_program(plan_ctx *c, loaded *l, sh_bpf *prog)
+{
+	cleanup_ruleset sh_ruleset *ov = NULL, *composed = NULL;
+	const sh_ruleset *own = own_rules(l);
+	sh_error *inexpressible = NULL;
+	if (sh_overlay_merge((const sh_profile *const *)c->p->ov->p, c->p->ov->n, &l->t, own->arches, own->narches, &ov,
+			     c->err) < 0)
+		return -1;
+	if (sh_overlay_stack(own, ov, &composed, prog, &inexpressible) == 0)
+		return 0;
+	sh_error_free(inexpressible);
+	return sh_overlay_program(ov, true, prog, c->err);
+}
+
+/* What the loader calls once the overlay's program is in, asked of that program on the native arch. */
+static const char *blocks_loader(const sh_cache_entry *e)
+{
+	sh_ruleset native = { .default_action = SH_ACT_ALLOW, .narches = 1 };
+	native.arches[0] = sh_arch_native();
+	sh_engine en = { .rs = &native, .prog = { .insns = e->data, .len = e->len / sizeof(struct sock_filter) } };
+	return sh_overlay_blocks_loader(&en);
+}
+
+/* The loader's second program, the overlays', cached under its own key. 1: init mode is not for
+ * this container (the overlays deny what the loader calls once their program is in). */
+static int plan_overlay_program(plan_ctx *c, loaded *l)
+{
+	sh_hook_plan *p = c->p;
+	overlay_key(l->key, p->ov, "overlay-program", p->overlay_key);
+	int hit = sh_cache_lookup(cache_dir(c->o), p->overlay_key, &p->overlay_program, c->err);
+	if (hit < 0)
+		return -1;
+	if (!hit) {
+		sh_bpf b = { 0 };
+		if (parse_and_resolve(l, c->d, c->err) < 0 || make_overlay_program(c, l, &b) < 0)
+			return -1;
+		p->overlay_program = (sh_cache_entry){ .data = (char *)b.insns, .len = b.len * sizeof(*b.insns),
+						       .flags = p->program.flags & ~SH_FLAG_NEW_LISTENER };
+		sh_sha256_hex(p->overlay_program.data, p->overlay_program.len, p->overlay_program.digest);
+		p->store_overlay = true;
+	}
+	const char *blocked = blocks_loader(&p->overlay_program);
+	if (!blocked)
+		return 0;
+	cleanup_free char *why = sh_xasprintf("the overlays %s deny %s, which the loader calls once their program is "
+					      "in", p->ov->names, blocked);
+	fall_back(c, l->path, why);
+	return 1;
+}
+
+/* The program the loader or crun installs: the profile's own (the loader installs the overlays'
+ * beside it: l->ov is NULL then), or for crun, which installs one, the composed one. */
+static int plan_program(plan_ctx *c, loaded *l)
+{
+	sh_hook_plan *p = c->p;
+	applied_key(l, p->key);
+	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
+	if (hit < 0 || (!hit && compile_program(l, true, &p->program, c->d, c->err) < 0))
+		return -1;
+	p->store = p->store_required = !hit;
+	return p->ov && !c->o->crun ? plan_overlay_program(c, l) : 0;
+}
+
+static int plan_init_as(plan_ctx *c, loaded *l)
 {
 	sh_hook_plan *p = c->p;
 	const char *why = c->o->crun ? NULL : loader_refused(c);
@@ -455,10 +595,9 @@ static int plan_init(plan_ctx *c, loaded *l)
 	if (!c->o->crun && sh_loader_copy_find(c->o->loader_store ? c->o->loader_store : SH_LOADER_STORE,
 					       loader_path(c->o), &p->loader, c->err) < 0)
 		return -1;
-	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
-	if (hit < 0 || (!hit && compile_program(l, true, &p->program, c->d, c->err) < 0))
-		return -1;
-	p->store = p->store_required = !hit;
+	int r = plan_program(c, l);
+	if (r != 0)
+		return r;
 	if (judge_program(c, l->path, p->program.data, p->program.len))
 		return 1;
 	/* Checked on the entry, so a hit decides exactly as the compile that made it would. */
@@ -468,29 +607,43 @@ static int plan_init(plan_ctx *c, loaded *l)
 	return 0;
 }
 
+/* 1: init mode is not for this container (fell back), 0: planned, -1: error. The loader installs
+ * the profile's own program and the overlays' as they are: nothing is composed for it. */
+static int plan_init(plan_ctx *c, loaded *l)
+{
+	const sh_overlay_set *ov = l->ov;
+	if (!c->o->crun)
+		l->ov = NULL;
+	int r = plan_init_as(c, l);
+	l->ov = ov;
+	return r;
+}
+
 static void plan_reset_program(sh_hook_plan *p)
 {
 	sh_cache_entry_free(&p->program);
-	p->store = p->store_required = false;
+	sh_cache_entry_free(&p->overlay_program);
+	p->store = p->store_required = p->store_overlay = false;
 	sh_loader_copy_free(&p->loader);
 }
 
+/* name NULL: no profile, the overlays alone (in runtime mode: there is no profile to install first). */
 static int plan_profile(plan_ctx *c, const char *name)
 {
-	loaded l = { 0 };
+	loaded l = { .ov = c->p->ov };
 	sh_hook_plan *p = c->p;
-	int r = locate(c, name, &l);
+	int r = name ? locate(c, name, &l) : locate_none(c, &l);
 	if (r == 0) {
-		cache_key(&l, p->key);
-		r = p->mode == SH_MODE_INIT ? plan_init(c, &l) : 1;
+		cache_key(&l, l.key);
+		r = p->mode == SH_MODE_INIT && name ? plan_init(c, &l) : 1;
 	}
 	if (r == 1) {
 		plan_reset_program(p);
 		r = plan_runtime(c, &l);
 	}
 	loaded_free(&l);
-	p->profile = sh_xstrdup(name);
-	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name) : 0;
+	p->profile = sh_xstrdup(name ? name : "unconfined");
+	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name ? name : "unconfined") : 0;
 }
 
 /* ---- recordings and live reports ---- */
@@ -515,8 +668,10 @@ static const sh_engine *base_engine(const sh_supervision *s)
 /* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
 static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
 {
-	if (name && strcmp(name, "unconfined") != 0) {
-		if (locate(c, name, &s->l) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0 ||
+	bool named = name && strcmp(name, "unconfined") != 0;
+	s->l.ov = c->p->ov;
+	if (named || (c->p->ov && !c->o->overlay_skip_unconfined)) { /* the profile with the overlays, or them alone */
+		if ((named ? locate(c, name, &s->l) : locate_none(c, &s->l)) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0 ||
 		    sh_engine_init(&s->engine, s->l.rs, c->err) < 0)
 			return -1;
 		s->arches = s->l.rs->arches;
@@ -667,6 +822,18 @@ static int plan_supervised(plan_ctx *c, const char *name)
 	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name ? name : "(none)") : 0;
 }
 
+/* The overlays the options name, read and checked: they change whatever the container gets. */
+static int plan_overlays(plan_ctx *c)
+{
+	if (!c->o->noverlays)
+		return 0;
+	c->p->ov = sh_xcalloc(1, sizeof(*c->p->ov));
+	if (sh_overlay_set_load(c->o->overlays, c->o->noverlays, c->o->profiles_dir, c->p->ov, c->d, c->err) == 0)
+		return 0;
+	free(steal_pointer(&c->p->ov));
+	return -1;
+}
+
 /* forced: plan this profile, without recording or reports (the plan of reports whose agent does not
  * start). */
 static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err,
@@ -678,7 +845,7 @@ static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan 
 	p->call.listener_fd = -1;
 	if (config->type != SH_JSON_OBJECT)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
-	if (sh_hook_check_annotations(config, err) < 0 || plan_earlier(&c) < 0)
+	if (sh_hook_check_annotations(config, err) < 0 || plan_earlier(&c) < 0 || plan_overlays(&c) < 0)
 		return -1;
 	plan_own_caps(&c);
 	if (plan_select(&c, &name) < 0)
@@ -688,9 +855,12 @@ static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan 
 	bool supervised = !forced && (sh_oci_annotation(config, SH_ANNOT_RECORD) || sh_oci_annotation(config, SH_ANNOT_REPORT));
 	/* Whatever sits at the loader's place is the transform's to remove (a config cannot plant it). */
 	bool planted = !p->earlier.sealed && sh_initproc_has_loader_mounts(config);
-	p->changed = p->earlier.sealed || planted || name || supervised;
+	bool alone = p->ov && !o->overlay_skip_unconfined && (!name || strcmp(name, "unconfined") == 0);
+	p->changed = p->earlier.sealed || planted || name || supervised || alone;
 	if (supervised)
 		return plan_supervised(&c, name);
+	if (alone)
+		return plan_profile(&c, NULL);
 	if (!name) {
 		p->how = SH_HOW_PASS;
 		return 0;
@@ -734,6 +904,11 @@ void sh_hook_plan_free(sh_hook_plan *p)
 	free(p->listener_path);
 	free(p->listener_metadata);
 	supervision_free(p->sup);
+	sh_cache_entry_free(&p->overlay_program);
+	if (p->ov) {
+		sh_overlay_set_free(p->ov);
+		free(p->ov);
+	}
 	memset(p, 0, sizeof(*p));
 }
 
@@ -746,6 +921,22 @@ static int start_agent(const sh_hook_opts *o, sh_supervision *s, char **socket, 
 			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
 			     .metrics_dir = o->metrics_dir, .always = s->always };
 	return sh_agent_start(&ao, socket, err);
+}
+
+/* The loader's second program, in the cache: the container cannot start without it. */
+static int act_overlay_program(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_error **err)
+{
+	if (!p->store_overlay) {
+		a->overlay_bpf_path = sh_xstrdup(p->overlay_program.path);
+		return 0;
+	}
+	sh_bpf b = { .insns = (struct sock_filter *)p->overlay_program.data,
+		     .len = p->overlay_program.len / sizeof(struct sock_filter) };
+	sh_cache_entry e = { 0 };
+	int r = sh_cache_store(cache_dir(o), p->overlay_key, &b, p->overlay_program.flags, &e, err);
+	a->overlay_bpf_path = steal_pointer(&e.path);
+	sh_cache_entry_free(&e);
+	return r;
 }
 
 /* The loader's read-only copy and the program in the cache (in runtime mode its linux.seccomp text
@@ -774,7 +965,7 @@ static int act_program(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a,
 		sh_cache_store_oci(cache_dir(o), p->key, p->oci_text, p->oci_len, &ignored);
 		sh_error_free(ignored);
 	}
-	return 0;
+	return p->how == SH_HOW_LOADER && p->call.overlay_path ? act_overlay_program(p, o, a, err) : 0;
 }
 
 /* A recording that cannot start stops the container (nothing would be recorded); reports that cannot
@@ -811,6 +1002,7 @@ int sh_hook_act(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_dia
 void sh_hook_acted_free(sh_hook_acted *a)
 {
 	free(a->bpf_path);
+	free(a->overlay_bpf_path);
 	free(a->socket);
 	memset(a, 0, sizeof(*a));
 }
@@ -897,7 +1089,8 @@ static int write_loader(sh_json *config, const sh_hook_plan *p, const sh_hook_ac
 			sh_error **err)
 {
 	if (sh_initproc_wrap_process(sh_json_get(config, "process"), &p->call, err) < 0 ||
-	    sh_initproc_add_mounts(config, p->loader.dir, a->bpf_path, err) < 0)
+	    sh_initproc_add_mounts(config, p->loader.dir, a->bpf_path, p->call.overlay_path ? a->overlay_bpf_path : NULL,
+				   err) < 0)
 		return -1;
 	sh_initproc_wrap_hooks(config, &p->call);
 	if (p->listener_path)
@@ -948,7 +1141,8 @@ static char *applied_text(const sh_hook_plan *p, const sh_hook_acted *a)
 	if (p->how == SH_HOW_UNCONFINED)
 		return sh_xstrdup("unconfined");
 	const sh_supervision *s = a->socket ? p->sup : NULL;
-	return sh_xasprintf("%s %s sha256:%s%s%s%s", p->profile, sh_mode_name(p->mode), p->digest, s ? " " : "",
+	return sh_xasprintf("%s %s sha256:%s%s%s%s%s%s", p->profile, sh_mode_name(p->mode), p->digest,
+			    p->ov ? " " SH_APPLIED_OVERLAYS : "", p->ov ? p->ov->names : "", s ? " " : "",
 			    s ? (s->record ? "record=" : "report=") : "", s ? (s->record ? s->record : s->report) : "");
 }
 

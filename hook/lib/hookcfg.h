@@ -25,7 +25,9 @@
 #define SH_ANNOT_RECORD_ARGS "org.seccomp-hook.record-args"
 /* enforce | complain: report every call the profile denies with an errno (the deciding rule). */
 #define SH_ANNOT_REPORT "org.seccomp-hook.report"
-#define SH_ANNOT_APPLIED "org.seccomp-hook.applied" /* "NAME MODE sha256:DIGEST", set by the hook */
+/* "NAME MODE sha256:DIGEST[ overlays=NAME,..][ record=..|report=..]", set by the hook */
+#define SH_ANNOT_APPLIED "org.seccomp-hook.applied"
+#define SH_APPLIED_OVERLAYS "overlays="
 /* Init mode with SCMP_ACT_NOTIFY through the loader: the profile's listenerPath and listenerMetadata,
  * for the wrapper's relay at exec. */
 #define SH_ANNOT_LISTENER_PATH "org.seccomp-hook.listener-path"
@@ -63,6 +65,11 @@ typedef struct sh_hook_opts {
 	const char *seal_key;     /* NULL: SH_SEAL_KEY_DEFAULT */
 	const char *loader_store; /* NULL: SH_LOADER_STORE */
 	const char *bundle;       /* the bundle directory, where known (inject, the wrapper) */
+	/* --overlay (overlay.h): deny profiles stacked on whatever the container gets, NAME or PATH each;
+	 * also on a container with no filter at all, unless overlay_skip_unconfined. */
+	const char *const *overlays;
+	size_t noverlays;
+	bool overlay_skip_unconfined;
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */
@@ -109,6 +116,7 @@ typedef struct sh_earlier {
 } sh_earlier;
 
 typedef struct sh_supervision sh_supervision;
+typedef struct sh_overlay_set sh_overlay_set;
 
 typedef struct sh_hook_plan {
 	bool changed;          /* the config is written; else it passes through as it is */
@@ -137,11 +145,17 @@ typedef struct sh_hook_plan {
 	/* SCMP_ACT_NOTIFY: where the listener goes (a profile's, or the agent's once started) */
 	char *listener_path, *listener_metadata;
 	sh_supervision *sup;   /* a recording or reports */
+	/* Overlays: read and checked (NULL: none). SH_HOW_LOADER installs the overlay's program too. */
+	sh_overlay_set *ov;
+	char overlay_key[65];
+	sh_cache_entry overlay_program;
+	bool store_overlay;
 } sh_hook_plan;
 
 typedef struct sh_hook_acted {
 	sh_seal_key key;
 	char *bpf_path;        /* where the program is in the cache */
+	char *overlay_bpf_path; /* and the overlay's (SH_HOW_LOADER) */
 	char *socket;          /* the agent's */
 	bool agent_failed;     /* reports that could not start: the plain profile is written instead */
 } sh_hook_acted;

@@ -6,6 +6,8 @@
 #include "gofold.h"
 #include "hookcfg.h"
 #include "initproc.h"
+#include "names.h"
+#include "overlay.h"
 #include "seal.h"
 #include "sha256.h"
 #include "util.h"
@@ -53,6 +55,18 @@ static void inspect_config(const sh_json *config, bool sealed, sh_state_info *si
 	bool loader = sh_initproc_decode(args, &call) > 0;
 	si->has_loader = sealed && loader;
 	si->unsealed_claim = !sealed && (loader || sh_oci_annotation(config, SH_ANNOT_APPLIED));
+	si->overlays = si->applied ? sh_state_applied_overlays(si->applied, &si->overlays_len) : NULL;
+	si->bounding = sh_oci_bounding_caps(config);
+}
+
+const char *sh_state_applied_overlays(const char *applied, size_t *len)
+{
+	const char *o = strstr(applied, " " SH_APPLIED_OVERLAYS);
+	if (!o)
+		return NULL;
+	o += strlen(" " SH_APPLIED_OVERLAYS);
+	*len = strcspn(o, " ");
+	return *len ? o : NULL;
 }
 
 /* Does the config carry the requested profile? */
@@ -200,10 +214,65 @@ const char *sh_state_expected_digest(const sh_state_info *si)
 	return p && strlen(p + 13) >= 64 ? p + 13 : NULL;
 }
 
+/* The overlays the config names, as the transform resolved them (the container's capabilities, this
+ * host's arch family), in the form that leaves the multiplexers alone: what must be denied of the
+ * direct calls in any mode. NULL with why set when they cannot be read. */
+static int overlay_engine(const sh_state_info *si, sh_overlay_set *set, sh_ruleset **rs, sh_engine *e, char *why,
+			  size_t whylen)
+{
+	cleanup_free char *list = sh_xstrndup(si->overlays, si->overlays_len);
+	size_t n;
+	char **args = sh_split_commas(list, &n);
+	sh_target t;
+	uint32_t family[4];
+	sh_error *err = NULL;
+	int r = sh_overlay_set_load((const char *const *)args, n, si->profiles_dir, set, NULL, &err);
+	if (r == 0)
+		r = sh_target_init(&t, false, &err);
+	t.caps = si->bounding;
+	size_t nf = sh_arch_family(sh_arch_native(), family);
+	if (r == 0)
+		r = sh_overlay_merge((const sh_profile *const *)set->p, set->n, &t, family, nf, rs, &err);
+	*e = (sh_engine){ .rs = r == 0 ? *rs : NULL };
+	if (r == 0)
+		r = sh_overlay_program(*rs, true, &e->prog, &err);
+	if (r < 0)
+		snprintf(why, whylen, "names overlays %s that cannot be read to verify them (%.160s)", list, err->msg);
+	sh_error_free(err);
+	sh_strv_free(args);
+	return r;
+}
+
+/* Whether the filters PID 1 runs deny what the overlays deny; false with why set. */
+static bool overlays_enforced(const sh_state_info *si, const sh_bpf *v, size_t n, char *why, size_t whylen)
+{
+	sh_overlay_set set = { 0 };
+	sh_ruleset *rs = NULL;
+	sh_engine e = { 0 };
+	sh_overlay_miss miss;
+	sh_error *err = NULL;
+	int r = overlay_engine(si, &set, &rs, &e, why, whylen);
+	if (r == 0)
+		r = sh_overlay_enforced(&e, v, n, &miss, &err);
+	if (r == 1) {
+		cleanup_free char *text = sh_overlay_miss_text(&miss);
+		snprintf(why, whylen, "runs filters that do not enforce its overlays %.*s: %.400s", (int)si->overlays_len,
+			 si->overlays, text);
+	} else if (r < 0 && err) {
+		snprintf(why, whylen, "runs filters its overlays cannot be checked against (%.160s)", err->msg);
+	}
+	sh_error_free(err);
+	sh_bpf_free(&e.prog);
+	sh_ruleset_free(rs);
+	sh_overlay_set_free(&set);
+	return r == 0;
+}
+
 /* --verify-filter, once PID 1 runs a filter: read its filters back from the kernel and log their
  * digests; in init mode kill it unless one of them is the compiled program (or the read fails
- * while it lives: what cannot be verified does not run). 0 if it holds or PID 1 is gone. Without
- * CAP_SYS_ADMIN (the read's requirement) it only warns: that is no sign of a wrong filter. */
+ * while it lives: what cannot be verified does not run), and with overlays unless the filters deny
+ * what they deny. 0 if it holds or PID 1 is gone. Without CAP_SYS_ADMIN (the read's requirement) it
+ * only warns: that is no sign of a wrong filter. */
 static int verify_filter(const sh_state_info *si, const sh_watch *w, sh_error **err)
 {
 	sh_bpf *v = NULL;
@@ -216,32 +285,36 @@ static int verify_filter(const sh_state_info *si, const sh_watch *w, sh_error **
 		return 0;
 	}
 	int r = sh_dump_read((int)w->pid, &v, &n, &e);
-	bool found = false;
-	char hex[65], newest[65] = "-", why[256];
+	bool found = false, enforced = true;
+	char hex[65], newest[65] = "-", why[768];
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		sh_sha256_hex(v[i].insns, v[i].len * sizeof(struct sock_filter), hex);
 		if (i == 0)
 			memcpy(newest, hex, sizeof hex);
 		found = found || (want && strncmp(hex, want, 64) == 0);
 	}
+	if (r == 0 && si->overlays)
+		enforced = overlays_enforced(si, v, n, why, sizeof why);
 	for (size_t i = 0; i < n; i++)
 		sh_bpf_free(&v[i]);
 	free(v);
+	if (!enforced)
+		return kill_pid1(si, w, why, err);
 	if (r < 0 && watch_exited(w))
 		return 0;
 	if (r == 0)
 		record(LOG_INFO, true, "container %s: pid %ld runs %zu filter(s), newest sha256:%s", si->id, si->pid, n, newest);
-	if (!want) { /* nothing to hold the filters to: a read that fails is a warning */
+	if (!want && !si->overlays) { /* nothing to hold the filters to: a read that fails is a warning */
 		if (r < 0)
 			fprintf(stderr, "seccomp-hook: warning: container %s: %s\n", si->id, e->msg);
 		return 0;
 	}
 	if (r < 0)
 		snprintf(why, sizeof why, "runs a filter that cannot be read back (%.160s)", e->msg);
-	else if (!found)
+	else if (want && !found)
 		snprintf(why, sizeof why, "runs %zu filter(s), none the compiled program sha256:%.64s (newest: sha256:%s)", n,
 			 want, newest);
-	return r < 0 || !found ? kill_pid1(si, w, why, err) : 0;
+	return r < 0 || (want && !found) ? kill_pid1(si, w, why, err) : 0;
 }
 
 /* What a watch ends in: a filtered PID 1 is verified (--verify-filter), an unfiltered one killed. */
@@ -293,7 +366,8 @@ static const char *infer_stage(const char *status)
 static int verify_running(const sh_state_info *si, bool verify, sh_error **err)
 {
 	const char *asked = si->requested ? si->requested : si->applied;
-	if (!si->unsealed_claim && (!asked || strcmp(asked, "unconfined") == 0 || si->pid <= 0))
+	bool nothing = !asked || (strcmp(asked, "unconfined") == 0 && !si->overlays);
+	if (!si->unsealed_claim && (nothing || si->pid <= 0))
 		return 0;
 	if (si->pid <= 0)
 		return 0;
@@ -334,6 +408,7 @@ int sh_state_check_bundle(const sh_state_opts *o, sh_state_info *si, sh_error **
 		return -1;
 	}
 	inspect_config(config, sh_seal_valid(&key, config), si);
+	si->profiles_dir = o->profiles_dir;
 	const char *stage = o->stage ? o->stage : infer_stage(si->status);
 	bool require = o->require, verify_filter = o->verify_filter;
 	log_state(si, stage);

@@ -19,6 +19,12 @@ typedef struct sh_state_info {
 	/* The config says the transform applied a profile (org.seccomp-hook.applied, a loader call) but
 	 * its seal does not hold: changed after the transform, or never written by it. */
 	bool unsealed_claim;
+	/* The overlays org.seccomp-hook.applied names ("a,b", not NUL-terminated: overlays_len), where to
+	 * find them, and the capabilities they are resolved for (the container's bounding set). */
+	const char *overlays;
+	size_t overlays_len;
+	const char *profiles_dir;
+	uint64_t bounding;
 } sh_state_info;
 
 /* The fields of an OCI state document (id and bundle required); strings point into ST. */
@@ -27,11 +33,14 @@ int sh_state_read(const sh_json *st, sh_state_info *si, sh_error **err);
 bool sh_state_config_carries(const sh_state_info *si);
 /* In init mode, the hex digest of the program PID 1 must run (from org.seccomp-hook.applied); else NULL. */
 const char *sh_state_expected_digest(const sh_state_info *si);
+/* The overlays org.seccomp-hook.applied names: their list ("a,b") and its length, or NULL. */
+const char *sh_state_applied_overlays(const char *applied, size_t *len);
 typedef struct sh_state_opts {
 	const char *stage;    /* NULL: inferred from the status */
 	bool require;         /* refuse (or kill) a container that does not carry what it asks for */
 	bool verify_filter;   /* at poststart, read back the filters PID 1 runs */
 	const char *seal_key; /* NULL: SH_SEAL_KEY_DEFAULT */
+	const char *profiles_dir; /* where the overlays org.seccomp-hook.applied names are (NULL: installed) */
 } sh_state_opts;
 
 /* Load BUNDLE/config.json, log, and verify what the stage can verify. What the config says was

@@ -20,12 +20,13 @@
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
 typedef enum {
 	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG,
-	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR, W_SEAL_KEY, W_LOADER_STORE
+	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR, W_SEAL_KEY, W_LOADER_STORE, W_OVERLAY,
+	W_OVERLAY_UNCONFINED
 } wopt;
 static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile", "cache-dir",
 					  "loader", "runtime", "state-dir", "config", "recordings-dir",
 					  "reports-log", "metrics-dir", "agents-dir", "seal-key",
-					  "loader-store" };
+					  "loader-store", "overlay", "overlay-unconfined" };
 
 /* runc's (and crun's) global options that take a value; the others are flags. */
 static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
@@ -37,7 +38,21 @@ static const char *const exec_valued[] = { "console-socket", "cwd", "env", "e", 
 
 typedef struct wsettings {
 	const char *v[SH_ARRAY_SIZE(wopt_names)];
+	/* overlay, which may be given more than once: every one counts (the config file's and the
+	 * command line's together: an overlay only ever denies more) */
+	const char **overlays;
+	size_t noverlays;
 } wsettings;
+
+static void set_option(wsettings *w, int opt, const char *value)
+{
+	if (opt != W_OVERLAY) {
+		w->v[opt] = value;
+		return;
+	}
+	w->overlays = sh_xreallocarray(w->overlays, w->noverlays + 1, sizeof(*w->overlays));
+	w->overlays[w->noverlays++] = value;
+}
 
 /* "--name=value" or "-name value" (Go's flag forms): the name, and the value after '=' if any. */
 static const char *opt_name(const char *arg, size_t *len, const char **inline_value)
@@ -82,6 +97,7 @@ void sh_rt_cli_free(sh_rt_cli *c)
 	free(c->caps_added);
 	free(c->conf_text);
 	free(c->runtime_file);
+	free(c->overlays);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -102,7 +118,7 @@ static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings 
 		if (w >= 0) {
 			if (!val && *i + 1 >= argc)
 				return sh_error_set(err, SH_EXIT_SYSTEM, "option --%s needs a value", wopt_names[w]);
-			cli->v[w] = val ? val : argv[++*i];
+			set_option(cli, w, val ? val : argv[++*i]);
 			continue;
 		}
 		push(c, argv[*i]);
@@ -225,7 +241,7 @@ static int read_conf(const char *path, bool must_exist, sh_rt_cli *c, wsettings 
 		char *v = eq + 1 + strspn(eq + 1, " \t"), *end = v + strlen(v);
 		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 			*--end = '\0';
-		file->v[w] = v;
+		set_option(file, w, v);
 	}
 	return 0;
 }
@@ -264,6 +280,12 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 	c->o.loader_store = w->v[W_LOADER_STORE];
 	c->state_dir = w->v[W_STATE_DIR] ? w->v[W_STATE_DIR] : SH_RUNTIME_STATE_DIR;
 	c->o.seccomp_as_profile = true;
+	c->o.overlays = w->overlays;
+	c->o.noverlays = w->noverlays;
+	const char *bare = w->v[W_OVERLAY_UNCONFINED];
+	if (bare && strcmp(bare, "yes") != 0 && strcmp(bare, "no") != 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid overlay-unconfined '%s' (yes or no)", bare);
+	c->o.overlay_skip_unconfined = bare && strcmp(bare, "no") == 0;
 	sh_mode m;
 	if (sh_mode_parse(c->o.mode, &m) < 0)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid mode '%s' (runtime or init)", c->o.mode);
@@ -279,7 +301,12 @@ static int parse_options(wsettings *cli, sh_rt_cli *c, sh_error **err)
 {
 	wsettings merged = { 0 };
 	const char *conf = cli->v[W_CONFIG] ? cli->v[W_CONFIG] : SH_RUNTIME_CONFIG;
-	if (read_conf(conf, cli->v[W_CONFIG] != NULL, c, &merged, err) < 0) {
+	int r = read_conf(conf, cli->v[W_CONFIG] != NULL, c, &merged, err);
+	for (size_t i = 0; i < cli->noverlays; i++)
+		set_option(&merged, W_OVERLAY, cli->overlays[i]);
+	free(cli->overlays);
+	if (r < 0) {
+		free(merged.overlays);
 		/* Still find the runtime, so that what starts no process can reach it. */
 		const char *rt = cli->v[W_RUNTIME_PATH];
 		resolve_runtime(rt ? rt : "runc", c, NULL);
@@ -288,6 +315,7 @@ static int parse_options(wsettings *cli, sh_rt_cli *c, sh_error **err)
 	for (size_t i = 0; i < SH_ARRAY_SIZE(merged.v); i++)
 		if (cli->v[i])
 			merged.v[i] = cli->v[i];
+	c->overlays = merged.overlays; /* c's from here on */
 	if (resolve_runtime(merged.v[W_RUNTIME_PATH] ? merged.v[W_RUNTIME_PATH] : "runc", c, err) < 0)
 		return -1;
 	return apply_settings(&merged, c, err);
@@ -592,7 +620,8 @@ int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *co
 	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
 	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
 	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
-	for (size_t i = 0; a && a->type == SH_JSON_ARRAY && i < a->u.arr.n && i < 8; i++)
+	/* The longest loader call and the command's first element: what exec decodes. */
+	for (size_t i = 0; a && a->type == SH_JSON_ARRAY && i < a->u.arr.n && i <= SH_LOADER_ARGV_MAX; i++)
 		sh_json_append(args, sh_json_new_string(a->u.arr.v[i]->type == SH_JSON_STRING ? a->u.arr.v[i]->u.str.s : ""));
 	const char *keys[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA };
 	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)

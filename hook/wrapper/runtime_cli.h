@@ -38,6 +38,7 @@ typedef struct sh_rt_cli {
 	const char *state_dir; /* --state-dir: the wrapper's record of the containers it created */
 	bool log_json;         /* --log-format=json */
 	char *conf_text;       /* the config file's text, which the options point into */
+	const char **overlays; /* --overlay values, the config file's first (o.overlays) */
 	char **owned;          /* strings made here that argv points to */
 	size_t nowned;
 } sh_rt_cli;
