@@ -18,7 +18,7 @@
 static const char dump_usage[] =
 	"Usage: seccomp-hook dump [--format=json|disasm|raw] [--index=N] [-o FILE] PID | --bpf=FILE\n"
 	"Print the seccomp filters process PID runs, read back from the kernel (PTRACE_SECCOMP_GET_FILTER;\n"
-	"needs CAP_SYS_ADMIN). Filter 0 is the most recently installed one. With --bpf, decode a raw BPF\n"
+	"needs CAP_SYS_ADMIN). Filter 0 is the first one installed (the kernel's index). With --bpf, decode a raw BPF\n"
 	"program file instead (compile -o, dump --format=raw): no process, no privilege.\n\n"
 	"  --format=F   json (default): every filter's instructions; disasm: readable listing with\n"
 	"               syscall numbers named; raw: one filter's struct sock_filter bytes\n"

@@ -394,15 +394,15 @@ static uint32_t run(const sh_engine *e, const sh_seccomp_data *d, bool *by_args)
 	return a.ret;
 }
 
-/* What filters stacked answer, as the kernel runs them (newest first). */
+/* What filters (oldest first) stacked answer, as the kernel runs them: from the newest on. */
 static uint32_t run_stacked(const sh_bpf *f, size_t n, const sh_seccomp_data *d, bool *by_args)
 {
 	uint32_t ret = SECCOMP_RET_ALLOW;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = n; i-- > 0;) {
 		sh_bpf_trace t;
 		uint32_t r = sh_bpf_run_traced(f[i].insns, f[i].len, d, &t);
 		*by_args |= (t.loaded & SH_BPF_WORDS_BEYOND_ARCH) != 0;
-		ret = i == 0 ? r : sh_bpf_stack(ret, r);
+		ret = i == n - 1 ? r : sh_bpf_stack(ret, r);
 	}
 	return ret;
 }

@@ -79,7 +79,7 @@ typedef struct sh_overlay_miss {
  * rs: no filter), 1 with *miss set when not, -1 when it cannot be checked within its limits. */
 int sh_overlay_prove(const sh_engine *base, const sh_engine *overlay, const sh_engine *composed, sh_overlay_miss *miss,
 		     sh_error **err);
-/* Whether filters a process runs (newest first, as sh_dump_read gives them) enforce the overlay:
+/* Whether filters a process runs (oldest first, as sh_dump_read gives them) enforce the overlay:
  * 0 when, stacked as the kernel stacks them, they answer every call at least as restrictively as the
  * overlay's program does; 1 with *miss (want: the overlay's answer, got: theirs) when not; -1. */
 int sh_overlay_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss,
