@@ -176,6 +176,28 @@ uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
 	return audit_arch;
 }
 
+static bool in_arch_set(const sh_ruleset *rs, uint32_t arch)
+{
+	for (size_t i = 0; i < rs->narches; i++)
+		if (rs->arches[i] == arch)
+			return true;
+	return false;
+}
+
+uint32_t sh_call_arch(const sh_ruleset *rs, uint32_t audit_arch, int nr)
+{
+	if (audit_arch != AUDIT_ARCH_X86_64 || (uint32_t)nr < X32_SYSCALL_BIT)
+		return sh_arch_of_call(audit_arch, nr);
+	bool x32 = in_arch_set(rs, SCMP_ARCH_X32);
+	/* libseccomp's x86_64 filter without x32 sends x32 numbers to the bad-architecture action but
+	 * -1, which a tracer sets to skip a call, to x86_64's own rules. */
+	if (nr == -1 && !x32 && in_arch_set(rs, SCMP_ARCH_X86_64))
+		return SCMP_ARCH_X86_64;
+	/* It tells x32 calls by comparing (nr >= the x32 bit), not by the bit: 0x80000000 to 0xbfffffff
+	 * are x32's too where it filters x32. */
+	return (uint32_t)nr & X32_SYSCALL_BIT || x32 ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
+}
+
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
 static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
 {
@@ -521,53 +543,308 @@ static int enosys_above(const sh_ruleset *rs, uint32_t arch)
 	return has_x86_64 && highest_named(rs, SCMP_ARCH_X86_64) >= 0 ? highest_named(rs, SCMP_ARCH_X32) : -1;
 }
 
-static bool in_arch_set(const sh_ruleset *rs, uint32_t arch)
+
+/* ---- the rules of each call ----------------------------------------------------------------------
+ * An index per arch: every name of every rule that reaches the filter, resolved once, sorted by
+ * number then profile order. */
+
+/* libseccomp's multiplexed calls: socketcall(call, ...) and ipc(call, ...) on these ABIs (its
+ * abi_rule_add), the call number being the pseudo number's last two digits. */
+static const struct { char name[12]; int pnr; } muxed[] = {
+	{ "socket", __PNR_socket },	      { "bind", __PNR_bind },		{ "connect", __PNR_connect },
+	{ "listen", __PNR_listen },	      { "accept", __PNR_accept },	{ "getsockname", __PNR_getsockname },
+	{ "getpeername", __PNR_getpeername }, { "socketpair", __PNR_socketpair }, { "send", __PNR_send },
+	{ "recv", __PNR_recv },		      { "sendto", __PNR_sendto },	{ "recvfrom", __PNR_recvfrom },
+	{ "shutdown", __PNR_shutdown },	      { "setsockopt", __PNR_setsockopt }, { "getsockopt", __PNR_getsockopt },
+	{ "sendmsg", __PNR_sendmsg },	      { "recvmsg", __PNR_recvmsg },	{ "accept4", __PNR_accept4 },
+	{ "recvmmsg", __PNR_recvmmsg },	      { "sendmmsg", __PNR_sendmmsg },	{ "semop", __PNR_semop },
+	{ "semget", __PNR_semget },	      { "semctl", __PNR_semctl },	{ "semtimedop", __PNR_semtimedop },
+	{ "msgsnd", __PNR_msgsnd },	      { "msgrcv", __PNR_msgrcv },	{ "msgget", __PNR_msgget },
+	{ "msgctl", __PNR_msgctl },	      { "shmat", __PNR_shmat },		{ "shmdt", __PNR_shmdt },
+	{ "shmget", __PNR_shmget },	      { "shmctl", __PNR_shmctl },
+};
+
+static bool arch_multiplexes(uint32_t arch)
 {
-	for (size_t i = 0; i < rs->narches; i++)
-		if (rs->arches[i] == arch)
+	static const uint32_t a[] = { SCMP_ARCH_X86, SCMP_ARCH_S390,  SCMP_ARCH_S390X, SCMP_ARCH_PPC,
+				      SCMP_ARCH_PPC64, SCMP_ARCH_PPC64LE, SCMP_ARCH_MIPS, SCMP_ARCH_MIPSEL };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(a); i++)
+		if (a[i] == arch)
 			return true;
 	return false;
 }
 
+static int muxed_slot(const char *name)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(muxed); i++)
+		if (strcmp(muxed[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The multiplexer's number and the call number libseccomp gives a name on `arch`; false if none. */
+static bool mux_of(uint32_t arch, const char *name, int *via, uint32_t *call)
+{
+	int i = arch_multiplexes(arch) ? muxed_slot(name) : -1;
+	if (i < 0)
+		return false;
+	bool ipc = muxed[i].pnr <= -200;
+	*via = seccomp_syscall_resolve_name_arch(arch, ipc ? "ipc" : "socketcall");
+	*call = (uint32_t)(-muxed[i].pnr % (ipc ? 200 : 100));
+	return *via >= 0;
+}
+
+/* On a multiplexing ABI libseccomp names socket, bind, semop... by pseudo numbers
+ * (seccomp_syscall_resolve_name_arch answers -101...), yet adds their rules to the call's own number
+ * too where the ABI has one (its _abi_syscall_demux): the number whose name it is. Looked up once
+ * per process and ABI. */
+static int direct_number(uint32_t arch, const char *name)
+{
+	static const uint32_t abis[] = { SCMP_ARCH_X86, SCMP_ARCH_S390,  SCMP_ARCH_S390X, SCMP_ARCH_PPC,
+					 SCMP_ARCH_PPC64, SCMP_ARCH_PPC64LE, SCMP_ARCH_MIPS, SCMP_ARCH_MIPSEL };
+	/* On the heap, rows made as needed: the musl hook keeps its .bss within a page (hook/musl/alloc.c). */
+	static int (*direct[SH_ARRAY_SIZE(abis)])[SH_ARRAY_SIZE(muxed)];
+	int slot = muxed_slot(name);
+	size_t a = 0;
+	while (a < SH_ARRAY_SIZE(abis) && abis[a] != arch)
+		a++;
+	if (slot < 0 || a == SH_ARRAY_SIZE(abis))
+		return -1;
+	if (!direct[a]) {
+		direct[a] = sh_xcalloc(1, sizeof(*direct[a]));
+		int base = arch == SCMP_ARCH_MIPS || arch == SCMP_ARCH_MIPSEL ? 4000 : 0;
+		for (size_t i = 0; i < SH_ARRAY_SIZE(muxed); i++)
+			(*direct[a])[i] = -1;
+		for (int nr = base; nr < base + 1024; nr++) {
+			cleanup_free char *n = seccomp_syscall_resolve_num_arch(arch, nr);
+			int k = n ? muxed_slot(n) : -1;
+			if (k >= 0 && (*direct[a])[k] < 0)
+				(*direct[a])[k] = nr;
+		}
+	}
+	return (*direct[a])[slot];
+}
+
+int sh_syscall_number(uint32_t arch, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(arch, name);
+	return nr >= 0 ? nr : direct_number(arch, name);
+}
+
+typedef struct call_entry {
+	int nr;
+	size_t rule, name; /* the rule set's rule and the place of the name in it: libseccomp's order */
+	int call;          /* > 0: a multiplexed call (arg0 == call), 0: the syscall itself */
+} call_entry;
+
+struct sh_call_index {
+	const sh_ruleset *rs;
+	uint32_t arch;
+	bool in_set;
+	int above; /* the stub's bound, -1 none */
+	call_entry *e;
+	size_t n;
+	int *numbers;
+	size_t nnumbers;
+};
+
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const call_entry *x = a, *y = b;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static void index_add(sh_call_index *ix, size_t *cap, call_entry e)
+{
+	sh_grow(&ix->e, cap, ix->n + 1, sizeof(*ix->e));
+	ix->e[ix->n++] = e;
+}
+
+static void index_names(sh_call_index *ix)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < ix->rs->nrules; i++) {
+		const sh_rrule *rr = &ix->rs->rules[i];
+		if (!reaches_filter(ix->rs, rr))
+			continue;
+		for (size_t k = 0; k < rr->origin->nnames; k++) {
+			const char *name = rr->origin->names[k];
+			int nr = sh_syscall_number(ix->arch, name), via;
+			uint32_t call;
+			if (nr >= 0)
+				index_add(ix, &cap, (call_entry){ .nr = nr, .rule = i, .name = k });
+			if (mux_of(ix->arch, name, &via, &call))
+				index_add(ix, &cap, (call_entry){ .nr = via, .rule = i, .name = k, .call = (int)call });
+		}
+	}
+	if (ix->n)
+		qsort(ix->e, ix->n, sizeof(*ix->e), entry_cmp);
+	ix->numbers = sh_xcalloc(ix->n + 1, sizeof(*ix->numbers));
+	for (size_t i = 0; i < ix->n; i++)
+		if (!ix->nnumbers || ix->numbers[ix->nnumbers - 1] != ix->e[i].nr)
+			ix->numbers[ix->nnumbers++] = ix->e[i].nr;
+}
+
+sh_call_index *sh_call_index_new(const sh_ruleset *rs, uint32_t arch)
+{
+	sh_call_index *ix = sh_xcalloc(1, sizeof(*ix));
+	*ix = (sh_call_index){ .rs = rs, .arch = arch, .in_set = in_arch_set(rs, arch), .above = -1 };
+	if (!ix->in_set)
+		return ix;
+	ix->above = enosys_above(rs, arch);
+	index_names(ix);
+	return ix;
+}
+
+void sh_call_index_free(sh_call_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->e);
+	free(ix->numbers);
+	free(ix);
+}
+
+const int *sh_call_index_numbers(const sh_call_index *ix, size_t *n)
+{
+	*n = ix->nnumbers;
+	return ix->numbers;
+}
+
+int sh_call_index_enosys_above(const sh_call_index *ix)
+{
+	return ix->above;
+}
+
 /* What the program returns when no rule of the call decides: the bad-architecture action
  * (libseccomp's default, KILL), the stub's ENOSYS, or the default action. */
-static sh_decision fallback(const sh_ruleset *rs, uint32_t arch, int nr)
+static sh_decision fallback_of(const sh_call_index *ix, int nr)
 {
-	if (!in_arch_set(rs, arch))
+	const sh_ruleset *rs = ix->rs;
+	if (!ix->in_set)
 		return (sh_decision){ .ret = SECCOMP_RET_KILL_THREAD, .by = SH_BY_BAD_ARCH };
-	int above = enosys_above(rs, arch);
-	if (above >= 0 && nr > above)
+	/* The stub compares as BPF does, unsigned: numbers from 0x80000000 up are above too. On x86_64
+	 * it leaves numbers with the x32 bit (here only -1, sh_call_arch) to libseccomp's program. */
+	bool x32_bit = ix->arch == SCMP_ARCH_X86_64 && ((uint32_t)nr & X32_SYSCALL_BIT);
+	if (ix->above >= 0 && !x32_bit && (uint32_t)nr > (uint32_t)ix->above)
 		return (sh_decision){ .ret = SECCOMP_RET_ERRNO | ENOSYS_VALUE, .by = SH_BY_ENOSYS };
+	/* x86_64 numbers from the x32 bit up that the stub did not answer: x32's, which is not filtered. */
+	if (ix->arch == SCMP_ARCH_X86_64 && (uint32_t)nr >= X32_SYSCALL_BIT && nr != -1)
+		return (sh_decision){ .ret = SECCOMP_RET_KILL_THREAD, .by = SH_BY_BAD_ARCH };
 	return (sh_decision){ .ret = sh_action_ret(rs->default_action, rs->default_errno), .by = SH_BY_DEFAULT };
 }
 
-/* libseccomp keeps a syscall's conditional rules in one tree, in the order they were added; a rule
- * without conditions replaces that tree, and rules after it change nothing. A number the ENOSYS stub
- * answers never reaches them: the stub runs first (on x86 a name the socketcall multiplexer also
- * serves, socket, is not counted among the profile's numbers, as in runc's stub). */
+/* The multiplexed rules of a call: a copy of the rule whose conditions on the first argument are
+ * replaced by `arg0 == call`; a rule whose index repeats gives one rule per condition, as each of
+ * its conditions reaches libseccomp as a rule of its own. */
+struct sh_call_own {
+	sh_rule *rules;
+	sh_rrule *rrules; /* rrules[i].origin is set to &rules[i] once all are made: the arrays move */
+	size_t n, cap;
+};
+
+static void own_rule(struct sh_call_own *o, const sh_rrule *rr, uint32_t call, const sh_arg *conds, size_t nconds)
+{
+	sh_grow(&o->rules, &o->cap, o->n + 1, sizeof(*o->rules));
+	o->rrules = sh_xreallocarray(o->rrules, o->cap, sizeof(*o->rrules));
+	sh_arg *a = sh_xcalloc(nconds + 1, sizeof(*a));
+	size_t k = 0;
+	a[k++] = (sh_arg){ .index = 0, .op = SH_OP_EQ, .value = call, .loc = rr->origin->loc };
+	for (size_t i = 0; i < nconds; i++)
+		if (conds[i].index != 0)
+			a[k++] = conds[i];
+	sh_rule *r = &o->rules[o->n];
+	*r = *rr->origin;
+	r->args = a;
+	r->nargs = k;
+	o->rrules[o->n] = *rr;
+	o->n++;
+}
+
+static void add_muxed(struct sh_call_own *o, const sh_rrule *rr, uint32_t call)
+{
+	const sh_rule *r = rr->origin;
+	if (!sh_rule_index_repeats(r)) {
+		own_rule(o, rr, call, r->args, r->nargs);
+		return;
+	}
+	for (size_t i = 0; i < r->nargs; i++)
+		own_rule(o, rr, call, &r->args[i], 1);
+}
+
+/* The entries of number nr, in libseccomp's order; *n receives how many. */
+static const call_entry *entries_of(const sh_call_index *ix, int nr, size_t *n)
+{
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->e[mid].nr < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = 0;
+	while (lo + *n < ix->n && ix->e[lo + *n].nr == nr)
+		++*n;
+	return *n ? &ix->e[lo] : NULL;
+}
+
+/* A rule without conditions decides the call alone: libseccomp replaces the tree with it and drops
+ * every later rule of the call. */
+static const sh_rrule *unconditional(const sh_call_index *ix, const call_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].call && ix->rs->rules[e[i].rule].origin->nargs == 0)
+			return &ix->rs->rules[e[i].rule];
+	return NULL;
+}
+
+void sh_call_index_rules(const sh_call_index *ix, int nr, sh_call_rules *out)
+{
+	*out = (sh_call_rules){ .arch = ix->arch, .otherwise = fallback_of(ix, nr) };
+	if (out->otherwise.by == SH_BY_ENOSYS) /* the stub runs first: its numbers never reach the rules */
+		return;
+	size_t n;
+	const call_entry *e = entries_of(ix, nr, &n);
+	const sh_rrule *alone = n ? unconditional(ix, e, n) : NULL;
+	if (alone) {
+		out->rules = sh_xcalloc(1, sizeof(*out->rules));
+		out->rules[0] = alone;
+		out->n = 1;
+	}
+	if (!n || alone)
+		return;
+	struct sh_call_own *o = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].call) {
+			o = o ? o : sh_xcalloc(1, sizeof(*o));
+			add_muxed(o, &ix->rs->rules[e[i].rule], (uint32_t)e[i].call);
+		}
+	out->rules = sh_xcalloc(n + (o ? o->n : 0), sizeof(*out->rules));
+	out->own = o;
+	for (size_t i = 0, m = 0; i < n; i++) {
+		if (!e[i].call) {
+			out->rules[out->n++] = &ix->rs->rules[e[i].rule];
+			continue;
+		}
+		const sh_rule *r = ix->rs->rules[e[i].rule].origin;
+		for (size_t k = sh_rule_index_repeats(r) ? r->nargs : 1; k > 0; k--, m++) {
+			o->rrules[m].origin = &o->rules[m];
+			out->rules[out->n++] = &o->rrules[m];
+		}
+	}
+}
+
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out)
 {
-	*out = (sh_call_rules){ .arch = arch, .otherwise = fallback(rs, arch, nr) };
-	/* libseccomp names a number below MIPS's base, or an x32 number without its bit, as if it had
-	 * them; the program compares the real number, so those have no rules. */
-	bool in_tables = sh_arch_nr_slot(arch, nr) >= 0;
-	cleanup_free char *name = in_tables && in_arch_set(rs, arch) && out->otherwise.by != SH_BY_ENOSYS
-					  ? seccomp_syscall_resolve_num_arch(arch, nr)
-					  : NULL;
-	if (!name)
-		return;
-	out->rules = sh_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*out->rules));
-	for (size_t i = 0; i < rs->nrules; i++) {
-		const sh_rrule *rr = &rs->rules[i];
-		if (!reaches_filter(rs, rr) || !sh_rule_names(rr->origin, name))
-			continue;
-		if (rr->origin->nargs == 0) {
-			out->rules[0] = rr;
-			out->n = 1;
-			return;
-		}
-		out->rules[out->n++] = rr;
-	}
+	sh_call_index *ix = sh_call_index_new(rs, arch);
+	sh_call_index_rules(ix, nr, out);
+	sh_call_index_free(ix);
 }
 
 static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
@@ -586,13 +863,27 @@ static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
 	return false;
 }
 
+/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
+ * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS N32's
+ * AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
+bool sh_arch_wide_args(uint32_t arch)
+{
+	return (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
+}
+
+static uint64_t arg_width(uint32_t arch)
+{
+	return sh_arch_wide_args(arch) ? UINT64_MAX : UINT32_MAX;
+}
+
+bool sh_arg_holds(const sh_arg *a, uint32_t arch, uint64_t v)
+{
+	return cond_holds(a, v, arg_width(arch));
+}
+
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 {
-	/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
-	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS
-	 * N32's AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
-	bool wide = (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
-	uint64_t width = wide ? UINT64_MAX : UINT32_MAX;
+	uint64_t width = arg_width(arch);
 	bool all = true, any = false;
 	for (size_t i = 0; i < r->nargs; i++) {
 		bool h = cond_holds(&r->args[i], args[r->args[i].index], width);
@@ -602,11 +893,22 @@ bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 	return r->nargs == 0 || (sh_rule_index_repeats(r) ? any : all);
 }
 
+bool sh_ret_outranks(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a & SECCOMP_RET_ACTION_FULL) < (int32_t)(b & SECCOMP_RET_ACTION_FULL);
+}
+
 void sh_call_rules_free(sh_call_rules *c)
 {
+	if (c->own) {
+		for (size_t i = 0; i < c->own->n; i++)
+			free(c->own->rules[i].args);
+		free(c->own->rules);
+		free(c->own->rrules);
+		free(c->own);
+	}
 	free(c->rules);
-	c->rules = NULL;
-	c->n = 0;
+	*c = (sh_call_rules){ .arch = c->arch, .otherwise = c->otherwise };
 }
 
 /* Small numbers (fds, flags like AF_VSOCK) read best in decimal, masks and large ones in hex. */

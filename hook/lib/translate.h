@@ -48,6 +48,14 @@ char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count
 /* The libseccomp arch token and syscall number of a call as the kernel reports it (seccomp_data's
  * AUDIT_ARCH_* and nr): an x86_64 call with the x32 bit is SCMP_ARCH_X32's. */
 uint32_t sh_arch_of_call(uint32_t audit_arch, int nr);
+/* The arch whose rules the program applies to a call: sh_arch_of_call's, except that libseccomp tells
+ * x32 calls by nr >= 0x40000000 where it filters x32, and an x86_64 filter without x32 takes nr -1
+ * (a tracer's "skip this call") as its own. */
+uint32_t sh_call_arch(const sh_ruleset *rs, uint32_t audit_arch, int nr);
+/* The number of a syscall on `arch`, -1 if it has none there. Unlike seccomp_syscall_resolve_name_arch,
+ * a socket or IPC call that an ABI can also reach through socketcall or ipc gets its own number,
+ * where libseccomp puts its rules (x86's semget is 393, not -202). */
+int sh_syscall_number(uint32_t arch, const char *name);
 /* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);
@@ -58,6 +66,13 @@ char *sh_rule_conditions_text(const sh_rule *r);
 /* Whether the arguments of a call on `arch` meet the rule's conditions as the program tests them
  * (AND, or OR when an index repeats; the low 32 bits only on a 32-bit ABI). */
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6]);
+/* Whether one condition holds for the argument value v of a call on `arch` (the same reading). */
+bool sh_arg_holds(const sh_arg *a, uint32_t arch, uint64_t v);
+/* Whether libseccomp compares the whole 64 bits of an argument on `arch` (else the low half). */
+bool sh_arch_wide_args(uint32_t arch);
+/* Whether the answer a is more restrictive than b: the kernel's order of actions (KILL_PROCESS,
+ * KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), as it combines stacked filters. */
+bool sh_ret_outranks(uint32_t a, uint32_t b);
 
 /* What a call gets, and what is named for it. The answer is always the compiled program's (the
  * decision engine, hook/lib/explain.h); `by` and `rule` name where it comes from. */
@@ -71,15 +86,31 @@ typedef struct sh_decision {
 /* The rules of one syscall number on one arch, as the translator hands them to libseccomp (in
  * profile order; a rule without conditions replaces the ones before it, and those after it change
  * nothing), and what the program returns when none of their conditions hold. Which of them holds
- * for a call is sh_rule_args_hold's to say; which one the program's answer came from, the engine's. */
+ * for a call is sh_rule_args_hold's to say; which one the program's answer came from, the engine's;
+ * what answer the rules give, the verifier's (verify.h), which holds every program to it.
+ * On ABIs where libseccomp multiplexes socket and IPC calls (x86, s390, s390x, ppc, ppc64, mips), a
+ * rule for socket, bind... (semop, shmat...) is also a rule of socketcall (ipc) for its call number:
+ * its conditions on the first argument become `arg0 == call number`, the others stay, as libseccomp
+ * builds it. Such rules are made for the call and owned by it. */
 typedef struct sh_call_rules {
 	uint32_t arch;
 	const sh_rrule **rules;
 	size_t n;
 	sh_decision otherwise;
+	struct sh_call_own *own; /* the multiplexed rules made for this call */
 } sh_call_rules;
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out);
 void sh_call_rules_free(sh_call_rules *c);
+/* The same for many numbers of one arch: every rule name resolved once (the verifier asks about
+ * thousands of numbers). */
+typedef struct sh_call_index sh_call_index;
+sh_call_index *sh_call_index_new(const sh_ruleset *rs, uint32_t arch);
+void sh_call_index_rules(const sh_call_index *ix, int nr, sh_call_rules *out);
+/* The numbers that have rules on the arch, sorted, without repeats; *n receives how many (borrowed). */
+const int *sh_call_index_numbers(const sh_call_index *ix, size_t *n);
+/* The number above which the ENOSYS stub answers, -1 for none. */
+int sh_call_index_enosys_above(const sh_call_index *ix);
+void sh_call_index_free(sh_call_index *ix);
 
 /* libseccomp's SCMP_ACT_* value. */
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);
