@@ -200,10 +200,10 @@ static void print_table(FILE *f, const sh_ruleset *rs, const char *target)
 
 static int emit_table(const sh_ruleset *rs, const sh_target *t, const compile_opts *o, sh_diag *d, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL; /* the rule set as the translator takes it: its errors and warnings */
-	if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+	sh_bpf b = { 0 }; /* the rule set as the translator takes it: its errors and warnings */
+	if (sh_translate_bpf(rs, NULL, &b, d, err) < 0)
 		return -1;
-	seccomp_release(ctx);
+	sh_bpf_free(&b);
 	cleanup_free char *target = sh_cli_describe_target(&o->t, false, t, rs);
 	char *buf = NULL;
 	size_t len = 0;
@@ -229,11 +229,14 @@ static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error *
 	if (sh_resolve(p, &t, &rs, d, err) < 0)
 		return -1;
 	if (o->format == FMT_OCI) {
-		/* Unknown names are reported as the hook would; the OCI form keeps them for the runtime. */
-		scmp_filter_ctx ctx = NULL;
-		if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+		/* Unknown names are reported as the hook would; the OCI form keeps them for the runtime,
+		 * which compiles it with libseccomp: refused where that program would be weaker. */
+		sh_bpf b = { 0 };
+		if (sh_translate_bpf(rs, NULL, &b, d, err) < 0 || sh_translate_runtime_form(rs, d, err) < 0) {
+			sh_bpf_free(&b);
 			return -1;
-		seccomp_release(ctx);
+		}
+		sh_bpf_free(&b);
 		return emit_oci(rs, &t, o, err);
 	}
 	if (o->format == FMT_TABLE)

@@ -308,20 +308,14 @@ static void cache_key(const loaded *l, char key[65])
 	sh_sha256_hex(text, strlen(text), key);
 }
 
-/* The program, compiled here (a cache miss). libseccomp refusing the rules is always an error; the
- * export (its size limit) only where the program is needed. */
-static int compile_program(loaded *l, bool required, sh_cache_entry *e, sh_diag *d, sh_error **err)
+/* The program, compiled here (a cache miss) and checked against its rules (translate.h). Every
+ * failure is one: a profile that cannot become a program that is the rules' must not reach a runtime
+ * either. */
+static int compile_program(loaded *l, sh_cache_entry *e, sh_diag *d, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (parse_and_resolve(l, d, err) < 0 || sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
-		return -1;
-	sh_error *ignored = NULL;
 	sh_bpf b = { 0 };
-	int r = sh_translate_export(l->rs, NULL, ctx, &b, required ? err : &ignored);
-	seccomp_release(ctx);
-	sh_error_free(ignored);
-	if (r < 0)
-		return required ? -1 : 0;
+	if (parse_and_resolve(l, d, err) < 0 || sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
+		return -1;
 	e->len = b.len * sizeof(*b.insns);
 	e->data = steal_pointer(&b.insns);
 	e->flags = sh_translate_flags(l->rs);
@@ -346,9 +340,9 @@ static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p,
 }
 
 /* linux.seccomp for any runtime, and crun also gets the compiled program itself, which spares it the
- * compile at every start (not for profiles that need a listener fd). libseccomp must accept the
- * rules here, or the runtime would fail later with a worse message. The cache is best effort: one it
- * cannot trust is neither read nor written, and costs only time. */
+ * compile at every start (not for profiles that need a listener fd). The rules must compile here, or
+ * the runtime would fail later with a worse message. The cache is best effort: one it cannot trust is
+ * neither read nor written, and costs only time. */
 static int plan_runtime(plan_ctx *c, loaded *l)
 {
 	sh_hook_plan *p = c->p;
@@ -362,7 +356,7 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 		sh_cache_entry_free(&p->program);
 		free(steal_pointer(&p->oci_text));
 		sh_json_free(steal_pointer(&p->seccomp));
-		if (compile_program(l, false, &p->program, c->d, c->err) < 0)
+		if (compile_program(l, &p->program, c->d, c->err) < 0)
 			return -1;
 		p->seccomp = sh_oci_seccomp(l->rs, &l->t);
 		p->oci_text = sh_json_serialize(p->seccomp, false, &p->oci_len);
@@ -456,7 +450,7 @@ static int plan_init(plan_ctx *c, loaded *l)
 					       loader_path(c->o), &p->loader, c->err) < 0)
 		return -1;
 	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
-	if (hit < 0 || (!hit && compile_program(l, true, &p->program, c->d, c->err) < 0))
+	if (hit < 0 || (!hit && compile_program(l, &p->program, c->d, c->err) < 0))
 		return -1;
 	p->store = p->store_required = !hit;
 	if (judge_program(c, l->path, p->program.data, p->program.len))

@@ -4,7 +4,10 @@
  * libseccomp's program. */
 #include "config.h"
 #include "translate.h"
+#include "argcheck.h"
+#include "bounded.h"
 #include "lint.h"
+#include "verify.h"
 #include "names.h"
 #include "util.h"
 
@@ -109,8 +112,8 @@ static int rule_error(const sh_ruleset *rs, const sh_rrule *rr, const char *name
 			   "syscalls[%zu] (%s): libseccomp refused the rule: %s", r->index, name, strerror(-rc));
 }
 
-static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrule *rr, const char *name, int nr,
-			uint32_t placeholder, sh_error **err)
+/* As runc and crun add it: a repeated index makes each condition a rule of its own. */
+static int add_rule_for(scmp_filter_ctx ctx, const sh_rrule *rr, int nr, uint32_t placeholder)
 {
 	const sh_rule *r = rr->origin;
 	uint32_t act = scmp_action(rr->action, rr->errno_ret, placeholder);
@@ -128,7 +131,7 @@ static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrul
 			cmps[i] = to_cmp(&r->args[i]);
 		rc = seccomp_rule_add_array(ctx, act, nr, (unsigned)r->nargs, cmps);
 	}
-	return rc < 0 ? rule_error(rs, rr, name, rc, err) : 0;
+	return rc;
 }
 
 bool sh_syscall_name_known(const char *name)
@@ -204,8 +207,46 @@ static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
 	return !sh_rrule_equals_default(rs, rr);
 }
 
-static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, sh_error **err)
+/* The names libseccomp does not know: skipped, as runc and crun skip them, with a warning. */
+static void report_unknown(const sh_ruleset *rs, sh_diag *diag)
 {
+	for (size_t i = 0; i < rs->nrules && diag; i++) {
+		const sh_rrule *rr = &rs->rules[i];
+		if (!reaches_filter(rs, rr))
+			continue;
+		for (size_t k = 0; k < rr->origin->nnames; k++)
+			if (!sh_syscall_name_known(rr->origin->names[k]))
+				sh_lint_unknown_syscall(diag, rs->profile->file, rr->origin, k);
+	}
+}
+
+/* What libseccomp is asked to build, in a child process (bounded.h): the rule set without the
+ * syscalls in `skip`, whose checks seccomp-hook builds itself (argcheck.h). */
+typedef struct scmp_job {
+	const sh_ruleset *rs;
+	int optimize;
+	bool pfc;
+	const char **skip;
+	size_t nskip;
+} scmp_job;
+
+/* The child's steps, and how much CPU time each may take: adding one rule takes well under a
+ * millisecond even for profiles near the kernel's size limit, so a rule that takes 200 ms is one of
+ * libseccomp's endless loops; building the program of such a profile takes seconds. */
+enum { STEP_SETUP = 1, STEP_RULE, STEP_EXPORT };
+enum { RULE_MS = 200, EXPORT_MS = 3000, TOTAL_MS = 4000 };
+
+static bool skipped(const scmp_job *j, const char *name)
+{
+	for (size_t i = 0; i < j->nskip; i++)
+		if (strcmp(j->skip[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const scmp_job *j, sh_bounded_step *step)
+{
+	const sh_ruleset *rs = j->rs;
 	uint32_t placeholder = errno_placeholder(rs);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const sh_rrule *rr = &rs->rules[i];
@@ -213,19 +254,20 @@ static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, s
 			continue;
 		for (size_t k = 0; k < rr->origin->nnames; k++) {
 			const char *name = rr->origin->names[k];
-			if (!sh_syscall_name_known(name)) {
-				if (diag)
-					sh_lint_unknown_syscall(diag, rs->profile->file, rr->origin, k);
+			if (!sh_syscall_name_known(name) || skipped(j, name))
 				continue;
-			}
-			if (add_rule_for(ctx, rs, rr, name, seccomp_syscall_resolve_name(name), placeholder, err) < 0)
+			sh_bounded_begin(step, STEP_RULE, i, k, RULE_MS);
+			int rc = add_rule_for(ctx, rr, seccomp_syscall_resolve_name(name), placeholder);
+			if (rc < 0) {
+				step->rc = rc;
 				return -1;
+			}
 		}
 	}
 	return 0;
 }
 
-static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_error **err)
+static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_bounded_step *step)
 {
 	uint32_t native = seccomp_arch_native();
 	bool keep_native = false;
@@ -234,15 +276,20 @@ static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_error **er
 			keep_native = true;
 			continue;
 		}
+		sh_bounded_begin(step, STEP_SETUP, i, 0, RULE_MS);
 		int rc = seccomp_arch_add(ctx, rs->arches[i]);
-		if (rc < 0 && rc != -EEXIST)
-			return sh_error_set(err, SH_EXIT_INVALID, "libseccomp cannot filter architecture %s: %s",
-					    sh_arch_scmp_name(rs->arches[i]), strerror(-rc));
+		if (rc < 0 && rc != -EEXIST) {
+			step->rc = rc;
+			return -1;
+		}
 	}
 	if (!keep_native && rs->narches) {
+		sh_bounded_begin(step, STEP_SETUP, SIZE_MAX, 0, RULE_MS);
 		int rc = seccomp_arch_remove(ctx, native);
-		if (rc < 0)
-			return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot remove the native arch: %s", strerror(-rc));
+		if (rc < 0) {
+			step->rc = rc;
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -303,58 +350,83 @@ static size_t min_instructions(const sh_ruleset *rs)
 	return n;
 }
 
-int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
-		     sh_error **err)
+static int too_large(const sh_ruleset *rs, sh_error **err)
 {
 	size_t least = min_instructions(rs);
 	if (least > SH_BPF_MAX_INSNS)
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: the profile needs at least %zu BPF instructions, more than "
 				    "the kernel's limit of %d", rs->profile->file, least, SH_BPF_MAX_INSNS);
-	scmp_filter_ctx ctx = seccomp_init(scmp_action(rs->default_action, rs->default_errno, errno_placeholder(rs)));
-	if (!ctx)
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot create a filter");
-	int optimize = o && o->optimize ? o->optimize : 2;
-	/* We install the program ourselves: no_new_privs and TSYNC are the installer's business. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)optimize) < 0) {
-		seccomp_release(ctx);
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot set optimize level %d", optimize);
-	}
-	if (setup_arches(ctx, rs, err) < 0 || add_rules(ctx, rs, diag, err) < 0) {
-		seccomp_release(ctx);
-		return -1;
-	}
-	*out = ctx;
 	return 0;
 }
 
-/* libseccomp writes to a file descriptor: give it a memfd and read the result back. */
-static int export_to_memory(scmp_filter_ctx ctx, bool pfc, char **buf, size_t *len, sh_error **err)
+/* In the child: build the filter and write libseccomp's program (or its PFC text) to fd. */
+static int scmp_work(void *arg, int fd, sh_bounded_step *step)
 {
-	cleanup_close int fd = memfd_create("seccomp-hook-export", MFD_CLOEXEC);
-	if (fd < 0)
-		return sh_error_errno(err, errno, "memfd_create");
-	int rc = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
-	if (rc < 0)
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot export the filter: %s", strerror(-rc));
-	off_t size = lseek(fd, 0, SEEK_END);
-	if (size < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return sh_error_errno(err, errno, "memfd");
-	char *b = sh_xmalloc((size_t)size + 1);
-	size_t got = 0;
-	while (got < (size_t)size) {
-		ssize_t r = read(fd, b + got, (size_t)size - got);
-		if (r <= 0) {
-			free(b);
-			return sh_error_errno(err, r < 0 ? errno : EIO, "memfd read");
-		}
-		got += (size_t)r;
+	const scmp_job *j = arg;
+	const sh_ruleset *rs = j->rs;
+	scmp_filter_ctx ctx = seccomp_init(scmp_action(rs->default_action, rs->default_errno, errno_placeholder(rs)));
+	if (!ctx) {
+		step->rc = -ENOMEM;
+		return -1;
 	}
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	return 0;
+	/* We install the program ourselves: no_new_privs and TSYNC are the installer's business. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)j->optimize);
+	if (rc < 0 || setup_arches(ctx, rs, step) < 0 || add_rules(ctx, j, step) < 0) {
+		step->rc = rc < 0 ? rc : step->rc;
+		return -1;
+	}
+	sh_bounded_begin(step, STEP_EXPORT, 0, 0, EXPORT_MS);
+	rc = j->pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+	step->rc = rc;
+	return rc < 0 ? -1 : 0; /* the process ends: no seccomp_release */
+}
+
+static int scmp_failed(const scmp_job *j, const sh_bounded_step *s, sh_error **err)
+{
+	const sh_ruleset *rs = j->rs;
+	int rc = (int)s->rc;
+	if (s->stage == STEP_RULE) {
+		const sh_rrule *rr = &rs->rules[s->a];
+		return rule_error(rs, rr, rr->origin->names[s->b], rc, err);
+	}
+	if (s->stage == STEP_SETUP && s->a < rs->narches)
+		return sh_error_set(err, SH_EXIT_INVALID, "libseccomp cannot filter architecture %s: %s",
+				    sh_arch_scmp_name(rs->arches[s->a]), strerror(-rc));
+	if (s->stage == STEP_SETUP)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot remove the native arch: %s", strerror(-rc));
+	if (s->stage == STEP_EXPORT)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot export the filter: %s", strerror(-rc));
+	return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot create a filter: %s", strerror(-rc));
+}
+
+/* libseccomp's output for the job. 1 when a rule did not finish: *stuck names its syscall. */
+static int scmp_compile(const scmp_job *j, char **buf, size_t *len, const char **stuck, sh_error **err)
+{
+	sh_bounded_result res;
+	if (sh_bounded_run(scmp_work, (void *)j, TOTAL_MS, &res, err) < 0)
+		return -1;
+	const sh_bounded_step *s = &res.last;
+	switch (res.end) {
+	case SH_BOUNDED_DONE:
+		*buf = res.out;
+		*len = res.len;
+		return 0;
+	case SH_BOUNDED_FAILED:
+		return scmp_failed(j, s, err);
+	case SH_BOUNDED_STEP_LIMIT:
+		if (s->stage == STEP_RULE) {
+			*stuck = j->rs->rules[s->a].origin->names[s->b];
+			return 1;
+		}
+		break;
+	case SH_BOUNDED_TOTAL_LIMIT:
+		break;
+	}
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp %s did not finish within %d ms of CPU time; refused",
+			    j->rs->profile->file, s->stage == STEP_EXPORT ? "building the program" : "adding the rules",
+			    s->stage == STEP_EXPORT ? EXPORT_MS : TOTAL_MS);
 }
 
 /* ---- the ENOSYS stub ---------------------------------------------------------------------------- */
@@ -470,13 +542,11 @@ static void errno_to_notify(sh_bpf *b)
 			b->insns[i].k = SECCOMP_RET_USER_NOTIF;
 }
 
-int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
-			sh_error **err)
+/* The program from libseccomp's: the stub in front, the errno placeholder patched, the tree's
+ * number dispatch as ranges (hook/lib/bpfopt.c; the linear form stays as runtimes build it). */
+static int assemble(const sh_ruleset *rs, const sh_translate_opts *o, const char *buf, size_t len, sh_bpf *out,
+		    sh_error **err)
 {
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	if (export_to_memory(ctx, false, &buf, &len, err) < 0)
-		return -1;
 	stub s;
 	if (o && o->no_enosys_stub)
 		s.n = 0;
@@ -488,41 +558,221 @@ int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_f
 				    "limit of %d", rs->profile->file, n, SH_BPF_MAX_INSNS);
 	out->insns = sh_xcalloc(n, sizeof(struct sock_filter));
 	memcpy(out->insns, s.insns, s.n * sizeof(struct sock_filter));
-	memcpy(out->insns + s.n, buf, len);
+	memcpy(out->insns + s.n, buf, len - len % sizeof(struct sock_filter));
 	out->len = n;
 	patch_placeholder(out, errno_placeholder(rs));
-	/* The tree's leaves as ranges (hook/lib/bpfopt.c); the linear form stays as runtimes build it. */
 	if (!o || (o->optimize != 1 && !o->tree_as_built))
 		sh_bpf_optimize(out);
-	if (o && o->notify_errno)
-		errno_to_notify(out);
 	return 0;
+}
+
+/* ---- every program is checked against the rules (verify.h) ----------------------------------------
+ * A call libseccomp's program decides differently gets seccomp-hook's own checks (argcheck.h) in
+ * front of the program, and the result is checked again; a call that cannot be repaired so, or a
+ * runtime's program, which nobody can repair, is refused with one line. */
+
+enum { MAX_REBUILT = 64, MAX_SKIPPED = 3 };
+
+static const char *libseccomp_version(char buf[32])
+{
+	const struct scmp_version *v = seccomp_version();
+	snprintf(buf, 32, "%u.%u.%u", v->major, v->minor, v->micro);
+	return buf;
+}
+
+/* Whether the call's rules compare 64-bit values (what libseccomp 2.5.4 gets wrong). */
+static bool wide_datum(const sh_ruleset *rs, const sh_verify_miss *m)
+{
+	sh_call_rules c;
+	sh_call_rules_build(rs, m->arch, m->nr, &c);
+	bool wide = false;
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t k = 0; k < c.rules[i]->origin->nargs; k++) {
+			const sh_arg *a = &c.rules[i]->origin->args[k];
+			wide |= (m->arch & __AUDIT_ARCH_64BIT) && ((a->value | a->value_two) >> 32);
+		}
+	sh_call_rules_free(&c);
+	return wide;
+}
+
+static const char *miss_cause(const sh_ruleset *rs, const sh_verify_miss *m)
+{
+	if (m->overlap)
+		return "rules with different actions hold there, which libseccomp orders its own way";
+	return wide_datum(rs, m) ? "it builds these 64-bit comparisons wrongly" : "its program differs from the rules there";
+}
+
+static void note_rebuilt(const sh_ruleset *rs, const sh_verify_miss *m, sh_diag *diag)
+{
+	if (!diag)
+		return;
+	cleanup_free char *text = sh_verify_miss_text(rs, m);
+	char v[32];
+	sh_diag_add(diag, SH_SEV_NOTE, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "own-checks",
+		    "libseccomp %s: %s (%s): seccomp-hook builds this call's checks itself", libseccomp_version(v), text,
+		    miss_cause(rs, m));
+}
+
+static int rebuild_calls(const sh_ruleset *rs, sh_bpf *b, const sh_verify_report *rep, sh_diag *diag, sh_error **err)
+{
+	if (rep->nmiss > MAX_REBUILT) {
+		cleanup_free char *text = sh_verify_miss_text(rs, &rep->miss[0]);
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp's program decides %zu calls differently from the "
+				    "rules, among them %s; refused", rs->profile->file, rep->nmiss, text);
+	}
+	sh_bpf blocks[MAX_REBUILT];
+	for (size_t i = 0; i < rep->nmiss; i++) {
+		sh_call_rules c;
+		sh_call_rules_build(rs, rep->miss[i].arch, rep->miss[i].nr, &c);
+		sh_argcheck_block(&c, (uint32_t)rep->miss[i].nr, &blocks[i]);
+		sh_call_rules_free(&c);
+		note_rebuilt(rs, &rep->miss[i], diag);
+	}
+	sh_argcheck_prepend(b, blocks, rep->nmiss);
+	for (size_t i = 0; i < rep->nmiss; i++)
+		sh_bpf_free(&blocks[i]);
+	if (b->len > SH_BPF_MAX_INSNS)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: compiled filter has %zu instructions with seccomp-hook's own "
+				    "checks, more than the kernel's limit of %d", rs->profile->file, b->len, SH_BPF_MAX_INSNS);
+	return 0;
+}
+
+static int check_program(const sh_ruleset *rs, const sh_bpf *b, bool notify, sh_verify_report *rep, sh_error **err)
+{
+	sh_verify_opts vo = { .notify_errno = notify };
+	if (sh_verify_program(rs, b, &vo, rep, err) < 0)
+		return sh_error_prefix(err, "%s", rs->profile->file);
+	return (int)rep->nmiss;
+}
+
+static int own_checks_wrong(const sh_ruleset *rs, const sh_verify_miss *m, sh_error **err)
+{
+	cleanup_free char *text = sh_verify_miss_text(rs, m);
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: %s, with seccomp-hook's own checks for it; refused", rs->profile->file,
+			    text);
+}
+
+/* Checked, repaired where libseccomp is wrong, checked again; then (reports) the errno answers
+ * handed over, and the program as it will be installed checked once more. */
+static int verified(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *b, sh_diag *diag, sh_error **err)
+{
+	sh_verify_report rep;
+	int r = check_program(rs, b, false, &rep, err);
+	if (r > 0) {
+		r = rebuild_calls(rs, b, &rep, diag, err);
+		sh_verify_report_free(&rep);
+		if (r == 0 && (r = check_program(rs, b, false, &rep, err)) > 0)
+			r = own_checks_wrong(rs, &rep.miss[0], err);
+	}
+	sh_verify_report_free(&rep);
+	if (r < 0 || !(o && o->notify_errno))
+		return r;
+	errno_to_notify(b);
+	if ((r = check_program(rs, b, true, &rep, err)) > 0)
+		r = own_checks_wrong(rs, &rep.miss[0], err);
+	sh_verify_report_free(&rep);
+	return r;
+}
+
+static int stuck_error(const sh_ruleset *rs, const char *name, const char *who, sh_error **err)
+{
+	char v[32];
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: %slibseccomp %s does not finish adding the rules of %s (stopped "
+			    "after %d ms of CPU time: one of its endless loops on overlapping conditions); refused",
+			    rs->profile->file, who, libseccomp_version(v), name, RULE_MS);
+}
+
+/* libseccomp's output; a syscall whose rule it does not finish adding is left out and given
+ * seccomp-hook's own checks (up to MAX_SKIPPED of them). */
+static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *len, sh_diag *diag, sh_error **err)
+{
+	j->skip = skip;
+	for (;;) {
+		const char *stuck = NULL;
+		int r = scmp_compile(j, buf, len, &stuck, err);
+		if (r <= 0)
+			return r;
+		if (j->nskip == MAX_SKIPPED || j->pfc)
+			return stuck_error(j->rs, stuck, "", err);
+		char v[32];
+		if (diag)
+			sh_diag_add(diag, SH_SEV_NOTE, j->rs->profile->file, 0, 0, "own-checks", "libseccomp %s does not finish "
+				    "adding the rules of %s: seccomp-hook builds that call's checks itself",
+				    libseccomp_version(v), stuck);
+		skip[j->nskip++] = stuck;
+	}
 }
 
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+	if (too_large(rs, err) < 0)
 		return -1;
-	int rc = sh_translate_export(rs, o, ctx, out, err);
-	seccomp_release(ctx);
-	return rc;
+	report_unknown(rs, diag);
+	const char *skip[MAX_SKIPPED];
+	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2 };
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	if (compile_bounded(&j, skip, &buf, &len, diag, err) < 0 || assemble(rs, o, buf, len, out, err) < 0)
+		return -1;
+	/* Without the stub the program is not the rule set's (benchmarks compare the two). */
+	if (o && o->no_enosys_stub)
+		return 0;
+	if (verified(rs, o, out, diag, err) < 0) {
+		sh_bpf_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+	sh_bpf b = { 0 }; /* the checks and their notes: the PFC text is libseccomp's alone */
+	if (sh_translate_bpf(rs, o, &b, diag, err) < 0)
 		return -1;
+	sh_bpf_free(&b);
+	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2, .pfc = true };
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	int rc = export_to_memory(ctx, true, &buf, &len, err);
-	seccomp_release(ctx);
-	if (rc < 0)
+	if (compile_bounded(&j, NULL, &buf, &len, NULL, err) < 0)
 		return -1;
 	if (fwrite(buf, 1, len, out) != len)
 		return sh_error_errno(err, errno, "write");
 	return 0;
+}
+
+int sh_translate_runtime_form(const sh_ruleset *rs, sh_diag *diag, sh_error **err)
+{
+	static const char who[] = "runc and crun compile linux.seccomp, and ";
+	if (too_large(rs, err) < 0)
+		return -1;
+	scmp_job j = { .rs = rs, .optimize = 1 };
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	const char *stuck = NULL;
+	int r = scmp_compile(&j, &buf, &len, &stuck, err);
+	if (r != 0)
+		return r < 0 ? -1 : stuck_error(rs, stuck, who, err);
+	sh_translate_opts o = { .optimize = 1 };
+	sh_bpf b = { 0 };
+	if (assemble(rs, &o, buf, len, &b, err) < 0)
+		return -1;
+	sh_verify_report rep;
+	r = check_program(rs, &b, false, &rep, err);
+	sh_bpf_free(&b);
+	for (size_t i = 0; i < rep.nmiss && r >= 0; i++) {
+		const sh_verify_miss *m = &rep.miss[i];
+		cleanup_free char *text = sh_verify_miss_text(rs, m);
+		char v[32];
+		if (sh_ret_outranks(m->want, m->got))
+			r = sh_error_set(err, SH_EXIT_INVALID, "%s: %s: runc and crun compile linux.seccomp with libseccomp %s, "
+					 "and %s", rs->profile->file, text, libseccomp_version(v), miss_cause(rs, m));
+		else if (diag)
+			sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "runtime-differs",
+				    "runc's and crun's program (libseccomp %s): %s (%s)", libseccomp_version(v), text,
+				    miss_cause(rs, m));
+	}
+	sh_verify_report_free(&rep);
+	return r < 0 ? -1 : 0;
 }
 
 /* ---- what the program decides for one call, read from the rule set ------------------------------

@@ -25,15 +25,18 @@ typedef struct sh_translate_opts {
 	                        SECCOMP_RET_USER_NOTIF, nothing else changes (install with NEW_LISTENER) */
 } sh_translate_opts;
 
-/* Build the libseccomp context (caller releases it with seccomp_release). Unknown syscall names are
- * skipped with a warning in diag (per arch: a name known on another arch is not reported). */
-int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
-		     sh_error **err);
-/* The program that is installed, from a context sh_translate_ctx built for the same rule set. */
-int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
-			sh_error **err);
-/* Full compile to the program that is installed. */
+/* Full compile to the program that is installed: libseccomp's program, built in a child process
+ * bounded in CPU time (bounded.h), behind the ENOSYS stub, checked against the rule set (verify.h).
+ * Calls libseccomp decides differently from the rules, or does not finish adding, get seccomp-hook's
+ * own checks (argcheck.h; a note in diag for each), and the result is checked again: a program that
+ * still differs is refused. Unknown syscall names are skipped with a warning in diag (per arch: a name
+ * known on another arch is not reported). no_enosys_stub programs are not checked (benchmarks). */
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err);
+/* The program runc and crun build from the rule set's OCI form (libseccomp's linear filter behind the
+ * ENOSYS stub, nothing repaired), checked: 0 when it decides no call more weakly than the rules
+ * (other differences are warnings in diag), else -1 with one line naming the call, the value and the
+ * cause; also -1 when libseccomp does not finish, where a runtime would hang. */
+int sh_translate_runtime_form(const sh_ruleset *rs, sh_diag *diag, sh_error **err);
 /* libseccomp's PFC text of the same filter. */
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err);
 /* The kernel filter flags the program must be installed with (profile flags, SPEC_ALLOW default,

@@ -513,12 +513,23 @@ static int path_combos(vctx *v, const vstate *s, combos *acc)
 	return 0;
 }
 
+/* The call a report names: a weaker answer where the rules do not overlap says most, then a weaker one. */
+static int telling(const sh_verify_miss *m)
+{
+	bool weaker = sh_ret_outranks(m->want, m->got);
+	return weaker && !m->overlap ? 2 : weaker;
+}
+
 static void record_miss(vctx *v, const uint64_t args[NARGS], uint32_t got, sh_decision want, bool overlap)
 {
-	v->missed = true;
 	sh_verify_report *r = v->rep;
-	r->miss = sh_xreallocarray(r->miss, r->nmiss + 1, sizeof(*r->miss));
-	sh_verify_miss *m = &r->miss[r->nmiss++];
+	sh_verify_miss found = { .want = as_installed(v, want.ret), .got = got, .overlap = overlap };
+	if (v->missed && telling(&found) <= telling(&r->miss[r->nmiss - 1]))
+		return;
+	if (!v->missed)
+		r->miss = sh_xreallocarray(r->miss, r->nmiss + 1, sizeof(*r->miss));
+	sh_verify_miss *m = &r->miss[v->missed ? r->nmiss - 1 : r->nmiss++];
+	v->missed = true;
 	*m = (sh_verify_miss){ .arch = v->token, .nr = (int)v->nr, .tested = v->tested, .got = got,
 			       .want = as_installed(v, want.ret), .by = want.by, .overlap = overlap };
 	memcpy(m->args, args, sizeof(m->args));
@@ -542,7 +553,7 @@ static sh_decision vrule_decision(const vctx *v, int i)
 static int check_answer(vctx *v, const vstate *s, uint32_t got)
 {
 	v->rep->paths++;
-	if (v->missed)
+	if (v->missed && telling(&v->rep->miss[v->rep->nmiss - 1]) == 2)
 		return 0;
 	if (v->conditional && !v->cands_built && build_cands(v) < 0)
 		return -1;
@@ -551,7 +562,7 @@ static int check_answer(vctx *v, const vstate *s, uint32_t got)
 		combos_free(&acc);
 		return -1;
 	}
-	for (size_t i = 0; i < acc.n && !v->missed; i++) {
+	for (size_t i = 0; i < acc.n; i++) {
 		bool overlap;
 		sh_decision want = vrule_decision(v, decide(v, acc.c[i].holds, &overlap));
 		if (as_installed(v, want.ret) != got)
