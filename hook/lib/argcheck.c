@@ -1,6 +1,6 @@
 /* A call's own checks (argcheck.h). The rules are tried most restrictive first (the first among
  * equals), each condition as the comparisons of its 32-bit halves, so the first rule whose
- * conditions hold decides: that is the reading sh_call_rules_decide states. */
+ * conditions hold decides: that is the reading sh_verify_rules_answer states. */
 #include "config.h"
 #include "argcheck.h"
 #include "names.h"

@@ -310,11 +310,14 @@ static void cache_key(const loaded *l, char key[65])
 
 /* The program, compiled here (a cache miss) and checked against its rules (translate.h). Every
  * failure is one: a profile that cannot become a program that is the rules' must not reach a runtime
- * either. */
-static int compile_program(loaded *l, sh_cache_entry *e, sh_diag *d, sh_error **err)
+ * either. With `form` (runtime mode), the program runc and crun would build from linux.seccomp is
+ * checked in the same libseccomp run: its refusal, if any, is left there. */
+static int compile_program(loaded *l, sh_cache_entry *e, sh_error **form, sh_diag *d, sh_error **err)
 {
 	sh_bpf b = { 0 };
-	if (parse_and_resolve(l, d, err) < 0 || sh_translate_bpf(l->rs, NULL, &b, d, err) < 0)
+	if (parse_and_resolve(l, d, err) < 0)
+		return -1;
+	if ((form ? sh_translate_for_runtime(l->rs, &b, form, d, err) : sh_translate_bpf(l->rs, NULL, &b, d, err)) < 0)
 		return -1;
 	e->len = b.len * sizeof(*b.insns);
 	e->data = steal_pointer(&b.insns);
@@ -339,6 +342,39 @@ static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p,
 	return r == 0;
 }
 
+/* libseccomp can build a program weaker than the rules, or never finish, and runc and crun compile
+ * linux.seccomp with it themselves (sh_translate_runtime_form checks what they would build). Such a
+ * profile is refused in runtime mode, unless crun runs the container (--runtime=crun): crun installs
+ * seccomp-hook's checked program (init mode's crun form), and linux.seccomp is a placeholder that
+ * kills, so a runtime that compiles it instead cannot start the container. 1: the OCI form may go to
+ * any runtime; 0: crun's form; -1: refused. */
+static int runtime_form(plan_ctx *c, sh_error *refused)
+{
+	if (!refused)
+		return 1;
+	if (!c->o->crun) {
+		*c->err = refused;
+		return sh_error_prefix(c->err, "runtime mode (init mode, or --runtime=crun, installs seccomp-hook's "
+				       "checked program instead)");
+	}
+	sh_diag_add(c->d, SH_SEV_WARNING, NULL, 0, 0, "runtime-form", "%s; crun installs seccomp-hook's checked "
+		    "program instead, and linux.seccomp becomes a placeholder that kills", refused->msg);
+	sh_error_free(refused);
+	return 0;
+}
+
+static int plan_listener(plan_ctx *c, loaded *l);
+static void plan_call(plan_ctx *c);
+
+static int plan_crun_instead(plan_ctx *c, loaded *l)
+{
+	if ((c->p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+		return -1;
+	c->p->mode = SH_MODE_INIT;
+	plan_call(c); /* SH_HOW_CRUN with --runtime=crun */
+	return 0;
+}
+
 /* linux.seccomp for any runtime, and crun also gets the compiled program itself, which spares it the
  * compile at every start (not for profiles that need a listener fd). The rules must compile here, or
  * the runtime would fail later with a worse message. The cache is best effort: one it cannot trust is
@@ -356,8 +392,16 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 		sh_cache_entry_free(&p->program);
 		free(steal_pointer(&p->oci_text));
 		sh_json_free(steal_pointer(&p->seccomp));
-		if (compile_program(l, &p->program, c->d, c->err) < 0)
+		sh_error *refused = NULL;
+		if (compile_program(l, &p->program, &refused, c->d, c->err) < 0) {
+			sh_error_free(refused);
 			return -1;
+		}
+		int form = runtime_form(c, refused); /* its text is cached only where any runtime may have it */
+		if (form <= 0) {
+			p->store = hit == 0;
+			return form < 0 ? -1 : plan_crun_instead(c, l);
+		}
 		p->seccomp = sh_oci_seccomp(l->rs, &l->t);
 		p->oci_text = sh_json_serialize(p->seccomp, false, &p->oci_len);
 		sh_sha256_hex(p->oci_text, p->oci_len, p->digest);
@@ -450,7 +494,7 @@ static int plan_init(plan_ctx *c, loaded *l)
 					       loader_path(c->o), &p->loader, c->err) < 0)
 		return -1;
 	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
-	if (hit < 0 || (!hit && compile_program(l, &p->program, c->d, c->err) < 0))
+	if (hit < 0 || (!hit && compile_program(l, &p->program, NULL, c->d, c->err) < 0))
 		return -1;
 	p->store = p->store_required = !hit;
 	if (judge_program(c, l->path, p->program.data, p->program.len))
@@ -603,8 +647,9 @@ static int supervised_init(plan_ctx *c, sh_supervision *s)
 }
 
 /* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
- * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. */
-static void supervised_runtime(plan_ctx *c, sh_supervision *s)
+ * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. Both compile this form
+ * themselves: it must not be weaker than its rules. */
+static int supervised_runtime(plan_ctx *c, sh_supervision *s)
 {
 	sh_hook_plan *p = c->p;
 	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, c->o->crun);
@@ -612,9 +657,12 @@ static void supervised_runtime(plan_ctx *c, sh_supervision *s)
 		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
 		rs->flags_given = true;
 	}
+	if (sh_translate_runtime_form(rs, NULL, c->err) < 0)
+		return sh_error_prefix(c->err, "runtime mode");
 	p->seccomp = sh_oci_seccomp(rs, &s->l.t);
 	p->how = SH_HOW_RUNTIME;
 	p->mode = SH_MODE_RUNTIME;
+	return 0;
 }
 
 static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err,
@@ -654,7 +702,7 @@ static int plan_supervised(plan_ctx *c, const char *name)
 		r = 0;
 	}
 	if (r == 0 && p->mode == SH_MODE_RUNTIME)
-		supervised_runtime(c, s);
+		r = supervised_runtime(c, s);
 	if (r == 0 && s->report)
 		r = plan_without_agent(c, name, s);
 	p->profile = sh_xstrdup(name ? name : "(none)");

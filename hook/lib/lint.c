@@ -2,8 +2,10 @@
 #include "lint.h"
 #include "names.h"
 #include "suggest.h"
+#include "translate.h"
 #include "util.h"
 
+#include <inttypes.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,6 +163,148 @@ static void lint_escapes(const sh_profile *p, sh_diag *d)
 	}
 }
 
+/* ---- overlapping-rules: conditional rules of one syscall with different actions that can hold
+ * together. libseccomp gives such overlaps no defined order (and 2.5.4 builds some of them wrongly);
+ * the program seccomp-hook installs answers the most restrictive action of the rules that hold
+ * (docs/verification.md), runc's program may not. Reported only with a call where both hold. */
+
+static bool shares(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	for (size_t i = 0; i < na; i++)
+		for (size_t k = 0; k < nb; k++)
+			if (strcmp(a[i], b[k]) == 0)
+				return true;
+	return false;
+}
+
+/* Whether no target selects both rules: one needs a capability, arch or kernel the other excludes. */
+static bool never_together(const sh_rule *a, const sh_rule *b)
+{
+	const sh_rule *r[2] = { a, b };
+	for (int i = 0; i < 2; i++) {
+		const sh_cond *in = &r[i]->includes, *ex = &r[1 - i]->excludes;
+		if (shares(in->caps, in->ncaps, ex->caps, ex->ncaps) || shares(in->arches, in->narches, ex->arches, ex->narches))
+			return true;
+		if (in->has_min_kernel && ex->has_min_kernel &&
+		    (in->kmajor > ex->kmajor || (in->kmajor == ex->kmajor && in->kminor >= ex->kminor)))
+			return true;
+	}
+	return a->includes.narches && b->includes.narches &&
+	       !shares(a->includes.arches, a->includes.narches, b->includes.arches, b->includes.narches);
+}
+
+/* One rule's way to hold: all its conditions, or (a repeated index) one of them. */
+typedef struct piece {
+	const sh_arg *c;
+	size_t n;
+} piece;
+
+static size_t pieces_of(const sh_rule *r, piece *out)
+{
+	if (!sh_rule_index_repeats(r)) {
+		out[0] = (piece){ r->args, r->nargs };
+		return 1;
+	}
+	for (size_t i = 0; i < r->nargs; i++)
+		out[i] = (piece){ &r->args[i], 1 };
+	return r->nargs;
+}
+
+static void candidates(const sh_arg *a, uint64_t out[8])
+{
+	uint64_t v = a->op == SH_OP_MASKED_EQ ? a->value_two : a->value;
+	out[0] = v - 1;
+	out[1] = v;
+	out[2] = v + 1;
+	out[3] = 0;
+	out[4] = UINT64_MAX;
+	out[5] = a->value_two | ~a->value;
+	out[6] = a->value_two & a->value;
+	out[7] = v ^ 1;
+}
+
+static bool holds_all(const piece *p, const piece *q, unsigned index, uint64_t x)
+{
+	const piece *both[2] = { p, q };
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < both[k]->n; i++)
+			if (both[k]->c[i].index == index && !sh_arg_holds(&both[k]->c[i], SCMP_ARCH_X86_64, x))
+				return false;
+	return true;
+}
+
+/* A value of argument `index` that meets the conditions of both pieces on it, tried at the
+ * neighbourhood of each datum. */
+static bool meet_on(const piece *p, const piece *q, unsigned index, uint64_t *x)
+{
+	const piece *both[2] = { p, q };
+	*x = 0;
+	if (holds_all(p, q, index, 0))
+		return true;
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < both[k]->n; i++) {
+			uint64_t c[8];
+			if (both[k]->c[i].index != index)
+				continue;
+			candidates(&both[k]->c[i], c);
+			for (size_t j = 0; j < 8; j++)
+				if (holds_all(p, q, index, c[j])) {
+					*x = c[j];
+					return true;
+				}
+		}
+	return false;
+}
+
+/* A call for which both rules hold, as text ("arg0=5"), or false. */
+static bool overlap_at(const sh_rule *a, const sh_rule *b, char *buf, size_t len)
+{
+	piece pa[SH_MAX_CONDS], pb[SH_MAX_CONDS];
+	size_t na = pieces_of(a, pa), nb = pieces_of(b, pb);
+	for (size_t i = 0; i < na; i++)
+		for (size_t k = 0; k < nb; k++) {
+			size_t used = 0;
+			bool ok = true;
+			buf[0] = 0;
+			for (unsigned idx = 0; idx < 6 && ok; idx++) {
+				uint64_t x;
+				ok = meet_on(&pa[i], &pb[k], idx, &x);
+				if (ok && x && used < len)
+					used += (size_t)snprintf(buf + used, len - used, "%sarg%u=%#" PRIx64, used ? ", " : "", idx, x);
+			}
+			if (ok) {
+				if (!buf[0])
+					snprintf(buf, len, "all arguments 0");
+				return true;
+			}
+		}
+	return false;
+}
+
+static void lint_overlaps(const sh_profile *p, sh_diag *d)
+{
+	for (size_t j = 0; j < p->nrules; j++) {
+		const sh_rule *r = &p->rules[j];
+		for (size_t i = 0; i < j && r->nargs; i++) {
+			const sh_rule *o = &p->rules[i];
+			char at[160], was[48], is[48];
+			if (!o->nargs || same_action(o, r) || never_together(o, r) ||
+			    !shares(o->names, o->nnames, r->names, r->nnames) || !overlap_at(o, r, at, sizeof at))
+				continue;
+			describe(o, was, sizeof was);
+			describe(r, is, sizeof is);
+			size_t k = 0;
+			while (!shares(&r->names[k], 1, o->names, o->nnames))
+				k++;
+			sh_diag_add(d, SH_SEV_WARNING, p->file, r->loc.line, r->loc.col, "overlapping-rules",
+				    "syscalls[%zu]: '%s' is %s here and %s in syscalls[%zu], and both hold for %s: the most "
+				    "restrictive action wins in seccomp-hook's program; libseccomp, and so runc, orders such rules "
+				    "its own way", j, r->names[k], is, was, i, at);
+			break;
+		}
+	}
+}
+
 void sh_lint_unknown_syscall(sh_diag *d, const char *file, const sh_rule *r, size_t k)
 {
 	const char *name = r->names[k], *origin = sh_syscall_origin(name), *near = NULL;
@@ -206,6 +350,7 @@ void sh_lint_profile(const sh_profile *p, uint32_t native, sh_diag *d)
 	lint_unknown_names(p, d);
 	lint_no_rules(p, d);
 	lint_duplicates(p, d);
+	lint_overlaps(p, d);
 	lint_no_effect(p, d);
 	lint_never(p, d);
 	lint_arches(p, native, d);

@@ -226,15 +226,16 @@ typedef struct scmp_job {
 	const sh_ruleset *rs;
 	int optimize;
 	bool pfc;
+	bool also_linear; /* after the program, the linear one runc and crun build (a header says where) */
 	const char **skip;
 	size_t nskip;
 } scmp_job;
 
 /* The child's steps, and how much CPU time each may take: adding one rule takes well under a
- * millisecond even for profiles near the kernel's size limit, so a rule that takes 200 ms is one of
+ * millisecond even for profiles near the kernel's size limit, so a rule that takes 50 ms is one of
  * libseccomp's endless loops; building the program of such a profile takes seconds. */
 enum { STEP_SETUP = 1, STEP_RULE, STEP_EXPORT };
-enum { RULE_MS = 200, EXPORT_MS = 3000, TOTAL_MS = 4000 };
+enum { RULE_MS = 50, EXPORT_MS = 3000, TOTAL_MS = 4000 };
 
 static bool skipped(const scmp_job *j, const char *name)
 {
@@ -378,7 +379,18 @@ static int scmp_work(void *arg, int fd, sh_bounded_step *step)
 		return -1;
 	}
 	sh_bounded_begin(step, STEP_EXPORT, 0, 0, EXPORT_MS);
+	uint64_t first = 0;
+	if (j->also_linear && write(fd, &first, sizeof(first)) != sizeof(first))
+		return -1;
 	rc = j->pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+	if (rc == 0 && j->also_linear) {
+		first = (uint64_t)lseek(fd, 0, SEEK_CUR) - sizeof(first);
+		if (pwrite(fd, &first, sizeof(first), 0) != sizeof(first))
+			return -1;
+		sh_bounded_begin(step, STEP_EXPORT, 1, 0, EXPORT_MS);
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1);
+		rc = rc < 0 ? rc : seccomp_export_bpf(ctx, fd);
+	}
 	step->rc = rc;
 	return rc < 0 ? -1 : 0; /* the process ends: no seccomp_release */
 }
@@ -598,27 +610,31 @@ static bool wide_datum(const sh_ruleset *rs, const sh_verify_miss *m)
 static const char *miss_cause(const sh_ruleset *rs, const sh_verify_miss *m)
 {
 	if (m->overlap)
-		return "rules with different actions hold there, which libseccomp orders its own way";
+		return "rules with different actions hold there, and it orders them its own way";
 	return wide_datum(rs, m) ? "it builds these 64-bit comparisons wrongly" : "its program differs from the rules there";
 }
 
-static void note_rebuilt(const sh_ruleset *rs, const sh_verify_miss *m, sh_diag *diag)
+/* A call libseccomp was not asked about (it did not finish adding its rules) has had its note. */
+static void note_rebuilt(const scmp_job *j, const sh_verify_miss *m, sh_diag *diag)
 {
-	if (!diag)
+	const sh_ruleset *rs = j->rs;
+	cleanup_free char *name = seccomp_syscall_resolve_num_arch(m->arch, m->nr);
+	if (!diag || (name && skipped(j, name)))
 		return;
 	cleanup_free char *text = sh_verify_miss_text(rs, m);
 	char v[32];
 	sh_diag_add(diag, SH_SEV_NOTE, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "own-checks",
-		    "libseccomp %s: %s (%s): seccomp-hook builds this call's checks itself", libseccomp_version(v), text,
+		    "libseccomp %s: %s: %s; seccomp-hook builds this call's checks itself", libseccomp_version(v), text,
 		    miss_cause(rs, m));
 }
 
-static int rebuild_calls(const sh_ruleset *rs, sh_bpf *b, const sh_verify_report *rep, sh_diag *diag, sh_error **err)
+static int rebuild_calls(const scmp_job *j, sh_bpf *b, const sh_verify_report *rep, sh_diag *diag, sh_error **err)
 {
+	const sh_ruleset *rs = j->rs;
 	if (rep->nmiss > MAX_REBUILT) {
 		cleanup_free char *text = sh_verify_miss_text(rs, &rep->miss[0]);
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp's program decides %zu calls differently from the "
-				    "rules, among them %s; refused", rs->profile->file, rep->nmiss, text);
+				    "rules, among them: %s", rs->profile->file, rep->nmiss, text);
 	}
 	sh_bpf blocks[MAX_REBUILT];
 	for (size_t i = 0; i < rep->nmiss; i++) {
@@ -626,7 +642,7 @@ static int rebuild_calls(const sh_ruleset *rs, sh_bpf *b, const sh_verify_report
 		sh_call_rules_build(rs, rep->miss[i].arch, rep->miss[i].nr, &c);
 		sh_argcheck_block(&c, (uint32_t)rep->miss[i].nr, &blocks[i]);
 		sh_call_rules_free(&c);
-		note_rebuilt(rs, &rep->miss[i], diag);
+		note_rebuilt(j, &rep->miss[i], diag);
 	}
 	sh_argcheck_prepend(b, blocks, rep->nmiss);
 	for (size_t i = 0; i < rep->nmiss; i++)
@@ -648,18 +664,18 @@ static int check_program(const sh_ruleset *rs, const sh_bpf *b, bool notify, sh_
 static int own_checks_wrong(const sh_ruleset *rs, const sh_verify_miss *m, sh_error **err)
 {
 	cleanup_free char *text = sh_verify_miss_text(rs, m);
-	return sh_error_set(err, SH_EXIT_INVALID, "%s: %s, with seccomp-hook's own checks for it; refused", rs->profile->file,
-			    text);
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: %s, with seccomp-hook's own checks for it", rs->profile->file, text);
 }
 
 /* Checked, repaired where libseccomp is wrong, checked again; then (reports) the errno answers
  * handed over, and the program as it will be installed checked once more. */
-static int verified(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *b, sh_diag *diag, sh_error **err)
+static int verified(const scmp_job *j, const sh_translate_opts *o, sh_bpf *b, sh_diag *diag, sh_error **err)
 {
+	const sh_ruleset *rs = j->rs;
 	sh_verify_report rep;
 	int r = check_program(rs, b, false, &rep, err);
 	if (r > 0) {
-		r = rebuild_calls(rs, b, &rep, diag, err);
+		r = rebuild_calls(j, b, &rep, diag, err);
 		sh_verify_report_free(&rep);
 		if (r == 0 && (r = check_program(rs, b, false, &rep, err)) > 0)
 			r = own_checks_wrong(rs, &rep.miss[0], err);
@@ -678,20 +694,73 @@ static int stuck_error(const sh_ruleset *rs, const char *name, const char *who, 
 {
 	char v[32];
 	return sh_error_set(err, SH_EXIT_INVALID, "%s: %slibseccomp %s does not finish adding the rules of %s (stopped "
-			    "after %d ms of CPU time: one of its endless loops on overlapping conditions); refused",
+			    "after %d ms of CPU time: one of its endless loops on overlapping conditions)",
 			    rs->profile->file, who, libseccomp_version(v), name, RULE_MS);
 }
 
+static const char runtime_who[] = "runc and crun compile linux.seccomp, and ";
+
+/* The program runc and crun build from the OCI form, from libseccomp's linear output: refused where
+ * it is weaker than the rules, a warning where it differs otherwise. */
+static int runtime_form_check(const sh_ruleset *rs, const char *buf, size_t len, sh_diag *diag, sh_error **err)
+{
+	sh_translate_opts o = { .optimize = 1 };
+	sh_bpf b = { 0 };
+	char v[32];
+	if (assemble(rs, &o, buf, len, &b, err) < 0)
+		return -1;
+	sh_verify_report rep;
+	int r = check_program(rs, &b, false, &rep, err);
+	sh_bpf_free(&b);
+	for (size_t i = 0; i < rep.nmiss && r >= 0; i++) {
+		const sh_verify_miss *m = &rep.miss[i];
+		cleanup_free char *text = sh_verify_miss_text(rs, m);
+		if (sh_ret_outranks(m->want, m->got))
+			r = sh_error_set(err, SH_EXIT_INVALID, "%s: runc and crun compile linux.seccomp with libseccomp %s: %s: "
+					 "%s", rs->profile->file, libseccomp_version(v), text, miss_cause(rs, m));
+		else if (diag)
+			sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "runtime-differs",
+				    "runc and crun compile linux.seccomp with libseccomp %s: %s: %s (not weaker: allowed)",
+				    libseccomp_version(v), text, miss_cause(rs, m));
+	}
+	sh_verify_report_free(&rep);
+	return r < 0 ? -1 : 0;
+}
+
+/* A job that also built the linear program: split the output, check the runtime's form into *form. */
+static void split_linear(const scmp_job *j, char **buf, size_t *len, sh_diag *diag, sh_error **form)
+{
+	uint64_t first = 0;
+	if (*len >= sizeof(first))
+		memcpy(&first, *buf, sizeof(first));
+	if (*len < sizeof(first) || first > *len - sizeof(first)) {
+		sh_error_set(form, SH_EXIT_SYSTEM, "%s: libseccomp's output is cut short", j->rs->profile->file);
+		*len = 0;
+		return;
+	}
+	runtime_form_check(j->rs, *buf + sizeof(first) + first, *len - sizeof(first) - first, diag, form);
+	memmove(*buf, *buf + sizeof(first), first);
+	*len = first;
+}
+
 /* libseccomp's output; a syscall whose rule it does not finish adding is left out and given
- * seccomp-hook's own checks (up to MAX_SKIPPED of them). */
-static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *len, sh_diag *diag, sh_error **err)
+ * seccomp-hook's own checks (up to MAX_SKIPPED of them). With `form`, the first run builds the
+ * runtime's program too and its check goes there (a rule not finished is one for the runtime). */
+static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *len, sh_error **form, sh_diag *diag,
+			   sh_error **err)
 {
 	j->skip = skip;
+	j->also_linear = form != NULL;
 	for (;;) {
 		const char *stuck = NULL;
 		int r = scmp_compile(j, buf, len, &stuck, err);
+		if (r == 0 && j->also_linear)
+			split_linear(j, buf, len, diag, form);
 		if (r <= 0)
 			return r;
+		if (j->also_linear)
+			stuck_error(j->rs, stuck, runtime_who, form);
+		j->also_linear = false;
 		if (j->nskip == MAX_SKIPPED || j->pfc)
 			return stuck_error(j->rs, stuck, "", err);
 		char v[32];
@@ -703,7 +772,8 @@ static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *l
 	}
 }
 
-int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
+static int translate(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_error **form, sh_diag *diag,
+		     sh_error **err)
 {
 	if (too_large(rs, err) < 0)
 		return -1;
@@ -712,16 +782,27 @@ int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *o
 	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2 };
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	if (compile_bounded(&j, skip, &buf, &len, diag, err) < 0 || assemble(rs, o, buf, len, out, err) < 0)
+	if (compile_bounded(&j, skip, &buf, &len, form, diag, err) < 0 || assemble(rs, o, buf, len, out, err) < 0)
 		return -1;
 	/* Without the stub the program is not the rule set's (benchmarks compare the two). */
 	if (o && o->no_enosys_stub)
 		return 0;
-	if (verified(rs, o, out, diag, err) < 0) {
+	if (verified(&j, o, out, diag, err) < 0) {
 		sh_bpf_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
+{
+	return translate(rs, o, out, NULL, diag, err);
+}
+
+int sh_translate_for_runtime(const sh_ruleset *rs, sh_bpf *out, sh_error **form, sh_diag *diag, sh_error **err)
+{
+	*form = NULL;
+	return translate(rs, NULL, out, form, diag, err);
 }
 
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)
@@ -733,7 +814,7 @@ int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out
 	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2, .pfc = true };
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	if (compile_bounded(&j, NULL, &buf, &len, NULL, err) < 0)
+	if (compile_bounded(&j, NULL, &buf, &len, NULL, NULL, err) < 0)
 		return -1;
 	if (fwrite(buf, 1, len, out) != len)
 		return sh_error_errno(err, errno, "write");
@@ -742,7 +823,6 @@ int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out
 
 int sh_translate_runtime_form(const sh_ruleset *rs, sh_diag *diag, sh_error **err)
 {
-	static const char who[] = "runc and crun compile linux.seccomp, and ";
 	if (too_large(rs, err) < 0)
 		return -1;
 	scmp_job j = { .rs = rs, .optimize = 1 };
@@ -751,28 +831,8 @@ int sh_translate_runtime_form(const sh_ruleset *rs, sh_diag *diag, sh_error **er
 	const char *stuck = NULL;
 	int r = scmp_compile(&j, &buf, &len, &stuck, err);
 	if (r != 0)
-		return r < 0 ? -1 : stuck_error(rs, stuck, who, err);
-	sh_translate_opts o = { .optimize = 1 };
-	sh_bpf b = { 0 };
-	if (assemble(rs, &o, buf, len, &b, err) < 0)
-		return -1;
-	sh_verify_report rep;
-	r = check_program(rs, &b, false, &rep, err);
-	sh_bpf_free(&b);
-	for (size_t i = 0; i < rep.nmiss && r >= 0; i++) {
-		const sh_verify_miss *m = &rep.miss[i];
-		cleanup_free char *text = sh_verify_miss_text(rs, m);
-		char v[32];
-		if (sh_ret_outranks(m->want, m->got))
-			r = sh_error_set(err, SH_EXIT_INVALID, "%s: %s: runc and crun compile linux.seccomp with libseccomp %s, "
-					 "and %s", rs->profile->file, text, libseccomp_version(v), miss_cause(rs, m));
-		else if (diag)
-			sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "runtime-differs",
-				    "runc's and crun's program (libseccomp %s): %s (%s)", libseccomp_version(v), text,
-				    miss_cause(rs, m));
-	}
-	sh_verify_report_free(&rep);
-	return r < 0 ? -1 : 0;
+		return r < 0 ? -1 : stuck_error(rs, stuck, runtime_who, err);
+	return runtime_form_check(rs, buf, len, diag, err);
 }
 
 /* ---- what the program decides for one call, read from the rule set ------------------------------

@@ -13,8 +13,9 @@
 
 /* Part of the cache key: raised whenever the program compiled from the same rule set with the same
  * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/lib/bpfopt.c;
- * 3: single numbers inside a range tested with JEQ). */
-#define SH_TRANSLATOR_REVISION 3
+ * 3: single numbers inside a range tested with JEQ; 4: every program checked against its rules, own
+ * argument checks where libseccomp's are wrong). */
+#define SH_TRANSLATOR_REVISION 4
 
 typedef struct sh_translate_opts {
 	int optimize;        /* libseccomp SCMP_FLTATR_CTL_OPTIMIZE: 1 linear, as runtimes build it (default 2:
@@ -32,6 +33,9 @@ typedef struct sh_translate_opts {
  * still differs is refused. Unknown syscall names are skipped with a warning in diag (per arch: a name
  * known on another arch is not reported). no_enosys_stub programs are not checked (benchmarks). */
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err);
+/* sh_translate_bpf, and the check of sh_translate_runtime_form from the same libseccomp run (the hook's
+ * runtime mode wants both): *form is NULL when the runtime's program is fine, else its refusal. */
+int sh_translate_for_runtime(const sh_ruleset *rs, sh_bpf *out, sh_error **form, sh_diag *diag, sh_error **err);
 /* The program runc and crun build from the rule set's OCI form (libseccomp's linear filter behind the
  * ENOSYS stub, nothing repaired), checked: 0 when it decides no call more weakly than the rules
  * (other differences are warnings in diag), else -1 with one line naming the call, the value and the

@@ -930,7 +930,7 @@ char *sh_verify_miss_text(const sh_ruleset *rs, const sh_verify_miss *m)
 			put_value(f, m->args[a]);
 			sep = ", ";
 		}
-	fprintf(f, ") on %s: the program answers %s, the rules %s", sh_arch_scmp_name(m->arch),
+	fprintf(f, ") on %s gets %s where the rules say %s", sh_arch_scmp_name(m->arch),
 		sh_ret_name(m->got, got, sizeof got), sh_ret_name(m->want, want, sizeof want));
 	if (m->by == SH_BY_RULE)
 		fprintf(f, " (syscalls[%zu] at %s:%u:%u)", m->rule_index, rs->profile->file, m->rule_loc.line, m->rule_loc.col);

@@ -59,7 +59,7 @@ int sh_verify_program(const sh_ruleset *rs, const sh_bpf *b, const sh_verify_opt
 		      sh_error **err);
 void sh_verify_report_free(sh_verify_report *rep);
 
-/* "personality(arg0=10) on SCMP_ARCH_X86_64: the program answers SCMP_ACT_ALLOW, the rules
+/* "personality(arg0=10) on SCMP_ARCH_X86_64 gets SCMP_ACT_ALLOW where the rules say
  * SCMP_ACT_KILL_PROCESS (syscalls[1] at FILE:1:201)". Caller frees. */
 char *sh_verify_miss_text(const sh_ruleset *rs, const sh_verify_miss *m);
 
