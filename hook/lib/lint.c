@@ -270,7 +270,8 @@ static bool overlap_at(const sh_rule *a, const sh_rule *b, char *buf, size_t len
 				uint64_t x;
 				ok = meet_on(&pa[i], &pb[k], idx, &x);
 				if (ok && x && used < len)
-					used += (size_t)snprintf(buf + used, len - used, "%sarg%u=%#" PRIx64, used ? ", " : "", idx, x);
+					used += (size_t)snprintf(buf + used, len - used, x < 4096 ? "%sarg%u=%" PRIu64 : "%sarg%u=%#" PRIx64,
+								 used ? ", " : "", idx, x);
 			}
 			if (ok) {
 				if (!buf[0])

@@ -592,38 +592,57 @@ static const char *libseccomp_version(char buf[32])
 	return buf;
 }
 
-/* Whether the call's rules compare 64-bit values (what libseccomp 2.5.4 gets wrong). */
-static bool wide_datum(const sh_ruleset *rs, const sh_verify_miss *m)
+/* What the call's rules compare that libseccomp 2.5.4 gets wrong: 64-bit values, and masked values
+ * with bits outside their mask (it compares valueTwo & value, the OCI form says valueTwo). */
+static void datum_kinds(const sh_ruleset *rs, const sh_verify_miss *m, bool *wide, bool *outside)
 {
 	sh_call_rules c;
 	sh_call_rules_build(rs, m->arch, m->nr, &c);
-	bool wide = false;
+	*wide = *outside = false;
 	for (size_t i = 0; i < c.n; i++)
 		for (size_t k = 0; k < c.rules[i]->origin->nargs; k++) {
 			const sh_arg *a = &c.rules[i]->origin->args[k];
-			wide |= (m->arch & __AUDIT_ARCH_64BIT) && ((a->value | a->value_two) >> 32);
+			*wide |= (m->arch & __AUDIT_ARCH_64BIT) && ((a->value | a->value_two) >> 32);
+			*outside |= a->op == SH_OP_MASKED_EQ && (a->value_two & ~a->value);
 		}
 	sh_call_rules_free(&c);
-	return wide;
 }
 
 static const char *miss_cause(const sh_ruleset *rs, const sh_verify_miss *m)
 {
+	bool wide, outside;
 	if (m->overlap)
 		return "rules with different actions hold there, and it orders them its own way";
-	return wide_datum(rs, m) ? "it builds these 64-bit comparisons wrongly" : "its program differs from the rules there";
+	datum_kinds(rs, m, &wide, &outside);
+	if (outside)
+		return "it compares a masked argument with valueTwo & value, not with valueTwo";
+	return wide ? "it builds these 64-bit comparisons wrongly" : "its program differs from the rules there";
 }
 
-/* A call libseccomp was not asked about (it did not finish adding its rules) has had its note. */
-static void note_rebuilt(const scmp_job *j, const sh_verify_miss *m, sh_diag *diag)
+/* One note per rule and syscall (the first arch); a call libseccomp was not asked about (it did not
+ * finish adding its rules) has had its note. */
+static void note_rebuilt(const scmp_job *j, const sh_verify_report *rep, size_t i, sh_diag *diag)
 {
 	const sh_ruleset *rs = j->rs;
+	const sh_verify_miss *m = &rep->miss[i];
 	cleanup_free char *name = seccomp_syscall_resolve_num_arch(m->arch, m->nr);
 	if (!diag || (name && skipped(j, name)))
 		return;
+	for (size_t k = 0; k < i; k++) {
+		cleanup_free char *other = seccomp_syscall_resolve_num_arch(rep->miss[k].arch, rep->miss[k].nr);
+		if (rep->miss[k].by == m->by && rep->miss[k].rule_index == m->rule_index && name && other &&
+		    strcmp(name, other) == 0)
+			return;
+	}
 	cleanup_free char *text = sh_verify_miss_text(rs, m);
 	char v[32];
-	sh_diag_add(diag, SH_SEV_NOTE, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "own-checks",
+	sh_loc at = m->rule_loc; /* where the rules say the default: the call's first rule */
+	sh_call_rules c;
+	sh_call_rules_build(rs, m->arch, m->nr, &c);
+	if (m->by != SH_BY_RULE && c.n)
+		at = c.rules[0]->origin->loc;
+	sh_call_rules_free(&c);
+	sh_diag_add(diag, SH_SEV_NOTE, rs->profile->file, at.line, at.col, "own-checks",
 		    "libseccomp %s: %s: %s; seccomp-hook builds this call's checks itself", libseccomp_version(v), text,
 		    miss_cause(rs, m));
 }
@@ -642,7 +661,7 @@ static int rebuild_calls(const scmp_job *j, sh_bpf *b, const sh_verify_report *r
 		sh_call_rules_build(rs, rep->miss[i].arch, rep->miss[i].nr, &c);
 		sh_argcheck_block(&c, (uint32_t)rep->miss[i].nr, &blocks[i]);
 		sh_call_rules_free(&c);
-		note_rebuilt(j, &rep->miss[i], diag);
+		note_rebuilt(j, rep, i, diag);
 	}
 	sh_argcheck_prepend(b, blocks, rep->nmiss);
 	for (size_t i = 0; i < rep->nmiss; i++)
