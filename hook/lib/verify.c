@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define X32_BIT 0x40000000u
-enum { MAX_CANDS = 4096, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6 };
+enum { MAX_CANDS = 16384, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6, FEW_POINTS = 8 };
 
 /* ---- what the accumulator, X and the scratch words hold ---------------------------------------- */
 
@@ -164,7 +164,10 @@ static size_t sort_unique(uint32_t *p, size_t n)
 	return k;
 }
 
-/* Each point, its neighbours, the middle of each gap, and both ends. */
+/* Each point, its neighbours, both ends, and (where there are few points) the middle of each gap.
+ * Every comparison of the half is with a point, so a value just above one stands for the whole gap
+ * up to the next: the middle adds a witness, not a case, and the product of two halves' values
+ * grows with the square of their number. */
 static size_t half_reps(const uint32_t *pts, size_t n, uint32_t **out)
 {
 	uint32_t *r = sh_xcalloc(4 * n + 2, sizeof(*r));
@@ -175,7 +178,7 @@ static size_t half_reps(const uint32_t *pts, size_t n, uint32_t **out)
 		r[k++] = pts[i] - 1;
 		r[k++] = pts[i];
 		r[k++] = pts[i] + 1;
-		if (i + 1 < n)
+		if (i + 1 < n && n <= FEW_POINTS)
 			r[k++] = pts[i] + (pts[i + 1] - pts[i]) / 2;
 	}
 	*out = r;
@@ -606,28 +609,24 @@ static void set_take(vstate *s, unsigned arg, uint64_t *set)
 	s->set[arg] = set;
 }
 
-/* A test of an argument word: the candidates split between the two ways; a way none takes is gone. */
-static int split(vctx *v, pending *q, vstate *s, const struct sock_filter *f, uint32_t k)
+/* Gathering constants: the value compared (and its mask), then both ways. */
+static int explore_split(vctx *v, pending *q, vstate *s, const struct sock_filter *f, uint32_t k)
 {
-	size_t to[2] = { s->pc + 1 + f->jt, s->pc + 1 + f->jf };
 	unsigned arg = s->a.arg;
-	v->tested |= 1u << arg;
-	if (q->explore) {
-		add_point(v, arg, s->a.hi, k);
-		if (s->a.mask != UINT32_MAX || BPF_OP(f->code) == BPF_JSET)
-			add_masked(v, arg, s->a.hi, BPF_OP(f->code) == BPF_JSET ? k : s->a.mask, k);
-		vstate *other = state_copy(v, s);
-		other->pc = to[1];
-		s->pc = to[0];
-		return push(v, q, s) < 0 || push(v, q, other) < 0 ? -1 : 0;
-	}
-	if (!v->cands_built && build_cands(v) < 0) {
-		state_free(s);
-		return -1;
-	}
+	add_point(v, arg, s->a.hi, k);
+	if (s->a.mask != UINT32_MAX || BPF_OP(f->code) == BPF_JSET)
+		add_masked(v, arg, s->a.hi, BPF_OP(f->code) == BPF_JSET ? k : s->a.mask, k);
+	vstate *other = state_copy(v, s);
+	other->pc = s->pc + 1 + f->jf;
+	s->pc += 1 + f->jt;
+	return push(v, q, s) < 0 || push(v, q, other) < 0 ? -1 : 0;
+}
+
+/* The state's candidates of the tested argument, split by the way they take (0 taken, 1 not). */
+static void partition(vctx *v, const vstate *s, const struct sock_filter *f, uint32_t k, uint64_t *way[2], bool any[2])
+{
+	unsigned arg = s->a.arg;
 	const cands *c = &v->cand[arg];
-	uint64_t *way[2] = { sh_xcalloc(c->words, sizeof(uint64_t)), sh_xcalloc(c->words, sizeof(uint64_t)) };
-	bool any[2] = { false, false };
 	v->rep->steps += c->n;
 	for (size_t i = 0; i < c->n; i++) {
 		if (!(set_word(v, s->set[arg], arg, i / 64) >> (i % 64) & 1))
@@ -637,6 +636,23 @@ static int split(vctx *v, pending *q, vstate *s, const struct sock_filter *f, ui
 		way[t][i / 64] |= UINT64_C(1) << (i % 64);
 		any[t] = true;
 	}
+}
+
+/* A test of an argument word: the candidates split between the two ways; a way none takes is gone. */
+static int split(vctx *v, pending *q, vstate *s, const struct sock_filter *f, uint32_t k)
+{
+	v->tested |= 1u << s->a.arg;
+	if (q->explore)
+		return explore_split(v, q, s, f, k);
+	if (!v->cands_built && build_cands(v) < 0) {
+		state_free(s);
+		return -1;
+	}
+	unsigned arg = s->a.arg;
+	size_t words = v->cand[arg].words, to[2] = { s->pc + 1 + f->jt, s->pc + 1 + f->jf };
+	uint64_t *way[2] = { sh_xcalloc(words, sizeof(uint64_t)), sh_xcalloc(words, sizeof(uint64_t)) };
+	bool any[2] = { false, false };
+	partition(v, s, f, k, way, any);
 	vstate *other = any[0] && any[1] ? state_copy(v, s) : NULL;
 	int r = 0;
 	for (int t = 0; t < 2; t++) {
