@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <linux/audit.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -483,11 +484,19 @@ Test(bounded, done_failed_and_stopped)
 	cr_assert_eq(sh_bounded_run(fails, NULL, 1000, &res, &err), 0);
 	cr_assert_eq(res.end, SH_BOUNDED_FAILED);
 	cr_assert(res.last.stage == 2 && res.last.a == 3 && res.last.b == 4 && res.last.rc == -22);
-	double t0 = cpu_ms();
-	cr_assert_eq(sh_bounded_run(spins, NULL, 1000, &res, &err), 0);
-	cr_assert_eq(res.end, SH_BOUNDED_STEP_LIMIT);
-	cr_assert(res.last.stage == 3 && res.last.a == 5);
-	cr_assert_lt(cpu_ms() - t0, 500);
+	/* Stopped at the step's bound, also when the caller blocks the timer's signal. */
+	sigset_t prof, old;
+	sigemptyset(&prof);
+	sigaddset(&prof, SIGPROF);
+	for (int blocked = 0; blocked < 2; blocked++) {
+		sigprocmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &prof, &old);
+		double t0 = cpu_ms();
+		cr_assert_eq(sh_bounded_run(spins, NULL, 1000, &res, &err), 0);
+		cr_assert_eq(res.end, SH_BOUNDED_STEP_LIMIT);
+		cr_assert(res.last.stage == 3 && res.last.a == 5);
+		cr_assert_lt(cpu_ms() - t0, 500);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
 }
 
 /* ---- multiplexed calls --------------------------------------------------------------------------- */

@@ -26,9 +26,15 @@ void sh_bounded_begin(sh_bounded_step *step, uint32_t stage, uint64_t a, uint64_
 static _Noreturn void child(int (*work)(void *, int, sh_bounded_step *), void *arg, int fd, sh_bounded_step *step,
 			    unsigned total_ms)
 {
+	/* The parent may block or catch them (a supervisor takes signals through a signalfd). */
+	sigset_t timers;
+	sigemptyset(&timers);
+	sigaddset(&timers, SIGPROF);
+	sigaddset(&timers, SIGXCPU);
+	sigprocmask(SIG_UNBLOCK, &timers, NULL);
 	signal(SIGPROF, SIG_DFL);
 	signal(SIGXCPU, SIG_DFL);
-	rlim_t s = (total_ms + 999) / 1000;
+	rlim_t s = (total_ms + 999) / 1000; /* past the soft limit SIGXCPU, past the hard one SIGKILL */
 	struct rlimit cpu = { .rlim_cur = s, .rlim_max = s + 1 };
 	setrlimit(RLIMIT_CPU, &cpu);
 	/* _exit: nothing of the parent's (stdio buffers, atexit handlers, leak checks) runs twice. */
