@@ -3,6 +3,7 @@
  * answer is compared with the rules' for every candidate combination that takes the path. */
 #include "config.h"
 #include "verify.h"
+#include "candidates.h"
 #include "names.h"
 #include "util.h"
 
@@ -14,7 +15,7 @@
 #include <string.h>
 
 #define X32_BIT 0x40000000u
-enum { MAX_CANDS = 16384, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6, FEW_POINTS = 8 };
+enum { MAX_CANDS = 16384, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6 };
 
 /* ---- what the accumulator, X and the scratch words hold ---------------------------------------- */
 
@@ -79,9 +80,8 @@ typedef struct vctx {
 	bool cands_built, missed;
 	cands cand[NARGS];
 	unsigned tested;    /* arguments the program or the rules look at */
-	/* constants gathered for the candidates: per argument and half, points and (mask, value) pairs */
-	uint32_t *pts[NARGS][2];
-	size_t npts[NARGS][2], cappts[NARGS][2];
+	/* what the rules and the program ask of each half of each argument (candidates.h) */
+	sh_questions qs[NARGS][2];
 } vctx;
 
 static bool over_budget(vctx *v)
@@ -105,94 +105,36 @@ static int unreadable(vctx *v, size_t pc, const char *what)
 	return -1;
 }
 
-/* ---- candidate values ---------------------------------------------------------------------------- */
+/* ---- candidate values (candidates.h) ------------------------------------------------------------- */
 
-static void add_point(vctx *v, unsigned arg, int hi, uint32_t p)
+/* A condition of a rule, as questions to each half (the low one alone on a 32-bit ABI). */
+static void ask_condition(vctx *v, const sh_arg *a)
 {
-	sh_grow(&v->pts[arg][hi], &v->cappts[arg][hi], v->npts[arg][hi], sizeof(uint32_t));
-	v->pts[arg][hi][v->npts[arg][hi]++] = p;
-}
-
-static uint32_t lowbit(uint32_t m)
-{
-	return m & -m;
-}
-
-static uint32_t highbit(uint32_t m)
-{
-	return m ? UINT32_C(1) << (31 - __builtin_clz(m)) : 0;
-}
-
-/* A masked test (w & m) == d: values that pass it (d alone, d with every other bit) and values that
- * fail it by one bit of the mask, at each end. */
-static void add_masked(vctx *v, unsigned arg, int hi, uint32_t m, uint32_t d)
-{
-	uint32_t in = d & m;
-	add_point(v, arg, hi, in);
-	add_point(v, arg, hi, in | ~m);
-	add_point(v, arg, hi, in ^ lowbit(m));
-	add_point(v, arg, hi, in ^ highbit(m));
-	add_point(v, arg, hi, (in | ~m) ^ lowbit(m));
-}
-
-static void add_cond_points(vctx *v, const sh_arg *a)
-{
-	for (int hi = 0; hi < 2; hi++) {
+	for (int hi = 0; hi < (sh_arch_wide_args(v->token) ? 2 : 1); hi++) {
 		uint32_t value = (uint32_t)(hi ? a->value >> 32 : a->value);
 		if (a->op == SH_OP_MASKED_EQ)
-			add_masked(v, a->index, hi, value, (uint32_t)(hi ? a->value_two >> 32 : a->value_two));
+			sh_questions_mask(&v->qs[a->index][hi], value, (uint32_t)(hi ? a->value_two >> 32 : a->value_two));
 		else
-			add_point(v, a->index, hi, value);
+			sh_questions_order(&v->qs[a->index][hi], value);
 	}
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* A test the program makes of a half: JSET k asks (x & k) == 0; a masked JEQ, (x & m) == k. */
+static void ask_test(vctx *v, const aval *a, const struct sock_filter *f, uint32_t k)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static size_t sort_unique(uint32_t *p, size_t n)
-{
-	if (!n)
-		return 0;
-	qsort(p, n, sizeof(*p), cmp_u32);
-	size_t k = 1;
-	for (size_t i = 1; i < n; i++)
-		if (p[i] != p[k - 1])
-			p[k++] = p[i];
-	return k;
-}
-
-/* Each point, its neighbours, both ends, and (where there are few points) the middle of each gap.
- * Every comparison of the half is with a point, so a value just above one stands for the whole gap
- * up to the next: the middle adds a witness, not a case, and the product of two halves' values
- * grows with the square of their number. */
-static size_t half_reps(const uint32_t *pts, size_t n, uint32_t **out)
-{
-	uint32_t *r = sh_xcalloc(4 * n + 2, sizeof(*r));
-	size_t k = 0;
-	r[k++] = 0;
-	r[k++] = UINT32_MAX;
-	for (size_t i = 0; i < n; i++) {
-		r[k++] = pts[i] - 1;
-		r[k++] = pts[i];
-		r[k++] = pts[i] + 1;
-		if (i + 1 < n && n <= FEW_POINTS)
-			r[k++] = pts[i] + (pts[i + 1] - pts[i]) / 2;
-	}
-	*out = r;
-	return sort_unique(r, k);
+	sh_questions *qs = &v->qs[a->arg][a->hi];
+	if (BPF_OP(f->code) == BPF_JSET)
+		sh_questions_mask(qs, k, 0);
+	else if (a->mask != UINT32_MAX)
+		sh_questions_mask(qs, a->mask, k);
+	if (BPF_OP(f->code) != BPF_JSET)
+		sh_questions_order(qs, k);
 }
 
 static int build_arg_cands(vctx *v, unsigned arg)
 {
-	bool wide = sh_arch_wide_args(v->token);
-	size_t nlo = sort_unique(v->pts[arg][0], v->npts[arg][0]);
-	size_t nhi = wide ? sort_unique(v->pts[arg][1], v->npts[arg][1]) : 0;
 	cleanup_free uint32_t *lo = NULL, *hi = NULL;
-	nlo = half_reps(v->pts[arg][0], nlo, &lo);
-	nhi = half_reps(v->pts[arg][1], nhi, &hi);
+	size_t nlo = sh_questions_values(&v->qs[arg][0], &lo), nhi = sh_questions_values(&v->qs[arg][1], &hi);
 	if (nlo * nhi > MAX_CANDS) {
 		cleanup_free char *name = seccomp_syscall_resolve_num_arch(v->token, (int)v->nr);
 		sh_error_set(v->err, SH_EXIT_INVALID, "checking the program for %s on %s: argument %u is compared with "
@@ -219,7 +161,7 @@ static int build_cands(vctx *v)
 	v->cands_built = true;
 	for (size_t i = 0; i < v->nvr; i++)
 		for (size_t k = 0; k < v->vr[i].nconds; k++)
-			add_cond_points(v, v->vr[i].conds[k]);
+			ask_condition(v, v->vr[i].conds[k]);
 	pending q = { .explore = true };
 	vstate *s = sh_xcalloc(1, sizeof(*s));
 	sh_grow(&q.s, &q.cap, 0, sizeof(*q.s));
@@ -612,10 +554,7 @@ static void set_take(vstate *s, unsigned arg, uint64_t *set)
 /* Gathering constants: the value compared (and its mask), then both ways. */
 static int explore_split(vctx *v, pending *q, vstate *s, const struct sock_filter *f, uint32_t k)
 {
-	unsigned arg = s->a.arg;
-	add_point(v, arg, s->a.hi, k);
-	if (s->a.mask != UINT32_MAX || BPF_OP(f->code) == BPF_JSET)
-		add_masked(v, arg, s->a.hi, BPF_OP(f->code) == BPF_JSET ? k : s->a.mask, k);
+	ask_test(v, &s->a, f, k);
 	vstate *other = state_copy(v, s);
 	other->pc = s->pc + 1 + f->jf;
 	s->pc += 1 + f->jt;
@@ -774,7 +713,7 @@ static void call_reset(vctx *v)
 		free(v->cand[a].v);
 		v->cand[a] = (cands){ 0 };
 		for (int h = 0; h < 2; h++)
-			v->npts[a][h] = 0;
+			v->qs[a][h].n = 0;
 	}
 	v->nvr = 0;
 	v->vwords = 0;
@@ -856,7 +795,7 @@ static int check_audit(vctx *v, uint32_t audit)
 		ix[1] = sh_call_index_new(v->rs, SCMP_ARCH_X32);
 		call_numbers(v, ix[1], &ns);
 	}
-	ns.n = sort_unique(ns.v, ns.n);
+	ns.n = sh_u32_sort_unique(ns.v, ns.n);
 	int r = 0;
 	for (size_t i = 0; i < ns.n && r == 0; i++) {
 		uint32_t token = sh_call_arch(v->rs, audit, (int)ns.v[i]);
@@ -909,7 +848,7 @@ int sh_verify_program(const sh_ruleset *rs, const sh_bpf *b, const sh_verify_opt
 		r = check_audit(&v, audits[i]);
 	for (unsigned a = 0; a < NARGS; a++)
 		for (int h = 0; h < 2; h++)
-			free(v.pts[a][h]);
+			sh_questions_free(&v.qs[a][h]);
 	free(v.vr);
 	if (r < 0)
 		return -1;

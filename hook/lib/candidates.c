@@ -1,0 +1,178 @@
+/* Candidate values for a half of an argument (candidates.h). */
+#include "config.h"
+#include "candidates.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { FEW_ORDERS = 8 };
+
+static void ask(sh_questions *qs, sh_question q)
+{
+	for (size_t i = 0; i < qs->n; i++)
+		if (qs->q[i].masked == q.masked && qs->q[i].a == q.a && qs->q[i].b == q.b)
+			return;
+	sh_grow(&qs->q, &qs->cap, qs->n, sizeof(*qs->q));
+	qs->q[qs->n++] = q;
+}
+
+void sh_questions_order(sh_questions *qs, uint32_t c)
+{
+	ask(qs, (sh_question){ .masked = 0, .a = c });
+}
+
+void sh_questions_mask(sh_questions *qs, uint32_t m, uint32_t d)
+{
+	ask(qs, (sh_question){ .masked = 1, .a = m, .b = d });
+}
+
+void sh_questions_free(sh_questions *qs)
+{
+	free(qs->q);
+	*qs = (sh_questions){ 0 };
+}
+
+typedef struct vals {
+	uint32_t *v;
+	size_t n, cap;
+} vals;
+
+static void put(vals *vs, uint32_t x)
+{
+	sh_grow(&vs->v, &vs->cap, vs->n, sizeof(*vs->v));
+	vs->v[vs->n++] = x;
+}
+
+static uint32_t lowbit(uint32_t m)
+{
+	return m & -m;
+}
+
+static uint32_t highbit(uint32_t m)
+{
+	return m ? UINT32_C(1) << (31 - __builtin_clz(m)) : 0;
+}
+
+/* Each constant, its neighbours, and where there are few, the middle of each gap. */
+static void near_orders(const sh_questions *qs, vals *vs)
+{
+	vals c = { 0 };
+	for (size_t i = 0; i < qs->n; i++)
+		if (!qs->q[i].masked)
+			put(&c, qs->q[i].a);
+	c.n = sh_u32_sort_unique(c.v, c.n);
+	for (size_t i = 0; i < c.n; i++) {
+		put(vs, c.v[i] - 1);
+		put(vs, c.v[i]);
+		put(vs, c.v[i] + 1);
+		if (i + 1 < c.n && c.n <= FEW_ORDERS)
+			put(vs, c.v[i] + (c.v[i + 1] - c.v[i]) / 2);
+	}
+	free(c.v);
+}
+
+/* Each masked datum as written and as masked, with every other bit clear or set, and a mask bit
+ * flipped at either end. */
+static void near_masks(const sh_questions *qs, vals *vs)
+{
+	for (size_t i = 0; i < qs->n; i++) {
+		if (!qs->q[i].masked)
+			continue;
+		uint32_t m = qs->q[i].a, in = qs->q[i].b & m;
+		put(vs, qs->q[i].b);
+		put(vs, in);
+		put(vs, in | ~m);
+		put(vs, in ^ lowbit(m));
+		put(vs, in ^ highbit(m));
+		put(vs, (in | ~m) ^ lowbit(m));
+	}
+}
+
+/* Two masks: the first's datum, with the bits only the second covers as its datum and against it,
+ * every other bit clear or set. */
+static void mask_pairs(const sh_questions *qs, vals *vs)
+{
+	for (size_t i = 0; i < qs->n; i++)
+		for (size_t j = 0; j < qs->n; j++) {
+			if (i == j || !qs->q[i].masked || !qs->q[j].masked)
+				continue;
+			uint32_t mi = qs->q[i].a, mj = qs->q[j].a, base = qs->q[i].b & mi, rest = mj & ~mi;
+			uint32_t agree = base | (qs->q[j].b & rest), against = base | (~qs->q[j].b & rest);
+			put(vs, agree);
+			put(vs, against);
+			put(vs, agree | ~(mi | mj));
+			put(vs, against | ~(mi | mj));
+		}
+}
+
+/* A constant with a mask's datum in the mask's bits: near the constant and matching (or not). */
+static void orders_masked(const sh_questions *qs, vals *vs)
+{
+	for (size_t i = 0; i < qs->n; i++)
+		for (size_t j = 0; j < qs->n; j++) {
+			if (qs->q[i].masked || !qs->q[j].masked)
+				continue;
+			uint32_t c = qs->q[i].a, m = qs->q[j].a, d = qs->q[j].b;
+			put(vs, ((c - 1) & ~m) | (d & m));
+			put(vs, (c & ~m) | (d & m));
+			put(vs, ((c + 1) & ~m) | (d & m));
+			put(vs, (c & ~m) | (~d & m));
+		}
+}
+
+/* One byte per question: the order (below, equal, above), or whether the mask matches. */
+static void answers(const sh_questions *qs, uint32_t x, unsigned char *out)
+{
+	for (size_t i = 0; i < qs->n; i++) {
+		const sh_question *q = &qs->q[i];
+		out[i] = q->masked ? (x & q->a) == q->b : x < q->a ? 0 : x == q->a ? 1 : 2;
+	}
+}
+
+typedef struct keyed {
+	const unsigned char *key;
+	size_t len;
+	uint32_t value;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const keyed *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->len);
+	return c ? c : x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* The smallest value of each set of answers. */
+static size_t one_per_answer(const sh_questions *qs, uint32_t *v, size_t n)
+{
+	size_t w = qs->n ? qs->n : 1;
+	unsigned char *buf = sh_xcalloc(n, w);
+	keyed *k = sh_xcalloc(n, sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		answers(qs, v[i], buf + i * w);
+		k[i] = (keyed){ buf + i * w, w, v[i] };
+	}
+	qsort(k, n, sizeof(*k), cmp_keyed);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!i || memcmp(k[i].key, k[i - 1].key, w) != 0)
+			v[m++] = k[i].value;
+	free(k);
+	free(buf);
+	return sh_u32_sort_unique(v, m);
+}
+
+size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
+{
+	vals vs = { 0 };
+	put(&vs, 0);
+	put(&vs, UINT32_MAX);
+	near_orders(qs, &vs);
+	near_masks(qs, &vs);
+	mask_pairs(qs, &vs);
+	orders_masked(qs, &vs);
+	vs.n = sh_u32_sort_unique(vs.v, vs.n);
+	*out = vs.v;
+	return one_per_answer(qs, vs.v, vs.n);
+}
