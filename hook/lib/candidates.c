@@ -106,6 +106,27 @@ static void mask_pairs(const sh_questions *qs, vals *vs)
 		}
 }
 
+/* Every mask at once: each datum on the bits no earlier mask covers, all of them agreeing, or all but
+ * one (which is against its datum there); every other bit clear or set. Pairs do not reach a call
+ * that three conditions on one half single out. */
+static void all_masks(const sh_questions *qs, vals *vs)
+{
+	for (size_t j = 0; j <= qs->n; j++) { /* j == n: none against */
+		if (j < qs->n && !qs->q[j].masked)
+			continue;
+		uint32_t x = 0, covered = 0;
+		for (size_t i = 0; i < qs->n; i++) {
+			if (!qs->q[i].masked)
+				continue;
+			uint32_t mine = qs->q[i].a & ~covered, d = i == j ? ~qs->q[i].b : qs->q[i].b;
+			x |= d & mine;
+			covered |= qs->q[i].a;
+		}
+		put(vs, x);
+		put(vs, x | ~covered);
+	}
+}
+
 /* A constant with a mask's datum in the mask's bits: near the constant and matching (or not). */
 static void orders_masked(const sh_questions *qs, vals *vs)
 {
@@ -171,6 +192,7 @@ size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
 	near_orders(qs, &vs);
 	near_masks(qs, &vs);
 	mask_pairs(qs, &vs);
+	all_masks(qs, &vs);
 	orders_masked(qs, &vs);
 	vs.n = sh_u32_sort_unique(vs.v, vs.n);
 	*out = vs.v;

@@ -1,7 +1,7 @@
 /* Candidate values for one 32-bit half of a syscall argument (the verifier's, verify.h). What the
  * rules and the program ask of the half is a list of questions: its order against a constant
  * (x < c, x == c) or a masked comparison ((x & m) == d). The candidates are the values near every
- * constant and every combination of masks a check could need; of those that answer every question
+ * constant and the combinations of masks a check could need; of those that answer every question
  * alike only one is kept, since nothing the program or the rules do can tell them apart. */
 #ifndef SH_CANDIDATES_H
 #define SH_CANDIDATES_H
@@ -26,8 +26,9 @@ void sh_questions_free(sh_questions *qs);
 /* The candidates, sorted, one for each distinct set of answers (the smallest value that gives it):
  * 0 and the top, each constant and its neighbours, the middle of each gap where there are few
  * constants, each masked datum as written and as masked, with every other bit clear and set and with
- * a mask bit flipped, every pair of masks agreeing and disagreeing where they overlap, and each
- * constant with each mask applied. Caller frees *out; returns how many. */
+ * a mask bit flipped, every pair of masks agreeing and disagreeing where they overlap, all masks
+ * agreeing or all but one, and each constant with each mask applied. Caller frees *out; returns how
+ * many. */
 size_t sh_questions_values(const sh_questions *qs, uint32_t **out);
 
 #endif
