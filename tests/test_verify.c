@@ -26,6 +26,7 @@
 
 #include "argcheck.h"
 #include "bounded.h"
+#include "candidates.h"
 #include "names.h"
 #include "testutil.h"
 #include "translate.h"
@@ -777,4 +778,48 @@ Test(differential, random_rule_sets_never_get_a_different_answer, .timeout = 360
 	cr_assert_gt(t.rebuilt, sets / 50, "%zu", t.rebuilt);
 	cr_assert_gt(t.runtime_refused, 0);
 	cr_assert_lt(t.refused, sets / 4);
+}
+
+/* ---- candidates: every answer a half can give has a candidate ------------------------------------- */
+
+/* Questions on the low ten bits only (masks within 0x3ff, constants below 1024): every value answers
+ * as one below 2048 does, so the answers of 0..2047 are all the answers there are. Random sets of up
+ * to four orders and four masks: each of those answers must be among the candidates'. */
+Test(candidates, every_answer_of_small_questions)
+{
+	rng r = { 7 };
+	size_t sets = 0, answers = 0;
+	for (int round = 0; round < 2000; round++) {
+		sh_questions qs = { 0 };
+		for (uint64_t k = pick(&r, 5); k > 0; k--)
+			sh_questions_order(&qs, (uint32_t)pick(&r, 1024));
+		for (uint64_t k = pick(&r, 5); k > 0; k--) {
+			uint32_t m = (uint32_t)pick(&r, 1024);
+			sh_questions_mask(&qs, m, (uint32_t)(pick(&r, 4) ? pick(&r, 1024) & m : pick(&r, 1024)));
+		}
+		uint32_t *cand = NULL;
+		size_t n = sh_questions_values(&qs, &cand);
+		unsigned char want[8], got[8];
+		for (uint32_t x = 0; x < 2048; x++) {
+			for (size_t i = 0; i < qs.n; i++)
+				want[i] = qs.q[i].masked ? (x & qs.q[i].a) == qs.q[i].b : x < qs.q[i].a ? 0 : x == qs.q[i].a ? 1 : 2;
+			bool found = false;
+			for (size_t c = 0; c < n && !found; c++) {
+				for (size_t i = 0; i < qs.n; i++)
+					got[i] = qs.q[i].masked ? (cand[c] & qs.q[i].a) == qs.q[i].b
+								: cand[c] < qs.q[i].a ? 0 : cand[c] == qs.q[i].a ? 1 : 2;
+				found = memcmp(want, got, qs.n) == 0;
+			}
+			if (!found)
+				for (size_t i = 0; i < qs.n; i++)
+					cr_log_error("question %s %#x %#x", qs.q[i].masked ? "mask" : "order", qs.q[i].a, qs.q[i].b);
+			cr_assert(found, "round %d: no candidate answers as %#x does", round, x);
+			answers++;
+		}
+		free(cand);
+		sh_questions_free(&qs);
+		sets++;
+	}
+	cr_assert_eq(sets, 2000);
+	cr_assert_gt(answers, 0);
 }

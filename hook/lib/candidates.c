@@ -127,6 +127,134 @@ static void all_masks(const sh_questions *qs, vals *vs)
 	}
 }
 
+/* ---- a value for each combination of answers, built ---------------------------------------------
+ * Between two constants (or at one) every value answers the orders alike; what is left is which
+ * masks match. For each such stretch and each choice of matching masks (of the first MAX_MASKS:
+ * 2^n choices), a value near either end that the matching masks fix and the others miss, if the
+ * first SCAN values the matching masks allow from that end give one. */
+
+enum { MAX_MASKS = 6, SCAN = 32 };
+
+/* The smallest x >= lo with (x & f) == v. */
+static bool next_fit(uint32_t lo, uint32_t f, uint32_t v, uint32_t *out)
+{
+	uint32_t conflict = (lo ^ v) & f;
+	if (!conflict) {
+		*out = lo;
+		return true;
+	}
+	int p = 31 - __builtin_clz(conflict);
+	uint32_t below_p = (UINT32_C(1) << p) - 1, above_p = p == 31 ? 0 : ~((UINT32_C(2) << p) - 1);
+	if (v >> p & 1) { /* a fixed one where lo has a zero: that bit up, the rest as low as it goes */
+		*out = (lo & above_p) | (UINT32_C(1) << p) | (v & below_p);
+		return true;
+	}
+	uint32_t up = ~lo & ~f & above_p; /* a fixed zero where lo has a one: a free bit above goes up */
+	if (!up)
+		return false;
+	int q = __builtin_ctz(up);
+	uint32_t above_q = q == 31 ? 0 : ~((UINT32_C(2) << q) - 1);
+	*out = (lo & above_q) | (UINT32_C(1) << q) | (v & ((UINT32_C(1) << q) - 1));
+	return true;
+}
+
+/* The largest x <= hi with (x & f) == v: next_fit on the complements. */
+static bool prev_fit(uint32_t hi, uint32_t f, uint32_t v, uint32_t *out)
+{
+	uint32_t x;
+	if (!next_fit(~hi, f, ~v & f, &x))
+		return false;
+	*out = ~x;
+	return true;
+}
+
+typedef struct stretch {
+	uint32_t lo, hi;
+} stretch;
+
+/* Masks that must not match: a free bit of each flipped against its datum, lowest or highest. */
+static bool against(const sh_questions *qs, const size_t *mi, size_t nm, unsigned match, uint32_t f, bool high, uint32_t *x)
+{
+	for (size_t k = 0; k < nm; k++) {
+		const sh_question *q = &qs->q[mi[k]];
+		if (match >> k & 1 || (*x & q->a) != q->b)
+			continue;
+		uint32_t free = q->a & ~f;
+		if (!free)
+			return (q->b & ~q->a) != 0; /* a datum outside its mask never matches */
+		uint32_t bit = high ? UINT32_C(1) << (31 - __builtin_clz(free)) : free & -free;
+		*x ^= bit;
+		f |= bit;
+	}
+	return true;
+}
+
+/* From one end of the stretch inwards, the values the matching masks allow, until one can be made
+ * to miss the other masks without leaving the stretch (at most SCAN of them). */
+static void fit_from(const sh_questions *qs, const size_t *mi, size_t nm, unsigned match, uint32_t f, uint32_t v,
+		     stretch s, int end, vals *vs)
+{
+	uint32_t x = end ? s.hi : s.lo;
+	for (int t = 0; t < SCAN; t++) {
+		if (!(end ? prev_fit(x, f, v, &x) : next_fit(x, f, v, &x)) || x < s.lo || x > s.hi)
+			return;
+		for (int high = 0; high < 2; high++) {
+			uint32_t y = x;
+			if (against(qs, mi, nm, match, f, high, &y) && y >= s.lo && y <= s.hi) {
+				put(vs, y);
+				return;
+			}
+		}
+		if (x == (end ? s.lo : s.hi))
+			return;
+		x = end ? x - 1 : x + 1;
+	}
+}
+
+static void fit_stretch(const sh_questions *qs, const size_t *mi, size_t nm, stretch s, vals *vs)
+{
+	for (unsigned match = 0; match < (1u << nm); match++) {
+		uint32_t f = 0, v = 0;
+		bool ok = true;
+		for (size_t k = 0; k < nm && ok; k++) {
+			const sh_question *q = &qs->q[mi[k]];
+			if (!(match >> k & 1))
+				continue;
+			ok = !(q->b & ~q->a) && !((v ^ q->b) & f & q->a);
+			f |= q->a;
+			v |= q->b;
+		}
+		for (int end = 0; end < 2 && ok; end++)
+			fit_from(qs, mi, nm, match, f, v, s, end, vs);
+	}
+}
+
+static void stretches_and_masks(const sh_questions *qs, vals *vs)
+{
+	size_t mi[MAX_MASKS], nm = 0;
+	vals c = { 0 };
+	for (size_t i = 0; i < qs->n; i++) {
+		if (!qs->q[i].masked)
+			put(&c, qs->q[i].a);
+		else if (nm < MAX_MASKS)
+			mi[nm++] = i;
+	}
+	c.n = sh_u32_sort_unique(c.v, c.n);
+	uint32_t lo = 0;
+	for (size_t i = 0; i <= c.n; i++) {
+		uint32_t end = i < c.n ? c.v[i] : UINT32_MAX;
+		if (i == c.n || end > lo) /* the stretch below the constant (or above the last) */
+			fit_stretch(qs, mi, nm, (stretch){ lo, i < c.n ? end - 1 : UINT32_MAX }, vs);
+		if (i < c.n) {
+			fit_stretch(qs, mi, nm, (stretch){ end, end }, vs);
+			if (end == UINT32_MAX)
+				break;
+			lo = end + 1;
+		}
+	}
+	free(c.v);
+}
+
 /* A constant with a mask's datum in the mask's bits: near the constant and matching (or not). */
 static void orders_masked(const sh_questions *qs, vals *vs)
 {
@@ -194,6 +322,7 @@ size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
 	mask_pairs(qs, &vs);
 	all_masks(qs, &vs);
 	orders_masked(qs, &vs);
+	stretches_and_masks(qs, &vs);
 	vs.n = sh_u32_sort_unique(vs.v, vs.n);
 	*out = vs.v;
 	return one_per_answer(qs, vs.v, vs.n);
