@@ -763,8 +763,10 @@ Test(differential, random_rule_sets_never_get_a_different_answer, .timeout = 360
 	struct timespec a, z;
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (uint64_t i = 0; i < sets && t.differ == 0; i++) {
+		/* The points' own generator: the sets a seed makes do not depend on what checking took. */
 		cleanup_free char *json = random_profile(&r);
-		check_set(json, &r, &t, i % 8 == 0);
+		rng points = { rnd(&r) };
+		check_set(json, &points, &t, i % 8 == 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &z);
 	double secs = (double)(z.tv_sec - a.tv_sec) + (double)(z.tv_nsec - a.tv_nsec) / 1e9;
