@@ -34,6 +34,18 @@ static const char guarded[] =
 	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"
 	" \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}";
 
+/* libseccomp 2.5.4 builds these wrongly: "merged" lets personality(0) run where KILL_PROCESS holds
+ * (GHSA-4q85-33p6-j5g6), "endless" it never finishes (docs/verification.md). */
+static const char merged[] =
+	"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4294967396, \"op\": \"SCMP_CMP_LT\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 4294967306, \"op\": \"SCMP_CMP_LT\"}]}]}";
+static const char endless[] =
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 0, \"op\": \"SCMP_CMP_GE\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 8589934592, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 4294967296, \"op\": \"SCMP_CMP_LE\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 4294967299, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+
 static void put(const char *name, const char *text)
 {
 	cleanup_free char *path = sh_xasprintf("%s/profiles/%s.json", dir, name);
@@ -50,6 +62,8 @@ static void setup(void)
 	cr_assert_eq(mkdir(profiles, 0755), 0);
 	put("allow-all", allow_all);
 	put("guarded", guarded);
+	put("merged", merged);
+	put("endless", endless);
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s", SH_SRCDIR, profiles);
 	cr_assert_eq(system(cp), 0);
 	/* Root directories: an image's own, and one whose /.seccomp-hook is a link. */
@@ -190,6 +204,19 @@ static const plan_row rows[] = {
 	{ "a recording without a base lets anything run",
 	  { .annotations = INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL,
 	  SH_HOW_RUNTIME, "(none)", "without a base profile", 0xeb },
+	{ "runtime mode: runc's libseccomp would build the profile weaker than its rules: refused",
+	  { .annotations = P("merged"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
+	  "runtime mode (init mode, or --runtime=crun, installs seccomp-hook's checked program instead)", SH_HOW_PASS, NULL,
+	  NULL, 0 },
+	{ "the same with --runtime=crun: crun installs seccomp-hook's checked program (init mode's crun form)",
+	  { .annotations = P("merged"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, true, NULL, SH_HOW_CRUN, "merged",
+	  NULL, 0xeb },
+	{ "the same in init mode: the loader installs seccomp-hook's checked program",
+	  { .annotations = P("merged") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_LOADER,
+	  "merged", NULL, 0xeb },
+	{ "runtime mode: rules libseccomp never finishes adding would hang runc: refused",
+	  { .annotations = P("endless"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
+	  "does not finish adding the rules of personality", SH_HOW_PASS, NULL, NULL, 0 },
 	{ "a recording on Docker's terms keeps the loader",
 	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
 	  NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
