@@ -27,6 +27,11 @@ void sh_questions_mask(sh_questions *qs, uint32_t m, uint32_t d)
 	ask(qs, (sh_question){ .masked = 1, .a = m, .b = d });
 }
 
+void sh_questions_masked_order(sh_questions *qs, uint32_t m, uint32_t c)
+{
+	ask(qs, (sh_question){ .masked = 2, .a = m, .b = c });
+}
+
 void sh_questions_free(sh_questions *qs)
 {
 	free(qs->q);
@@ -59,7 +64,7 @@ static void near_orders(const sh_questions *qs, vals *vs)
 {
 	vals c = { 0 };
 	for (size_t i = 0; i < qs->n; i++)
-		if (!qs->q[i].masked)
+		if (qs->q[i].masked == 0)
 			put(&c, qs->q[i].a);
 	c.n = sh_u32_sort_unique(c.v, c.n);
 	for (size_t i = 0; i < c.n; i++) {
@@ -77,7 +82,7 @@ static void near_orders(const sh_questions *qs, vals *vs)
 static void near_masks(const sh_questions *qs, vals *vs)
 {
 	for (size_t i = 0; i < qs->n; i++) {
-		if (!qs->q[i].masked)
+		if (qs->q[i].masked != 1)
 			continue;
 		uint32_t m = qs->q[i].a, in = qs->q[i].b & m;
 		put(vs, qs->q[i].b);
@@ -95,7 +100,7 @@ static void mask_pairs(const sh_questions *qs, vals *vs)
 {
 	for (size_t i = 0; i < qs->n; i++)
 		for (size_t j = 0; j < qs->n; j++) {
-			if (i == j || !qs->q[i].masked || !qs->q[j].masked)
+			if (i == j || qs->q[i].masked != 1 || qs->q[j].masked != 1)
 				continue;
 			uint32_t mi = qs->q[i].a, mj = qs->q[j].a, base = qs->q[i].b & mi, rest = mj & ~mi;
 			uint32_t agree = base | (qs->q[j].b & rest), against = base | (~qs->q[j].b & rest);
@@ -112,11 +117,11 @@ static void mask_pairs(const sh_questions *qs, vals *vs)
 static void all_masks(const sh_questions *qs, vals *vs)
 {
 	for (size_t j = 0; j <= qs->n; j++) { /* j == n: none against */
-		if (j < qs->n && !qs->q[j].masked)
+		if (j < qs->n && qs->q[j].masked != 1)
 			continue;
 		uint32_t x = 0, covered = 0;
 		for (size_t i = 0; i < qs->n; i++) {
-			if (!qs->q[i].masked)
+			if (qs->q[i].masked != 1)
 				continue;
 			uint32_t mine = qs->q[i].a & ~covered, d = i == j ? ~qs->q[i].b : qs->q[i].b;
 			x |= d & mine;
@@ -211,6 +216,43 @@ static void fit_from(const sh_questions *qs, const size_t *mi, size_t nm, unsign
 	}
 }
 
+/* The masks that must miss, each by one of its bits the matching ones leave free (its lowest or
+ * highest such bit, chosen per mask by the bits of `pick`), folded into the fixed bits; false if one
+ * cannot miss. */
+static bool miss_by_bits(const sh_questions *qs, const size_t *mi, size_t nm, unsigned match, unsigned pick, uint32_t *f,
+			 uint32_t *v)
+{
+	for (size_t k = 0; k < nm; k++) {
+		const sh_question *q = &qs->q[mi[k]];
+		if (match >> k & 1 || (q->b & ~q->a))
+			continue; /* matching, or never matching anyway */
+		uint32_t free = q->a & ~*f;
+		if (!free)
+			return (*v & q->a) != q->b; /* the fixed bits already miss it, or nothing can */
+		uint32_t bit = pick >> k & 1 ? UINT32_C(1) << (31 - __builtin_clz(free)) : free & -free;
+		*f |= bit;
+		*v |= ~q->b & bit;
+	}
+	return true;
+}
+
+/* The values nearest either end that the matching masks fix and the others miss by a chosen bit. */
+static void fit_by_bits(const sh_questions *qs, const size_t *mi, size_t nm, unsigned match, uint32_t f, uint32_t v,
+			stretch s, vals *vs)
+{
+	for (unsigned pick = 0; pick < (1u << nm); pick++) {
+		if (pick & match)
+			continue; /* a matching mask has no bit to choose */
+		uint32_t ff = f, vv = v, x;
+		if (!miss_by_bits(qs, mi, nm, match, pick, &ff, &vv))
+			continue;
+		if (next_fit(s.lo, ff, vv, &x) && x <= s.hi)
+			put(vs, x);
+		if (prev_fit(s.hi, ff, vv, &x) && x >= s.lo)
+			put(vs, x);
+	}
+}
+
 static void fit_stretch(const sh_questions *qs, const size_t *mi, size_t nm, stretch s, vals *vs)
 {
 	for (unsigned match = 0; match < (1u << nm); match++) {
@@ -226,6 +268,8 @@ static void fit_stretch(const sh_questions *qs, const size_t *mi, size_t nm, str
 		}
 		for (int end = 0; end < 2 && ok; end++)
 			fit_from(qs, mi, nm, match, f, v, s, end, vs);
+		if (ok)
+			fit_by_bits(qs, mi, nm, match, f, v, s, vs);
 	}
 }
 
@@ -234,9 +278,9 @@ static void stretches_and_masks(const sh_questions *qs, vals *vs)
 	size_t mi[MAX_MASKS], nm = 0;
 	vals c = { 0 };
 	for (size_t i = 0; i < qs->n; i++) {
-		if (!qs->q[i].masked)
+		if (qs->q[i].masked == 0)
 			put(&c, qs->q[i].a);
-		else if (nm < MAX_MASKS)
+		else if (qs->q[i].masked == 1 && nm < MAX_MASKS)
 			mi[nm++] = i;
 	}
 	c.n = sh_u32_sort_unique(c.v, c.n);
@@ -255,12 +299,55 @@ static void stretches_and_masks(const sh_questions *qs, vals *vs)
 	free(c.v);
 }
 
+/* x & m near c: the values the mask can give just below c, at or just above it, and above that,
+ * with the bits f fixed to v (a mask's datum where it overlaps m). */
+static size_t masked_near(uint32_t m, uint32_t c, uint32_t f, uint32_t v, uint32_t at[3])
+{
+	size_t n = 0;
+	uint32_t y;
+	f = ~m | (f & m);
+	v &= m & f;
+	if (c && prev_fit(c - 1, f, v, &y))
+		at[n++] = y;
+	if (next_fit(c, f, v, &y)) {
+		at[n++] = y;
+		if (y != UINT32_MAX && next_fit(y + 1, f, v, &y))
+			at[n++] = y;
+	}
+	return n;
+}
+
+/* Every candidate so far with its masked bits set to each of those, free or keeping one mask's datum
+ * where the masks overlap (the other bits as they were, so what it answered the other questions
+ * mostly stays), and those masked values alone, every other bit clear or set. */
+static void masked_orders(const sh_questions *qs, vals *vs)
+{
+	for (size_t i = 0; i < qs->n; i++) {
+		if (qs->q[i].masked != 2)
+			continue;
+		uint32_t m = qs->q[i].a, at[3];
+		size_t before = vs->n;
+		for (size_t j = 0; j <= qs->n; j++) { /* j == n: no mask kept */
+			if (j < qs->n && qs->q[j].masked != 1)
+				continue;
+			size_t n = j < qs->n ? masked_near(m, qs->q[i].b, qs->q[j].a, qs->q[j].b, at)
+					     : masked_near(m, qs->q[i].b, 0, 0, at);
+			for (size_t k = 0; k < n; k++) {
+				put(vs, at[k]);
+				put(vs, at[k] | ~m);
+				for (size_t b = 0; b < before; b++)
+					put(vs, (vs->v[b] & ~m) | at[k]);
+			}
+		}
+	}
+}
+
 /* A constant with a mask's datum in the mask's bits: near the constant and matching (or not). */
 static void orders_masked(const sh_questions *qs, vals *vs)
 {
 	for (size_t i = 0; i < qs->n; i++)
 		for (size_t j = 0; j < qs->n; j++) {
-			if (qs->q[i].masked || !qs->q[j].masked)
+			if (qs->q[i].masked != 0 || qs->q[j].masked != 1)
 				continue;
 			uint32_t c = qs->q[i].a, m = qs->q[j].a, d = qs->q[j].b;
 			put(vs, ((c - 1) & ~m) | (d & m));
@@ -270,12 +357,17 @@ static void orders_masked(const sh_questions *qs, vals *vs)
 		}
 }
 
+static unsigned char order(uint32_t x, uint32_t c)
+{
+	return x < c ? 0 : x == c ? 1 : 2;
+}
+
 /* One byte per question: the order (below, equal, above), or whether the mask matches. */
 static void answers(const sh_questions *qs, uint32_t x, unsigned char *out)
 {
 	for (size_t i = 0; i < qs->n; i++) {
 		const sh_question *q = &qs->q[i];
-		out[i] = q->masked ? (x & q->a) == q->b : x < q->a ? 0 : x == q->a ? 1 : 2;
+		out[i] = q->masked == 1 ? (x & q->a) == q->b : q->masked == 2 ? order(x & q->a, q->b) : order(x, q->a);
 	}
 }
 
@@ -323,6 +415,7 @@ size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
 	all_masks(qs, &vs);
 	orders_masked(qs, &vs);
 	stretches_and_masks(qs, &vs);
+	masked_orders(qs, &vs);
 	vs.n = sh_u32_sort_unique(vs.v, vs.n);
 	*out = vs.v;
 	return one_per_answer(qs, vs.v, vs.n);

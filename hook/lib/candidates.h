@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 typedef struct sh_question {
-	uint8_t masked; /* 0: x against c (a); 1: (x & m) == d (a = m, b = d) */
+	uint8_t masked; /* 0: x against c (a); 1: (x & m) == d (a = m, b = d); 2: x & m against c (a = m, b = c) */
 	uint32_t a, b;
 } sh_question;
 
@@ -21,6 +21,9 @@ typedef struct sh_questions {
 
 void sh_questions_order(sh_questions *qs, uint32_t c);
 void sh_questions_mask(sh_questions *qs, uint32_t m, uint32_t d);
+/* An order of the masked value: a program that compares a word it has ANDed (libseccomp 2.5.4 does,
+ * where it wrongly believes the accumulator still holds another word). */
+void sh_questions_masked_order(sh_questions *qs, uint32_t m, uint32_t c);
 void sh_questions_free(sh_questions *qs);
 
 /* The candidates, sorted, one for each distinct set of answers (the smallest value that gives it):

@@ -119,16 +119,21 @@ static void ask_condition(vctx *v, const sh_arg *a)
 	}
 }
 
-/* A test the program makes of a half: JSET k asks (x & k) == 0; a masked JEQ, (x & m) == k. */
+/* A test the program makes of a half: JSET k asks (x & k) == 0; JEQ of a masked word, (x & m) == k;
+ * JGT or JGE of one, the order of x & m (libseccomp 2.5.4 makes those where it believes A still holds
+ * the word it loaded before the mask); of the word itself, its order. */
 static void ask_test(vctx *v, const aval *a, const struct sock_filter *f, uint32_t k)
 {
 	sh_questions *qs = &v->qs[a->arg][a->hi];
-	if (BPF_OP(f->code) == BPF_JSET)
+	uint16_t op = BPF_OP(f->code);
+	if (op == BPF_JSET)
 		sh_questions_mask(qs, k, 0);
-	else if (a->mask != UINT32_MAX)
-		sh_questions_mask(qs, a->mask, k);
-	if (BPF_OP(f->code) != BPF_JSET)
+	else if (a->mask == UINT32_MAX)
 		sh_questions_order(qs, k);
+	else if (op == BPF_JEQ)
+		sh_questions_mask(qs, a->mask, k);
+	else
+		sh_questions_masked_order(qs, a->mask, k);
 }
 
 static int build_arg_cands(vctx *v, unsigned arg)
