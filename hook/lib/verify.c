@@ -759,15 +759,17 @@ static void num_add(numbers *ns, int64_t x)
 	ns->v[ns->n++] = (uint32_t)x;
 }
 
+/* A point and the value above it: the latter stands for the whole gap up to the next point, where
+ * neither the rules nor the program change their answer (0 is among the points). */
 static void num_around(numbers *ns, int64_t x)
 {
-	num_add(ns, x - 1);
 	num_add(ns, x);
 	num_add(ns, x + 1);
 }
 
 /* Where the answer can change as a function of the number: each number with rules, the stub's bound,
- * each constant the program compares anything with, the ends and the x32 bit, all with neighbours. */
+ * each constant the program compares anything with, the ends and the x32 bit, each with the number
+ * above it (the gaps between them are alike throughout, for the rules and the program). */
 static void call_numbers(const vctx *v, const sh_call_index *ix, numbers *ns)
 {
 	static const uint32_t edges[] = { 0, 0x3fffffff, X32_BIT, 0x7fffffff, 0x80000000, 0xbfffffff, 0xc0000000, UINT32_MAX };
