@@ -166,7 +166,9 @@ static void lint_escapes(const sh_profile *p, sh_diag *d)
 /* ---- overlapping-rules: conditional rules of one syscall with different actions that can hold
  * together. libseccomp gives such overlaps no defined order (and 2.5.4 builds some of them wrongly);
  * the program seccomp-hook installs answers the most restrictive action of the rules that hold
- * (docs/verification.md), runc's program may not. Reported only with a call where both hold. */
+ * (docs/verification.md), and runtime mode refuses a profile whose program under runc would be
+ * weaker. A note, not a warning: an allow with a narrower deny after it is a common, meant shape
+ * (recordings keep it). Reported only with a call where both hold. */
 
 static bool shares(char *const *a, size_t na, char *const *b, size_t nb)
 {
@@ -297,7 +299,7 @@ static void lint_overlaps(const sh_profile *p, sh_diag *d)
 			size_t k = 0;
 			while (!shares(&r->names[k], 1, o->names, o->nnames))
 				k++;
-			sh_diag_add(d, SH_SEV_WARNING, p->file, r->loc.line, r->loc.col, "overlapping-rules",
+			sh_diag_add(d, SH_SEV_NOTE, p->file, r->loc.line, r->loc.col, "overlapping-rules",
 				    "syscalls[%zu]: '%s' is %s here and %s in syscalls[%zu], and both hold for %s: the most "
 				    "restrictive action wins in seccomp-hook's program; libseccomp, and so runc, orders such rules "
 				    "its own way", j, r->names[k], is, was, i, at);

@@ -230,9 +230,15 @@ requests() {
 	# shellcheck disable=SC2016 # the inner shell expands them
 	"$BIN" record -o "$T/killed.json" -- sh -c 'while :; do "$0" getppid >/dev/null; done' "$PROBE" 2>/dev/null 3>&- &
 	rec=$!
-	for _ in $(seq 100); do pgrep -P "$rec" >/dev/null && break; sleep 0.05; done
-	child=$(pgrep -P "$rec")
+	# The command: the child running under the filter (not the short-lived one compiling it).
+	child=
+	for _ in $(seq 100); do
+		child=$(pgrep -P "$rec" || true)
+		if [ -n "$child" ] && grep -q "Seccomp:	2" "/proc/$child/status" 2>/dev/null; then break; fi
+		sleep 0.05
+	done
 	[ -n "$child" ]
+	grep -q "Seccomp:	2" "/proc/$child/status"
 	kill -KILL "$rec"
 	for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
 	run ! kill -0 "$child"
