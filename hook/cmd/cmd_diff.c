@@ -13,7 +13,9 @@
 #include <string.h>
 
 static const char diff_usage[] =
-	"Usage: seccomp-hook diff [--allowed-only] [--arch=A,..] [--caps=..] [--kernel=X.Y] OLD.json NEW.json\n"
+	"Usage: seccomp-hook diff [--allowed-only] [--arch=A,..] [--caps=..] [--kernel=X.Y] [--profiles-dir=DIR]\n"
+	"                         OLD.json NEW.json\n"
+	"Each profile is a file, or NAME for NAME.json in the profiles directories.\n"
 	"Print the syscalls (per architecture, and the argument values) whose action differs between\n"
 	"two profiles, computed from the compiled filters: a summary line first (\"diff: N syscalls differ\n"
 	"on M architectures (K now allowed, J now denied)\"), then one line per change, consecutive\n"
@@ -22,9 +24,13 @@ static const char diff_usage[] =
 	"                  against ERRNO(38) is left out\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native +\n"
 	"                  each profile's archMap\n"
-	"  --caps=LIST     capabilities for includes/excludes (default: none)\n"
+	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all', 'none', 'docker'\n"
+	"                  (the default: Docker's default set; docker,CAP_SYS_ADMIN adds one) or 'caller'\n"
+	"                  (this process's bounding set)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
+	"  --profiles-dir=DIR  where to look NAME up\n"
 	"  -h, --help      show this help\n\n"
+	"One line on standard error says what both were resolved for (architectures, capabilities, kernel).\n"
 	"Exit status, as diff(1)'s: 0 no difference (with --allowed-only: none it shows), 1 they differ,\n"
 	"2 trouble: a usage error, or a profile that is missing, unreadable or invalid.\n";
 
@@ -34,9 +40,9 @@ typedef struct side {
 	sh_engine e;
 } side;
 
-static int load_side(const char *path, const sh_target *t, side *s, sh_error **err)
+static int load_side(const char *arg, const char *dir, const sh_target *t, side *s, sh_error **err)
 {
-	if (sh_profile_load(path, &s->p, NULL, err) < 0 || sh_resolve(s->p, t, &s->rs, NULL, err) < 0)
+	if (sh_cli_load_profile(arg, dir, &s->p, NULL, err) < 0 || sh_resolve(s->p, t, &s->rs, NULL, err) < 0)
 		return -1;
 	return sh_engine_init(&s->e, s->rs, err);
 }
@@ -132,9 +138,11 @@ int cmd_diff(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "allowed-only", no_argument, NULL, 'A' }, { "arch", required_argument, NULL, 'a' },
 		{ "caps", required_argument, NULL, 'c' },   { "kernel", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	sh_target_opts to = { 0 };
+	const char *dir = NULL;
 	sh_diff d = { 0 };
 	bool allowed_only = false;
 	int ch;
@@ -145,6 +153,7 @@ int cmd_diff(int argc, char **argv)
 		case 'a': to.arch = optarg; break;
 		case 'c': to.caps = optarg; break;
 		case 'k': to.kernel = optarg; break;
+		case 'd': dir = optarg; break;
 		case 'h': fputs(diff_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("diff", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
@@ -154,13 +163,16 @@ int cmd_diff(int argc, char **argv)
 	cleanup_error sh_error *err = NULL;
 	sh_target t;
 	side o = { 0 }, n = { 0 };
-	int r = sh_cli_target(&to, false, &t, &err);
+	int r = sh_cli_target(&to, &t, &err);
 	if (r == 0)
-		r = load_side(argv[optind], &t, &o, &err);
+		r = load_side(argv[optind], dir, &t, &o, &err);
 	if (r == 0)
-		r = load_side(argv[optind + 1], &t, &n, &err);
-	if (r == 0)
+		r = load_side(argv[optind + 1], dir, &t, &n, &err);
+	if (r == 0) {
+		sh_cli_say_target("diff", &to, &t, o.rs);
+		sh_cli_say_target("diff", &to, &t, n.rs);
 		sh_diff_programs(&o.e, &n.e, allowed_only, &d);
+	}
 	free_side(&o);
 	free_side(&n);
 	if (r < 0) {

@@ -14,23 +14,27 @@
 
 static const char explain_usage[] =
 	"Usage: seccomp-hook explain [--arch=A] [--caps=..] [--kernel=X.Y] [--format=text|json]\n"
-	"                            PROFILE SYSCALL [ARG0..ARG5]\n"
+	"                            [--profiles-dir=DIR] PROFILE SYSCALL [ARG0..ARG5]\n"
 	"Print the action SYSCALL (a name or a number) with the given arguments (default 0) gets under\n"
-	"PROFILE, computed by running the compiled filter, with the errno's name, and the rule\n"
-	"(file:line:col) that decided it. Then, when there is something to say:\n"
+	"PROFILE (a file, or NAME for NAME.json in the profiles directories), computed by running the\n"
+	"compiled filter, with the errno's name, and the rule (file:line:col) that decided it. Then, when\n"
+	"there is something to say:\n"
 	"  the rule needs: ...   the includes/excludes the target met for the deciding rule\n"
 	"  depends on the arguments:   the syscall's rules in the profile's order (the program\n"
 	"                        decides between overlapping ones), each with its conditions\n"
 	"                        (arg0&0x7e020000==0), and what holds when none does\n"
 	"  with CAP_X: / without CAP_X: / from kernel X.Y: / before kernel X.Y:   what the syscall\n"
-	"                        gets when a rule the capabilities or kernel left out is taken in\n\n"
+	"                        gets when a rule the capabilities or kernel left out is taken in\n"
+	"  resolved for: ...     the architectures, capability set and kernel the profile was resolved for\n\n"
 	"  --arch=A        the ABI the call is made on (default: native); the filter covers what a\n"
 	"                  runtime would load (native + the profile's archMap)\n"
-	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none'\n"
-	"                  (default); 'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
+	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all', 'none', 'docker'\n"
+	"                  (the default: Docker's default set; docker,CAP_SYS_ADMIN adds one) or 'caller'\n"
+	"                  (this process's bounding set)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --format=F      text (default) or json (the same, as fields: action, errno, errno_name,\n"
-	"                  decided_by, rule, conditions, requires, rules, alternatives...)\n"
+	"                  decided_by, rule, conditions, requires, rules, alternatives, target...)\n"
+	"  --profiles-dir=DIR  where to look NAME up\n"
 	"  -h, --help      show this help\n";
 
 typedef struct query {
@@ -67,6 +71,7 @@ typedef struct view {
 	const sh_profile *p;
 	const query *q;
 	const sh_explanation *x;
+	const char *target; /* what the profile was resolved for (sh_cli_describe_target) */
 } view;
 
 /* "SCMP_ACT_ERRNO(38) ENOSYS": the action as the filter returns it, the errno by name. */
@@ -164,6 +169,7 @@ static void print_text(const view *v)
 		print_argument_rules(stdout, v);
 	for (size_t i = 0; i < x->nalt; i++)
 		print_alternative(stdout, v, &x->alt[i]);
+	printf("  resolved for: %s\n", v->target);
 }
 
 /* ---- --format=json --------------------------------------------------------------------------------- */
@@ -320,6 +326,7 @@ static void print_json(const view *v)
 	for (size_t i = 0; i < x->nalt; i++)
 		sh_json_append(alts, json_alternative(v, &x->alt[i]));
 	sh_json_set(o, "alternatives", alts);
+	sh_json_set(o, "target", sh_json_new_string(v->target));
 	cleanup_free char *s = sh_json_serialize(o, true, NULL);
 	sh_json_free(o);
 	fputs(s, stdout);
@@ -327,12 +334,19 @@ static void print_json(const view *v)
 
 /* ---- the command -------------------------------------------------------------------------------- */
 
-static int run_explain(const char *path, query *q, sh_target_opts *to, bool json, sh_error **err)
+typedef struct explain_opts {
+	sh_target_opts t;
+	const char *dir; /* --profiles-dir */
+	bool json;
+} explain_opts;
+
+static int run_explain(const char *arg, query *q, explain_opts *o, sh_error **err)
 {
 	sh_target t;
+	sh_target_opts *to = &o->t;
 	const char *arch_opt = to->arch;
 	to->arch = NULL; /* --arch picks the ABI of the call, not the filter's arch set */
-	if (sh_cli_target(to, false, &t, err) < 0)
+	if (sh_cli_target(to, &t, err) < 0)
 		return -1;
 	q->arch = arch_opt ? sh_arch_from_name(arch_opt) : t.native_arch;
 	if (!q->arch)
@@ -340,14 +354,15 @@ static int run_explain(const char *path, query *q, sh_target_opts *to, bool json
 	cleanup_profile sh_profile *p = NULL;
 	cleanup_ruleset sh_ruleset *rs = NULL;
 	sh_engine e;
-	if (sh_profile_load(path, &p, NULL, err) < 0 || sh_resolve(p, &t, &rs, NULL, err) < 0 ||
+	if (sh_cli_load_profile(arg, o->dir, &p, NULL, err) < 0 || sh_resolve(p, &t, &rs, NULL, err) < 0 ||
 	    sh_engine_init(&e, rs, err) < 0)
 		return -1;
 	t.native_arch = rs->arches[0]; /* the arch includes/excludes were judged against */
 	sh_explanation x;
 	sh_explain_call(&e, &t, q->arch, q->nr, q->args, &x);
-	view v = { .p = p, .q = q, .x = &x };
-	if (json)
+	cleanup_free char *target = sh_cli_describe_target(to, &t, rs);
+	view v = { .p = p, .q = q, .x = &x, .target = target };
+	if (o->json)
 		print_json(&v);
 	else
 		print_text(&v);
@@ -361,21 +376,23 @@ int cmd_explain(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	sh_target_opts to = { 0 };
-	bool json = false;
+	explain_opts o = { 0 };
+	sh_target_opts *to = &o.t;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': to.arch = optarg; break;
-		case 'c': to.caps = optarg; break;
-		case 'k': to.kernel = optarg; break;
+		case 'a': to->arch = optarg; break;
+		case 'c': to->caps = optarg; break;
+		case 'k': to->kernel = optarg; break;
+		case 'd': o.dir = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
 				return sh_usage_error("explain", "unknown format '%s' (text or json)", optarg);
-			json = strcmp(optarg, "json") == 0;
+			o.json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h': fputs(explain_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("explain", "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -385,12 +402,12 @@ int cmd_explain(int argc, char **argv)
 		return sh_usage_error("explain", "expected PROFILE SYSCALL [ARG...]");
 	cleanup_error sh_error *err = NULL;
 	query q = { 0 };
-	q.arch = to.arch ? sh_arch_from_name(to.arch) : seccomp_arch_native();
+	q.arch = to->arch ? sh_arch_from_name(to->arch) : seccomp_arch_native();
 	if (!q.arch)
-		return sh_usage_error("explain", "unknown architecture '%s'", to.arch);
+		return sh_usage_error("explain", "unknown architecture '%s'", to->arch);
 	int r = parse_query(argv[optind + 1], argv + optind + 2, argc - optind - 2, &q, &err);
 	if (r == 0)
-		r = run_explain(argv[optind], &q, &to, json, &err);
+		r = run_explain(argv[optind], &q, &o, &err);
 	free(q.name);
 	return r < 0 ? sh_error_report(err) : SH_EXIT_OK;
 }
