@@ -18,7 +18,8 @@ static const char diff_usage[] =
 	"Each profile is a file, or NAME for NAME.json in the profiles directories.\n"
 	"Print the syscalls (per architecture, and the argument values) whose action differs between\n"
 	"two profiles, computed from the compiled filters: a summary line first (\"diff: N syscalls differ\n"
-	"on M architectures (K now allowed, J now denied)\"), then one line per change, consecutive\n"
+	"on M architectures (K now allowed, J now denied)\"), then one line per change, each side's answer\n"
+	"with the conditions of the rule that carries it (\"SCMP_ACT_ALLOW when arg0<40\"), consecutive\n"
 	"numbers with the same change as one range. Nothing is printed when they are equivalent.\n\n"
 	"  --allowed-only  only the changes between allowed (ALLOW, LOG) and not allowed: ERRNO(1)\n"
 	"                  against ERRNO(38) is left out\n"
@@ -106,20 +107,41 @@ static void print_range(const sh_diff_change *first, const sh_diff_change *last)
 	print_decisions(first->a, first->b);
 }
 
-static void print_one(const sh_diff_change *c)
+/* One side's answer to the call, and when the rule the engine names for it has conditions, those:
+ * "SCMP_ACT_ALLOW when arg0<40". */
+static void put_side(const sh_engine *e, const sh_seccomp_data *d, uint32_t ret)
+{
+	char act[48];
+	fputs(sh_ret_name(ret, act, sizeof act), stdout);
+	sh_decision dec = sh_engine_decide(e, d);
+	if (dec.by == SH_BY_RULE && dec.rule->origin->nargs) {
+		cleanup_free char *cond = sh_rule_conditions_text(dec.rule->origin);
+		printf(" when %s", cond);
+	}
+}
+
+static void print_one(const sh_diff_change *c, const sh_engine *old, const sh_engine *new)
 {
 	cleanup_free char *name = seccomp_syscall_resolve_num_arch(c->arch, c->nr);
+	uint64_t args[6] = { 0 };
 	printf("%s ", sh_arch_scmp_name(c->arch));
 	if (name)
 		fputs(name, stdout);
 	else
 		printf("#%d", c->nr);
-	if (c->idx >= 0)
+	if (c->idx >= 0) {
 		printf(" when arg%d=%#llx", c->idx, (unsigned long long)c->value);
-	print_decisions(c->a, c->b);
+		args[c->idx] = c->value;
+	}
+	sh_seccomp_data d = sh_call_data(c->arch, c->nr, args);
+	fputs(": ", stdout);
+	put_side(old, &d, c->a);
+	fputs(" -> ", stdout);
+	put_side(new, &d, c->b);
+	putchar('\n');
 }
 
-static void print_changes(const sh_diff *d)
+static void print_changes(const sh_diff *d, const sh_engine *old, const sh_engine *new)
 {
 	if (d->n == 0)
 		return;
@@ -129,7 +151,7 @@ static void print_changes(const sh_diff *d)
 		if (j - i > 1)
 			print_range(&d->v[i], &d->v[j - 1]);
 		else
-			print_one(&d->v[i]);
+			print_one(&d->v[i], old, new);
 	}
 }
 
@@ -173,13 +195,14 @@ int cmd_diff(int argc, char **argv)
 		sh_cli_say_target("diff", &to, &t, n.rs);
 		sh_diff_programs(&o.e, &n.e, allowed_only, &d);
 	}
+	if (r == 0)
+		print_changes(&d, &o.e, &n.e);
 	free_side(&o);
 	free_side(&n);
 	if (r < 0) {
 		sh_error_report(err);
 		return SH_EXIT_SYSTEM; /* diff(1)'s "trouble": 1 must only ever mean "they differ" */
 	}
-	print_changes(&d);
 	size_t changed = d.n;
 	sh_diff_free(&d);
 	return changed ? SH_EXIT_INVALID : SH_EXIT_OK;
