@@ -17,7 +17,7 @@
 static const char explain_usage[] =
 	"Usage: seccomp-hook explain [--arch=A] [--caps=..] [--kernel=X.Y] [--format=text|json]\n"
 	"                            [--profiles-dir=DIR] PROFILE SYSCALL [ARG0..ARG5]\n"
-	"       seccomp-hook explain --pid=PID [--arch=A] [--format=text|json] SYSCALL [ARG0..ARG5]\n"
+	"                            | --pid=PID SYSCALL [ARG0..ARG5]\n"
 	"Print the action SYSCALL (a name or a number) with the given arguments (default 0) gets under\n"
 	"PROFILE (a file, or NAME for NAME.json in the profiles directories), computed by running the\n"
 	"compiled filter, with the errno's name, and the rule (file:line:col) that decided it. Then, when\n"
