@@ -145,21 +145,21 @@ static void engine_of(const char *json, sh_engine *e)
 }
 
 typedef struct filters_row {
-	const char *newest, *oldest;
+	const char *newest, *oldest; /* read back as oldest (0), newest (1) */
 	const char *call;
 	uint32_t ret;
 	size_t which;
 } filters_row;
 
 static const filters_row filter_rows[] = {
-	{ DENY("getpid", ERRNO), "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", "getpid", SECCOMP_RET_ERRNO | 1, 0 },
-	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", DENY("getpid", ERRNO), "getpid", SECCOMP_RET_ERRNO | 1, 1 },
-	{ DENY("getpid", ERRNO), DENY("getpid", KILL), "getpid", SECCOMP_RET_KILL_PROCESS, 1 },
-	{ DENY("getpid", "SCMP_ACT_KILL_THREAD"), DENY("getpid", KILL), "getpid", SECCOMP_RET_KILL_PROCESS, 1 },
-	{ DENY("getpid", "SCMP_ACT_TRAP"), DENY("getpid", ERRNO), "getpid", SECCOMP_RET_TRAP, 0 },
-	{ DENY("getpid", "SCMP_ACT_LOG"), DENY("getppid", ERRNO), "getpid", SECCOMP_RET_LOG, 0 },
+	{ DENY("getpid", ERRNO), "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", "getpid", SECCOMP_RET_ERRNO | 1, 1 },
+	{ "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", DENY("getpid", ERRNO), "getpid", SECCOMP_RET_ERRNO | 1, 0 },
+	{ DENY("getpid", ERRNO), DENY("getpid", KILL), "getpid", SECCOMP_RET_KILL_PROCESS, 0 },
+	{ DENY("getpid", "SCMP_ACT_KILL_THREAD"), DENY("getpid", KILL), "getpid", SECCOMP_RET_KILL_PROCESS, 0 },
+	{ DENY("getpid", "SCMP_ACT_TRAP"), DENY("getpid", ERRNO), "getpid", SECCOMP_RET_TRAP, 1 },
+	{ DENY("getpid", "SCMP_ACT_LOG"), DENY("getppid", ERRNO), "getpid", SECCOMP_RET_LOG, 1 },
 	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38}", DENY("getpid", ERRNO), "getpid",
-	  SECCOMP_RET_ERRNO | 38, 0 },
+	  SECCOMP_RET_ERRNO | 38, 1 },
 };
 
 Test(engine, several_filters_take_the_answer_of_highest_precedence_the_newest_of_equals)
@@ -167,8 +167,8 @@ Test(engine, several_filters_take_the_answer_of_highest_precedence_the_newest_of
 	for (size_t i = 0; i < SH_ARRAY_SIZE(filter_rows); i++) {
 		const filters_row *r = &filter_rows[i];
 		sh_engine v[2];
-		engine_of(r->newest, &v[0]);
-		engine_of(r->oldest, &v[1]);
+		engine_of(r->oldest, &v[0]);
+		engine_of(r->newest, &v[1]);
 		sh_seccomp_data d = sh_call_data(SCMP_ARCH_X86_64, seccomp_syscall_resolve_name(r->call), NULL);
 		size_t which = 9;
 		sh_answer a = sh_engines_run(v, 2, &d, &which);

@@ -20,7 +20,7 @@ static const char check_usage[] =
 	"                          [--for=runc|crun|init] [--profiles-dir=DIR] PROFILE|DIR...\n"
 	"Validate Docker/OCI seccomp profiles (or config.json files carrying one) and report problems\n"
 	"as FILE:LINE:COL: SEVERITY: MESSAGE. A PROFILE is a file, or NAME for NAME.json in the profiles\n"
-	"directories; a directory stands for every *.json file in it (sorted by name).\n\n"
+	"directories; a directory (not named *.json) stands for every *.json file in it (sorted by name).\n\n"
 	"  --strict        treat warnings (unknown keys and syscall names, lints) as errors\n"
 	"  --format=F      text (GCC style, default), json (array of findings), github (annotations)\n"
 	"  --arch=A,..     architectures to check names on (default: native + the profile's archMap)\n"
@@ -189,13 +189,21 @@ static int add_dir(file_list *l, const char *dir, sh_error **err)
 	return n ? 0 : sh_error_set(err, SH_EXIT_SYSTEM, "%s: no *.json file in this directory", dir);
 }
 
+/* A directory stands for its profiles, unless its name says it is one (NAME.json): then the profile
+ * is not a regular file, which check_one says. */
+static bool profiles_dir(const char *arg)
+{
+	struct stat st;
+	size_t n = strlen(arg);
+	return !(n > 5 && strcmp(arg + n - 5, ".json") == 0) && stat(arg, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* One argument's files into l; an argument that names none is a finding (exit status 2). */
 static int expand_arg(const char *arg, const check_opts *o, file_list *l, sh_diag *d)
 {
 	cleanup_error sh_error *err = NULL;
-	struct stat st;
 	char *path = NULL;
-	int r = stat(arg, &st) == 0 && S_ISDIR(st.st_mode) ? add_dir(l, arg, &err) : sh_profile_arg(arg, o->dir, &path, &err);
+	int r = profiles_dir(arg) ? add_dir(l, arg, &err) : sh_profile_arg(arg, o->dir, &path, &err);
 	if (path)
 		add_file(l, path);
 	if (r == 0)
@@ -210,34 +218,36 @@ static size_t errors_counted(const sh_diag *d, bool strict)
 	return sh_diag_count(d, SH_SEV_ERROR) + (strict ? sh_diag_count(d, SH_SEV_WARNING) : 0);
 }
 
+/* Each argument in turn (a directory's files in name order), so the findings come in the order the
+ * arguments name the files. */
 static int check_all(char **args, size_t nargs, check_opts *o)
 {
 	sh_diag d = { 0 };
-	file_list files = { 0 };
 	int status = SH_EXIT_OK;
-	size_t with_errors = 0, unnamed = 0;
-	for (size_t i = 0; i < nargs; i++) {
-		int st = expand_arg(args[i], o, &files, &d);
-		unnamed += st != SH_EXIT_OK;
+	size_t with_errors = 0, checked = 0;
+	for (size_t a = 0; a < nargs; a++) {
+		file_list files = { 0 };
+		int st = expand_arg(args[a], o, &files, &d);
+		with_errors += st != SH_EXIT_OK;
+		checked += st != SH_EXIT_OK;
 		status = st > status ? st : status;
-	}
-	with_errors = unnamed;
-	for (size_t i = 0; i < files.n; i++) {
-		size_t before = errors_counted(&d, o->strict), first = d.n;
-		int st = check_one(files.v[i], o, &d);
-		sort_by_position(&d, first);
-		status = st > status ? st : status;
-		with_errors += errors_counted(&d, o->strict) > before;
-		free(files.v[i]);
+		for (size_t i = 0; i < files.n; i++, checked++) {
+			size_t before = errors_counted(&d, o->strict), first = d.n;
+			st = check_one(files.v[i], o, &d);
+			sort_by_position(&d, first);
+			status = st > status ? st : status;
+			with_errors += errors_counted(&d, o->strict) > before;
+			free(files.v[i]);
+		}
+		free(files.v);
 	}
 	if (o->strict)
 		sh_diag_promote_warnings(&d);
 	sh_diag_print(&d, o->fmt, o->fmt == SH_FMT_TEXT ? stderr : stdout);
 	if (o->fmt != SH_FMT_JSON)
-		print_summary(files.n + unnamed, with_errors, &d);
+		print_summary(checked, with_errors, &d);
 	if (status == SH_EXIT_OK && sh_diag_count(&d, SH_SEV_ERROR))
 		status = SH_EXIT_INVALID;
-	free(files.v);
 	sh_diag_free(&d);
 	return status;
 }

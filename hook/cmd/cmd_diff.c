@@ -18,7 +18,8 @@ static const char diff_usage[] =
 	"Each profile is a file, or NAME for NAME.json in the profiles directories.\n"
 	"Print the syscalls (per architecture, and the argument values) whose action differs between\n"
 	"two profiles, computed from the compiled filters: a summary line first (\"diff: N syscalls differ\n"
-	"on M architectures (K now allowed, J now denied)\"), then one line per change, each side's answer\n"
+	"on M architectures (K now allowed, J now denied) for caps: docker default (0xa80425fb); kernel\n"
+	"6.1\", what both were resolved for), then one line per change, each side's answer\n"
 	"with the conditions of the rule that carries it (\"SCMP_ACT_ALLOW when arg0<40\"), consecutive\n"
 	"numbers with the same change as one range. Nothing is printed when they are equivalent.\n\n"
 	"  --allowed-only  only the changes between allowed (ALLOW, LOG) and not allowed: ERRNO(1)\n"
@@ -31,7 +32,7 @@ static const char diff_usage[] =
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --profiles-dir=DIR  where to look NAME up\n"
 	"  -h, --help      show this help\n\n"
-	"One line on standard error says what both were resolved for (architectures, capabilities, kernel).\n"
+
 	"Exit status, as diff(1)'s: 0 no difference (with --allowed-only: none it shows), 1 they differ,\n"
 	"2 trouble: a usage error, or a profile that is missing, unreadable or invalid.\n";
 
@@ -55,12 +56,15 @@ static void free_side(side *s)
 	sh_profile_free(s->p);
 }
 
-static void print_summary(const sh_diff *d)
+/* The counts, and what both profiles were resolved for: the capability set decides as much as they. */
+static void print_summary(const sh_diff *d, const sh_target_opts *to, const sh_target *t)
 {
 	sh_diff_summary s = sh_diff_summarize(d);
-	printf("diff: %zu syscall%s differ%s on %zu architecture%s (%zu now allowed, %zu now denied)\n", s.syscalls,
-	       s.syscalls == 1 ? "" : "s", s.syscalls == 1 ? "s" : "", s.arches, s.arches == 1 ? "" : "s", s.allowed,
-	       s.denied);
+	cleanup_free char *caps = sh_caps_describe(t->caps);
+	printf("diff: %zu syscall%s differ%s on %zu architecture%s (%zu now allowed, %zu now denied) for caps: %s%s; "
+	       "kernel %u.%u\n",
+	       s.syscalls, s.syscalls == 1 ? "" : "s", s.syscalls == 1 ? "s" : "", s.arches, s.arches == 1 ? "" : "s",
+	       s.allowed, s.denied, to->caller ? "caller's bounding set, " : "", caps, t->kmajor, t->kminor);
 }
 
 static void print_decisions(uint32_t a, uint32_t b)
@@ -141,17 +145,23 @@ static void print_one(const sh_diff_change *c, const sh_engine *old, const sh_en
 	putchar('\n');
 }
 
-static void print_changes(const sh_diff *d, const sh_engine *old, const sh_engine *new)
+typedef struct compared {
+	const sh_target_opts *to;
+	const sh_target *t;
+	const sh_engine *old, *new;
+} compared;
+
+static void print_changes(const sh_diff *d, const compared *c)
 {
 	if (d->n == 0)
 		return;
-	print_summary(d);
+	print_summary(d, c->to, c->t);
 	for (size_t i = 0, j; i < d->n; i = j) {
 		j = sh_diff_run_end(d, i);
 		if (j - i > 1)
 			print_range(&d->v[i], &d->v[j - 1]);
 		else
-			print_one(&d->v[i], old, new);
+			print_one(&d->v[i], c->old, c->new);
 	}
 }
 
@@ -190,13 +200,11 @@ int cmd_diff(int argc, char **argv)
 		r = load_side(argv[optind], dir, &t, &o, &err);
 	if (r == 0)
 		r = load_side(argv[optind + 1], dir, &t, &n, &err);
-	if (r == 0) {
-		sh_cli_say_target("diff", &to, &t, o.rs);
-		sh_cli_say_target("diff", &to, &t, n.rs);
-		sh_diff_programs(&o.e, &n.e, allowed_only, &d);
-	}
 	if (r == 0)
-		print_changes(&d, &o.e, &n.e);
+		sh_diff_programs(&o.e, &n.e, allowed_only, &d);
+	compared c = { .to = &to, .t = &t, .old = &o.e, .new = &n.e };
+	if (r == 0)
+		print_changes(&d, &c);
 	free_side(&o);
 	free_side(&n);
 	if (r < 0) {

@@ -20,7 +20,8 @@
 static const char dump_usage[] =
 	"Usage: seccomp-hook dump [--format=text|json|disasm|raw] [--index=N] [-o FILE] PID | --bpf=FILE\n"
 	"Print the seccomp filters process PID runs, read back from the kernel (PTRACE_SECCOMP_GET_FILTER;\n"
-	"needs CAP_SYS_ADMIN). Filter 0 is the most recently installed one. With --bpf, decode a raw BPF\n"
+	"needs CAP_SYS_ADMIN). Filter 0 is the first installed one, the last the newest. With --bpf, decode\n"
+	"a raw BPF\n"
 	"program file instead (compile -o, dump --format=raw): no process, no privilege.\n\n"
 	"  --format=F   text (default): the process's seccomp mode and no_new_privs, then a line per\n"
 	"               filter with its length and SHA-256 (the digest org.seccomp-hook.applied names\n"
@@ -117,7 +118,7 @@ static void print_head(FILE *out, const dump_opts *o, int mode, size_t n)
 	fprintf(out, ", %zu filter(s)\n", n);
 }
 
-/* "filter 0: 143 instructions, sha256:..." (the newest first, as the kernel runs them in turn). */
+/* "filter 0: 143 instructions, sha256:..." (the first installed first, as the kernel numbers them). */
 static void print_filter_line(FILE *out, size_t i, const sh_bpf *b)
 {
 	char hex[65];

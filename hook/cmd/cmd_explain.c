@@ -344,7 +344,7 @@ static void print_json(const view *v)
 typedef struct live {
 	long pid;
 	int mode;          /* its Seccomp: line */
-	sh_engine *e;      /* its filters, newest first, as engines without rules */
+	sh_engine *e;      /* its filters, the first installed first, as engines without rules */
 	size_t n;
 	sh_answer *each;
 	sh_answer answer;  /* what the kernel returns */

@@ -102,9 +102,9 @@ static int32_t precedence(uint32_t ret)
 
 sh_answer sh_engines_run(const sh_engine *v, size_t n, const sh_seccomp_data *d, size_t *which)
 {
-	sh_answer best = sh_engine_run(&v[0], d);
-	*which = 0;
-	for (size_t i = 1; i < n; i++) {
+	sh_answer best = sh_engine_run(&v[n - 1], d);
+	*which = n - 1;
+	for (size_t i = n - 1; i-- > 0;) { /* older and older: a tie keeps the newer */
 		sh_answer a = sh_engine_run(&v[i], d);
 		best.by_args |= a.by_args;
 		best.steps += a.steps;

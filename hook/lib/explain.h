@@ -52,10 +52,10 @@ bool sh_engine_allows_whole(const sh_engine *e, const char *name);
 /* The same for syscall number nr on arch (libseccomp's token). */
 bool sh_engine_allows_call(const sh_engine *e, uint32_t arch, int nr);
 
-/* Several filters on one process (newest first, as the kernel keeps them and dump reads them): the
- * kernel runs every one and takes the answer with the highest precedence (KILL_PROCESS, KILL_THREAD,
- * TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), of equal ones the newest's. *which: the filter whose
- * answer it is. n must be at least 1. */
+/* Several filters on one process, the first installed first (as PTRACE_SECCOMP_GET_FILTER numbers
+ * them, and dump reads them): the kernel runs every one, from the newest, and takes the answer with
+ * the highest precedence (KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), of
+ * equal ones the newest's. *which: the filter whose answer it is. n must be at least 1. */
 sh_answer sh_engines_run(const sh_engine *v, size_t n, const sh_seccomp_data *d, size_t *which);
 
 /* Whether the kernel runs a call the answer is ret for (ALLOW; LOG only adds a log line). TRACE and
