@@ -302,7 +302,7 @@ requests() {
 	cp "$T/b/config.json" "$T/config.orig.json"
 	for r in plain runc init; do
 		opt=--for=$r
-		[ $r = plain ] && opt=
+		if [ $r = plain ]; then opt=; fi
 		# shellcheck disable=SC2086 # no option for the plain recording
 		"$BIN" record -q $opt -o "$T/profiles/$r.json" -- busybox true
 	done
