@@ -45,6 +45,16 @@ static const char endless[] =
 	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 0, \"op\": \"SCMP_CMP_GE\"}]},"
 	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 8589934592, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 4294967296, \"op\": \"SCMP_CMP_LE\"}]},"
 	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 4294967299, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+/* guarded, with one more call answered by ACTION */
+#define DENYING(name, action)                                                                                   \
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"" name "\"], \"action\": \"" action "\"},"  \
+	"{\"names\": [\"unshare\", \"setns\", \"mount\", \"umount2\", \"pivot_root\", \"open_tree\", \"move_mount\","      \
+	" \"fsopen\", \"fsconfig\", \"fsmount\", \"fspick\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\"},"          \
+	"{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"                                     \
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 268435456,"           \
+	" \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"                                                   \
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"              \
+	" \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}"
 
 static void put(const char *name, const char *text)
 {
@@ -64,6 +74,11 @@ static void setup(void)
 	put("guarded", guarded);
 	put("merged", merged);
 	put("endless", endless);
+	put("no-capset", DENYING("capset", "SCMP_ACT_ERRNO"));
+	put("no-fstatfs", DENYING("fstatfs", "SCMP_ACT_ERRNO"));
+	put("no-setuid", DENYING("setuid", "SCMP_ACT_ERRNO"));
+	put("errno-faccessat2", DENYING("faccessat2", "SCMP_ACT_ERRNO"));
+	put("kill-faccessat2", DENYING("faccessat2", "SCMP_ACT_KILL_PROCESS"));
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s", SH_SRCDIR, profiles);
 	cr_assert_eq(system(cp), 0);
 	/* Root directories: an image's own, and one whose /.seccomp-hook is a link. */
@@ -99,9 +114,9 @@ TestSuite(hookplan, .init = setup, .fini = teardown);
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* A config: annotations, process.args, process.capabilities (NULL: none), namespaces, root (NULL: a
- * read-only image root), extra members. */
+ * read-only image root), extra members, extra members of process. */
 typedef struct config_row {
-	const char *annotations, *args, *caps, *namespaces, *root, *extra;
+	const char *annotations, *args, *caps, *namespaces, *root, *extra, *process;
 } config_row;
 
 static sh_json *config_of(const config_row *r)
@@ -115,9 +130,10 @@ static sh_json *config_of(const config_row *r)
 		root = with;
 	}
 	cleanup_free char *text = sh_xasprintf(
-		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s},"
+		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s%s%s},"
 		" \"root\": %s, \"linux\": {\"namespaces\": %s}%s%s}",
-		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, root,
+		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, r->process ? ", " : "",
+		r->process ? r->process : "", root,
 		r->namespaces ? r->namespaces : OWN_MNT, r->extra ? ", " : "", r->extra ? r->extra : "");
 	sh_json *c = NULL;
 	sh_error *err = NULL;
@@ -130,13 +146,15 @@ typedef struct plan_row {
 	const char *what;
 	config_row config;
 	const char *mode, *default_profile;
-	bool crun;
+	int runtime; /* who runs the config: RT_ANY (false), RT_CRUN (true: --runtime=crun), RT_RUNC (the wrapper's) */
 	/* expected: an error naming this, or how/mode/profile and the fallback's reason (NULL: none) */
 	const char *error;
 	sh_hook_how how;
 	const char *profile, *fallback;
 	uint64_t target_bounding; /* the sets the profile is resolved for */
 } plan_row;
+
+enum { RT_ANY = 0, RT_CRUN = 1, RT_RUNC = 2 };
 
 #define P(n) "\"org.seccomp-hook.profile\": \"" n "\""
 #define INIT "\"org.seccomp-hook.mode\": \"init\""
@@ -220,6 +238,37 @@ static const plan_row rows[] = {
 	{ "a recording on Docker's terms keeps the loader",
 	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
 	  NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
+	/* What the installer calls after the filter is in (startcalls.h): a profile that does not allow it
+	 * cannot start the container, and is refused with the calls named. */
+	{ .what = "the loader lowers the capability sets it borrowed: a profile denying capset is refused",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .error = "init calls capset in the container after it installs the filter" },
+	{ .what = "crun installing the program does not call capset with no_new_privs",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_CRUN, .how = SH_HOW_CRUN, .profile = "no-capset", .target_bounding = 0xeb },
+	{ .what = "crun without no_new_privs lowers the capabilities after the install: refused",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "crun calls capset" },
+	{ .what = "runc checks /proc/self/fd with fstatfs after the install: refused where the runtime is runc",
+	  .config = { .annotations = P("no-fstatfs"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_RUNC, .error = "runc calls fstatfs" },
+	{ .what = "the same where the runtime is not known (a precreate hook): crun does not call it",
+	  .config = { .annotations = P("no-fstatfs"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .how = SH_HOW_RUNTIME, .profile = "no-fstatfs", .target_bounding = 0xeb },
+	{ .what = "runc sets the user after the install only without no_new_privs: setuid denied is refused",
+	  .config = { .annotations = P("no-setuid"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC, .error = "runc calls setuid" },
+	{ .what = "with no_new_privs runc set the user before the install",
+	  .config = { .annotations = P("no-setuid"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "no-setuid", .target_bounding = 0xeb },
+	{ .what = "runc tolerates an errno from faccessat2 (Docker 20.10's profile denies it)",
+	  .config = { .annotations = P("errno-faccessat2"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "errno-faccessat2", .target_bounding = 0xeb },
+	{ .what = "but not a kill",
+	  .config = { .annotations = P("kill-faccessat2"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC,
+	  .error = "runc calls faccessat2" },
+	{ .what = "the shipped default profile starts under every installer",
+	  .config = { .annotations = P("default"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "default", .target_bounding = 0xeb },
 };
 
 static void check_row(const plan_row *r, const sh_hook_plan *p, int status, sh_error *err)
@@ -250,7 +299,8 @@ Test(hookplan, table)
 		sh_hook_opts o = base_opts;
 		o.mode = r->mode;
 		o.default_profile = r->default_profile;
-		o.crun = r->crun;
+		o.crun = r->runtime == RT_CRUN;
+		o.runc = r->runtime == RT_RUNC;
 		sh_json *config = config_of(&r->config);
 		sh_hook_plan p;
 		sh_diag d = { 0 };

@@ -69,7 +69,7 @@ void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out);
 void sh_bpf_disasm(FILE *out, const sh_bpf *b);
 
 struct sh_error;
-/* The filters process PID runs, newest first, read back from the kernel (PTRACE_SECCOMP_GET_FILTER,
+/* The filters process PID runs, the first installed first (the kernel's numbering), read back from the kernel (PTRACE_SECCOMP_GET_FILTER,
  * needs CAP_SYS_ADMIN: the process is seized, stopped for the read and let go); `dump` and
  * `state --verify-filter`. Not for the loader. */
 int sh_dump_read(int pid, sh_bpf **v, size_t *n, struct sh_error **err);

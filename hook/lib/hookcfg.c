@@ -11,6 +11,7 @@
 #include "oci.h"
 #include "resolve.h"
 #include "sha256.h"
+#include "startcalls.h"
 #include "translate.h"
 #include "util.h"
 
@@ -506,6 +507,53 @@ static int plan_init(plan_ctx *c, loaded *l)
 	return 0;
 }
 
+/* ---- what the installer calls after the filter is in ---- */
+
+/* Who installs the filter as planned: the loader, crun, runc, or in runtime mode a runtime not known
+ * (a precreate hook): then only what runc and crun both need counts. */
+static sh_installer plan_installer(const sh_hook_plan *p, const sh_hook_opts *o)
+{
+	if (p->how == SH_HOW_LOADER)
+		return SH_INSTALLER_LOADER;
+	if (p->how == SH_HOW_CRUN || o->crun)
+		return SH_INSTALLER_CRUN;
+	return o->runc ? SH_INSTALLER_RUNC : SH_INSTALLER_ANY_RUNTIME;
+}
+
+/* What decides which calls the installer makes after the install: without no_new_privs it drops
+ * privileges afterwards, and more so for a user other than root. */
+static sh_start_config start_config(const sh_json *config)
+{
+	const sh_json *proc = sh_json_get(config, "process");
+	const sh_json *nnp = sh_json_get(proc, "noNewPrivileges");
+	const sh_json *uid = sh_json_get(sh_json_get(proc, "user"), "uid");
+	uint64_t id = 0;
+	bool numbered = uid && uid->type == SH_JSON_NUMBER && sh_parse_u64(uid->u.num, strlen(uid->u.num), &id);
+	return (sh_start_config){ .known = true, .no_new_privs = nnp && nnp->type == SH_JSON_BOOL && nnp->u.b,
+				  .non_root = numbered && id != 0 };
+}
+
+/* A program that does not allow what its installer calls between the install and the exec cannot
+ * start the container (a recording made on the host never saw those calls): refused here, with the
+ * calls named, rather than by the runtime with a message that names neither the profile nor them. */
+static int plan_start_calls(plan_ctx *c)
+{
+	sh_hook_plan *p = c->p;
+	if (!p->program.data)
+		return 0; /* runtime mode without a program of its own: nothing to run */
+	sh_engine e;
+	sh_engine_of_program(&e, p->program.data, p->program.len / sizeof(struct sock_filter));
+	sh_installer i = plan_installer(p, c->o);
+	sh_start_config sc = start_config(c->config);
+	const char *missing[64];
+	size_t n = sh_start_missing(&e, sh_arch_native(), i, &sc, SH_START_NEEDED, missing, SH_ARRAY_SIZE(missing));
+	sh_engine_fini(&e);
+	if (!n)
+		return 0;
+	cleanup_free char *why = sh_start_missing_text(i, missing, n, true);
+	return sh_error_set(c->err, SH_EXIT_INVALID, "%s", why);
+}
+
 static void plan_reset_program(sh_hook_plan *p)
 {
 	sh_cache_entry_free(&p->program);
@@ -526,6 +574,8 @@ static int plan_profile(plan_ctx *c, const char *name)
 		plan_reset_program(p);
 		r = plan_runtime(c, &l);
 	}
+	if (r == 0)
+		r = plan_start_calls(c);
 	loaded_free(&l);
 	p->profile = sh_xstrdup(name);
 	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name) : 0;
@@ -1052,11 +1102,11 @@ const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_dept
 
 /* What the transform reads and edits, built whole; everything else is carried over as written: the
  * annotations (all of them), process.args and capabilities (the loader goes in front, capabilities
- * are lent to it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
+ * are lent to it), process.user (what the installer calls after the filter is in depends on it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
  * seal covers it), linux.namespaces and root (whether the loader's path is the container's alone),
  * the mounts (the loader's are added, and whatever sits at its place is removed). */
 static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
-					       { NULL, NULL } };
+					       { "user", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape linux_shape[] = { { "seccomp", sh_json_shape_all }, { "namespaces", sh_json_shape_all },
 					     { NULL, NULL } };

@@ -45,6 +45,8 @@ typedef struct sh_hook_opts {
 	const char *loader;          /* host path of seccomp-hook-init */
 	const char *profile;         /* inject --profile=NAME|PATH: wins over annotations */
 	bool crun;                   /* --runtime=crun: init mode hands crun the program (no loader) */
+	bool runc;                   /* the runtime is known to be runc (the wrapper's): what it calls after
+				      * the filter is in is what a runtime-mode profile must allow */
 	/* Init mode with the loader: every exec goes through the loader (the runtime wrapper), so the
 	 * config needs no placeholder filter to stop the runtime starting a process itself. */
 	bool exec_routed;

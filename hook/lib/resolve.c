@@ -79,6 +79,20 @@ int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err)
 	return 0;
 }
 
+int sh_caps_option(const char *s, uint64_t bounding, uint64_t *caps, bool *caller, sh_error **err)
+{
+	*caller = s && strcmp(s, "caller") == 0;
+	if (*caller) {
+		*caps = bounding;
+		return 0;
+	}
+	if (!s) {
+		*caps = SH_DOCKER_DEFAULT_CAPS;
+		return 0;
+	}
+	return sh_caps_parse(s, caps, err);
+}
+
 /* Names a capability set the way --caps spells it, so a summary reads back as an option value. */
 static void caps_list(FILE *f, uint64_t caps, const char *sep, bool first)
 {

@@ -49,6 +49,12 @@ int sh_target_init(sh_target *t, bool own_caps, sh_error **err);
 #define SH_DOCKER_DEFAULT_CAPS UINT64_C(0xa80425fb)
 /* "CAP_A,CAP_B" | "all" | "none"; "docker" in the list stands for Docker's default set. */
 int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err);
+/* The capability set a --caps option value names for the commands (explain, compile, diff, exec,
+ * record): without the option (s NULL) Docker's default set, what a container gets from `docker run`,
+ * so that every command decides as a container would; "caller" this process's bounding set
+ * (`bounding`: as root, every capability), the explicit opt-in to deciding as a privileged process;
+ * else sh_caps_parse's lists. *caller says the set came from the caller. */
+int sh_caps_option(const char *s, uint64_t bounding, uint64_t *caps, bool *caller, sh_error **err);
 /* Readable name of a capability set and its mask: "none (0x0)", "all (0x1ffffffffff)", "docker default
  * (0xa80425fb)", "docker default+CAP_SYS_ADMIN (0xa82425fb)", "all but CAP_SYS_RESOURCE (..)", else
  * the list "CAP_CHOWN,CAP_KILL (0x21)". Caller frees. */

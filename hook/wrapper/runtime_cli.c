@@ -272,6 +272,7 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid --runtime '%s' (any or crun)", rt);
 	const char *base = strrchr(c->runtime_file, '/');
 	c->o.crun = rt ? strcmp(rt, "crun") == 0 : strncmp(base ? base + 1 : c->runtime_file, "crun", 4) == 0;
+	c->o.runc = !c->o.crun && strncmp(base ? base + 1 : c->runtime_file, "runc", 4) == 0;
 	return 0;
 }
 
