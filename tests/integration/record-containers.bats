@@ -409,12 +409,12 @@ cpu_hog() {
 	echo $! > "$T/hog.pid"
 }
 
-@test "signals while runc init installs a recording filter and hands the listener on: the container starts every time (runtime mode, 25 starts)" {
+@test "signals while runc init installs a recording filter and hands the listener on: the container starts every time (runtime mode, 20 starts)" {
 	make_bundle "$T/b" '["true"]'
 	annotate "$T/b" org.seccomp-hook.record=sig
 	cp "$T/b/config.json" "$T/config.orig"
 	cpu_hog
-	for i in $(seq 25); do
+	for i in $(seq 20); do
 		cp "$T/config.orig" "$T/b/config.json"
 		"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 		run stormed run -b "$T/b" "s$i"
@@ -424,7 +424,7 @@ cpu_hog() {
 	done
 	cat "$T/storm"
 	# Every start was stormed, also after its filter was in.
-	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 25 ]
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 20 ]
 }
 
 @test "signals while runc exec installs a recording container's filter: every exec runs, and the recording lists what Go's runtime may call before the hand-over" {
@@ -433,12 +433,12 @@ cpu_hog() {
 	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
 	runc --root "$T/runc-state" run -d -b "$T/b" e1 < /dev/null > /dev/null 2>&1 3>&-
 	cpu_hog
-	for i in $(seq 15); do
+	for i in $(seq 10); do
 		run stormed exec e1 true
 		[ "$status" -eq 0 ]
 	done
 	cat "$T/storm"
-	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 15 ]
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 10 ]
 	runc --root "$T/runc-state" kill e1 KILL
 	wait_for "$T/rec/sigexec.json"
 	names=$(jq -r '.syscalls[0].names[]' "$T/rec/sigexec.json")
