@@ -246,15 +246,17 @@ int sh_arch_nr_at(uint32_t arch, size_t i)
 
 long sh_arch_nr_slot(uint32_t arch, int nr)
 {
-	sh_nr_range r[SH_NR_RANGES_MAX];
-	size_t n = sh_arch_nr_ranges(arch, r);
-	long before = 0;
-	for (size_t k = 0; k < n; k++) {
-		if ((uint32_t)nr - r[k].first < r[k].count)
-			return before + (long)((uint32_t)nr - r[k].first);
-		before += r[k].count;
-	}
-	return -1;
+	sh_arch_slots s;
+	sh_arch_slots_init(&s, arch);
+	return sh_arch_slots_of(&s, nr);
+}
+
+void sh_arch_slots_init(sh_arch_slots *s, uint32_t arch)
+{
+	*s = (sh_arch_slots){ .arch = arch };
+	s->n = sh_arch_nr_ranges(arch, s->r);
+	for (size_t k = 0; k < s->n; k++)
+		s->count += s->r[k].count;
 }
 
 size_t sh_arch_callers(const uint32_t *arches, size_t n, uint32_t *out)

@@ -54,6 +54,24 @@ size_t sh_arch_nr_ranges(uint32_t arch, sh_nr_range out[SH_NR_RANGES_MAX]);
 size_t sh_arch_nr_count(uint32_t arch);
 int sh_arch_nr_at(uint32_t arch, size_t i);
 long sh_arch_nr_slot(uint32_t arch, int nr);
+/* The same, for per-call lookups: an arch's ranges read once, then a number's slot is two compares
+ * (what the supervisor and the recorder do for every notified call). */
+typedef struct sh_arch_slots {
+	uint32_t arch;
+	size_t n, count;
+	sh_nr_range r[SH_NR_RANGES_MAX];
+} sh_arch_slots;
+void sh_arch_slots_init(sh_arch_slots *s, uint32_t arch);
+static inline long sh_arch_slots_of(const sh_arch_slots *s, int nr)
+{
+	long before = 0;
+	for (size_t k = 0; k < s->n; k++) {
+		if ((uint32_t)nr - s->r[k].first < s->r[k].count)
+			return before + (long)((uint32_t)nr - s->r[k].first);
+		before += (long)s->r[k].count;
+	}
+	return -1;
+}
 /* The arches whose calls reach a filter made for `arches`: those, and x32 wherever x86_64 is (a
  * kernel runs x32 calls under x86_64's AUDIT_ARCH, the number carrying the x32 bit). Into out, which
  * has room for n + 1; returns how many. */
