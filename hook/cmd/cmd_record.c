@@ -3,6 +3,7 @@
  * library's (notifyset, supervise, record); this is the command line. */
 #include "config.h"
 #include "cli.h"
+#include "crossarch.h"
 #include "names.h"
 #include "notifyset.h"
 #include "record.h"
@@ -19,7 +20,7 @@
 
 static const char record_usage[] =
 	"Usage: seccomp-hook record -o OUT.json [--base=PROFILE] [--profiles-dir=DIR] [--args] [--caps=..]\n"
-	"                           [--arch=..] [--kernel=X.Y] [-v] [-q] -- COMMAND [ARG...]\n"
+	"                           [--arch=..] [--target-arch=..] [--kernel=X.Y] [-v] [-q] -- COMMAND [ARG...]\n"
 	"Run COMMAND, with every process and thread it starts and on every ABI (x86_64, x86, x32), under\n"
 	"a filter that hands each syscall to this process (seccomp user notification; no ptrace, eBPF or\n"
 	"kernel headers), and write a Docker-format profile of the syscalls it used: defaultAction\n"
@@ -37,6 +38,10 @@ static const char record_usage[] =
 	"  --caps=LIST       with --base: capabilities for its includes/excludes (default: this process's\n"
 	"                    bounding set; 'docker' is Docker's default set)\n"
 	"  --arch=A,..       architectures to record (default: the base's, or native + sub-architectures)\n"
+	"  --target-arch=A,..  also make the profile run COMMAND on these architectures (aarch64 from an\n"
+	"                    x86_64 recording, x86_64 from an aarch64 one): an archMap entry for each, and a\n"
+	"                    rule limited to it allowing the calls the same libc functions make there (openat\n"
+	"                    for open, newfstatat for stat, clone for fork...; with --base, those it allows)\n"
 	"  --kernel=X.Y      with --base: kernel version for minKernel (default: the running kernel)\n"
 	"  -v, --verbose     a line for each syscall at its first call\n"
 	"  -q, --quiet       no summary line\n"
@@ -49,7 +54,7 @@ static const char record_usage[] =
 
 typedef struct record_opts {
 	sh_target_opts t;
-	const char *output, *base, *dir;
+	const char *output, *base, *dir, *targets;
 	bool args, verbose;
 } record_opts;
 
@@ -75,6 +80,9 @@ typedef struct pipeline {
 	sh_ruleset *base, *filter;
 	sh_engine engine; /* the base's program, which decides every call (engine.rs NULL without a base) */
 	sh_bpf bpf;
+	sh_target t;      /* what the base was resolved for */
+	uint32_t targets[SH_MAX_ARCHES]; /* --target-arch */
+	size_t ntargets;
 } pipeline;
 
 static const sh_engine *base_engine(const pipeline *pl)
@@ -93,15 +101,19 @@ static void pipeline_free(pipeline *pl)
 
 static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 {
-	sh_target t;
-	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, &t, &pl->p, &pl->base, err) < 0 ||
+	sh_target *t = &pl->t;
+	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, true, t, &pl->p, &pl->base, err) < 0 ||
 			      sh_engine_init(&pl->engine, pl->base, err) < 0
-		    : sh_cli_target(&o->t, true, &t, err) < 0)
+		    : sh_cli_target(&o->t, true, t, err) < 0)
 		return -1;
 	uint32_t family[4];
-	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);
+	size_t n = t->arches ? t->narches : sh_arch_family(sh_arch_native(), family);
 	sh_notify_opts no = { .default_may_notify = true, .exempt = exempt };
-	pl->filter = sh_notifyset_record(base_engine(pl), sh_notify_no_base(), t.arches ? t.arches : family, n, &no);
+	pl->filter = sh_notifyset_record(base_engine(pl), sh_notify_no_base(), t->arches ? t->arches : family, n, &no);
+	/* Checked before anything runs: a recording that cannot be written as asked is not worth making. */
+	if (o->targets && sh_crossarch_targets(o->targets, pl->filter->arches[0], pl->targets, SH_MAX_ARCHES,
+						&pl->ntargets, err) < 0)
+		return -1;
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(pl->filter, NULL, &pl->bpf, &d, err);
 	sh_diag_free(&d); /* names missing on one of the arches: not the user's concern here */
@@ -114,7 +126,8 @@ static int write_profile(const record_opts *o, const pipeline *pl, const sh_reco
 	for (size_t i = 0, k = 0; exempt[i]; i++) /* exec's own exempt names, not a runtime's */
 		if (sh_engine_allows_whole(base_engine(pl), exempt[i]))
 			always[k++] = exempt[i];
-	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, o->output, err);
+	sh_crossarch_opts x = { .targets = pl->targets, .ntargets = pl->ntargets, .base = pl->p, .base_target = &pl->t };
+	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, &x, o->output, err);
 }
 
 /* Before anything runs: a recording that cannot be written is not worth making. */
@@ -160,6 +173,7 @@ int cmd_record(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "base", required_argument, NULL, 'b' },
 		{ "args", no_argument, NULL, 'A' }, { "caps", required_argument, NULL, 'c' },
 		{ "arch", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'k' },
+		{ "target-arch", required_argument, NULL, 'T' },
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -174,6 +188,7 @@ int cmd_record(int argc, char **argv)
 		case 'A': o.args = true; break;
 		case 'c': o.t.caps = optarg; break;
 		case 'a': o.t.arch = optarg; break;
+		case 'T': o.targets = optarg; break;
 		case 'k': o.t.kernel = optarg; break;
 		case 'd': o.dir = optarg; break;
 		case 'v': o.verbose = true; break;

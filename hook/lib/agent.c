@@ -223,7 +223,7 @@ static int write_recording(agent *a, sh_error **err)
 	if (make_dir(a->o.recordings_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.json", a->o.recordings_dir, a->o.record);
-	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, path, err) < 0)
+	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, NULL, path, err) < 0)
 		return -1;
 	cleanup_free char *sum = sh_recorder_summary(a->rec);
 	syslog(LOG_INFO, "container %s: recorded %s; profile written to %s", a->id, sum, path);

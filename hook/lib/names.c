@@ -181,6 +181,12 @@ const char *sh_arch_scmp_name(uint32_t token)
 	return a ? a->scmp : "SCMP_ARCH_UNKNOWN";
 }
 
+const char *sh_arch_lib_name(uint32_t token)
+{
+	const struct arch_name *a = arch_by_token(token);
+	return a ? a->lib : "unknown";
+}
+
 const char *sh_arch_go_name(uint32_t token)
 {
 	const struct arch_name *a = arch_by_token(token);

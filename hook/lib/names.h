@@ -28,6 +28,8 @@ const char *sh_op_name(sh_op op);
 uint32_t sh_arch_from_name(const char *s);
 /* "SCMP_ARCH_X86_64" */
 const char *sh_arch_scmp_name(uint32_t token);
+/* libseccomp's own name, for messages: "x86_64", "aarch64" */
+const char *sh_arch_lib_name(uint32_t token);
 /* Go-style name used in includes/excludes: "amd64", "386"->"x86"... as moby spells them. */
 const char *sh_arch_go_name(uint32_t token);
 /* The host's own architecture token (libseccomp's native arch). */

@@ -1,6 +1,7 @@
 /* The recorder; see record.h. */
 #include "config.h"
 #include "record.h"
+#include "crossarch.h"
 #include "names.h"
 #include "oci.h"
 #include "util.h"
@@ -20,7 +21,7 @@ typedef struct keyed {
 	uint64_t mask; /* 0: the value itself (SCMP_CMP_EQ) */
 } keyed;
 static const keyed keyed_args[] = {
-	{ "clone", 0x7E020000 }, /* CLONE_NEW* and CLONE_NEWCGROUP: the namespace flags */
+	{ "clone", SH_CLONE_NAMESPACE_FLAGS },
 	{ "personality", 0 },
 	{ "socket", 0 },
 };
@@ -421,9 +422,13 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 }
 
 int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
-		      const char *path, sh_error **err)
+		      const sh_crossarch_opts *x, const char *path, sh_error **err)
 {
 	sh_json *j = sh_recorder_profile(r, arches, narches, always);
+	if (x && x->ntargets && sh_crossarch_add(j, x, NULL, err) < 0) {
+		sh_json_free(j);
+		return -1;
+	}
 	size_t len;
 	cleanup_free char *s = sh_json_serialize(j, true, &len);
 	sh_json_free(j);
