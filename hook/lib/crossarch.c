@@ -93,6 +93,12 @@ static const char *const not_needed[] = {
 	"query_module", "nfsservctl", "_sysctl", NULL,
 };
 
+/* What libc reads through the vDSO without a call where the kernel lets it, and calls for where it
+ * does not: under qemu-user (no vDSO for its guests) and on a machine whose clock source the vDSO cannot
+ * read. A recording never sees them where they were answered without a call, so a profile made for
+ * another architecture gets them (arch/arm64/kernel/vdso/vdso.lds.S, arch/x86/entry/vdso/vdso.lds.S). */
+static const char *const vdso_calls[] = { "clock_gettime", "gettimeofday", "clock_getres", NULL };
+
 static bool has_call(uint32_t arch, const char *name)
 {
 	return seccomp_syscall_resolve_name_arch(arch, name) >= 0;
@@ -262,6 +268,9 @@ static void consider(target_plan *t, const sh_profile *p, bool narrowed, const c
 static void plan_target(target_plan *t, const sh_profile *p, uint32_t from)
 {
 	bool narrowed = clone_narrowed(p);
+	for (const char *const *v = vdso_calls; *v; v++)
+		if (has_call(t->arch, *v))
+			consider(t, p, narrowed, *v, "the vDSO");
 	for (size_t i = 0; i < p->nrules; i++) {
 		const sh_rule *r = &p->rules[i];
 		if (!allows_on(r, from))
