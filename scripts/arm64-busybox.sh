@@ -15,7 +15,11 @@ mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial"
 apt=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o Dir::State::Lists="$tmp/lists"
 	-o Dir::Cache="$tmp/cache" -o Debug::NoLocking=1)
 "${apt[@]}" update
-(cd "$tmp" && "${apt[@]}" download busybox-static 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+# apt's downloader cannot write into the root-only working directory and says so; the rest it says counts.
+cd "$tmp"
+"${apt[@]}" download busybox-static 2> "$tmp/download.err" || true
+grep -v '^W: Download is performed unsandboxed' "$tmp/download.err" >&2 || true
+cd - > /dev/null
 debs=("$tmp"/busybox-static_*_arm64.deb)
 [ -f "${debs[0]}" ] || { echo "arm64-busybox: Debian's busybox-static for arm64 could not be downloaded" >&2; exit 1; }
 dpkg-deb -x "${debs[0]}" "$tmp/root"
