@@ -167,20 +167,33 @@ size_t sh_counterparts(const char *name, uint32_t from, uint32_t to, const char 
 
 /* ---- what a profile allows, per architecture ------------------------------------------------------ */
 
+static bool lets_through(const sh_rule *r)
+{
+	return r->action == SH_ACT_ALLOW || r->action == SH_ACT_LOG;
+}
+
 /* A rule that allows its names on `arch` whatever the arguments, capabilities and kernel. */
 static bool allows_on(const sh_rule *r, uint32_t arch)
 {
-	static const sh_target any = { 0 };
-	bool lets = r->action == SH_ACT_ALLOW || r->action == SH_ACT_LOG;
 	bool plain = !r->nargs && !r->includes.ncaps && !r->excludes.ncaps && !r->includes.has_min_kernel &&
 		     !r->excludes.has_min_kernel;
-	return lets && plain && sh_rule_applies(r, &any, arch);
+	return lets_through(r) && plain && sh_rule_on_arch(r, arch);
 }
 
 static bool allowed_on(const sh_profile *p, uint32_t arch, const char *name)
 {
 	for (size_t i = 0; i < p->nrules; i++)
 		if (allows_on(&p->rules[i], arch) && sh_rule_names(&p->rules[i], name))
+			return true;
+	return false;
+}
+
+/* For check: some rule allows the call on `arch`, under whatever conditions (Docker's clone rules
+ * allow a fork's clone by its flags). */
+static bool allowed_somehow_on(const sh_profile *p, uint32_t arch, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (lets_through(&p->rules[i]) && sh_rule_on_arch(&p->rules[i], arch) && sh_rule_names(&p->rules[i], name))
 			return true;
 	return false;
 }
@@ -467,7 +480,7 @@ static void lint_name(const sh_profile *p, const sh_rule *r, size_t k, uint32_t 
 		return;
 	}
 	for (size_t m = 0; kind == SH_XARCH_MAPPED && m < n; m++)
-		if (!allowed_on(p, to, out[m]))
+		if (!allowed_somehow_on(p, to, out[m]))
 			sh_diag_add(d, SH_SEV_WARNING, p->file, at.line, at.col, "missing-counterpart",
 				    "syscalls[%zu]: '%s' is allowed, but on %s libc calls '%s' for it, which the profile "
 				    "does not allow there", r->index, name, sh_arch_scmp_name(to), out[m]);
