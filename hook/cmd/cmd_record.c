@@ -3,6 +3,7 @@
  * library's (notifyset, supervise, record); this is the command line. */
 #include "config.h"
 #include "cli.h"
+#include "crossarch.h"
 #include "names.h"
 #include "notifyset.h"
 #include "record.h"
@@ -20,7 +21,8 @@
 
 static const char record_usage[] =
 	"Usage: seccomp-hook record -o OUT.json [--base=PROFILE] [--profiles-dir=DIR] [--args] [--caps=..]\n"
-	"                           [--arch=..] [--kernel=X.Y] [--for=runc|crun|init] [-v] [-q] -- COMMAND [ARG...]\n"
+	"                           [--arch=..] [--target-arch=..] [--kernel=X.Y] [--for=runc|crun|init]\n"
+	"                           [-v] [-q] -- COMMAND [ARG...]\n"
 	"Run COMMAND, with every process and thread it starts and on every ABI (x86_64, x86, x32), under\n"
 	"a filter that hands each syscall to this process (seccomp user notification; no ptrace, eBPF or\n"
 	"kernel headers), and write a Docker-format profile of the syscalls it used: defaultAction\n"
@@ -42,6 +44,10 @@ static const char record_usage[] =
 	"                    and before COMMAND runs, which a run on the host never makes (where the base\n"
 	"                    allows them whatever the arguments)\n"
 	"  --arch=A,..       architectures to record (default: the base's, or native + sub-architectures)\n"
+	"  --target-arch=A,..  also make the profile run COMMAND on these architectures (aarch64 from an\n"
+	"                    x86_64 recording, x86_64 from an aarch64 one): an archMap entry for each, and a\n"
+	"                    rule limited to it allowing the calls the same libc functions make there (openat\n"
+	"                    for open, newfstatat for stat, clone for fork...; with --base, those it allows)\n"
 	"  --kernel=X.Y      with --base: kernel version for minKernel (default: the running kernel)\n"
 	"  -v, --verbose     a line for each syscall at its first call\n"
 	"  -q, --quiet       no summary line\n"
@@ -55,7 +61,7 @@ static const char record_usage[] =
 
 typedef struct record_opts {
 	sh_target_opts t;
-	const char *output, *base, *dir;
+	const char *output, *base, *dir, *targets;
 	bool args, verbose;
 	bool for_container;
 	sh_installer installer; /* --for */
@@ -83,6 +89,9 @@ typedef struct pipeline {
 	sh_ruleset *base, *filter;
 	sh_engine engine; /* the base's program, which decides every call (engine.rs NULL without a base) */
 	sh_bpf bpf;
+	sh_target t;      /* what the base was resolved for */
+	uint32_t targets[SH_MAX_ARCHES]; /* --target-arch */
+	size_t ntargets;
 } pipeline;
 
 static const sh_engine *base_engine(const pipeline *pl)
@@ -101,17 +110,21 @@ static void pipeline_free(pipeline *pl)
 
 static int build_filter(record_opts *o, pipeline *pl, sh_error **err)
 {
-	sh_target t;
-	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, &t, &pl->p, &pl->base, err) < 0 ||
+	sh_target *t = &pl->t;
+	if (o->base ? sh_cli_load_ruleset(o->base, o->dir, &o->t, t, &pl->p, &pl->base, err) < 0 ||
 			      sh_engine_init(&pl->engine, pl->base, err) < 0
-		    : sh_cli_target(&o->t, &t, err) < 0)
+		    : sh_cli_target(&o->t, t, err) < 0)
 		return -1;
 	if (o->base)
-		sh_cli_say_target("record", &o->t, &t, pl->base);
+		sh_cli_say_target("record", &o->t, t, pl->base);
 	uint32_t family[4];
-	size_t n = t.arches ? t.narches : sh_arch_family(sh_arch_native(), family);
+	size_t n = t->arches ? t->narches : sh_arch_family(sh_arch_native(), family);
 	sh_notify_opts no = { .default_may_notify = true, .exempt = exempt };
-	pl->filter = sh_notifyset_record(base_engine(pl), sh_notify_no_base(), t.arches ? t.arches : family, n, &no);
+	pl->filter = sh_notifyset_record(base_engine(pl), sh_notify_no_base(), t->arches ? t->arches : family, n, &no);
+	/* Checked before anything runs: a recording that cannot be written as asked is not worth making. */
+	if (o->targets && sh_crossarch_targets(o->targets, pl->filter->arches[0], pl->targets, SH_MAX_ARCHES,
+						&pl->ntargets, err) < 0)
+		return -1;
 	sh_diag d = { 0 };
 	int r = sh_translate_bpf(pl->filter, NULL, &pl->bpf, &d, err);
 	sh_diag_free(&d); /* names missing on one of the arches: not the user's concern here */
@@ -140,7 +153,8 @@ static int write_profile(const record_opts *o, const pipeline *pl, const sh_reco
 {
 	const char *always[80] = { NULL };
 	always_allowed(o, pl, always, SH_ARRAY_SIZE(always) - 1);
-	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, o->output, err);
+	sh_crossarch_opts x = { .targets = pl->targets, .ntargets = pl->ntargets, .base = pl->p, .base_target = &pl->t };
+	return sh_recorder_write(rec, pl->filter->arches, pl->filter->narches, always, &x, o->output, err);
 }
 
 /* Before anything runs: a recording that cannot be written is not worth making. */
@@ -188,6 +202,7 @@ int cmd_record(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' }, { "base", required_argument, NULL, 'b' },
 		{ "args", no_argument, NULL, 'A' }, { "caps", required_argument, NULL, 'c' },
 		{ "arch", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'k' },
+		{ "target-arch", required_argument, NULL, 'T' },
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' }, { "for", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -202,6 +217,7 @@ int cmd_record(int argc, char **argv)
 		case 'A': o.args = true; break;
 		case 'c': o.t.caps = optarg; break;
 		case 'a': o.t.arch = optarg; break;
+		case 'T': o.targets = optarg; break;
 		case 'k': o.t.kernel = optarg; break;
 		case 'd': o.dir = optarg; break;
 		case 'v': o.verbose = true; break;

@@ -147,14 +147,19 @@ static bool is_listener(int fd)
 	return strcmp(target, "anon_inode:seccomp notify") == 0;
 }
 
-/* The state message after the one that carried the fd: runc's includes the container's annotations,
- * so it can be large; read until the sender closes, within a limit and a deadline. */
+/* The state message after the part that carried the fd: runc's includes the container's annotations,
+ * so it can be large; read until its JSON object is complete, within a limit and a deadline. Not until
+ * the sender closes: runc 1.1 never closes its connection (sendContainerProcessState closes only a
+ * dup of it), and every call of the container waits while this reads. */
 static size_t read_rest(int conn, char *buf, size_t have, size_t size)
 {
-	while (have + 1 < size) {
+	sh_json_scan scan = { 0 };
+	bool done = sh_json_scan_feed(&scan, buf, have);
+	while (!done && have + 1 < size) {
 		ssize_t n = read(conn, buf + have, size - 1 - have);
 		if (n <= 0)
 			break;
+		done = sh_json_scan_feed(&scan, buf + have, (size_t)n);
 		have += (size_t)n;
 	}
 	buf[have] = '\0';
@@ -218,7 +223,7 @@ static int write_recording(agent *a, sh_error **err)
 	if (make_dir(a->o.recordings_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.json", a->o.recordings_dir, a->o.record);
-	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, path, err) < 0)
+	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, NULL, path, err) < 0)
 		return -1;
 	cleanup_free char *sum = sh_recorder_summary(a->rec);
 	syslog(LOG_INFO, "container %s: recorded %s; profile written to %s", a->id, sum, path);

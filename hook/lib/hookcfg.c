@@ -626,7 +626,8 @@ static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
  * Its listenerPath, the agent's socket, is known once the agent runs: written then. */
 static sh_ruleset *supervised_ruleset(const sh_supervision *s, bool default_may_notify)
 {
-	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
+	sh_notify_opts no = { .default_may_notify = default_may_notify,
+			      .exempt = s->record ? sh_notify_exempt_runtime : sh_notify_exempt_report,
 			      .listener_path = "" };
 	return s->record ? sh_notifyset_record(base_engine(s), sh_notify_no_base(), s->arches, s->narches, &no)
 			 : sh_notifyset_report(s->l.rs, &no);

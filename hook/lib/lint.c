@@ -1,5 +1,6 @@
 #include "config.h"
 #include "lint.h"
+#include "crossarch.h"
 #include "names.h"
 #include "suggest.h"
 #include "translate.h"
@@ -358,4 +359,5 @@ void sh_lint_profile(const sh_profile *p, uint32_t native, sh_diag *d)
 	lint_never(p, d);
 	lint_arches(p, native, d);
 	lint_escapes(p, d);
+	sh_crossarch_lint(p, d);
 }

@@ -1,6 +1,7 @@
 /* The recorder; see record.h. */
 #include "config.h"
 #include "record.h"
+#include "crossarch.h"
 #include "names.h"
 #include "oci.h"
 #include "util.h"
@@ -20,7 +21,7 @@ typedef struct keyed {
 	uint64_t mask; /* 0: the value itself (SCMP_CMP_EQ) */
 } keyed;
 static const keyed keyed_args[] = {
-	{ "clone", 0x7E020000 }, /* CLONE_NEW* and CLONE_NEWCGROUP: the namespace flags */
+	{ "clone", SH_CLONE_NAMESPACE_FLAGS },
 	{ "personality", 0 },
 	{ "socket", 0 },
 };
@@ -53,9 +54,10 @@ struct sh_recorder {
 	uint32_t arches[SH_MAX_ARCHES];
 	size_t narches;
 	uint64_t unknown; /* calls whose number libseccomp has no name for */
-	/* Each call is looked up here, by arch and number (sh_arch_nr_slot), rather than named again:
+	/* Each call is looked up here, by arch and number (sh_arch_slots), rather than named again:
 	 * 0 not seen yet, NAMELESS, else 1 + its index in u. */
 	uint32_t *slot[CACHED_ARCHES];
+	sh_arch_slots slots[CACHED_ARCHES]; /* of arches[0..CACHED_ARCHES) */
 };
 
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
@@ -107,9 +109,12 @@ static int arch_index(sh_recorder *r, uint32_t arch)
  * call of that number on that arch. */
 static used *used_of(sh_recorder *r, const sh_call *c, int a, bool *first)
 {
-	long idx = a >= 0 && a < CACHED_ARCHES ? sh_arch_nr_slot(c->arch, c->nr) : -1;
-	if (idx >= 0 && !r->slot[a])
-		r->slot[a] = sh_xcalloc(sh_arch_nr_count(c->arch), sizeof(uint32_t));
+	bool cached = a >= 0 && a < CACHED_ARCHES;
+	if (cached && !r->slot[a]) { /* the arch's first call */
+		sh_arch_slots_init(&r->slots[a], c->arch);
+		r->slot[a] = sh_xcalloc(r->slots[a].count, sizeof(uint32_t));
+	}
+	long idx = cached ? sh_arch_slots_of(&r->slots[a], c->nr) : -1;
 	uint32_t *slot = idx >= 0 ? &r->slot[a][idx] : NULL;
 	*first = slot && !*slot; /* numbers beyond the cache are never announced */
 	if (slot && *slot)
@@ -495,9 +500,13 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 }
 
 int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
-		      const char *path, sh_error **err)
+		      const sh_crossarch_opts *x, const char *path, sh_error **err)
 {
 	sh_json *j = sh_recorder_profile(r, arches, narches, always);
+	if (x && x->ntargets && sh_crossarch_add(j, x, NULL, err) < 0) {
+		sh_json_free(j);
+		return -1;
+	}
 	size_t len;
 	cleanup_free char *s = sh_json_serialize(j, true, &len);
 	sh_json_free(j);

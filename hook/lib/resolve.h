@@ -72,6 +72,8 @@ void sh_ruleset_free(sh_ruleset *rs);
 /* Whether the rule is part of the rule set resolved for `t` on the native arch `native` (its
  * includes and excludes as moby reads them); explain asks it about other capability sets and kernels. */
 bool sh_rule_applies(const sh_rule *r, const sh_target *t, uint32_t native);
+/* Its includes/excludes' arches alone: whether it can take part on the native arch `native`. */
+bool sh_rule_on_arch(const sh_rule *r, uint32_t native);
 /* What the rule's includes/excludes ask of the target: "CAP_SYS_ADMIN", "!CAP_SYS_ADMIN
  * arch!=s390|s390x", "kernel>=4.8", "-" for nothing. Caller frees. */
 char *sh_rule_requires_text(const sh_rule *r);
