@@ -10,6 +10,8 @@
 #include "resolve.h"
 
 int cmd_check(int argc, char **argv);
+/* check --within=BASE: the containment proof (cmd_within.c). */
+int cmd_check_within(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_precreate(int argc, char **argv);

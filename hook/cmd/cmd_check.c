@@ -11,6 +11,7 @@
 
 static const char check_usage[] =
 	"Usage: seccomp-hook check [--strict] [--format=text|json|github] [--arch=A,..] PROFILE...\n"
+	"       seccomp-hook check --within=BASE [OPTION...] PROFILE...   (see check --within --help)\n"
 	"Validate Docker/OCI seccomp profiles (or config.json files carrying one) and report problems\n"
 	"as FILE:LINE:COL: SEVERITY: MESSAGE.\n\n"
 	"  --strict        treat warnings (unknown keys and syscall names, lints) as errors\n"
@@ -124,6 +125,9 @@ int cmd_check(int argc, char **argv)
 		{ "arch", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strncmp(argv[i], "--within", 8) == 0 && (argv[i][8] == '=' || !argv[i][8]))
+			return cmd_check_within(argc, argv);
 	bool strict = false;
 	sh_diag_format fmt = SH_FMT_TEXT;
 	sh_target_opts to = { 0 };
