@@ -7,7 +7,7 @@
 #include <string.h>
 
 /* struct seccomp_data as 16 words: nr, arch, the instruction pointer, the six arguments. */
-enum { W_NR = 0, W_ARCH = 1, W_IP = 2, NWORDS = 16, MAX_NE = 32, MAX_TRIES = 64, MAX_DEPTH = 512 };
+enum { W_NR = 0, W_ARCH = 1, W_IP = 2, NWORDS = 16, MAX_NE = 32, MAX_TRIES = 64, MAX_DEPTH = 512, FEW_BITS = 6 };
 
 /* What the path so far says of one 32-bit word. */
 typedef struct word_dom {
@@ -183,6 +183,32 @@ static bool settle_exclusions(word_dom *d)
 	return true;
 }
 
+/* Whether a word left with few values (at most FEW_BITS unknown bits, or an interval of at most
+ * 2^FEW_BITS values) has one its exclusions allow: they are all tried. True when it has more. */
+static bool some_value_of_few(const word_dom *d)
+{
+	uint32_t unknown = ~(d->ones | d->zeros);
+	if (__builtin_popcount(unknown) <= FEW_BITS) {
+		/* every subset of the unknown bits, as a carry-chain walk over them */
+		uint32_t sub = 0;
+		do {
+			if (consistent(d, d->ones | sub))
+				return true;
+			sub = (sub - unknown) & unknown;
+		} while (sub);
+		return false;
+	}
+	if (d->hi - d->lo < (UINT32_C(1) << FEW_BITS)) {
+		for (uint32_t v = d->lo;; v++) {
+			if (consistent(d, v))
+				return true;
+			if (v == d->hi)
+				return false;
+		}
+	}
+	return true;
+}
+
 /* A refusal of paths that cannot be taken: known bits that disagree, an empty interval, an
  * exclusion its known bits rule out. */
 static bool feasible(word_dom *d)
@@ -194,7 +220,7 @@ static bool feasible(word_dom *d)
 		return false;
 	if ((d->ones | d->zeros) == UINT32_MAX || d->lo == d->hi)
 		return consistent(d, d->lo == d->hi ? d->lo : d->ones);
-	return true;
+	return !d->nne || some_value_of_few(d);
 }
 
 /* (word & mask) == k on this branch. */

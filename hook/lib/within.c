@@ -28,16 +28,11 @@ static int rank(uint32_t ret)
 	}
 }
 
-/* Runs (0), left to another process (1), refused (2). */
-static int runs_class(uint32_t ret)
-{
-	int r = rank(ret);
-	return r == 0 ? 0 : r <= 2 ? 1 : 2;
-}
-
+/* SH_WITHIN_RUNS: may run (0: ALLOW, LOG, and TRACE or USER_NOTIF, which another process may let
+ * run) or refused (1). */
 static int level(sh_within_order order, uint32_t ret)
 {
-	return order == SH_WITHIN_RUNS ? runs_class(ret) : rank(ret);
+	return order == SH_WITHIN_RUNS ? !sh_ret_runs(ret) : rank(ret);
 }
 
 bool sh_within_answer(sh_within_order order, uint32_t a, uint32_t b)

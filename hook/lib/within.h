@@ -20,8 +20,8 @@ typedef enum {
 	/* a's answer is at least as restrictive as b's in the kernel's order of actions, ALLOW and LOG
 	 * counted as one (both run the call), errno values and trace data not compared */
 	SH_WITHIN_RESTRICTIVE,
-	/* a runs the call only where b does; a call another process decides (TRACE, USER_NOTIF) counts
-	 * as neither run nor refused */
+	/* a may run the call only where b may: ALLOW and LOG run it, TRACE and USER_NOTIF hand it to a
+	 * process that may (bpf_reach.h's sh_ret_runs); every other answer refuses it */
 	SH_WITHIN_RUNS,
 	/* the very same SECCOMP_RET_* value, errno and data included */
 	SH_WITHIN_SAME,
