@@ -566,6 +566,25 @@ sh_reach sh_bpf_reach_joint(const sh_reach_query *q, bool *undecided)
 	return w.unsure ? SH_REACH_UNSURE : SH_REACH_NEVER;
 }
 
+static int words_set(const sh_seccomp_data *d)
+{
+	int n = d->instruction_pointer != 0;
+	for (int i = 0; i < 6; i++)
+		n += d->args[i] != 0;
+	return n;
+}
+
+bool sh_reach_simpler(const sh_seccomp_data *x, const sh_seccomp_data *y)
+{
+	int nx = words_set(x), ny = words_set(y);
+	if (nx != ny)
+		return nx < ny;
+	for (int i = 0; i < 6; i++)
+		if (x->args[i] != y->args[i])
+			return x->args[i] < y->args[i];
+	return x->instruction_pointer < y->instruction_pointer;
+}
+
 /* ---- one program, one answer ------------------------------------------------------------------- */
 
 typedef struct one_answer {

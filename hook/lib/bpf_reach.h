@@ -67,4 +67,9 @@ typedef struct sh_reach_query {
  * *undecided (optional) is set when some path was not decided, whatever the result. */
 sh_reach sh_bpf_reach_joint(const sh_reach_query *q, bool *undecided);
 
+/* Whether call x reads more simply than y (same number): fewer arguments (and instruction pointer)
+ * set, then smaller values from arg0 on. A caller that keeps the simplest of the calls found shows
+ * socket(16, 0, 9) rather than socket(16, 0x100000000, 9). */
+bool sh_reach_simpler(const sh_seccomp_data *x, const sh_seccomp_data *y);
+
 #endif

@@ -45,6 +45,8 @@ typedef struct judge {
 	const sh_within_query *q;
 	uint32_t abi;
 	sh_within_result *out;
+	bool any_nr; /* stop at the first call found; else go on for the simplest */
+	bool have;   /* this walk added out's last counterexample */
 } judge;
 
 static bool judge_sought(void *ctx, const uint32_t *rets, size_t k)
@@ -67,12 +69,19 @@ static bool judge_found(void *ctx, const sh_seccomp_data *d, const uint32_t *ret
 {
 	judge *j = ctx;
 	sh_within_result *r = j->out;
+	sh_within_cex c = { .abi = sh_arch_of_call(d->arch, d->nr),
+			    .call = *d,
+			    .a = sh_ret_stacked(rets + j->q->nb, j->q->na),
+			    .b = sh_ret_stacked(rets, j->q->nb) };
+	if (j->have) {
+		if (sh_reach_simpler(d, &r->cex[r->ncex - 1].call))
+			r->cex[r->ncex - 1] = c;
+		return false;
+	}
 	r->cex = sh_xreallocarray(r->cex, r->ncex + 1, sizeof(*r->cex)); /* a few: one per number */
-	r->cex[r->ncex++] = (sh_within_cex){ .abi = sh_arch_of_call(d->arch, d->nr),
-					       .call = *d,
-					       .a = sh_ret_stacked(rets + j->q->nb, j->q->na),
-					       .b = sh_ret_stacked(rets, j->q->nb) };
-	return true;
+	r->cex[r->ncex++] = c;
+	j->have = true;
+	return j->any_nr;
 }
 
 static void fill_programs(const sh_within_query *q, sh_reach_query *rq)
@@ -86,7 +95,7 @@ static void fill_programs(const sh_within_query *q, sh_reach_query *rq)
 /* One walk: the number nr of abi, or every number of its AUDIT_ARCH (any_nr). True if undecided. */
 static bool walk_one(const sh_within_query *q, uint32_t abi, bool any_nr, int nr, sh_within_result *out)
 {
-	judge j = { q, abi, out };
+	judge j = { .q = q, .abi = abi, .out = out, .any_nr = any_nr };
 	sh_seccomp_data d = sh_call_data(abi, nr, NULL);
 	sh_reach_query rq = { .arch = d.arch, .any_nr = any_nr, .nr = (uint32_t)d.nr, .sought = judge_sought,
 			      .found = judge_found, .ctx = &j, .max_states = any_nr ? ANY_NR_STATES : 0 };
