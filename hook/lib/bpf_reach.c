@@ -613,7 +613,9 @@ sh_reach sh_bpf_reach(const struct sock_filter *p, size_t n, const sh_reach_call
 	one_answer o = { wanted, found };
 	sh_reach_query q = { .progs = { { p, n } }, .nprogs = 1, .arch = c->arch, .nr = c->nr, .sought = one_sought,
 			     .found = one_found, .ctx = &o };
-	for (int i = 0; i < 6; i++)
-		q.arg_mask[i] = q.arg_value[i] = c->bits_set[i];
+	for (int i = 0; i < 6; i++) {
+		q.arg_mask[i] = c->bits_set[i] | c->bits_clear[i];
+		q.arg_value[i] = c->bits_set[i];
+	}
 	return sh_bpf_reach_joint(&q, NULL);
 }

@@ -16,11 +16,12 @@
 
 typedef enum { SH_REACH_NEVER = 0, SH_REACH_YES = 1, SH_REACH_UNSURE = 2 } sh_reach;
 
-/* The calls asked about: architecture, number, and bits each argument has set (0: any value). */
+/* The calls asked about: architecture, number, and bits each argument has set and has clear (0 and
+ * 0: any value; set v and clear ~v: exactly v). */
 typedef struct sh_reach_call {
 	uint32_t arch;
 	uint32_t nr;
-	uint64_t bits_set[6];
+	uint64_t bits_set[6], bits_clear[6];
 } sh_reach_call;
 
 /* Does some such call get an answer `wanted` accepts (the whole SECCOMP_RET_* value)? On YES,
