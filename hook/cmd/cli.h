@@ -22,6 +22,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Target options shared by compile/explain/diff/exec. */
 typedef struct sh_target_opts {

@@ -50,6 +50,10 @@ bool sh_ret_outranks(uint32_t a, uint32_t b);
  * PTRACE_SECCOMP_GET_FILTER numbers them): the most restrictive action, the newest filter's value
  * among equals; ALLOW for none. */
 uint32_t sh_ret_stacked(const uint32_t *rets, size_t n);
+/* How restrictive an answer is, in the kernel's order with ALLOW and LOG together (both run the
+ * call): 0 ALLOW and LOG, 1 TRACE, 2 USER_NOTIF, 3 ERRNO, 4 TRAP, 5 KILL_THREAD (and any action the
+ * kernel does not know, which kills the thread), 6 KILL_PROCESS. */
+int sh_ret_rank(uint32_t ret);
 
 /* Install with seccomp(SECCOMP_SET_MODE_FILTER, flags). Returns the syscall result (a listener fd
  * with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0) or -errno. Does not set no_new_privs. */

@@ -63,6 +63,20 @@ uint32_t sh_ret_stacked(const uint32_t *rets, size_t n)
 	return ret;
 }
 
+int sh_ret_rank(uint32_t ret)
+{
+	switch (ret & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ALLOW:
+	case SECCOMP_RET_LOG: return 0;
+	case SECCOMP_RET_TRACE: return 1;
+	case SECCOMP_RET_USER_NOTIF: return 2;
+	case SECCOMP_RET_ERRNO: return 3;
+	case SECCOMP_RET_TRAP: return 4;
+	case SECCOMP_RET_KILL_PROCESS: return 6;
+	default: return 5;
+	}
+}
+
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps)
 {
 	sh_bpf_trace t;

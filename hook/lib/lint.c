@@ -259,19 +259,6 @@ static bool compile_for(const sh_profile *p, uint32_t native, uint64_t caps, com
 	return false;
 }
 
-/* The number the kernel gives NAME on arch, where libseccomp answers with a multiplexed pseudo
- * number (x86's socket is 359, libseccomp says -101); -1 for none. */
-static int direct_nr(uint32_t arch, const char *name)
-{
-	int nr = seccomp_syscall_resolve_name_arch(arch, name);
-	for (size_t k = 0, all = sh_arch_nr_count(arch); nr < 0 && k < all; k++) {
-		cleanup_free char *n = seccomp_syscall_resolve_num_arch(arch, sh_arch_nr_at(arch, k));
-		if (n && strcmp(n, name) == 0)
-			nr = sh_arch_nr_at(arch, k);
-	}
-	return nr;
-}
-
 static bool refused(uint32_t ret)
 {
 	return !sh_ret_runs(ret);
@@ -281,7 +268,7 @@ static bool refused(uint32_t ret)
  * program cannot be followed through counts as may). */
 static bool may_get(const compiled *c, uint32_t arch, const char *name, int64_t arg0, bool (*wanted)(uint32_t))
 {
-	int nr = direct_nr(arch, name);
+	int nr = sh_syscall_number(arch, name);
 	if (nr < 0)
 		return false;
 	sh_seccomp_data d = sh_call_data(arch, nr, NULL);

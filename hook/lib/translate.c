@@ -176,6 +176,17 @@ uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
 	return audit_arch;
 }
 
+int sh_syscall_number(uint32_t arch, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(arch, name);
+	for (size_t k = 0, all = sh_arch_nr_count(arch); nr < 0 && k < all; k++) {
+		cleanup_free char *n = seccomp_syscall_resolve_num_arch(arch, sh_arch_nr_at(arch, k));
+		if (n && strcmp(n, name) == 0)
+			nr = sh_arch_nr_at(arch, k);
+	}
+	return nr;
+}
+
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
 static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
 {

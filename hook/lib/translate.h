@@ -48,6 +48,10 @@ char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count
 /* The libseccomp arch token and syscall number of a call as the kernel reports it (seccomp_data's
  * AUDIT_ARCH_* and nr): an x86_64 call with the x32 bit is SCMP_ARCH_X32's. */
 uint32_t sh_arch_of_call(uint32_t audit_arch, int nr);
+/* The number of a syscall on `arch`, -1 if it has none there. Unlike seccomp_syscall_resolve_name_arch,
+ * a socket or IPC call that an ABI can also reach through socketcall or ipc gets its own number (x86's
+ * socket is 359, where libseccomp answers the pseudo-number -101). */
+int sh_syscall_number(uint32_t arch, const char *name);
 /* Whether an argument index repeats within the rule: then each condition is its own rule (OR),
  * otherwise they AND together (runc's and crun's reading). */
 bool sh_rule_index_repeats(const sh_rule *r);

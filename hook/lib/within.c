@@ -12,27 +12,11 @@
  * the whole of both programs rather than for one syscall's paths. */
 #define ANY_NR_STATES (50 * SH_REACH_STATES)
 
-/* Restrictiveness in the kernel's order, ALLOW and LOG together (both run the call); an action the
- * kernel does not know kills the thread. */
-static int rank(uint32_t ret)
-{
-	switch (ret & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_ALLOW:
-	case SECCOMP_RET_LOG: return 0;
-	case SECCOMP_RET_TRACE: return 1;
-	case SECCOMP_RET_USER_NOTIF: return 2;
-	case SECCOMP_RET_ERRNO: return 3;
-	case SECCOMP_RET_TRAP: return 4;
-	case SECCOMP_RET_KILL_PROCESS: return 6;
-	default: return 5;
-	}
-}
-
 /* SH_WITHIN_RUNS: may run (0: ALLOW, LOG, and TRACE or USER_NOTIF, which another process may let
  * run) or refused (1). */
 static int level(sh_within_order order, uint32_t ret)
 {
-	return order == SH_WITHIN_RUNS ? !sh_ret_runs(ret) : rank(ret);
+	return order == SH_WITHIN_RUNS ? !sh_ret_runs(ret) : sh_ret_rank(ret);
 }
 
 bool sh_within_answer(sh_within_order order, uint32_t a, uint32_t b)
