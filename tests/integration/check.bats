@@ -199,6 +199,7 @@ $UPSTREAM/podman-default.json:944:3: note: syscalls[30]: socket(AF_ALG, ...) is 
 	run --separate-stderr "$BIN" check --strict fixed.json
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == "fixed.json:"*": note: syscalls[0]: socket(AF_ALG, ...) is allowed on SCMP_ARCH_X86_64: "* ]]
+	# shellcheck disable=SC2154 # set by bats' run --separate-stderr
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	jq '.syscalls[0].names += ["getxattrat", "listmount", "listxattrat", "mseal", "removexattrat", "riscv_hwprobe",
 		"setxattrat", "statmount", "uretprobe", "lsm_get_self_attr", "lsm_list_modules", "lsm_set_self_attr"]' \
