@@ -8,6 +8,7 @@
 #include "translate.h"
 #include "util.h"
 
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <string.h>
 
@@ -151,8 +152,13 @@ static sh_scan_answer answer_filtered(const sh_bpf *filters, size_t n, uint32_t 
 	sh_scan_answer a = { .cls = SH_SCAN_NO_CALL };
 	bool decided = true;
 	int nr = sh_syscall_number(abi, q->name);
+	/* A 32-bit ABI's arguments are 32 bits: the upper half of a value asked about is not passed. */
+	uint64_t width = sh_call_data(abi, 0, NULL).arch & __AUDIT_ARCH_64BIT ? UINT64_MAX : UINT32_MAX;
+	uint64_t qmask[6], qvalue[6];
+	for (int i = 0; i < 6; i++)
+		qmask[i] = q->mask[i] & width, qvalue[i] = q->value[i] & width;
 	if (nr >= 0)
-		decided = walk_calls(filters, n, abi, nr, q->mask, q->value, NULL, &a);
+		decided = walk_calls(filters, n, abi, nr, qmask, qvalue, NULL, &a);
 	const char *mux = NULL;
 	uint64_t mask[6] = { 0 }, value[6] = { 0 };
 	int mnr = multiplexed(abi, q->name, &mux, &mask[0], &value[0]);
