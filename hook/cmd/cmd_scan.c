@@ -31,10 +31,12 @@ static const char scan_usage[] =
 	"  -o FILE         write FILE (replaced atomically, as the textfile collector needs) instead of\n"
 	"                  standard output\n"
 	"  -h, --help      show this help\n\n"
-	"A process is exposed when a query is allowed or handed to another process (or cannot be shown\n"
-	"refused) on an ABI this kernel runs, or, without a query, when it runs no filter at all.\n"
-	"Exit status: 0 none exposed, 1 a process is exposed, 2 usage error, or none exposed but some\n"
-	"could not be read.\n";
+	"A process is exposed when a query is allowed or handed to another process on an ABI this kernel\n"
+	"runs, or, without a query, when it runs no filter at all; one whose filters cannot be read (a\n"
+	"frozen container's, one another tracer holds) or walked through counts as exposed: what cannot\n"
+	"be shown refused is not.\n"
+	"Exit status: 0 nothing exposed, 1 a process is exposed or a container or process could not be\n"
+	"read, 2 usage error or a failure to read a state root given with --root.\n";
 
 typedef struct scan_opts {
 	const char *format, *output;
@@ -121,7 +123,7 @@ int cmd_scan(int argc, char **argv)
 		if (sh_scan_read(&so, &s, &err) == 0) {
 			sh_scan_decide(&s);
 			if (write_out(&o, &s, &err) == 0)
-				status = s.exposed ? SH_EXIT_INVALID : s.unreadable ? SH_EXIT_SYSTEM : SH_EXIT_OK;
+				status = s.exposed || s.unreadable ? SH_EXIT_INVALID : SH_EXIT_OK;
 		}
 	}
 	if (err)

@@ -118,7 +118,8 @@ int sh_scan_read_container(const char *root, const char *id, sh_scan_container *
 sh_scan_answer sh_scan_answer_query(const sh_bpf *filters, size_t n, sh_seccomp_mode mode, uint32_t abi,
 				    const sh_scan_query *q);
 /* Every query on every ABI for every process; which are exposed (a query allowed or handed on an
- * ABI the kernel runs, or undecided there; with no query: no filter at all), and the counts. */
+ * ABI the kernel runs, or undecided there; with no query: no filter at all, or filters that cannot
+ * be read), and the counts (unreadable: processes and containers that could not be read). */
 void sh_scan_decide(sh_scan *s);
 /* "allowed", "handed", "refused", "no-call", "undecided". */
 const char *sh_scan_class_name(sh_scan_class c);
