@@ -176,6 +176,10 @@ static int parse_within_args(int argc, char **argv, within_opts *o)
 		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	int ch;
+	/* --help anywhere: "check --within --help" would otherwise read --help as the base */
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return fputs(within_usage, stdout), SH_EXIT_OK;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
