@@ -10,6 +10,8 @@
 #include "resolve.h"
 
 int cmd_check(int argc, char **argv);
+/* check --within=BASE: the containment proof (cmd_within.c). */
+int cmd_check_within(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_precreate(int argc, char **argv);
@@ -20,6 +22,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 /* Target options shared by compile/explain/diff/exec/record. */
 typedef struct sh_target_opts {

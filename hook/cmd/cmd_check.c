@@ -18,6 +18,7 @@
 static const char check_usage[] =
 	"Usage: seccomp-hook check [--strict] [--format=text|json|github] [--arch=A,..] [--kernel=X.Y]\n"
 	"                          [--for=runc|crun|init] [--profiles-dir=DIR] PROFILE|DIR...\n"
+	"       seccomp-hook check --within=BASE [OPTION...] PROFILE...   (see check --within --help)\n"
 	"Validate Docker/OCI seccomp profiles (or config.json files carrying one) and report problems\n"
 	"as FILE:LINE:COL: SEVERITY: MESSAGE. A PROFILE is a file, or NAME for NAME.json in the profiles\n"
 	"directories; a directory (not named *.json) stands for every *.json file in it (sorted by name).\n\n"
@@ -33,7 +34,8 @@ static const char check_usage[] =
 	"  -h, --help      show this help\n\n"
 	"Lints (warnings): duplicate-name, conflicting-actions, no-effect, never-matches, missing-arch,\n"
 	"open-escape, no-rules, unknown-syscall, unknown-key, unknown-capability, unknown-architecture,\n"
-	"start-calls-needed (--for).\n"
+	"or-conditions, socketcall-bypass, socketcall-blocked, io-uring, start-calls-needed (--for);\n"
+	"af-alg (CVE-2026-31431) and overlapping-rules are notes.\n"
 	"A real Linux syscall that this libseccomp does not know yet is a note\n"
 	"(syscall-unknown-to-libseccomp), not a warning: --strict passes it, as runc and crun skip it.\n"
 	"Every error in a file is reported, not only the first, and a misspelt action, operator, errno,\n"
@@ -260,6 +262,9 @@ int cmd_check(int argc, char **argv)
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "for", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (strncmp(argv[i], "--within", 8) == 0 && (argv[i][8] == '=' || !argv[i][8]))
+			return cmd_check_within(argc, argv);
 	check_opts o = { .fmt = SH_FMT_TEXT };
 	int ch;
 	opterr = 0;

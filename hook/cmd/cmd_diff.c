@@ -137,7 +137,18 @@ static void print_one(const sh_diff_change *c, const sh_engine *old, const sh_en
 		printf(" when arg%d=%#llx", c->idx, (unsigned long long)c->value);
 		args[c->idx] = c->value;
 	}
+	const char *sep = " when";
+	for (int i = 0; c->idx == SH_DIFF_ARGS && i < 6; i++)
+		if (c->args[i]) {
+			printf("%s arg%d=%#llx", sep, i, (unsigned long long)c->args[i]);
+			sep = ",";
+			args[i] = c->args[i];
+		}
+	if (c->idx == SH_DIFF_ARGS && c->ip)
+		printf("%s ip=%#llx", sep, (unsigned long long)c->ip);
 	sh_seccomp_data d = sh_call_data(c->arch, c->nr, args);
+	if (c->idx == SH_DIFF_ARGS)
+		d.instruction_pointer = c->ip;
 	fputs(": ", stdout);
 	put_side(old, &d, c->a);
 	fputs(" -> ", stdout);
@@ -211,7 +222,14 @@ int cmd_diff(int argc, char **argv)
 		sh_error_report(err);
 		return SH_EXIT_SYSTEM; /* diff(1)'s "trouble": 1 must only ever mean "they differ" */
 	}
-	size_t changed = d.n;
+	if (d.undecided) {
+		cleanup_free char *name = seccomp_syscall_resolve_num_arch(d.first_undecided.arch, d.first_undecided.nr);
+		fprintf(stderr, "seccomp-hook diff: warning: %zu syscall%s could not be compared over every argument value "
+				"(the first: %s %s); changes may be missing there\n", d.undecided, d.undecided == 1 ? "" : "s",
+			sh_arch_scmp_name(d.first_undecided.arch), name ? name : "?");
+	}
+	size_t changed = d.n, undecided = d.undecided;
 	sh_diff_free(&d);
-	return changed ? SH_EXIT_INVALID : SH_EXIT_OK;
+	/* Nothing found, but not everything compared: not "the same" (diff(1)'s trouble). */
+	return changed ? SH_EXIT_INVALID : undecided ? SH_EXIT_SYSTEM : SH_EXIT_OK;
 }

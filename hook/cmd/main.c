@@ -28,6 +28,7 @@ static const struct command {
 	{ "inject", cmd_inject, "apply a profile to a runc/crun bundle's config.json" },
 	{ "state", cmd_state, "OCI state hook: log and verify the profile a container got" },
 	{ "dump", cmd_dump, "show the seccomp filters a running process has" },
+	{ "scan", cmd_scan, "which running containers' processes a call gets through (every filter, every ABI)" },
 };
 
 static void usage(FILE *out)

@@ -1222,11 +1222,6 @@ bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 	return r->nargs == 0 || (sh_rule_index_repeats(r) ? any : all);
 }
 
-bool sh_ret_outranks(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a & SECCOMP_RET_ACTION_FULL) < (int32_t)(b & SECCOMP_RET_ACTION_FULL);
-}
-
 void sh_call_rules_free(sh_call_rules *c)
 {
 	if (c->own) {

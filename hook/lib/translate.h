@@ -77,9 +77,6 @@ bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6]);
 bool sh_arg_holds(const sh_arg *a, uint32_t arch, uint64_t v);
 /* Whether libseccomp compares the whole 64 bits of an argument on `arch` (else the low half). */
 bool sh_arch_wide_args(uint32_t arch);
-/* Whether the answer a is more restrictive than b: the kernel's order of actions (KILL_PROCESS,
- * KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), as it combines stacked filters. */
-bool sh_ret_outranks(uint32_t a, uint32_t b);
 
 /* What a call gets, and what is named for it. The answer is always the compiled program's (the
  * decision engine, hook/lib/explain.h); `by` and `rule` name where it comes from. */
