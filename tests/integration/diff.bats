@@ -66,7 +66,7 @@ teardown() {
 	[ -z "$stderr" ]
 	[ "$output" = "$(cat <<-'EOF'
 	diff: 136 syscalls differ on 1 architecture (27 now allowed, 7 now denied) for caps: none (0x0); kernel 6.1
-	SCMP_ARCH_X86_64 socket when arg0=0x10, arg2=0x9: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(22)
+	SCMP_ARCH_X86_64 socket when arg0=0x10, arg2=0x9: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(22) when arg0==16 && arg2==9
 	SCMP_ARCH_X86_64 clone when arg0=0x20000: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW
 	SCMP_ARCH_X86_64 syslog: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW
 	SCMP_ARCH_X86_64 personality when arg0=0x1: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ERRNO(38)
@@ -126,7 +126,7 @@ teardown() {
 	[ -z "$stderr" ]
 	[ "$output" = "$(cat <<-'EOF'
 	diff: 34 syscalls differ on 1 architecture (27 now allowed, 7 now denied) for caps: none (0x0); kernel 6.1
-	SCMP_ARCH_X86_64 socket when arg0=0x10, arg2=0x9: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(22)
+	SCMP_ARCH_X86_64 socket when arg0=0x10, arg2=0x9: SCMP_ACT_ALLOW -> SCMP_ACT_ERRNO(22) when arg0==16 && arg2==9
 	SCMP_ARCH_X86_64 clone when arg0=0x20000: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW
 	SCMP_ARCH_X86_64 syslog: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW
 	SCMP_ARCH_X86_64 pivot_root: SCMP_ACT_ERRNO(1) -> SCMP_ACT_ALLOW
