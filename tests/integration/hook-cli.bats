@@ -671,7 +671,7 @@ pc_init() {
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$bundle/config.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"which is not a profile name; name it again (--profile)"* ]]
+	[[ "$stderr" == *"which is not a profile name; name it again (inject --profile, or the annotation org.seccomp-hook.profile)"* ]]
 	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
 	jq -e '[.process.args[] | select(. == "/.seccomp-hook/init")] | length == 1' "$bundle/config.json"
 }
