@@ -336,6 +336,6 @@ EOF2
 	[[ "$stderr" == *"SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime"* ]]
 	run ! wrap --default-profile=notify run -b "$T/b" w1
 	echo "$output"
-	[[ "$output" == *"the listener could not be handed to the profile's listenerPath"* ]]
+	[[ "$output" == *"the listener could not be handed on: listenerPath: $T/none.sock: No such file or directory (seccomp-hook-runtime's connect failed)"* ]]
 	[ ! -e "$T/b/out/ran" ]
 }
