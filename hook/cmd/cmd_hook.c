@@ -26,10 +26,13 @@ static const char hook_opts_help[] =
 	"  --loader=PATH          init mode: the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
 	"  --loader-store=DIR     init mode: where the loader's read-only copy is mounted, which containers bind\n"
 	"                         (default " SH_LOADER_STORE ")\n"
-	"  --runtime=NAME         the runtime that runs the configs written: any (default) or crun. With crun,\n"
-	"                         init mode hands crun the compiled program (run.oci.seccomp_bpf_data) instead\n"
-	"                         of the loader; linux.seccomp kills every syscall, so a runtime that ignores\n"
-	"                         the program does not start the container\n"
+	"  --runtime=NAME         the runtime that runs the configs written: any (default), crun or wrapper.\n"
+	"                         With crun, init mode hands crun the compiled program (run.oci.seccomp_bpf_data)\n"
+	"                         instead of the loader; linux.seccomp kills every syscall, so a runtime that\n"
+	"                         ignores the program does not start the container. wrapper: seccomp-hook-runtime\n"
+	"                         runs every container, so precreate's init mode keeps the loader (with any,\n"
+	"                         precreate applies runtime mode, as a plain runtime cannot run the loader's\n"
+	"                         config safely)\n"
 	"  --allow-unfiltered-exec  init mode with the loader: let the runtime start processes in the\n"
 	"                         container itself (runc exec, podman exec) with no filter. Without it,\n"
 	"                         linux.seccomp refuses execve, so only seccomp-hook-runtime, which routes\n"
@@ -80,6 +83,7 @@ typedef struct hook_cli {
 	sh_hook_opts o;
 	bool require, verify_filter;
 	bool refuse_in_config; /* precreate --on-refusal=config */
+	bool wrapper;          /* --runtime=wrapper: seccomp-hook-runtime runs every container */
 	const char *stage;
 } hook_cli;
 
@@ -121,9 +125,10 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 			c->refuse_in_config = strcmp(optarg, "config") == 0;
 			break;
 		case OPT_RUNTIME:
-			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
-				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
+			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0 && strcmp(optarg, "wrapper") != 0)
+				return sh_usage_error(cmd, "invalid --runtime '%s' (any, crun or wrapper)", optarg);
 			c->o.crun = strcmp(optarg, "crun") == 0;
+			c->wrapper = strcmp(optarg, "wrapper") == 0;
 			break;
 		}
 	}
@@ -135,15 +140,15 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 
 static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun|wrapper]\n"
 	"                              [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                              [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
 	"                              [--loader-store=DIR] [--on-refusal=exit|config]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
 	"input and writes the config the runtime must use on standard output. Every warning and refusal\n"
 	"is also logged to syslog (" SH_OPLOG_WHERE "). Init mode through the loader, which only\n"
-	"seccomp-hook-runtime can run, becomes runtime mode with a warning unless --runtime=crun or\n"
-	"--allow-unfiltered-exec says which runtime runs the config (the wrapper applies init mode again).\n\n"
+	"seccomp-hook-runtime can run safely, becomes runtime mode with a warning unless --runtime=crun,\n"
+	"--runtime=wrapper or --allow-unfiltered-exec says otherwise (the wrapper applies init mode again).\n\n"
 	"  --on-refusal=WHAT      exit (default): a refused container is one line on standard error and\n"
 	"                         exit status 1. config: exit 0 with a config every runtime refuses,\n"
 	"                         naming seccomp-hook and the reason in the error it prints (podman shows\n"
@@ -175,7 +180,7 @@ int cmd_precreate(int argc, char **argv)
 		return st;
 	if (optind != argc)
 		return sh_usage_error("precreate", "unexpected argument '%s'", argv[optind]);
-	c.o.any_runtime = true;
+	c.o.any_runtime = !c.wrapper;
 	c.o.agent_creator = (int)getppid();
 	cleanup_error sh_error *err = NULL;
 	cleanup_free char *in = NULL, *out = NULL;
@@ -202,7 +207,7 @@ int cmd_precreate(int argc, char **argv)
 
 static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun|wrapper]\n"
 	"                           [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
 	"                           [--loader-store=DIR] [--profile=NAME|PATH] BUNDLE_DIR\n"

@@ -466,9 +466,10 @@ static const char *loader_refused(const plan_ctx *c)
 	/* A config the loader starts can be run only by seccomp-hook-runtime (unless execs may go
 	 * unfiltered); a precreate hook cannot tell whether that is the runtime. */
 	if (c->o->any_runtime && !c->o->exec_routed && !c->o->allow_unfiltered_exec)
-		return "a precreate hook cannot tell which runtime runs the container, and a plain runtime cannot "
-		       "run the loader's config (run the container with --runtime seccomp-hook-runtime, or give the "
-		       "hook --runtime=crun where crun runs every container)";
+		return "a precreate hook cannot tell which runtime runs the container, and a plain runtime cannot run "
+		       "the loader's config safely (seccomp-hook-runtime, if it runs the container, applies init mode: "
+		       "--runtime seccomp-hook-runtime; give the hook --runtime=wrapper where it runs every container, "
+		       "or --runtime=crun where crun does)";
 	const char *why = sh_initproc_caps_unsafe(&c->p->own, c->p->has_caps);
 	if (!why)
 		why = sh_init_mount_ns_unsafe(c->config);

@@ -276,7 +276,8 @@ status_lines() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"is this wrapper itself"* ]]
 	run "$SH_BUILDDIR/seccomp-hook-runtime" --version
-	[ "$output" = "$(runc --version)" ]
+	[[ "${lines[0]}" == "seccomp-hook-runtime version "* ]]
+	[ "$(printf '%s\n' "${lines[@]:1}")" = "$(runc --version)" ]
 	run wrap state no-such-container
 	[ "$status" -eq "$(runc --root "$T/runc-state" state no-such-container > /dev/null 2>&1; echo $?)" ]
 }
