@@ -341,7 +341,7 @@ static int locate(const plan_ctx *c, const char *name, loaded *l)
 	} else {
 		sh_error **err = c->err;
 		int r = c->o->profile ? sh_profile_arg(name, c->o->profiles_dir, &l->path, err)
-			     : sh_profile_find(name, c->o->profiles_dir, &l->path, err);
+				      : sh_profile_find(name, c->o->profiles_dir, &l->path, err);
 		if (r < 0 || sh_read_file_limited(l->path, sh_json_default_limits.max_bytes, &l->raw, &l->rawlen, err) < 0)
 			return -1;
 	}

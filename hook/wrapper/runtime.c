@@ -292,8 +292,12 @@ static void __attribute__((noreturn)) run_create(sh_rt_cli *c)
 {
 	sh_rt_record rec = { 0 };
 	sh_error *err = NULL;
-	if (prepare_bundle(c, &rec, &err) < 0)
+	if (prepare_bundle(c, &rec, &err) < 0) {
+		if (rec.nonce[0]) /* the record was written before what failed */
+			sh_rt_cleanup_act(c, c->id, &rec, sh_rt_cleanup_plan(SH_RT_AFTER_CREATE, 1, false));
+		sh_rt_record_free(&rec);
 		die_with(err);
+	}
 	if (c->foreground) {
 		start_run_watch(c, &rec);
 		sh_rt_record_free(&rec);

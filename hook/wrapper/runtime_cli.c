@@ -768,8 +768,9 @@ static void remove_record(const sh_rt_cli *c, const char *id, const char *nonce)
 	cleanup_free char *path = NULL;
 	sh_error *err = NULL;
 	if (load_record(c, id, &rec, &path, &err) == 0 && rec) {
+		/* One written before records had nonces is the container's that was read. */
 		cleanup_free char *now = get_str(rec, "nonce");
-		if (now && strcmp(now, nonce) == 0)
+		if (now ? strcmp(now, nonce) == 0 : !*nonce)
 			unlink(path);
 	}
 	sh_json_free(rec);
