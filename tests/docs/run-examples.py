@@ -76,8 +76,9 @@ def enter_namespace():
     run(["mount", "--bind", root + prefix, prefix])
     for d in ("/run", "/var/lib", "/var/cache", "/var/log", "/srv"):
         run(["mount", "-t", "tmpfs", "-o", "mode=755", "tmpfs", d])
-    # What the workloads the examples run expect of a Debian machine (nginx's directories).
-    for d in ("/run/lock", "/var/log/nginx", "/var/lib/nginx", "/var/tmp"):
+    # What the workloads the examples run expect of a Debian machine (nginx's directories, and the
+    # textfile directory of prometheus-node-exporter, where scan's example writes).
+    for d in ("/run/lock", "/var/log/nginx", "/var/lib/nginx", "/var/tmp", "/var/lib/prometheus/node-exporter"):
         os.makedirs(d, exist_ok=True)
 
 
