@@ -1,10 +1,13 @@
 #!/bin/bash
 # Recording and reports, side by side with their anchors (run by bench/run.sh at its end, or alone):
 #   1. `seccomp-hook record` against `strace -f -o /dev/null` on the same workloads, both against
-#      the plain run: wall time per run (bench/timed), ratios measured in the same rounds;
+#      the plain run: wall time per run (bench/timed), ratios measured in the same rounds; with the
+#      floor of the mechanism (bench/notify_floor: a supervisor that only answers CONTINUE) and an
+#      eBPF anchor (bpftrace counting raw_syscalls:sys_enter for the workloads, the mechanism of
+#      oci-seccomp-bpf-hook), attached before and detached after its runs of a round;
 #   2. `exec --report=enforce` against `exec` with the same profile on allowed syscalls: the time
 #      of one call measured inside bench/syscall_loop, the paired difference with its 95% interval.
-# Needs root, strace, busybox. ROUNDS (default 31; more than 31 is capped here, so `make bench`
+# Needs root, strace, busybox, bpftrace. ROUNDS (default 31; more than 31 is capped here, so `make bench`
 # stays within its time) sets the rounds; RECORD_ROUNDS overrides it for this script. Fewer than
 # 5 rounds is a smoke run (scripts/test.sh runs ROUNDS=3): every workload makes a tenth of its calls.
 # BENCH_KEEP=DIR keeps the raw samples (ns per run; ps per call for the report rows).
@@ -19,6 +22,7 @@ SCALE=$((ROUNDS < 5 ? 10 : 1))
 HOOK="$B/seccomp-hook"
 TIMED="$B/bench/timed"
 LOOP="$B/bench/syscall_loop"
+FLOOR="$B/bench/notify_floor"
 W=$(mktemp -d /tmp/sh-bench-record.XXXXXX)
 # The recordings are written to a tmpfs, so no variant waits on a disk.
 mount -t tmpfs -o size=64m,mode=0755 tmpfs "$W"
@@ -45,7 +49,8 @@ import stats
 for line in open(queries):
     q = line.split()
     out = io.StringIO()
-    sys.argv = ["stats.py"] + q[:-2] + [d] + q[-2:]
+    flags = [w for w in q if w.startswith("--")]
+    sys.argv = ["stats.py"] + flags + [d] + [w for w in q if not w.startswith("--")]
     with contextlib.redirect_stdout(out):
         stats.main()
     print(" ".join(q) + "\t" + out.getvalue().strip())
@@ -80,6 +85,27 @@ workloads=(
 PLAIN=()
 RECORD=("$HOOK" record -q -o "$W/rec.json" --)
 STRACE=(strace -f -o /dev/null)
+# shellcheck disable=SC2034 # likewise
+NOTIFY_FLOOR=("$FLOOR")
+VARIANTS=(plain:PLAIN record:RECORD strace:STRACE floor:NOTIFY_FLOOR)
+# The eBPF anchor: bpftrace counting each workload's calls by number in a kernel map, as
+# oci-seccomp-bpf-hook's program does; tracefs is mounted in its own mount namespace. It takes a second
+# or two to attach, so it is attached once per round, around that round's bpftrace runs.
+BPF_PROG='tracepoint:raw_syscalls:sys_enter /comm == "syscall_loop" || comm == "busybox"/ { @[args->id] = count(); }'
+bpftrace_attach() {
+	# shellcheck disable=SC2016 # the inner shell expands it
+	unshare -m sh -c 'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing; exec bpftrace -e "$1"' \
+		sh "$BPF_PROG" > "$W/bpftrace.out" 2>&1 &
+	BPF_PID=$!
+	for _ in $(seq 200); do grep -q '^Attaching' "$W/bpftrace.out" && return 0; sleep 0.05; done
+	echo "bench/record.sh: bpftrace did not attach: $(cat "$W/bpftrace.out")" >&2
+	return 1
+}
+bpftrace_detach() {
+	kill -INT "$BPF_PID"
+	wait "$BPF_PID" || true
+	grep -q '^@\[' "$W/bpftrace.out" # it counted the workloads' calls
+}
 
 # One run: WORKLOAD_INDEX VARIANT_NAME VARIANT_ARRAY -> ns appended to $W/WORKLOAD-VARIANT.runs.
 run_once() {
@@ -95,18 +121,34 @@ run_once() {
 
 "$TIMED" "${RECORD[@]}" busybox true > /dev/null # warm the page cache
 "$TIMED" "${STRACE[@]}" "$LOOP" 1 > /dev/null
+"$TIMED" "${NOTIFY_FLOOR[@]}" "$LOOP" 1 > /dev/null
+# The bpftrace runs of a round: attached, each workload once in a fresh order, detached.
+bpftrace_block() {
+	local w
+	bpftrace_attach
+	while read -r w; do
+		sleep 0.05
+		run_once "$w" bpftrace PLAIN
+	done < <(seq 0 $((${#workloads[@]} - 1)) | shuf)
+	bpftrace_detach
+}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # Every round runs each (workload, variant) once, in a fresh random order, after a short pause, so
-# drift hits them all alike and no run is charged the previous one's teardown.
+# drift hits them all alike and no run is charged the previous one's teardown; the bpftrace block
+# takes its place in that order too.
+NV=${#VARIANTS[@]}
 for _ in $(seq "$ROUNDS"); do
 	while read -r k; do
+		if [ "$k" -eq $((${#workloads[@]} * NV)) ]; then
+			bpftrace_block
+			continue
+		fi
 		sleep 0.05
-		case $((k % 3)) in
-		0) run_once $((k / 3)) plain PLAIN ;;
-		1) run_once $((k / 3)) record RECORD ;;
-		2) run_once $((k / 3)) strace STRACE ;;
-		esac
-	done < <(seq 0 $((${#workloads[@]} * 3 - 1)) | shuf)
+		v=${VARIANTS[$((k % NV))]}
+		run_once $((k / NV)) "${v%%:*}" "${v#*:}"
+	done < <(seq 0 $((${#workloads[@]} * NV)) | shuf)
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 [ -n "${BENCH_KEEP:-}" ] && mkdir -p "$BENCH_KEEP" && cp "$W"/*.runs "$BENCH_KEEP"/
 
 # row LABEL VARIANT ANCHOR [NOTE]: median, ratio of medians to the anchor [95% interval], paired
@@ -122,11 +164,19 @@ percall() {
 	awk -v l="$1" -v m="${REPLY[0]}" -v lo="${REPLY[1]}" -v hi="${REPLY[2]}" -v n="$4" \
 		'BEGIN {printf "  %-50s %8.2f us  [%.2f..%.2f]\n", l, m / n / 1e3, lo / n / 1e3, hi / n / 1e3}'
 }
+# added LABEL VARIANT OTHER ANCHOR [NOTE]: what VARIANT adds over what OTHER adds [95% interval].
+added() {
+	stat_of --added-ratio "$2" "$3" "$4"
+	awk -v l="$1" -v r="${REPLY[0]}" -v lo="${REPLY[1]}" -v hi="${REPLY[2]}" -v n="${5:-}" \
+		'BEGIN {printf "  %-50s %7sx  [%s-%s] %s\n", l, r, lo, hi, n}'
+}
 record_rows() {
 	local w words name calls
 	echo
 	echo "Recording overhead, wall time per run: median of $ROUNDS, ratio to the plain run [95% confidence"
-	echo "interval]; record = seccomp-hook record -q -o FILE --, strace = strace -f -o /dev/null"
+	echo "interval]; record = seccomp-hook record -q -o FILE --, strace = strace -f -o /dev/null; floor ="
+	echo "bench/notify_floor (a supervisor that only answers CONTINUE); bpftrace = eBPF, counting the calls"
+	echo "in a kernel map. Load average (1, 5, 15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER on $(nproc) CPUs"
 	for w in "${workloads[@]}"; do
 		read -r -a words <<< "$w"
 		name=${words[0]} calls=${words[1]}
@@ -136,12 +186,21 @@ record_rows() {
 		shell) echo "  busybox sh: $NSH iterations of builtins with a redirection each" ;;
 		esac
 		row "  plain (anchor)" "$name-plain" "$name-plain"
-		row "  seccomp-hook record" "$name-record" "$name-plain" "(target: below strace -f)"
+		if [ "$name" = shell ]; then
+			row "  seccomp-hook record" "$name-record" "$name-plain" "(target: <= 1.5x)"
+		else
+			row "  seccomp-hook record" "$name-record" "$name-plain"
+		fi
+		row "  floor: notification round trips alone" "$name-floor" "$name-plain"
 		row "  strace -f (anchor)" "$name-strace" "$name-plain"
-		row "  record against strace -f" "$name-record" "$name-strace"
+		row "  bpftrace, eBPF (anchor)" "$name-bpftrace" "$name-plain"
+		added "  record's added time / strace -f's" "$name-record" "$name-strace" "$name-plain" "(target: <= 0.1x)"
+		added "  record's added time / the floor's" "$name-record" "$name-floor" "$name-plain"
 		if [ "$calls" -gt 0 ]; then
 			percall "  added per call: record" "$name-record" "$name-plain" "$calls"
+			percall "  added per call: floor" "$name-floor" "$name-plain" "$calls"
 			percall "  added per call: strace -f" "$name-strace" "$name-plain" "$calls"
+			percall "  added per call: bpftrace" "$name-bpftrace" "$name-plain" "$calls"
 		fi
 	done
 }

@@ -2,6 +2,9 @@
 """stats.py [--diff] DIR VARIANT ANCHOR: the median of VARIANT's samples, its ratio to ANCHOR's
 median and a 95% confidence interval on that ratio. With --diff: the median of the per-round
 differences VARIANT - ANCHOR (ns) and a 95% confidence interval on it (what VARIANT adds to ANCHOR).
+stats.py --added-ratio DIR VARIANT OTHER ANCHOR: what VARIANT adds to ANCHOR over what OTHER adds to
+it (the medians of the per-round differences, divided), with its interval: recording's cost against
+strace's, measured in the same rounds.
 
 DIR/NAME.runs holds one sample (ns) per round, in round order, for every variant, so line i of two
 files comes from the same round. The interval is a paired bootstrap: rounds are resampled with
@@ -26,8 +29,28 @@ def bootstrap(n, estimate):
     return boots[49], boots[1949]
 
 
+def added_ratio(d, name, other, anchor):
+    v, o, a = (load(f"{d}/{x}.runs") for x in (name, other, anchor))
+    if not v or not len(v) == len(o) == len(a):
+        sys.exit(f"stats.py: {name}, {other} and {anchor} must have as many samples")
+    dv = [x - y for x, y in zip(v, a)]
+    do = [x - y for x, y in zip(o, a)]
+
+    def ratio(idx):
+        den = statistics.median(do[i] for i in idx)
+        return statistics.median(dv[i] for i in idx) / den if den else float("inf")
+
+    low, high = bootstrap(len(v), ratio)
+    print(f"{ratio(range(len(v))):.3f}", f"{low:.3f}", f"{high:.3f}")
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--added-ratio":
+        if len(args) != 5:
+            sys.exit("usage: stats.py --added-ratio DIR VARIANT OTHER ANCHOR")
+        added_ratio(*args[1:])
+        return
     diff = bool(args) and args[0] == "--diff"
     if diff:
         args = args[1:]

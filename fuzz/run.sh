@@ -1,7 +1,8 @@
 #!/bin/bash
 # make fuzz: run each libFuzzer target for FUZZ_SECONDS on a corpus seeded from the project's own
 # profiles, the bad-profile corpus, the upstream profiles and runtime configs. Fails on any crash,
-# leak, timeout or sanitizer report (libFuzzer exits non-zero and leaves crash-* files).
+# leak, timeout or sanitizer report (libFuzzer exits non-zero and leaves crash-* files). Then the
+# differential test of compiled programs against their rules, at length (below).
 set -euo pipefail
 B=${SH_BUILDDIR:?}
 S=${SH_SRCDIR:?}
@@ -36,4 +37,28 @@ for t in profile config; do
 done
 failed=$(find "$W/artifacts" -mindepth 1 | wc -l)
 echo "fuzz: $((2 - (status != 0))) passed, $((status != 0)) failed ($failed crash artifacts)"
+# The differential test of every program against its rules (tests/test_verify.c), at length: VERIFY_SETS
+# random rule sets (100,000 by default) compiled through the product and run at the boundary values of
+# every condition, in one shard per CPU, each from its own seed (printed: SH_VERIFY_SEED=N
+# SH_VERIFY_SETS=M tests/test_verify --filter 'differential/*' replays a shard).
+[ -x "$B/tests/test_verify" ] || { echo "differential: tests/test_verify is missing (configure with the tests)"; exit 1; }
+sets=${VERIFY_SETS:-100000}
+shards=$(nproc)
+base=${VERIFY_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+echo "differential: $sets sets in $shards shards from seed $base"
+pids=()
+for i in $(seq 0 $((shards - 1))); do
+	SH_VERIFY_SEED=$((base + i)) SH_VERIFY_SETS=$(( (sets + shards - 1) / shards )) \
+		"$B/tests/test_verify" --filter 'differential/*' > "$W/differential-$i.log" 2>&1 &
+	pids+=($!)
+done
+for i in "${!pids[@]}"; do
+	if wait "${pids[$i]}"; then
+		grep "^differential:" "$W/differential-$i.log" | sed "s/^/  /"
+	else
+		echo "differential shard $i (seed $((base + i))) FAILED:"
+		tail -20 "$W/differential-$i.log"
+		status=1
+	fi
+done
 exit $status

@@ -3,9 +3,9 @@
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config
       libseccomp-dev libyajl-dev libcriterion-dev seccomp
-      runc crun podman docker.io containerd busybox-static musl-tools jq bats python3 python3-jsonschema debhelper lintian
+      runc crun podman docker.io containerd busybox-static musl-tools qemu-user jq bats python3 python3-jsonschema debhelper lintian
       python3-grpcio python3-protobuf python3-yaml protobuf-compiler
-      clang libclang-rt-14-dev valgrind strace binutils iproute2 util-linux procps nginx shellcheck
+      clang libclang-rt-14-dev valgrind strace bpftrace binutils iproute2 util-linux procps nginx shellcheck
       golang-github-docker-docker-dev golang-github-containers-common-dev
       golang-github-opencontainers-runc-dev golang-github-opencontainers-specs-dev)
 missing=()

@@ -26,6 +26,14 @@ static const char enosys_default[] = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"
 				     "[{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0,"
 				     " \"value\": 8, \"op\": \"SCMP_CMP_EQ\"}]}]}";
 
+static const char sock_audit[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"socket\"], "
+				 "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 22, \"args\": [{\"index\": 0, \"value\": 16, "
+				 "\"op\": \"SCMP_CMP_EQ\"}, {\"index\": 2, \"value\": 9, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+static const char clone_userns[] = "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"clone\"], "
+				   "\"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 268435456, "
+				   "\"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}, {\"names\": [\"clone\"], "
+				   "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, \"value\": 7, \"op\": \"SCMP_CMP_GT\"}]}]}";
+
 typedef struct side {
 	sh_profile *p;
 	sh_ruleset *rs;
@@ -52,12 +60,21 @@ static void unload(side *s)
 }
 
 #define MAX_CHANGES 4
+/* A change as a row gives it: arch, number, the argument set (-1 none, SH_DIFF_ARGS several) and its
+ * value, and the two answers. */
+typedef struct change {
+	uint32_t arch;
+	int nr, idx;
+	uint64_t value;
+	uint32_t a, b;
+} change;
+
 typedef struct row {
 	const char *old, *new;
 	uint32_t arches[3];
 	bool allowed_only;
 	size_t n;
-	sh_diff_change want[MAX_CHANGES];
+	change want[MAX_CHANGES];
 } row;
 
 static const row rows[] = {
@@ -75,6 +92,12 @@ static const row rows[] = {
 	{ pers_8, pers_0, { SCMP_ARCH_X86_64 }, false, 2,
 	  { { SCMP_ARCH_X86_64, 135, -1, 0, ERRNO(1), ALLOW }, { SCMP_ARCH_X86_64, 135, 0, 8, ALLOW, ERRNO(1) } } },
 	{ pers_8, pers_8, { SCMP_ARCH_X86_64 }, false, 0, { { 0 } } },
+	/* Argument changes no single value shows: socket(AF_NETLINK, *, NETLINK_AUDIT) takes two. */
+	{ allow_all, sock_audit, { SCMP_ARCH_X86_64 }, false, 1, { { SCMP_ARCH_X86_64, 41, SH_DIFF_ARGS, 9, ALLOW, ERRNO(22) } } },
+	/* A mask, and two more answers for one syscall: one change per pair, each with its call. */
+	{ allow_all, clone_userns, { SCMP_ARCH_X86_64 }, false, 2,
+	  { { SCMP_ARCH_X86_64, 56, 1, 8, ALLOW, ERRNO(1) },
+	    { SCMP_ARCH_X86_64, 56, 0, 0x10000000, ALLOW, SECCOMP_RET_KILL_PROCESS } } },
 	/* EPERM against ENOSYS: every number but personality's, unless only allowing counts. */
 	{ pers_8, enosys_default, { SCMP_ARCH_AARCH64 }, true, 0, { { 0 } } },
 };
@@ -98,7 +121,8 @@ Test(diff, rows)
 		sh_diff d = diff_of(r->old, r->new, r->arches, r->allowed_only);
 		cr_assert_eq(d.n, r->n, "row %zu: %zu changes", i, d.n);
 		for (size_t k = 0; k < r->n; k++) {
-			const sh_diff_change *g = &d.v[k], *w = &r->want[k];
+			const sh_diff_change *g = &d.v[k];
+			const change *w = &r->want[k];
 			cr_assert(g->arch == w->arch && g->nr == w->nr && g->idx == w->idx && g->value == w->value &&
 					  g->a == w->a && g->b == w->b,
 				  "row %zu change %zu: %#x %d arg%d=%#lx %#x -> %#x", i, k, g->arch, g->nr, g->idx,
@@ -106,6 +130,18 @@ Test(diff, rows)
 		}
 		sh_diff_free(&d);
 	}
+}
+
+/* The call of an argument change is whole: socket(16, 0, 9), each argument as the program got it. */
+Test(diff, an_argument_change_comes_with_its_whole_call)
+{
+	const uint32_t arches[2] = { SCMP_ARCH_X86_64 };
+	sh_diff d = diff_of(allow_all, sock_audit, arches, false);
+	cr_assert_eq(d.n, 1);
+	const uint64_t want[6] = { 16, 0, 9, 0, 0, 0 };
+	cr_expect_arr_eq(d.v[0].args, want, sizeof want);
+	cr_expect_eq(d.undecided, 0);
+	sh_diff_free(&d);
 }
 
 /* A changed default on aarch64: consecutive numbers with one change are one run, and the summary

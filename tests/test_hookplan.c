@@ -36,6 +36,31 @@ static const char guarded[] =
 	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"
 	" \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}";
 
+/* libseccomp 2.5.4 builds these wrongly: "merged" lets personality(0) run where KILL_PROCESS holds
+ * (GHSA-4q85-33p6-j5g6), "endless" it never finishes (docs/verification.md). "merged" allows what
+ * the installers call after the filter is in, so that only the rules above decide. */
+static const char merged[] =
+	"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+	"{\"names\": [\"capset\", \"execve\", \"prctl\", \"rt_sigaction\", \"rt_sigprocmask\", \"setresgid\", \"setresuid\","
+	" \"write\", \"close\", \"fstat\", \"newfstatat\", \"getppid\", \"setgroups\", \"sendmsg\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": [{\"index\": 0, \"value\": 4294967396, \"op\": \"SCMP_CMP_LT\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 4294967306, \"op\": \"SCMP_CMP_LT\"}]}]}";
+static const char endless[] =
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 0, \"op\": \"SCMP_CMP_GE\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 8589934592, \"op\": \"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 4294967296, \"op\": \"SCMP_CMP_LE\"}]},"
+	"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_KILL_PROCESS\", \"args\": [{\"index\": 0, \"value\": 4294967299, \"op\": \"SCMP_CMP_GE\"}, {\"index\": 1, \"value\": 4294967299, \"op\": \"SCMP_CMP_EQ\"}]}]}";
+/* guarded, with one more call answered by ACTION */
+#define DENYING(name, action)                                                                                   \
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"" name "\"], \"action\": \"" action "\"},"  \
+	"{\"names\": [\"unshare\", \"setns\", \"mount\", \"umount2\", \"pivot_root\", \"open_tree\", \"move_mount\","      \
+	" \"fsopen\", \"fsconfig\", \"fsmount\", \"fspick\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\"},"          \
+	"{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"                                     \
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 268435456,"           \
+	" \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"                                                   \
+	"{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"              \
+	" \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}"
+
 static void put(const char *name, const char *text)
 {
 	cleanup_free char *path = sh_xasprintf("%s/profiles/%s.json", dir, name);
@@ -52,6 +77,13 @@ static void setup(void)
 	cr_assert_eq(mkdir(profiles, 0755), 0);
 	put("allow-all", allow_all);
 	put("guarded", guarded);
+	put("merged", merged);
+	put("endless", endless);
+	put("no-capset", DENYING("capset", "SCMP_ACT_ERRNO"));
+	put("no-fstatfs", DENYING("fstatfs", "SCMP_ACT_ERRNO"));
+	put("no-setuid", DENYING("setuid", "SCMP_ACT_ERRNO"));
+	put("errno-faccessat2", DENYING("faccessat2", "SCMP_ACT_ERRNO"));
+	put("kill-faccessat2", DENYING("faccessat2", "SCMP_ACT_KILL_PROCESS"));
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s && mkdir %s/overlays && cp "
 					     "%s/profiles/overlays/af-alg.json %s/overlays/", SH_SRCDIR, profiles, profiles,
 					     SH_SRCDIR, profiles);
@@ -93,10 +125,10 @@ TestSuite(hookplan, .init = setup, .fini = teardown);
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 /* A config: annotations, process.args, process.capabilities (NULL: none), namespaces, root (NULL: a
- * read-only image root), extra members. */
+ * read-only image root), extra members, extra members of process. */
 typedef struct config_row {
-	const char *annotations, *args, *caps, *namespaces, *root, *extra;
-	const char *seccomp; /* linux.seccomp as an engine wrote it (NULL: none) */
+	const char *annotations, *args, *caps, *namespaces, *root, *extra, *process;
+	const char *seccomp; /* linux.seccomp as the engine wrote it (NULL: none) */
 } config_row;
 
 static sh_json *config_of(const config_row *r)
@@ -109,12 +141,13 @@ static sh_json *config_of(const config_row *r)
 		free(root);
 		root = with;
 	}
+	cleanup_free char *sec = r->seccomp ? sh_xasprintf(", \"seccomp\": %s", r->seccomp) : sh_xstrdup("");
 	cleanup_free char *text = sh_xasprintf(
-		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s},"
-		" \"root\": %s, \"linux\": {\"namespaces\": %s%s%s}%s%s}",
-		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, root,
-		r->namespaces ? r->namespaces : OWN_MNT, r->seccomp ? ", \"seccomp\": " : "", r->seccomp ? r->seccomp : "",
-		r->extra ? ", " : "", r->extra ? r->extra : "");
+		"{\"ociVersion\": \"1.0.2\", \"annotations\": {%s}, \"process\": {\"args\": %s%s%s%s},"
+		" \"root\": %s, \"linux\": {\"namespaces\": %s%s}%s%s}",
+		r->annotations ? r->annotations : "", r->args ? r->args : "[\"sh\"]", caps, r->process ? ", " : "",
+		r->process ? r->process : "", root,
+		r->namespaces ? r->namespaces : OWN_MNT, sec, r->extra ? ", " : "", r->extra ? r->extra : "");
 	sh_json *c = NULL;
 	sh_error *err = NULL;
 	cr_assert_eq(sh_json_parse(text, strlen(text), "test", &sh_hook_config_limits, &c, &err), 0, "%s: %s", text,
@@ -126,13 +159,15 @@ typedef struct plan_row {
 	const char *what;
 	config_row config;
 	const char *mode, *default_profile;
-	bool crun;
+	int runtime; /* who runs the config: RT_ANY (false), RT_CRUN (true: --runtime=crun), RT_RUNC (the wrapper's) */
 	/* expected: an error naming this, or how/mode/profile and the fallback's reason (NULL: none) */
 	const char *error;
 	sh_hook_how how;
 	const char *profile, *fallback;
 	uint64_t target_bounding; /* the sets the profile is resolved for */
 } plan_row;
+
+enum { RT_ANY = 0, RT_CRUN = 1, RT_RUNC = 2 };
 
 #define P(n) "\"org.seccomp-hook.profile\": \"" n "\""
 #define INIT "\"org.seccomp-hook.mode\": \"init\""
@@ -200,9 +235,94 @@ static const plan_row rows[] = {
 	{ "a recording without a base lets anything run",
 	  { .annotations = INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL,
 	  SH_HOW_RUNTIME, "(none)", "without a base profile", 0xeb },
+	{ "runtime mode: runc's libseccomp would build the profile weaker than its rules: refused",
+	  { .annotations = P("merged"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
+	  "runtime mode (init mode, or --runtime=crun, installs seccomp-hook's checked program instead)", SH_HOW_PASS, NULL,
+	  NULL, 0 },
+	{ "the same with --runtime=crun: crun installs seccomp-hook's checked program (init mode's crun form)",
+	  { .annotations = P("merged"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, true, NULL, SH_HOW_CRUN, "merged",
+	  NULL, 0xeb },
+	{ "the same in init mode: the loader installs seccomp-hook's checked program",
+	  { .annotations = P("merged") "," INIT, .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_LOADER,
+	  "merged", NULL, 0xeb },
+	{ "runtime mode: rules libseccomp never finishes adding would hang runc: refused",
+	  { .annotations = P("endless"), .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
+	  "does not finish adding the rules of personality", SH_HOW_PASS, NULL, NULL, 0 },
 	{ "a recording on Docker's terms keeps the loader",
 	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .args = NULL, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false,
 	  NULL, SH_HOW_LOADER, "default", NULL, 0xeb },
+	/* What the installer calls after the filter is in (startcalls.h): a profile that does not allow it
+	 * cannot start the container, and is refused with the calls named. */
+	{ .what = "the loader lowers the capability sets it borrowed: a profile denying capset is refused",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .error = "init calls capset in the container after it installs the filter" },
+	{ .what = "crun installing the program does not call capset with no_new_privs",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_CRUN, .how = SH_HOW_CRUN, .profile = "no-capset", .target_bounding = 0xeb },
+	{ .what = "crun without no_new_privs lowers the capabilities after the install: refused",
+	  .config = { .annotations = P("no-capset") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "crun calls capset" },
+	{ .what = "runc checks /proc/self/fd with fstatfs after the install: refused where the runtime is runc",
+	  .config = { .annotations = P("no-fstatfs"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_RUNC, .error = "runc calls fstatfs" },
+	{ .what = "the same where the runtime is not known (a precreate hook): crun does not call it",
+	  .config = { .annotations = P("no-fstatfs"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .how = SH_HOW_RUNTIME, .profile = "no-fstatfs", .target_bounding = 0xeb },
+	{ .what = "runc sets the user after the install only without no_new_privs: setuid denied is refused",
+	  .config = { .annotations = P("no-setuid"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC, .error = "runc calls setuid" },
+	{ .what = "with no_new_privs runc set the user before the install",
+	  .config = { .annotations = P("no-setuid"), .caps = CAPS(DOCKER_CAPS), .process = "\"noNewPrivileges\": true" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "no-setuid", .target_bounding = 0xeb },
+	{ .what = "runc tolerates an errno from faccessat2 (Docker 20.10's profile denies it)",
+	  .config = { .annotations = P("errno-faccessat2"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "errno-faccessat2", .target_bounding = 0xeb },
+	{ .what = "but not a kill",
+	  .config = { .annotations = P("kill-faccessat2"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC,
+	  .error = "runc calls faccessat2" },
+	{ .what = "the shipped default profile starts under every installer",
+	  .config = { .annotations = P("default"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "default", .target_bounding = 0xeb },
+};
+
+/* The front-ends' own decisions: a precreate hook (any runtime may run the config it writes), the
+ * runtime wrapper (linux.seccomp as the engine wrote it is the profile, or its override's). */
+typedef struct front_row {
+	plan_row r;
+	bool precreate, wrapper, unfiltered_exec;
+	const char *override_profile;
+} front_row;
+
+static const front_row front_rows[] = {
+	{ { "a precreate hook cannot tell whether the runtime can run the loader's config: runtime mode",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_RUNTIME, "guarded",
+	  "--runtime seccomp-hook-runtime", 0xeb }, .precreate = true },
+	{ { "the same for a recording (a precreate hook has no relay for the listener)",
+	  { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL,
+	  SH_HOW_RUNTIME, "default", "cannot tell which runtime", 0xeb }, .precreate = true },
+	{ { "a precreate hook told --runtime=crun keeps init mode",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, true, NULL, SH_HOW_CRUN, "guarded", NULL, 0xeb },
+	  .precreate = true },
+	{ { "a precreate hook told --allow-unfiltered-exec keeps the loader",
+	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, NULL, false, NULL, SH_HOW_LOADER, "guarded", NULL, 0xeb },
+	  .precreate = true, .unfiltered_exec = true },
+	{ { "a config a precreate hook refused is refused again, with its reason",
+	  { .annotations = P("guarded") ", \"org.seccomp-hook.refused\": \"profile 'x': no profile named 'x'\"" }, NULL, NULL, false,
+	  "precreate hook refused this container: profile 'x': no profile named 'x'", SH_HOW_PASS, NULL, NULL, 0 }, .wrapper = true },
+	{ { "the wrapper: linux.seccomp as the engine wrote it is the profile",
+	  { .caps = CAPS(DOCKER_CAPS), .seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}" }, NULL, NULL, false, NULL, SH_HOW_RUNTIME,
+	  "(linux.seccomp)", NULL, 0xeb }, .wrapper = true },
+	{ { "the wrapper's override replaces the engine's profile",
+	  { .caps = CAPS(DOCKER_CAPS), .seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}" }, NULL, "allow-all", false, NULL,
+	  SH_HOW_RUNTIME, "guarded", NULL, 0xeb }, .wrapper = true, .override_profile = "guarded" },
+	{ { "no linux.seccomp (unconfined by the engine): the override does not apply, the default does",
+	  { .caps = CAPS(DOCKER_CAPS) }, NULL, "allow-all", false, NULL, SH_HOW_RUNTIME, "allow-all", NULL, 0xeb }, .wrapper = true,
+	  .override_profile = "guarded" },
+	{ { "an annotation wins over the override",
+	  { .annotations = P("allow-all"), .caps = CAPS(DOCKER_CAPS), .seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}" }, NULL, NULL,
+	  false, NULL, SH_HOW_RUNTIME, "allow-all", NULL, 0xeb }, .wrapper = true, .override_profile = "guarded" },
+	{ { "the override outside the wrapper (precreate has no engine profile to replace) does nothing",
+	  { .caps = CAPS(DOCKER_CAPS), .seccomp = "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}" }, NULL, NULL, false, NULL, SH_HOW_PASS, NULL,
+	  NULL, 0 }, .precreate = true, .override_profile = "guarded" },
 };
 
 static void check_row(const plan_row *r, const sh_hook_plan *p, int status, sh_error *err)
@@ -226,24 +346,44 @@ static void check_row(const plan_row *r, const sh_hook_plan *p, int status, sh_e
 			     (unsigned long long)p->own.bounding);
 }
 
+static void run_row(const plan_row *r, sh_hook_opts o)
+{
+	o.mode = r->mode;
+	o.default_profile = r->default_profile;
+	o.crun = r->runtime == RT_CRUN;
+	o.runc = r->runtime == RT_RUNC;
+	sh_json *config = config_of(&r->config);
+	sh_hook_plan p;
+	sh_diag d = { 0 };
+	sh_error *err = NULL;
+	int st = sh_hook_plan_make(config, &o, &p, &d, &err);
+	check_row(r, &p, st, err);
+	sh_hook_plan_free(&p); /* also after a refusal: the plan holds what it had decided */
+	sh_error_free(err);
+	sh_diag_free(&d);
+	sh_json_free(config);
+}
+
 Test(hookplan, table)
 {
-	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
-		const plan_row *r = &rows[i];
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++)
+		run_row(&rows[i], base_opts);
+}
+
+Test(hookplan, front_ends)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(front_rows); i++) {
+		const front_row *f = &front_rows[i];
 		sh_hook_opts o = base_opts;
-		o.mode = r->mode;
-		o.default_profile = r->default_profile;
-		o.crun = r->crun;
-		sh_json *config = config_of(&r->config);
-		sh_hook_plan p;
-		sh_diag d = { 0 };
-		sh_error *err = NULL;
-		int st = sh_hook_plan_make(config, &o, &p, &d, &err);
-		check_row(r, &p, st, err);
-		sh_hook_plan_free(&p); /* also after a refusal: the plan holds what it had decided */
-		sh_error_free(err);
-		sh_diag_free(&d);
-		sh_json_free(config);
+		o.seccomp_as_profile = f->wrapper;
+		o.override_profile = f->override_profile;
+		o.allow_unfiltered_exec = f->unfiltered_exec;
+		if (f->precreate) { /* as cmd_precreate sets them */
+			o.any_runtime = true;
+			o.exec_routed = o.has_listener_fd = false;
+			o.listener_fd = -1;
+		}
+		run_row(&f->r, o);
 	}
 }
 
@@ -488,5 +628,108 @@ Test(hookplan, overlays_once_on_its_own_output)
 	cr_expect_eq(p.how, SH_HOW_LOADER);
 	cr_expect_not_null(p.call.overlay_path);
 	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* The wrapper's second transform of its own output (a bundle run again): the engine's linux.seccomp,
+ * which init mode removed, is the profile again, from the cache under the sealed digest; without it
+ * there, the transform says so. */
+Test(hookplan, the_engines_profile_is_kept_for_a_second_transform)
+{
+	sh_hook_opts o = base_opts;
+	o.seccomp_as_profile = true;
+	o.mode = "init";
+	config_row cr = { .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS), .seccomp = guarded };
+	sh_hook_plan p;
+	sh_json *config = transformed(&cr, &o, &p);
+	cr_assert_eq(p.how, SH_HOW_LOADER);
+	cr_assert_not_null(p.engine_text, "the engine's text is for act to keep");
+	char first[65], engine[65];
+	memcpy(first, p.digest, sizeof first);
+	memcpy(engine, p.engine_digest, sizeof engine);
+	sh_error *err = NULL;
+	char stored[65];
+	cr_assert_eq(sh_cache_put_oci_text(o.cache_dir, p.engine_text, p.engine_len, stored, &err), 0);
+	cr_expect_str_eq(stored, engine);
+	sh_hook_plan_free(&p);
+	cr_expect_null(sh_json_get(sh_json_get(config, "linux"), "seccomp"), "init mode: no linux.seccomp left");
+	cleanup_free char *want = sh_xasprintf("sha256:%s", engine);
+	cr_expect_str_eq(sh_oci_annotation(config, SH_ANNOT_ENGINE_SECCOMP), want);
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_str_eq(p.profile, SH_PROFILE_FROM_CONFIG);
+	cr_expect_eq(p.how, SH_HOW_LOADER);
+	cr_expect_str_eq(p.digest, first, "the same program as the first time");
+	sh_hook_plan_free(&p);
+	/* Gone from the cache: refused with the reason, not applied as something else. */
+	cleanup_free char *rm = sh_xasprintf("rm -f %s/oci/%s.json", o.cache_dir, engine);
+	cr_assert_eq(system(rm), 0);
+	cr_expect_lt(sh_hook_plan_make(config, &o, &p, NULL, &err), 0);
+	cr_expect(err && strstr(err->msg, "no longer in the cache"), "%s", err ? err->msg : "(planned)");
+	sh_hook_plan_free(&p);
+	sh_error_free(err);
+	sh_json_free(config);
+}
+
+/* A digest in a config without a valid seal is a string like any other: it names nothing. */
+Test(hookplan, an_engine_digest_without_a_seal_is_not_believed)
+{
+	sh_hook_opts o = base_opts;
+	o.seccomp_as_profile = true;
+	config_row cr = { .annotations = "\"org.seccomp-hook.applied\": \"(linux.seccomp) init sha256:" HEX64 "\","
+					 " \"org.seccomp-hook.engine-seccomp\": \"sha256:" HEX64 "\"",
+			  .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_eq(p.how, SH_HOW_PASS, "no profile: nothing applied from the unsealed digest");
+	cr_expect_null(p.earlier.engine);
+	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* hooks.d and the wrapper both installed: the hook's transform started an agent for a recording, the
+ * wrapper's replaces it; the plan tells the first agent that nothing comes. */
+Test(hookplan, an_earlier_transforms_agent_is_released)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("default") "," INIT ", \"org.seccomp-hook.record\": \"r1\"", .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_eq(p.how, SH_HOW_LOADER);
+	cr_expect_null(p.release_agent, "nothing earlier");
+	sh_hook_acted a = { .bpf_path = sh_xstrdup("/x.bpf"), .socket = sh_xstrdup("/run/agents/first.sock") };
+	cr_assert_eq(sh_seal_key_get(o.seal_key, &a.key, &err), 0);
+	cr_assert_eq(sh_hook_write(config, &p, &a, &o, &err), 0, "%s", err ? err->msg : "");
+	sh_hook_acted_free(&a);
+	sh_hook_plan_free(&p);
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_str_eq(p.release_agent, "/run/agents/first.sock");
+	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* The loader's place the runtime will make in a root that has none: named, so that it can be removed
+ * once the container is gone; a root that has it already leaves nothing to remove. */
+Test(hookplan, the_place_the_runtime_makes_is_named)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cleanup_free char *want = sh_xasprintf("%s/rootfs/.seccomp-hook", dir);
+	cr_expect_str_eq(p.made_place, want);
+	cr_expect_neq(access(want, F_OK), 0, "the plan made nothing");
+	sh_hook_plan_free(&p);
+	cr_assert_eq(mkdir(want, 0755), 0);
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_eq(p.how, SH_HOW_LOADER);
+	cr_expect_null(p.made_place, "the image's own directory stays");
+	sh_hook_plan_free(&p);
+	rmdir(want);
 	sh_json_free(config);
 }

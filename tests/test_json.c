@@ -332,6 +332,38 @@ Test(json, shaped_parse_keeps_the_limits)
 	sh_error_free(err);
 }
 
+/* The end of a message that arrives in pieces: where the first top-level value closes, whatever the
+ * strings hold, fed whole and one byte at a time. */
+Test(json, scan_finds_the_end_of_an_object_in_pieces)
+{
+	static const struct {
+		const char *text;
+		long end; /* bytes up to and including the closing bracket, -1: not complete */
+	} rows[] = {
+		{ "{\"a\": 1}", 8 },
+		{ "{\"a\": 1} trailing", 8 },
+		{ "  [1, [2, {\"x\": []}]]", 21 },
+		{ "{\"s\": \"}]\"}", 11 },
+		{ "{\"s\": \"\\\"}\"}", 12 },
+		{ "{\"s\": \"\\\\\"}", 11 },
+		{ "{\"state\": {\"id\": \"c1\", \"annotations\": {\"k\": \"{{\"}}", -1 },
+		{ "{\"a\": \"}\"", -1 },
+		{ "", -1 },
+		{ "}", -1 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+		const char *t = rows[i].text;
+		size_t n = strlen(t);
+		sh_json_scan whole = { 0 }, bytes = { 0 };
+		cr_assert_eq(sh_json_scan_feed(&whole, t, n), rows[i].end >= 0, "%s", t);
+		long end = -1;
+		for (size_t k = 0; k < n && end < 0; k++)
+			if (sh_json_scan_feed(&bytes, t + k, 1))
+				end = (long)k + 1;
+		cr_assert_eq(end, rows[i].end, "%s: ends at %ld", t, end);
+	}
+}
+
 Test(profile, docker_fields_and_locations)
 {
 	const char *t = "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 38,\n"

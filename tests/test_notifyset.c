@@ -170,7 +170,7 @@ Test(notifyset, report_program_podman_same_path_for_all_but_errno)
 static void check_report(const char *file, bool default_may_notify)
 {
 	compiled c = load(file);
-	sh_notify_opts o = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime };
+	sh_notify_opts o = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_report };
 	sh_ruleset *rep = sh_notifyset_report(c.rs, &o);
 	sh_bpf rb = { 0 };
 	cleanup_error sh_error *err = NULL;

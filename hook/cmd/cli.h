@@ -10,6 +10,8 @@
 #include "resolve.h"
 
 int cmd_check(int argc, char **argv);
+/* check --within=BASE: the containment proof (cmd_within.c). */
+int cmd_check_within(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_precreate(int argc, char **argv);
@@ -20,27 +22,36 @@ int cmd_explain(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
-/* Target options shared by compile/explain/diff/exec. */
+/* Target options shared by compile/explain/diff/exec/record. */
 typedef struct sh_target_opts {
 	const char *arch;   /* --arch */
 	const char *caps;   /* --caps */
 	const char *kernel; /* --kernel */
+	bool caller;        /* set by sh_cli_target: the set is the caller's bounding set (--caps=caller) */
 	uint32_t arch_buf[SH_MAX_ARCHES];
 } sh_target_opts;
 
-/* Fill `t` from the options; without --caps, the process's own bounding set when own_caps, else none. */
-int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err);
+/* Fill `t` from the options; the capability set as sh_caps_option decides it (Docker's default set
+ * without --caps, the caller's bounding set with --caps=caller). */
+int sh_cli_target(sh_target_opts *o, sh_target *t, sh_error **err);
 
 /* One line's worth saying what a rule set was resolved for: "SCMP_ARCH_X86_64,SCMP_ARCH_X86; caps:
- * docker default (0xa80425fb); kernel 6.1" (caps "caller's bounding set, ..." when own_caps took it
- * from the process). Caller frees. */
-char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs);
+ * docker default (0xa80425fb); kernel 6.1" (caps "caller's bounding set, ..." with --caps=caller).
+ * Caller frees. */
+char *sh_cli_describe_target(const sh_target_opts *o, const sh_target *t, const sh_ruleset *rs);
+/* "seccomp-hook CMD: FILE: resolved for TARGET" on standard error, unless -q: every command whose
+ * answer depends on the capability set says which one it used. */
+void sh_cli_say_target(const char *cmd, const sh_target_opts *o, const sh_target *t, const sh_ruleset *rs);
 
 /* PROFILE (a file, or NAME in the profiles directories) loaded and resolved for the target the options
  * give (sh_cli_target), warnings printed. */
-int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, bool own_caps, sh_target *t,
-			sh_profile **p, sh_ruleset **rs, sh_error **err);
+int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, sh_target *t, sh_profile **p,
+			sh_ruleset **rs, sh_error **err);
+/* PROFILE (a file, or NAME in the profiles directories `dir`, else the default ones) loaded, with
+ * its findings into d (may be NULL). */
+int sh_cli_load_profile(const char *arg, const char *dir, sh_profile **p, sh_diag *d, sh_error **err);
 
 struct sh_bpf;
 /* A raw BPF program file (compile -o, dump --format=raw), size and structure checked; `exec --bpf`

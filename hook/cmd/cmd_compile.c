@@ -15,9 +15,11 @@
 #include <unistd.h>
 
 static const char compile_usage[] =
-	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none] [--kernel=X.Y]\n"
-	"                            [--format=bpf|disasm|pfc|oci|table] [--linear|--no-ranges] [-q] [-o FILE] PROFILE\n"
-	"Resolve PROFILE for an architecture set, capability set and kernel, and write it (--format=F) as:\n"
+	"Usage: seccomp-hook compile [--arch=A,..] [--caps=CAP,..|all|none|docker|caller] [--kernel=X.Y]\n"
+	"                            [--format=bpf|disasm|pfc|oci|table] [--linear|--no-ranges] [-q] [-o FILE]\n"
+	"                            [--profiles-dir=DIR] PROFILE\n"
+	"Resolve PROFILE (a file, or NAME for NAME.json in the profiles directories) for an architecture\n"
+	"set, capability set and kernel, and write it (--format=F) as:\n"
 	"  bpf     the raw struct sock_filter program that is installed (default; not to a terminal)\n"
 	"  disasm  the same program as a readable listing (as dump --format=disasm prints a live one)\n"
 	"  pfc     libseccomp's pseudo-filter-code text (its tree, before the dispatch becomes ranges)\n"
@@ -26,15 +28,20 @@ static const char compile_usage[] =
 	"          the capabilities/arches/kernel includes and excludes ask for, and the rule's FILE:LINE\n\n"
 	"  --format=F      one of the forms above (default bpf)\n"
 	"  --arch=A,..     architectures (x86_64 or SCMP_ARCH_X86_64 spellings); default: native + archMap\n"
-	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none' (default);\n"
-	"                  'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
+	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all', 'none', 'docker'\n"
+	"                  (the default: Docker's default set; docker,CAP_SYS_ADMIN adds one) or 'caller'\n"
+	"                  (this process's bounding set)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --linear        linear filter instead of a binary tree (for comparison)\n"
 	"  --no-ranges     libseccomp's binary tree as it builds it, its syscall-number tests not\n"
 	"                  rewritten as range tests (for comparison)\n"
 	"  -o, --output=F  write to F atomically (default: standard output)\n"
-	"  -q, --quiet     no warnings (unknown syscall names skipped and the like); errors still print\n"
-	"  -h, --help      show this help\n";
+	"  --profiles-dir=DIR  where to look NAME up\n"
+	"  -q, --quiet     no warnings (unknown syscall names skipped and the like) and no line saying what\n"
+	"                  the profile was resolved for; errors still print\n"
+	"  -h, --help      show this help\n\n"
+	"Unless -q, one line on standard error says what the profile was resolved for (architectures,\n"
+	"capability set, kernel).\n";
 
 enum { FMT_BPF, FMT_PFC, FMT_OCI, FMT_DISASM, FMT_TABLE };
 
@@ -42,6 +49,7 @@ typedef struct compile_opts {
 	sh_target_opts t;
 	int format;
 	const char *output;
+	const char *dir; /* --profiles-dir */
 	bool linear;
 	bool no_ranges;
 } compile_opts;
@@ -200,11 +208,11 @@ static void print_table(FILE *f, const sh_ruleset *rs, const char *target)
 
 static int emit_table(const sh_ruleset *rs, const sh_target *t, const compile_opts *o, sh_diag *d, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL; /* the rule set as the translator takes it: its errors and warnings */
-	if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+	sh_bpf b = { 0 }; /* the rule set as the translator takes it: its errors and warnings */
+	if (sh_translate_bpf(rs, NULL, &b, d, err) < 0)
 		return -1;
-	seccomp_release(ctx);
-	cleanup_free char *target = sh_cli_describe_target(&o->t, false, t, rs);
+	sh_bpf_free(&b);
+	cleanup_free char *target = sh_cli_describe_target(&o->t, t, rs);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -220,20 +228,24 @@ static int emit_table(const sh_ruleset *rs, const sh_target *t, const compile_op
 static int run_compile(const char *path, compile_opts *o, sh_diag *d, sh_error **err)
 {
 	sh_target t;
-	if (sh_cli_target(&o->t, false, &t, err) < 0)
+	if (sh_cli_target(&o->t, &t, err) < 0)
 		return -1;
 	cleanup_profile sh_profile *p = NULL;
-	if (sh_profile_load(path, &p, d, err) < 0)
+	if (sh_cli_load_profile(path, o->dir, &p, d, err) < 0)
 		return -1;
 	cleanup_ruleset sh_ruleset *rs = NULL;
 	if (sh_resolve(p, &t, &rs, d, err) < 0)
 		return -1;
+	sh_cli_say_target("compile", &o->t, &t, rs);
 	if (o->format == FMT_OCI) {
-		/* Unknown names are reported as the hook would; the OCI form keeps them for the runtime. */
-		scmp_filter_ctx ctx = NULL;
-		if (sh_translate_ctx(rs, NULL, &ctx, d, err) < 0)
+		/* Unknown names are reported as the hook would; the OCI form keeps them for the runtime,
+		 * which compiles it with libseccomp: refused where that program would be weaker. */
+		sh_bpf b = { 0 };
+		if (sh_translate_bpf(rs, NULL, &b, d, err) < 0 || sh_translate_runtime_form(rs, d, err) < 0) {
+			sh_bpf_free(&b);
 			return -1;
-		seccomp_release(ctx);
+		}
+		sh_bpf_free(&b);
 		return emit_oci(rs, &t, o, err);
 	}
 	if (o->format == FMT_TABLE)
@@ -248,7 +260,8 @@ int cmd_compile(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' }, { "linear", no_argument, NULL, 'l' },
 		{ "no-ranges", no_argument, NULL, 'r' }, { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	compile_opts o = { .format = FMT_BPF, .output = "-" };
 	int ch;
@@ -260,6 +273,7 @@ int cmd_compile(int argc, char **argv)
 		case 'c': o.t.caps = optarg; break;
 		case 'k': o.t.kernel = optarg; break;
 		case 'o': o.output = optarg; break;
+		case 'd': o.dir = optarg; break;
 		case 'l': o.linear = true; break;
 		case 'r': o.no_ranges = true; break;
 		case 'f':

@@ -1,10 +1,12 @@
 /* seccomp-hook dump PID: the classic-BPF filters a running process has, read back from the kernel
- * with PTRACE_SECCOMP_GET_FILTER (needs CAP_SYS_ADMIN), as JSON, a disassembly, or raw bytes; dump
+ * with PTRACE_SECCOMP_GET_FILTER (needs CAP_SYS_ADMIN), as a summary (each filter's length and
+ * SHA-256, the digest org.seccomp-hook.applied names), JSON, a disassembly, or raw bytes; dump
  * --bpf=FILE: the same for a program file (compile -o), with no process. */
 #include "config.h"
 #include "apply.h"
 #include "cli.h"
 #include "bpf.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,12 +18,15 @@
 #include <yajl/yajl_gen.h>
 
 static const char dump_usage[] =
-	"Usage: seccomp-hook dump [--format=json|disasm|raw] [--index=N] [-o FILE] PID | --bpf=FILE\n"
+	"Usage: seccomp-hook dump [--format=text|json|disasm|raw] [--index=N] [-o FILE] PID | --bpf=FILE\n"
 	"Print the seccomp filters process PID runs, read back from the kernel (PTRACE_SECCOMP_GET_FILTER;\n"
-	"needs CAP_SYS_ADMIN). Filter 0 is the first one installed (the kernel's index). With --bpf, decode a raw BPF\n"
+	"needs CAP_SYS_ADMIN). Filter 0 is the first installed one, the last the newest. With --bpf, decode\n"
+	"a raw BPF\n"
 	"program file instead (compile -o, dump --format=raw): no process, no privilege.\n\n"
-	"  --format=F   json (default): every filter's instructions; disasm: readable listing with\n"
-	"               syscall numbers named; raw: one filter's struct sock_filter bytes\n"
+	"  --format=F   text (default): the process's seccomp mode and no_new_privs, then a line per\n"
+	"               filter with its length and SHA-256 (the digest org.seccomp-hook.applied names\n"
+	"               in init mode); json: the same with every filter's instructions; disasm:\n"
+	"               readable listing with syscall numbers named; raw: one filter's bytes\n"
 	"  --index=N    only filter N (raw: default 0)\n"
 	"  --bpf=FILE   the program in FILE, as filter 0 (in place of PID)\n"
 	"  -o FILE      write to FILE (default: standard output)\n"
@@ -38,13 +43,23 @@ typedef struct dump_opts {
 	long pid, index;
 } dump_opts;
 
+/* The program's SHA-256, as the cache and org.seccomp-hook.applied name it: of its bytes. */
+static void digest_of(const sh_bpf *b, char hex[65])
+{
+	sh_sha256_hex(b->insns, b->len * sizeof(*b->insns), hex);
+}
+
 static void gen_filter(yajl_gen g, size_t i, const sh_bpf *b)
 {
+	char hex[65];
+	digest_of(b, hex);
 	yajl_gen_map_open(g);
 	gen_key(g, "index");
 	yajl_gen_integer(g, (long long)i);
 	gen_key(g, "length");
 	yajl_gen_integer(g, (long long)b->len);
+	gen_key(g, "sha256");
+	yajl_gen_string(g, (const unsigned char *)hex, 64);
 	gen_key(g, "instructions");
 	yajl_gen_array_open(g);
 	for (size_t k = 0; k < b->len; k++) {
@@ -89,17 +104,43 @@ static void print_json(FILE *out, const dump_opts *o, int mode, const sh_bpf *v,
 	yajl_gen_free(g);
 }
 
+/* "pid 42: Seccomp: 2 (filter), NoNewPrivs: 1, 2 filter(s)", or the file's line. */
+static void print_head(FILE *out, const dump_opts *o, int mode, size_t n)
+{
+	if (o->bpf) {
+		fprintf(out, "%s: BPF program file, %zu filter(s)\n", o->bpf, n);
+		return;
+	}
+	fprintf(out, "pid %ld: Seccomp: %d (%s)", o->pid, mode, mode == 2 ? "filter" : mode == 1 ? "strict" : "none");
+	int nnp = sh_proc_no_new_privs(o->pid);
+	if (nnp >= 0)
+		fprintf(out, ", NoNewPrivs: %d", nnp);
+	fprintf(out, ", %zu filter(s)\n", n);
+}
+
+/* "filter 0: 143 instructions, sha256:..." (the first installed first, as the kernel numbers them). */
+static void print_filter_line(FILE *out, size_t i, const sh_bpf *b)
+{
+	char hex[65];
+	digest_of(b, hex);
+	fprintf(out, "filter %zu: %zu instructions, sha256:%s\n", i, b->len, hex);
+}
+
+static void print_text(FILE *out, const dump_opts *o, int mode, const sh_bpf *v, size_t n)
+{
+	print_head(out, o, mode, n);
+	for (size_t i = 0; i < n; i++)
+		if (o->index < 0 || (size_t)o->index == i)
+			print_filter_line(out, i, &v[i]);
+}
+
 /* The same listing for a file as for a process after the first line, so the two compare with diff. */
 static void print_disasm(FILE *out, const dump_opts *o, int mode, const sh_bpf *v, size_t n)
 {
-	if (o->bpf)
-		fprintf(out, "%s: BPF program file, %zu filter(s)\n", o->bpf, n);
-	else
-		fprintf(out, "pid %ld: Seccomp: %d (%s), %zu filter(s)\n", o->pid, mode,
-			mode == 2 ? "filter" : mode == 1 ? "strict" : "none", n);
+	print_head(out, o, mode, n);
 	for (size_t i = 0; i < n; i++)
 		if (o->index < 0 || (size_t)o->index == i) {
-			fprintf(out, "filter %zu: %zu instructions\n", i, v[i].len);
+			print_filter_line(out, i, &v[i]);
 			sh_bpf_disasm(out, &v[i]);
 		}
 }
@@ -120,6 +161,8 @@ static int emit(const dump_opts *o, int mode, const sh_bpf *v, size_t n, sh_erro
 		return sh_error_errno(err, errno, "open_memstream");
 	if (strcmp(o->format, "json") == 0)
 		print_json(mf, o, mode, v, n);
+	else if (strcmp(o->format, "text") == 0)
+		print_text(mf, o, mode, v, n);
 	else
 		print_disasm(mf, o, mode, v, n);
 	fclose(mf);
@@ -152,8 +195,8 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
 		default: return sh_usage_error("dump", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
-	if (strcmp(o->format, "json") && strcmp(o->format, "disasm") && strcmp(o->format, "raw"))
-		return sh_usage_error("dump", "unknown format '%s' (json, disasm or raw)", o->format);
+	if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "disasm") && strcmp(o->format, "raw"))
+		return sh_usage_error("dump", "unknown format '%s' (text, json, disasm or raw)", o->format);
 	if (o->bpf)
 		return argc == optind ? -1 : sh_usage_error("dump", "give a PID or --bpf=FILE, not both");
 	end = NULL;
@@ -165,7 +208,7 @@ static int parse_dump_args(int argc, char **argv, dump_opts *o)
 
 int cmd_dump(int argc, char **argv)
 {
-	dump_opts o = { .format = "json", .output = "-", .index = -1 };
+	dump_opts o = { .format = "text", .output = "-", .index = -1 };
 	int done = parse_dump_args(argc, argv, &o);
 	if (done >= 0)
 		return done;

@@ -35,9 +35,10 @@ static const char exec_usage[] =
 	"                  answer of the two, the profile's where they are equal. Alone, it is the filter.\n"
 	"                  May be given more than once\n"
 	"  --flags=LIST    with --bpf: SECCOMP_FILTER_FLAG_LOG,SPEC_ALLOW,.. to install with\n"
-	"  --caps=LIST     capabilities for includes/excludes (default: this process's bounding set, which\n"
-	"                  for root is every capability); 'docker' is Docker's default set, so\n"
-	"                  --caps=docker decides as `docker run` would (docker,CAP_SYS_ADMIN adds one)\n"
+	"  --caps=LIST     capabilities for includes/excludes: names (CAP_SYS_ADMIN,..), 'all', 'none',\n"
+	"                  'docker' (the default: Docker's default set, so that the profile decides as in\n"
+	"                  `docker run`; docker,CAP_SYS_ADMIN adds one) or 'caller' (this process's\n"
+	"                  bounding set: every capability for root, as a privileged container)\n"
 	"  --arch=A,..     architectures (default: native + the profile's archMap)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --report=MODE   with --profile: hand every call the profile denies with an errno (its rules and\n"
@@ -53,7 +54,7 @@ static const char exec_usage[] =
 	"                  errors still print\n"
 	"  -h, --help      show this help\n\n"
 	"With --profile, one summary line on stderr says what the filter was resolved for: rules applied,\n"
-	"architectures, the capability set (--caps, or the caller's bounding set) and kernel.\n\n"
+	"architectures, the capability set (--caps: Docker's default set unless told) and kernel.\n\n"
 	"Exit status: COMMAND's; 1 invalid profile; 2 usage or system error (filter not installed);\n"
 	"126/127 COMMAND could not be executed.\n";
 
@@ -102,11 +103,10 @@ static int parse_flags(const char *s, unsigned *flags, sh_error **err)
 	return r;
 }
 
-/* What is about to be installed, and in particular which capability set decided includes/excludes:
- * as root, without --caps, that is everything, which is not what `docker run` decides with. */
+/* What is about to be installed, and in particular which capability set decided includes/excludes. */
 static char *summary(const exec_opts *o, const sh_target *t, const sh_ruleset *rs, const sh_bpf *b)
 {
-	cleanup_free char *target = sh_cli_describe_target(&o->t, true, t, rs);
+	cleanup_free char *target = sh_cli_describe_target(&o->t, t, rs);
 	return sh_xasprintf("seccomp-hook exec: %s: %zu of %zu rules for %s; %zu instructions\n",
 			    rs->profile->file, rs->nrules, rs->profile->nrules, target, b->len);
 }
@@ -121,7 +121,7 @@ static int overlay_program(exec_opts *o, const sh_ruleset *rs, bool under, sh_bp
 	sh_target t;
 	uint32_t family[4];
 	if (sh_overlay_set_load(o->overlays, o->noverlays, o->dir, &set, &d, err) < 0 ||
-	    sh_cli_target(&o->t, true, &t, err) < 0) {
+	    sh_cli_target(&o->t, &t, err) < 0) {
 		sh_diag_free(&d);
 		return -1;
 	}
@@ -146,7 +146,7 @@ static int compile_profile(exec_opts *o, sh_bpf *b, sh_bpf *ob, unsigned *flags,
 	sh_target t;
 	cleanup_profile sh_profile *p = NULL;
 	cleanup_ruleset sh_ruleset *rs = NULL;
-	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, true, &t, &p, &rs, err) < 0)
+	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, &t, &p, &rs, err) < 0)
 		return -1;
 	if (o->noverlays && overlay_program(o, rs, true, ob, err) < 0)
 		return -1;
@@ -184,7 +184,7 @@ static void reported_free(reported *x)
 
 static int prepare_report(exec_opts *o, const char *id, reported *x, sh_error **err)
 {
-	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, true, &x->t, &x->p, &x->base, err) < 0)
+	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, &x->t, &x->p, &x->base, err) < 0)
 		return -1;
 	if (sh_translate_flags(x->base) & SH_FLAG_NEW_LISTENER)
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: --report cannot serve a profile that has its own "

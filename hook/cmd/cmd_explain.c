@@ -2,7 +2,9 @@
  * text or JSON: what the compiled program answers, the rule that carries the answer, the call's
  * rules when its arguments decide, and which capabilities or kernel would change them. */
 #include "config.h"
+#include "apply.h"
 #include "cli.h"
+#include "sha256.h"
 #include "names.h"
 #include "explain.h"
 #include "translate.h"
@@ -14,23 +16,31 @@
 
 static const char explain_usage[] =
 	"Usage: seccomp-hook explain [--arch=A] [--caps=..] [--kernel=X.Y] [--format=text|json]\n"
-	"                            PROFILE SYSCALL [ARG0..ARG5]\n"
+	"                            [--profiles-dir=DIR] PROFILE SYSCALL [ARG0..ARG5]\n"
+	"                            | --pid=PID SYSCALL [ARG0..ARG5]\n"
 	"Print the action SYSCALL (a name or a number) with the given arguments (default 0) gets under\n"
-	"PROFILE, computed by running the compiled filter, with the errno's name, and the rule\n"
-	"(file:line:col) that decided it. Then, when there is something to say:\n"
+	"PROFILE (a file, or NAME for NAME.json in the profiles directories), computed by running the\n"
+	"compiled filter, with the errno's name, and the rule (file:line:col) that decided it. Then, when\n"
+	"there is something to say:\n"
 	"  the rule needs: ...   the includes/excludes the target met for the deciding rule\n"
 	"  depends on the arguments:   the syscall's rules in the profile's order (the program\n"
 	"                        decides between overlapping ones), each with its conditions\n"
 	"                        (arg0&0x7e020000==0), and what holds when none does\n"
 	"  with CAP_X: / without CAP_X: / from kernel X.Y: / before kernel X.Y:   what the syscall\n"
-	"                        gets when a rule the capabilities or kernel left out is taken in\n\n"
+	"                        gets when a rule the capabilities or kernel left out is taken in\n"
+	"  resolved for: ...     the architectures, capability set and kernel the profile was resolved for\n\n"
 	"  --arch=A        the ABI the call is made on (default: native); the filter covers what a\n"
 	"                  runtime would load (native + the profile's archMap)\n"
-	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all' or 'none'\n"
-	"                  (default); 'docker' is Docker's default set (docker,CAP_SYS_ADMIN adds one)\n"
+	"  --caps=LIST     capabilities for includes/excludes (CAP_SYS_ADMIN,..), 'all', 'none', 'docker'\n"
+	"                  (the default: Docker's default set; docker,CAP_SYS_ADMIN adds one) or 'caller'\n"
+	"                  (this process's bounding set)\n"
 	"  --kernel=X.Y    kernel version for minKernel (default: the running kernel)\n"
 	"  --format=F      text (default) or json (the same, as fields: action, errno, errno_name,\n"
-	"                  decided_by, rule, conditions, requires, rules, alternatives...)\n"
+	"                  decided_by, rule, conditions, requires, rules, alternatives, target...)\n"
+	"  --profiles-dir=DIR  where to look NAME up\n"
+	"  --pid=PID       the filters process PID runs instead of a profile, read back from the kernel as\n"
+	"                  dump reads them (needs CAP_SYS_ADMIN): what each one answers, and what the\n"
+	"                  kernel makes of them (the answer of highest precedence, of equals the newest's)\n"
 	"  -h, --help      show this help\n";
 
 typedef struct query {
@@ -67,6 +77,7 @@ typedef struct view {
 	const sh_profile *p;
 	const query *q;
 	const sh_explanation *x;
+	const char *target; /* what the profile was resolved for (sh_cli_describe_target) */
 } view;
 
 /* "SCMP_ACT_ERRNO(38) ENOSYS": the action as the filter returns it, the errno by name. */
@@ -164,6 +175,7 @@ static void print_text(const view *v)
 		print_argument_rules(stdout, v);
 	for (size_t i = 0; i < x->nalt; i++)
 		print_alternative(stdout, v, &x->alt[i]);
+	printf("  resolved for: %s\n", v->target);
 }
 
 /* ---- --format=json --------------------------------------------------------------------------------- */
@@ -320,19 +332,131 @@ static void print_json(const view *v)
 	for (size_t i = 0; i < x->nalt; i++)
 		sh_json_append(alts, json_alternative(v, &x->alt[i]));
 	sh_json_set(o, "alternatives", alts);
+	sh_json_set(o, "target", sh_json_new_string(v->target));
 	cleanup_free char *s = sh_json_serialize(o, true, NULL);
 	sh_json_free(o);
 	fputs(s, stdout);
 }
 
+/* ---- --pid: a live process's filters ------------------------------------------------------------ */
+
+/* What the filters of a process answer for one call: each one's, and the kernel's combination. */
+typedef struct live {
+	long pid;
+	int mode;          /* its Seccomp: line */
+	sh_engine *e;      /* its filters, the first installed first, as engines without rules */
+	size_t n;
+	sh_answer *each;
+	sh_answer answer;  /* what the kernel returns */
+	size_t which;      /* the filter whose answer that is */
+} live;
+
+static void live_free(live *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		sh_engine_fini(&l->e[i]);
+	free(l->e);
+	free(l->each);
+}
+
+static int live_read(live *l, const query *q, sh_error **err)
+{
+	sh_bpf *v = NULL;
+	l->mode = sh_proc_seccomp_mode(l->pid);
+	if (l->mode < 0)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "pid %ld: no such process", l->pid);
+	if (sh_dump_read((pid_t)l->pid, &v, &l->n, err) < 0)
+		return -1;
+	l->e = sh_xcalloc(l->n + 1, sizeof(*l->e));
+	l->each = sh_xcalloc(l->n + 1, sizeof(*l->each));
+	for (size_t i = 0; i < l->n; i++) {
+		sh_engine_of_program(&l->e[i], v[i].insns, v[i].len);
+		sh_bpf_free(&v[i]);
+	}
+	free(v);
+	sh_seccomp_data d = sh_call_data(q->arch, q->nr, q->args);
+	for (size_t i = 0; i < l->n; i++)
+		l->each[i] = sh_engine_run(&l->e[i], &d);
+	l->answer = l->n ? sh_engines_run(l->e, l->n, &d, &l->which) : (sh_answer){ .ret = SECCOMP_RET_ALLOW };
+	return 0;
+}
+
+static void digest_of(const sh_engine *e, char hex[65])
+{
+	sh_sha256_hex(e->prog.insns, e->prog.len * sizeof(*e->prog.insns), hex);
+}
+
+static void print_live_text(const live *l, const query *q)
+{
+	char act[64], hex[65];
+	printf("%s (%s #%d): %s - ", q->name, sh_arch_scmp_name(q->arch), q->nr, action_text(l->answer.ret, act, sizeof act));
+	if (!l->n)
+		printf("pid %ld runs no seccomp filter (Seccomp: %d)\n", l->pid, l->mode);
+	else
+		printf("filter %zu of pid %ld\n", l->which, l->pid);
+	for (size_t i = 0; i < l->n; i++) {
+		digest_of(&l->e[i], hex);
+		printf("  filter %zu (%zu instructions, sha256:%s): %s%s\n", i, l->e[i].prog.len, hex,
+		       action_text(l->each[i].ret, act, sizeof act), l->each[i].by_args ? ", depends on the arguments" : "");
+	}
+}
+
+static void print_live_json(const live *l, const query *q)
+{
+	char act[64], hex[65];
+	sh_json *o = sh_json_new(SH_JSON_OBJECT), *filters = sh_json_new(SH_JSON_ARRAY);
+	sh_json_set(o, "syscall", sh_json_new_string(q->name));
+	sh_json_set(o, "arch", sh_json_new_string(sh_arch_scmp_name(q->arch)));
+	sh_json_set(o, "nr", sh_json_new_u64((uint32_t)q->nr));
+	sh_json_set(o, "action", sh_json_new_string(sh_ret_name(l->answer.ret, act, sizeof act)));
+	sh_json_set(o, "pid", sh_json_new_u64((uint64_t)l->pid));
+	sh_json_set(o, "seccomp", sh_json_new_u64((uint64_t)l->mode));
+	sh_json_set(o, "depends_on_arguments", sh_json_new_bool(l->answer.by_args));
+	if (l->n)
+		sh_json_set(o, "decided_by_filter", sh_json_new_u64(l->which));
+	for (size_t i = 0; i < l->n; i++) {
+		sh_json *f = sh_json_new(SH_JSON_OBJECT);
+		digest_of(&l->e[i], hex);
+		sh_json_set(f, "index", sh_json_new_u64(i));
+		sh_json_set(f, "length", sh_json_new_u64(l->e[i].prog.len));
+		sh_json_set(f, "sha256", sh_json_new_string(hex));
+		sh_json_set(f, "action", sh_json_new_string(sh_ret_name(l->each[i].ret, act, sizeof act)));
+		sh_json_set(f, "depends_on_arguments", sh_json_new_bool(l->each[i].by_args));
+		sh_json_append(filters, f);
+	}
+	sh_json_set(o, "filters", filters);
+	cleanup_free char *s = sh_json_serialize(o, true, NULL);
+	sh_json_free(o);
+	fputs(s, stdout);
+}
+
+static int run_live(long pid, query *q, bool json, sh_error **err)
+{
+	live l = { .pid = pid };
+	int r = live_read(&l, q, err);
+	if (r == 0 && json)
+		print_live_json(&l, q);
+	else if (r == 0)
+		print_live_text(&l, q);
+	live_free(&l);
+	return r;
+}
+
 /* ---- the command -------------------------------------------------------------------------------- */
 
-static int run_explain(const char *path, query *q, sh_target_opts *to, bool json, sh_error **err)
+typedef struct explain_opts {
+	sh_target_opts t;
+	const char *dir; /* --profiles-dir */
+	bool json;
+} explain_opts;
+
+static int run_explain(const char *arg, query *q, explain_opts *o, sh_error **err)
 {
 	sh_target t;
+	sh_target_opts *to = &o->t;
 	const char *arch_opt = to->arch;
 	to->arch = NULL; /* --arch picks the ABI of the call, not the filter's arch set */
-	if (sh_cli_target(to, false, &t, err) < 0)
+	if (sh_cli_target(to, &t, err) < 0)
 		return -1;
 	q->arch = arch_opt ? sh_arch_from_name(arch_opt) : t.native_arch;
 	if (!q->arch)
@@ -340,14 +464,15 @@ static int run_explain(const char *path, query *q, sh_target_opts *to, bool json
 	cleanup_profile sh_profile *p = NULL;
 	cleanup_ruleset sh_ruleset *rs = NULL;
 	sh_engine e;
-	if (sh_profile_load(path, &p, NULL, err) < 0 || sh_resolve(p, &t, &rs, NULL, err) < 0 ||
+	if (sh_cli_load_profile(arg, o->dir, &p, NULL, err) < 0 || sh_resolve(p, &t, &rs, NULL, err) < 0 ||
 	    sh_engine_init(&e, rs, err) < 0)
 		return -1;
 	t.native_arch = rs->arches[0]; /* the arch includes/excludes were judged against */
 	sh_explanation x;
 	sh_explain_call(&e, &t, q->arch, q->nr, q->args, &x);
-	view v = { .p = p, .q = q, .x = &x };
-	if (json)
+	cleanup_free char *target = sh_cli_describe_target(to, &t, rs);
+	view v = { .p = p, .q = q, .x = &x, .target = target };
+	if (o->json)
 		print_json(&v);
 	else
 		print_text(&v);
@@ -361,36 +486,47 @@ int cmd_explain(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "arch", required_argument, NULL, 'a' }, { "caps", required_argument, NULL, 'c' },
 		{ "kernel", required_argument, NULL, 'k' }, { "format", required_argument, NULL, 'f' },
+		{ "profiles-dir", required_argument, NULL, 'd' }, { "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	sh_target_opts to = { 0 };
-	bool json = false;
+	explain_opts o = { 0 };
+	const char *pid = NULL;
+	sh_target_opts *to = &o.t;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'a': to.arch = optarg; break;
-		case 'c': to.caps = optarg; break;
-		case 'k': to.kernel = optarg; break;
+		case 'a': to->arch = optarg; break;
+		case 'c': to->caps = optarg; break;
+		case 'k': to->kernel = optarg; break;
+		case 'd': o.dir = optarg; break;
+		case 'p': pid = optarg; break;
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
 				return sh_usage_error("explain", "unknown format '%s' (text or json)", optarg);
-			json = strcmp(optarg, "json") == 0;
+			o.json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h': fputs(explain_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("explain", "unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
-	if (argc - optind < 2)
-		return sh_usage_error("explain", "expected PROFILE SYSCALL [ARG...]");
+	char *end = NULL;
+	long live_pid = pid ? strtol(pid, &end, 10) : 0;
+	if (pid && (live_pid <= 0 || *end))
+		return sh_usage_error("explain", "--pid: '%s' is not a process id", pid);
+	if (pid && (to->caps || to->kernel || o.dir))
+		return sh_usage_error("explain", "--pid reads the filters a process runs: no --caps, --kernel or --profiles-dir");
+	int first = pid ? optind : optind + 1; /* where SYSCALL is */
+	if (argc - first < 1)
+		return sh_usage_error("explain", pid ? "expected SYSCALL [ARG...]" : "expected PROFILE SYSCALL [ARG...]");
 	cleanup_error sh_error *err = NULL;
 	query q = { 0 };
-	q.arch = to.arch ? sh_arch_from_name(to.arch) : seccomp_arch_native();
+	q.arch = to->arch ? sh_arch_from_name(to->arch) : seccomp_arch_native();
 	if (!q.arch)
-		return sh_usage_error("explain", "unknown architecture '%s'", to.arch);
-	int r = parse_query(argv[optind + 1], argv + optind + 2, argc - optind - 2, &q, &err);
+		return sh_usage_error("explain", "unknown architecture '%s'", to->arch);
+	int r = parse_query(argv[first], argv + first + 1, argc - first - 1, &q, &err);
 	if (r == 0)
-		r = run_explain(argv[optind], &q, &to, json, &err);
+		r = pid ? run_live(live_pid, &q, o.json, &err) : run_explain(argv[optind], &q, &o, &err);
 	free(q.name);
 	return r < 0 ? sh_error_report(err) : SH_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include "gofold.h"
 #include "hookcfg.h"
 #include "loaderstore.h"
+#include "oplog.h"
 #include "seal.h"
 #include "statehook.h"
 #include "util.h"
@@ -25,10 +26,13 @@ static const char hook_opts_help[] =
 	"  --loader=PATH          init mode: the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
 	"  --loader-store=DIR     init mode: where the loader's read-only copy is mounted, which containers bind\n"
 	"                         (default " SH_LOADER_STORE ")\n"
-	"  --runtime=NAME         the runtime that runs the configs written: any (default) or crun. With crun,\n"
-	"                         init mode hands crun the compiled program (run.oci.seccomp_bpf_data) instead\n"
-	"                         of the loader; linux.seccomp kills every syscall, so a runtime that ignores\n"
-	"                         the program does not start the container\n"
+	"  --runtime=NAME         the runtime that runs the configs written: any (default), crun or wrapper.\n"
+	"                         With crun, init mode hands crun the compiled program (run.oci.seccomp_bpf_data)\n"
+	"                         instead of the loader; linux.seccomp kills every syscall, so a runtime that\n"
+	"                         ignores the program does not start the container. wrapper: seccomp-hook-runtime\n"
+	"                         runs every container, so precreate's init mode keeps the loader (with any,\n"
+	"                         precreate applies runtime mode, as a plain runtime cannot run the loader's\n"
+	"                         config safely)\n"
 	"  --allow-unfiltered-exec  init mode with the loader: let the runtime start processes in the\n"
 	"                         container itself (runc exec, podman exec) with no filter. Without it,\n"
 	"                         linux.seccomp refuses execve, so only seccomp-hook-runtime, which routes\n"
@@ -53,7 +57,7 @@ static const char hook_opts_help[] =
 
 enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE, OPT_REQUIRE, OPT_STAGE, OPT_RUNTIME, OPT_VERIFY,
        OPT_UNFILTERED_EXEC, OPT_RECORDINGS, OPT_REPORTS_LOG, OPT_METRICS, OPT_AGENTS, OPT_SEAL_KEY, OPT_LOADER_STORE,
-       OPT_OVERLAY, OPT_OVERLAY_UNCONFINED };
+       OPT_OVERLAY, OPT_OVERLAY_UNCONFINED, OPT_ON_REFUSAL };
 
 /* Each command's options, from one list of entries: getopt_long refuses what a command's table lacks. */
 #define OPT_ENTRY_MODE { "mode", required_argument, NULL, OPT_MODE }
@@ -72,7 +76,8 @@ enum { OPT_MODE = 256, OPT_DIR, OPT_DEFAULT, OPT_CACHE, OPT_LOADER, OPT_PROFILE,
 		{ "overlay-unconfined", required_argument, NULL, OPT_OVERLAY_UNCONFINED }
 #define OPT_ENTRY_HELP { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 
-static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM, OPT_ENTRY_HELP };
+static const struct option precreate_longopts[] = { OPT_ENTRIES_TRANSFORM,
+						    { "on-refusal", required_argument, NULL, OPT_ON_REFUSAL }, OPT_ENTRY_HELP };
 static const struct option inject_longopts[] = { OPT_ENTRIES_TRANSFORM,
 						 { "profile", required_argument, NULL, OPT_PROFILE }, OPT_ENTRY_HELP };
 static const struct option state_longopts[] = {
@@ -83,6 +88,8 @@ static const struct option state_longopts[] = {
 typedef struct hook_cli {
 	sh_hook_opts o;
 	bool require, verify_filter;
+	bool refuse_in_config; /* precreate --on-refusal=config */
+	bool wrapper;          /* --runtime=wrapper: seccomp-hook-runtime runs every container */
 	const char *stage;
 	const char *overlays[32]; /* --overlay, in the order given */
 } hook_cli;
@@ -140,10 +147,16 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 				return sh_usage_error(cmd, "invalid --overlay-unconfined '%s' (yes or no)", optarg);
 			c->o.overlay_skip_unconfined = strcmp(optarg, "no") == 0;
 			break;
+		case OPT_ON_REFUSAL:
+			if (strcmp(optarg, "exit") != 0 && strcmp(optarg, "config") != 0)
+				return sh_usage_error(cmd, "invalid --on-refusal '%s' (exit or config)", optarg);
+			c->refuse_in_config = strcmp(optarg, "config") == 0;
+			break;
 		case OPT_RUNTIME:
-			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0)
-				return sh_usage_error(cmd, "invalid --runtime '%s' (any or crun)", optarg);
+			if (strcmp(optarg, "crun") != 0 && strcmp(optarg, "any") != 0 && strcmp(optarg, "wrapper") != 0)
+				return sh_usage_error(cmd, "invalid --runtime '%s' (any, crun or wrapper)", optarg);
 			c->o.crun = strcmp(optarg, "crun") == 0;
+			c->wrapper = strcmp(optarg, "wrapper") == 0;
 			break;
 		}
 	}
@@ -155,12 +168,37 @@ static int parse_hook_opts(const char *cmd, const char *const usage[], const str
 
 static const char precreate_usage[] =
 	"Usage: seccomp-hook precreate [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                              [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun|wrapper]\n"
 	"                              [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                              [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
 	"                              [--loader-store=DIR] [--overlay=NAME|PATH]... [--overlay-unconfined=yes|no]\n"
+	"                              [--on-refusal=exit|config]\n"
 	"OCI precreate hook (podman, CRI-O, buildah): reads the container's runtime config on standard\n"
-	"input and writes the config the runtime must use on standard output.\n\n";
+	"input and writes the config the runtime must use on standard output. Every warning and refusal\n"
+	"is also logged to syslog (" SH_OPLOG_WHERE "). Init mode through the loader, which only\n"
+	"seccomp-hook-runtime can run safely, becomes runtime mode with a warning unless --runtime=crun,\n"
+	"--runtime=wrapper or --allow-unfiltered-exec says otherwise (the wrapper applies init mode again).\n\n"
+	"  --on-refusal=WHAT      exit (default): a refused container is one line on standard error and\n"
+	"                         exit status 1. config: exit 0 with a config every runtime refuses,\n"
+	"                         naming seccomp-hook and the reason in the error it prints (podman shows\n"
+	"                         the runtime's error, but drops a hook's standard error)\n";
+
+/* A refusal, in the form --on-refusal asked for: the config every runtime refuses, or the exit status. */
+static int refuse(const hook_cli *c, const char *in, size_t inlen, sh_error *err)
+{
+	cleanup_free char *line = sh_error_line(err), *out = NULL;
+	const char *reason = strncmp(line, "seccomp-hook: error: ", 21) == 0 ? line + 21 : line;
+	size_t outlen = 0;
+	sh_error *again = NULL;
+	if (!c->refuse_in_config || !in ||
+	    sh_hook_refusal_text(in, inlen, "<stdin>", reason, &out, &outlen, &again) < 0 ||
+	    sh_write_file_atomic("-", out, outlen, 0, &again) < 0) {
+		sh_error_free(again);
+		return sh_error_report(err);
+	}
+	fprintf(stderr, "%s\n", line);
+	return SH_EXIT_OK;
+}
 
 int cmd_precreate(int argc, char **argv)
 {
@@ -171,24 +209,34 @@ int cmd_precreate(int argc, char **argv)
 		return st;
 	if (optind != argc)
 		return sh_usage_error("precreate", "unexpected argument '%s'", argv[optind]);
+	c.o.any_runtime = !c.wrapper;
+	c.o.agent_creator = (int)getppid();
 	cleanup_error sh_error *err = NULL;
 	cleanup_free char *in = NULL, *out = NULL;
 	size_t inlen = 0, outlen = 0;
 	sh_diag d = { 0 };
+	sh_hook_result res = { 0 };
 	int r = sh_read_fd_bounded(0, "<stdin>", sh_hook_config_limits.max_bytes, &in, &inlen, &err);
 	if (r == 0)
-		r = sh_hook_transform_text(in, inlen, "<stdin>", &c.o, &out, &outlen, NULL, &d, &err);
+		r = sh_hook_transform_text(in, inlen, "<stdin>", &c.o, &out, &outlen, &res, &d, &err);
+	sh_oplog who = { .who = "precreate", .profile = res.profile };
+	sh_oplog_diag(&who, &d);
+	if (r < 0)
+		sh_oplog_error(&who, err);
+	sh_hook_result_free(&res);
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
+	if (r < 0)
+		return refuse(&c, in, inlen, err);
 	/* Unchanged: hand back the very bytes we were given. */
-	if (r < 0 || sh_write_file_atomic("-", out ? out : in, out ? outlen : inlen, 0, &err) < 0)
+	if (sh_write_file_atomic("-", out ? out : in, out ? outlen : inlen, 0, &err) < 0)
 		return sh_error_report(err);
 	return SH_EXIT_OK;
 }
 
 static const char inject_usage[] =
 	"Usage: seccomp-hook inject [--mode=runtime|init] [--profiles-dir=DIR] [--default-profile=NAME]\n"
-	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun]\n"
+	"                           [--cache-dir=DIR] [--loader=PATH] [--runtime=any|crun|wrapper]\n"
 	"                           [--allow-unfiltered-exec] [--recordings-dir=DIR] [--reports-log=FILE]\n"
 	"                           [--metrics-dir=DIR] [--agents-dir=DIR] [--seal-key=FILE]\n"
 	"                           [--loader-store=DIR] [--overlay=NAME|PATH]... [--overlay-unconfined=yes|no]\n"

@@ -2,6 +2,7 @@
  * Docker-format profile. The rules of the union are hook/lib/merge.c's; this is the command line. */
 #include "config.h"
 #include "cli.h"
+#include "crossarch.h"
 #include "merge.h"
 #include "util.h"
 
@@ -10,7 +11,8 @@
 #include <string.h>
 
 static const char merge_usage[] =
-	"Usage: seccomp-hook merge PROFILE... [--allow=NAME,..] [--deny=NAME,..] [-q] [-o OUT.json]\n"
+	"Usage: seccomp-hook merge PROFILE... [--allow=NAME,..] [--deny=NAME,..] [--target-arch=A,..] [-q]\n"
+	"                          [-o OUT.json]\n"
 	"Write the union of the PROFILEs (Docker or OCI form, e.g. recordings of replicas or test runs, or a\n"
 	"base profile and additions) as one Docker-format profile:\n"
 	"  - defaultAction/defaultErrnoRet, flags and listenerPath must agree across the inputs (error 1);\n"
@@ -21,6 +23,9 @@ static const char merge_usage[] =
 	"  --allow=NAME,..  add the syscalls to the ALLOW rule (repeatable)\n"
 	"  --deny=NAME,..   remove the syscalls from every rule that allows (ALLOW, LOG) them; the default\n"
 	"                   action then denies them (an allowing default gets a SCMP_ACT_ERRNO(EPERM) rule)\n"
+	"  --target-arch=A,..  make the union run the same programs on these architectures too (aarch64\n"
+	"                   for x86_64 profiles, x86_64 for aarch64 ones): an archMap entry for each, and a\n"
+	"                   rule limited to it allowing the calls the same libc functions make there\n"
 	"  -o, --output=F   write to F atomically (default: standard output)\n"
 	"  -q, --quiet      no warnings and no summary line\n"
 	"  -h, --help       show this help\n"
@@ -30,8 +35,20 @@ static const char merge_usage[] =
 typedef struct merge_cli {
 	char **allow, **deny; /* NULL-terminated */
 	size_t nallow, ndeny;
-	const char *output;
+	const char *output, *targets;
 } merge_cli;
+
+/* --target-arch: the archMap entries and counterpart rules of crossarch.h, on the union. */
+static int add_targets(const merge_cli *c, sh_json *j, sh_error **err)
+{
+	uint32_t targets[SH_MAX_ARCHES];
+	sh_crossarch_opts x = { .targets = targets };
+	if (!c->targets)
+		return 0;
+	if (sh_crossarch_targets(c->targets, 0, targets, SH_MAX_ARCHES, &x.ntargets, err) < 0)
+		return -1;
+	return sh_crossarch_add(j, &x, NULL, err);
+}
 
 /* Append "a,b" to the list: the options may be repeated. */
 static void add_names(char ***v, size_t *n, const char *list)
@@ -84,6 +101,8 @@ static int run_merge(merge_cli *c, char **paths, size_t n, sh_error **err)
 	if (r == 0)
 		r = sh_merge_profiles((const sh_profile *const *)ps, n, &o, &j, &st, err);
 	if (r == 0)
+		r = add_targets(c, j, err);
+	if (r == 0)
 		sh_print_warnings(&d); /* a failed load's findings are its one error line */
 	if (r == 0)
 		r = write_result(c, j, err);
@@ -102,6 +121,7 @@ int cmd_merge(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "allow", required_argument, NULL, 'A' }, { "deny", required_argument, NULL, 'D' },
 		{ "output", required_argument, NULL, 'o' }, { "quiet", no_argument, NULL, 'q' },
+		{ "target-arch", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
 	merge_cli c = { .output = "-" };
@@ -113,6 +133,7 @@ int cmd_merge(int argc, char **argv)
 		case 'A': add_names(&c.allow, &c.nallow, optarg); break;
 		case 'D': add_names(&c.deny, &c.ndeny, optarg); break;
 		case 'o': c.output = optarg; break;
+		case 'T': c.targets = optarg; break;
 		case 'q': sh_cli_quiet = true; break;
 		case 'h': fputs(merge_usage, stdout); return SH_EXIT_OK;
 		default: return sh_usage_error("merge", "unknown or incomplete option '%s'", argv[optind - 1]);

@@ -28,6 +28,7 @@ static const struct command {
 	{ "inject", cmd_inject, "apply a profile to a runc/crun bundle's config.json" },
 	{ "state", cmd_state, "OCI state hook: log and verify the profile a container got" },
 	{ "dump", cmd_dump, "show the seccomp filters a running process has" },
+	{ "scan", cmd_scan, "which running containers' processes a call gets through (every filter, every ABI)" },
 };
 
 static void usage(FILE *out)
@@ -59,11 +60,14 @@ void sh_print_warnings(const sh_diag *d)
 		sh_diag_print(d, SH_FMT_TEXT, stderr);
 }
 
-int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err)
+int sh_cli_target(sh_target_opts *o, sh_target *t, sh_error **err)
 {
-	if (sh_target_init(t, own_caps && !o->caps, err) < 0)
+	uint64_t bounding = 0;
+	if (sh_target_init(t, false, err) < 0)
 		return -1;
-	if (o->caps && sh_caps_parse(o->caps, &t->caps, err) < 0)
+	if (o->caps && strcmp(o->caps, "caller") == 0 && sh_caps_bounding(&bounding, err) < 0)
+		return -1;
+	if (sh_caps_option(o->caps, bounding, &t->caps, &o->caller, err) < 0)
 		return -1;
 	if (o->kernel && sh_kernel_parse(o->kernel, &t->kmajor, &t->kminor) < 0)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "--kernel: invalid version '%s' (expected X.Y)", o->kernel);
@@ -76,16 +80,21 @@ int sh_cli_target(sh_target_opts *o, bool own_caps, sh_target *t, sh_error **err
 	return 0;
 }
 
-int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, bool own_caps, sh_target *t,
-			sh_profile **p, sh_ruleset **rs, sh_error **err)
+int sh_cli_load_profile(const char *arg, const char *dir, sh_profile **p, sh_diag *d, sh_error **err)
 {
-	if (sh_cli_target(o, own_caps, t, err) < 0)
-		return -1;
 	cleanup_free char *path = NULL;
 	if (sh_profile_arg(arg, dir, &path, err) < 0)
 		return -1;
+	return sh_profile_load(path, p, d, err);
+}
+
+int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, sh_target *t, sh_profile **p,
+			sh_ruleset **rs, sh_error **err)
+{
+	if (sh_cli_target(o, t, err) < 0)
+		return -1;
 	sh_diag d = { 0 };
-	int r = sh_profile_load(path, p, &d, err);
+	int r = sh_cli_load_profile(arg, dir, p, &d, err);
 	if (r == 0)
 		r = sh_resolve(*p, t, rs, &d, err);
 	sh_print_warnings(&d);
@@ -93,7 +102,7 @@ int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, boo
 	return r;
 }
 
-char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_target *t, const sh_ruleset *rs)
+char *sh_cli_describe_target(const sh_target_opts *o, const sh_target *t, const sh_ruleset *rs)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -103,11 +112,18 @@ char *sh_cli_describe_target(const sh_target_opts *o, bool own_caps, const sh_ta
 	for (size_t i = 0; i < rs->narches; i++)
 		fprintf(f, "%s%s", i ? "," : "", sh_arch_scmp_name(rs->arches[i]));
 	cleanup_free char *caps = sh_caps_describe(t->caps);
-	/* Where the set came from matters as much as what is in it: exec as root decides otherwise. */
-	fprintf(f, "; caps: %s%s; kernel %u.%u", own_caps && !o->caps ? "caller's bounding set, " : "", caps,
-		t->kmajor, t->kminor);
+	/* Where the set came from matters as much as what is in it: as root the caller has every one. */
+	fprintf(f, "; caps: %s%s; kernel %u.%u", o->caller ? "caller's bounding set, " : "", caps, t->kmajor, t->kminor);
 	fclose(f);
 	return buf;
+}
+
+void sh_cli_say_target(const char *cmd, const sh_target_opts *o, const sh_target *t, const sh_ruleset *rs)
+{
+	if (sh_cli_quiet)
+		return;
+	cleanup_free char *target = sh_cli_describe_target(o, t, rs);
+	fprintf(stderr, "seccomp-hook %s: %s: resolved for %s\n", cmd, rs->profile->file, target);
 }
 
 int main(int argc, char **argv)

@@ -39,7 +39,28 @@ typedef struct agent {
 	sh_supervisor *sup;
 	bool record;
 	int watchdog;        /* the watchdog's end of their socket pair */
+	int creator;         /* a pidfd of o.creator, or -1 */
+	bool released;       /* told that no listener will come */
 } agent;
+
+/* The message that tells an agent no listener will come; it carries no descriptor. */
+static const char release_msg[] = "seccomp-hook agent: no listener will come";
+
+/* SIGTERM or SIGINT: set by the handler, read by the loops (poll returns early on it). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop }; /* no SA_RESTART: poll returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
 
 static void on_call(void *ctx, const sh_call *c)
 {
@@ -147,14 +168,19 @@ static bool is_listener(int fd)
 	return strcmp(target, "anon_inode:seccomp notify") == 0;
 }
 
-/* The state message after the one that carried the fd: runc's includes the container's annotations,
- * so it can be large; read until the sender closes, within a limit and a deadline. */
+/* The state message after the part that carried the fd: runc's includes the container's annotations,
+ * so it can be large; read until its JSON object is complete, within a limit and a deadline. Not until
+ * the sender closes: runc 1.1 never closes its connection (sendContainerProcessState closes only a
+ * dup of it), and every call of the container waits while this reads. */
 static size_t read_rest(int conn, char *buf, size_t have, size_t size)
 {
-	while (have + 1 < size) {
+	sh_json_scan scan = { 0 };
+	bool done = sh_json_scan_feed(&scan, buf, have);
+	while (!done && have + 1 < size) {
 		ssize_t n = read(conn, buf + have, size - 1 - have);
 		if (n <= 0)
 			break;
+		done = sh_json_scan_feed(&scan, buf + have, (size_t)n);
 		have += (size_t)n;
 	}
 	buf[have] = '\0';
@@ -163,6 +189,9 @@ static size_t read_rest(int conn, char *buf, size_t have, size_t size)
 
 #define STATE_MAX (1u << 20)
 
+#define RELEASED (-2)
+
+/* A listener (its fd, the state in *msg), RELEASED for the release message, else -1. */
 static int receive_listener(int conn, char **msg, size_t *len)
 {
 	struct timeval tv = { 1, 0 }; /* a client that sends nothing must not hold up the container's calls */
@@ -170,6 +199,8 @@ static int receive_listener(int conn, char **msg, size_t *len)
 	*msg = sh_xmalloc(STATE_MAX);
 	int fd = -1;
 	ssize_t n = peer_trusted(conn) ? sh_recv_fd(conn, &fd, NULL, *msg, STATE_MAX) : -1;
+	if (n > 0 && fd < 0 && strcmp(*msg, release_msg) == 0)
+		return RELEASED;
 	if (n <= 0 || fd < 0 || !is_listener(fd)) {
 		if (fd >= 0)
 			close(fd);
@@ -188,6 +219,7 @@ static void accept_one(agent *a, int lsock)
 	size_t n = 0;
 	int fd = receive_listener(conn, &msg, &n);
 	close(conn);
+	a->released |= fd == RELEASED;
 	if (fd < 0)
 		return;
 	pid_t pid;
@@ -218,24 +250,49 @@ static int write_recording(agent *a, sh_error **err)
 	if (make_dir(a->o.recordings_dir, 0755, err) < 0)
 		return -1;
 	cleanup_free char *path = sh_xasprintf("%s/%s.json", a->o.recordings_dir, a->o.record);
-	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, path, err) < 0)
+	if (sh_recorder_write(a->rec, a->o.arches, a->o.narches, a->o.always, NULL, path, err) < 0)
 		return -1;
 	cleanup_free char *sum = sh_recorder_summary(a->rec);
 	syslog(LOG_INFO, "container %s: recorded %s; profile written to %s", a->id, sum, path);
 	return 0;
 }
 
+static bool creator_gone(const agent *a)
+{
+	struct pollfd p = { .fd = a->creator, .events = POLLIN };
+	return a->creator >= 0 && poll(&p, 1, 0) > 0;
+}
+
+/* Connections already made (a runtime hands the listener over before its create returns) are
+ * taken before an agent decides that none came. */
+static void accept_pending(agent *a, int lsock)
+{
+	struct pollfd p = { .fd = lsock, .events = POLLIN };
+	while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+		accept_one(a, lsock);
+}
+
+/* Before the first listener: whether to stop waiting for it. */
+static bool nothing_comes(agent *a, int lsock, time_t start)
+{
+	if (!a->released && !stop_signal && !creator_gone(a) && time(NULL) - start <= a->o.idle_seconds)
+		return false;
+	accept_pending(a, lsock);
+	return sh_supervisor_listeners(a->sup) == 0;
+}
+
 /* Until the container's last filtered process is gone (every listener closed), or no container
- * came at all. */
-static void serve(agent *a, int lsock)
+ * came at all, or a stop signal. 1: a listener came. */
+static bool serve(agent *a, int lsock)
 {
 	bool had = false;
 	time_t start = time(NULL);
 	for (;;) {
-		if (had && sh_supervisor_listeners(a->sup) == 0)
+		if (had && (sh_supervisor_listeners(a->sup) == 0 || stop_signal))
 			break;
-		if (!had && time(NULL) - start > a->o.idle_seconds)
+		if (!had && nothing_comes(a, lsock, start))
 			break;
+		had |= sh_supervisor_listeners(a->sup) > 0;
 		sh_error *err = NULL;
 		int w = sh_supervisor_wait(a->sup, lsock, 1000, &err);
 		if (w < 0) {
@@ -243,21 +300,23 @@ static void serve(agent *a, int lsock)
 			sh_error_free(err);
 			break;
 		}
-		if (w > 0) {
+		if (w > 0)
 			accept_one(a, lsock);
-			had |= sh_supervisor_listeners(a->sup) > 0;
-		}
+		had |= sh_supervisor_listeners(a->sup) > 0;
 	}
+	return had;
 }
 
 static int agent_main(int lsock, void *ctx)
 {
 	agent *a = ctx;
 	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
+	catch_stop_signals();
+	a->creator = a->o.creator > 0 ? 4 : -1; /* sh_start_detached kept it there */
 	a->sup = sh_supervisor_new(a->o.base, a->o.report && strcmp(a->o.report, "complain") == 0, on_call, a);
 	if (a->o.record)
 		a->rec = sh_recorder_new(a->o.base ? a->o.base->rs : NULL, a->o.args);
-	serve(a, lsock);
+	bool had = serve(a, lsock);
 	unlink(a->socket_path);
 	int rc = 0;
 	sh_error *err = NULL;
@@ -268,6 +327,11 @@ static int agent_main(int lsock, void *ctx)
 	if (rc)
 		syslog(LOG_ERR, "container %s: %s", a->id, err->msg);
 	sh_error_free(err);
+	if (had && stop_signal) { /* stopped while serving: ended as a killed agent is (see watch) */
+		syslog(LOG_WARNING, "container %s: the agent was stopped (signal %d)", a->id ? a->id : "?", (int)stop_signal);
+		signal((int)stop_signal, SIG_DFL);
+		raise((int)stop_signal);
+	}
 	return rc;
 }
 
@@ -293,10 +357,18 @@ static void watch(int sock, pid_t agent_pid, int agent_pidfd)
 	int *pidfds = NULL;
 	size_t n = 0;
 	int status = 0;
+	bool passed = false;
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN }, { .fd = agent_pidfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		int r = poll(p, 2, -1);
+		if (stop_signal && !passed) { /* the agent ends as a stop signal ends it (agent_main) */
+			kill(agent_pid, (int)stop_signal);
+			passed = true;
+		}
+		if (r < 0 && errno != EINTR)
 			break;
+		if (r < 0)
+			continue;
 		if (p[0].revents & POLLIN) {
 			char b[4];
 			int fd = -1;
@@ -320,6 +392,7 @@ static void watch(int sock, pid_t agent_pid, int agent_pidfd)
 static int watched_agent(int lsock, void *ctx)
 {
 	agent *a = ctx;
+	catch_stop_signals();
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return 1;
@@ -333,6 +406,8 @@ static int watched_agent(int lsock, void *ctx)
 	}
 	close(sv[1]);
 	close(lsock);
+	if (a->o.creator > 0)
+		close(4);
 	openlog("seccomp-hook", LOG_PID, LOG_DAEMON);
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
@@ -375,9 +450,15 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 	mode_t old = umask(0177); /* the socket 0600: only root connects */
 	int lsock = chmod(dir, 0700) < 0 ? sh_error_errno(err, errno, "%s", dir) : sh_unix_socket(a.socket_path, true, err);
 	umask(old);
-	int r = lsock < 0 ? -1 : sh_start_detached(lsock, a.record ? watched_agent : agent_main, &a, err);
+	/* Opened here, while the creator certainly runs (it waits for this call): no PID reuse. */
+	int creator = o->creator > 0 ? (int)syscall(SYS_pidfd_open, o->creator, 0) : -1;
+	if (o->creator > 0 && creator < 0)
+		a.o.creator = 0; /* gone already, or no pidfds: the other ways to end remain */
+	int r = lsock < 0 ? -1 : sh_start_detached(lsock, creator, a.record ? watched_agent : agent_main, &a, err);
 	if (lsock >= 0)
 		close(lsock);
+	if (creator >= 0)
+		close(creator);
 	if (r < 0) {
 		unlink(a.socket_path);
 		free(a.socket_path);
@@ -385,4 +466,14 @@ int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err)
 	}
 	*socket_path = a.socket_path;
 	return 0;
+}
+
+int sh_agent_release(const char *socket_path, sh_error **err)
+{
+	int fd = sh_unix_socket(socket_path, false, err);
+	if (fd < 0)
+		return sh_error_prefix(err, "agent");
+	int r = sh_write_all(fd, release_msg, sizeof release_msg) < 0 ? sh_error_errno(err, errno, "agent %s", socket_path) : 0;
+	close(fd);
+	return r;
 }

@@ -8,6 +8,7 @@
 #define SH_AGENT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "error.h"
 #include "explain.h"
@@ -33,9 +34,20 @@ typedef struct sh_agent_opts {
 	const char *metrics_dir;    /* seccomp-hook-<container>.prom files, or NULL for none */
 	const char *const *always;  /* names the filter does not hand over that a recording lists */
 	int idle_seconds;           /* give up when no listener came in this long (the start failed) */
+	/* The process whose end, before any listener came, means the container was never made (a
+	 * precreate hook's engine, which runs the runtime's create and start itself); 0: none. */
+	pid_t creator;
 } sh_agent_opts;
 
-/* Start it; *socket_path is where it listens (caller frees). Returns once it listens. */
+/* Start it; *socket_path is where it listens (caller frees). Returns once it listens.
+ * Before a listener comes, the agent also ends when told that none will (sh_agent_release), when the
+ * creator is gone, on SIGTERM or SIGINT, or after idle_seconds. Once one came it serves until the
+ * container's last filtered process is gone; SIGTERM then ends it as that would (the recording is
+ * written), and a recording's container is stopped, as when the agent is killed. */
 int sh_agent_start(const sh_agent_opts *o, char **socket_path, sh_error **err);
+
+/* Tell the agent at socket_path that no listener will come (its container was never made, or another
+ * transform's agent serves it): one that has had none ends. */
+int sh_agent_release(const char *socket_path, sh_error **err);
 
 #endif

@@ -64,19 +64,31 @@ int sh_apply_filter(const struct sock_filter *insns, size_t len, unsigned flags,
 	return r;
 }
 
-int sh_proc_seccomp_mode(long pid)
+/* A number field of /proc/PID/status ("Seccomp:"), or -1. */
+static int status_field(long pid, const char *key)
 {
 	char path[64], line[256];
-	int mode = -1;
+	int v = -1;
+	size_t klen = strlen(key);
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Seccomp: %d", &mode) == 1)
-			break;
+	while (v < 0 && fgets(line, sizeof line, f))
+		if (strncmp(line, key, klen) == 0)
+			v = (int)strtol(line + klen, NULL, 10);
 	fclose(f);
-	return mode;
+	return v;
+}
+
+int sh_proc_seccomp_mode(long pid)
+{
+	return status_field(pid, "Seccomp:");
+}
+
+int sh_proc_no_new_privs(long pid)
+{
+	return status_field(pid, "NoNewPrivs:");
 }
 
 void sh_capsets_format(const sh_capsets *c, char out[SH_CAPSETS_TEXT_MAX])

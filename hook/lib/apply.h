@@ -46,5 +46,7 @@ ssize_t sh_recv_fd(int sock, int *fd, pid_t *sender, char *buf, size_t bufsize);
 
 /* The Seccomp: field of /proc/PID/status (0 none, 1 strict, 2 filter), -1 if it cannot be read. */
 int sh_proc_seccomp_mode(long pid);
+/* Its NoNewPrivs line (0 or 1), or -1. */
+int sh_proc_no_new_privs(long pid);
 
 #endif

@@ -39,14 +39,23 @@ typedef struct sh_bpf_trace {
 #define SH_BPF_WORDS_BEYOND_ARCH (~UINT32_C(3)) /* instruction_pointer and args: bits 2..15 */
 uint32_t sh_bpf_run_traced(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, sh_bpf_trace *t);
 
-/* What the kernel answers a call two stacked filters answer (seccomp_run_filters): the more
- * restrictive action (KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW, compared as
- * signed action bits); between equal actions the newer filter's answer, data and all. */
-uint32_t sh_bpf_stack(uint32_t newer, uint32_t older);
-
 /* One ALU operation and one conditional jump's test as the kernel computes them (the simulator's). */
 uint32_t sh_bpf_alu(uint16_t op, uint32_t a, uint32_t x);
 bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t k);
+
+/* Whether answer a is more restrictive than b in the kernel's order of actions (KILL_PROCESS,
+ * KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), by which it combines stacked filters. */
+bool sh_ret_outranks(uint32_t a, uint32_t b);
+/* What the kernel answers a call that n stacked filters answer rets[0..n) (newest first, as
+ * PTRACE_SECCOMP_GET_FILTER numbers them): the most restrictive action, the newest filter's value
+ * among equals; ALLOW for none. */
+uint32_t sh_ret_stacked(const uint32_t *rets, size_t n);
+/* How restrictive an answer is, in the kernel's order with ALLOW and LOG together (both run the
+ * call): 0 ALLOW and LOG, 1 TRACE, 2 USER_NOTIF, 3 ERRNO, 4 TRAP, 5 KILL_THREAD (and any action the
+ * kernel does not know, which kills the thread), 6 KILL_PROCESS. */
+int sh_ret_rank(uint32_t ret);
+/* sh_ret_stacked of two filters, the newer one's answer first. */
+uint32_t sh_bpf_stack(uint32_t newer, uint32_t older);
 
 /* Install with seccomp(SECCOMP_SET_MODE_FILTER, flags). Returns the syscall result (a listener fd
  * with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0) or -errno. Does not set no_new_privs. */
@@ -74,8 +83,7 @@ void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out);
 void sh_bpf_disasm(FILE *out, const sh_bpf *b);
 
 struct sh_error;
-/* The filters process PID runs, oldest first (the kernel's index: 0 is the first one installed),
- * read back from the kernel (PTRACE_SECCOMP_GET_FILTER,
+/* The filters process PID runs, the first installed first (the kernel's numbering), read back from the kernel (PTRACE_SECCOMP_GET_FILTER,
  * needs CAP_SYS_ADMIN: the process is seized, stopped for the read and let go); `dump` and
  * `state --verify-filter`. Not for the loader. */
 int sh_dump_read(int pid, sh_bpf **v, size_t *n, struct sh_error **err);

@@ -48,10 +48,38 @@ bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t v)
 	}
 }
 
+bool sh_ret_outranks(uint32_t a, uint32_t b)
+{
+	/* The kernel compares the action bits as signed: KILL_PROCESS (0x80000000) is the lowest. */
+	return (int32_t)(a & SECCOMP_RET_ACTION_FULL) < (int32_t)(b & SECCOMP_RET_ACTION_FULL);
+}
+
+uint32_t sh_ret_stacked(const uint32_t *rets, size_t n)
+{
+	uint32_t ret = SECCOMP_RET_ALLOW;
+	for (size_t i = 0; i < n; i++)
+		if (sh_ret_outranks(rets[i], ret))
+			ret = rets[i];
+	return ret;
+}
+
+int sh_ret_rank(uint32_t ret)
+{
+	switch (ret & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ALLOW:
+	case SECCOMP_RET_LOG: return 0;
+	case SECCOMP_RET_TRACE: return 1;
+	case SECCOMP_RET_USER_NOTIF: return 2;
+	case SECCOMP_RET_ERRNO: return 3;
+	case SECCOMP_RET_TRAP: return 4;
+	case SECCOMP_RET_KILL_PROCESS: return 6;
+	default: return 5;
+	}
+}
+
 uint32_t sh_bpf_stack(uint32_t newer, uint32_t older)
 {
-	int32_t n = (int32_t)(newer & SECCOMP_RET_ACTION_FULL), o = (int32_t)(older & SECCOMP_RET_ACTION_FULL);
-	return o < n ? older : newer;
+	return sh_ret_outranks(older, newer) ? older : newer;
 }
 
 uint32_t sh_bpf_run(const struct sock_filter *insns, size_t len, const sh_seccomp_data *data, unsigned *steps)

@@ -240,3 +240,25 @@ void sh_cache_entry_free(sh_cache_entry *e)
 	e->data = NULL;
 	e->len = 0;
 }
+
+int sh_cache_put_oci_text(const char *dir, const char *text, size_t len, char digest[65], sh_error **err)
+{
+	cleanup_free char *path = NULL;
+	return store_content(&OCI, dir, text, len, digest, &path, err);
+}
+
+int sh_cache_get_oci_text(const char *dir, const char *digest, char **text, size_t *len, sh_error **err)
+{
+	cleanup_free char *content = sh_xasprintf("%s/%s", dir, OCI.subdir);
+	cleanup_free char *file = sh_xasprintf("%s/%s%s", content, digest, OCI.ext);
+	if (!sh_sha256_hex_valid(digest))
+		return 0;
+	if (sh_trust_dir(dir, "cache directory", err) < 0 || sh_trust_entry(content, "cache directory", err) < 0 ||
+	    sh_trust_entry(file, "cache entry", err) < 0)
+		return -1;
+	void *data = NULL;
+	if (!verify(&OCI, file, digest, &data, len))
+		return 0;
+	*text = data;
+	return 1;
+}

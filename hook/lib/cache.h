@@ -33,5 +33,9 @@ void sh_cache_entry_free(sh_cache_entry *e);
  * SHA-256), 0 miss, <0 an untrusted cache as above. */
 int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err);
 int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err);
+/* A linux.seccomp text kept under its own digest (DIR/oci/<digest>.json), with no key: put it there
+ * (digest: its SHA-256), get it back by digest (1 hit, verified; 0 missing or changed; <0 untrusted). */
+int sh_cache_put_oci_text(const char *dir, const char *text, size_t len, char digest[65], sh_error **err);
+int sh_cache_get_oci_text(const char *dir, const char *digest, char **text, size_t *len, sh_error **err);
 
 #endif

@@ -79,12 +79,17 @@ int sh_diag_format_parse(const char *s, sh_diag_format *out)
 	return -1;
 }
 
-static void print_text(const sh_finding *f, FILE *out)
+char *sh_finding_line(const sh_finding *f)
 {
 	if (f->line)
-		fprintf(out, "%s:%u:%u: %s: %s\n", f->file, f->line, f->col, sev_names[f->sev], f->msg);
-	else
-		fprintf(out, "%s: %s: %s\n", f->file, sev_names[f->sev], f->msg);
+		return sh_xasprintf("%s:%u:%u: %s: %s", f->file, f->line, f->col, sev_names[f->sev], f->msg);
+	return sh_xasprintf("%s: %s: %s", f->file, sev_names[f->sev], f->msg);
+}
+
+static void print_text(const sh_finding *f, FILE *out)
+{
+	cleanup_free char *line = sh_finding_line(f);
+	fprintf(out, "%s\n", line);
 }
 
 /* GitHub annotation: properties and message need %-escaping of CR, LF, '%' (and ':' ',' in properties). */

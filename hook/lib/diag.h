@@ -36,6 +36,8 @@ void sh_diag_promote_warnings(sh_diag *d);
 void sh_diag_free(sh_diag *d);
 int sh_diag_format_parse(const char *s, sh_diag_format *out);
 
+/* A finding as the text format prints it, without the newline: "FILE:LINE:COL: warning: MSG". */
+char *sh_finding_line(const sh_finding *f);
 /* Text and github print one line per finding; json prints one array (call once for everything). */
 void sh_diag_print(const sh_diag *d, sh_diag_format fmt, FILE *out);
 

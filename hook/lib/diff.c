@@ -1,114 +1,138 @@
 /* Where two programs decide differently; see diff.h. */
 #include "config.h"
 #include "diff.h"
+#include "bpf_reach.h"
 #include "names.h"
+#include "translate.h"
+#include "within.h"
 #include "util.h"
 
 #include <string.h>
+
+#define MAX_PAIRS 64 /* distinct (old, new) answers one syscall can show */
 
 typedef struct differ {
 	const sh_engine *o, *n;
 	bool allowed_only;
 	sh_diff *out;
+	size_t first;	  /* the syscall's first change in out */
+	uint32_t zero[2]; /* what all-zero arguments get: shown once, as the syscall's answer */
 } differ;
 
-static void add_change(differ *df, sh_diff_change c)
+/* Different answers (on allowed_only, one allowed and one not). */
+static bool differs(const differ *df, uint32_t a, uint32_t b)
 {
-	if (df->allowed_only && sh_decision_lets_through(c.a) == sh_decision_lets_through(c.b))
-		return;
-	sh_diff *d = df->out;
-	sh_grow(&d->v, &d->cap, d->n, sizeof(*d->v));
-	d->v[d->n++] = c;
+	return a != b && !(df->allowed_only && sh_decision_lets_through(a) == sh_decision_lets_through(b));
 }
 
-/* Boundary values of every condition on one syscall in a rule set, per argument index. */
-typedef struct probes {
-	uint64_t v[6][256];
-	size_t n[6];
-} probes;
-
-static void add_probe(probes *pr, unsigned idx, uint64_t v)
+/* The syscall's change for a pair of answers, NULL if it has none yet. */
+static sh_diff_change *change_for(const differ *df, uint32_t a, uint32_t b)
 {
-	for (size_t i = 0; i < pr->n[idx]; i++)
-		if (pr->v[idx][i] == v)
-			return;
-	if (pr->n[idx] < SH_ARRAY_SIZE(pr->v[idx]))
-		pr->v[idx][pr->n[idx]++] = v;
+	for (size_t i = df->first; i < df->out->n; i++)
+		if (df->out->v[i].a == a && df->out->v[i].b == b)
+			return &df->out->v[i];
+	return NULL;
 }
 
-static void collect_probes(const sh_ruleset *rs, const char *name, probes *pr)
+/* The call, as a change: idx -1 for all-zero arguments, the one argument it sets, or SH_DIFF_ARGS
+ * when it sets several (or the instruction pointer); args holds them all. */
+static sh_diff_change change_of(const sh_seccomp_data *d, uint32_t a, uint32_t b)
 {
-	for (size_t i = 0; i < rs->nrules; i++) {
-		const sh_rule *r = rs->rules[i].origin;
-		if (!sh_rule_names(r, name))
-			continue;
-		for (size_t k = 0; k < r->nargs; k++) {
-			const sh_arg *a = &r->args[k];
-			uint64_t base = a->op == SH_OP_MASKED_EQ ? a->value_two : a->value;
-			add_probe(pr, a->index, base - 1);
-			add_probe(pr, a->index, base);
-			add_probe(pr, a->index, base + 1);
-			if (a->op == SH_OP_MASKED_EQ) {
-				add_probe(pr, a->index, a->value); /* every masked bit set */
-				add_probe(pr, a->index, base | ~a->value);
-			}
-			add_probe(pr, a->index, UINT64_MAX);
+	sh_diff_change c = { .arch = sh_arch_of_call(d->arch, d->nr), .nr = d->nr, .idx = -1, .a = a, .b = b,
+			     .ip = d->instruction_pointer };
+	int set = 0;
+	for (int i = 0; i < 6; i++) {
+		c.args[i] = d->args[i];
+		if (d->args[i]) {
+			set++;
+			c.idx = i;
+			c.value = d->args[i];
 		}
+	}
+	if (set > 1 || d->instruction_pointer)
+		c.idx = SH_DIFF_ARGS;
+	return c;
+}
+
+static sh_seccomp_data call_of(const sh_diff_change *c)
+{
+	sh_seccomp_data d = sh_call_data(c->arch, c->nr, c->args);
+	d.instruction_pointer = c->ip;
+	return d;
+}
+
+static bool diff_sought(void *ctx, const uint32_t *rets, size_t k)
+{
+	const differ *df = ctx;
+	return k < 2 || (differs(df, rets[0], rets[1]) && !(rets[0] == df->zero[0] && rets[1] == df->zero[1]));
+}
+
+/* Each pair of answers once, with the simplest call found for it: the walk goes on to the end. */
+static bool diff_found(void *ctx, const sh_seccomp_data *d, const uint32_t *rets)
+{
+	differ *df = ctx;
+	sh_diff_change *c = change_for(df, rets[0], rets[1]), now = change_of(d, rets[0], rets[1]);
+	if (c) {
+		sh_seccomp_data was = call_of(c);
+		if (sh_reach_simpler(d, &was))
+			*c = now;
+		return false;
+	}
+	sh_diff *out = df->out;
+	sh_grow(&out->v, &out->cap, out->n, sizeof(*out->v));
+	out->v[out->n++] = now;
+	return out->n - df->first >= MAX_PAIRS;
+}
+
+/* A syscall's argument changes in the order of their calls, simplest first (not the walk's). */
+static void sort_changes(sh_diff_change *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		sh_diff_change c = v[i];
+		sh_seccomp_data dc = call_of(&c);
+		size_t k = i;
+		for (; k > 0; k--) {
+			sh_seccomp_data dk = call_of(&v[k - 1]);
+			if (!sh_reach_simpler(&dc, &dk))
+				break;
+			v[k] = v[k - 1];
+		}
+		v[k] = c;
 	}
 }
 
-static uint32_t answer(const sh_engine *e, uint32_t arch, int nr, const uint64_t args[6])
-{
-	sh_seccomp_data d = sh_call_data(arch, nr, args);
-	return sh_engine_run(e, &d).ret;
-}
-
-/* One syscall: all-zero arguments, then each probe value on each index (where it decides otherwise
- * than all-zero arguments do). */
+/* One syscall: all-zero arguments first (the answer most callers see), then every other pair of
+ * answers some call gets, found by walking both programs jointly over every argument value, each
+ * with a call that gets it. */
 static void diff_syscall(differ *df, uint32_t arch, int nr)
 {
-	uint64_t args[6] = { 0 };
-	uint32_t a = answer(df->o, arch, nr, args), b = answer(df->n, arch, nr, args);
-	if (a != b)
-		add_change(df, (sh_diff_change){ .arch = arch, .nr = nr, .idx = -1, .a = a, .b = b });
-	cleanup_free char *name = seccomp_syscall_resolve_num_arch(arch, nr);
-	if (!name)
-		return; /* no rule can name it: its arguments are never looked at */
-	probes pr = { 0 };
-	collect_probes(df->o->rs, name, &pr);
-	collect_probes(df->n->rs, name, &pr);
-	for (unsigned idx = 0; idx < 6; idx++)
-		for (size_t i = 0; i < pr.n[idx]; i++) {
-			memset(args, 0, sizeof args);
-			args[idx] = pr.v[idx][i];
-			uint32_t pa = answer(df->o, arch, nr, args), pb = answer(df->n, arch, nr, args);
-			if (pa == pb || (pa == a && pb == b))
-				continue;
-			add_change(df, (sh_diff_change){ .arch = arch, .nr = nr, .idx = (int)idx, .value = args[idx], .a = pa, .b = pb });
-		}
-}
-
-static size_t union_arches(const sh_ruleset *o, const sh_ruleset *n, uint32_t *out)
-{
-	uint32_t both[2 * SH_MAX_ARCHES];
-	size_t cnt = 0;
-	const sh_ruleset *sets[] = { o, n };
-	for (size_t s = 0; s < 2; s++)
-		for (size_t i = 0; i < sets[s]->narches; i++) {
-			bool have = false;
-			for (size_t k = 0; k < cnt; k++)
-				have |= both[k] == sets[s]->arches[i];
-			if (!have)
-				both[cnt++] = sets[s]->arches[i];
-		}
-	return sh_arch_callers(both, cnt, out);
+	sh_seccomp_data zero = sh_call_data(arch, nr, NULL);
+	uint32_t a = sh_engine_run(df->o, &zero).ret, b = sh_engine_run(df->n, &zero).ret;
+	df->first = df->out->n;
+	df->zero[0] = a, df->zero[1] = b;
+	if (differs(df, a, b)) {
+		sh_grow(&df->out->v, &df->out->cap, df->out->n, sizeof(*df->out->v));
+		df->out->v[df->out->n++] = change_of(&zero, a, b);
+	}
+	sh_reach_query q = { .progs = { { df->o->prog.insns, df->o->prog.len }, { df->n->prog.insns, df->n->prog.len } },
+			     .nprogs = 2, .arch = zero.arch, .nr = (uint32_t)zero.nr, .sought = diff_sought,
+			     .found = diff_found, .ctx = df };
+	bool undecided = false;
+	size_t args_from = df->out->n;
+	sh_bpf_reach_joint(&q, &undecided);
+	sort_changes(df->out->v + args_from, df->out->n - args_from);
+	if (undecided && df->out->n - df->first < MAX_PAIRS) {
+		df->out->undecided++;
+		if (df->out->undecided == 1)
+			df->out->first_undecided = (sh_diff_change){ .arch = arch, .nr = nr, .idx = -1 };
+	}
 }
 
 void sh_diff_programs(const sh_engine *old, const sh_engine *new, bool allowed_only, sh_diff *out)
 {
 	differ df = { .o = old, .n = new, .allowed_only = allowed_only, .out = out };
 	uint32_t arches[2 * SH_MAX_ARCHES + 1];
-	size_t na = union_arches(old->rs, new->rs, arches);
+	size_t na = sh_rulesets_abis(old->rs, new->rs, arches);
 	for (size_t i = 0; i < na; i++)
 		for (size_t k = 0, all = sh_arch_nr_count(arches[i]); k < all; k++)
 			diff_syscall(&df, arches[i], sh_arch_nr_at(arches[i], k));

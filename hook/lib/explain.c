@@ -13,6 +13,13 @@ int sh_engine_init(sh_engine *e, const sh_ruleset *rs, sh_error **err)
 	return sh_translate_bpf(rs, NULL, &e->prog, NULL, err);
 }
 
+void sh_engine_of_program(sh_engine *e, const struct sock_filter *insns, size_t len)
+{
+	struct sock_filter *copy = sh_xreallocarray(NULL, len ? len : 1, sizeof(*insns));
+	memcpy(copy, insns, len * sizeof(*insns));
+	*e = (sh_engine){ .prog = { .insns = copy, .len = len } };
+}
+
 void sh_engine_fini(sh_engine *e)
 {
 	sh_bpf_free(&e->prog);
@@ -76,9 +83,37 @@ bool sh_engine_allows_whole(const sh_engine *e, const char *name)
 	/* No number on the arch (or a pseudo-number no call carries): the default answers the name. */
 	if (nr < 0)
 		return e->rs->default_action == SH_ACT_ALLOW;
+	return sh_engine_allows_call(e, arch, nr);
+}
+
+bool sh_engine_allows_call(const sh_engine *e, uint32_t arch, int nr)
+{
 	sh_seccomp_data d = sh_call_data(arch, nr, NULL);
 	sh_answer a = sh_engine_run(e, &d);
 	return !a.by_args && (a.ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+}
+
+/* The kernel's ACTION_ONLY: the action as a signed number, the smaller taking precedence
+ * (SECCOMP_RET_KILL_PROCESS is 0x80000000, the most negative). */
+static int32_t precedence(uint32_t ret)
+{
+	return (int32_t)(ret & SECCOMP_RET_ACTION_FULL);
+}
+
+sh_answer sh_engines_run(const sh_engine *v, size_t n, const sh_seccomp_data *d, size_t *which)
+{
+	sh_answer best = sh_engine_run(&v[n - 1], d);
+	*which = n - 1;
+	for (size_t i = n - 1; i-- > 0;) { /* older and older: a tie keeps the newer */
+		sh_answer a = sh_engine_run(&v[i], d);
+		best.by_args |= a.by_args;
+		best.steps += a.steps;
+		if (precedence(a.ret) < precedence(best.ret)) {
+			best.ret = a.ret;
+			*which = i;
+		}
+	}
+	return best;
 }
 
 bool sh_decision_lets_through(uint32_t ret)

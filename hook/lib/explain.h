@@ -22,6 +22,9 @@ typedef struct sh_engine {
 } sh_engine;
 
 int sh_engine_init(sh_engine *e, const sh_ruleset *rs, sh_error **err);
+/* An engine for a program alone (a live process's filter, a program from the cache): rs is NULL, so
+ * it answers calls (sh_engine_run, sh_engine_allows_call) but names no rule. The program is copied. */
+void sh_engine_of_program(sh_engine *e, const struct sock_filter *insns, size_t len);
 void sh_engine_fini(sh_engine *e);
 
 /* A call as the kernel hands it to a filter, from libseccomp's arch token and number (x32: the
@@ -46,6 +49,14 @@ sh_decision sh_engine_decide(const sh_engine *e, const sh_seccomp_data *d);
 /* Whether the program allows every call of `name` on the rule set's first arch, whatever its
  * arguments (true without an engine: nothing is filtered). */
 bool sh_engine_allows_whole(const sh_engine *e, const char *name);
+/* The same for syscall number nr on arch (libseccomp's token). */
+bool sh_engine_allows_call(const sh_engine *e, uint32_t arch, int nr);
+
+/* Several filters on one process, the first installed first (as PTRACE_SECCOMP_GET_FILTER numbers
+ * them, and dump reads them): the kernel runs every one, from the newest, and takes the answer with
+ * the highest precedence (KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), of
+ * equal ones the newest's. *which: the filter whose answer it is. n must be at least 1. */
+sh_answer sh_engines_run(const sh_engine *v, size_t n, const sh_seccomp_data *d, size_t *which);
 
 /* Whether the kernel runs a call the answer is ret for (ALLOW; LOG only adds a log line). TRACE and
  * NOTIFY leave it to another process, so they count as not allowed, as ERRNO, TRAP and KILL do. */

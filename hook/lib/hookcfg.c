@@ -8,10 +8,12 @@
 #include "lookup.h"
 #include "names.h"
 #include "notifyset.h"
+#include "oplog.h"
 #include "oci.h"
 #include "overlay.h"
 #include "resolve.h"
 #include "sha256.h"
+#include "startcalls.h"
 #include "translate.h"
 #include "util.h"
 
@@ -187,6 +189,26 @@ static bool has_loader_call(const sh_json *config)
 	return false;
 }
 
+/* The socket of the agent an earlier (sealed) transform started: where its config hands listeners,
+ * the wrapper's relay (the annotation) or the runtime (linux.seccomp's listenerPath). */
+static char *earlier_agent(const sh_json *config)
+{
+	const char *relayed = sh_oci_annotation(config, SH_ANNOT_LISTENER_PATH);
+	const sh_json *lp = sh_json_get(sh_json_get(sh_json_get(config, "linux"), "seccomp"), "listenerPath");
+	if (relayed && *relayed)
+		return sh_xstrdup(relayed);
+	return lp && lp->type == SH_JSON_STRING && lp->u.str.s[0] ? sh_xstrdup(lp->u.str.s) : NULL;
+}
+
+/* A config a precreate hook refused (--on-refusal=config) stays refused, with the hook's reason. */
+static int plan_refused(plan_ctx *c)
+{
+	const char *why = sh_oci_annotation(c->config, SH_ANNOT_REFUSED);
+	if (!why)
+		return 0;
+	return sh_error_set(c->err, SH_EXIT_INVALID, "seccomp-hook's precreate hook refused this container: %.2000s", why);
+}
+
 /* Earlier output is believed only under a valid seal. Without one, a loader call in the config is a
  * forgery (an image's ENTRYPOINT, a pod's command): undoing it would take its --caps for the
  * process's own, so it is refused; an org.seccomp-hook.applied annotation is only a string. */
@@ -213,6 +235,10 @@ static int plan_earlier(plan_ctx *c)
 	e->init = strstr(applied, " init ") != NULL;
 	e->supervised = strstr(applied, " record=") || strstr(applied, " report=");
 	e->cmd_at = sh_initproc_decode(sh_json_get(sh_json_get(c->config, "process"), "args"), &e->call);
+	const char *engine = sh_oci_annotation(c->config, SH_ANNOT_ENGINE_SECCOMP);
+	if (engine && strncmp(engine, "sha256:", 7) == 0 && sh_sha256_hex_valid(engine + 7))
+		e->engine = sh_xstrdup(engine + 7);
+	e->agent = e->supervised ? earlier_agent(c->config) : NULL;
 	return 0;
 }
 
@@ -230,20 +256,33 @@ static void plan_own_caps(plan_ctx *c)
 }
 
 /* linux.seccomp as the engine wrote it: not what an earlier transform wrote in its place (in init
- * mode, or in runtime mode for a profile it names). */
+ * mode, or in runtime mode for a profile it names, or for the engine's own, which it kept). */
 static const sh_json *engine_seccomp(const plan_ctx *c)
 {
 	const sh_json *sec = sh_json_get(sh_json_get(c->config, "linux"), "seccomp");
 	const sh_earlier *e = &c->p->earlier;
 	if (!sec || sh_json_is_null(sec))
 		return NULL;
-	if (e->sealed && (e->init || strcmp(e->profile, SH_PROFILE_FROM_CONFIG) != 0))
+	if (e->sealed && (e->init || e->engine || strcmp(e->profile, SH_PROFILE_FROM_CONFIG) != 0))
 		return NULL;
 	return sec;
 }
 
-/* Which profile and mode the container asks for: --profile, the annotation, linux.seccomp as the
- * engine wrote it (the wrapper), the profile an earlier (sealed) transform applied, then the
+/* A profile an earlier (sealed) transform applied can be applied again: a name, or the engine's
+ * linux.seccomp, which it kept in the cache. A path (inject --profile=PATH) is named again by whoever
+ * chose it: only inject takes paths. */
+static int earlier_usable(const plan_ctx *c, const char *name, const char *what)
+{
+	const sh_earlier *e = &c->p->earlier;
+	if (sh_profile_name_valid(name) || (strcmp(name, SH_PROFILE_FROM_CONFIG) == 0 && e->engine))
+		return 0;
+	return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s with the profile '%.200s', which "
+			    "is not a profile name; name it again (inject --profile, or the annotation " SH_ANNOT_PROFILE ")",
+			    what, name);
+}
+
+/* Which profile and mode the container asks for: --profile, the annotation, the wrapper's override or
+ * linux.seccomp as the engine wrote it, the profile an earlier (sealed) transform applied, then the
  * default. *name NULL: none. */
 static int plan_select(plan_ctx *c, const char **name)
 {
@@ -254,16 +293,11 @@ static int plan_select(plan_ctx *c, const char **name)
 		return sh_error_set(c->err, SH_EXIT_INVALID, "invalid mode '%.64s' (runtime or init)", m);
 	*name = c->o->profile ? c->o->profile : sh_oci_annotation(c->config, SH_ANNOT_PROFILE);
 	if (!*name && c->o->seccomp_as_profile && engine_seccomp(c))
-		*name = SH_PROFILE_FROM_CONFIG;
+		*name = c->o->override_profile ? c->o->override_profile : SH_PROFILE_FROM_CONFIG;
 	if (!*name && c->p->earlier.sealed && !c->p->earlier.supervised) {
 		*name = c->p->earlier.profile;
-		/* Overlays on the engine's profile, in a config the wrapper did not write (precreate) */
-		if (strcmp(*name, SH_PROFILE_FROM_CONFIG) == 0 && c->p->ov && engine_seccomp(c))
-			return 0;
-		if (!sh_profile_name_valid(*name))
-			return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s mode with the "
-					    "profile '%.200s', which is not a profile name; name it again (--profile)",
-					    c->p->earlier.init ? "init" : "runtime", *name);
+		if (earlier_usable(c, *name, c->p->earlier.init ? "init mode" : "runtime mode") < 0)
+			return -1;
 	}
 	if (!*name)
 		*name = c->o->default_profile;
@@ -275,13 +309,47 @@ static int plan_select(plan_ctx *c, const char **name)
 
 /* ---- the profile ---- */
 
+/* How diagnostics name the engine's linux.seccomp. Its positions are left out: they would be in the
+ * text as the engine wrote it again, not in the user's file, whose JSON paths each message names. */
+#define SH_ENGINE_PROFILE_FILE "linux.seccomp (the engine's profile: its default, or the file given with --security-opt seccomp=)"
+
+/* The engine's linux.seccomp as an earlier transform kept it: in the cache under its digest. */
+static int kept_engine_text(const plan_ctx *c, loaded *l)
+{
+	const char *digest = c->p->earlier.engine;
+	int r = sh_cache_get_oci_text(cache_dir(c->o), digest, &l->raw, &l->rawlen, c->err);
+	if (r == 0)
+		return sh_error_set(c->err, SH_EXIT_INVALID, "the engine's linux.seccomp this config was prepared from "
+				    "(sha256:%s) is no longer in the cache %s; give the config its profile again",
+				    digest, cache_dir(c->o));
+	return r < 0 ? -1 : 0;
+}
+
+/* The engine's linux.seccomp: its text is the cache key's input, as a profile file's bytes are, and
+ * is kept (act) the first time, for a later transform of the config. */
+static int locate_engine(const plan_ctx *c, loaded *l)
+{
+	sh_hook_plan *p = c->p;
+	const sh_json *sec = engine_seccomp(c);
+	l->path = sh_xstrdup(SH_ENGINE_PROFILE_FILE);
+	if (!sec && (!p->earlier.engine || kept_engine_text(c, l) < 0))
+		return p->earlier.engine ? -1 : sh_error_set(c->err, SH_EXIT_INVALID, "config: no linux.seccomp");
+	if (sec)
+		l->raw = sh_json_serialize(sec, false, &l->rawlen);
+	if (!p->engine_text) {
+		p->engine_text = sh_xstrndup(l->raw, l->rawlen);
+		p->engine_len = l->rawlen;
+		sh_sha256_hex(l->raw, l->rawlen, p->engine_digest);
+	}
+	return 0;
+}
+
 /* Find the profile and read its bytes; the target is this host with the process's own capabilities. */
 static int locate(const plan_ctx *c, const char *name, loaded *l)
 {
 	if (strcmp(name, SH_PROFILE_FROM_CONFIG) == 0) {
-		/* Its text as the engine wrote it is the cache key's input, as a profile file's bytes are. */
-		l->path = sh_xstrdup("config.json: linux.seccomp");
-		l->raw = sh_json_serialize(engine_seccomp(c), false, &l->rawlen);
+		if (locate_engine(c, l) < 0)
+			return -1;
 	} else {
 		sh_error **err = c->err;
 		int r = c->o->profile ? sh_profile_arg(name, c->o->profiles_dir, &l->path, err)
@@ -378,20 +446,17 @@ static void applied_key(const loaded *l, char key[65])
 		memcpy(key, l->key, 65);
 }
 
-/* The program, compiled here (a cache miss). libseccomp refusing the rules is always an error; the
- * export (its size limit) only where the program is needed. */
-static int compile_program(loaded *l, bool required, sh_cache_entry *e, sh_diag *d, sh_error **err)
+/* The program, compiled here (a cache miss) and checked against its rules (translate.h). Every
+ * failure is one: a profile that cannot become a program that is the rules' must not reach a runtime
+ * either. With `form` (runtime mode), the program runc and crun would build from linux.seccomp is
+ * checked in the same libseccomp run: its refusal, if any, is left there. */
+static int compile_program(loaded *l, sh_cache_entry *e, sh_error **form, sh_diag *d, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (parse_and_resolve(l, d, err) < 0 || sh_translate_ctx(l->rs, NULL, &ctx, d, err) < 0)
-		return -1;
-	sh_error *ignored = NULL;
 	sh_bpf b = { 0 };
-	int r = sh_translate_export(l->rs, NULL, ctx, &b, required ? err : &ignored);
-	seccomp_release(ctx);
-	sh_error_free(ignored);
-	if (r < 0)
-		return required ? -1 : 0;
+	if (parse_and_resolve(l, d, err) < 0)
+		return -1;
+	if ((form ? sh_translate_for_runtime(l->rs, &b, form, d, err) : sh_translate_bpf(l->rs, NULL, &b, d, err)) < 0)
+		return -1;
 	e->len = b.len * sizeof(*b.insns);
 	e->data = steal_pointer(&b.insns);
 	e->flags = sh_translate_flags(l->rs);
@@ -415,10 +480,43 @@ static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p,
 	return r == 0;
 }
 
+/* libseccomp can build a program weaker than the rules, or never finish, and runc and crun compile
+ * linux.seccomp with it themselves (sh_translate_runtime_form checks what they would build). Such a
+ * profile is refused in runtime mode, unless crun runs the container (--runtime=crun): crun installs
+ * seccomp-hook's checked program (init mode's crun form), and linux.seccomp is a placeholder that
+ * kills, so a runtime that compiles it instead cannot start the container. 1: the OCI form may go to
+ * any runtime; 0: crun's form; -1: refused. */
+static int runtime_form(plan_ctx *c, sh_error *refused)
+{
+	if (!refused)
+		return 1;
+	if (!c->o->crun) {
+		*c->err = refused;
+		return sh_error_prefix(c->err, "runtime mode (init mode, or --runtime=crun, installs seccomp-hook's "
+				       "checked program instead)");
+	}
+	sh_diag_add(c->d, SH_SEV_WARNING, NULL, 0, 0, "runtime-form", "%s; crun installs seccomp-hook's checked "
+		    "program instead, and linux.seccomp becomes a placeholder that kills", refused->msg);
+	sh_error_free(refused);
+	return 0;
+}
+
+static int plan_listener(plan_ctx *c, loaded *l);
+static void plan_call(plan_ctx *c);
+
+static int plan_crun_instead(plan_ctx *c, loaded *l)
+{
+	if ((c->p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+		return -1;
+	c->p->mode = SH_MODE_INIT;
+	plan_call(c); /* SH_HOW_CRUN with --runtime=crun */
+	return 0;
+}
+
 /* linux.seccomp for any runtime, and crun also gets the compiled program itself, which spares it the
- * compile at every start (not for profiles that need a listener fd). libseccomp must accept the
- * rules here, or the runtime would fail later with a worse message. The cache is best effort: one it
- * cannot trust is neither read nor written, and costs only time. */
+ * compile at every start (not for profiles that need a listener fd). The rules must compile here, or
+ * the runtime would fail later with a worse message. The cache is best effort: one it cannot trust is
+ * neither read nor written, and costs only time. */
 static int plan_runtime(plan_ctx *c, loaded *l)
 {
 	sh_hook_plan *p = c->p;
@@ -433,8 +531,16 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 		sh_cache_entry_free(&p->program);
 		free(steal_pointer(&p->oci_text));
 		sh_json_free(steal_pointer(&p->seccomp));
-		if (compile_program(l, false, &p->program, c->d, c->err) < 0)
+		sh_error *refused = NULL;
+		if (compile_program(l, &p->program, &refused, c->d, c->err) < 0) {
+			sh_error_free(refused);
 			return -1;
+		}
+		int form = runtime_form(c, refused); /* its text is cached only where any runtime may have it */
+		if (form <= 0) {
+			p->store = hit == 0;
+			return form < 0 ? -1 : plan_crun_instead(c, l);
+		}
 		p->seccomp = sh_oci_seccomp(l->rs, &l->t);
 		p->oci_text = sh_json_serialize(p->seccomp, false, &p->oci_len);
 		sh_sha256_hex(p->oci_text, p->oci_len, p->digest);
@@ -464,6 +570,13 @@ static void fall_back(plan_ctx *c, const char *path, const char *why)
  * root directory in which others could change what the loader's path names. */
 static const char *loader_refused(const plan_ctx *c)
 {
+	/* A config the loader starts can be run only by seccomp-hook-runtime (unless execs may go
+	 * unfiltered); a precreate hook cannot tell whether that is the runtime. */
+	if (c->o->any_runtime && !c->o->exec_routed && !c->o->allow_unfiltered_exec)
+		return "a precreate hook cannot tell which runtime runs the container, and a plain runtime cannot run "
+		       "the loader's config safely (seccomp-hook-runtime, if it runs the container, applies init mode: "
+		       "--runtime seccomp-hook-runtime; give the hook --runtime=wrapper where it runs every container, "
+		       "or --runtime=crun where crun does)";
 	const char *why = sh_initproc_caps_unsafe(&c->p->own, c->p->has_caps);
 	if (!why)
 		why = sh_init_mount_ns_unsafe(c->config);
@@ -501,6 +614,8 @@ static void plan_call(plan_ctx *c)
 	}
 	memcpy(p->digest, p->program.digest, sizeof(p->digest));
 	p->how = c->o->crun ? SH_HOW_CRUN : SH_HOW_LOADER;
+	free(p->made_place);
+	p->made_place = p->how == SH_HOW_LOADER ? sh_init_place_to_make(c->config, c->o->bundle) : NULL;
 }
 
 /* Whether what the filter lets the process do leaves the loader's path alone; 1 if not (falls back). */
@@ -578,7 +693,7 @@ static int plan_program(plan_ctx *c, loaded *l)
 	sh_hook_plan *p = c->p;
 	applied_key(l, p->key);
 	int hit = sh_cache_lookup(cache_dir(c->o), p->key, &p->program, c->err);
-	if (hit < 0 || (!hit && compile_program(l, true, &p->program, c->d, c->err) < 0))
+	if (hit < 0 || (!hit && compile_program(l, &p->program, NULL, c->d, c->err) < 0))
 		return -1;
 	p->store = p->store_required = !hit;
 	return p->ov && !c->o->crun ? plan_overlay_program(c, l) : 0;
@@ -619,6 +734,53 @@ static int plan_init(plan_ctx *c, loaded *l)
 	return r;
 }
 
+/* ---- what the installer calls after the filter is in ---- */
+
+/* Who installs the filter as planned: the loader, crun, runc, or in runtime mode a runtime not known
+ * (a precreate hook): then only what runc and crun both need counts. */
+static sh_installer plan_installer(const sh_hook_plan *p, const sh_hook_opts *o)
+{
+	if (p->how == SH_HOW_LOADER)
+		return SH_INSTALLER_LOADER;
+	if (p->how == SH_HOW_CRUN || o->crun)
+		return SH_INSTALLER_CRUN;
+	return o->runc ? SH_INSTALLER_RUNC : SH_INSTALLER_ANY_RUNTIME;
+}
+
+/* What decides which calls the installer makes after the install: without no_new_privs it drops
+ * privileges afterwards, and more so for a user other than root. */
+static sh_start_config start_config(const sh_json *config)
+{
+	const sh_json *proc = sh_json_get(config, "process");
+	const sh_json *nnp = sh_json_get(proc, "noNewPrivileges");
+	const sh_json *uid = sh_json_get(sh_json_get(proc, "user"), "uid");
+	uint64_t id = 0;
+	bool numbered = uid && uid->type == SH_JSON_NUMBER && sh_parse_u64(uid->u.num, strlen(uid->u.num), &id);
+	return (sh_start_config){ .known = true, .no_new_privs = nnp && nnp->type == SH_JSON_BOOL && nnp->u.b,
+				  .non_root = numbered && id != 0 };
+}
+
+/* A program that does not allow what its installer calls between the install and the exec cannot
+ * start the container (a recording made on the host never saw those calls): refused here, with the
+ * calls named, rather than by the runtime with a message that names neither the profile nor them. */
+static int plan_start_calls(plan_ctx *c)
+{
+	sh_hook_plan *p = c->p;
+	if (!p->program.data)
+		return 0; /* runtime mode without a program of its own: nothing to run */
+	sh_engine e;
+	sh_engine_of_program(&e, p->program.data, p->program.len / sizeof(struct sock_filter));
+	sh_installer i = plan_installer(p, c->o);
+	sh_start_config sc = start_config(c->config);
+	const char *missing[64];
+	size_t n = sh_start_missing(&e, sh_arch_native(), i, &sc, SH_START_NEEDED, missing, SH_ARRAY_SIZE(missing));
+	sh_engine_fini(&e);
+	if (!n)
+		return 0;
+	cleanup_free char *why = sh_start_missing_text(i, missing, n, true);
+	return sh_error_set(c->err, SH_EXIT_INVALID, "%s", why);
+}
+
 static void plan_reset_program(sh_hook_plan *p)
 {
 	sh_cache_entry_free(&p->program);
@@ -641,6 +803,8 @@ static int plan_profile(plan_ctx *c, const char *name)
 		plan_reset_program(p);
 		r = plan_runtime(c, &l);
 	}
+	if (r == 0)
+		r = plan_start_calls(c);
 	loaded_free(&l);
 	p->profile = sh_xstrdup(name ? name : "unconfined");
 	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name ? name : "unconfined") : 0;
@@ -693,7 +857,8 @@ static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
  * Its listenerPath, the agent's socket, is known once the agent runs: written then. */
 static sh_ruleset *supervised_ruleset(const sh_supervision *s, bool default_may_notify)
 {
-	sh_notify_opts no = { .default_may_notify = default_may_notify, .exempt = sh_notify_exempt_runtime,
+	sh_notify_opts no = { .default_may_notify = default_may_notify,
+			      .exempt = s->record ? sh_notify_exempt_runtime : sh_notify_exempt_report,
 			      .listener_path = "" };
 	return s->record ? sh_notifyset_record(base_engine(s), sh_notify_no_base(), s->arches, s->narches, &no)
 			 : sh_notifyset_report(s->l.rs, &no);
@@ -764,8 +929,9 @@ static int supervised_init(plan_ctx *c, sh_supervision *s)
 }
 
 /* crun takes a notifying default (so a call no condition of a conditional rule matches is reported
- * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. */
-static void supervised_runtime(plan_ctx *c, sh_supervision *s)
+ * too) and SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV; runc 1.1 takes neither. Both compile this form
+ * themselves: it must not be weaker than its rules. */
+static int supervised_runtime(plan_ctx *c, sh_supervision *s)
 {
 	sh_hook_plan *p = c->p;
 	cleanup_ruleset sh_ruleset *rs = supervised_ruleset(s, c->o->crun);
@@ -773,9 +939,12 @@ static void supervised_runtime(plan_ctx *c, sh_supervision *s)
 		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
 		rs->flags_given = true;
 	}
+	if (sh_translate_runtime_form(rs, NULL, c->err) < 0)
+		return sh_error_prefix(c->err, "runtime mode");
 	p->seccomp = sh_oci_seccomp(rs, &s->l.t);
 	p->how = SH_HOW_RUNTIME;
 	p->mode = SH_MODE_RUNTIME;
+	return 0;
 }
 
 static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err,
@@ -802,10 +971,8 @@ static int plan_supervised(plan_ctx *c, const char *name)
 	/* Supervised again: the base an earlier (sealed) recording or report transform applied. */
 	if (!name && p->earlier.sealed && p->earlier.supervised && strcmp(p->earlier.profile, "(none)") != 0) {
 		name = p->earlier.profile;
-		if (!sh_profile_name_valid(name))
-			return sh_error_set(c->err, SH_EXIT_INVALID, "config: it was prepared for %s with the profile "
-					    "'%.200s', which is not a profile name; name it again (--profile)",
-					    s->record ? "a recording" : "reports", name);
+		if (earlier_usable(c, name, s->record ? "a recording" : "reports") < 0)
+			return -1;
 	}
 	int r = check_supervised(s, c->err) < 0 || supervised_base(c, name, s) < 0 ? -1 : 0;
 	if (r == 0 && p->mode == SH_MODE_INIT)
@@ -815,7 +982,7 @@ static int plan_supervised(plan_ctx *c, const char *name)
 		r = 0;
 	}
 	if (r == 0 && p->mode == SH_MODE_RUNTIME)
-		supervised_runtime(c, s);
+		r = supervised_runtime(c, s);
 	if (r == 0 && s->report)
 		r = plan_without_agent(c, name, s);
 	p->profile = sh_xstrdup(name ? name : "(none)");
@@ -845,8 +1012,11 @@ static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan 
 	p->call.listener_fd = -1;
 	if (config->type != SH_JSON_OBJECT)
 		return sh_error_set(err, SH_EXIT_INVALID, "config: expected an object");
-	if (sh_hook_check_annotations(config, err) < 0 || plan_earlier(&c) < 0 || plan_overlays(&c) < 0)
+	if (sh_hook_check_annotations(config, err) < 0 || plan_refused(&c) < 0 || plan_earlier(&c) < 0 ||
+	    plan_overlays(&c) < 0)
 		return -1;
+	if (!forced && p->earlier.agent) /* whatever is applied now, that agent's container is not coming */
+		p->release_agent = sh_xstrdup(p->earlier.agent);
 	plan_own_caps(&c);
 	if (plan_select(&c, &name) < 0)
 		return -1;
@@ -873,9 +1043,23 @@ static int plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan 
 	return plan_profile(&c, name);
 }
 
+/* Positions in the engine's linux.seccomp are in the text as the transform wrote it again, which
+ * nobody has: left out (each message names its JSON path, which is the user's file's too). */
+static void unplace_engine(sh_diag *d, size_t from, sh_error **err)
+{
+	for (size_t i = from; d && i < d->n; i++)
+		if (strcmp(d->items[i].file, SH_ENGINE_PROFILE_FILE) == 0)
+			d->items[i].line = d->items[i].col = 0;
+	if (err && *err && (*err)->file && strcmp((*err)->file, SH_ENGINE_PROFILE_FILE) == 0)
+		(*err)->line = (*err)->col = 0;
+}
+
 int sh_hook_plan_make(const sh_json *config, const sh_hook_opts *o, sh_hook_plan *p, sh_diag *d, sh_error **err)
 {
-	return plan_make(config, o, p, d, err, NULL);
+	size_t from = d ? d->n : 0;
+	int r = plan_make(config, o, p, d, err, NULL);
+	unplace_engine(d, from, err);
+	return r;
 }
 
 static void supervision_free(sh_supervision *s)
@@ -895,6 +1079,11 @@ static void supervision_free(sh_supervision *s)
 void sh_hook_plan_free(sh_hook_plan *p)
 {
 	free(p->earlier.profile);
+	free(p->earlier.agent);
+	free(p->earlier.engine);
+	free(p->engine_text);
+	free(p->release_agent);
+	free(p->made_place);
 	free(p->profile);
 	free(p->fallback);
 	sh_cache_entry_free(&p->program);
@@ -919,7 +1108,7 @@ static int start_agent(const sh_hook_opts *o, sh_supervision *s, char **socket, 
 	sh_agent_opts ao = { .base = base_engine(s), .arches = s->arches, .narches = s->narches, .record = s->record,
 			     .args = s->args, .report = s->report, .agents_dir = o->agents_dir,
 			     .recordings_dir = o->recordings_dir, .reports_log = o->reports_log,
-			     .metrics_dir = o->metrics_dir, .always = s->always };
+			     .metrics_dir = o->metrics_dir, .always = s->always, .creator = o->agent_creator };
 	return sh_agent_start(&ao, socket, err);
 }
 
@@ -989,6 +1178,20 @@ static int act_agent(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, s
 	return act_program(s->if_no_agent, o, a, err);
 }
 
+/* Best effort, after what the container needs: the engine's linux.seccomp kept for a later transform
+ * (one that cannot find it says so), and an earlier transform's agent told that nothing comes. */
+static void act_aside(const sh_hook_plan *p, const sh_hook_opts *o)
+{
+	sh_error *ignored = NULL;
+	char digest[65];
+	if (p->engine_text)
+		sh_cache_put_oci_text(cache_dir(o), p->engine_text, p->engine_len, digest, &ignored);
+	sh_error_free(steal_pointer(&ignored));
+	if (p->release_agent)
+		sh_agent_release(p->release_agent, &ignored);
+	sh_error_free(ignored);
+}
+
 int sh_hook_act(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_diag *d, sh_error **err)
 {
 	memset(a, 0, sizeof(*a));
@@ -996,7 +1199,10 @@ int sh_hook_act(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a, sh_dia
 		return 0;
 	if (sh_seal_key_get(o->seal_key, &a->key, err) < 0)
 		return -1;
-	return p->sup ? act_agent(p, o, a, d, err) : act_program(p, o, a, err);
+	int r = p->sup ? act_agent(p, o, a, d, err) : act_program(p, o, a, err);
+	if (r == 0)
+		act_aside(p, o);
+	return r;
 }
 
 void sh_hook_acted_free(sh_hook_acted *a)
@@ -1027,7 +1233,7 @@ static void undo_earlier(sh_json *config, const sh_earlier *e)
 static void clear_ours(sh_json *config, bool replacing)
 {
 	static const char *const ours[] = { SH_ANNOT_APPLIED, SH_ANNOT_SEAL, SH_ANNOT_LISTENER_PATH,
-					    SH_ANNOT_LISTENER_METADATA };
+					    SH_ANNOT_LISTENER_METADATA, SH_ANNOT_ENGINE_SECCOMP };
 	sh_initproc_remove_mounts(config);
 	for (size_t i = 0; i < SH_ARRAY_SIZE(ours); i++)
 		remove_annotation(config, ours[i]);
@@ -1159,6 +1365,10 @@ int sh_hook_write(sh_json *config, sh_hook_plan *p, const sh_hook_acted *a, cons
 		return -1;
 	cleanup_free char *applied = applied_text(q, a);
 	set_annotation(config, SH_ANNOT_APPLIED, applied);
+	if (p->engine_text) {
+		cleanup_free char *engine = sh_xasprintf("sha256:%s", p->engine_digest);
+		set_annotation(config, SH_ANNOT_ENGINE_SECCOMP, engine);
+	}
 	char seal[65];
 	sh_seal_compute(&a->key, config, seal);
 	set_annotation(config, SH_ANNOT_SEAL, seal);
@@ -1173,12 +1383,15 @@ int sh_hook_transform(sh_json *config, const sh_hook_opts *o, sh_hook_result *re
 	sh_hook_acted a = { 0 };
 	memset(res, 0, sizeof(*res));
 	int r = sh_hook_plan_make(config, o, &p, d, err);
+	res->profile = p.profile ? sh_xstrdup(p.profile) : NULL;
 	if (r == 0)
 		r = sh_hook_act(&p, o, &a, d, err);
 	if (r == 0)
 		r = sh_hook_write(config, &p, &a, o, err);
 	const sh_hook_plan *q = a.agent_failed ? p.sup->if_no_agent : &p;
 	if (r == 0) {
+		res->agent = a.socket ? sh_xstrdup(a.socket) : NULL;
+		res->made_place = q->made_place ? sh_xstrdup(q->made_place) : NULL;
 		res->changed = p.changed;
 		res->mode = q->how == SH_HOW_LOADER || q->how == SH_HOW_CRUN ? SH_MODE_INIT : SH_MODE_RUNTIME;
 		memcpy(res->digest, q->digest, sizeof(res->digest));
@@ -1197,18 +1410,21 @@ void sh_hook_result_free(sh_hook_result *res)
 {
 	free(res->listener_path);
 	free(res->listener_metadata);
-	res->listener_path = res->listener_metadata = NULL;
+	free(res->profile);
+	free(res->agent);
+	free(res->made_place);
+	res->listener_path = res->listener_metadata = res->profile = res->agent = res->made_place = NULL;
 }
 
 const sh_json_limits sh_hook_config_limits = { .max_bytes = 16u << 20, .max_depth = 64, .max_nodes = 1000000 };
 
 /* What the transform reads and edits, built whole; everything else is carried over as written: the
  * annotations (all of them), process.args and capabilities (the loader goes in front, capabilities
- * are lent to it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
+ * are lent to it), process.user (what the installer calls after the filter is in depends on it), hooks.startContainer (through the loader), linux.seccomp (replaced or removed; the
  * seal covers it), linux.namespaces and root (whether the loader's path is the container's alone),
  * the mounts (the loader's are added, and whatever sits at its place is removed). */
 static const sh_json_shape process_shape[] = { { "args", sh_json_shape_all }, { "capabilities", sh_json_shape_all },
-					       { NULL, NULL } };
+					       { "user", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape hooks_shape[] = { { "startContainer", sh_json_shape_all }, { NULL, NULL } };
 static const sh_json_shape linux_shape[] = { { "seccomp", sh_json_shape_all }, { "namespaces", sh_json_shape_all },
 					     { NULL, NULL } };
@@ -1276,4 +1492,37 @@ int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durab
 	    transform_text(in, inlen, path, &own, &out, &outlen, res, d, config, err) < 0)
 		return -1;
 	return out ? sh_write_file_replace(path, out, outlen, sb.st_mode & 07777, durable, err) : 0;
+}
+
+/* A refused container's config, for engines that do not show a hook's standard error: every runtime
+ * refuses it before it creates anything (an action no runtime knows, whose name is the reason; a
+ * command that cannot exist, in case a runtime ignored linux.seccomp), and the reason is marked for
+ * the runtime wrapper, which refuses it with that line. Nothing of an earlier transform stays. */
+int sh_hook_refusal_text(const char *buf, size_t len, const char *name, const char *reason, char **out,
+			 size_t *outlen, sh_error **err)
+{
+	sh_json *config = NULL;
+	*out = NULL;
+	if (sh_json_parse_shaped(buf, len, name, &sh_hook_config_limits, config_shape, &config, err) < 0)
+		return -1;
+	sh_json *process = config->type == SH_JSON_OBJECT ? child_object(config, "process", err)
+							  : (sh_error_set(err, SH_EXIT_INVALID, "config: expected an object"), NULL);
+	sh_json *sec = sh_json_new(SH_JSON_OBJECT), *args = sh_json_new(SH_JSON_ARRAY);
+	cleanup_free char *action = sh_xasprintf("(seccomp-hook refused this container: %s; " SH_OPLOG_WHERE ")", reason);
+	sh_json_set(sec, "defaultAction", sh_json_new_string(action));
+	sh_json_append(args, sh_json_new_string("/proc/seccomp-hook refused this container"));
+	int r = process && set_seccomp(config, sec, err) == 0 ? 0 : -1;
+	if (r == 0) {
+		sh_initproc_unwrap_hooks(config);
+		clear_ours(config, true);
+		sh_json_set(process, "args", args);
+		set_annotation(config, SH_ANNOT_REFUSED, reason);
+		*out = sh_json_serialize_edits(config, buf, len, outlen);
+	} else {
+		if (!process)
+			sh_json_free(sec);
+		sh_json_free(args);
+	}
+	sh_json_free(config);
+	return r;
 }

@@ -35,6 +35,13 @@
 /* crun loads the base64 program in this annotation instead of compiling linux.seccomp; other
  * runtimes ignore it and compile linux.seccomp. Set in runtime mode, removed otherwise. */
 #define SH_ANNOT_CRUN_BPF "run.oci.seccomp_bpf_data"
+/* A precreate hook that refused the container (--on-refusal=config): why. Any config carrying it is
+ * refused again, by the runtime wrapper with this reason (refusing is safe whoever wrote it). */
+#define SH_ANNOT_REFUSED "org.seccomp-hook.refused"
+/* "sha256:DIGEST" of linux.seccomp as the engine wrote it, when that was the profile: the text is
+ * kept in the cache under its digest, so that a second transform of the config (which no longer
+ * carries it: init mode removes it, runtime mode replaces it) applies the same profile. Sealed. */
+#define SH_ANNOT_ENGINE_SECCOMP "org.seccomp-hook.engine-seccomp"
 #define SH_DEFAULT_CACHE_DIR "/var/cache/seccomp-hook"
 
 typedef enum { SH_MODE_RUNTIME, SH_MODE_INIT } sh_mode;
@@ -47,6 +54,8 @@ typedef struct sh_hook_opts {
 	const char *loader;          /* host path of seccomp-hook-init */
 	const char *profile;         /* inject --profile=NAME|PATH: wins over annotations */
 	bool crun;                   /* --runtime=crun: init mode hands crun the program (no loader) */
+	bool runc;                   /* the runtime is known to be runc (the wrapper's): what it calls after
+				      * the filter is in is what a runtime-mode profile must allow */
 	/* Init mode with the loader: every exec goes through the loader (the runtime wrapper), so the
 	 * config needs no placeholder filter to stop the runtime starting a process itself. */
 	bool exec_routed;
@@ -70,6 +79,18 @@ typedef struct sh_hook_opts {
 	const char *const *overlays;
 	size_t noverlays;
 	bool overlay_skip_unconfined;
+	/* A precreate hook: any runtime may run the config, plain runc included (the hook cannot tell).
+	 * Init mode through the loader, which only seccomp-hook-runtime can run (unless
+	 * allow_unfiltered_exec), becomes runtime mode with a warning; the wrapper, if it is the runtime,
+	 * applies init mode again. */
+	bool any_runtime;
+	/* The runtime wrapper: the profile for every container that names none by annotation, in place
+	 * of the linux.seccomp the engine wrote (its default profile or the user's). default_profile
+	 * still decides for a container with none. */
+	const char *override_profile;
+	/* A precreate hook's engine (its parent), which runs the runtime's create and start itself: an
+	 * agent started for the container ends when that process does and no listener came. 0: none. */
+	int agent_creator;
 } sh_hook_opts;
 
 /* The profile name org.seccomp-hook.applied records for a profile taken from linux.seccomp. */
@@ -81,6 +102,12 @@ typedef struct sh_hook_result {
 	char digest[65];  /* sha256 of the BPF (init) or of the linux.seccomp JSON (runtime) */
 	/* Init mode through the loader with SCMP_ACT_NOTIFY: where the listener goes (malloc'd). */
 	char *listener_path, *listener_metadata;
+	char *profile;    /* the profile chosen, also when the transform failed (NULL: none chosen) */
+	char *agent;      /* the socket of the agent started for the container, or NULL */
+	/* The host path of the loader's place in the container's root, which the runtime makes when it
+	 * mounts the loader there (the image has none); NULL if nothing is made. The wrapper removes it
+	 * once the container is gone, so images and root directories stay as they were. */
+	char *made_place;
 } sh_hook_result;
 
 void sh_hook_result_free(sh_hook_result *res);
@@ -113,6 +140,8 @@ typedef struct sh_earlier {
 	bool supervised;     /* a recording or reports */
 	size_t cmd_at;       /* process.args: the command after its loader call (0: none) */
 	sh_loader_args call; /* that call */
+	char *agent;         /* a recording's or reports' agent socket it started (it has no use now) */
+	char *engine;        /* the digest of the engine's linux.seccomp it kept (SH_ANNOT_ENGINE_SECCOMP) */
 } sh_earlier;
 
 typedef struct sh_supervision sh_supervision;
@@ -150,6 +179,13 @@ typedef struct sh_hook_plan {
 	char overlay_key[65];
 	sh_cache_entry overlay_program;
 	bool store_overlay;
+	/* The engine's linux.seccomp when it is the profile: kept in the cache under its digest (act),
+	 * named by SH_ANNOT_ENGINE_SECCOMP (write). */
+	char *engine_text;
+	size_t engine_len;
+	char engine_digest[65];
+	char *release_agent;   /* an earlier transform's agent, told to go (act) */
+	char *made_place;      /* SH_HOW_LOADER: see sh_hook_result */
 } sh_hook_plan;
 
 typedef struct sh_hook_acted {
@@ -185,5 +221,11 @@ int sh_hook_transform_text(const char *buf, size_t len, const char *name, const 
  * caller's to free. */
 int sh_hook_rewrite_bundle(const char *bundle, const sh_hook_opts *o, bool durable, sh_hook_result *res,
 			   sh_diag *d, sh_json **config, sh_error **err);
+
+/* The config a precreate hook writes when it refuses the container (--on-refusal=config): one that
+ * every runtime refuses before creating anything, with `reason` in the error it prints, and marked
+ * (SH_ANNOT_REFUSED) for the runtime wrapper. */
+int sh_hook_refusal_text(const char *buf, size_t len, const char *name, const char *reason, char **out,
+			 size_t *outlen, sh_error **err);
 
 #endif

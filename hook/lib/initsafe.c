@@ -117,3 +117,14 @@ const char *sh_init_root_unsafe(const sh_json *config, const char *bundle)
 		return errno == ENOENT ? NULL : "its image's " SH_INIT_DIR " cannot be read";
 	return S_ISDIR(st.st_mode) ? NULL : "its image has " SH_INIT_DIR " as something other than a directory";
 }
+
+char *sh_init_place_to_make(const sh_json *config, const char *bundle)
+{
+	cleanup_free char *dir = rootfs_dir(config, bundle);
+	cleanup_free char *abs = dir ? realpath(dir, NULL) : NULL;
+	cleanup_close int fd = abs ? open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct stat st;
+	if (fd < 0 || fstatat(fd, SH_INIT_DIR + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return NULL;
+	return sh_xasprintf("%s%s", strcmp(abs, "/") == 0 ? "" : abs, SH_INIT_DIR);
+}

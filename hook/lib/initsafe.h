@@ -33,4 +33,9 @@ const char *sh_init_mount_ns_unsafe(const sh_json *config);
  * directory a relative root.path is in (NULL: unknown). */
 const char *sh_init_root_unsafe(const sh_json *config, const char *bundle);
 
+/* The host path of SH_INIT_DIR in the container's root (absolute), when the image has nothing there:
+ * the runtime makes that directory to mount the loader on, and it is to be removed once the container
+ * is gone. NULL when the image has it, or the root cannot be found. Malloc'd. */
+char *sh_init_place_to_make(const sh_json *config, const char *bundle);
+
 #endif

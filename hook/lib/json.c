@@ -887,3 +887,29 @@ char *sh_json_serialize_edits(sh_json *j, const char *src, size_t srclen, size_t
 		*len = o.n;
 	return o.s;
 }
+
+static void scan_byte(sh_json_scan *s, char c)
+{
+	if (s->in_string) {
+		if (s->escaped)
+			s->escaped = false;
+		else if (c == '\\')
+			s->escaped = true;
+		else if (c == '"')
+			s->in_string = false;
+	} else if (c == '"') {
+		s->in_string = true;
+	} else if (c == '{' || c == '[') {
+		s->depth++;
+		s->started = true;
+	} else if ((c == '}' || c == ']') && s->depth) {
+		s->done = --s->depth == 0 && s->started;
+	}
+}
+
+bool sh_json_scan_feed(sh_json_scan *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && !s->done; i++)
+		scan_byte(s, p[i]);
+	return s->done;
+}

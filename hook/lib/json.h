@@ -82,6 +82,16 @@ int sh_read_file_limited(const char *path, size_t max_bytes, char **raw, size_t 
 /* Read all of fd (bounded by max) into a new buffer. */
 int sh_read_fd_bounded(int fd, const char *name, size_t max, char **buf, size_t *len, sh_error **err);
 
+/* Where a JSON text that arrives in pieces ends (a message on a stream socket whose sender does
+ * not close it: runc 1.1 keeps its connection to a seccomp agent open): fed each piece in turn, it
+ * says when the first top-level object or array has closed. Linear in the bytes fed; it only counts
+ * brackets outside strings, so the text still has to be parsed. */
+typedef struct sh_json_scan {
+	size_t depth;
+	bool started, in_string, escaped, done;
+} sh_json_scan;
+bool sh_json_scan_feed(sh_json_scan *s, const char *p, size_t n);
+
 void sh_json_free(sh_json *j);
 const char *sh_json_type_name(sh_json_type t);
 /* Object member lookup (NULL when absent or j is not an object). */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "loadargs.h"
+#include "sha256.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -54,12 +55,6 @@ static bool parse_number(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static bool is_sha256_hex(const char *s)
-{
-	size_t n = strspn(s, "0123456789abcdef");
-	return n == 64 && s[n] == '\0';
-}
-
 typedef enum { O_SHA256, O_FLAGS, O_LISTENER, O_CAPS, O_OVERLAY, O_OVERLAY_SHA256, O_COUNT } opt_id;
 static const struct {
 	const char *prefix;
@@ -78,7 +73,7 @@ static bool take_value(opt_id id, const char *v, sh_loader_args *a)
 	uint64_t n = 0;
 	switch (id) {
 	case O_SHA256:
-		if (!is_sha256_hex(v))
+		if (!sh_sha256_hex_valid(v))
 			return false;
 		memcpy(a->digest, v, 65);
 		return true;
@@ -98,7 +93,7 @@ static bool take_value(opt_id id, const char *v, sh_loader_args *a)
 		a->overlay_path = v;
 		return *v != '\0';
 	case O_OVERLAY_SHA256:
-		if (!is_sha256_hex(v))
+		if (!sh_sha256_hex_valid(v))
 			return false;
 		memcpy(a->overlay_digest, v, 65);
 		return true;

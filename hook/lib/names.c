@@ -181,6 +181,12 @@ const char *sh_arch_scmp_name(uint32_t token)
 	return a ? a->scmp : "SCMP_ARCH_UNKNOWN";
 }
 
+const char *sh_arch_lib_name(uint32_t token)
+{
+	const struct arch_name *a = arch_by_token(token);
+	return a ? a->lib : "unknown";
+}
+
 const char *sh_arch_go_name(uint32_t token)
 {
 	const struct arch_name *a = arch_by_token(token);
@@ -246,15 +252,17 @@ int sh_arch_nr_at(uint32_t arch, size_t i)
 
 long sh_arch_nr_slot(uint32_t arch, int nr)
 {
-	sh_nr_range r[SH_NR_RANGES_MAX];
-	size_t n = sh_arch_nr_ranges(arch, r);
-	long before = 0;
-	for (size_t k = 0; k < n; k++) {
-		if ((uint32_t)nr - r[k].first < r[k].count)
-			return before + (long)((uint32_t)nr - r[k].first);
-		before += r[k].count;
-	}
-	return -1;
+	sh_arch_slots s;
+	sh_arch_slots_init(&s, arch);
+	return sh_arch_slots_of(&s, nr);
+}
+
+void sh_arch_slots_init(sh_arch_slots *s, uint32_t arch)
+{
+	*s = (sh_arch_slots){ .arch = arch };
+	s->n = sh_arch_nr_ranges(arch, s->r);
+	for (size_t k = 0; k < s->n; k++)
+		s->count += s->r[k].count;
 }
 
 size_t sh_arch_callers(const uint32_t *arches, size_t n, uint32_t *out)

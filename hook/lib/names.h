@@ -28,6 +28,8 @@ const char *sh_op_name(sh_op op);
 uint32_t sh_arch_from_name(const char *s);
 /* "SCMP_ARCH_X86_64" */
 const char *sh_arch_scmp_name(uint32_t token);
+/* libseccomp's own name, for messages: "x86_64", "aarch64" */
+const char *sh_arch_lib_name(uint32_t token);
 /* Go-style name used in includes/excludes: "amd64", "386"->"x86"... as moby spells them. */
 const char *sh_arch_go_name(uint32_t token);
 /* The host's own architecture token (libseccomp's native arch). */
@@ -54,6 +56,24 @@ size_t sh_arch_nr_ranges(uint32_t arch, sh_nr_range out[SH_NR_RANGES_MAX]);
 size_t sh_arch_nr_count(uint32_t arch);
 int sh_arch_nr_at(uint32_t arch, size_t i);
 long sh_arch_nr_slot(uint32_t arch, int nr);
+/* The same, for per-call lookups: an arch's ranges read once, then a number's slot is two compares
+ * (what the supervisor and the recorder do for every notified call). */
+typedef struct sh_arch_slots {
+	uint32_t arch;
+	size_t n, count;
+	sh_nr_range r[SH_NR_RANGES_MAX];
+} sh_arch_slots;
+void sh_arch_slots_init(sh_arch_slots *s, uint32_t arch);
+static inline long sh_arch_slots_of(const sh_arch_slots *s, int nr)
+{
+	long before = 0;
+	for (size_t k = 0; k < s->n; k++) {
+		if ((uint32_t)nr - s->r[k].first < s->r[k].count)
+			return before + (long)((uint32_t)nr - s->r[k].first);
+		before += (long)s->r[k].count;
+	}
+	return -1;
+}
 /* The arches whose calls reach a filter made for `arches`: those, and x32 wherever x86_64 is (a
  * kernel runs x32 calls under x86_64's AUDIT_ARCH, the number carrying the x32 bit). Into out, which
  * has room for n + 1; returns how many. */

@@ -1,5 +1,6 @@
 #include "config.h"
 #include "notify.h"
+#include "agent.h"
 #include "apply.h"
 #include "json.h"
 #include "util.h"
@@ -71,39 +72,50 @@ int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error *
 	return 0;
 }
 
-/* In the relay: one listener from the channel, on to the agent, 'y' back. Exit status for syslog. */
-static int relay(int channel, const char *path, sh_notify_state st)
+/* In the relay: one listener from the channel, on to listenerPath, 'y' back; or 'n' and why, which
+ * the loader prints. Exit status for syslog. A container that went away before its loader ran tells
+ * its agent (if the listener was for seccomp-hook's own) that none comes. */
+static int relay(int channel, const char *path, sh_notify_state st, bool agent)
 {
 	char hello[64];
 	int listener = -1;
-	if (sh_recv_fd(channel, &listener, &st.pid, hello, sizeof hello) <= 0 || listener < 0 || st.pid <= 0)
-		return 1; /* the container went away before its loader ran */
 	sh_error *err = NULL;
+	if (sh_recv_fd(channel, &listener, &st.pid, hello, sizeof hello) <= 0 || listener < 0 || st.pid <= 0) {
+		if (agent)
+			sh_agent_release(path, &err);
+		sh_error_free(err);
+		return 1;
+	}
 	int sock = sh_notify_connect(path, &err);
 	if (sock < 0 || sh_notify_send(sock, listener, &st, &err) < 0) {
-		syslog(LOG_ERR, "seccomp-hook-runtime: container %s: %s", st.id, err ? err->msg : "?");
+		cleanup_free char *why = sh_xasprintf("n%s (seccomp-hook-runtime's %s failed)", err ? err->msg : "?",
+						      sock < 0 ? "connect" : "send");
+		syslog(LOG_ERR, "seccomp-hook-runtime: container %s: %s", st.id, why + 1);
 		sh_error_free(err);
+		sh_write_all(channel, why, strlen(why)); /* one write: the loader reads one message */
 		return 1;
 	}
 	return write(channel, "y", 1) == 1 ? 0 : 1;
 }
 
-/* Everything but the channel closed (moved to fd 3), the standard streams on /dev/null: a detached
- * helper holds nothing of the engine's (an engine waiting for the runtime's output to close must not
- * wait for it). */
-static void detach(int channel)
+/* Everything but the channel (moved to fd 3) and `keep` (to fd 4) closed, the standard streams on
+ * /dev/null: a detached helper holds nothing of the engine's (an engine waiting for the runtime's
+ * output to close must not wait for it). */
+static void detach(int channel, int keep)
 {
+	/* Both out of the way first, so that neither move overwrites the other. */
+	int ch = fcntl(channel, F_DUPFD_CLOEXEC, 16), kp = keep >= 0 ? fcntl(keep, F_DUPFD_CLOEXEC, 16) : -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3; fd++)
 		if (null >= 0)
 			dup2(null, fd);
-	if (channel != 3 && dup2(channel, 3) < 0)
+	if (ch < 0 || dup2(ch, 3) < 0 || (keep >= 0 && (kp < 0 || dup2(kp, 4) < 0)))
 		_exit(1);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
+	syscall(SYS_close_range, keep >= 0 ? 5U : 4U, ~0U, 0U);
 	setsid();
 }
 
-int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err)
+int sh_start_detached(int channel, int keep, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err)
 {
 	pid_t child = fork();
 	if (child < 0)
@@ -111,7 +123,7 @@ int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx,
 	if (child == 0) {
 		if (fork() != 0) /* the grandchild is the helper: nobody waits for it but init */
 			_exit(0);
-		detach(channel);
+		detach(channel, keep);
 		_exit(fn(3, ctx));
 	}
 	int status = 0;
@@ -123,15 +135,16 @@ int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx,
 typedef struct relay_args {
 	char *path;
 	sh_notify_state st;
+	bool agent;
 } relay_args;
 
 static int run_relay(int channel, void *ctx)
 {
 	relay_args *a = ctx;
-	return relay(channel, a->path, a->st);
+	return relay(channel, a->path, a->st, a->agent);
 }
 
-int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err)
+int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, bool agent, sh_error **err)
 {
 	/* The kernel then tells who sent the listener (the loader, the container's process), which
 	 * SO_PEERCRED would not: it names whoever made the socket pair. Set before anything can send. */
@@ -139,7 +152,7 @@ int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *
 	if (setsockopt(channel, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) < 0)
 		return sh_error_errno(err, errno, "SO_PASSCRED");
 	/* The child's copies: the caller's strings are gone once it execs the runtime. */
-	relay_args a = { (char *)path, *st };
+	relay_args a = { (char *)path, *st, agent };
 	a.st.pid = 0;
-	return sh_start_detached(channel, run_relay, &a, err);
+	return sh_start_detached(channel, -1, run_relay, &a, err);
 }

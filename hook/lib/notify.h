@@ -24,14 +24,16 @@ int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error *
 
 /* The relay: a detached process (its own session, nothing but `channel` open) that waits for one
  * listener on `channel` (from the loader: sh_send_fd), connects to `path`, hands it on with `st`
- * (pid: the sender's) and answers the loader 'y'; on any failure it closes the channel unanswered,
- * so the loader does not start the workload. Returns once the relay runs; the caller closes its
- * copy of `channel`. */
-int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, sh_error **err);
+ * (pid: the sender's) and answers the loader 'y'; on any failure it answers 'n' and the reason (the
+ * loader prints it and does not start the workload). agent: `path` is seccomp-hook's agent for this
+ * container, which is told that nothing comes if the container goes away before its loader sends a
+ * listener. Returns once the relay runs; the caller closes its copy of `channel`. */
+int sh_notify_relay_start(int channel, const char *path, const sh_notify_state *st, bool agent, sh_error **err);
 
 /* Run fn(3, ctx) in a detached process (a grandchild: its own session, the standard streams on
- * /dev/null, nothing open but `channel`, as fd 3); returns once it was started. fn's return value is
- * its exit status. It works on copies of the caller's memory (fork). */
-int sh_start_detached(int channel, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err);
+ * /dev/null, nothing open but `channel`, as fd 3, and `keep` as fd 4 unless it is -1); returns once
+ * it was started. fn's return value is its exit status. It works on copies of the caller's memory
+ * (fork). */
+int sh_start_detached(int channel, int keep, int (*fn)(int channel, void *ctx), void *ctx, sh_error **err);
 
 #endif

@@ -9,16 +9,34 @@
 #include <linux/seccomp.h>
 #include <string.h>
 
-const char *const sh_notify_exempt_runtime[] = { "write", "sendmsg", "exit", "exit_group", NULL };
+const char *const sh_notify_exempt_report[] = { "write", "sendmsg", "exit", "exit_group", NULL };
+
+/* runc init is a Go program: between its seccomp(2) and the write that tells its parent the listener's
+ * number, Go's runtime may run on that thread at any moment, and whatever it calls then waits for a
+ * supervisor that cannot exist yet. Read from runc 1.1.5 (libcontainer/standard_init_linux.go,
+ * setns_init_linux.go: the filter is installed on the locked main thread without TSYNC, then
+ * syncParentSeccomp writes) and Go 1.19's runtime (sys_linux_amd64.s, signal_unix.go, proc.go,
+ * lock_futex.go, mem_linux.go): a signal (SIGURG preemption from sysmon or the GC, any signal the
+ * process is sent) returns through rt_sigreturn, or through restart_syscall where a sleep is restarted;
+ * a preempted locked goroutine parks its thread (futex) and hands its P on (futex); locks spin with
+ * sched_yield and nanosleep; the GC and an allocation map and advise memory (mmap, munmap, madvise)
+ * and preempt other threads (getpid, tgkill); the signal handler checks its stack (sigaltstack);
+ * nanotime falls back to clock_gettime where the vDSO cannot serve it; a runtime crash unblocks and
+ * resets its signal (rt_sigprocmask, rt_sigaction) and raises it (gettid, tgkill, getpid, kill), and
+ * prints with write. crun and the loader are C and make none of these before they send the listener,
+ * but a recording must start a container under any of them. */
+const char *const sh_notify_exempt_runtime[] = {
+	"write", "sendmsg", "exit", "exit_group", "rt_sigreturn", "restart_syscall", "futex", "nanosleep",
+	"sched_yield", "mmap", "munmap", "madvise", "getpid", "gettid", "tgkill", "kill", "sigaltstack",
+	"rt_sigprocmask", "rt_sigaction", "clock_gettime", NULL,
+};
 
 /* Measured by recording a program that makes no call of its own before its exec under each installer
  * (runc 1.1.5 and crun 1.8.1 in runtime mode, the loader through seccomp-hook-runtime and crun in init
- * mode), plus what Go's runtime may call at any moment in runc's init (futex, nanosleep, sched_yield,
- * signals, memory), and capget, which the loader calls where /proc cannot be read. */
+ * mode), and capget, which the loader calls where /proc cannot be read; with the exempt names above. */
 static const char *const installer_tail[] = {
-	"capget", "capset", "close", "epoll_ctl", "execve", "fcntl", "fstatfs", "futex", "getdents64", "getpid",
-	"gettid", "kill", "madvise", "mmap", "munmap", "nanosleep", "open", "openat", "prctl", "read",
-	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill", "wait4", NULL,
+	"capget", "capset", "close", "epoll_ctl", "execve", "fcntl", "fstatfs", "getdents64", "open", "openat",
+	"prctl", "read", "wait4", NULL,
 };
 
 size_t sh_notify_always(const sh_engine *base, bool container, const char **out, size_t max)

@@ -42,9 +42,15 @@ unsigned sh_notify_flags(unsigned flags, unsigned kmajor, unsigned kminor);
 /* The profile a recording without a base is made against: no rules, every call allowed. */
 const sh_profile *sh_notify_no_base(void);
 
-/* The names a runtime mode installer calls after the filter is in: runc's write, crun's and the
- * loader's sendmsg, and exit/exit_group so that a process whose supervisor is gone can still end. */
+/* The names a container's installer may call after the filter is in and before anyone holds the
+ * listener, never notified in a container's recording: runc's write, crun's and the loader's sendmsg,
+ * exit/exit_group so that a process whose supervisor is gone can still end, and what Go's runtime
+ * may call at any moment on runc init's thread (a signal's rt_sigreturn, futex, memory...). */
 extern const char *const sh_notify_exempt_runtime[];
+/* The same for a container's reports, which notify only what the base denies with an errno: the
+ * hand-over calls alone (write, sendmsg, exit, exit_group); an errno rule naming one of them keeps its
+ * errno unreported. */
+extern const char *const sh_notify_exempt_report[];
 
 /* The names a recording lists whether or not they were seen (at most max, into out; NULL-terminate
  * it yourself): the exempt ones, and for a container what runc, crun and the loader call after the

@@ -272,9 +272,6 @@ const char *sh_overlay_blocks_loader(const sh_engine *overlay)
 	return NULL;
 }
 
-/* The most a composed rule set may take to compile (the profile alone takes milliseconds). */
-#define SH_OVERLAY_COMPILE_MS 3000
-
 /* ---- the proof ------------------------------------------------------------------------------------ */
 
 /* Values to try for each argument of one call. */
@@ -544,8 +541,8 @@ static int prove_forms(const sh_ruleset *base, const sh_ruleset *overlay, const 
 	sh_overlay_miss miss, other;
 	eb.rs = base;
 	ec.rs = composed;
-	int r = base ? sh_translate_bpf_bounded(base, NULL, SH_OVERLAY_COMPILE_MS, &eb.prog, err) : 0;
-	if (r == 0 && sh_translate_bpf_bounded(composed, NULL, SH_OVERLAY_COMPILE_MS, &ec.prog, err) < 0)
+	int r = base ? sh_translate_bpf(base, NULL, &eb.prog, NULL, err) : 0;
+	if (r == 0 && sh_translate_bpf(composed, NULL, &ec.prog, NULL, err) < 0)
 		r = sh_error_prefix(err, "the overlay cannot be written into the profile's one filter");
 	bool leave = r == 0 && sh_overlay_has_forms(overlay);
 	if (r == 0)

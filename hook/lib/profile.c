@@ -176,6 +176,16 @@ typedef struct field {
 	field_fn fn;
 } field;
 
+/* The known key nearest to a misspelt one (defaultErrnoRett: defaultErrnoRet). */
+static const char *nearest_key(const char *key, const field *fields, size_t nfields)
+{
+	const char *keys[32];
+	size_t n = 0;
+	for (size_t i = 0; i < nfields && n < SH_ARRAY_SIZE(keys); i++)
+		keys[n++] = fields[i].key;
+	return sh_nearest_of(key, keys, n);
+}
+
 static int read_object(pctx *c, const sh_json *obj, const char *path, const field *fields, size_t nfields,
 		       void *target)
 {
@@ -190,7 +200,7 @@ static int read_object(pctx *c, const sh_json *obj, const char *path, const fiel
 				f = &fields[k];
 		if (!f) {
 			warn_unknown(c, (sh_loc){ m->line, m->col }, "unknown-key", path[0] ? path : "profile", "key", m->key,
-				     NULL);
+				     nearest_key(m->key, fields, nfields));
 			continue;
 		}
 		bool top = !path[0] || strcmp(path, "linux.seccomp") == 0;
@@ -489,8 +499,10 @@ static int rule_names(pctx *c, rule_seen *s, const sh_json *obj, const char *pat
 		cleanup_free char *p = sh_xasprintf("%s.names[%zu]", path, i);
 		if (want_type(c, e, SH_JSON_STRING, p) < 0)
 			return -1;
+		char hint[96];
 		if (e->u.str.len == 0 || e->u.str.len > 64 || strspn(e->u.str.s, "abcdefghijklmnopqrstuvwxyz0123456789_") != e->u.str.len)
-			return bad(c, e, p, "invalid syscall name '%s'", e->u.str.s);
+			return bad(c, e, p, "invalid syscall name '%.64s'%s", e->u.str.s,
+				   did_you_mean(hint, sizeof hint, sh_suggest_syscall(e->u.str.s)));
 		add_name(r, e);
 	}
 	return 0;

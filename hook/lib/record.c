@@ -1,6 +1,7 @@
 /* The recorder; see record.h. */
 #include "config.h"
 #include "record.h"
+#include "crossarch.h"
 #include "names.h"
 #include "oci.h"
 #include "util.h"
@@ -20,7 +21,7 @@ typedef struct keyed {
 	uint64_t mask; /* 0: the value itself (SCMP_CMP_EQ) */
 } keyed;
 static const keyed keyed_args[] = {
-	{ "clone", 0x7E020000 }, /* CLONE_NEW* and CLONE_NEWCGROUP: the namespace flags */
+	{ "clone", SH_CLONE_NAMESPACE_FLAGS },
 	{ "personality", 0 },
 	{ "socket", 0 },
 };
@@ -36,6 +37,7 @@ typedef struct used {
 	const sh_rule **conds;          /* or by these conditional rules of the base */
 	size_t nconds;
 	uint64_t values[MAX_VALUES];    /* --args: the keyed argument's values seen */
+	const sh_rule *value_by[MAX_VALUES]; /* and the base's conditional rule that let each through (NULL: none) */
 	size_t nvalues;
 	bool too_many_values;
 	uint32_t arch_bits;             /* which of the recorder's arches called it */
@@ -52,9 +54,10 @@ struct sh_recorder {
 	uint32_t arches[SH_MAX_ARCHES];
 	size_t narches;
 	uint64_t unknown; /* calls whose number libseccomp has no name for */
-	/* Each call is looked up here, by arch and number (sh_arch_nr_slot), rather than named again:
+	/* Each call is looked up here, by arch and number (sh_arch_slots), rather than named again:
 	 * 0 not seen yet, NAMELESS, else 1 + its index in u. */
 	uint32_t *slot[CACHED_ARCHES];
+	sh_arch_slots slots[CACHED_ARCHES]; /* of arches[0..CACHED_ARCHES) */
 };
 
 sh_recorder *sh_recorder_new(const sh_ruleset *base, bool args)
@@ -106,9 +109,12 @@ static int arch_index(sh_recorder *r, uint32_t arch)
  * call of that number on that arch. */
 static used *used_of(sh_recorder *r, const sh_call *c, int a, bool *first)
 {
-	long idx = a >= 0 && a < CACHED_ARCHES ? sh_arch_nr_slot(c->arch, c->nr) : -1;
-	if (idx >= 0 && !r->slot[a])
-		r->slot[a] = sh_xcalloc(sh_arch_nr_count(c->arch), sizeof(uint32_t));
+	bool cached = a >= 0 && a < CACHED_ARCHES;
+	if (cached && !r->slot[a]) { /* the arch's first call */
+		sh_arch_slots_init(&r->slots[a], c->arch);
+		r->slot[a] = sh_xcalloc(r->slots[a].count, sizeof(uint32_t));
+	}
+	long idx = cached ? sh_arch_slots_of(&r->slots[a], c->nr) : -1;
 	uint32_t *slot = idx >= 0 ? &r->slot[a][idx] : NULL;
 	*first = slot && !*slot; /* numbers beyond the cache are never announced */
 	if (slot && *slot)
@@ -129,32 +135,41 @@ static const keyed *keyed_of(const char *name)
 	return NULL;
 }
 
-static void note_value(used *u, uint64_t v)
+static void note_value(used *u, uint64_t v, const sh_rule *by)
 {
 	for (size_t i = 0; i < u->nvalues; i++)
-		if (u->values[i] == v)
+		if (u->values[i] == v && u->value_by[i] == by)
 			return;
-	if (u->nvalues == MAX_VALUES)
+	if (u->nvalues == MAX_VALUES) {
 		u->too_many_values = true;
-	else
-		u->values[u->nvalues++] = v;
+		return;
+	}
+	u->values[u->nvalues] = v;
+	u->value_by[u->nvalues++] = by;
 }
 
+static void note_condition(used *u, const sh_rule *r)
+{
+	for (size_t i = 0; i < u->nconds; i++)
+		if (u->conds[i] == r)
+			return;
+	u->conds = sh_xreallocarray(u->conds, u->nconds + 1, sizeof(*u->conds));
+	u->conds[u->nconds++] = r;
+}
+
+/* --args keeps the keyed argument's value of every call let through, with the base's conditional
+ * rule that let it through: the recording allows that value within that rule, not the whole rule. */
 static void note_allowed(sh_recorder *r, used *u, const sh_call *c)
 {
 	const sh_rrule *rule = c->d.by == SH_BY_RULE ? c->d.rule : NULL;
-	if (rule && rule->origin->nargs) {
-		for (size_t i = 0; i < u->nconds; i++)
-			if (u->conds[i] == rule->origin)
-				return;
-		u->conds = sh_xreallocarray(u->conds, u->nconds + 1, sizeof(*u->conds));
-		u->conds[u->nconds++] = rule->origin;
-		return;
-	}
-	u->allowed_whole = true;
+	const sh_rule *cond = rule && rule->origin->nargs ? rule->origin : NULL;
+	if (cond)
+		note_condition(u, cond);
+	else
+		u->allowed_whole = true;
 	const keyed *k = r->args ? keyed_of(u->name) : NULL;
 	if (k)
-		note_value(u, k->mask ? c->args[0] & k->mask : c->args[0]);
+		note_value(u, k->mask ? c->args[0] & k->mask : c->args[0], cond);
 }
 
 bool sh_recorder_add(sh_recorder *r, const sh_call *c, const char **name)
@@ -375,17 +390,85 @@ static void multiplexer_rules(const sh_recorder *r, const uint32_t *arches, size
 	}
 }
 
+/* Whether the keyed value decides every condition the base's rule puts on argument 0, so that the
+ * value, with the rule's conditions on the other arguments, allows nothing the rule does not: any
+ * condition for an exact value (the socket domain), a masked equality within the mask for a masked
+ * one (clone's namespace flags); and no index repeats (its conditions would be alternatives). */
+static bool value_decides(const keyed *k, const sh_rule *by)
+{
+	unsigned seen = 0;
+	for (size_t i = 0; i < by->nargs; i++) {
+		const sh_arg *a = &by->args[i];
+		if (seen & (1u << a->index))
+			return false;
+		seen |= 1u << a->index;
+		if (a->index == 0 && k->mask && !(a->op == SH_OP_MASKED_EQ && (a->value & ~k->mask) == 0))
+			return false;
+	}
+	return true;
+}
+
+/* The value on argument 0, and the conditions of the rule that let it through (if any) on the others. */
+static sh_json *value_within(const keyed *k, uint64_t v, const sh_rule *by)
+{
+	sh_json *args = value_arg(k, v);
+	if (!by)
+		return args;
+	sh_json *others = sh_oci_args_array(by);
+	for (size_t i = by->nargs; i-- > 0;)
+		if (by->args[i].index == 0)
+			sh_json_delete_at(others, i);
+	for (size_t i = 0; i < others->u.arr.n; i++)
+		sh_json_append(args, others->u.arr.v[i]); /* moved: the array is emptied before it is freed */
+	others->u.arr.n = 0;
+	sh_json_free(others);
+	return args;
+}
+
+static bool first_value_of(const used *u, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (u->value_by[j] == u->value_by[i])
+			return false;
+	return true;
+}
+
+/* --args: one rule per value used, within the base's rule that let it through (value_within); a rule
+ * the value does not decide is kept as the base has it, as without --args. Where a base's
+ * conditional rule let values through, its rules that deny the name come with them, as
+ * conditional_rules keeps them: the recording never allows more than the base. */
+static void value_rules(const sh_recorder *r, const used *u, sh_json *rules)
+{
+	const keyed *k = keyed_of(u->name);
+	bool conditional = false;
+	for (size_t i = 0; i < u->nvalues; i++) {
+		const sh_rule *by = u->value_by[i];
+		conditional |= by != NULL;
+		if (!by || value_decides(k, by))
+			sh_json_append(rules, allow_rule(one_name(u->name), value_within(k, u->values[i], by)));
+		else if (first_value_of(u, i))
+			sh_json_append(rules, allow_rule(one_name(u->name), sh_oci_args_array(by)));
+	}
+	for (size_t i = 0; conditional && i < r->base->nrules; i++) {
+		const sh_rrule *rr = &r->base->rules[i];
+		if (takes_part(r, rr, u->name) && rule_denies(rr))
+			sh_json_append(rules, deny_rule(u->name, rr));
+	}
+}
+
 static sh_json *rules_array(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always)
 {
-	sh_json *rules = sh_json_new(SH_JSON_ARRAY);
-	sh_json_append(rules, allow_rule(whole_names(r, always), NULL));
+	sh_json *rules = sh_json_new(SH_JSON_ARRAY), *whole = whole_names(r, always);
+	if (whole->u.arr.n) /* a rule naming nothing is invalid */
+		sh_json_append(rules, allow_rule(whole, NULL));
+	else
+		sh_json_free(whole);
 	multiplexer_rules(r, arches, narches, rules);
 	for (size_t i = 0; i < r->n; i++) {
 		const used *u = &r->u[i];
-		if (u->allowed_whole && by_values(r, u) && !in_list(always, u->name))
-			for (size_t k = 0; k < u->nvalues; k++)
-				sh_json_append(rules, allow_rule(one_name(u->name), value_arg(keyed_of(u->name), u->values[k])));
-		if (by_conditions(u))
+		if (by_values(r, u) && !in_list(always, u->name))
+			value_rules(r, u, rules);
+		else if (by_conditions(u))
 			conditional_rules(r, u, rules);
 	}
 	return rules;
@@ -417,9 +500,13 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 }
 
 int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
-		      const char *path, sh_error **err)
+		      const sh_crossarch_opts *x, const char *path, sh_error **err)
 {
 	sh_json *j = sh_recorder_profile(r, arches, narches, always);
+	if (x && x->ntargets && sh_crossarch_add(j, x, NULL, err) < 0) {
+		sh_json_free(j);
+		return -1;
+	}
 	size_t len;
 	cleanup_free char *s = sh_json_serialize(j, true, &len);
 	sh_json_free(j);

@@ -4,11 +4,18 @@
 #define SH_RECORD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "json.h"
 #include "supervise.h"
 
 typedef struct sh_recorder sh_recorder;
+struct sh_crossarch_opts;
+
+/* clone's namespace flags (CLONE_NEWNS ... CLONE_NEWNET and CLONE_NEWCGROUP), as Docker's profile
+ * masks clone's first argument: what --args keeps of each clone, and what a fork's clone on another
+ * architecture must leave clear (crossarch.h). */
+#define SH_CLONE_NAMESPACE_FLAGS UINT64_C(0x7E020000)
 
 /* base: the rule set the calls were decided by (NULL: none, all allowed), borrowed. args: keep the
  * argument values of the calls Docker's profile keys on (clone's namespace flags, personality,
@@ -28,9 +35,10 @@ sh_json *sh_recorder_profile(const sh_recorder *r, const uint32_t *arches, size_
 			     const char *const *always);
 
 /* The same profile written to path atomically (temporary file, rename: a file or symlink there is
- * replaced, never followed), mode 0644. */
+ * replaced, never followed), mode 0644; with x (may be NULL), also for the architectures it names
+ * (crossarch.h's archMap entries and counterparts). */
 int sh_recorder_write(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always,
-		      const char *path, sh_error **err);
+		      const struct sh_crossarch_opts *x, const char *path, sh_error **err);
 
 /* One line for people: "47 syscalls on x86_64, x86; denied by the base: mount (2 calls, ...)".
  * Caller frees. */

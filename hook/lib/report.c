@@ -305,8 +305,7 @@ void sh_reporter_call(void *ctx, const sh_call *c)
 		sh_reporter_flush(r, NULL);
 }
 
-/* A label value in the text format: backslash, double quote and newline escaped. */
-static void put_label(FILE *f, const char *v)
+void sh_prom_label(FILE *f, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
@@ -340,9 +339,9 @@ static void put_series(FILE *f, const sh_reporter *r)
 			n += v[k]->calls;
 		char act[64];
 		fputs("seccomp_hook_denied_calls_total{container=\"", f);
-		put_label(f, r->o.container);
+		sh_prom_label(f, r->o.container);
 		fputs("\",syscall=\"", f);
-		put_label(f, v[i]->name);
+		sh_prom_label(f, v[i]->name);
 		fprintf(f, "\",action=\"%s\",mode=\"%s\"} %llu\n", sh_ret_name(v[i]->ret, act, sizeof act), mode_name(r), n);
 		i = k;
 	}

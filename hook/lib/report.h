@@ -34,4 +34,8 @@ int sh_open_log(const char *path, sh_error **err);
 /* How many distinct (syscall, rule) reports, and how many calls, so far. */
 void sh_reporter_counts(const sh_reporter *r, size_t *reports, unsigned long long *calls);
 
+/* A label value in the Prometheus text format: backslash, double quote and newline escaped, so that
+ * no value (a container's name is its creator's to choose) can end the label or the line. */
+void sh_prom_label(FILE *f, const char *v);
+
 #endif

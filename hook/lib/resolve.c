@@ -79,6 +79,20 @@ int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err)
 	return 0;
 }
 
+int sh_caps_option(const char *s, uint64_t bounding, uint64_t *caps, bool *caller, sh_error **err)
+{
+	*caller = s && strcmp(s, "caller") == 0;
+	if (*caller) {
+		*caps = bounding;
+		return 0;
+	}
+	if (!s) {
+		*caps = SH_DOCKER_DEFAULT_CAPS;
+		return 0;
+	}
+	return sh_caps_parse(s, caps, err);
+}
+
 /* Names a capability set the way --caps spells it, so a summary reads back as an option value. */
 static void caps_list(FILE *f, uint64_t caps, const char *sep, bool first)
 {
@@ -197,18 +211,22 @@ static bool kernel_at_least(const sh_target *t, unsigned major, unsigned minor)
 	return t->kmajor > major || (t->kmajor == major && t->kminor >= minor);
 }
 
+bool sh_rule_on_arch(const sh_rule *r, uint32_t native)
+{
+	const sh_cond *ex = &r->excludes, *in = &r->includes;
+	return !arch_listed(ex->arches, ex->narches, native) && (!in->narches || arch_listed(in->arches, in->narches, native));
+}
+
 /* moby: any excluded arch/cap/minKernel drops the rule; then every include must hold. */
 bool sh_rule_applies(const sh_rule *r, const sh_target *t, uint32_t native)
 {
 	const sh_cond *ex = &r->excludes, *in = &r->includes;
-	if (arch_listed(ex->arches, ex->narches, native))
+	if (!sh_rule_on_arch(r, native))
 		return false;
 	for (size_t i = 0; i < ex->ncaps; i++)
 		if (has_cap(t, ex->caps[i]))
 			return false;
 	if (ex->has_min_kernel && kernel_at_least(t, ex->kmajor, ex->kminor))
-		return false;
-	if (in->narches && !arch_listed(in->arches, in->narches, native))
 		return false;
 	for (size_t i = 0; i < in->ncaps; i++)
 		if (!has_cap(t, in->caps[i]))

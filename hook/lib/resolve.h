@@ -50,6 +50,12 @@ int sh_target_init(sh_target *t, bool own_caps, sh_error **err);
 #define SH_DOCKER_DEFAULT_CAPS UINT64_C(0xa80425fb)
 /* "CAP_A,CAP_B" | "all" | "none"; "docker" in the list stands for Docker's default set. */
 int sh_caps_parse(const char *s, uint64_t *caps, sh_error **err);
+/* The capability set a --caps option value names for the commands (explain, compile, diff, exec,
+ * record): without the option (s NULL) Docker's default set, what a container gets from `docker run`,
+ * so that every command decides as a container would; "caller" this process's bounding set
+ * (`bounding`: as root, every capability), the explicit opt-in to deciding as a privileged process;
+ * else sh_caps_parse's lists. *caller says the set came from the caller. */
+int sh_caps_option(const char *s, uint64_t bounding, uint64_t *caps, bool *caller, sh_error **err);
 /* Readable name of a capability set and its mask: "none (0x0)", "all (0x1ffffffffff)", "docker default
  * (0xa80425fb)", "docker default+CAP_SYS_ADMIN (0xa82425fb)", "all but CAP_SYS_RESOURCE (..)", else
  * the list "CAP_CHOWN,CAP_KILL (0x21)". Caller frees. */
@@ -67,6 +73,8 @@ void sh_ruleset_free(sh_ruleset *rs);
 /* Whether the rule is part of the rule set resolved for `t` on the native arch `native` (its
  * includes and excludes as moby reads them); explain asks it about other capability sets and kernels. */
 bool sh_rule_applies(const sh_rule *r, const sh_target *t, uint32_t native);
+/* Its includes/excludes' arches alone: whether it can take part on the native arch `native`. */
+bool sh_rule_on_arch(const sh_rule *r, uint32_t native);
 /* What the rule's includes/excludes ask of the target: "CAP_SYS_ADMIN", "!CAP_SYS_ADMIN
  * arch!=s390|s390x", "kernel>=4.8", "-" for nothing. Caller frees. */
 char *sh_rule_requires_text(const sh_rule *r);

@@ -125,6 +125,8 @@ char *sh_seal_text(const sh_json *config)
 {
 	static const char *const annotations[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA,
 						   SH_ANNOT_CRUN_BPF };
+	/* Added later: a line only where it is present, so that seals made before still hold. */
+	static const char *const where_present[] = { SH_ANNOT_ENGINE_SECCOMP };
 	const sh_json *process = sh_json_get(config, "process"), *ann = sh_json_get(config, "annotations");
 	char *text = sh_xstrdup("seccomp-hook seal 1\n");
 	put_part(&text, "process.args", sh_json_get(process, "args"));
@@ -137,6 +139,12 @@ char *sh_seal_text(const sh_json *config)
 	for (size_t i = 0; i < SH_ARRAY_SIZE(annotations); i++) {
 		cleanup_free char *name = sh_xasprintf("annotations.%s", annotations[i]);
 		put_part(&text, name, sh_json_get(ann, annotations[i]));
+	}
+	for (size_t i = 0; i < SH_ARRAY_SIZE(where_present); i++) {
+		const sh_json *v = sh_json_get(ann, where_present[i]);
+		cleanup_free char *name = v ? sh_xasprintf("annotations.%s", where_present[i]) : NULL;
+		if (v)
+			put_part(&text, name, v);
 	}
 	return text;
 }

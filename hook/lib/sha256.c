@@ -276,6 +276,12 @@ void sh_sha256_hex(const void *data, size_t len, char out[65])
 	sh_hex(d, 32, out);
 }
 
+bool sh_sha256_hex_valid(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+	return n == 64 && s[n] == '\0';
+}
+
 /* RFC 2104 with SHA-256; keys up to one block (the seal's is 32 bytes) are used as they are. */
 void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32])
 {

@@ -289,7 +289,7 @@ static int verify_filter(const sh_state_info *si, const sh_watch *w, sh_error **
 	char hex[65], newest[65] = "-", why[768];
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		sh_sha256_hex(v[i].insns, v[i].len * sizeof(struct sock_filter), hex);
-		if (i + 1 == n) /* the kernel's index 0 is the first one installed */
+		if (i + 1 == n) /* the kernel numbers them from the first installed */
 			memcpy(newest, hex, sizeof hex);
 		found = found || (want && strncmp(hex, want, 64) == 0);
 	}

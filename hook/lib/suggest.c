@@ -7,6 +7,7 @@
 
 #include <seccomp.h>
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,7 +55,19 @@ size_t sh_edit_distance(const char *a, const char *b, size_t max)
 	return prev[lb] > max ? far : prev[lb];
 }
 
-const char *sh_nearest_name(const char *s, const char *prefix, const char *(*nth)(size_t i))
+/* The candidates, from a numbering function or from an array. */
+typedef struct candidates {
+	const char *(*nth)(size_t i);
+	const char *const *v;
+	size_t n;
+} candidates;
+
+static const char *candidate(const candidates *c, size_t i)
+{
+	return c->nth ? c->nth(i) : i < c->n ? c->v[i] : NULL;
+}
+
+static const char *nearest(const char *s, const char *prefix, const candidates *c)
 {
 	size_t own = strlen(s), plen = prefix ? strlen(prefix) : 0;
 	if (plen && strncmp(s, prefix, plen) == 0)
@@ -62,17 +75,30 @@ const char *sh_nearest_name(const char *s, const char *prefix, const char *(*nth
 	size_t limit = own / 3 < 2 ? own / 3 : 2, best = limit + 1;
 	const char *found = NULL;
 	bool tie = false;
-	for (size_t i = 0; nth(i); i++) {
-		size_t d = sh_edit_distance(s, nth(i), limit);
+	for (size_t i = 0; candidate(c, i); i++) {
+		const char *name = candidate(c, i);
+		size_t d = sh_edit_distance(s, name, limit);
 		if (d < best) {
 			best = d;
-			found = nth(i);
+			found = name;
 			tie = false;
-		} else if (d == best && found && strcmp(found, nth(i)) != 0) {
+		} else if (d == best && found && strcmp(found, name) != 0) {
 			tie = true;
 		}
 	}
 	return found && !tie && best > 0 ? found : NULL;
+}
+
+const char *sh_nearest_name(const char *s, const char *prefix, const char *(*nth)(size_t i))
+{
+	candidates c = { .nth = nth };
+	return nearest(s, prefix, &c);
+}
+
+const char *sh_nearest_of(const char *s, const char *const *names, size_t n)
+{
+	candidates c = { .v = names, .n = n };
+	return nearest(s, NULL, &c);
 }
 
 const char *sh_suggest_action(const char *s)
@@ -194,7 +220,21 @@ static const char *syscall_nth(size_t i)
 	return i - n < SH_ARRAY_SIZE(newer_syscalls) ? newer_syscalls[i - n].name : NULL;
 }
 
+/* Syscall names are lower case: MKDIR is mkdir, whatever the distance says of the spelling. */
 const char *sh_suggest_syscall(const char *s)
 {
-	return sh_nearest_name(s, NULL, syscall_nth);
+	char low[NAME_MAX_LEN + 1];
+	size_t n = strlen(s);
+	bool upper = false;
+	for (size_t i = 0; i < n && n <= NAME_MAX_LEN; i++) {
+		low[i] = (char)tolower((unsigned char)s[i]);
+		upper |= low[i] != s[i];
+	}
+	if (!upper || n > NAME_MAX_LEN)
+		return sh_nearest_name(s, NULL, syscall_nth);
+	low[n] = 0;
+	for (size_t i = 0; syscall_nth(i); i++)
+		if (strcmp(syscall_nth(i), low) == 0)
+			return syscall_nth(i);
+	return sh_nearest_name(low, NULL, syscall_nth);
 }

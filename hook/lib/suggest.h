@@ -13,6 +13,8 @@ size_t sh_edit_distance(const char *a, const char *b, size_t max);
  * of s's length not counting a leading prefix (NULL for none: "SCMP_ACT_") that the candidates'
  * spelling shares; NULL when there is none or two are equally near. */
 const char *sh_nearest_name(const char *s, const char *prefix, const char *(*nth)(size_t i));
+/* The same among n names (no prefix): the keys of a JSON object a reader knows. */
+const char *sh_nearest_of(const char *s, const char *const *names, size_t n);
 
 const char *sh_suggest_action(const char *s);
 const char *sh_suggest_op(const char *s);
@@ -21,7 +23,8 @@ const char *sh_suggest_errno(const char *s);
 const char *sh_suggest_arch(const char *s);
 /* A capability, in any case, with or without CAP_: the CAP_ name (CAP_SYS_ADMIN). */
 const char *sh_suggest_cap(const char *s);
-/* Among the syscall names libseccomp knows on the native architecture and the newer ones below. */
+/* Among the syscall names libseccomp knows on the native architecture and the newer ones below; a
+ * name in another case (MKDIR) is the lower-case one's. */
 const char *sh_suggest_syscall(const char *s);
 /* Where syscall NAME comes from when it is a real one that the libseccomp releases distributions
  * ship may not know yet: the Linux release that added it ("Linux 6.10" for mseal), or "m68k only"

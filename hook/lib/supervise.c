@@ -39,6 +39,12 @@ typedef struct known {
 	sh_call_rules c;
 } known;
 
+/* An arch calls came from: its number slots, and what is kept per slot when the base covers it. */
+typedef struct arch_cache {
+	sh_arch_slots slots;
+	known *known; /* NULL: the base does not cover the arch (its program answers every call) */
+} arch_cache;
+
 struct sh_supervisor {
 	const sh_engine *base;
 	bool complain;
@@ -46,7 +52,8 @@ struct sh_supervisor {
 	void *ctx;
 	listener *ls;
 	size_t n, cap;
-	known *known[CACHED_ARCHES]; /* per arch of the base, indexed by sh_arch_nr_slot */
+	arch_cache arches[CACHED_ARCHES]; /* in the order calls first came from them */
+	size_t narches;
 	struct pollfd *pfd; /* cap + 1 entries */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -81,11 +88,11 @@ void sh_supervisor_free(sh_supervisor *s)
 		close(s->ls[i].fd);
 		free(s->ls[i].source);
 	}
-	for (size_t a = 0; a < CACHED_ARCHES && s->base; a++)
-		for (size_t k = 0; s->known[a] && k < sh_arch_nr_count(s->base->rs->arches[a]); k++)
-			sh_call_rules_free(&s->known[a][k].c);
-	for (size_t a = 0; a < CACHED_ARCHES; a++)
-		free(s->known[a]);
+	for (size_t a = 0; a < s->narches; a++) {
+		for (size_t k = 0; s->arches[a].known && k < s->arches[a].slots.count; k++)
+			sh_call_rules_free(&s->arches[a].known[k].c);
+		free(s->arches[a].known);
+	}
 	free(s->ls);
 	free(s->pfd);
 	free(s->req);
@@ -93,8 +100,21 @@ void sh_supervisor_free(sh_supervisor *s)
 	free(s);
 }
 
+/* Linux 6.6; older headers lack them. */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 void sh_supervisor_add(sh_supervisor *s, int fd, const char *source)
 {
+	/* The caller stops until this process answers, so only one of the two runs at a time: the kernel
+	 * then wakes each on the CPU of the other and switches to it directly, instead of queueing it
+	 * wherever it last ran. Before 6.6 the ioctl is unknown (EINVAL) and the wake-ups stay as they
+	 * are. */
+	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	sh_grow(&s->ls, &s->cap, s->n, sizeof(*s->ls));
 	s->ls[s->n++] = (listener){ .fd = fd, .source = sh_xstrdup(source ? source : "") };
 	/* One entry per listener and one for `extra`, kept: a wait is made for every call. */
@@ -106,21 +126,29 @@ size_t sh_supervisor_listeners(const sh_supervisor *s)
 	return s->n;
 }
 
-/* The entry of a call, NULL for an arch or number outside what is kept. */
+static bool base_covers(const sh_ruleset *rs, uint32_t arch)
+{
+	for (size_t i = 0; i < rs->narches; i++)
+		if (rs->arches[i] == arch)
+			return true;
+	return false;
+}
+
+/* The entry of a call, NULL for an arch or number outside what is kept. Its arrays are made at the
+ * first call from an arch; every later call is two compares and an index. */
 static known *known_of(sh_supervisor *s, uint32_t arch, int nr)
 {
-	const sh_ruleset *rs = s->base->rs;
-	for (size_t i = 0; i < rs->narches && i < CACHED_ARCHES; i++) {
-		if (rs->arches[i] != arch)
-			continue;
-		long slot = sh_arch_nr_slot(arch, nr);
-		if (slot < 0)
-			return NULL;
-		if (!s->known[i])
-			s->known[i] = sh_xcalloc(sh_arch_nr_count(arch), sizeof(known));
-		return &s->known[i][slot];
+	arch_cache *a = NULL;
+	for (size_t i = 0; i < s->narches && !a; i++)
+		if (s->arches[i].slots.arch == arch)
+			a = &s->arches[i];
+	if (!a && s->narches < CACHED_ARCHES) {
+		a = &s->arches[s->narches++];
+		sh_arch_slots_init(&a->slots, arch);
+		a->known = base_covers(s->base->rs, arch) ? sh_xcalloc(a->slots.count, sizeof(known)) : NULL;
 	}
-	return NULL;
+	long slot = a && a->known ? sh_arch_slots_of(&a->slots, nr) : -1;
+	return slot >= 0 ? &a->known[slot] : NULL;
 }
 
 /* The base program's answer, named: looked up when it is fixed for the number, else run. */
@@ -173,12 +201,15 @@ static void answer(sh_supervisor *s, int fd, const sh_call *c)
 		;
 }
 
-/* false: the fd is no listener (or no longer works as one), to be dropped. */
-static bool handle_one(sh_supervisor *s, const listener *l)
+/* One notification, received, decided, answered and observed: 1; 0 when there was none to take
+ * (EINTR; ENOENT: the call went away before it was read, or no task of the filter is left); -1 when
+ * the fd is no listener, or no longer works as one. Nothing here allocates or formats once a call's
+ * (arch, number) has been seen: the decision is an index into known_of's arrays. */
+static int handle_one(sh_supervisor *s, const listener *l)
 {
-	memset(s->req, 0, s->req_size);
+	memset(s->req, 0, s->req_size); /* the kernel refuses a buffer that is not zeroed */
 	if (ioctl(l->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0)
-		return errno == EINTR || errno == ENOENT; /* the call went away before it was read */
+		return errno == EINTR || errno == ENOENT ? 0 : -1;
 	const struct seccomp_data *d = &s->req->data;
 	sh_call c = { .pid = (pid_t)s->req->pid, .nr = d->nr, .source = l->source };
 	c.arch = sh_arch_of_call(d->arch, d->nr);
@@ -189,7 +220,7 @@ static bool handle_one(sh_supervisor *s, const listener *l)
 	answer(s, l->fd, &c);
 	if (s->fn)
 		s->fn(s->ctx, &c);
-	return true;
+	return 1;
 }
 
 static void drop_listener(sh_supervisor *s, size_t i)
@@ -212,7 +243,7 @@ int sh_supervisor_wait(sh_supervisor *s, int extra, int timeout_ms, sh_error **e
 	if (r < 0)
 		return errno == EINTR ? 0 : sh_error_errno(err, errno, "poll");
 	for (size_t i = n; i-- > 0;) {
-		if ((p[i].revents & POLLIN) && handle_one(s, &s->ls[i]))
+		if ((p[i].revents & POLLIN) && handle_one(s, &s->ls[i]) >= 0)
 			continue;
 		if (p[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 			drop_listener(s, i); /* no task of the filter is left */
@@ -297,8 +328,8 @@ static int start_child(const char *path, char *const argv[], const sh_bpf *prog,
 
 typedef struct run_state {
 	pid_t main;
-	bool main_done;
-	int status;
+	volatile sig_atomic_t main_done; /* set by a signal handler while the listener is served */
+	volatile int status;
 } run_state;
 
 static void reap(run_state *rs)
@@ -307,50 +338,96 @@ static void reap(run_state *rs)
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
 		if (p == rs->main) {
-			rs->main_done = true;
 			rs->status = st;
+			rs->main_done = 1;
 		}
+}
+
+static void pass_signal(run_state *rs, int sig)
+{
+	if (sig == SIGCHLD)
+		reap(rs);
+	else if (!rs->main_done)
+		kill(rs->main, sig);
 }
 
 static void on_signal(int sigfd, run_state *rs)
 {
 	struct signalfd_siginfo si;
-	while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			reap(rs);
-		else if (!rs->main_done)
-			kill(rs->main, (int)si.ssi_signo);
-	}
+	while (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+		pass_signal(rs, (int)si.ssi_signo);
 }
 
-static int block_signals(sigset_t *old, sh_error **err)
+static int block_signals(sigset_t *set, sigset_t *old, sh_error **err)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (size_t i = 0; i < sizeof passed_signals / sizeof *passed_signals; i++)
-		sigaddset(&set, passed_signals[i]);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (size_t i = 0; i < SH_ARRAY_SIZE(passed_signals); i++)
+		sigaddset(set, passed_signals[i]);
+	if (sigprocmask(SIG_BLOCK, set, old) < 0)
 		return sh_error_errno(err, errno, "sigprocmask");
-	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	int fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
 		return sh_error_errno(err, errno, "signalfd");
 	return fd;
 }
 
+/* While the run's one listener is served by waiting in RECV itself, signals come through handlers,
+ * which do at once what cannot wait for the next notification: pass a stop signal on, reap. (A flag
+ * looked at between two RECVs would leave a SIGTERM that lands just before a RECV waiting until the
+ * command makes its next call, which may be never.) */
+static run_state *volatile serving;
+
+static void on_handled_signal(int sig)
+{
+	int saved = errno;
+	pass_signal(serving, sig);
+	errno = saved;
+}
+
+static bool hung_up(int fd)
+{
+	struct pollfd q = { .fd = fd, .events = POLLIN };
+	return poll(&q, 1, 0) == 1 && (q.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+/* One listener and nothing else to wait for: RECV blocks until a call comes, which saves the poll a
+ * call per notification otherwise costs. The last task of the filter gone (reaped: the kernel counts
+ * a zombie as a user), RECV fails with ENOENT and the listener reports POLLHUP. */
+static void serve_one(sh_supervisor *s, run_state *rs, const sigset_t *set)
+{
+	int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_handled_signal, .sa_mask = *set }, old[SH_ARRAY_SIZE(sigs)];
+	serving = rs;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	sigprocmask(SIG_UNBLOCK, set, NULL);
+	while (s->n == 1) {
+		int r = handle_one(s, &s->ls[0]);
+		if (r < 0 || (r == 0 && errno == ENOENT && hung_up(s->ls[0].fd)))
+			drop_listener(s, 0);
+	}
+	sigprocmask(SIG_BLOCK, set, NULL);
+	for (size_t i = 0; i < SH_ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	serving = NULL;
+}
+
 int sh_run_supervised(sh_supervisor *s, const char *path, char *const argv[], const sh_bpf *prog,
 		      unsigned flags, int *status, sh_error **err)
 {
-	sigset_t old;
-	cleanup_close int sigfd = block_signals(&old, err);
+	sigset_t set, old;
+	cleanup_close int sigfd = block_signals(&set, &old, err);
 	if (sigfd < 0)
 		return -1;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	run_state rs = { 0 };
 	int fd = start_child(path, argv, prog, flags, &old, &rs.main, err);
 	int r = fd < 0 ? -1 : 0;
-	if (fd >= 0)
+	if (fd >= 0) {
 		sh_supervisor_add(s, fd, argv[0]);
+		serve_one(s, &rs, &set);
+	}
 	while (r == 0 && (!rs.main_done || sh_supervisor_listeners(s))) {
 		int w = sh_supervisor_wait(s, sigfd, -1, err);
 		if (w < 0)

@@ -4,21 +4,19 @@
  * libseccomp's program. */
 #include "config.h"
 #include "translate.h"
+#include "argcheck.h"
+#include "bounded.h"
 #include "lint.h"
+#include "verify.h"
 #include "names.h"
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/audit.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define X32_SYSCALL_BIT 0x40000000u
@@ -114,8 +112,8 @@ static int rule_error(const sh_ruleset *rs, const sh_rrule *rr, const char *name
 			   "syscalls[%zu] (%s): libseccomp refused the rule: %s", r->index, name, strerror(-rc));
 }
 
-static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrule *rr, const char *name, int nr,
-			uint32_t placeholder, sh_error **err)
+/* As runc and crun add it: a repeated index makes each condition a rule of its own. */
+static int add_rule_for(scmp_filter_ctx ctx, const sh_rrule *rr, int nr, uint32_t placeholder)
 {
 	const sh_rule *r = rr->origin;
 	uint32_t act = scmp_action(rr->action, rr->errno_ret, placeholder);
@@ -133,7 +131,7 @@ static int add_rule_for(scmp_filter_ctx ctx, const sh_ruleset *rs, const sh_rrul
 			cmps[i] = to_cmp(&r->args[i]);
 		rc = seccomp_rule_add_array(ctx, act, nr, (unsigned)r->nargs, cmps);
 	}
-	return rc < 0 ? rule_error(rs, rr, name, rc, err) : 0;
+	return rc;
 }
 
 bool sh_syscall_name_known(const char *name)
@@ -181,14 +179,75 @@ uint32_t sh_arch_of_call(uint32_t audit_arch, int nr)
 	return audit_arch;
 }
 
+static bool in_arch_set(const sh_ruleset *rs, uint32_t arch)
+{
+	for (size_t i = 0; i < rs->narches; i++)
+		if (rs->arches[i] == arch)
+			return true;
+	return false;
+}
+
+uint32_t sh_call_arch(const sh_ruleset *rs, uint32_t audit_arch, int nr)
+{
+	if (audit_arch != AUDIT_ARCH_X86_64 || (uint32_t)nr < X32_SYSCALL_BIT)
+		return sh_arch_of_call(audit_arch, nr);
+	bool x32 = in_arch_set(rs, SCMP_ARCH_X32);
+	/* libseccomp's x86_64 filter without x32 sends x32 numbers to the bad-architecture action but
+	 * -1, which a tracer sets to skip a call, to x86_64's own rules. */
+	if (nr == -1 && !x32 && in_arch_set(rs, SCMP_ARCH_X86_64))
+		return SCMP_ARCH_X86_64;
+	/* It tells x32 calls by comparing (nr >= the x32 bit), not by the bit: 0x80000000 to 0xbfffffff
+	 * are x32's too where it filters x32. */
+	return (uint32_t)nr & X32_SYSCALL_BIT || x32 ? SCMP_ARCH_X32 : SCMP_ARCH_X86_64;
+}
+
 /* A rule equal to the default is left out: libseccomp refuses it, and it changes nothing. */
 static bool reaches_filter(const sh_ruleset *rs, const sh_rrule *rr)
 {
 	return !sh_rrule_equals_default(rs, rr);
 }
 
-static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, sh_error **err)
+/* The names libseccomp does not know: skipped, as runc and crun skip them, with a warning. */
+static void report_unknown(const sh_ruleset *rs, sh_diag *diag)
 {
+	for (size_t i = 0; i < rs->nrules && diag; i++) {
+		const sh_rrule *rr = &rs->rules[i];
+		if (!reaches_filter(rs, rr))
+			continue;
+		for (size_t k = 0; k < rr->origin->nnames; k++)
+			if (!sh_syscall_name_known(rr->origin->names[k]))
+				sh_lint_unknown_syscall(diag, rs->profile->file, rr->origin, k);
+	}
+}
+
+/* What libseccomp is asked to build, in a child process (bounded.h): the rule set without the
+ * syscalls in `skip`, whose checks seccomp-hook builds itself (argcheck.h). */
+typedef struct scmp_job {
+	const sh_ruleset *rs;
+	int optimize;
+	bool pfc;
+	bool also_linear; /* after the program, the linear one runc and crun build (a header says where) */
+	const char **skip;
+	size_t nskip;
+} scmp_job;
+
+/* The child's steps, and how much CPU time each may take: adding one rule takes well under a
+ * millisecond even for profiles near the kernel's size limit, so a rule that takes 50 ms is one of
+ * libseccomp's endless loops; building the program of such a profile takes seconds. */
+enum { STEP_SETUP = 1, STEP_RULE, STEP_EXPORT };
+enum { RULE_MS = 50, EXPORT_MS = 3000, TOTAL_MS = 4000 };
+
+static bool skipped(const scmp_job *j, const char *name)
+{
+	for (size_t i = 0; i < j->nskip; i++)
+		if (strcmp(j->skip[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int add_rules(scmp_filter_ctx ctx, const scmp_job *j, sh_bounded_step *step)
+{
+	const sh_ruleset *rs = j->rs;
 	uint32_t placeholder = errno_placeholder(rs);
 	for (size_t i = 0; i < rs->nrules; i++) {
 		const sh_rrule *rr = &rs->rules[i];
@@ -196,19 +255,20 @@ static int add_rules(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_diag *diag, s
 			continue;
 		for (size_t k = 0; k < rr->origin->nnames; k++) {
 			const char *name = rr->origin->names[k];
-			if (!sh_syscall_name_known(name)) {
-				if (diag)
-					sh_lint_unknown_syscall(diag, rs->profile->file, rr->origin, k);
+			if (!sh_syscall_name_known(name) || skipped(j, name))
 				continue;
-			}
-			if (add_rule_for(ctx, rs, rr, name, seccomp_syscall_resolve_name(name), placeholder, err) < 0)
+			sh_bounded_begin(step, STEP_RULE, i, k, RULE_MS);
+			int rc = add_rule_for(ctx, rr, seccomp_syscall_resolve_name(name), placeholder);
+			if (rc < 0) {
+				step->rc = rc;
 				return -1;
+			}
 		}
 	}
 	return 0;
 }
 
-static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_error **err)
+static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_bounded_step *step)
 {
 	uint32_t native = seccomp_arch_native();
 	bool keep_native = false;
@@ -217,15 +277,20 @@ static int setup_arches(scmp_filter_ctx ctx, const sh_ruleset *rs, sh_error **er
 			keep_native = true;
 			continue;
 		}
+		sh_bounded_begin(step, STEP_SETUP, i, 0, RULE_MS);
 		int rc = seccomp_arch_add(ctx, rs->arches[i]);
-		if (rc < 0 && rc != -EEXIST)
-			return sh_error_set(err, SH_EXIT_INVALID, "libseccomp cannot filter architecture %s: %s",
-					    sh_arch_scmp_name(rs->arches[i]), strerror(-rc));
+		if (rc < 0 && rc != -EEXIST) {
+			step->rc = rc;
+			return -1;
+		}
 	}
 	if (!keep_native && rs->narches) {
+		sh_bounded_begin(step, STEP_SETUP, SIZE_MAX, 0, RULE_MS);
 		int rc = seccomp_arch_remove(ctx, native);
-		if (rc < 0)
-			return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot remove the native arch: %s", strerror(-rc));
+		if (rc < 0) {
+			step->rc = rc;
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -286,58 +351,94 @@ static size_t min_instructions(const sh_ruleset *rs)
 	return n;
 }
 
-int sh_translate_ctx(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx *out, sh_diag *diag,
-		     sh_error **err)
+static int too_large(const sh_ruleset *rs, sh_error **err)
 {
 	size_t least = min_instructions(rs);
 	if (least > SH_BPF_MAX_INSNS)
 		return sh_error_set(err, SH_EXIT_INVALID, "%s: the profile needs at least %zu BPF instructions, more than "
 				    "the kernel's limit of %d", rs->profile->file, least, SH_BPF_MAX_INSNS);
-	scmp_filter_ctx ctx = seccomp_init(scmp_action(rs->default_action, rs->default_errno, errno_placeholder(rs)));
-	if (!ctx)
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot create a filter");
-	int optimize = o && o->optimize ? o->optimize : 2;
-	/* We install the program ourselves: no_new_privs and TSYNC are the installer's business. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)optimize) < 0) {
-		seccomp_release(ctx);
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot set optimize level %d", optimize);
-	}
-	if (setup_arches(ctx, rs, err) < 0 || add_rules(ctx, rs, diag, err) < 0) {
-		seccomp_release(ctx);
-		return -1;
-	}
-	*out = ctx;
 	return 0;
 }
 
-/* libseccomp writes to a file descriptor: give it a memfd and read the result back. */
-static int export_to_memory(scmp_filter_ctx ctx, bool pfc, char **buf, size_t *len, sh_error **err)
+/* In the child: build the filter and write libseccomp's program (or its PFC text) to fd. */
+static int scmp_work(void *arg, int fd, sh_bounded_step *step)
 {
-	cleanup_close int fd = memfd_create("seccomp-hook-export", MFD_CLOEXEC);
-	if (fd < 0)
-		return sh_error_errno(err, errno, "memfd_create");
-	int rc = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
-	if (rc < 0)
-		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot export the filter: %s", strerror(-rc));
-	off_t size = lseek(fd, 0, SEEK_END);
-	if (size < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return sh_error_errno(err, errno, "memfd");
-	char *b = sh_xmalloc((size_t)size + 1);
-	size_t got = 0;
-	while (got < (size_t)size) {
-		ssize_t r = read(fd, b + got, (size_t)size - got);
-		if (r <= 0) {
-			free(b);
-			return sh_error_errno(err, r < 0 ? errno : EIO, "memfd read");
-		}
-		got += (size_t)r;
+	const scmp_job *j = arg;
+	const sh_ruleset *rs = j->rs;
+	scmp_filter_ctx ctx = seccomp_init(scmp_action(rs->default_action, rs->default_errno, errno_placeholder(rs)));
+	if (!ctx) {
+		step->rc = -ENOMEM;
+		return -1;
 	}
-	b[got] = 0;
-	*buf = b;
-	*len = got;
-	return 0;
+	/* We install the program ourselves: no_new_privs and TSYNC are the installer's business. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, (uint32_t)j->optimize);
+	if (rc < 0 || setup_arches(ctx, rs, step) < 0 || add_rules(ctx, j, step) < 0) {
+		step->rc = rc < 0 ? rc : step->rc;
+		return -1;
+	}
+	sh_bounded_begin(step, STEP_EXPORT, 0, 0, EXPORT_MS);
+	uint64_t first = 0;
+	if (j->also_linear && write(fd, &first, sizeof(first)) != sizeof(first))
+		return -1;
+	rc = j->pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+	if (rc == 0 && j->also_linear) {
+		first = (uint64_t)lseek(fd, 0, SEEK_CUR) - sizeof(first);
+		if (pwrite(fd, &first, sizeof(first), 0) != sizeof(first))
+			return -1;
+		sh_bounded_begin(step, STEP_EXPORT, 1, 0, EXPORT_MS);
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1);
+		rc = rc < 0 ? rc : seccomp_export_bpf(ctx, fd);
+	}
+	step->rc = rc;
+	return rc < 0 ? -1 : 0; /* the process ends: no seccomp_release */
+}
+
+static int scmp_failed(const scmp_job *j, const sh_bounded_step *s, sh_error **err)
+{
+	const sh_ruleset *rs = j->rs;
+	int rc = (int)s->rc;
+	if (s->stage == STEP_RULE) {
+		const sh_rrule *rr = &rs->rules[s->a];
+		return rule_error(rs, rr, rr->origin->names[s->b], rc, err);
+	}
+	if (s->stage == STEP_SETUP && s->a < rs->narches)
+		return sh_error_set(err, SH_EXIT_INVALID, "libseccomp cannot filter architecture %s: %s",
+				    sh_arch_scmp_name(rs->arches[s->a]), strerror(-rc));
+	if (s->stage == STEP_SETUP)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot remove the native arch: %s", strerror(-rc));
+	if (s->stage == STEP_EXPORT)
+		return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot export the filter: %s", strerror(-rc));
+	return sh_error_set(err, SH_EXIT_SYSTEM, "libseccomp: cannot create a filter: %s", strerror(-rc));
+}
+
+/* libseccomp's output for the job. 1 when a rule did not finish: *stuck names its syscall. */
+static int scmp_compile(const scmp_job *j, char **buf, size_t *len, const char **stuck, sh_error **err)
+{
+	sh_bounded_result res;
+	if (sh_bounded_run(scmp_work, (void *)j, TOTAL_MS, &res, err) < 0)
+		return -1;
+	const sh_bounded_step *s = &res.last;
+	switch (res.end) {
+	case SH_BOUNDED_DONE:
+		*buf = res.out;
+		*len = res.len;
+		return 0;
+	case SH_BOUNDED_FAILED:
+		return scmp_failed(j, s, err);
+	case SH_BOUNDED_STEP_LIMIT:
+		if (s->stage == STEP_RULE) {
+			*stuck = j->rs->rules[s->a].origin->names[s->b];
+			return 1;
+		}
+		break;
+	case SH_BOUNDED_TOTAL_LIMIT:
+		break;
+	}
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp %s did not finish within %d ms of CPU time; refused",
+			    j->rs->profile->file, s->stage == STEP_EXPORT ? "building the program" : "adding the rules",
+			    s->stage == STEP_EXPORT ? EXPORT_MS : TOTAL_MS);
 }
 
 /* ---- the ENOSYS stub ---------------------------------------------------------------------------- */
@@ -453,13 +554,11 @@ static void errno_to_notify(sh_bpf *b)
 			b->insns[i].k = SECCOMP_RET_USER_NOTIF;
 }
 
-int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_filter_ctx ctx, sh_bpf *out,
-			sh_error **err)
+/* The program from libseccomp's: the stub in front, the errno placeholder patched, the tree's
+ * number dispatch as ranges (hook/lib/bpfopt.c; the linear form stays as runtimes build it). */
+static int assemble(const sh_ruleset *rs, const sh_translate_opts *o, const char *buf, size_t len, sh_bpf *out,
+		    sh_error **err)
 {
-	cleanup_free char *buf = NULL;
-	size_t len = 0;
-	if (export_to_memory(ctx, false, &buf, &len, err) < 0)
-		return -1;
 	stub s;
 	if (o && o->no_enosys_stub)
 		s.n = 0;
@@ -471,122 +570,288 @@ int sh_translate_export(const sh_ruleset *rs, const sh_translate_opts *o, scmp_f
 				    "limit of %d", rs->profile->file, n, SH_BPF_MAX_INSNS);
 	out->insns = sh_xcalloc(n, sizeof(struct sock_filter));
 	memcpy(out->insns, s.insns, s.n * sizeof(struct sock_filter));
-	memcpy(out->insns + s.n, buf, len);
+	memcpy(out->insns + s.n, buf, len - len % sizeof(struct sock_filter));
 	out->len = n;
 	patch_placeholder(out, errno_placeholder(rs));
-	/* The tree's leaves as ranges (hook/lib/bpfopt.c); the linear form stays as runtimes build it. */
 	if (!o || (o->optimize != 1 && !o->tree_as_built))
 		sh_bpf_optimize(out);
-	if (o && o->notify_errno)
-		errno_to_notify(out);
+	return 0;
+}
+
+/* ---- every program is checked against the rules (verify.h) ----------------------------------------
+ * A call libseccomp's program decides differently gets seccomp-hook's own checks (argcheck.h) in
+ * front of the program, and the result is checked again; a call that cannot be repaired so, or a
+ * runtime's program, which nobody can repair, is refused with one line. */
+
+enum { MAX_REBUILT = 64, MAX_SKIPPED = 3 };
+
+static const char *libseccomp_version(char buf[32])
+{
+	const struct scmp_version *v = seccomp_version();
+	snprintf(buf, 32, "%u.%u.%u", v->major, v->minor, v->micro);
+	return buf;
+}
+
+/* What the call's rules compare that libseccomp 2.5.4 gets wrong: 64-bit values, and masked values
+ * with bits outside their mask (it compares valueTwo & value, the OCI form says valueTwo). */
+static void datum_kinds(const sh_ruleset *rs, const sh_verify_miss *m, bool *wide, bool *outside)
+{
+	sh_call_rules c;
+	sh_call_rules_build(rs, m->arch, m->nr, &c);
+	*wide = *outside = false;
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t k = 0; k < c.rules[i]->origin->nargs; k++) {
+			const sh_arg *a = &c.rules[i]->origin->args[k];
+			*wide |= (m->arch & __AUDIT_ARCH_64BIT) && ((a->value | a->value_two) >> 32);
+			*outside |= a->op == SH_OP_MASKED_EQ && (a->value_two & ~a->value);
+		}
+	sh_call_rules_free(&c);
+}
+
+static const char *miss_cause(const sh_ruleset *rs, const sh_verify_miss *m)
+{
+	bool wide, outside;
+	if (m->overlap)
+		return "rules with different actions hold there, and it orders them its own way";
+	datum_kinds(rs, m, &wide, &outside);
+	if (outside)
+		return "it compares a masked argument with valueTwo & value, not with valueTwo";
+	return wide ? "it builds these 64-bit comparisons wrongly" : "its program differs from the rules there";
+}
+
+/* One note per rule and syscall (the first arch); a call libseccomp was not asked about (it did not
+ * finish adding its rules) has had its note. */
+static void note_rebuilt(const scmp_job *j, const sh_verify_report *rep, size_t i, sh_diag *diag)
+{
+	const sh_ruleset *rs = j->rs;
+	const sh_verify_miss *m = &rep->miss[i];
+	cleanup_free char *name = seccomp_syscall_resolve_num_arch(m->arch, m->nr);
+	if (!diag || (name && skipped(j, name)))
+		return;
+	for (size_t k = 0; k < i; k++) {
+		cleanup_free char *other = seccomp_syscall_resolve_num_arch(rep->miss[k].arch, rep->miss[k].nr);
+		if (rep->miss[k].by == m->by && rep->miss[k].rule_index == m->rule_index && name && other &&
+		    strcmp(name, other) == 0)
+			return;
+	}
+	cleanup_free char *text = sh_verify_miss_text(rs, m);
+	char v[32];
+	sh_loc at = m->rule_loc; /* where the rules say the default: the call's first rule */
+	sh_call_rules c;
+	sh_call_rules_build(rs, m->arch, m->nr, &c);
+	if (m->by != SH_BY_RULE && c.n)
+		at = c.rules[0]->origin->loc;
+	sh_call_rules_free(&c);
+	sh_diag_add(diag, SH_SEV_NOTE, rs->profile->file, at.line, at.col, "own-checks",
+		    "libseccomp %s: %s: %s; seccomp-hook builds this call's checks itself", libseccomp_version(v), text,
+		    miss_cause(rs, m));
+}
+
+static int rebuild_calls(const scmp_job *j, sh_bpf *b, const sh_verify_report *rep, sh_diag *diag, sh_error **err)
+{
+	const sh_ruleset *rs = j->rs;
+	if (rep->nmiss > MAX_REBUILT) {
+		cleanup_free char *text = sh_verify_miss_text(rs, &rep->miss[0]);
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp's program decides %zu calls differently from the "
+				    "rules, among them: %s", rs->profile->file, rep->nmiss, text);
+	}
+	sh_bpf blocks[MAX_REBUILT];
+	for (size_t i = 0; i < rep->nmiss; i++) {
+		sh_call_rules c;
+		sh_call_rules_build(rs, rep->miss[i].arch, rep->miss[i].nr, &c);
+		sh_argcheck_block(&c, (uint32_t)rep->miss[i].nr, &blocks[i]);
+		sh_call_rules_free(&c);
+		note_rebuilt(j, rep, i, diag);
+	}
+	sh_argcheck_prepend(b, blocks, rep->nmiss);
+	for (size_t i = 0; i < rep->nmiss; i++)
+		sh_bpf_free(&blocks[i]);
+	if (b->len > SH_BPF_MAX_INSNS)
+		return sh_error_set(err, SH_EXIT_INVALID, "%s: compiled filter has %zu instructions with seccomp-hook's own "
+				    "checks, more than the kernel's limit of %d", rs->profile->file, b->len, SH_BPF_MAX_INSNS);
+	return 0;
+}
+
+static int check_program(const sh_ruleset *rs, const sh_bpf *b, bool notify, sh_verify_report *rep, sh_error **err)
+{
+	sh_verify_opts vo = { .notify_errno = notify };
+	if (sh_verify_program(rs, b, &vo, rep, err) < 0)
+		return sh_error_prefix(err, "%s", rs->profile->file);
+	return (int)rep->nmiss;
+}
+
+static int own_checks_wrong(const sh_ruleset *rs, const sh_verify_miss *m, sh_error **err)
+{
+	cleanup_free char *text = sh_verify_miss_text(rs, m);
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: %s, with seccomp-hook's own checks for it", rs->profile->file, text);
+}
+
+/* Checked, repaired where libseccomp is wrong, checked again; then (reports) the errno answers
+ * handed over, and the program as it will be installed checked once more. */
+static int verified(const scmp_job *j, const sh_translate_opts *o, sh_bpf *b, sh_diag *diag, sh_error **err)
+{
+	const sh_ruleset *rs = j->rs;
+	sh_verify_report rep;
+	int r = check_program(rs, b, false, &rep, err);
+	if (r > 0) {
+		r = rebuild_calls(j, b, &rep, diag, err);
+		sh_verify_report_free(&rep);
+		if (r == 0 && (r = check_program(rs, b, false, &rep, err)) > 0)
+			r = own_checks_wrong(rs, &rep.miss[0], err);
+	}
+	sh_verify_report_free(&rep);
+	if (r < 0 || !(o && o->notify_errno))
+		return r;
+	errno_to_notify(b);
+	if ((r = check_program(rs, b, true, &rep, err)) > 0)
+		r = own_checks_wrong(rs, &rep.miss[0], err);
+	sh_verify_report_free(&rep);
+	return r;
+}
+
+static int stuck_error(const sh_ruleset *rs, const char *name, const char *who, sh_error **err)
+{
+	char v[32];
+	return sh_error_set(err, SH_EXIT_INVALID, "%s: %slibseccomp %s does not finish adding the rules of %s (stopped "
+			    "after %d ms of CPU time: one of its endless loops on overlapping conditions)",
+			    rs->profile->file, who, libseccomp_version(v), name, RULE_MS);
+}
+
+static const char runtime_who[] = "runc and crun compile linux.seccomp, and ";
+
+/* The program runc and crun build from the OCI form, from libseccomp's linear output: refused where
+ * it is weaker than the rules, a warning where it differs otherwise. */
+static int runtime_form_check(const sh_ruleset *rs, const char *buf, size_t len, sh_diag *diag, sh_error **err)
+{
+	sh_translate_opts o = { .optimize = 1 };
+	sh_bpf b = { 0 };
+	char v[32];
+	if (assemble(rs, &o, buf, len, &b, err) < 0)
+		return -1;
+	sh_verify_report rep;
+	int r = check_program(rs, &b, false, &rep, err);
+	sh_bpf_free(&b);
+	for (size_t i = 0; i < rep.nmiss && r >= 0; i++) {
+		const sh_verify_miss *m = &rep.miss[i];
+		cleanup_free char *text = sh_verify_miss_text(rs, m);
+		if (sh_ret_outranks(m->want, m->got))
+			r = sh_error_set(err, SH_EXIT_INVALID, "%s: runc and crun compile linux.seccomp with libseccomp %s: %s: "
+					 "%s", rs->profile->file, libseccomp_version(v), text, miss_cause(rs, m));
+		else if (diag)
+			sh_diag_add(diag, SH_SEV_WARNING, rs->profile->file, m->rule_loc.line, m->rule_loc.col, "runtime-differs",
+				    "runc and crun compile linux.seccomp with libseccomp %s: %s: %s (not weaker: allowed)",
+				    libseccomp_version(v), text, miss_cause(rs, m));
+	}
+	sh_verify_report_free(&rep);
+	return r < 0 ? -1 : 0;
+}
+
+/* A job that also built the linear program: split the output, check the runtime's form into *form. */
+static void split_linear(const scmp_job *j, char **buf, size_t *len, sh_diag *diag, sh_error **form)
+{
+	uint64_t first = 0;
+	if (*len >= sizeof(first))
+		memcpy(&first, *buf, sizeof(first));
+	if (*len < sizeof(first) || first > *len - sizeof(first)) {
+		sh_error_set(form, SH_EXIT_SYSTEM, "%s: libseccomp's output is cut short", j->rs->profile->file);
+		*len = 0;
+		return;
+	}
+	runtime_form_check(j->rs, *buf + sizeof(first) + first, *len - sizeof(first) - first, diag, form);
+	memmove(*buf, *buf + sizeof(first), first);
+	*len = first;
+}
+
+/* libseccomp's output; a syscall whose rule it does not finish adding is left out and given
+ * seccomp-hook's own checks (up to MAX_SKIPPED of them). With `form`, the first run builds the
+ * runtime's program too and its check goes there (a rule not finished is one for the runtime). */
+static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *len, sh_error **form, sh_diag *diag,
+			   sh_error **err)
+{
+	j->skip = skip;
+	j->also_linear = form != NULL;
+	for (;;) {
+		const char *stuck = NULL;
+		int r = scmp_compile(j, buf, len, &stuck, err);
+		if (r == 0 && j->also_linear)
+			split_linear(j, buf, len, diag, form);
+		if (r <= 0)
+			return r;
+		if (j->also_linear)
+			stuck_error(j->rs, stuck, runtime_who, form);
+		j->also_linear = false;
+		if (j->nskip == MAX_SKIPPED || j->pfc)
+			return stuck_error(j->rs, stuck, "", err);
+		char v[32];
+		if (diag)
+			sh_diag_add(diag, SH_SEV_NOTE, j->rs->profile->file, 0, 0, "own-checks", "libseccomp %s does not finish "
+				    "adding the rules of %s: seccomp-hook builds that call's checks itself",
+				    libseccomp_version(v), stuck);
+		skip[j->nskip++] = stuck;
+	}
+}
+
+static int translate(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_error **form, sh_diag *diag,
+		     sh_error **err)
+{
+	if (too_large(rs, err) < 0)
+		return -1;
+	report_unknown(rs, diag);
+	const char *skip[MAX_SKIPPED];
+	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2 };
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	if (compile_bounded(&j, skip, &buf, &len, form, diag, err) < 0 || assemble(rs, o, buf, len, out, err) < 0)
+		return -1;
+	/* Without the stub the program is not the rule set's (benchmarks compare the two). */
+	if (o && o->no_enosys_stub)
+		return 0;
+	if (verified(&j, o, out, diag, err) < 0) {
+		sh_bpf_free(out);
+		return -1;
+	}
 	return 0;
 }
 
 int sh_translate_bpf(const sh_ruleset *rs, const sh_translate_opts *o, sh_bpf *out, sh_diag *diag, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
-		return -1;
-	int rc = sh_translate_export(rs, o, ctx, out, err);
-	seccomp_release(ctx);
-	return rc;
+	return translate(rs, o, out, NULL, diag, err);
 }
 
-/* ---- a compile with a time limit ------------------------------------------------------------------ */
-
-/* The child's report: the program, or libseccomp's message. */
-typedef struct bounded_head {
-	int32_t status;
-	uint32_t len; /* instructions, or the message's bytes */
-} bounded_head;
-
-static void __attribute__((noreturn)) compile_child(int fd, const sh_ruleset *rs, const sh_translate_opts *o)
+int sh_translate_for_runtime(const sh_ruleset *rs, sh_bpf *out, sh_error **form, sh_diag *diag, sh_error **err)
 {
-	sh_bpf b = { 0 };
-	sh_error *err = NULL;
-	int r = sh_translate_bpf(rs, o, &b, NULL, &err);
-	bounded_head h = { r, r == 0 ? (uint32_t)b.len : (uint32_t)strlen(err->msg) };
-	bool ok = sh_write_all(fd, &h, sizeof h) == 0 &&
-		  sh_write_all(fd, r == 0 ? (const void *)b.insns : err->msg, r == 0 ? b.len * sizeof(*b.insns) : h.len) == 0;
-	_exit(ok ? 0 : 1);
-}
-
-/* Read len bytes by the deadline (CLOCK_MONOTONIC ms); false on a timeout, an error or EOF. */
-static bool read_by(int fd, void *buf, size_t len, int64_t deadline)
-{
-	for (size_t got = 0; got < len;) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t left = deadline - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
-			return false;
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	return true;
-}
-
-static int collect(int fd, pid_t child, unsigned ms, const sh_ruleset *rs, sh_bpf *out, sh_error **err)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	int64_t deadline = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
-	bounded_head h;
-	bool ok = read_by(fd, &h, sizeof h, deadline) && h.len <= SH_BPF_MAX_INSNS * sizeof(struct sock_filter);
-	size_t bytes = ok && h.status == 0 ? h.len * sizeof(struct sock_filter) : ok ? h.len : 0;
-	cleanup_free char *buf = sh_xmalloc(bytes + 1);
-	ok = ok && read_by(fd, buf, bytes, deadline);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	if (!ok)
-		return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp did not compile the rules within %u ms (it loops "
-				    "on some rule sets)", rs->profile->file, ms);
-	if (h.status != 0)
-		return sh_error_set(err, SH_EXIT_INVALID, "%.*s", (int)bytes, buf);
-	out->insns = (struct sock_filter *)steal_pointer(&buf);
-	out->len = h.len;
-	return 0;
-}
-
-int sh_translate_bpf_bounded(const sh_ruleset *rs, const sh_translate_opts *o, unsigned ms, sh_bpf *out,
-			     sh_error **err)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return sh_error_errno(err, errno, "pipe");
-	pid_t child = fork();
-	if (child < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return sh_error_errno(err, errno, "fork");
-	}
-	if (child == 0) {
-		close(fds[0]);
-		compile_child(fds[1], rs, o);
-	}
-	close(fds[1]);
-	int r = collect(fds[0], child, ms, rs, out, err);
-	close(fds[0]);
-	return r;
+	*form = NULL;
+	return translate(rs, NULL, out, form, diag, err);
 }
 
 int sh_translate_pfc(const sh_ruleset *rs, const sh_translate_opts *o, FILE *out, sh_diag *diag, sh_error **err)
 {
-	scmp_filter_ctx ctx = NULL;
-	if (sh_translate_ctx(rs, o, &ctx, diag, err) < 0)
+	sh_bpf b = { 0 }; /* the checks and their notes: the PFC text is libseccomp's alone */
+	if (sh_translate_bpf(rs, o, &b, diag, err) < 0)
 		return -1;
+	sh_bpf_free(&b);
+	scmp_job j = { .rs = rs, .optimize = o && o->optimize ? o->optimize : 2, .pfc = true };
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	int rc = export_to_memory(ctx, true, &buf, &len, err);
-	seccomp_release(ctx);
-	if (rc < 0)
+	if (compile_bounded(&j, NULL, &buf, &len, NULL, NULL, err) < 0)
 		return -1;
 	if (fwrite(buf, 1, len, out) != len)
 		return sh_error_errno(err, errno, "write");
 	return 0;
+}
+
+int sh_translate_runtime_form(const sh_ruleset *rs, sh_diag *diag, sh_error **err)
+{
+	if (too_large(rs, err) < 0)
+		return -1;
+	scmp_job j = { .rs = rs, .optimize = 1 };
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	const char *stuck = NULL;
+	int r = scmp_compile(&j, &buf, &len, &stuck, err);
+	if (r != 0)
+		return r < 0 ? -1 : stuck_error(rs, stuck, runtime_who, err);
+	return runtime_form_check(rs, buf, len, diag, err);
 }
 
 /* ---- what the program decides for one call, read from the rule set ------------------------------
@@ -607,53 +872,308 @@ static int enosys_above(const sh_ruleset *rs, uint32_t arch)
 	return has_x86_64 && highest_named(rs, SCMP_ARCH_X86_64) >= 0 ? highest_named(rs, SCMP_ARCH_X32) : -1;
 }
 
-static bool in_arch_set(const sh_ruleset *rs, uint32_t arch)
+
+/* ---- the rules of each call ----------------------------------------------------------------------
+ * An index per arch: every name of every rule that reaches the filter, resolved once, sorted by
+ * number then profile order. */
+
+/* libseccomp's multiplexed calls: socketcall(call, ...) and ipc(call, ...) on these ABIs (its
+ * abi_rule_add), the call number being the pseudo number's last two digits. */
+static const struct { char name[12]; int pnr; } muxed[] = {
+	{ "socket", __PNR_socket },	      { "bind", __PNR_bind },		{ "connect", __PNR_connect },
+	{ "listen", __PNR_listen },	      { "accept", __PNR_accept },	{ "getsockname", __PNR_getsockname },
+	{ "getpeername", __PNR_getpeername }, { "socketpair", __PNR_socketpair }, { "send", __PNR_send },
+	{ "recv", __PNR_recv },		      { "sendto", __PNR_sendto },	{ "recvfrom", __PNR_recvfrom },
+	{ "shutdown", __PNR_shutdown },	      { "setsockopt", __PNR_setsockopt }, { "getsockopt", __PNR_getsockopt },
+	{ "sendmsg", __PNR_sendmsg },	      { "recvmsg", __PNR_recvmsg },	{ "accept4", __PNR_accept4 },
+	{ "recvmmsg", __PNR_recvmmsg },	      { "sendmmsg", __PNR_sendmmsg },	{ "semop", __PNR_semop },
+	{ "semget", __PNR_semget },	      { "semctl", __PNR_semctl },	{ "semtimedop", __PNR_semtimedop },
+	{ "msgsnd", __PNR_msgsnd },	      { "msgrcv", __PNR_msgrcv },	{ "msgget", __PNR_msgget },
+	{ "msgctl", __PNR_msgctl },	      { "shmat", __PNR_shmat },		{ "shmdt", __PNR_shmdt },
+	{ "shmget", __PNR_shmget },	      { "shmctl", __PNR_shmctl },
+};
+
+static bool arch_multiplexes(uint32_t arch)
 {
-	for (size_t i = 0; i < rs->narches; i++)
-		if (rs->arches[i] == arch)
+	static const uint32_t a[] = { SCMP_ARCH_X86, SCMP_ARCH_S390,  SCMP_ARCH_S390X, SCMP_ARCH_PPC,
+				      SCMP_ARCH_PPC64, SCMP_ARCH_PPC64LE, SCMP_ARCH_MIPS, SCMP_ARCH_MIPSEL };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(a); i++)
+		if (a[i] == arch)
 			return true;
 	return false;
 }
 
+static int muxed_slot(const char *name)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(muxed); i++)
+		if (strcmp(muxed[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The multiplexer's number and the call number libseccomp gives a name on `arch`; false if none. */
+static bool mux_of(uint32_t arch, const char *name, int *via, uint32_t *call)
+{
+	int i = arch_multiplexes(arch) ? muxed_slot(name) : -1;
+	if (i < 0)
+		return false;
+	bool ipc = muxed[i].pnr <= -200;
+	*via = seccomp_syscall_resolve_name_arch(arch, ipc ? "ipc" : "socketcall");
+	*call = (uint32_t)(-muxed[i].pnr % (ipc ? 200 : 100));
+	return *via >= 0;
+}
+
+/* On a multiplexing ABI libseccomp names socket, bind, semop... by pseudo numbers
+ * (seccomp_syscall_resolve_name_arch answers -101...), yet adds their rules to the call's own number
+ * too where the ABI has one (its _abi_syscall_demux): the number whose name it is. Looked up once
+ * per process and ABI. */
+static int direct_number(uint32_t arch, const char *name)
+{
+	static const uint32_t abis[] = { SCMP_ARCH_X86, SCMP_ARCH_S390,  SCMP_ARCH_S390X, SCMP_ARCH_PPC,
+					 SCMP_ARCH_PPC64, SCMP_ARCH_PPC64LE, SCMP_ARCH_MIPS, SCMP_ARCH_MIPSEL };
+	/* On the heap, rows made as needed: the musl hook keeps its .bss within a page (hook/musl/alloc.c). */
+	static int (*direct[SH_ARRAY_SIZE(abis)])[SH_ARRAY_SIZE(muxed)];
+	int slot = muxed_slot(name);
+	size_t a = 0;
+	while (a < SH_ARRAY_SIZE(abis) && abis[a] != arch)
+		a++;
+	if (slot < 0 || a == SH_ARRAY_SIZE(abis))
+		return -1;
+	if (!direct[a]) {
+		direct[a] = sh_xcalloc(1, sizeof(*direct[a]));
+		int base = arch == SCMP_ARCH_MIPS || arch == SCMP_ARCH_MIPSEL ? 4000 : 0;
+		for (size_t i = 0; i < SH_ARRAY_SIZE(muxed); i++)
+			(*direct[a])[i] = -1;
+		for (int nr = base; nr < base + 1024; nr++) {
+			cleanup_free char *n = seccomp_syscall_resolve_num_arch(arch, nr);
+			int k = n ? muxed_slot(n) : -1;
+			if (k >= 0 && (*direct[a])[k] < 0)
+				(*direct[a])[k] = nr;
+		}
+	}
+	return (*direct[a])[slot];
+}
+
+int sh_syscall_number(uint32_t arch, const char *name)
+{
+	int nr = seccomp_syscall_resolve_name_arch(arch, name);
+	return nr >= 0 ? nr : direct_number(arch, name);
+}
+
+typedef struct call_entry {
+	int nr;
+	size_t rule, name; /* the rule set's rule and the place of the name in it: libseccomp's order */
+	int call;          /* > 0: a multiplexed call (arg0 == call), 0: the syscall itself */
+} call_entry;
+
+struct sh_call_index {
+	const sh_ruleset *rs;
+	uint32_t arch;
+	bool in_set;
+	int above; /* the stub's bound, -1 none */
+	call_entry *e;
+	size_t n;
+	int *numbers;
+	size_t nnumbers;
+};
+
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const call_entry *x = a, *y = b;
+	if (x->nr != y->nr)
+		return x->nr < y->nr ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static void index_add(sh_call_index *ix, size_t *cap, call_entry e)
+{
+	sh_grow(&ix->e, cap, ix->n + 1, sizeof(*ix->e));
+	ix->e[ix->n++] = e;
+}
+
+static void index_names(sh_call_index *ix)
+{
+	size_t cap = 0;
+	for (size_t i = 0; i < ix->rs->nrules; i++) {
+		const sh_rrule *rr = &ix->rs->rules[i];
+		if (!reaches_filter(ix->rs, rr))
+			continue;
+		for (size_t k = 0; k < rr->origin->nnames; k++) {
+			const char *name = rr->origin->names[k];
+			int nr = sh_syscall_number(ix->arch, name), via;
+			uint32_t call;
+			if (nr >= 0)
+				index_add(ix, &cap, (call_entry){ .nr = nr, .rule = i, .name = k });
+			if (mux_of(ix->arch, name, &via, &call))
+				index_add(ix, &cap, (call_entry){ .nr = via, .rule = i, .name = k, .call = (int)call });
+		}
+	}
+	if (ix->n)
+		qsort(ix->e, ix->n, sizeof(*ix->e), entry_cmp);
+	ix->numbers = sh_xcalloc(ix->n + 1, sizeof(*ix->numbers));
+	for (size_t i = 0; i < ix->n; i++)
+		if (!ix->nnumbers || ix->numbers[ix->nnumbers - 1] != ix->e[i].nr)
+			ix->numbers[ix->nnumbers++] = ix->e[i].nr;
+}
+
+sh_call_index *sh_call_index_new(const sh_ruleset *rs, uint32_t arch)
+{
+	sh_call_index *ix = sh_xcalloc(1, sizeof(*ix));
+	*ix = (sh_call_index){ .rs = rs, .arch = arch, .in_set = in_arch_set(rs, arch), .above = -1 };
+	if (!ix->in_set)
+		return ix;
+	ix->above = enosys_above(rs, arch);
+	index_names(ix);
+	return ix;
+}
+
+void sh_call_index_free(sh_call_index *ix)
+{
+	if (!ix)
+		return;
+	free(ix->e);
+	free(ix->numbers);
+	free(ix);
+}
+
+const int *sh_call_index_numbers(const sh_call_index *ix, size_t *n)
+{
+	*n = ix->nnumbers;
+	return ix->numbers;
+}
+
+int sh_call_index_enosys_above(const sh_call_index *ix)
+{
+	return ix->above;
+}
+
 /* What the program returns when no rule of the call decides: the bad-architecture action
  * (libseccomp's default, KILL), the stub's ENOSYS, or the default action. */
-static sh_decision fallback(const sh_ruleset *rs, uint32_t arch, int nr)
+static sh_decision fallback_of(const sh_call_index *ix, int nr)
 {
-	if (!in_arch_set(rs, arch))
+	const sh_ruleset *rs = ix->rs;
+	if (!ix->in_set)
 		return (sh_decision){ .ret = SECCOMP_RET_KILL_THREAD, .by = SH_BY_BAD_ARCH };
-	int above = enosys_above(rs, arch);
-	if (above >= 0 && nr > above)
+	/* The stub compares as BPF does, unsigned: numbers from 0x80000000 up are above too. On x86_64
+	 * it leaves numbers with the x32 bit (here only -1, sh_call_arch) to libseccomp's program. */
+	bool x32_bit = ix->arch == SCMP_ARCH_X86_64 && ((uint32_t)nr & X32_SYSCALL_BIT);
+	if (ix->above >= 0 && !x32_bit && (uint32_t)nr > (uint32_t)ix->above)
 		return (sh_decision){ .ret = SECCOMP_RET_ERRNO | ENOSYS_VALUE, .by = SH_BY_ENOSYS };
+	/* x86_64 numbers from the x32 bit up that the stub did not answer: x32's, which is not filtered. */
+	if (ix->arch == SCMP_ARCH_X86_64 && (uint32_t)nr >= X32_SYSCALL_BIT && nr != -1)
+		return (sh_decision){ .ret = SECCOMP_RET_KILL_THREAD, .by = SH_BY_BAD_ARCH };
 	return (sh_decision){ .ret = sh_action_ret(rs->default_action, rs->default_errno), .by = SH_BY_DEFAULT };
 }
 
-/* libseccomp keeps a syscall's conditional rules in one tree, in the order they were added; a rule
- * without conditions replaces that tree, and rules after it change nothing. A number the ENOSYS stub
- * answers never reaches them: the stub runs first (on x86 a name the socketcall multiplexer also
- * serves, socket, is not counted among the profile's numbers, as in runc's stub). */
+/* The multiplexed rules of a call: a copy of the rule whose conditions on the first argument are
+ * replaced by `arg0 == call`; a rule whose index repeats gives one rule per condition, as each of
+ * its conditions reaches libseccomp as a rule of its own. */
+struct sh_call_own {
+	sh_rule *rules;
+	sh_rrule *rrules; /* rrules[i].origin is set to &rules[i] once all are made: the arrays move */
+	size_t n, cap;
+};
+
+static void own_rule(struct sh_call_own *o, const sh_rrule *rr, uint32_t call, const sh_arg *conds, size_t nconds)
+{
+	sh_grow(&o->rules, &o->cap, o->n + 1, sizeof(*o->rules));
+	o->rrules = sh_xreallocarray(o->rrules, o->cap, sizeof(*o->rrules));
+	sh_arg *a = sh_xcalloc(nconds + 1, sizeof(*a));
+	size_t k = 0;
+	a[k++] = (sh_arg){ .index = 0, .op = SH_OP_EQ, .value = call, .loc = rr->origin->loc };
+	for (size_t i = 0; i < nconds; i++)
+		if (conds[i].index != 0)
+			a[k++] = conds[i];
+	sh_rule *r = &o->rules[o->n];
+	*r = *rr->origin;
+	r->args = a;
+	r->nargs = k;
+	o->rrules[o->n] = *rr;
+	o->n++;
+}
+
+static void add_muxed(struct sh_call_own *o, const sh_rrule *rr, uint32_t call)
+{
+	const sh_rule *r = rr->origin;
+	if (!sh_rule_index_repeats(r)) {
+		own_rule(o, rr, call, r->args, r->nargs);
+		return;
+	}
+	for (size_t i = 0; i < r->nargs; i++)
+		own_rule(o, rr, call, &r->args[i], 1);
+}
+
+/* The entries of number nr, in libseccomp's order; *n receives how many. */
+static const call_entry *entries_of(const sh_call_index *ix, int nr, size_t *n)
+{
+	size_t lo = 0, hi = ix->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ix->e[mid].nr < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = 0;
+	while (lo + *n < ix->n && ix->e[lo + *n].nr == nr)
+		++*n;
+	return *n ? &ix->e[lo] : NULL;
+}
+
+/* A rule without conditions decides the call alone: libseccomp replaces the tree with it and drops
+ * every later rule of the call. */
+static const sh_rrule *unconditional(const sh_call_index *ix, const call_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].call && ix->rs->rules[e[i].rule].origin->nargs == 0)
+			return &ix->rs->rules[e[i].rule];
+	return NULL;
+}
+
+void sh_call_index_rules(const sh_call_index *ix, int nr, sh_call_rules *out)
+{
+	*out = (sh_call_rules){ .arch = ix->arch, .otherwise = fallback_of(ix, nr) };
+	if (out->otherwise.by == SH_BY_ENOSYS) /* the stub runs first: its numbers never reach the rules */
+		return;
+	size_t n;
+	const call_entry *e = entries_of(ix, nr, &n);
+	const sh_rrule *alone = n ? unconditional(ix, e, n) : NULL;
+	if (alone) {
+		out->rules = sh_xcalloc(1, sizeof(*out->rules));
+		out->rules[0] = alone;
+		out->n = 1;
+	}
+	if (!n || alone)
+		return;
+	struct sh_call_own *o = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (e[i].call) {
+			o = o ? o : sh_xcalloc(1, sizeof(*o));
+			add_muxed(o, &ix->rs->rules[e[i].rule], (uint32_t)e[i].call);
+		}
+	out->rules = sh_xcalloc(n + (o ? o->n : 0), sizeof(*out->rules));
+	out->own = o;
+	for (size_t i = 0, m = 0; i < n; i++) {
+		if (!e[i].call) {
+			out->rules[out->n++] = &ix->rs->rules[e[i].rule];
+			continue;
+		}
+		const sh_rule *r = ix->rs->rules[e[i].rule].origin;
+		for (size_t k = sh_rule_index_repeats(r) ? r->nargs : 1; k > 0; k--, m++) {
+			o->rrules[m].origin = &o->rules[m];
+			out->rules[out->n++] = &o->rrules[m];
+		}
+	}
+}
+
 void sh_call_rules_build(const sh_ruleset *rs, uint32_t arch, int nr, sh_call_rules *out)
 {
-	*out = (sh_call_rules){ .arch = arch, .otherwise = fallback(rs, arch, nr) };
-	/* libseccomp names a number below MIPS's base, or an x32 number without its bit, as if it had
-	 * them; the program compares the real number, so those have no rules. */
-	bool in_tables = sh_arch_nr_slot(arch, nr) >= 0;
-	cleanup_free char *name = in_tables && in_arch_set(rs, arch) && out->otherwise.by != SH_BY_ENOSYS
-					  ? seccomp_syscall_resolve_num_arch(arch, nr)
-					  : NULL;
-	if (!name)
-		return;
-	out->rules = sh_xcalloc(rs->nrules ? rs->nrules : 1, sizeof(*out->rules));
-	for (size_t i = 0; i < rs->nrules; i++) {
-		const sh_rrule *rr = &rs->rules[i];
-		if (!reaches_filter(rs, rr) || !sh_rule_names(rr->origin, name))
-			continue;
-		if (rr->origin->nargs == 0) {
-			out->rules[0] = rr;
-			out->n = 1;
-			return;
-		}
-		out->rules[out->n++] = rr;
-	}
+	sh_call_index *ix = sh_call_index_new(rs, arch);
+	sh_call_index_rules(ix, nr, out);
+	sh_call_index_free(ix);
 }
 
 static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
@@ -672,13 +1192,27 @@ static bool cond_holds(const sh_arg *a, uint64_t v, uint64_t width)
 	return false;
 }
 
+/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
+ * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS N32's
+ * AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
+bool sh_arch_wide_args(uint32_t arch)
+{
+	return (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
+}
+
+static uint64_t arg_width(uint32_t arch)
+{
+	return sh_arch_wide_args(arch) ? UINT64_MAX : UINT32_MAX;
+}
+
+bool sh_arg_holds(const sh_arg *a, uint32_t arch, uint64_t v)
+{
+	return cond_holds(a, v, arg_width(arch));
+}
+
 bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 {
-	/* On 32-bit ABIs (x86, x32, arm, mips o32/n32...) libseccomp compares the low halves of the
-	 * argument, the value and the mask: the upper half of a 64-bit value is never looked at. MIPS
-	 * N32's AUDIT_ARCH carries the 64-bit flag (its kernel is), its ABI is 32-bit. */
-	bool wide = (arch & __AUDIT_ARCH_64BIT) && !(arch & __AUDIT_ARCH_CONVENTION_MIPS64_N32);
-	uint64_t width = wide ? UINT64_MAX : UINT32_MAX;
+	uint64_t width = arg_width(arch);
 	bool all = true, any = false;
 	for (size_t i = 0; i < r->nargs; i++) {
 		bool h = cond_holds(&r->args[i], args[r->args[i].index], width);
@@ -690,9 +1224,15 @@ bool sh_rule_args_hold(const sh_rule *r, uint32_t arch, const uint64_t args[6])
 
 void sh_call_rules_free(sh_call_rules *c)
 {
+	if (c->own) {
+		for (size_t i = 0; i < c->own->n; i++)
+			free(c->own->rules[i].args);
+		free(c->own->rules);
+		free(c->own->rrules);
+		free(c->own);
+	}
 	free(c->rules);
-	c->rules = NULL;
-	c->n = 0;
+	*c = (sh_call_rules){ .arch = c->arch, .otherwise = c->otherwise };
 }
 
 /* Small numbers (fds, flags like AF_VSOCK) read best in decimal, masks and large ones in hex. */

@@ -282,3 +282,21 @@ int sh_wait_exit_code(int status)
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
 }
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t sh_u32_sort_unique(uint32_t *p, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(p, n, sizeof(*p), cmp_u32);
+	size_t k = 1;
+	for (size_t i = 1; i < n; i++)
+		if (p[i] != p[k - 1])
+			p[k++] = p[i];
+	return k;
+}

@@ -38,6 +38,8 @@ char *sh_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1
 
 /* Grow *items (of *cap elements of size sz) so it can hold at least n+1 elements. */
 void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
+/* Sort p ascending and drop repeats; returns how many are left. */
+size_t sh_u32_sort_unique(uint32_t *p, size_t n);
 
 /* PATH lookup as execvp does it (a name with a slash is itself; no PATH: /usr/local/sbin:...:/bin):
  * the first executable candidate, or NULL. Caller frees. */

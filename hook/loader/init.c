@@ -146,22 +146,28 @@ static void check_program(const char *path, const char *digest, const struct soc
 }
 
 /* The listener goes to whoever holds the other end of the socket (the runtime wrapper's relay, on
- * the host), which answers one byte once listenerPath has it: without that answer nobody would
- * answer the notified syscalls, so the workload does not start. */
+ * the host), which answers 'y' once listenerPath has it, or 'n' and why not: without that answer
+ * nobody would answer the notified syscalls, so the workload does not start. */
 static void hand_listener(const loader_opts *o, int listener)
 {
 	static const char hello[] = "seccomp-hook-init listener";
-	char ack = 0;
+	char answer[256];
 	ssize_t n = -1;
 	if (sh_send_fd(o->a.listener_fd, listener, hello, sizeof hello - 1) == 0)
 		do
-			n = read(o->a.listener_fd, &ack, 1);
+			n = read(o->a.listener_fd, answer, sizeof answer - 1);
 		while (n < 0 && errno == EINTR);
-	if (n != 1 || ack != 'y')
-		fail(EXIT_FAIL, "the listener could not be handed to the profile's listenerPath (%s)",
-		     n < 0 ? strerror(errno) : "no answer");
-	close(listener);
-	close(o->a.listener_fd);
+	if (n == 1 && answer[0] == 'y') {
+		close(listener);
+		close(o->a.listener_fd);
+		return;
+	}
+	if (n > 1 && answer[0] == 'n') {
+		answer[n] = '\0';
+		fail(EXIT_FAIL, "the listener could not be handed on: %s", answer + 1);
+	}
+	fail(EXIT_FAIL, "the listener could not be handed to the profile's listenerPath (%s)",
+	     n < 0 ? strerror(errno) : "the relay went away without an answer");
 }
 
 static void install(const loader_opts *o, const struct sock_filter *prog, size_t len)

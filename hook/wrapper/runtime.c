@@ -13,6 +13,7 @@
 #include "initproc.h"
 #include "json.h"
 #include "notify.h"
+#include "oplog.h"
 #include "runtime_cli.h"
 #include "loaderstore.h"
 #include "seal.h"
@@ -20,11 +21,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,6 +50,8 @@ static const char usage_text[] =
 	"                         runtime: the resolved profile in linux.seccomp, installed by the runtime\n"
 	"  --profiles-dir=DIR     where NAME.json profiles live (default: the installed directories)\n"
 	"  --default-profile=NAME profile for containers that name none and have no linux.seccomp\n"
+	"  --override-profile=NAME profile for containers that name none, in place of the linux.seccomp the\n"
+	"                         engine wrote (its default profile, or --security-opt seccomp=FILE)\n"
 	"  --cache-dir=DIR        compiled-program cache (default " SH_DEFAULT_CACHE_DIR ")\n"
 	"  --loader=PATH          the seccomp-hook-init binary (default " SH_LIBEXECDIR "/seccomp-hook-init)\n"
 	"  --loader-store=DIR     where its read-only copy is mounted, which containers bind (default\n"
@@ -65,39 +72,61 @@ static const char usage_text[] =
 	"                         line's all apply\n"
 	"  --overlay-unconfined=yes|no  no: a container with no filter at all stays so (default yes)\n"
 	"  --help                 this help (the runtime's own: RUNTIME --help)\n\n"
-	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else linux.seccomp as the engine\n"
-	"wrote it (Docker's default, --security-opt seccomp=FILE, a Kubernetes profile), else\n"
-	"--default-profile, else none. Mode: annotation org.seccomp-hook.mode, else --mode. Recording and live\n"
-	"reports: org.seccomp-hook.record=NAME, org.seccomp-hook.report=enforce|complain.\n"
+	"The profile: annotation org.seccomp-hook.profile=NAME|unconfined, else --override-profile if the\n"
+	"engine wrote a linux.seccomp, else linux.seccomp as the engine wrote it (Docker's default,\n"
+	"--security-opt seccomp=FILE, a Kubernetes profile), else --default-profile, else none. Mode:\n"
+	"annotation org.seccomp-hook.mode, else --mode. Recording and live reports:\n"
+	"org.seccomp-hook.record=NAME, org.seccomp-hook.report=enforce|complain.\n"
+	"Warnings go to the runtime's --log file (in its --log-format), or to standard error without one;\n"
+	"refusals to both. Each warning and refusal is also logged to syslog (" SH_OPLOG_WHERE ").\n"
 	"Exit status: the runtime's; 1 or 2 (with one line on standard error) when the wrapper refuses.\n";
 
-/* Where runc writes its own errors: engines (containerd's shim) show the last error line of the
+static sh_rt_cli *current;
+static const char *current_profile; /* the profile the transform chose, for the syslog lines */
+
+static sh_oplog who(const sh_rt_cli *c)
+{
+	static const char *const names[] = { [SH_RT_OTHER] = "seccomp-hook-runtime", [SH_RT_CREATE] = "seccomp-hook-runtime create",
+					     [SH_RT_EXEC] = "seccomp-hook-runtime exec", [SH_RT_DELETE] = "seccomp-hook-runtime delete" };
+	return (sh_oplog){ .who = c ? names[c->command] : names[SH_RT_OTHER],
+			   .container = c ? (c->container ? c->container : c->id) : NULL, .profile = current_profile };
+}
+
+/* Where runc writes its own messages: engines (containerd's shim) show the last error line of the
  * --log file to the user, not the runtime's standard error. */
-static void log_error(const sh_rt_cli *c, const char *line)
+static void log_line(const sh_rt_cli *c, const char *level, const char *msg)
 {
 	if (!c || !c->log)
 		return;
 	FILE *f = fopen(c->log, "ae");
 	if (!f)
 		return;
-	char when[32];
-	time_t now = time(NULL);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	sh_json *msg = sh_json_new_string(line);
-	size_t len;
-	cleanup_free char *quoted = sh_json_serialize(msg, false, &len);
-	sh_json_free(msg);
-	if (c->log_json)
-		fprintf(f, "{\"level\":\"error\",\"msg\":%s,\"time\":\"%s\"}\n", quoted, when);
-	else
-		fprintf(f, "time=\"%s\" level=error msg=%s\n", when, quoted);
+	cleanup_free char *line = sh_rt_log_line(c->log_json, level, msg, (long long)time(NULL));
+	fputs(line, f);
 	fclose(f);
 }
 
-static sh_rt_cli *current;
+/* The transform's findings: never on standard error when there is a --log file (at create, standard
+ * error is the container's own, which the engine's logs show as the application's output). */
+static void report_findings(const sh_rt_cli *c, const sh_diag *d)
+{
+	sh_oplog o = who(c);
+	sh_oplog_diag(&o, d);
+	if (!c->log) {
+		sh_diag_print(d, SH_FMT_TEXT, stderr);
+		return;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		const sh_finding *f = &d->items[i];
+		cleanup_free char *text = sh_finding_line(f);
+		cleanup_free char *msg = sh_xasprintf("seccomp-hook-runtime: %s", text);
+		log_line(c, f->sev == SH_SEV_ERROR ? "error" : f->sev == SH_SEV_WARNING ? "warning" : "info", msg);
+	}
+}
 
-/* One line on standard error and in the runtime's log, then exit with the error's status. Frees
- * everything first: exit(3) runs no cleanup attributes, and a sanitized build counts leaks at exit. */
+/* One line on standard error and in the runtime's log (and syslog), then exit with the error's
+ * status. Frees everything first: exit(3) runs no cleanup attributes, and a sanitized build counts
+ * leaks at exit. */
 static void __attribute__((noreturn)) die_with(sh_error *err)
 {
 	char *line = sh_error_line(err);
@@ -105,7 +134,9 @@ static void __attribute__((noreturn)) die_with(sh_error *err)
 	const char *rest = strncmp(line, "seccomp-hook: ", 14) == 0 ? line + 14 : line;
 	char *full = sh_xasprintf("seccomp-hook-runtime: %s", rest);
 	fprintf(stderr, "%s\n", full);
-	log_error(current, full);
+	log_line(current, "error", full);
+	sh_oplog o = who(current);
+	sh_oplog_error(&o, err);
 	int status = err && err->status ? err->status : SH_EXIT_SYSTEM;
 	free(full);
 	free(line);
@@ -123,15 +154,49 @@ static void __attribute__((noreturn)) exec_runtime(const sh_rt_cli *c)
 	die_with(err);
 }
 
+/* The runtime as a child, for commands after which the wrapper has to clean up: its wait status.
+ * It dies with the wrapper (an engine that kills the runtime kills the wrapper). */
+static int run_runtime(const sh_rt_cli *c, sh_error **err)
+{
+	pid_t parent = getpid(), pid = fork();
+	if (pid < 0)
+		return sh_error_errno(err, errno, "fork");
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		execv(c->runtime_file, c->argv);
+		fprintf(stderr, "seccomp-hook-runtime: cannot execute the runtime %s: %s\n", c->runtime_file, strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return sh_error_errno(err, errno, "waitpid");
+	return status;
+}
+
+/* Ends as the runtime ended: its exit status, or its signal. */
+static void __attribute__((noreturn)) exit_as(int status)
+{
+	if (current)
+		sh_rt_cli_free(current);
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
 /* SCMP_ACT_NOTIFY through the loader: a socket pair, one end passed into the container as its next
  * preserved descriptor (where the loader's --listener-fd says), the other held by the relay, which
  * hands the listener to listenerPath from the host. */
-static int start_relay(sh_rt_cli *c, const char *path, const sh_notify_state *st, sh_error **err)
+static int start_relay(sh_rt_cli *c, const char *path, const sh_notify_state *st, bool agent, sh_error **err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return sh_error_errno(err, errno, "socketpair");
-	int r = sh_notify_relay_start(sv[0], path, st, err);
+	int r = sh_notify_relay_start(sv[0], path, st, agent, err);
 	close(sv[0]);
 	if (r == 0 && dup2(sv[1], c->next_fd) < 0) /* dup2 leaves it open across exec */
 		r = sh_error_errno(err, errno, "dup2");
@@ -142,8 +207,9 @@ static int start_relay(sh_rt_cli *c, const char *path, const sh_notify_state *st
 	return r;
 }
 
-/* create/run: the transform on BUNDLE/config.json, in place, before the runtime reads it. */
-static int prepare_bundle(sh_rt_cli *c, sh_error **err)
+/* create/run: the transform on BUNDLE/config.json, in place, before the runtime reads it; the
+ * record of what the container will leave on the host (rec). */
+static int prepare_bundle(sh_rt_cli *c, sh_rt_record *rec, sh_error **err)
 {
 	sh_diag d = { 0 };
 	sh_hook_opts o = c->o;
@@ -155,18 +221,118 @@ static int prepare_bundle(sh_rt_cli *c, sh_error **err)
 	/* Not fsync'd: an engine keeps its bundles in /run, and no container outlives a crash. */
 	sh_json *config = NULL;
 	int r = sh_hook_rewrite_bundle(bundle, &o, false, &res, &d, &config, err);
-	sh_diag_print(&d, SH_FMT_TEXT, stderr);
+	current_profile = res.profile ? sh_rt_keep(c, sh_xstrdup(res.profile)) : NULL;
+	report_findings(c, &d);
 	sh_diag_free(&d);
 	if (r == 0)
-		r = sh_rt_write_record(c, bundle, config, err);
+		r = sh_rt_write_record(c, bundle, config, &res, rec, err);
 	sh_json_free(config);
 	if (r == 0 && res.listener_path && !o.crun) {
 		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
 				       .metadata = res.listener_metadata };
-		r = start_relay(c, res.listener_path, &st, err);
+		r = start_relay(c, res.listener_path, &st, res.agent && strcmp(res.agent, res.listener_path) == 0, err);
 	}
+	sh_error *ignored = NULL;
+	if (r < 0 && res.agent) /* the container will not be made */
+		sh_agent_release(res.agent, &ignored);
+	sh_error_free(ignored);
 	sh_hook_result_free(&res);
 	return r;
+}
+
+/* ---- after the runtime: what a container that is gone (or never came) left ------------------------- */
+
+typedef struct watch_ctx {
+	sh_rt_cli *c;
+	sh_rt_record *rec;
+} watch_ctx;
+
+/* Whether the runtime still knows the container (`RUNTIME state ID` succeeds). */
+static bool container_exists(const sh_rt_cli *c)
+{
+	cleanup_free char **argv = sh_rt_state_argv(c);
+	pid_t pid;
+	int st = 0;
+	if (posix_spawn(&pid, c->runtime_file, NULL, NULL, argv, environ) != 0)
+		return true; /* cannot tell: leave everything */
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return !(WIFEXITED(st) && WEXITSTATUS(st) != 0);
+}
+
+/* In a detached process: wait until the foreground `run` (this very process, once it has exec'd the
+ * runtime) has ended, then clean up if the container is gone. */
+static int watch_run(int pidfd, void *ctx)
+{
+	watch_ctx *w = ctx;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+	while (poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	sh_rt_cleanup what = sh_rt_cleanup_plan(SH_RT_AFTER_RUN, 0, container_exists(w->c));
+	sh_rt_cleanup_act(w->c, w->c->id, w->rec, what);
+	return 0;
+}
+
+static void start_run_watch(sh_rt_cli *c, sh_rt_record *rec)
+{
+	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	sh_error *err = NULL;
+	watch_ctx w = { c, rec };
+	/* Without it the container still runs; its record then stays until a delete through the wrapper. */
+	if (self < 0 || sh_start_detached(self, -1, watch_run, &w, &err) < 0) {
+		sh_diag d = { 0 };
+		sh_diag_add(&d, SH_SEV_WARNING, NULL, 0, 0, "no-cleanup", "cannot watch the run (%s): its record stays "
+			    "until a delete", err ? err->msg : strerror(errno));
+		report_findings(c, &d);
+		sh_diag_free(&d);
+	}
+	sh_error_free(err);
+	if (self >= 0)
+		close(self);
+}
+
+/* create, or run: the runtime as a child when the wrapper must clean up after a failure; a
+ * foreground run is watched from a detached process, and the wrapper becomes the runtime. */
+static void __attribute__((noreturn)) run_create(sh_rt_cli *c)
+{
+	sh_rt_record rec = { 0 };
+	sh_error *err = NULL;
+	if (prepare_bundle(c, &rec, &err) < 0) {
+		if (rec.nonce[0]) /* the record was written before what failed */
+			sh_rt_cleanup_act(c, c->id, &rec, sh_rt_cleanup_plan(SH_RT_AFTER_CREATE, 1, false));
+		sh_rt_record_free(&rec);
+		die_with(err);
+	}
+	if (c->foreground) {
+		start_run_watch(c, &rec);
+		sh_rt_record_free(&rec);
+		exec_runtime(c);
+	}
+	int status = run_runtime(c, &err);
+	if (status < 0)
+		die_with(err);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	sh_rt_cleanup_act(c, c->id, &rec, sh_rt_cleanup_plan(SH_RT_AFTER_CREATE, code, false));
+	sh_rt_record_free(&rec);
+	exit_as(status);
+}
+
+/* delete: what the record says the container left, removed once the runtime has deleted it. */
+static void __attribute__((noreturn)) run_delete(sh_rt_cli *c)
+{
+	sh_rt_record rec = { 0 };
+	sh_error *err = NULL;
+	if (sh_rt_read_record(c, c->id, &rec, &err) <= 0) { /* not the wrapper's, or unreadable: as it is */
+		sh_error_free(err);
+		exec_runtime(c);
+	}
+	int status = run_runtime(c, &err);
+	if (status < 0)
+		die_with(err);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	sh_rt_cleanup_act(c, c->id, &rec, sh_rt_cleanup_plan(SH_RT_AFTER_DELETE, code, false));
+	sh_rt_record_free(&rec);
+	exit_as(status);
 }
 
 /* `RUNTIME [GLOBALS] state ID`: its standard output (the OCI state JSON). */
@@ -235,7 +401,7 @@ static void route_exec(sh_rt_cli *c)
 	if (r == 0 && fd >= 0 && plan.listener_path) {
 		sh_notify_state st = { .id = c->container, .status = "running", .bundle = plan.bundle,
 				       .metadata = plan.listener_metadata };
-		r = start_relay(c, plan.listener_path, &st, &err);
+		r = start_relay(c, plan.listener_path, &st, false, &err);
 	}
 	sh_rt_exec_plan_free(&plan);
 	if (r < 0 || fd < 0)
@@ -253,15 +419,19 @@ int main(int argc, char **argv)
 		sh_rt_cli_free(&c);
 		return 0;
 	}
+	if (c.version) { /* ours first, then the runtime's own */
+		printf("seccomp-hook-runtime version %s\n", PACKAGE_VERSION);
+		fflush(stdout);
+	}
 	/* A broken wrapper configuration stops what starts processes; delete, kill and state still
 	 * reach the runtime, so the engine can clean up. */
 	if (st < 0 && (!c.runtime_file || sh_rt_starts_process(&c)))
 		die_with(steal_pointer(&err));
-	if (c.command == SH_RT_CREATE && prepare_bundle(&c, &err) < 0)
-		die_with(steal_pointer(&err));
+	if (c.command == SH_RT_CREATE)
+		run_create(&c);
 	if (c.command == SH_RT_EXEC)
 		route_exec(&c);
-	if (c.command == SH_RT_DELETE)
-		sh_rt_remove_record(&c);
+	if (c.command == SH_RT_DELETE && st == 0)
+		run_delete(&c);
 	exec_runtime(&c);
 }

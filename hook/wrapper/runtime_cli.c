@@ -1,5 +1,6 @@
 #include "config.h"
 #include "runtime_cli.h"
+#include "agent.h"
 #include "gofold.h"
 #include "initproc.h"
 #include "seal.h"
@@ -9,10 +10,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* runc's and crun's search path when the environment has no PATH. */
@@ -20,13 +24,13 @@
 /* The wrapper's own options; the same names as precreate's where they mean the same. */
 typedef enum {
 	W_RUNTIME_PATH, W_MODE, W_PROFILES_DIR, W_DEFAULT_PROFILE, W_CACHE_DIR, W_LOADER, W_RUNTIME, W_STATE_DIR, W_CONFIG,
-	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR, W_SEAL_KEY, W_LOADER_STORE, W_OVERLAY,
-	W_OVERLAY_UNCONFINED
+	W_RECORDINGS_DIR, W_REPORTS_LOG, W_METRICS_DIR, W_AGENTS_DIR, W_SEAL_KEY, W_LOADER_STORE,
+	W_OVERRIDE_PROFILE, W_OVERLAY, W_OVERLAY_UNCONFINED
 } wopt;
 static const char *const wopt_names[] = { "runtime-path", "mode", "profiles-dir", "default-profile", "cache-dir",
 					  "loader", "runtime", "state-dir", "config", "recordings-dir",
 					  "reports-log", "metrics-dir", "agents-dir", "seal-key",
-					  "loader-store", "overlay", "overlay-unconfined" };
+					  "loader-store", "override-profile", "overlay", "overlay-unconfined" };
 
 /* runc's (and crun's) global options that take a value; the others are flags. */
 static const char *const global_valued[] = { "log", "log-format", "root", "criu", "rootless", "cgroup-manager",
@@ -88,6 +92,11 @@ static char *keep(sh_rt_cli *c, char *s)
 	return s;
 }
 
+char *sh_rt_keep(sh_rt_cli *c, char *s)
+{
+	return keep(c, s);
+}
+
 void sh_rt_cli_free(sh_rt_cli *c)
 {
 	for (size_t i = 0; i < c->nowned; i++)
@@ -122,6 +131,7 @@ static int split_globals(int argc, char **argv, int *i, sh_rt_cli *c, wsettings 
 			continue;
 		}
 		push(c, argv[*i]);
+		c->version |= (len == 7 && strncmp(n, "version", 7) == 0) || (len == 1 && n[0] == 'v');
 		if (!val && name_in(n, len, global_valued) && *i + 1 < argc) {
 			push(c, argv[++*i]);
 			val = argv[*i];
@@ -151,9 +161,10 @@ static void note_preserve(sh_rt_cli *c, size_t i, const char *n, size_t len, con
 	}
 }
 
-/* create/run: --bundle, -b (each with its value after '=' or next), --preserve-fds, the id. */
+/* create/run: --bundle, -b (each with its value after '=' or next), --preserve-fds, --detach, the id. */
 static void read_create_args(sh_rt_cli *c)
 {
+	bool detach = false;
 	for (size_t i = c->command_at + 1; i < c->argc; i++) {
 		size_t len;
 		const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
@@ -161,7 +172,10 @@ static void read_create_args(sh_rt_cli *c)
 			c->bundle = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : NULL);
 		if (n)
 			note_preserve(c, i, n, len, val);
+		detach |= n && ((len == 6 && strncmp(n, "detach", 6) == 0) || (len == 1 && n[0] == 'd')) &&
+			  (!val || strcmp(val, "true") == 0);
 	}
+	c->foreground = strcmp(c->argv[c->command_at], "run") == 0 && !detach;
 	if (c->argc > c->command_at + 1)
 		c->id = c->argv[c->argc - 1];
 }
@@ -278,6 +292,7 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 	c->o.agents_dir = w->v[W_AGENTS_DIR];
 	c->o.seal_key = w->v[W_SEAL_KEY];
 	c->o.loader_store = w->v[W_LOADER_STORE];
+	c->o.override_profile = w->v[W_OVERRIDE_PROFILE];
 	c->state_dir = w->v[W_STATE_DIR] ? w->v[W_STATE_DIR] : SH_RUNTIME_STATE_DIR;
 	c->o.seccomp_as_profile = true;
 	c->o.overlays = w->overlays;
@@ -294,6 +309,7 @@ static int apply_settings(const wsettings *w, sh_rt_cli *c, sh_error **err)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "invalid --runtime '%s' (any or crun)", rt);
 	const char *base = strrchr(c->runtime_file, '/');
 	c->o.crun = rt ? strcmp(rt, "crun") == 0 : strncmp(base ? base + 1 : c->runtime_file, "crun", 4) == 0;
+	c->o.runc = !c->o.crun && strncmp(base ? base + 1 : c->runtime_file, "runc", 4) == 0;
 	return 0;
 }
 
@@ -379,8 +395,22 @@ char **sh_rt_state_argv(const sh_rt_cli *c)
 	char **v = sh_xcalloc(c->command_at + 3, sizeof(char *));
 	memcpy(v, c->argv, c->command_at * sizeof(char *));
 	v[c->command_at] = "state";
-	v[c->command_at + 1] = (char *)c->container;
+	v[c->command_at + 1] = (char *)(c->container ? c->container : c->id);
 	return v;
+}
+
+char *sh_rt_log_line(bool json, const char *level, const char *msg, long long unix_time)
+{
+	char when[32];
+	time_t t = (time_t)unix_time;
+	struct tm tm;
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	sh_json *m = sh_json_new_string(msg);
+	cleanup_free char *quoted = sh_json_serialize(m, false, NULL);
+	sh_json_free(m);
+	if (json) /* logrus's JSON formatter: what containerd's shim parses for the error it shows */
+		return sh_xasprintf("{\"level\":\"%s\",\"msg\":%s,\"time\":\"%s\"}\n", level, quoted, when);
+	return sh_xasprintf("time=\"%s\" level=%s msg=%s\n", when, level, quoted);
 }
 
 static int read_json(const char *path, sh_json **out, sh_error **err)
@@ -608,15 +638,29 @@ static int mkdirs(const char *path, sh_error **err)
 	return 0;
 }
 
+static void set_str(sh_json *obj, const char *key, const char *value)
+{
+	if (value)
+		sh_json_set(obj, key, sh_json_new_string(value));
+}
+
 /* What exec needs, from the config as the transform left it: the loader's arguments in front of
  * process.args (none: the runtime filters the container's processes itself) and the listener's
- * annotations. Written before the runtime creates the container, so no exec can come first. */
-int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, sh_error **err)
+ * annotations; and what to clean up once the container is gone (res: its agent, the loader's place
+ * the runtime makes), under a nonce of its own. Written before the runtime creates the container, so
+ * no exec can come first. */
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, const sh_hook_result *res,
+		       sh_rt_record *written, sh_error **err)
 {
 	cleanup_free char *path = sh_rt_record_path(c, c->id), *dir = record_dir(c);
 	size_t len = 0;
 	if (!path)
 		return sh_error_set(err, SH_EXIT_SYSTEM, "container id '%.64s' is not one a runtime accepts", c->id ? c->id : "");
+	uint8_t rnd[8];
+	char nonce[17];
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		return sh_error_errno(err, errno, "getrandom");
+	sh_hex(rnd, sizeof rnd, nonce);
 	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
 	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
 	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
@@ -625,30 +669,56 @@ int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *co
 		sh_json_append(args, sh_json_new_string(a->u.arr.v[i]->type == SH_JSON_STRING ? a->u.arr.v[i]->u.str.s : ""));
 	const char *keys[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA };
 	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)
-		if (sh_oci_annotation(config, keys[i]))
-			sh_json_set(ann, keys[i], sh_json_new_string(sh_oci_annotation(config, keys[i])));
-	sh_json_set(proc, "args", args);
+		set_str(ann, keys[i], sh_oci_annotation(config, keys[i]));
 	sh_json_set(rec, "bundle", sh_json_new_string(bundle));
+	sh_json_set(proc, "args", args);
 	sh_json_set(rec, "process", proc);
 	sh_json_set(rec, "annotations", ann);
+	set_str(rec, "place", res ? res->made_place : NULL);
+	set_str(rec, "agent", res ? res->agent : NULL);
+	set_str(rec, "nonce", nonce);
 	cleanup_free char *out = sh_json_serialize(rec, false, &len);
 	sh_json_free(rec);
-	if (mkdirs(dir, err) < 0 || sh_trust_dir(dir, "wrapper state directory", err) < 0)
+	if (mkdirs(dir, err) < 0 || sh_trust_dir(dir, "wrapper state directory", err) < 0 ||
+	    sh_write_file_replace(path, out, len, 0600, false, err) < 0)
 		return -1;
-	return sh_write_file_replace(path, out, len, 0600, false, err);
+	if (written) {
+		written->place = res && res->made_place ? sh_xstrdup(res->made_place) : NULL;
+		written->agent = res && res->agent ? sh_xstrdup(res->agent) : NULL;
+		memcpy(written->nonce, nonce, sizeof nonce);
+	}
+	return 0;
+}
+
+/* The record of container `id` as the wrapper wrote it (*rec NULL: there is none). */
+static int load_record(const sh_rt_cli *c, const char *id, sh_json **rec, char **path, sh_error **err)
+{
+	cleanup_free char *dir = record_dir(c);
+	*rec = NULL;
+	*path = sh_rt_record_path(c, id);
+	if (!*path || access(*path, F_OK) < 0)
+		return 0;
+	if (sh_trust_dir(dir, "wrapper state directory", err) < 0 || sh_trust_entry(*path, "wrapper state", err) < 0)
+		return -1;
+	return read_json(*path, rec, err);
+}
+
+static char *get_str(const sh_json *obj, const char *key)
+{
+	const sh_json *v = sh_json_get(obj, key);
+	return v && v->type == SH_JSON_STRING && v->u.str.s[0] ? sh_xstrdup(v->u.str.s) : NULL;
 }
 
 /* 1 with the plan made from the record, 0 if there is none (then the runtime's state is asked). */
 int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err)
 {
-	cleanup_free char *path = sh_rt_record_path(c, c->container), *dir = record_dir(c);
-	memset(p, 0, sizeof(*p));
-	if (!path || access(path, F_OK) < 0)
-		return 0;
 	sh_json *rec = NULL;
-	if (sh_trust_dir(dir, "wrapper state directory", err) < 0 || sh_trust_entry(path, "wrapper state", err) < 0 ||
-	    read_json(path, &rec, err) < 0)
+	cleanup_free char *path = NULL;
+	memset(p, 0, sizeof(*p));
+	if (load_record(c, c->container, &rec, &path, err) < 0)
 		return -1;
+	if (!rec)
+		return 0;
 	const sh_json *bundle = sh_json_get(rec, "bundle");
 	int r = bundle && bundle->type == SH_JSON_STRING
 			? plan_for_config(c, NULL, rec, bundle->u.str.s, p, err)
@@ -657,9 +727,94 @@ int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err
 	return r < 0 ? -1 : 1;
 }
 
-void sh_rt_remove_record(const sh_rt_cli *c)
+int sh_rt_read_record(const sh_rt_cli *c, const char *id, sh_rt_record *r, sh_error **err)
 {
-	cleanup_free char *path = sh_rt_record_path(c, c->id);
-	if (path)
-		unlink(path);
+	sh_json *rec = NULL;
+	cleanup_free char *path = NULL;
+	memset(r, 0, sizeof(*r));
+	if (load_record(c, id, &rec, &path, err) < 0)
+		return -1;
+	if (!rec)
+		return 0;
+	r->place = get_str(rec, "place");
+	r->agent = get_str(rec, "agent");
+	cleanup_free char *nonce = get_str(rec, "nonce");
+	snprintf(r->nonce, sizeof r->nonce, "%s", nonce ? nonce : "");
+	sh_json_free(rec);
+	return 1;
 }
+
+void sh_rt_record_free(sh_rt_record *r)
+{
+	free(r->place);
+	free(r->agent);
+	memset(r, 0, sizeof(*r));
+}
+
+sh_rt_cleanup sh_rt_cleanup_plan(sh_rt_after step, int exit_code, bool container_exists)
+{
+	static const struct {
+		sh_rt_after step;
+		bool succeeded; /* the command exited 0 */
+		bool exists;    /* (foreground run) the runtime still knows the container */
+		sh_rt_cleanup what;
+	} table[] = {
+		{ SH_RT_AFTER_CREATE, false, false, { true, true, true } }, /* no container was made */
+		{ SH_RT_AFTER_CREATE, true, false, { false, false, false } },
+		{ SH_RT_AFTER_RUN, false, false, { true, true, true } },    /* the runtime deleted it */
+		{ SH_RT_AFTER_RUN, true, false, { true, true, true } },
+		{ SH_RT_AFTER_RUN, false, true, { false, false, false } },  /* killed before it deleted it */
+		{ SH_RT_AFTER_RUN, true, true, { false, false, false } },
+		{ SH_RT_AFTER_DELETE, true, false, { true, true, true } },
+		{ SH_RT_AFTER_DELETE, false, false, { false, false, false } }, /* still there */
+	};
+	bool ok = exit_code == 0, exists = step == SH_RT_AFTER_RUN && container_exists;
+	for (size_t i = 0; i < SH_ARRAY_SIZE(table); i++)
+		if (table[i].step == step && table[i].succeeded == ok && table[i].exists == exists)
+			return table[i].what;
+	return (sh_rt_cleanup){ false, false, false };
+}
+
+/* The loader's place, as the runtime made it: an empty directory (a link, a file, or a directory
+ * with something in it is not the runtime's mount point, and stays). */
+static void remove_place(const char *place)
+{
+	cleanup_free char *root = sh_xstrdup(place);
+	char *slash = strrchr(root, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	cleanup_close int fd = open(*root ? root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		unlinkat(fd, slash + 1, AT_REMOVEDIR);
+}
+
+/* The record is removed only while it is the one read (a create with the same id since wrote
+ * another, with a nonce of its own). */
+static void remove_record(const sh_rt_cli *c, const char *id, const char *nonce)
+{
+	sh_json *rec = NULL;
+	cleanup_free char *path = NULL;
+	sh_error *err = NULL;
+	if (load_record(c, id, &rec, &path, &err) == 0 && rec) {
+		/* One written before records had nonces is the container's that was read. */
+		cleanup_free char *now = get_str(rec, "nonce");
+		if (now ? strcmp(now, nonce) == 0 : !*nonce)
+			unlink(path);
+	}
+	sh_json_free(rec);
+	sh_error_free(err);
+}
+
+void sh_rt_cleanup_act(const sh_rt_cli *c, const char *id, const sh_rt_record *r, sh_rt_cleanup what)
+{
+	sh_error *err = NULL;
+	if (what.agent && r->agent)
+		sh_agent_release(r->agent, &err);
+	sh_error_free(err);
+	if (what.place && r->place)
+		remove_place(r->place);
+	if (what.record)
+		remove_record(c, id, r->nonce);
+}
+

@@ -37,6 +37,8 @@ typedef struct sh_rt_cli {
 	const char *root;      /* the runtime's --root (NULL: its default) */
 	const char *state_dir; /* --state-dir: the wrapper's record of the containers it created */
 	bool log_json;         /* --log-format=json */
+	bool foreground;       /* run without --detach: the runtime deletes the container when it ends */
+	bool version;          /* --version (-v) among the global options */
 	char *conf_text;       /* the config file's text, which the options point into */
 	const char **overlays; /* --overlay values, the config file's first (o.overlays) */
 	char **owned;          /* strings made here that argv points to */
@@ -44,14 +46,21 @@ typedef struct sh_rt_cli {
 } sh_rt_cli;
 
 void sh_rt_cli_free(sh_rt_cli *c);
+/* s, freed with c. */
+char *sh_rt_keep(sh_rt_cli *c, char *s);
 
 /* 0, SH_RT_HELP, or -1 with *err set. After -1, argv, command and runtime_file are still filled in
  * as far as they could be, so a command that starts no process can still reach the runtime. */
 int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err);
 /* Commands that start a process in a container: refused when the wrapper's options are broken. */
 bool sh_rt_starts_process(const sh_rt_cli *c);
-/* [runtime, globals..., "state", container, NULL] (the strings are c's). */
+/* [runtime, globals..., "state", container, NULL] (the strings are c's): exec's container, or the
+ * id of the command (create, run, delete). */
 char **sh_rt_state_argv(const sh_rt_cli *c);
+
+/* One line of the runtime's --log file as runc writes it, in the format the engine asked for
+ * (--log-format json or text), with the newline; level "error", "warning" or "info". */
+char *sh_rt_log_line(bool json, const char *level, const char *msg, long long unix_time);
 
 /* One more descriptor for the runtime to pass into the container (--preserve-fds), at next_fd. */
 void sh_rt_preserve_one_more(sh_rt_cli *c);
@@ -71,12 +80,39 @@ int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec
 void sh_rt_use_process_fd(sh_rt_cli *c, int fd);
 void sh_rt_exec_plan_free(sh_rt_exec_plan *p);
 
+/* What a record says is the container's on the host besides the runtime's own state. */
+typedef struct sh_rt_record {
+	char *place; /* the loader's place the runtime made in the root (sh_hook_result.made_place) */
+	char *agent; /* its agent's socket */
+	char nonce[17]; /* this record's, written at create: a record made since (same id) is another's */
+} sh_rt_record;
 /* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
- * the runtime) nor the bundle's whole config: STATE_DIR/runtime/ROOTHASH/ID.json, written at create
- * from the config as the transform left it, removed at delete. sh_rt_plan_exec_from_record: 1 planned, 0 no record, -1 error. */
+ * the runtime) nor the bundle's whole config, and so that what the container left on the host is
+ * cleaned up once it is gone: STATE_DIR/runtime/ROOTHASH/ID.json, written at create from the config
+ * as the transform left it (res: its agent and the loader's place the runtime makes), removed with
+ * the container. sh_rt_plan_exec_from_record: 1 planned, 0 no record, -1 error. */
 char *sh_rt_record_path(const sh_rt_cli *c, const char *id);
-int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, sh_error **err);
+int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *config, const sh_hook_result *res,
+		       sh_rt_record *written, sh_error **err);
 int sh_rt_plan_exec_from_record(sh_rt_cli *c, sh_rt_exec_plan *p, sh_error **err);
-void sh_rt_remove_record(const sh_rt_cli *c);
+
+/* 1 read, 0 no record, -1 error (untrusted state directory or record). */
+int sh_rt_read_record(const sh_rt_cli *c, const char *id, sh_rt_record *r, sh_error **err);
+void sh_rt_record_free(sh_rt_record *r);
+
+/* When the wrapper cleans up after the runtime's command: after `create` (or `run --detach`) that
+ * failed there is no container; after a foreground `run` there is none if the runtime's state says
+ * so (a run killed before it deleted the container leaves it); after a `delete` that succeeded
+ * there is none. */
+typedef enum { SH_RT_AFTER_CREATE, SH_RT_AFTER_RUN, SH_RT_AFTER_DELETE } sh_rt_after;
+typedef struct sh_rt_cleanup {
+	bool record; /* the record */
+	bool place;  /* the loader's place in the root, if the record says the runtime made it */
+	bool agent;  /* tell the agent that no listener comes (one that had some ends by itself) */
+} sh_rt_cleanup;
+sh_rt_cleanup sh_rt_cleanup_plan(sh_rt_after step, int exit_code, bool container_exists);
+/* Do it, for the record r (read at create or before the command): the place only as an empty
+ * directory, the record only while it is still r (its nonce). */
+void sh_rt_cleanup_act(const sh_rt_cli *c, const char *id, const sh_rt_record *r, sh_rt_cleanup what);
 
 #endif

@@ -278,6 +278,34 @@ assert_exec_filtered() {
 	[ "$(cri inspect "$work" | jq -r .state)" != CONTAINER_RUNNING ]
 }
 
+@test "scan on the node: containers named as Kubernetes names them; the plain runc handler's exposed, the profile's refusing" {
+	run_pod scanned seccomp-hook '{"org.seccomp-hook.profile": "deny-mkdir"}'
+	start_container scanned "$pod" work "$SLEEPER"
+	guarded_pod=$pod
+	guarded=$ctr
+	wait_comm "$(pid_of "$ctr")" sh
+	run_pod bare runc '{}'
+	start_container bare "$pod" work "$SLEEPER"
+	bare=$ctr
+	wait_comm "$(pid_of "$ctr")" sh
+	# containerd's shims keep runc's state for the k8s.io namespace here
+	run --separate-stderr "$BIN" scan --root="$NODE/run/containerd/runc/k8s.io" --query=mkdir --format=json
+	[ "$status" -eq 1 ]
+	json=$output
+	jq -e --arg c "$guarded" '.containers[] | select(.id == $c) | .engine == "kubernetes" and .name == "work" and
+		.pod == "scanned" and .namespace == "default" and .status == "running" and (.processes | length) >= 1 and
+		all(.processes[]; .seccomp == "filter" and (.exposed | not) and .answers[0].answer == "SCMP_ACT_ERRNO(13)")' <<< "$json"
+	jq -e --arg p "$guarded_pod" '.containers[] | select(.id == $p) | .name == "(sandbox)" and .pod == "scanned" and
+		all(.processes[]; (.exposed | not))' <<< "$json"
+	jq -e --arg c "$bare" '.containers[] | select(.id == $c) | .pod == "bare" and
+		all(.processes[]; .seccomp == "none" and .exposed and .answers[0].class == "allowed")' <<< "$json"
+	# the kernel agrees: mkdir in the guarded container is refused with EACCES, in the bare one it runs
+	run cri exec "$guarded" sysprobe mkdir
+	[[ "$output" == *"mkdir=13"* ]]
+	run cri exec "$bare" sysprobe mkdir
+	[[ "$output" == *"mkdir=ok"* ]]
+}
+
 @test "the kubelet's Stop and Remove calls leave no container, task, wrapper record, agent, mount or process behind" {
 	run_pod gone seccomp-hook '{"org.seccomp-hook.profile": "deny-mkdir", "org.seccomp-hook.report": "enforce"}'
 	start_container gone "$pod" work "$SLEEPER"

@@ -224,7 +224,8 @@ teardown_file() {
 	echo "seccomp=broken.json: $status $output $stderr"
 	[ ! -e "$ENG/out/marker" ]
 	# The reason reaches the user: the wrapper writes it where the shim looks (runc's --log file).
-	[[ "$stderr" == *"seccomp-hook-runtime: config.json: linux.seccomp:1:"*"unknown action 'SCMP_ACT_BOGUS'"* ]]
+	# It names the engine's profile and the value's JSON path (Docker wrote the file's text again).
+	[[ "$stderr" == *"seccomp-hook-runtime: linux.seccomp (the engine's profile: its default, or the file given with --security-opt seccomp=): error: profile '(linux.seccomp)': syscalls[0].action: unknown action 'SCMP_ACT_BOGUS'"* ]]
 	# No linux.seccomp at all (unconfined): the wrapper's --default-profile=broken applies.
 	run --separate-stderr dk run --rm --network none --runtime=seccomp-hook "${bind[@]}" \
 		--security-opt seccomp=unconfined "$IMG" sh -c 'echo ran > /out/marker'

@@ -116,7 +116,14 @@ wait_exec_filtered() {
 	for _ in $(seq 100); do grep -q "Seccomp:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
 	run "$BIN" dump "$pid"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '.seccomp == 2 and (.filters | length) == 1 and (.filters[0].length > 3)'
+	# The summary: mode, no_new_privs, each filter's length and SHA-256 (compile's program's).
+	[ "${lines[0]}" = "pid $pid: Seccomp: 2 (filter), NoNewPrivs: 0, 1 filter(s)" ]
+	"$BIN" compile -q -o "$T/want.bpf" "$T/deny-mkdir.json"
+	[ "${lines[1]}" = "filter 0: $(( $(stat -c %s "$T/want.bpf") / 8 )) instructions, sha256:$(sha256sum < "$T/want.bpf" | cut -d' ' -f1)" ]
+	run "$BIN" dump --format=json "$pid"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg d "$(sha256sum < "$T/want.bpf" | cut -d' ' -f1)" '.seccomp == 2 and (.filters | length) == 1
+		and (.filters[0].length > 3) and .filters[0].sha256 == $d'
 	run "$BIN" dump --format=disasm "$pid"
 	kill $pid
 	[ "$status" -eq 0 ]
@@ -159,11 +166,13 @@ JSON
 	[[ "$stderr" == *"unknown action 'SCMP_ACT_BOGUS'"* ]]
 }
 
-@test "--caps=docker decides as docker run does: exec as root denies unshare with it, allows it without; docker,CAP_SYS_ADMIN adds one" {
+@test "exec decides as docker run does, also as root: unshare denied unless --caps=caller; docker,CAP_SYS_ADMIN adds one" {
 	p="$SH_UPSTREAM/docker-default.json"
+	run "$BIN" exec -q --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
+	[[ "$output" == *"unshare=1"* ]]
 	run "$BIN" exec -q --caps=docker --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
 	[[ "$output" == *"unshare=1"* ]]
-	run "$BIN" exec -q --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
+	run "$BIN" exec -q --caps=caller --profile="$p" -- "$SH_BUILDDIR/tests/sysprobe" unshare
 	[[ "$output" == *"unshare=ok"* ]]
 	[ "$("$BIN" compile -q --caps=docker,CAP_SYS_ADMIN "$p" | sha256sum)" = \
 	  "$("$BIN" compile -q --caps=CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,CAP_SETGID,CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL,CAP_AUDIT_WRITE,CAP_SYS_ADMIN "$p" | sha256sum)" ]

@@ -11,6 +11,9 @@ setup() {
 	DEF="default action ($D:2:19)"
 	ADMIN="rule syscalls[13] ($D:596:3)"
 	CLONE="rule syscalls[14] ($D:633:3)"
+	# The last line: what the profile was resolved for, Docker's default capabilities unless --caps.
+	X86="SCMP_ARCH_X86_64,SCMP_ARCH_X86,SCMP_ARCH_X32"
+	RES="  resolved for: $X86; caps: docker default (0xa80425fb); kernel 6.1"
 }
 
 @test "explain clone: allowed when the namespace-flag condition holds, else the default; CAP_SYS_ADMIN allows it all" {
@@ -21,7 +24,8 @@ setup() {
   depends on the arguments:
     SCMP_ACT_ALLOW when arg0&0x7e020000==0 - $CLONE
     otherwise SCMP_ACT_ERRNO(1) EPERM - $DEF
-  with CAP_SYS_ADMIN: SCMP_ACT_ALLOW - $ADMIN" ]
+  with CAP_SYS_ADMIN: SCMP_ACT_ALLOW - $ADMIN
+$RES" ]
 	[ -z "$stderr" ]
 	# CLONE_NEWUSER in the flags: the condition fails, the default decides.
 	run "$BIN" explain --kernel=6.1 "$D" clone 0x10000000
@@ -34,22 +38,39 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "clone (SCMP_ARCH_X86_64 #56): SCMP_ACT_ALLOW - $ADMIN
   the rule needs: CAP_SYS_ADMIN
-  without CAP_SYS_ADMIN: SCMP_ACT_ALLOW when arg0&0x7e020000==0 - $CLONE; otherwise SCMP_ACT_ERRNO(1) EPERM - $DEF" ]
+  without CAP_SYS_ADMIN: SCMP_ACT_ALLOW when arg0&0x7e020000==0 - $CLONE; otherwise SCMP_ACT_ERRNO(1) EPERM - $DEF
+  resolved for: $X86; caps: CAP_SYS_ADMIN (0x200000); kernel 6.1" ]
 }
 
-@test "explain mount: EPERM without capabilities, allowed with CAP_SYS_ADMIN (--caps, also Docker's set plus it)" {
+@test "explain mount: EPERM with Docker's capabilities (the default) or none, allowed with CAP_SYS_ADMIN" {
 	run "$BIN" explain --kernel=6.1 "$D" mount
 	[ "$output" = "mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ERRNO(1) EPERM - $DEF
-  with CAP_SYS_ADMIN: SCMP_ACT_ALLOW - $ADMIN" ]
+  with CAP_SYS_ADMIN: SCMP_ACT_ALLOW - $ADMIN
+$RES" ]
 	want="mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ALLOW - $ADMIN
   the rule needs: CAP_SYS_ADMIN"
 	run "$BIN" explain --kernel=6.1 --caps=CAP_SYS_ADMIN "$D" mount
-	[ "$output" = "$want" ]
+	[ "$output" = "$want
+  resolved for: $X86; caps: CAP_SYS_ADMIN (0x200000); kernel 6.1" ]
 	run "$BIN" explain --kernel=6.1 --caps=docker,CAP_SYS_ADMIN "$D" mount
-	[ "$output" = "$want" ]
+	[ "$output" = "$want
+  resolved for: $X86; caps: docker default+CAP_SYS_ADMIN (0xa82425fb); kernel 6.1" ]
 	# Docker's default set has no CAP_SYS_ADMIN: the same as none.
-	run "$BIN" explain --kernel=6.1 --caps=docker "$D" mount
+	run "$BIN" explain --kernel=6.1 --caps=none "$D" mount
 	[ "${lines[1]}" = "  with CAP_SYS_ADMIN: SCMP_ACT_ALLOW - $ADMIN" ]
+	[ "${lines[2]}" = "  resolved for: $X86; caps: none (0x0); kernel 6.1" ]
+}
+
+@test "explain --caps=caller: the caller's bounding set, said as such (root: every capability)" {
+	run "$BIN" explain --kernel=6.1 --caps=caller "$D" mount
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ALLOW - $ADMIN" ]
+	bnd=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status | sed 's/^0*//')
+	[[ "${lines[2]}" == "  resolved for: $X86; caps: caller's bounding set, "*" (0x$bnd); kernel 6.1" ]]
+	# In a process whose bounding set lacks CAP_SYS_ADMIN, caller is that set.
+	run setpriv --bounding-set=-sys_admin "$BIN" explain --kernel=6.1 --caps=caller "$D" mount
+	[ "${lines[0]}" = "mount (SCMP_ARCH_X86_64 #165): SCMP_ACT_ERRNO(1) EPERM - $DEF" ]
+	[[ "${lines[2]}" == "  resolved for: $X86; caps: caller's bounding set, "*" (0x$(printf %x $((0x$bnd & ~0x200000)))); kernel 6.1" ]]
 }
 
 @test "explain ptrace: allowed from kernel 4.8 (minKernel) or with CAP_SYS_PTRACE" {
@@ -57,15 +78,18 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "ptrace (SCMP_ARCH_X86_64 #101): SCMP_ACT_ERRNO(1) EPERM - $DEF
   from kernel 4.8: SCMP_ACT_ALLOW - rule syscalls[1] ($D:408:3)
-  with CAP_SYS_PTRACE: SCMP_ACT_ALLOW - rule syscalls[22] ($D:785:3)" ]
+  with CAP_SYS_PTRACE: SCMP_ACT_ALLOW - rule syscalls[22] ($D:785:3)
+  resolved for: $X86; caps: docker default (0xa80425fb); kernel 4.4" ]
 	run "$BIN" explain --kernel=4.8 "$D" ptrace
 	[ "$output" = "ptrace (SCMP_ARCH_X86_64 #101): SCMP_ACT_ALLOW - rule syscalls[1] ($D:408:3)
-  the rule needs: kernel>=4.8" ]
+  the rule needs: kernel>=4.8
+  resolved for: $X86; caps: docker default (0xa80425fb); kernel 4.8" ]
 }
 
 @test "explain names the errno: podman's ENOSYS default, Docker's clone3 rule" {
-	run "$BIN" explain "$P" create_module
-	[ "$output" = "create_module (SCMP_ARCH_X86_64 #174): SCMP_ACT_ERRNO(38) ENOSYS - default action ($P:2:19)" ]
+	run "$BIN" explain --kernel=6.1 "$P" create_module
+	[ "$output" = "create_module (SCMP_ARCH_X86_64 #174): SCMP_ACT_ERRNO(38) ENOSYS - default action ($P:2:19)
+$RES" ]
 	run "$BIN" explain --kernel=6.1 "$D" clone3
 	[ "${lines[0]}" = "clone3 (SCMP_ARCH_X86_64 #435): SCMP_ACT_ERRNO(38) ENOSYS - rule syscalls[16] ($D:682:3): ENOSYS for clone3 on non-mips architectures" ]
 	run "$BIN" explain --format=json "$P" create_module
@@ -116,10 +140,55 @@ setup() {
 		' {"names": ["getpid"], "action": "SCMP_ACT_TRAP", "excludes": {"minKernel": "5.0"}}]}' > "$f"
 	run "$BIN" explain --kernel=6.1 "$f" getpid
 	[ "$output" = "getpid (SCMP_ARCH_X86_64 #39): SCMP_ACT_ERRNO(38) ENOSYS - ENOSYS: newer than every syscall the profile names on this architecture
-  before kernel 5.0: SCMP_ACT_TRAP - rule syscalls[1] ($f:2:2)" ]
+  before kernel 5.0: SCMP_ACT_TRAP - rule syscalls[1] ($f:2:2)
+  resolved for: SCMP_ARCH_X86_64; caps: docker default (0xa80425fb); kernel 6.1" ]
 	run "$BIN" explain --kernel=6.1 --format=json "$f" getpid
 	echo "$output" | jq -e '.decided_by == "enosys-stub" and .errno_name == "ENOSYS" and .alternatives[0].requires.belowKernel == "5.0"'
 	run "$BIN" explain --kernel=4.19 "$f" getpid
 	[ "$output" = "getpid (SCMP_ARCH_X86_64 #39): SCMP_ACT_TRAP - rule syscalls[1] ($f:2:2)
-  the rule needs: kernel<5.0" ]
+  the rule needs: kernel<5.0
+  resolved for: SCMP_ARCH_X86_64; caps: docker default (0xa80425fb); kernel 4.19" ]
+}
+
+@test "explain takes a profile by name, from --profiles-dir, as exec and the annotations do" {
+	run --separate-stderr "$BIN" explain --kernel=6.1 --profiles-dir="$SH_SRCDIR/profiles" default unshare
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "unshare (SCMP_ARCH_X86_64 #272): SCMP_ACT_ERRNO(1) EPERM - default action ($SH_SRCDIR/profiles/default.json:2:20)" ]
+	run --separate-stderr "$BIN" explain --profiles-dir="$SH_SRCDIR/profiles" no-such-profile unshare
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "seccomp-hook: error: no profile named 'no-such-profile' in $SH_SRCDIR/profiles" ]
+}
+
+@test "explain --pid: the filters a process runs, each one's answer, and the kernel's" {
+	d="$BATS_TEST_TMPDIR"
+	deny_mkdir_profile "$d/deny-mkdir.json"
+	# Two filters: deny-mkdir (filter 0, the first installed), then Docker's default (filter 1), by a
+	# nested exec.
+	"$BIN" exec -q --profile="$d/deny-mkdir.json" -- "$BIN" exec -q --profile="$D" -- sleep 30 &
+	pid=$!
+	for _ in $(seq 100); do grep -q "Seccomp_filters:	2" /proc/$pid/status 2>/dev/null && break; sleep 0.05; done
+	dumped=$("$BIN" dump "$pid")
+	run --separate-stderr "$BIN" explain --pid=$pid unshare 0x10000000
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "unshare (SCMP_ARCH_X86_64 #272): SCMP_ACT_ERRNO(1) EPERM - filter 1 of pid $pid" ]
+	# The filter lines carry the digests dump prints.
+	[ "$(echo "$output" | sed -n 's/^  filter \([01]\) (\([0-9]*\) instructions, \(sha256:[0-9a-f]*\)).*/filter \1: \2 instructions, \3/p')" = \
+		"$(echo "$dumped" | tail -n 2)" ]
+	# Both deny it with EPERM: of equal answers the newest filter's.
+	[[ "${lines[1]}" == *"): SCMP_ACT_ERRNO(1) EPERM" ]]
+	[[ "${lines[2]}" == *"): SCMP_ACT_ERRNO(1) EPERM" ]]
+	# mkdir: Docker's profile allows it, the older filter answers EACCES, and the kernel takes the errno.
+	run "$BIN" explain --pid=$pid mkdir
+	[ "${lines[0]}" = "mkdir (SCMP_ARCH_X86_64 #83): SCMP_ACT_ERRNO(13) EACCES - filter 0 of pid $pid" ]
+	[[ "${lines[2]}" == *"): SCMP_ACT_ALLOW" ]]
+	run "$BIN" explain --pid=$pid --format=json clone 0x10000000
+	kill $pid
+	echo "$output" | jq -e --argjson pid $pid '.pid == $pid and .action == "SCMP_ACT_ERRNO(1)" and .decided_by_filter == 1
+		and .depends_on_arguments and (.filters | length) == 2 and .filters[1].depends_on_arguments
+		and .filters[0].action == "SCMP_ACT_ERRNO(1)"'
+	# A process with no filter, and options that belong to a profile.
+	run "$BIN" explain --pid=$$ getpid
+	[ "$output" = "getpid (SCMP_ARCH_X86_64 #39): SCMP_ACT_ALLOW - pid $$ runs no seccomp filter (Seccomp: 0)" ]
+	run --separate-stderr "$BIN" explain --pid=$$ --caps=all getpid
+	[ "$status" -eq 2 ]
 }

@@ -41,14 +41,14 @@ annotate() { # NAME [MODE]
 }
 
 @test "precreate without annotation or default passes the config through byte for byte" {
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/config.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/config.json"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(cat "$T/config.json")" ]
 }
 
 @test "precreate runtime mode replaces linux.seccomp with the resolved profile" {
 	annotate deny-mkdir > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ALLOW"'
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
@@ -60,14 +60,14 @@ annotate() { # NAME [MODE]
 }
 
 @test "--default-profile applies to containers without the annotation" {
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --default-profile=deny-mkdir < "$T/config.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --default-profile=deny-mkdir < "$T/config.json"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
 }
 
 @test "unconfined removes seccomp" {
 	annotate unconfined > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.linux.seccomp == null'
 }
@@ -75,7 +75,7 @@ annotate() { # NAME [MODE]
 @test "precreate init mode: loader prepended, BPF cached and bind-mounted, runtime seccomp removed" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	# Without the runtime wrapper an exec would not go through the loader: linux.seccomp refuses it.
@@ -96,11 +96,47 @@ annotate() { # NAME [MODE]
 	[[ "$output" == *"Read-only file system"* ]]
 }
 
+@test "precreate without --runtime=wrapper or crun: init mode is runtime mode, with a warning that says why and what to do" {
+	annotate deny-mkdir init > "$T/in.json"
+	touch "$T/fake-loader"
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.process.args == ["sh", "-c", "true"]'
+	echo "$output" | jq -e '.linux.seccomp.syscalls[0].names == ["mkdir","mkdirat"]'
+	echo "$output" | jq -e '.annotations["org.seccomp-hook.applied"] | startswith("deny-mkdir runtime sha256:")'
+	[[ "$stderr" == *"warning: init mode: a precreate hook cannot tell which runtime runs the container"*"--runtime=wrapper"* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "precreate --on-refusal=config: a config every runtime refuses, naming the reason; exit 1 without it" {
+	annotate nonexistent > "$T/in.json"
+	run --separate-stderr "$BIN" precreate --on-refusal=config --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"profile 'nonexistent': no profile named 'nonexistent' in $T/profiles"* ]]
+	echo "$output" | jq -e --arg r "profile 'nonexistent': no profile named 'nonexistent' in $T/profiles" \
+		'.annotations["org.seccomp-hook.refused"] == $r and (.linux.seccomp.defaultAction | startswith("(seccomp-hook refused this container: " + $r))'
+	echo "$output" | jq -e '.process.args == ["/proc/seccomp-hook refused this container"]'
+	echo "$output" | jq -e '.annotations.other == "x" and (.annotations | has("org.seccomp-hook.applied") | not)'
+	# The default: exit 1, nothing on standard output.
+	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	# Input that is no config cannot be answered with one: exit 1 as well.
+	run --separate-stderr "$BIN" precreate --on-refusal=config --profiles-dir="$T/profiles" <<< '{"process": '
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	run --separate-stderr "$BIN" precreate --on-refusal=maybe < "$T/in.json"
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$BIN" inject --on-refusal=config "$T"
+	[ "$status" -eq 2 ]
+}
+
 @test "a second init-mode start is a cache hit with the same file" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
-	a=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
-	b=$("$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
+	a=$("$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
+	b=$("$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json")
 	[ "$a" = "$b" ]
 	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 }
@@ -108,7 +144,7 @@ annotate() { # NAME [MODE]
 @test "the cache key follows the profile bytes and the capabilities; a hit keeps the flags" {
 	annotate deny-mkdir init > "$T/in.json"
 	touch "$T/fake-loader"
-	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$1"; }
+	pc() { "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" < "$1"; }
 	keys() { find "$T/cache/keys" -mindepth 1 ! -name '*.flags' | wc -l; }
 	pc "$T/in.json" > /dev/null
 	[ "$(keys)" -eq 1 ]
@@ -135,7 +171,7 @@ annotate() { # NAME [MODE]
 @test "bad, traversing, missing and broken profiles refuse the container" {
 	for name in "../profiles/deny-mkdir" "a/b" ".hidden" "nope" "broken" "$(head -c 10240 /dev/zero | tr '\0' a)"; do
 		annotate "$name" > "$T/in.json"
-		run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+		run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 		[ "$status" -eq 1 ]
 		[ -z "$output" ]
 		[ "$(echo "$stderr" | wc -l)" -eq 1 ]
@@ -146,7 +182,7 @@ annotate() { # NAME [MODE]
 	echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$T/outside.json"
 	ln -s ../outside.json "$T/profiles/escape.json"
 	annotate escape > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"resolves outside"* ]]
 }
@@ -154,21 +190,21 @@ annotate() { # NAME [MODE]
 @test "a symlink inside the profiles directory is followed; a regular file is used as named" {
 	ln -s deny-mkdir.json "$T/profiles/alias.json"
 	annotate alias > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	annotate deny-mkdir > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 0 ]
 	direct=$output
 	annotate alias > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	# The same rules either way; only the name recorded in the applied annotation differs.
 	[ "$(jq -c .linux.seccomp <<< "$output")" = "$(jq -c .linux.seccomp <<< "$direct")" ]
 	[ "$(jq -r '.annotations["org.seccomp-hook.applied"]' <<< "$output" | cut -d' ' -f1)" = alias ]
 	# A directory (or anything not a regular file) under the name is not read as a profile.
 	mkdir "$T/profiles/dir.json"
 	annotate dir > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json"
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
 }
@@ -178,7 +214,7 @@ annotate() { # NAME [MODE]
 	touch "$T/fake-loader"
 	mkdir "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" \
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	umount "$T/ro-cache"
 	[ "$status" -eq 2 ]
@@ -187,7 +223,7 @@ annotate() { # NAME [MODE]
 
 @test "runtime mode compiles a profile once: later starts find it in the cache, an unwritable cache only costs time" {
 	annotate deny-mkdir > "$T/in.json"
-	pc() { "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
+	pc() { "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
 	first=$(pc "$T/cache")
 	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 1 ]
@@ -228,10 +264,10 @@ annotate() { # NAME [MODE]
 		"$NO_ESCAPE_RULES" > "$T/profiles/notify.json"
 	touch "$T/fake-loader"
 	annotate notify > "$T/in.json"
-	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > /dev/null
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > /dev/null
 	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
 	annotate notify init > "$T/in.json"
-	run --separate-stderr "$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$T/in.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
@@ -240,7 +276,7 @@ annotate() { # NAME [MODE]
 
 @test "runtime mode hands crun the compiled program; other modes drop one given before" {
 	annotate deny-mkdir > "$T/in.json"
-	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > "$T/out.json"
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" > "$T/out.json"
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d > "$T/got.bpf"
 	"$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	cmp "$T/want.bpf" "$T/got.bpf"
@@ -249,23 +285,23 @@ annotate() { # NAME [MODE]
 	# A program placed there before is replaced in runtime mode, dropped in init mode and for
 	# unconfined, kept when no profile is selected.
 	jq '.annotations["run.oci.seccomp_bpf_data"] = "AAAA"' "$T/config.json" > "$T/planted.json"
-	"$BIN" precreate --profiles-dir="$T/profiles" < "$T/planted.json" | jq -e '.annotations["run.oci.seccomp_bpf_data"] == "AAAA"'
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/planted.json" | jq -e '.annotations["run.oci.seccomp_bpf_data"] == "AAAA"'
 	for m in runtime init; do
 		jq --arg m $m '.annotations["org.seccomp-hook.profile"] = "deny-mkdir" | .annotations["org.seccomp-hook.mode"] = $m' \
 			"$T/planted.json" > "$T/in.json"
 		touch "$T/fake-loader"
-		"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" \
+		"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" \
 			< "$T/in.json" > "$T/out-$m.json"
 	done
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out-runtime.json" | base64 -d | cmp - "$T/want.bpf"
 	jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not' "$T/out-init.json"
 	jq '.annotations["org.seccomp-hook.profile"] = "unconfined"' "$T/planted.json" > "$T/in.json"
-	"$BIN" precreate --profiles-dir="$T/profiles" < "$T/in.json" | jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not'
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" < "$T/in.json" | jq -e '.annotations | has("run.oci.seccomp_bpf_data") | not'
 	# A profile that needs a listener fd: crun compiles linux.seccomp itself.
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}, %s]}' \
 		"$NO_ESCAPE_RULES" > "$T/profiles/notify.json"
 	annotate notify > "$T/in.json"
-	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" \
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" \
 		| jq -e '(.annotations | has("run.oci.seccomp_bpf_data") | not) and .linux.seccomp.listenerPath == "/run/agent.sock"'
 }
 
@@ -304,7 +340,7 @@ annotate() { # NAME [MODE]
 
 @test "init mode --runtime=crun: the program in crun's annotation, a kill-all placeholder, no loader" {
 	annotate deny-mkdir init > "$T/in.json"
-	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+	"$BIN" precreate --runtime=wrapper --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/no-such-loader" --loader-store="$T/store" < "$T/in.json" > "$T/out.json"
 	"$BIN" compile --caps=CAP_CHOWN,CAP_NET_RAW "$T/profiles/deny-mkdir.json" > "$T/want.bpf"
 	jq -r '.annotations["run.oci.seccomp_bpf_data"]' "$T/out.json" | base64 -d | cmp - "$T/want.bpf"
@@ -312,7 +348,7 @@ annotate() { # NAME [MODE]
 	jq -e '.process.args == ["sh", "-c", "true"] and (.mounts // [] | length) == 0' "$T/out.json"
 	jq -e '.annotations["org.seccomp-hook.applied"] == "deny-mkdir init sha256:'"$(sha256sum "$T/want.bpf" | cut -c1-64)"'"' "$T/out.json"
 	# A warm run writes the same config.
-	"$BIN" precreate --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" | cmp - "$T/out.json"
+	"$BIN" precreate --runtime=wrapper --runtime=crun --profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/in.json" | cmp - "$T/out.json"
 	# state --require accepts this form, and refuses it without the program or without the placeholder.
 	mkdir "$T/bundle"
 	state=$(state_json c1 creating 0)
@@ -325,7 +361,7 @@ annotate() { # NAME [MODE]
 	done
 	run --separate-stderr "$BIN" precreate --runtime=kata < "$T/in.json"
 	[ "$status" -eq 2 ]
-	[[ "$stderr" == *"invalid --runtime 'kata' (any or crun)"* ]]
+	[[ "$stderr" == *"invalid --runtime 'kata' (any, crun or wrapper)"* ]]
 }
 
 @test "every command has --help and unknown options are usage errors" {
@@ -361,7 +397,7 @@ annotate() { # NAME [MODE]
 	annotate small init > "$T/in.json"
 	touch "$T/loader"
 	chmod +x "$T/loader"
-	"$BIN" precreate --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" \
+	"$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" \
 		> "$T/cold.json" # fills the cache
 	if [ "$libc" = musl ]; then
 		# mallocng's internals are absent (alloc.c replaced it), and the warm run's blocks all
@@ -370,7 +406,7 @@ annotate() { # NAME [MODE]
 		nm "$BIN" > "$T/syms"
 		! grep -qw alloc_slot "$T/syms" || false
 		grep -qw sh_alloc_arena "$T/syms"
-		strace -f -qq -e trace=mmap,munmap,brk -o "$T/trace" "$BIN" precreate --profiles-dir="$T/profiles" \
+		strace -f -qq -e trace=mmap,munmap,brk -o "$T/trace" "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" \
 			--cache-dir="$T/cache" --loader="$T/loader" --loader-store="$T/store" < "$T/in.json" > "$T/warm.json"
 		cmp "$T/cold.json" "$T/warm.json"
 		[ "$(grep -cw mmap "$T/trace")" -eq 1 ]
@@ -572,7 +608,7 @@ PY
 # shellcheck disable=SC2120 # options come through bats' run, which shellcheck does not follow
 pc_init() {
 	[ -e "$T/fake-loader" ] || touch "$T/fake-loader"
-	"$BIN" precreate --mode=init --default-profile=deny-mkdir --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+	"$BIN" precreate --runtime=wrapper --mode=init --default-profile=deny-mkdir --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" "$@"
 }
 
@@ -634,7 +670,7 @@ pc_init() {
 	pc_init < "$T/in.json" > "$T/once.json"
 	pc_init < "$T/once.json" > "$T/twice.json"
 	cmp <(jq -S . "$T/once.json") <(jq -S . "$T/twice.json")
-	"$BIN" precreate --mode=runtime --default-profile=deny-mkdir --profiles-dir="$T/profiles" < "$T/once.json" > "$T/rt.json"
+	"$BIN" precreate --runtime=wrapper --mode=runtime --default-profile=deny-mkdir --profiles-dir="$T/profiles" < "$T/once.json" > "$T/rt.json"
 	jq -e '.process.args == ["sh", "-c", "true"] and .process.capabilities == {"bounding": ["CAP_CHOWN", "CAP_NET_RAW"],
 		"permitted": [], "effective": [], "inheritable": [], "ambient": []}' "$T/rt.json"
 	jq -e '.hooks.startContainer == [{"path": "/bin/true", "args": ["/bin/true"]}]' "$T/rt.json"
@@ -647,13 +683,13 @@ pc_init() {
 @test "with --runtime=crun too, init mode removes mounts planted at the loader's place; a sealed output changed so is refused" {
 	jq '.mounts = [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}, {"destination": "/.seccomp-hook", "type": "bind", "source": "/"}]' \
 		"$T/config.json" > "$T/planted.json"
-	"$BIN" precreate --mode=init --runtime=crun --default-profile=deny-mkdir --profiles-dir="$T/profiles" \
+	"$BIN" precreate --runtime=wrapper --mode=init --runtime=crun --default-profile=deny-mkdir --profiles-dir="$T/profiles" \
 		--cache-dir="$T/cache" < "$T/planted.json" > "$T/crun.json"
 	jq -e '[.mounts[]?.destination | select(startswith("/.seccomp-hook"))] == []' "$T/crun.json"
 	jq -e '.process.args == ["sh", "-c", "true"]' "$T/crun.json"
 	# The transform's own output with a mount added at the loader's place: its seal no longer holds.
 	pc_init < "$T/config.json" | jq '.mounts += [{"destination": "/.seccomp-hook/sys", "type": "tmpfs", "source": "x"}]' > "$T/once.json"
-	run --separate-stderr "$BIN" precreate --mode=init --runtime=crun --default-profile=deny-mkdir \
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --mode=init --runtime=crun --default-profile=deny-mkdir \
 		--profiles-dir="$T/profiles" --cache-dir="$T/cache" < "$T/once.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
@@ -667,11 +703,11 @@ pc_init() {
 	touch "$T/fake-loader"
 	inj() { "$BIN" inject --cache-dir="$T/cache" --loader="$T/fake-loader" --loader-store="$T/store" "$@" "$bundle"; }
 	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
-	run --separate-stderr "$BIN" precreate --mode=init --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+	run --separate-stderr "$BIN" precreate --runtime=wrapper --mode=init --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
 		--loader="$T/fake-loader" --loader-store="$T/store" < "$bundle/config.json"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == *"which is not a profile name; name it again (--profile)"* ]]
+	[[ "$stderr" == *"which is not a profile name; name it again (inject --profile, or the annotation org.seccomp-hook.profile)"* ]]
 	inj --mode=init --profile="$T/profiles/deny-mkdir.json"
 	jq -e '[.process.args[] | select(. == "/.seccomp-hook/init")] | length == 1' "$bundle/config.json"
 }

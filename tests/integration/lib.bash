@@ -188,3 +188,45 @@ netlink_profile() {
 	  {"names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13, "args": [{"index": 0, "value": 16, "op": "SCMP_CMP_EQ"}]}]' \
 		"$UPSTREAM/docker-default.json" > "$1"
 }
+
+# with_syslog LOG CMD [ARG...]: CMD in a mount namespace of its own whose /dev/log is served by a
+# listener that appends each message it receives, one per line, to LOG; the rest of /dev is the
+# host's, bound in. The host's syslog (this machine runs none) is not touched. Exits as CMD does.
+with_syslog() {
+	local log=$1
+	shift
+	cat > "$log.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+with open(sys.argv[1], "a") as out:
+    open(sys.argv[1] + ".ready", "w").close()
+    while True:
+        out.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
+        out.flush()
+PY
+	# shellcheck disable=SC2016 # the inner shell expands them
+	unshare -m --propagation private bash -c '
+		log=$1
+		shift
+		real=$(mktemp -d "$log.dev.XXXXXX") || exit 2
+		mount --rbind /dev "$real" && mount -t tmpfs -o mode=755 tmpfs /dev || exit 2
+		for e in "$real"/* "$real"/.[!.]*; do
+			[ -e "$e" ] || [ -L "$e" ] || continue
+			n=/dev/${e##*/}
+			if [ -L "$e" ]; then cp -P "$e" "$n"
+			elif [ -d "$e" ]; then mkdir "$n" && mount --rbind "$e" "$n"
+			else touch "$n" && mount --bind "$e" "$n"; fi || exit 2
+		done
+		python3 "$log.py" "$log" < /dev/null 3>&- &
+		listener=$!
+		for _ in $(seq 100); do [ -e "$log.ready" ] && break; sleep 0.05; done
+		[ -e "$log.ready" ] || exit 2
+		"$@"
+		st=$?
+		# A last message: once it is in the file, so is everything sent before it (one queue).
+		python3 -c "import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b\"-- end --\", \"/dev/log\")"
+		for _ in $(seq 100); do grep -qx -- "-- end --" "$log" && break; sleep 0.05; done
+		kill "$listener"
+		exit $st' sh "$log" "$@"
+}

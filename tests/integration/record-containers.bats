@@ -23,6 +23,7 @@ setup() {
 
 teardown() {
 	[ ! -d "$T/podman" ] || teardown_podman
+	[ ! -f "$T/hog.pid" ] || kill "$(cat "$T/hog.pid")" 2>/dev/null || true
 	# A run the bound stopped leaves its container (runc init stuck in a notified call) behind.
 	for c in $(runc --root "$T/runc-state" list -q 2>/dev/null); do
 		runc --root "$T/runc-state" delete -f "$c" >/dev/null 2>&1 || true
@@ -387,4 +388,62 @@ PY
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"org.seccomp-hook.record in init mode needs seccomp-hook-runtime"* ]]
 	[ ! -e "$T/agents" ] || [ -z "$(ls "$T/agents")" ]
+}
+
+# stormed RUNC_ARGS...: runc, bounded, while tests/sigstorm sends SIGURG (Go's preemption signal) about
+# every 50 us to the runc init it starts, from the moment it appears until it execs the container's
+# program: one is pending whenever seccomp(2) returns, so the first call after the install is always a
+# signal's rt_sigreturn, before runc init has told its parent the listener's number. The storm's line
+# (signals sent, and how many of them once the filter was in) goes to $T/storm.
+stormed() {
+	timeout -k 5 30 runc --root "$T/runc-state" "$@" < /dev/null > "$T/runc.out" 2>&1 &
+	local r=$!
+	"$SH_BUILDDIR/tests/sigstorm" "$r" 'runc:[2:INIT]' "$(kill -l URG)" 20 >> "$T/storm"
+	wait "$r"
+}
+
+# A busy loop on one of the CPUs for at most two minutes: what makes Go's sysmon preempt runc init
+# with SIGURG by itself. Stopped by teardown.
+cpu_hog() {
+	timeout 120 sh -c 'while :; do :; done' &
+	echo $! > "$T/hog.pid"
+}
+
+@test "signals while runc init installs a recording filter and hands the listener on: the container starts every time (runtime mode, 20 starts)" {
+	make_bundle "$T/b" '["true"]'
+	annotate "$T/b" org.seccomp-hook.record=sig
+	cp "$T/b/config.json" "$T/config.orig"
+	cpu_hog
+	for i in $(seq 20); do
+		cp "$T/config.orig" "$T/b/config.json"
+		"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+		run stormed run -b "$T/b" "s$i"
+		[ "$status" -eq 0 ]
+		wait_for "$T/rec/sig.json"
+		rm "$T/rec/sig.json"
+	done
+	cat "$T/storm"
+	# Every start was stormed, also after its filter was in.
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 20 ]
+}
+
+@test "signals while runc exec installs a recording container's filter: every exec runs, and the recording lists what Go's runtime may call before the hand-over" {
+	make_bundle "$T/b" '["sleep", "60"]'
+	annotate "$T/b" org.seccomp-hook.record=sigexec
+	"$BIN" inject --mode=runtime "${DIRS[@]}" "$T/b"
+	runc --root "$T/runc-state" run -d -b "$T/b" e1 < /dev/null > /dev/null 2>&1 3>&-
+	cpu_hog
+	for i in $(seq 10); do
+		run stormed exec e1 true
+		[ "$status" -eq 0 ]
+	done
+	cat "$T/storm"
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 10 ]
+	runc --root "$T/runc-state" kill e1 KILL
+	wait_for "$T/rec/sigexec.json"
+	names=$(jq -r '.syscalls[0].names[]' "$T/rec/sigexec.json")
+	for n in rt_sigreturn restart_syscall futex nanosleep sched_yield mmap munmap madvise getpid gettid tgkill \
+		sigaltstack rt_sigprocmask rt_sigaction clock_gettime write; do
+		grep -qx "$n" <<<"$names"
+	done
 }

@@ -14,6 +14,7 @@ setup() {
 
 teardown() {
 	if [ -n "${bg:-}" ]; then kill "$bg" 2>/dev/null || true; fi
+	for m in "$T"/store/*; do umount "$m" 2>/dev/null || true; done
 	rm -rf "$T"
 }
 
@@ -230,9 +231,15 @@ requests() {
 	# shellcheck disable=SC2016 # the inner shell expands them
 	"$BIN" record -o "$T/killed.json" -- sh -c 'while :; do "$0" getppid >/dev/null; done' "$PROBE" 2>/dev/null 3>&- &
 	rec=$!
-	for _ in $(seq 100); do pgrep -P "$rec" >/dev/null && break; sleep 0.05; done
-	child=$(pgrep -P "$rec")
+	# The command: the child running under the filter (not the short-lived one compiling it).
+	child=
+	for _ in $(seq 100); do
+		child=$(pgrep -P "$rec" || true)
+		if [ -n "$child" ] && grep -q "Seccomp:	2" "/proc/$child/status" 2>/dev/null; then break; fi
+		sleep 0.05
+	done
 	[ -n "$child" ]
+	grep -q "Seccomp:	2" "/proc/$child/status"
 	kill -KILL "$rec"
 	for _ in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
 	run ! kill -0 "$child"
@@ -279,4 +286,55 @@ requests() {
 	"$BIN" merge -q "$T/a.json" "$T/b.json" --deny=getppid -o "$T/ab-.json"
 	run "$BIN" exec -q --profile="$T/ab-.json" -- "$PROBE" getppid
 	[ "$output" = getppid=1 ]
+}
+
+@test "record --args on a base: only the values used, within what the base allows; the base's target said" {
+	run --separate-stderr "$BIN" record --base=default --profiles-dir="$SH_SRCDIR/profiles" --args -o "$T/r.json" -- \
+		"$SH_BUILDDIR/tests/sysprobe" socket_unix
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$stderr" | head -1)" == "seccomp-hook record: $SH_SRCDIR/profiles/default.json: resolved for SCMP_ARCH_X86_64,SCMP_ARCH_X86,SCMP_ARCH_X32; caps: docker default (0xa80425fb); kernel "* ]]
+	# socket: AF_UNIX only, where the base allows every family below AF_VSOCK.
+	[ "$(jq -c '[.syscalls[] | select(.names == ["socket"]) | .args]' "$T/r.json")" = '[[{"index":0,"value":1,"valueTwo":0,"op":"SCMP_CMP_EQ"}]]' ]
+	run "$BIN" exec -q --profile="$T/r.json" -- "$SH_BUILDDIR/tests/sysprobe" socket_unix socket_inet
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"socket_unix=ok"* ]]
+	[[ "$output" == *"socket_inet=1"* ]]
+	valid "$T/r.json"
+}
+
+@test "record --for: a profile recorded on the host starts a container; without it the wrapper refuses it at create, naming the calls" {
+	mkdir -p "$T/profiles" "$T/runc-state"
+	make_bundle "$T/b" '["true"]'
+	cp "$T/b/config.json" "$T/config.orig.json"
+	for r in plain runc init; do
+		opt=--for=$r
+		if [ $r = plain ]; then opt=; fi
+		# shellcheck disable=SC2086 # no option for the plain recording
+		"$BIN" record -q $opt -o "$T/profiles/$r.json" -- busybox true
+	done
+	wrap() { # each run on the bundle as made: the wrapper rewrites its config
+		cp "$T/config.orig.json" "$T/b/config.json"
+		timeout -k 5 120 "$SH_BUILDDIR/seccomp-hook-runtime" --profiles-dir="$T/profiles" --cache-dir="$T/cache" \
+			--loader="$LOADER" --state-dir="$T/wstate" --seal-key="$T/key/seal.key" --loader-store="$T/store" \
+			--root "$T/runc-state" "$@" < /dev/null
+	}
+	# check --for names what any configuration needs; the wrapper, what this one does (no_new_privs:
+	# runc sets the user before the install), in the same words, before runc fails.
+	run --separate-stderr "$BIN" check --for=runc "$T/profiles/plain.json"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *": warning: runc calls "*"fstatfs"*"setuid"*"the container cannot start; allow them (record --for=runc adds them)"* ]]
+	run wrap --mode=runtime --default-profile=plain run -b "$T/b" r1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"profile 'plain': runc calls close, fstatfs, getdents64, openat and write in the container after it installs the filter, which does not allow them: the container cannot start; allow them (record --for=runc adds them)"* ]]
+	run wrap --mode=runtime --default-profile=runc run -b "$T/b" r2
+	[ "$status" -eq 0 ]
+	# Init mode: the loader lowers its borrowed capabilities after the install.
+	run wrap --mode=init --default-profile=plain run -b "$T/b" r3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"profile 'plain': init calls capset"*"the container cannot start; allow "*" (record --for=init adds "* ]]
+	run wrap --mode=init --default-profile=init run -b "$T/b" r4
+	[ "$status" -eq 0 ]
+	run --separate-stderr "$BIN" check --for=init "$T/profiles/init.json"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 }

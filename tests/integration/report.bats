@@ -104,7 +104,13 @@ PY
 	"$BIN" compile --caps=docker "$D" > "$T/plain.bpf"
 	"$BIN" exec -q --report=enforce --caps=docker --profile="$D" -- sleep 30 &
 	pid=$!
-	for _ in $(seq 100); do child=$(pgrep -P "$pid" || true); [ -n "$child" ] && [ "$(readlink "/proc/$child/exe")" != "$BIN" ] && break; sleep 0.05; done
+	# exec's children: a short-lived one compiling (libseccomp runs bounded in a child of its own), then
+	# the command once it has exec'd sleep; a child gone by the time it is looked at is neither.
+	for _ in $(seq 100); do
+		child=$(pgrep -P "$pid" || true)
+		[ -n "$child" ] && exe=$(readlink "/proc/$child/exe") && [ "$exe" != "$BIN" ] && break
+		sleep 0.05
+	done
 	"$BIN" dump --format=raw -o "$T/got.bpf" "$child"
 	kill "$child"; wait "$pid" || true
 	[ "$(stat -c %s "$T/plain.bpf")" -eq "$(stat -c %s "$T/got.bpf")" ]

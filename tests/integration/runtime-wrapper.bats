@@ -276,7 +276,8 @@ status_lines() {
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"is this wrapper itself"* ]]
 	run "$SH_BUILDDIR/seccomp-hook-runtime" --version
-	[ "$output" = "$(runc --version)" ]
+	[[ "${lines[0]}" == "seccomp-hook-runtime version "* ]]
+	[ "$(printf '%s\n' "${lines[@]:1}")" = "$(runc --version)" ]
 	run wrap state no-such-container
 	[ "$status" -eq "$(runc --root "$T/runc-state" state no-such-container > /dev/null 2>&1; echo $?)" ]
 }
@@ -336,6 +337,6 @@ EOF2
 	[[ "$stderr" == *"SCMP_ACT_NOTIFY in init mode needs seccomp-hook-runtime"* ]]
 	run ! wrap --default-profile=notify run -b "$T/b" w1
 	echo "$output"
-	[[ "$output" == *"the listener could not be handed to the profile's listenerPath"* ]]
+	[[ "$output" == *"the listener could not be handed on: listenerPath: $T/none.sock: No such file or directory (seccomp-hook-runtime's connect failed)"* ]]
 	[ ! -e "$T/b/out/ran" ]
 }

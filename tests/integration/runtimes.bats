@@ -278,14 +278,25 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	[[ "$output" == *"mkdir=ok"* ]]
 }
 
-@test "podman, init mode: plain runc refuses the config; through seccomp-hook-runtime PID 1 and podman exec are filtered" {
+@test "podman, init mode: plain runc gets runtime mode from the hook; through seccomp-hook-runtime PID 1 and podman exec are filtered" {
 	setup_podman
 	mkdir -p "$T/podman/out"
 	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER"
 	# (A read-only root: the loader is used only where no one can change what its path names.)
 	ann=(--read-only --annotation org.seccomp-hook.profile=deny-mkdir --annotation org.seccomp-hook.mode=init)
-	run ! run_podman "${ann[@]}" localhost/sh-busybox sh -c 'echo ran > /out/plain'
+	# The hook cannot see that the runtime is plain runc, which could not run the loader's config
+	# safely: runtime mode, the same filter, installed by runc (no loader's place in the container).
+	run run_podman "${ann[@]}" localhost/sh-busybox sh -c "$SCRIPT; grep -c ' /.seccomp-hook ' /proc/self/mountinfo || true"
 	echo "plain runc: $output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Seccomp:	2"* ]]
+	[[ "$output" == *"mkdir=13"* ]]
+	[ "${lines[-1]}" = 0 ]
+	# Told that the wrapper runs every container, the hook writes the loader's config, which plain
+	# runc refuses to run.
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --loader="$LOADER" --runtime=wrapper
+	run ! run_podman "${ann[@]}" localhost/sh-busybox sh -c 'echo ran > /out/plain'
+	echo "plain runc, --runtime=wrapper: $output"
 	[ ! -e "$T/podman/out/plain" ]
 	wrapped=(podman --runtime "$SH_BUILDDIR/seccomp-hook-runtime" --runtime-flag runtime-path=runc
 		--runtime-flag "profiles-dir=$T/profiles" --runtime-flag "cache-dir=$T/cache" --runtime-flag "loader=$LOADER"
@@ -309,7 +320,8 @@ docker_probe() { # MODE CAPS_JQ -> output of sysprobe in a container under Docke
 	setup_podman
 	mkdir -p "$T/podman/out" "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
-	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" --loader="$LOADER"
+	# (--runtime=wrapper: the hook writes init mode's config, which needs the cache.)
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/ro-cache" --loader="$LOADER" --runtime=wrapper
 	for case in "nope runtime" "../profiles/deny-mkdir runtime" "a/b runtime" "broken runtime" "deny-mkdir init"; do
 		read -r profile mode <<<"$case"
 		rm -f "$T/podman/out/marker"

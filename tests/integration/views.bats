@@ -62,8 +62,10 @@ umount2      ALLOW             -                               CAP_SYS_ADMIN    
 write        ALLOW             -                               -                           small.json:4
 EOF
 )" ]
-	# The unknown name is left out of the table and reported as compile reports it.
-	[ "$stderr" = "small.json:13:22: warning: syscalls[7]: unknown syscall 'no_such_syscall' (skipped)" ]
+	# What it was resolved for, then the unknown name, left out of the table and reported as compile
+	# reports it.
+	[ "$stderr" = "seccomp-hook compile: small.json: resolved for SCMP_ARCH_X86_64,SCMP_ARCH_X86; caps: CAP_SYS_ADMIN (0x200000); kernel 5.10
+small.json:13:22: warning: syscalls[7]: unknown syscall 'no_such_syscall' (skipped)" ]
 }
 
 @test "compile --format=table follows resolution: rules the caps or kernel rule out are not listed" {
@@ -73,10 +75,11 @@ EOF
 	[ -z "$stderr" ]
 	[ "$(echo "$output" | sed -n 1p)" = "# small.json for SCMP_ARCH_X86_64; caps: CAP_SYS_BOOT (0x400000); kernel 4.4" ]
 	[ "$(echo "$output" | awk 'NR > 3 {print $1}' | tr '\n' ' ')" = "kexec_load mkdir personality read read socket write " ]
-	# kernel 9.0 drops the rule excluded from it; default caps are none: mount and umount2 go too.
+	# kernel 9.0 drops the rule excluded from it; the default caps are Docker's, without
+	# CAP_SYS_ADMIN: mount and umount2 go too.
 	run "$BIN" compile -q --format=table --kernel=9.0 small.json
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"caps: none (0x0); kernel 9.0"* ]]
+	[[ "$output" == *"caps: docker default (0xa80425fb); kernel 9.0"* ]]
 	echo "$output" | grep -qE '^reboot +KILL_PROCESS +- +!CAP_SYS_BOOT +small.json:12$'
 	run ! grep -qE '^(kexec_load|mount|umount2) ' <<<"$output"
 	run "$BIN" compile --format=tabel small.json
@@ -89,7 +92,7 @@ EOF
 	run "$BIN" compile -q --format=table --arch=x86_64 --kernel=6.1 docker-default.json
 	[ "$status" -eq 0 ]
 	table=$(echo "$output" | tr -s ' ')
-	[ "$(echo "$table" | sed -n 1,2p)" = "# docker-default.json for SCMP_ARCH_X86_64; caps: none (0x0); kernel 6.1
+	[ "$(echo "$table" | sed -n 1,2p)" = "# docker-default.json for SCMP_ARCH_X86_64; caps: docker default (0xa80425fb); kernel 6.1
 # default: ERRNO(1) EPERM (docker-default.json:2)" ]
 	[ "$(echo "$table" | grep '^clone ')" = "clone ALLOW arg0&0x7e020000==0 !CAP_SYS_ADMIN arch!=s390|s390x docker-default.json:633" ]
 	[ "$(echo "$table" | grep '^clone3 ')" = "clone3 ERRNO(38) ENOSYS - !CAP_SYS_ADMIN arch!=mips3l64n32|mips64|mips64n32|mipsel|mipsel64 docker-default.json:682" ]
@@ -111,14 +114,14 @@ EOF
 	pid=$!
 	wait_exec_filtered $pid
 	"$BIN" dump --format=disasm "$pid" > "$T/live.txt"
-	"$BIN" dump "$pid" > "$T/live.json"
+	"$BIN" dump --format=json "$pid" > "$T/live.json"
 	kill $pid
 	"$BIN" dump --format=disasm --bpf="$T/prog.bpf" > "$T/file.txt"
 	[ "$(head -1 "$T/file.txt")" = "$T/prog.bpf: BPF program file, 1 filter(s)" ]
-	[ "$(sed -n 2p "$T/file.txt")" = "filter 0: $(( $(stat -c %s "$T/prog.bpf") / 8 )) instructions" ]
+	[ "$(sed -n 2p "$T/file.txt")" = "filter 0: $(( $(stat -c %s "$T/prog.bpf") / 8 )) instructions, sha256:$(sha256sum < "$T/prog.bpf" | cut -d' ' -f1)" ]
 	diff <(tail -n +2 "$T/live.txt") <(tail -n +2 "$T/file.txt")
 	grep -q "ret ERRNO(1)" "$T/file.txt"
-	run "$BIN" dump --bpf="$T/prog.bpf"
+	run "$BIN" dump --format=json --bpf="$T/prog.bpf"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -r .file)" = "$T/prog.bpf" ]
 	[ "$(echo "$output" | jq -c .filters)" = "$(jq -c .filters "$T/live.json")" ]
@@ -163,14 +166,18 @@ JSON
 	run --separate-stderr "$BIN" exec --caps=docker --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
 	[ "$status" -eq 0 ]
 	[[ "$stderr" =~ ^"seccomp-hook exec: caps.json: 2 of 4 rules for SCMP_ARCH_X86_64; caps: docker default (0xa80425fb); kernel 5.10; "[0-9]+" instructions"$ ]]
-	# Without --caps, the caller's bounding set as the kernel reports it: root's has both, so
+	# Without --caps the same: a profile decides as in a docker run container, also for root.
+	run --separate-stderr "$BIN" exec --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" =~ ^"seccomp-hook exec: caps.json: 2 of 4 rules for SCMP_ARCH_X86_64; caps: docker default (0xa80425fb); kernel 5.10; "[0-9]+" instructions"$ ]]
+	# --caps=caller: the caller's bounding set as the kernel reports it: root's has both, so
 	# reboot, swapon and mkdir.
 	bnd=$(printf '0x%x' "0x$(awk '/^CapBnd:/ {print $2}' /proc/self/status)")
-	run --separate-stderr "$BIN" exec --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
+	run --separate-stderr "$BIN" exec --caps=caller --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
 	[ "$status" -eq 0 ]
 	[[ "$stderr" =~ ^"seccomp-hook exec: caps.json: 3 of 4 rules for SCMP_ARCH_X86_64; caps: caller's bounding set, "[^\;]+" ($bnd); kernel 5.10; "[0-9]+" instructions"$ ]]
 	run --separate-stderr setpriv --inh-caps=-all --bounding-set=-all \
-		"$BIN" exec --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
+		"$BIN" exec --caps=caller --arch=x86_64 --kernel=5.10 --profile=caps.json -- true
 	[ "$status" -eq 0 ]
 	[[ "$stderr" =~ ^"seccomp-hook exec: caps.json: 2 of 4 rules for SCMP_ARCH_X86_64; caps: caller's bounding set, none (0x0); kernel 5.10; "[0-9]+" instructions"$ ]]
 	# -q: no summary; --bpf: nothing is resolved, nothing said.

@@ -1,0 +1,120 @@
+/* What the runtime wrapper decides around the runtime's own commands, and what the hooks and the
+ * wrapper tell the operator: the cleanup after create, run and delete as a table; the runtime's log
+ * lines in both formats; the options this part of the command line adds (--version, --detach,
+ * --override-profile); the syslog lines and their priorities. */
+#include "config.h"
+#include "oplog.h"
+#include "runtime_cli.h"
+#include "util.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+#include <syslog.h>
+
+static int rt_parse(sh_rt_cli *c, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	sh_error *err = NULL;
+	int r = sh_rt_parse(argc, argv, c, &err);
+	if (r < 0)
+		cr_log_info("%s", err->msg);
+	sh_error_free(err);
+	return r;
+}
+
+/* (after which command, its exit code, whether the runtime still knows the container) -> what is
+ * cleaned up: the record, the loader's place the runtime made, the agent. */
+static const struct {
+	const char *what;
+	sh_rt_after step;
+	int code;
+	bool exists;
+	sh_rt_cleanup want;
+} cleanup_rows[] = {
+	{ "create failed: no container was made", SH_RT_AFTER_CREATE, 1, false, { true, true, true } },
+	{ "create failed with a signal's status", SH_RT_AFTER_CREATE, 137, false, { true, true, true } },
+	{ "create succeeded: the container lives until delete", SH_RT_AFTER_CREATE, 0, false, { false, false, false } },
+	{ "a foreground run ended and the runtime deleted the container", SH_RT_AFTER_RUN, 0, false, { true, true, true } },
+	{ "a foreground run failed: nothing left", SH_RT_AFTER_RUN, 1, false, { true, true, true } },
+	{ "a foreground run killed before it deleted the container: it lives on", SH_RT_AFTER_RUN, 137, true,
+	  { false, false, false } },
+	{ "the same with status 0", SH_RT_AFTER_RUN, 0, true, { false, false, false } },
+	{ "delete succeeded", SH_RT_AFTER_DELETE, 0, false, { true, true, true } },
+	{ "delete failed (a running container without --force): all stays", SH_RT_AFTER_DELETE, 1, false,
+	  { false, false, false } },
+	{ "delete: whether the runtime knows it is not asked", SH_RT_AFTER_DELETE, 0, true, { true, true, true } },
+	{ "create: whether the runtime knows it is not asked", SH_RT_AFTER_CREATE, 0, true, { false, false, false } },
+};
+
+Test(wrapper, cleanup_after_the_runtimes_command)
+{
+	for (size_t i = 0; i < SH_ARRAY_SIZE(cleanup_rows); i++) {
+		sh_rt_cleanup got = sh_rt_cleanup_plan(cleanup_rows[i].step, cleanup_rows[i].code, cleanup_rows[i].exists);
+		sh_rt_cleanup want = cleanup_rows[i].want;
+		cr_expect(got.record == want.record && got.place == want.place && got.agent == want.agent,
+			  "%s: record %d place %d agent %d", cleanup_rows[i].what, got.record, got.place, got.agent);
+	}
+}
+
+/* 2026-12-07T02:38:15Z */
+#define WHEN 1796611095LL
+
+Test(wrapper, log_lines_as_runc_writes_them)
+{
+	cleanup_free char *json = sh_rt_log_line(true, "warning", "a \"quoted\" word", WHEN);
+	cr_expect_str_eq(json, "{\"level\":\"warning\",\"msg\":\"a \\\"quoted\\\" word\",\"time\":\"2026-12-07T02:38:15Z\"}\n");
+	cleanup_free char *text = sh_rt_log_line(false, "error", "x: y", WHEN);
+	cr_expect_str_eq(text, "time=\"2026-12-07T02:38:15Z\" level=error msg=\"x: y\"\n");
+	cleanup_free char *nl = sh_rt_log_line(true, "info", "two\nlines", WHEN);
+	cr_expect_eq(strchr(nl, '\n'), nl + strlen(nl) - 1, "one line: %s", nl);
+}
+
+Test(wrapper, version_detach_and_the_override)
+{
+	char *v[] = { "w", "--runtime-path=/bin/true", "--version", NULL };
+	char *vshort[] = { "w", "--runtime-path=/bin/true", "-v", NULL };
+	char *fg[] = { "w", "--runtime-path=/bin/true", "run", "-b", "/b", "x", NULL };
+	char *bg[] = { "w", "--runtime-path=/bin/true", "run", "--detach", "-b", "/b", "x", NULL };
+	char *bg2[] = { "w", "--runtime-path=/bin/true", "run", "-d", "x", NULL };
+	char *cr[] = { "w", "--runtime-path=/bin/true", "--override-profile", "default", "create", "x", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, v), 0);
+	cr_expect(c.version);
+	cr_expect_str_eq(c.argv[1], "--version", "the runtime prints its own version after the wrapper's");
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, vshort), 0);
+	cr_expect(c.version);
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, fg), 0);
+	cr_expect(c.foreground);
+	cr_expect_not(c.version);
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, bg), 0);
+	cr_expect_not(c.foreground);
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, bg2), 0);
+	cr_expect_not(c.foreground);
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, cr), 0);
+	cr_expect_not(c.foreground, "create never runs in the foreground");
+	cr_expect_str_eq(c.o.override_profile, "default");
+	cr_expect_eq(c.argc, 3u, "the option is the wrapper's, not the runtime's");
+	sh_rt_cli_free(&c);
+}
+
+Test(oplog, lines_and_priorities)
+{
+	sh_oplog o = { .who = "precreate", .container = NULL, .profile = "web" };
+	cleanup_free char *a = sh_oplog_line(&o, "seccomp-hook: error: no profile named 'web'");
+	cr_expect_str_eq(a, "container=- profile=web precreate: seccomp-hook: error: no profile named 'web'");
+	sh_oplog w = { .who = "seccomp-hook-runtime create", .container = "c1" };
+	cleanup_free char *b = sh_oplog_line(&w, "x");
+	cr_expect_str_eq(b, "container=c1 profile=- seccomp-hook-runtime create: x");
+	static const struct { sh_severity sev; int prio; } rows[] = {
+		{ SH_SEV_ERROR, LOG_ERR }, { SH_SEV_WARNING, LOG_WARNING }, { SH_SEV_NOTE, -1 },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++)
+		cr_expect_eq(sh_oplog_priority(rows[i].sev), rows[i].prio, "severity %d", rows[i].sev);
+}
