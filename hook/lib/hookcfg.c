@@ -650,13 +650,16 @@ static int make_overlay_program(plan_ctx *c, loaded *l, sh_bpf *prog)
 	return sh_overlay_program(ov, true, prog, c->err);
 }
 
+static sh_start_config start_config(const sh_json *config);
+
 /* What the loader calls once the overlay's program is in, asked of that program on the native arch. */
-static const char *blocks_loader(const sh_cache_entry *e)
+static const char *blocks_loader(const sh_cache_entry *e, const sh_json *config)
 {
 	sh_ruleset native = { .default_action = SH_ACT_ALLOW, .narches = 1 };
 	native.arches[0] = sh_arch_native();
 	sh_engine en = { .rs = &native, .prog = { .insns = e->data, .len = e->len / sizeof(struct sock_filter) } };
-	return sh_overlay_blocks_loader(&en);
+	sh_start_config sc = start_config(config);
+	return sh_overlay_blocks_loader(&en, &sc);
 }
 
 /* The loader's second program, the overlays', cached under its own key. 1: init mode is not for
@@ -677,7 +680,7 @@ static int plan_overlay_program(plan_ctx *c, loaded *l)
 		sh_sha256_hex(p->overlay_program.data, p->overlay_program.len, p->overlay_program.digest);
 		p->store_overlay = true;
 	}
-	const char *blocked = blocks_loader(&p->overlay_program);
+	const char *blocked = blocks_loader(&p->overlay_program, c->config);
 	if (!blocked)
 		return 0;
 	cleanup_free char *why = sh_xasprintf("the overlays %s deny %s, which the loader calls once their program is "

@@ -6,6 +6,7 @@
 #include "json.h"
 #include "names.h"
 #include "sha256.h"
+#include "startcalls.h"
 #include "translate.h"
 #include "util.h"
 
@@ -263,13 +264,18 @@ bool sh_overlay_has_forms(const sh_ruleset *overlay)
 	return left_alone(overlay, muxes) > 0;
 }
 
-const char *sh_overlay_blocks_loader(const sh_engine *overlay)
+const char *sh_overlay_blocks_loader(const sh_engine *overlay, const sh_start_config *sc)
 {
-	static const char *const needed[] = { "seccomp", "capget", "prctl", "capset", "sendmsg", "read", "close", "execve" };
-	for (size_t i = 0; i < SH_ARRAY_SIZE(needed); i++)
-		if (!sh_engine_allows_whole(overlay, needed[i]))
-			return needed[i];
-	return NULL;
+	/* Installing the container's program: capget (whether no_new_privs is needed), prctl, seccomp;
+	 * with a listener, fstat of its socket, and sendmsg, read and close to hand it over. */
+	static const char *const between[] = { "capget", "prctl", "seccomp", "fstat", "sendmsg", "read", "close" };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(between); i++)
+		if (!sh_engine_allows_whole(overlay, between[i]))
+			return between[i];
+	const char *missing[64];
+	size_t n = sh_start_missing(overlay, sh_arch_native(), SH_INSTALLER_LOADER, sc, SH_START_NEEDED, missing,
+				    SH_ARRAY_SIZE(missing));
+	return n ? missing[0] : NULL;
 }
 
 /* ---- the proof ------------------------------------------------------------------------------------ */

@@ -97,8 +97,10 @@ int sh_overlay_stack(const sh_ruleset *base, const sh_ruleset *overlay, sh_rules
 		     sh_error **err);
 
 /* What the loader calls once it has installed the overlay's program and before the workload runs:
- * the container's own program, the capability sets, the exec. NULL when the overlay allows them,
- * else the first name it does not. */
-const char *sh_overlay_blocks_loader(const sh_engine *overlay);
+ * installing the container's own program, then what it calls after any install (startcalls.h, for
+ * the start configuration sc). NULL when the overlay lets them all through, else the first name it
+ * does not. */
+struct sh_start_config;
+const char *sh_overlay_blocks_loader(const sh_engine *overlay, const struct sh_start_config *sc);
 
 #endif
