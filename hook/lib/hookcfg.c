@@ -379,7 +379,19 @@ static int locate_none(const plan_ctx *c, loaded *l)
 	return 0;
 }
 
-/* The overlays stacked on the rules, proven (overlay.h): the composed rules replace them. */
+/* The overlays resolved for target t on the arches of rs, stacked on it and proven (overlay.h): the
+ * composed rules, which borrow rs's. */
+static int stack_overlays(const sh_overlay_set *set, const sh_target *t, const sh_ruleset *rs, sh_ruleset **out,
+			  sh_error **err)
+{
+	cleanup_ruleset sh_ruleset *ov = NULL;
+	if (sh_overlay_merge((const sh_profile *const *)set->p, set->n, t, rs->arches, rs->narches, &ov, err) < 0)
+		return -1;
+	return sh_overlay_stack(rs, ov, out, NULL, err);
+}
+
+/* The overlays stacked on the profile's rules (or alone): the composed rules replace them, the
+ * profile's own are kept. */
 static int compose_overlays(loaded *l, sh_error **err)
 {
 	cleanup_ruleset sh_ruleset *ov = NULL;
@@ -835,10 +847,10 @@ static const sh_engine *base_engine(const sh_supervision *s)
 /* The base and the arches the filter covers: the profile's, or native + sub-architectures. */
 static int supervised_base(plan_ctx *c, const char *name, sh_supervision *s)
 {
-	bool named = name && strcmp(name, "unconfined") != 0;
-	s->l.ov = c->p->ov;
-	if (named || (c->p->ov && !c->o->overlay_skip_unconfined)) { /* the profile with the overlays, or them alone */
-		if ((named ? locate(c, name, &s->l) : locate_none(c, &s->l)) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0 ||
+	/* The profile alone: the agent answers as it does, and the overlays go on top of the filter that
+	 * hands calls to the agent (supervised_runtime), where the kernel answers what they deny. */
+	if (name && strcmp(name, "unconfined") != 0) {
+		if (locate(c, name, &s->l) < 0 || parse_and_resolve(&s->l, c->d, c->err) < 0 ||
 		    sh_engine_init(&s->engine, s->l.rs, c->err) < 0)
 			return -1;
 		s->arches = s->l.rs->arches;
@@ -907,6 +919,11 @@ static int supervised_init(plan_ctx *c, sh_supervision *s)
 		fall_back(c, s->l.path, why);
 		return 1;
 	}
+	if (p->ov) {
+		fall_back(c, s->l.path, "the overlays are written into the one filter that hands calls to the agent, "
+					"which the runtime installs");
+		return 1;
+	}
 	if (!c->o->crun && !c->o->has_listener_fd)
 		return sh_error_set(c->err, SH_EXIT_INVALID, "%s in init mode needs seccomp-hook-runtime (which hands the "
 				    "listener on) or --runtime=crun", s->record ? SH_ANNOT_RECORD : SH_ANNOT_REPORT);
@@ -942,9 +959,13 @@ static int supervised_runtime(plan_ctx *c, sh_supervision *s)
 		rs->flags = sh_notify_flags(sh_translate_flags(rs), s->l.t.kmajor, s->l.t.kminor) & ~SH_FLAG_NEW_LISTENER;
 		rs->flags_given = true;
 	}
-	if (sh_translate_runtime_form(rs, NULL, c->err) < 0)
+	cleanup_ruleset sh_ruleset *stacked = NULL;
+	if (p->ov && stack_overlays(p->ov, &s->l.t, rs, &stacked, c->err) < 0)
+		return sh_error_prefix(c->err, "overlays %s on the filter that hands calls to the agent", p->ov->names);
+	const sh_ruleset *written = stacked ? stacked : rs;
+	if (sh_translate_runtime_form(written, NULL, c->err) < 0)
 		return sh_error_prefix(c->err, "runtime mode");
-	p->seccomp = sh_oci_seccomp(rs, &s->l.t);
+	p->seccomp = sh_oci_seccomp(written, &s->l.t);
 	p->how = SH_HOW_RUNTIME;
 	p->mode = SH_MODE_RUNTIME;
 	return 0;
