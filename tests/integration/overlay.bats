@@ -73,7 +73,7 @@ setup() {
 }
 
 teardown() {
-	for c in o1 o2 o3; do
+	for c in o1 o2 o3 a1 a2-init a2-runtime a3 a4 a5; do
 		runc --root "$T/runc-state" delete -f "$c" >/dev/null 2>&1 || true
 	done
 	grep -F " $T/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
@@ -258,4 +258,53 @@ teardown() {
 	jq -e '.annotations["org.seccomp-hook.applied"] | startswith("unconfined runtime sha256:")' "$T/b/config.json"
 	run "$BIN" inject "${COMMON[@]}" --overlay=marked --overlay-unconfined=maybe "$T/b"
 	[ "$status" -eq 2 ]
+}
+
+@test "attack: nothing in a container's config drops or weakens the overlay (annotations, its own profile, reports, forged output)" {
+	args=$(printf '%s\n' sysprobe "${ALG[@]}" socket_fam_2_1 | jq -R . | jq -sc .)
+	DIRS=(--agents-dir="$T/agents" --reports-log="$T/reports.jsonl" --metrics-dir="$T/metrics")
+	# Its annotations ask for no filter at all, in init mode: it gets the overlay alone.
+	make_bundle "$T/u" "$args"
+	set_config "$T/u" '.annotations = {"org.seccomp-hook.profile": "unconfined", "org.seccomp-hook.mode": "init"}'
+	run timeout -k 5 120 "${WRAP[@]}" --root "$T/runc-state" --overlay=marked run -b "$T/u" a1 < /dev/null
+	[ "$status" -eq 0 ]
+	assert_marked_alg
+	[[ "$output" == *"socket_fam_2_1=ok"* ]]
+	# Its own linux.seccomp (a user's --security-opt seccomp=FILE) allows AF_ALG by name and logs it,
+	# in init mode (two filters) and in runtime mode (one, composed).
+	for mode in init runtime; do
+		make_bundle "$T/s-$mode" "$args"
+		set_config "$T/s-$mode" ".linux.seccomp = {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [
+			{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_LOG\", \"args\": [{\"index\": 0, \"value\": 38, \"op\": \"SCMP_CMP_EQ\"}]},
+			{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\"}, $NO_ESCAPE_RULES]}"
+		run timeout -k 5 120 "${WRAP[@]}" --root "$T/runc-state" --mode="$mode" --overlay=marked run -b "$T/s-$mode" "a2-$mode" < /dev/null
+		[ "$status" -eq 0 ]
+		assert_marked_alg
+		[[ "$output" == *"socket_fam_2_1=ok"* ]]
+		jq -e --arg m "$mode" '.annotations["org.seccomp-hook.applied"] | test("^[(]linux.seccomp[)] \($m) sha256:[0-9a-f]{64} overlays=marked$")' "$T/s-$mode/config.json"
+	done
+	# Reports in complain mode let through what its profile denies, never what the overlay denies.
+	make_bundle "$T/r" "$args"
+	set_config "$T/r" '.annotations = {"org.seccomp-hook.profile": "docker", "org.seccomp-hook.report": "complain"}'
+	"$BIN" inject "${COMMON[@]}" "${DIRS[@]}" --mode=runtime --overlay=marked "$T/r"
+	run run_runc "$T/r" a3
+	[ "$status" -eq 0 ]
+	assert_marked_alg
+	[[ "$output" == *"socket_fam_2_1=ok"* ]]
+	# A config that claims the overlays were applied already (an image's or a pod's own annotation,
+	# and the loader call in its command) is not believed: refused, and not run.
+	make_bundle "$T/f" "$args"
+	set_config "$T/f" '.annotations = {"org.seccomp-hook.applied": "docker init sha256:0000000000000000000000000000000000000000000000000000000000000000 overlays=marked"}
+		| .process.args = ["/.seccomp-hook/init", "--flags=0", "/.seccomp-hook/filter.bpf", "--"] + .process.args'
+	run timeout -k 5 120 "${WRAP[@]}" --root "$T/runc-state" --overlay=marked run -b "$T/f" a4 < /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no valid seal"* ]]
+	run runc --root "$T/runc-state" state a4
+	[ "$status" -ne 0 ]
+	# The claim alone, without the loader call, is a string: the overlay is applied.
+	set_config "$T/f" '.process.args = .process.args[4:]'
+	run timeout -k 5 120 "${WRAP[@]}" --root "$T/runc-state" --overlay=marked run -b "$T/f" a5 < /dev/null
+	[ "$status" -eq 0 ]
+	assert_marked_alg
+	jq -e '.annotations["org.seccomp-hook.applied"] | test("^docker init sha256:0{64}") | not' "$T/f/config.json"
 }
