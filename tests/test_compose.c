@@ -7,6 +7,7 @@
 #include "config.h"
 #include "compose.h"
 #include "overlay.h"
+#include "within.h"
 #include "names.h"
 
 #include <criterion/criterion.h>
@@ -306,6 +307,15 @@ static void check_compose_row(const compose_row *r)
 		return;
 	}
 	cr_assert_eq(st, 0, "%s: %s", r->what, err ? err->msg : "");
+	/* The joint walk (within.h) over every call: the one filter gives the stack's very answer. */
+	sh_bpf progs[2] = { s.eb.prog, s.eo.prog };
+	uint32_t abis[2 * SH_MAX_ARCHES + 1];
+	sh_within_query q = { .a = &s.ec.prog, .na = 1, .b = r->base ? progs : progs + 1, .nb = r->base ? 2 : 1,
+			      .abis = abis, .nabis = sh_rulesets_abis(s.composed, s.composed, abis), .order = SH_WITHIN_SAME };
+	sh_within_result res;
+	sh_within_verdict v = sh_within(&q, &res);
+	cr_expect_eq(v, SH_WITHIN_HOLDS, "%s: the joint walk says %d (%zu counterexamples)", r->what, v, res.ncex);
+	sh_within_result_free(&res);
 	for (size_t i = 0; i < CALLS_MAX && r->calls[i].arch; i++) {
 		const call *c = &r->calls[i];
 		sh_seccomp_data d = data_of(c);
@@ -322,6 +332,49 @@ Test(compose, rows, .timeout = 120)
 {
 	for (size_t i = 0; i < SH_ARRAY_SIZE(compose_rows); i++)
 		check_compose_row(&compose_rows[i]);
+}
+
+/* ---- the state hook's question: do a process's filters enforce the overlay? -------------------------- */
+
+/* Filters (oldest first) as a process may run them, held to the overlay's program: Docker's default
+ * with the AF_ALG overlay. */
+Test(compose, filters_enforce_the_overlay_or_the_call_is_named, .timeout = 60)
+{
+	stacked s;
+	cleanup_error sh_error *err = NULL;
+	const char *ov[] = { AF_ALG, NULL };
+	cr_assert_eq(stack_up(&s, UPSTREAM("docker-default.json"), ov, &err), 0, "%s", err ? err->msg : "");
+	sh_bpf allow_all = { 0 };
+	sh_profile *ap = profile_of(PROFILE("SCMP_ACT_ALLOW", RULE("\"kexec_load\"", "SCMP_ACT_ERRNO", "")));
+	sh_ruleset *ars = NULL;
+	sh_target t = target();
+	cr_assert_eq(sh_resolve(ap, &t, &ars, NULL, &err), 0);
+	cr_assert_eq(sh_translate_bpf(ars, NULL, &allow_all, NULL, &err), 0);
+	const struct {
+		const char *what;
+		sh_bpf f[2];
+		size_t n;
+		int want;
+	} rows[] = {
+		{ "the overlay's program alone", { s.eo.prog }, 1, 0 },
+		{ "init mode: the overlay's, then the profile's", { s.eo.prog, s.eb.prog }, 2, 0 },
+		{ "runtime mode: the one composed program", { s.ec.prog }, 1, 0 },
+		{ "the profile alone", { s.eb.prog }, 1, 1 },
+		{ "a filter that denies something else", { allow_all }, 1, 1 },
+		{ "no filter", { { 0 } }, 0, 1 },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
+		sh_overlay_miss miss = { 0 };
+		int r = sh_overlay_enforced(&s.eo, rows[i].f, rows[i].n, &miss, &err);
+		cr_expect_eq(r, rows[i].want, "%s: %d", rows[i].what, r);
+		if (r == 1) /* the call named is one the overlay denies and the filters let run */
+			cr_expect(sh_ret_outranks(miss.want, miss.got), "%s: %#x against %#x", rows[i].what, miss.want,
+				  miss.got);
+	}
+	sh_bpf_free(&allow_all);
+	sh_ruleset_free(ars);
+	sh_profile_free(ap);
+	unstack(&s);
 }
 
 /* ---- the proof has teeth --------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include "sha256.h"
 #include "startcalls.h"
 #include "translate.h"
+#include "within.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -504,11 +505,34 @@ int sh_overlay_prove(const sh_engine *base, const sh_engine *overlay, const sh_e
 	return check_numbers(&c, composed->rs, err);
 }
 
+/* The joint walk (within.h) on the enforcement question: 1 with *miss when it finds a call the
+ * filters (oldest first) answer less restrictively than the overlay; 0 when none, or it cannot tell. */
+static int walk_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss)
+{
+	cleanup_free sh_bpf *newest_first = sh_xcalloc(n + 1, sizeof(sh_bpf));
+	for (size_t i = 0; i < n; i++)
+		newest_first[i] = filters[n - 1 - i];
+	uint32_t abis[2 * SH_MAX_ARCHES + 1];
+	size_t nabis = sh_rulesets_abis(overlay->rs, overlay->rs, abis);
+	sh_within_query q = { .a = newest_first, .na = n, .b = &overlay->prog, .nb = 1, .abis = abis, .nabis = nabis,
+			      .order = SH_WITHIN_RESTRICTIVE };
+	sh_within_result res;
+	bool fails = sh_within(&q, &res) == SH_WITHIN_FAILS && res.ncex > 0;
+	if (fails) {
+		const sh_within_cex *x = &res.cex[0];
+		*miss = (sh_overlay_miss){ .arch = x->abi, .nr = x->call.nr, .want = x->b, .got = x->a };
+		memcpy(miss->args, x->call.args, sizeof(miss->args));
+	}
+	sh_within_result_free(&res);
+	return fails;
+}
+
 int sh_overlay_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss,
 			sh_error **err)
 {
 	prove_ctx c = { .e = { NULL, overlay, NULL }, .miss = miss, .filters = filters, .nfilters = n };
-	return check_numbers(&c, overlay->rs, err);
+	int r = check_numbers(&c, overlay->rs, err);
+	return r == 0 && n ? walk_enforced(overlay, filters, n, miss) : r;
 }
 
 char *sh_overlay_miss_text(const sh_overlay_miss *m)
@@ -522,6 +546,32 @@ char *sh_overlay_miss_text(const sh_overlay_miss *m)
 			    m->args[5], sh_ret_name(m->want, want, sizeof want), sh_ret_name(m->got, got, sizeof got));
 }
 
+/* The joint walk (within.h) on the question the probes answered: does the composed program give every
+ * call the very answer of the stack (the base's program newest, the overlay's under it)? 1 with *miss
+ * when it finds a call the probes did not try; 0 when it holds, or cannot tell (the probes' answer
+ * stands then). */
+static int walk_same(const sh_engine *eb, const sh_bpf *overlay, const sh_engine *ec, sh_overlay_miss *miss)
+{
+	sh_bpf stack[2];
+	size_t n = 0;
+	if (eb)
+		stack[n++] = eb->prog;
+	stack[n++] = *overlay;
+	uint32_t abis[2 * SH_MAX_ARCHES + 1];
+	size_t nabis = sh_rulesets_abis(ec->rs, ec->rs, abis);
+	sh_within_query q = { .a = &ec->prog, .na = 1, .b = stack, .nb = n, .abis = abis, .nabis = nabis,
+			      .order = SH_WITHIN_SAME };
+	sh_within_result res;
+	bool fails = sh_within(&q, &res) == SH_WITHIN_FAILS && res.ncex > 0;
+	if (fails) {
+		const sh_within_cex *x = &res.cex[0];
+		*miss = (sh_overlay_miss){ .arch = x->abi, .nr = x->call.nr, .want = x->b, .got = x->a };
+		memcpy(miss->args, x->call.args, sizeof(miss->args));
+	}
+	sh_within_result_free(&res);
+	return fails;
+}
+
 /* The composed rule set proven against the overlay's program in one of its forms: 0, 1 (*miss: the
  * first call it answers otherwise), -1. */
 static int prove_form(const sh_ruleset *base, const sh_engine *eb, const sh_ruleset *overlay, bool leave,
@@ -531,6 +581,8 @@ static int prove_form(const sh_ruleset *base, const sh_engine *eb, const sh_rule
 	int r = sh_overlay_program(overlay, leave, &eo.prog, err);
 	if (r == 0)
 		r = sh_overlay_prove(base ? eb : NULL, &eo, ec, miss, err);
+	if (r == 0)
+		r = walk_same(base ? eb : NULL, &eo.prog, ec, miss);
 	if (r == 0 && prog)
 		*prog = eo.prog;
 	else
