@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "lint.h"
+#include "overlay.h"
 #include "lookup.h"
 #include "startcalls.h"
 #include "translate.h"
@@ -17,7 +18,7 @@
 
 static const char check_usage[] =
 	"Usage: seccomp-hook check [--strict] [--format=text|json|github] [--arch=A,..] [--kernel=X.Y]\n"
-	"                          [--for=runc|crun|init] [--profiles-dir=DIR] PROFILE|DIR...\n"
+	"                          [--for=runc|crun|init] [--overlay] [--profiles-dir=DIR] PROFILE|DIR...\n"
 	"       seccomp-hook check --within=BASE [OPTION...] PROFILE...   (see check --within --help)\n"
 	"Validate Docker/OCI seccomp profiles (or config.json files carrying one) and report problems\n"
 	"as FILE:LINE:COL: SEVERITY: MESSAGE. A PROFILE is a file, or NAME for NAME.json in the profiles\n"
@@ -30,7 +31,10 @@ static const char check_usage[] =
 	"                  name what that installer calls after the filter is in and the profile does\n"
 	"                  not allow (resolved for Docker's default capabilities): start-calls-needed,\n"
 	"                  a warning (the container cannot start), start-calls-wanted, a note\n"
-	"  --profiles-dir=DIR  where to look NAME up\n"
+	"  --overlay       the files are overlays (--overlay of the hooks, the wrapper and exec): deny rules\n"
+	"                  stacked on another filter, checked as such (SCMP_ACT_ALLOW by default, every rule\n"
+	"                  denying) instead of with the lints about what a whole profile lets through\n"
+	"  --profiles-dir=DIR  where to look NAME up (--overlay: overlays/NAME.json)\n"
 	"  -h, --help      show this help\n\n"
 	"Lints (warnings): duplicate-name, conflicting-actions, no-effect, never-matches, missing-arch,\n"
 	"open-escape, no-rules, unknown-syscall, unknown-key, unknown-capability, unknown-architecture,\n"
@@ -104,6 +108,7 @@ typedef struct check_opts {
 	sh_diag_format fmt;
 	bool for_container;
 	sh_installer installer; /* --for */
+	bool overlay;
 } check_opts;
 
 /* Every problem with the file becomes a finding, so the files after it are still checked; one that
@@ -115,9 +120,12 @@ static int check_one(const char *path, check_opts *o, sh_diag *d)
 	sh_target t;
 	if (sh_cli_target(&o->t, &t, &err) < 0)
 		return sh_error_report(err);
-	if (sh_profile_load(path, &p, d, &err) == 0)
+	int r = sh_profile_load(path, &p, d, &err);
+	if (r == 0 && o->overlay)
+		r = sh_overlay_check(p, d, &err);
+	else if (r == 0)
 		sh_lint_profile(p, t.native_arch, d);
-	if (!p || check_translate(p, &t, d, &err) < 0 ||
+	if (r < 0 || check_translate(p, &t, d, &err) < 0 ||
 	    (o->for_container && check_start_calls(p, &t, o->installer, d, &err) < 0)) {
 		int status = err->status == SH_EXIT_SYSTEM && !err->line ? SH_EXIT_SYSTEM : SH_EXIT_OK;
 		size_t n = strlen(path);
@@ -205,7 +213,9 @@ static int expand_arg(const char *arg, const check_opts *o, file_list *l, sh_dia
 {
 	cleanup_error sh_error *err = NULL;
 	char *path = NULL;
-	int r = profiles_dir(arg) ? add_dir(l, arg, &err) : sh_profile_arg(arg, o->dir, &path, &err);
+	int r = profiles_dir(arg) ? add_dir(l, arg, &err)
+		: o->overlay	  ? sh_overlay_find(arg, o->dir, &path, &err)
+				  : sh_profile_arg(arg, o->dir, &path, &err);
 	if (path)
 		add_file(l, path);
 	if (r == 0)
@@ -260,7 +270,7 @@ int cmd_check(int argc, char **argv)
 		{ "strict", no_argument, NULL, 's' }, { "format", required_argument, NULL, 'f' },
 		{ "arch", required_argument, NULL, 'a' }, { "kernel", required_argument, NULL, 'k' },
 		{ "profiles-dir", required_argument, NULL, 'd' }, { "for", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "overlay", no_argument, NULL, 'O' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (strncmp(argv[i], "--within", 8) == 0 && (argv[i][8] == '=' || !argv[i][8]))
@@ -274,6 +284,7 @@ int cmd_check(int argc, char **argv)
 		case 'a': o.t.arch = optarg; break;
 		case 'k': o.t.kernel = optarg; break;
 		case 'd': o.dir = optarg; break;
+		case 'O': o.overlay = true; break;
 		case 'F':
 			if (sh_installer_parse(optarg, &o.installer) < 0)
 				return sh_usage_error("check", "--for is runc, crun or init, not '%s'", optarg);

@@ -308,3 +308,19 @@ teardown() {
 	assert_marked_alg
 	jq -e '.annotations["org.seccomp-hook.applied"] | test("^docker init sha256:0{64}") | not' "$T/f/config.json"
 }
+
+@test "check --overlay: the shipped overlays pass --strict; a file that allows, or denies by default, does not" {
+	run "$BIN" check --strict --overlay "$SH_SRCDIR/profiles/overlays"
+	[ "$status" -eq 0 ]
+	[ "$output" = "check: 3 profiles, 0 with errors; 0 errors, 0 warnings" ]
+	# As whole profiles they are not what a container should run alone (io_uring allowed, ...).
+	run "$BIN" check --strict "$SH_SRCDIR/profiles/overlays/af-alg.json"
+	[ "$status" -eq 1 ]
+	run "$BIN" check --overlay --profiles-dir="$T/profiles" marked "$T/profiles/default.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"default.json:2:20: error: an overlay allows what it does not deny: defaultAction must be SCMP_ACT_ALLOW"* ]]
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_LOG"}]}' > "$T/logs.json"
+	run "$BIN" check --overlay "$T/logs.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"logs.json:1:"*"error: syscalls[0]: an overlay only denies: SCMP_ACT_LOG is not one of"* ]]
+}
