@@ -8,6 +8,7 @@
 #include "config.h"
 #include "bpf.h"
 #include "hookcfg.h"
+#include "overlay.h"
 #include "profile.h"
 #include "resolve.h"
 #include "translate.h"
@@ -670,6 +671,32 @@ Test(hookplan, overlays_once_on_its_own_output)
 	cr_expect(p.earlier.sealed);
 	cr_expect_eq(p.how, SH_HOW_LOADER);
 	cr_expect_not_null(p.call.overlay_path);
+	sh_hook_plan_free(&p);
+	/* A transform without --overlay (a precreate hook for the annotation after the one with the
+	 * overlay, the wrapper after a hook) keeps what the earlier one stacked. */
+	sh_hook_opts plain = base_opts;
+	cr_assert_eq(sh_hook_plan_make(config, &plain, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_assert_not_null(p.ov, "the earlier transform's overlays are dropped");
+	cr_expect_str_eq(p.ov->names, "af-alg");
+	cr_expect_eq(p.how, SH_HOW_LOADER);
+	cr_expect_not_null(p.call.overlay_path);
+	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* overlays= in an org.seccomp-hook.applied no valid seal covers names nothing: not even an overlay
+ * that is not there is looked up. */
+Test(hookplan, overlays_named_by_an_unsealed_config_are_not_read)
+{
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = "\"org.seccomp-hook.applied\": \"guarded runtime sha256:" HEX64 " overlays=nonesuch\"",
+			  .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_null(p.ov);
+	cr_expect_null(p.earlier.overlays);
 	sh_hook_plan_free(&p);
 	sh_json_free(config);
 }

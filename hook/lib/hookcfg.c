@@ -200,6 +200,16 @@ static char *earlier_agent(const sh_json *config)
 	return lp && lp->type == SH_JSON_STRING && lp->u.str.s[0] ? sh_xstrdup(lp->u.str.s) : NULL;
 }
 
+const char *sh_hook_applied_overlays(const char *applied, size_t *len)
+{
+	const char *o = strstr(applied, " " SH_APPLIED_OVERLAYS);
+	if (!o)
+		return NULL;
+	o += strlen(" " SH_APPLIED_OVERLAYS);
+	*len = strcspn(o, " ");
+	return *len ? o : NULL;
+}
+
 /* A config a precreate hook refused (--on-refusal=config) stays refused, with the hook's reason. */
 static int plan_refused(plan_ctx *c)
 {
@@ -239,6 +249,9 @@ static int plan_earlier(plan_ctx *c)
 	if (engine && strncmp(engine, "sha256:", 7) == 0 && sh_sha256_hex_valid(engine + 7))
 		e->engine = sh_xstrdup(engine + 7);
 	e->agent = e->supervised ? earlier_agent(c->config) : NULL;
+	size_t n = 0;
+	const char *ov = sh_hook_applied_overlays(applied, &n);
+	e->overlays = ov ? sh_xstrndup(ov, n) : NULL;
 	return 0;
 }
 
@@ -1013,13 +1026,28 @@ static int plan_supervised(plan_ctx *c, const char *name)
 	return r < 0 ? sh_error_prefix(c->err, "profile '%.64s'", name ? name : "(none)") : 0;
 }
 
-/* The overlays the options name, read and checked: they change whatever the container gets. */
+/* The overlays the options name, and those an earlier (sealed) transform stacked, read and checked:
+ * they change whatever the container gets. A transform never drops what an earlier one stacked (a
+ * precreate hook run after the one with --overlay, the wrapper after a hook): an overlay is taken
+ * away by a config written without it, not by a second transform of one written with it. */
 static int plan_overlays(plan_ctx *c)
 {
-	if (!c->o->noverlays)
+	size_t nearlier = 0;
+	char **earlier = c->p->earlier.overlays ? sh_split_commas(c->p->earlier.overlays, &nearlier) : NULL;
+	size_t n = c->o->noverlays + nearlier;
+	if (!n) {
+		sh_strv_free(earlier);
 		return 0;
+	}
+	cleanup_free const char **args = sh_xcalloc(n + 1, sizeof(*args));
+	for (size_t i = 0; i < c->o->noverlays; i++)
+		args[i] = c->o->overlays[i];
+	for (size_t i = 0; i < nearlier; i++)
+		args[c->o->noverlays + i] = earlier[i];
 	c->p->ov = sh_xcalloc(1, sizeof(*c->p->ov));
-	if (sh_overlay_set_load(c->o->overlays, c->o->noverlays, c->o->profiles_dir, c->p->ov, c->d, c->err) == 0)
+	int r = sh_overlay_set_load(args, n, c->o->profiles_dir, c->p->ov, c->d, c->err);
+	sh_strv_free(earlier);
+	if (r == 0)
 		return 0;
 	free(steal_pointer(&c->p->ov));
 	return -1;
@@ -1105,6 +1133,7 @@ void sh_hook_plan_free(sh_hook_plan *p)
 	free(p->earlier.profile);
 	free(p->earlier.agent);
 	free(p->earlier.engine);
+	free(p->earlier.overlays);
 	free(p->engine_text);
 	free(p->release_agent);
 	free(p->made_place);

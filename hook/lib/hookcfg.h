@@ -28,6 +28,8 @@
 /* "NAME MODE sha256:DIGEST[ overlays=NAME,..][ record=..|report=..]", set by the hook */
 #define SH_ANNOT_APPLIED "org.seccomp-hook.applied"
 #define SH_APPLIED_OVERLAYS "overlays="
+/* The overlays an org.seccomp-hook.applied value names: their list ("a,b") and its length, or NULL. */
+const char *sh_hook_applied_overlays(const char *applied, size_t *len);
 /* Init mode with SCMP_ACT_NOTIFY through the loader: the profile's listenerPath and listenerMetadata,
  * for the wrapper's relay at exec. */
 #define SH_ANNOT_LISTENER_PATH "org.seccomp-hook.listener-path"
@@ -142,6 +144,7 @@ typedef struct sh_earlier {
 	sh_loader_args call; /* that call */
 	char *agent;         /* a recording's or reports' agent socket it started (it has no use now) */
 	char *engine;        /* the digest of the engine's linux.seccomp it kept (SH_ANNOT_ENGINE_SECCOMP) */
+	char *overlays;      /* the overlays it stacked ("a,b"): kept by every later transform */
 } sh_earlier;
 
 typedef struct sh_supervision sh_supervision;

@@ -55,18 +55,8 @@ static void inspect_config(const sh_json *config, bool sealed, sh_state_info *si
 	bool loader = sh_initproc_decode(args, &call) > 0;
 	si->has_loader = sealed && loader;
 	si->unsealed_claim = !sealed && (loader || sh_oci_annotation(config, SH_ANNOT_APPLIED));
-	si->overlays = si->applied ? sh_state_applied_overlays(si->applied, &si->overlays_len) : NULL;
+	si->overlays = si->applied ? sh_hook_applied_overlays(si->applied, &si->overlays_len) : NULL;
 	si->bounding = sh_oci_bounding_caps(config);
-}
-
-const char *sh_state_applied_overlays(const char *applied, size_t *len)
-{
-	const char *o = strstr(applied, " " SH_APPLIED_OVERLAYS);
-	if (!o)
-		return NULL;
-	o += strlen(" " SH_APPLIED_OVERLAYS);
-	*len = strcspn(o, " ");
-	return *len ? o : NULL;
 }
 
 /* Does the config carry the requested profile? */

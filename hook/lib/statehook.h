@@ -33,8 +33,6 @@ int sh_state_read(const sh_json *st, sh_state_info *si, sh_error **err);
 bool sh_state_config_carries(const sh_state_info *si);
 /* In init mode, the hex digest of the program PID 1 must run (from org.seccomp-hook.applied); else NULL. */
 const char *sh_state_expected_digest(const sh_state_info *si);
-/* The overlays org.seccomp-hook.applied names: their list ("a,b") and its length, or NULL. */
-const char *sh_state_applied_overlays(const char *applied, size_t *len);
 typedef struct sh_state_opts {
 	const char *stage;    /* NULL: inferred from the status */
 	bool require;         /* refuse (or kill) a container that does not carry what it asks for */

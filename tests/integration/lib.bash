@@ -109,9 +109,10 @@ podman_hook() {
 	args=$(printf '%s\n' "seccomp-hook" precreate "$@" | jq -R . | jq -s .)
 	jq --arg path "$BIN" --argjson args "$args" '.hook.path = $path | .hook.args = $args' \
 		"$SH_SRCDIR/hook/oci-hooks/seccomp-hook-precreate.json.in" > "$T/podman/hooks.d/seccomp-hook-precreate.json"
-	# The state hooks read the key the precreate hook seals with.
+	# The state hooks read the key the precreate hook seals with, and the overlays it names from its
+	# profiles directory.
 	local key
-	key=$(printf '%s\n' "$@" | grep '^--seal-key=' | jq -R . | jq -s .)
+	key=$(printf '%s\n' "$@" | grep -E '^--(seal-key|profiles-dir)=' | jq -R . | jq -s .)
 	for stage in prestart poststart; do
 		jq --arg path "$BIN" --argjson key "$key" '.hook.path = $path | .hook.args += $key' \
 			"$SH_SRCDIR/hook/oci-hooks/seccomp-hook-$stage.json.in" > "$T/podman/hooks.d/seccomp-hook-$stage.json"

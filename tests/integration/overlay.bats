@@ -167,13 +167,22 @@ teardown() {
 	jq --arg path "$BIN" --arg dir "$T/profiles" --arg cache "$T/cache" --arg key "$T/key/seal.key" '
 		.hook.path = $path
 		| .hook.args = ["seccomp-hook", "precreate", "--profiles-dir=\($dir)", "--cache-dir=\($cache)", "--seal-key=\($key)",
-		                "--overlay=marked"]' "$SH_SRCDIR/deploy/podman/seccomp-hook-overlay.json" > "$T/podman/hooks.d/overlay.json"
+		                "--overlay=marked"]' "$SH_SRCDIR/deploy/podman/seccomp-hook-overlay.json" \
+		> "$T/podman/hooks.d/seccomp-hook-overlay.json"
 	run run_podman localhost/sh-busybox sysprobe "${FAMILIES[@]}" "${ALG[@]}" keyctl
 	[ "$status" -eq 0 ]
 	assert_marked_alg
 	diff <(families_of "$without") <(families_of "$output")
 	# podman's own profile still decides what the overlay does not.
 	[[ "$output" == *"$(grep '^keyctl=' <<<"$without")"* ]]
+	# With the shipped hooks too, which run after it (hooks.d goes in name order) for a container
+	# that names a profile by annotation, without --overlay: the overlay stays, and the poststart
+	# hook verifies it.
+	podman_hook --profiles-dir="$T/profiles" --cache-dir="$T/cache" --seal-key="$T/key/seal.key"
+	run run_podman --annotation org.seccomp-hook.profile=docker localhost/sh-busybox sysprobe "${ALG[@]}" socket_fam_2_1
+	[ "$status" -eq 0 ]
+	assert_marked_alg
+	[[ "$output" == *"socket_fam_2_1=ok"* ]]
 	teardown_podman
 }
 
