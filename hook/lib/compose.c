@@ -10,13 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const sh_multiplexed_socket[] = { "socket",	  "bind",      "connect",  "listen",   "accept",
-					      "getsockname", "getpeername", "socketpair", "send",    "recv",
-					      "sendto",	  "recvfrom",  "shutdown", "setsockopt", "getsockopt",
-					      "sendmsg",	  "recvmsg",   "accept4",  "recvmmsg", "sendmmsg", NULL };
-const char *const sh_multiplexed_ipc[] = { "semop",  "semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget",
-					   "msgctl", "shmat",  "shmdt",  "shmget",	   "shmctl", NULL };
-
 /* ==== sets of values of one argument ============================================================== */
 
 /* {x : (x & mask) == bits}, bits within mask. */
@@ -396,22 +389,15 @@ typedef struct compose_ctx {
 	sh_error **err;
 } compose_ctx;
 
-/* The numbers `name` has on arch: libseccomp's, or for a name it multiplexes there (a negative
- * pseudo-number) the direct call's number, found in the arch's table. */
-static size_t numbers_of(uint32_t arch, const char *name, int *out, size_t max)
+/* The number `name` has on arch: libseccomp's, or for a name it multiplexes there (a negative
+ * pseudo-number) the direct call's number (translate.h); 0 or 1 into out. */
+static size_t numbers_of(uint32_t arch, const char *name, int *out)
 {
-	int nr = seccomp_syscall_resolve_name_arch(arch, name);
-	if (nr >= 0) {
-		out[0] = nr;
-		return 1;
-	}
-	size_t n = 0;
-	for (size_t i = 0, all = sh_arch_nr_count(arch); i < all && n < max && nr != __NR_SCMP_ERROR; i++) {
-		cleanup_free char *at = seccomp_syscall_resolve_num_arch(arch, sh_arch_nr_at(arch, i));
-		if (at && strcmp(at, name) == 0)
-			out[n++] = sh_arch_nr_at(arch, i);
-	}
-	return n;
+	int nr = sh_syscall_number(arch, name);
+	if (nr < 0)
+		return 0;
+	out[0] = nr;
+	return 1;
 }
 
 /* 0: filled in; 1: no arch of the filter has the name. */
@@ -421,8 +407,8 @@ static int base_of_name(const compose_ctx *c, const char *name, name_base *nb)
 					    : SECCOMP_RET_ALLOW };
 	bool known = false;
 	for (size_t a = 0; a < c->narches; a++) {
-		int nrs[4];
-		size_t n = numbers_of(c->arches[a], name, nrs, SH_ARRAY_SIZE(nrs));
+		int nrs[1];
+		size_t n = numbers_of(c->arches[a], name, nrs);
 		for (size_t k = 0; k < n; k++) {
 			sh_call_rules cr = { 0 };
 			known = true;

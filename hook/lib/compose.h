@@ -31,9 +31,4 @@ int sh_compose(const sh_ruleset *base, const sh_ruleset *overlay, sh_ruleset **o
  * on a 64-bit ABI or, comparing low halves only, on a 32-bit one. Names are not compared. */
 bool sh_rules_overlap(const sh_rule *a, const sh_rule *b);
 
-/* The names libseccomp multiplexes on 32-bit ABIs that have socketcall or ipc: on such an arch a
- * rule for one of them also becomes a rule for the multiplexer, whose first argument is then the
- * call's number (socket is SYS_SOCKET, 1) instead of the rule's condition on it. NULL-terminated. */
-extern const char *const sh_multiplexed_socket[], *const sh_multiplexed_ipc[];
-
 #endif

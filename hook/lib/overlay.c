@@ -324,26 +324,18 @@ static void probe_condition(probes *p, const sh_arg *a)
 			probe_add(p, i, a->value_two ^ UINT64_C(1) << b);
 }
 
-static bool listed(const char *const *v, const char *name)
-{
-	for (; *v; v++)
-		if (strcmp(*v, name) == 0)
-			return true;
-	return false;
-}
-
 /* The rules of a rule set that can decide a call of `name`: its own, and for a multiplexer also
  * those of the names it multiplexes. */
 static void probe_rules(probes *p, const sh_ruleset *rs, const char *name)
 {
-	const char *const *family = strcmp(name, "socketcall") == 0 ? sh_multiplexed_socket
-				    : strcmp(name, "ipc") == 0	       ? sh_multiplexed_ipc
-									       : NULL;
+	bool family = strcmp(name, "socketcall") == 0 || strcmp(name, "ipc") == 0;
 	for (size_t i = 0; rs && i < rs->nrules; i++) {
 		const sh_rule *r = rs->rules[i].origin;
 		bool mine = sh_rule_names(r, name);
-		for (size_t k = 0; family && !mine && k < r->nnames; k++)
-			mine = listed(family, r->names[k]);
+		for (size_t k = 0; family && !mine && k < r->nnames; k++) {
+			const char *mux = sh_syscall_multiplexer(r->names[k]);
+			mine = mux && strcmp(mux, name) == 0;
+		}
 		for (size_t k = 0; mine && k < r->nargs; k++)
 			probe_condition(p, &r->args[k]);
 	}

@@ -911,6 +911,12 @@ static int muxed_slot(const char *name)
 	return -1;
 }
 
+const char *sh_syscall_multiplexer(const char *name)
+{
+	int i = muxed_slot(name);
+	return i < 0 ? NULL : muxed[i].pnr <= -200 ? "ipc" : "socketcall";
+}
+
 /* The multiplexer's number and the call number libseccomp gives a name on `arch`; false if none. */
 static bool mux_of(uint32_t arch, const char *name, int *via, uint32_t *call)
 {

@@ -116,6 +116,10 @@ const int *sh_call_index_numbers(const sh_call_index *ix, size_t *n);
 int sh_call_index_enosys_above(const sh_call_index *ix);
 void sh_call_index_free(sh_call_index *ix);
 
+/* "socketcall" or "ipc" for a name libseccomp multiplexes through it on the ABIs that have it
+ * (socket, bind, ... and semop, shmat, ...), else NULL. */
+const char *sh_syscall_multiplexer(const char *name);
+
 /* libseccomp's SCMP_ACT_* value. */
 uint32_t sh_action_scmp(sh_action_kind a, uint32_t errno_ret);
 
