@@ -125,6 +125,18 @@ teardown() {
 	[ "${lines[0]}" = "SCMP_ACT_ERRNO(77)" ]
 	[ "${lines[1]}" = "SCMP_ACT_ALLOW" ]
 	[ "${lines[2]}" = "SCMP_ACT_ALLOW" ]
+	# scan: this container cannot open AF_ALG's one socket type (the kernel refuses every other type);
+	# a container started without the overlay can.
+	run --separate-stderr "$BIN" scan --root="$T/runc-state" --query=socket:arg0=38,arg1=5 --format=json
+	[ "$status" -eq 0 ]
+	jq -e '.exposed == 0 and [.containers[].id] == ["o1"]' <<<"$output"
+	jq -e '[.containers[].processes[].answers[] | select(.arch == "SCMP_ARCH_X86_64") | .answer] | unique == ["SCMP_ACT_ERRNO(77)"]' <<<"$output"
+	make_bundle "$T/p" '["sleep", "60"]'
+	"${WRAP[@]}" --root "$T/runc-state" --mode=init --default-profile=docker run -d -b "$T/p" o3 < /dev/null
+	run --separate-stderr "$BIN" scan --root="$T/runc-state" --query=socket:arg0=38,arg1=5 --format=json
+	[ "$status" -eq 1 ]
+	jq -e '.exposed == 1' <<<"$output"
+	jq -e '[.containers[] | select(.id == "o3") | .processes[].exposed] == [true]' <<<"$output"
 	# The state hook holds them to the overlay; once the overlay denies more than they do, it kills.
 	state=$(runc --root "$T/runc-state" state o1 | jq -c '{ociVersion, id, status, pid, bundle}')
 	"$BIN" state --require --verify-filter --stage=poststart --profiles-dir="$T/profiles" --seal-key="$T/key/seal.key" <<<"$state"
