@@ -381,7 +381,6 @@ static void lint_or_conditions(const sh_profile *p, sh_diag *d)
 
 /* ---- lints that ask the compiled program (the walk of bpf_reach.h) ------------------------------ */
 
-#define SYS_SOCKET_CALL 1 /* socketcall's call number for socket(2) */
 #define AF_ALG_DOMAIN 38
 
 /* The profile resolved and compiled for one capability set. */
@@ -455,7 +454,7 @@ static const sh_rule *socket_through_socketcall_allowed(const sh_profile *p)
 		if (!sh_rule_names(r, "socketcall") || (r->action != SH_ACT_ALLOW && r->action != SH_ACT_LOG))
 			continue;
 		for (size_t k = 0; k < r->nargs; k++)
-			if (r->args[k].index == 0 && r->args[k].op == SH_OP_EQ && r->args[k].value == SYS_SOCKET_CALL)
+			if (r->args[k].index == 0 && r->args[k].op == SH_OP_EQ && r->args[k].value == SH_SOCKETCALL_SOCKET)
 				return r;
 	}
 	return NULL;
@@ -474,7 +473,7 @@ static bool lint_socketcall(const sh_profile *p, const compiled *c, sh_diag *d)
 		restricted |= may_get(c, a, "socket", -1, sh_ret_runs) && may_get(c, a, "socket", -1, refused);
 		if (seccomp_syscall_resolve_name_arch(a, "socketcall") < 0)
 			continue;
-		if (!bypass && may_get(c, a, "socketcall", SYS_SOCKET_CALL, sh_ret_runs))
+		if (!bypass && may_get(c, a, "socketcall", SH_SOCKETCALL_SOCKET, sh_ret_runs))
 			bypass = a;
 		else if (!blocked && may_get(c, a, "socket", -1, sh_ret_runs))
 			blocked = a;
@@ -527,7 +526,7 @@ static bool lint_af_alg(const sh_profile *p, const compiled *c, sh_diag *d)
 		if (may_get(c, a, "socket", AF_ALG_DOMAIN, sh_ret_runs))
 			how = "socket(AF_ALG, ...)", arch = a;
 		else if (seccomp_syscall_resolve_name_arch(a, "socketcall") >= 0 &&
-			 may_get(c, a, "socketcall", SYS_SOCKET_CALL, sh_ret_runs))
+			 may_get(c, a, "socketcall", SH_SOCKETCALL_SOCKET, sh_ret_runs))
 			how = "socketcall(SYS_SOCKET, ...), whose domain no filter can read,", arch = a;
 	}
 	if (!how)

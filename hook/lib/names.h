@@ -48,6 +48,9 @@ typedef struct sh_nr_range {
 	uint32_t first, count;
 } sh_nr_range;
 #define SH_NR_RANGES_MAX 2
+
+/* socketcall(2)'s call number for socket(2) (x86's SYS_SOCKET): argument 0 of socketcall. */
+#define SH_SOCKETCALL_SOCKET 1
 /* The ranges of `arch` (SCMP_ARCH_*), lowest first; returns how many. x86_64's calls with the x32 bit
  * are SCMP_ARCH_X32's (sh_arch_of_call). */
 size_t sh_arch_nr_ranges(uint32_t arch, sh_nr_range out[SH_NR_RANGES_MAX]);

@@ -456,6 +456,30 @@ static void value_rules(const sh_recorder *r, const used *u, sh_json *rules)
 	}
 }
 
+/* socket is allowed only with some arguments (--args, or the base's conditions), and x86 is in the
+ * recording: there libseccomp files socket's rules under socketcall(SYS_SOCKET) too, whose arguments
+ * are in memory where no filter reads them, so the program lets 32-bit code open every domain. Written
+ * out as a rule of its own (the same program, and within a base that does not deny socketcall) so that
+ * the profile says what it allows: check names it (socketcall-bypass). */
+static void socketcall_said(const sh_recorder *r, const uint32_t *arches, size_t narches, sh_json *rules)
+{
+	const char *mux = multiplexer("socket", arches, narches);
+	if (!mux || strcmp(mux, "socketcall") != 0 || sh_recorder_allowed_name(r, "socketcall") ||
+	    (r->base && base_denies(r, "socketcall")))
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->u[i].name, "socket") != 0 || !(by_values(r, &r->u[i]) || by_conditions(&r->u[i])))
+			continue;
+		static const keyed call = { "socketcall", 0 };
+		sh_json *rule = allow_rule(one_name("socketcall"), value_arg(&call, SH_SOCKETCALL_SOCKET));
+		sh_json_set(rule, "comment", sh_json_new_string("x86's socketcall(SYS_SOCKET) passes socket's arguments "
+								  "in memory, where no filter reads them: the domains "
+								  "recorded hold for 64-bit code only"));
+		sh_json_append(rules, rule);
+		return;
+	}
+}
+
 static sh_json *rules_array(const sh_recorder *r, const uint32_t *arches, size_t narches, const char *const *always)
 {
 	sh_json *rules = sh_json_new(SH_JSON_ARRAY), *whole = whole_names(r, always);
@@ -471,6 +495,7 @@ static sh_json *rules_array(const sh_recorder *r, const uint32_t *arches, size_t
 		else if (by_conditions(u))
 			conditional_rules(r, u, rules);
 	}
+	socketcall_said(r, arches, narches, rules);
 	return rules;
 }
 

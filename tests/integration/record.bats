@@ -172,7 +172,9 @@ requests() {
 	"$BIN" record -q --args -o "$T/args.json" -- "$PROBE" clone_plain personality_query socket_unix
 	valid "$T/args.json"
 	[ "$(jq -c '[.syscalls[] | select(.args) | {n: .names[0], a: .args}]' "$T/args.json")" = \
-	  '[{"n":"clone","a":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},{"n":"personality","a":[{"index":0,"value":4294967295,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},{"n":"socket","a":[{"index":0,"value":1,"valueTwo":0,"op":"SCMP_CMP_EQ"}]}]' ]
+	  '[{"n":"clone","a":[{"index":0,"value":2114060288,"valueTwo":0,"op":"SCMP_CMP_MASKED_EQ"}]},{"n":"personality","a":[{"index":0,"value":4294967295,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},{"n":"socket","a":[{"index":0,"value":1,"valueTwo":0,"op":"SCMP_CMP_EQ"}]},{"n":"socketcall","a":[{"index":0,"value":1,"valueTwo":0,"op":"SCMP_CMP_EQ"}]}]' ]
+	# x86's socketcall(SYS_SOCKET), whose domain no filter reads, is said in a rule of its own.
+	[[ "$(jq -r '.syscalls[] | select(.names == ["socketcall"]) | .comment' "$T/args.json")" == "x86's socketcall(SYS_SOCKET) passes"* ]]
 	run "$BIN" exec -q --profile="$T/args.json" -- "$PROBE" clone_plain clone_newns personality_query personality1 socket_unix socket_inet
 	[ "$output" = "$(printf '%s\n' clone_plain=ok:0 clone_newns=1 personality_query=ok:0 personality1=1 socket_unix=ok:0 socket_inet=1)" ]
 	# Without --args the same names are allowed whatever the arguments.
