@@ -392,27 +392,25 @@ static int locate_none(const plan_ctx *c, loaded *l)
 	return 0;
 }
 
-/* The overlays resolved for target t on the arches of rs, stacked on it and proven (overlay.h): the
- * composed rules, which borrow rs's. */
-static int stack_overlays(const sh_overlay_set *set, const sh_target *t, const sh_ruleset *rs, sh_ruleset **out,
-			  sh_error **err)
+/* The overlays resolved for target t on the arches given, stacked on base (NULL: none) and proven
+ * (overlay.h): the composed rules, which borrow base's. */
+static int stack_overlays(const sh_overlay_set *set, const sh_target *t, const sh_ruleset *base,
+			  const uint32_t *arches, size_t narches, sh_ruleset **out, sh_error **err)
 {
 	cleanup_ruleset sh_ruleset *ov = NULL;
-	if (sh_overlay_merge((const sh_profile *const *)set->p, set->n, t, rs->arches, rs->narches, &ov, err) < 0)
+	if (sh_overlay_merge((const sh_profile *const *)set->p, set->n, t, arches, narches, &ov, err) < 0)
 		return -1;
-	return sh_overlay_stack(rs, ov, out, NULL, err);
+	return sh_overlay_stack(base, ov, out, NULL, err);
 }
 
 /* The overlays stacked on the profile's rules (or alone): the composed rules replace them, the
  * profile's own are kept. */
 static int compose_overlays(loaded *l, sh_error **err)
 {
-	cleanup_ruleset sh_ruleset *ov = NULL;
 	sh_ruleset *composed = NULL;
 	const uint32_t *arches = l->rs ? l->rs->arches : l->family;
 	size_t n = l->rs ? l->rs->narches : l->t.narches;
-	if (sh_overlay_merge((const sh_profile *const *)l->ov->p, l->ov->n, &l->t, arches, n, &ov, err) < 0 ||
-	    sh_overlay_stack(l->rs, ov, &composed, NULL, err) < 0)
+	if (stack_overlays(l->ov, &l->t, l->rs, arches, n, &composed, err) < 0)
 		return sh_error_prefix(err, "overlays %s on %s", l->ov->names, l->path);
 	l->own_rs = l->rs;
 	l->rs = composed;
@@ -973,7 +971,7 @@ static int supervised_runtime(plan_ctx *c, sh_supervision *s)
 		rs->flags_given = true;
 	}
 	cleanup_ruleset sh_ruleset *stacked = NULL;
-	if (p->ov && stack_overlays(p->ov, &s->l.t, rs, &stacked, c->err) < 0)
+	if (p->ov && stack_overlays(p->ov, &s->l.t, rs, rs->arches, rs->narches, &stacked, c->err) < 0)
 		return sh_error_prefix(c->err, "overlays %s on the filter that hands calls to the agent", p->ov->names);
 	const sh_ruleset *written = stacked ? stacked : rs;
 	if (sh_translate_runtime_form(written, NULL, c->err) < 0)
