@@ -595,7 +595,8 @@ static void keep_base_rules(out_rules *o, const sh_ruleset *base)
 			if (!affected(o, r->names[k]))
 				c->names[c->nnames++] = sh_xstrdup(r->names[k]);
 		c->args = r->nargs ? sh_xmalloc(r->nargs * sizeof(sh_arg)) : NULL;
-		memcpy(c->args, r->args, r->nargs * sizeof(sh_arg));
+		if (r->nargs)
+			memcpy(c->args, r->args, r->nargs * sizeof(sh_arg));
 		c->nargs = r->nargs;
 		add_rrule(o, c, rr->action, rr->errno_ret);
 	}
@@ -631,6 +632,16 @@ static void action_of(uint32_t ret, sh_action_kind *a, uint32_t *errno_ret)
 	}
 }
 
+/* Field by field: a struct's padding is not part of a condition. */
+static bool args_equal(const sh_arg *a, const sh_arg *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i].index != b[i].index || a[i].op != b[i].op || a[i].value != b[i].value ||
+		    a[i].value_two != b[i].value_two)
+			return false;
+	return true;
+}
+
 /* A rule for the region, or the name added to the rule made for the same region and answer. */
 static void add_entry(out_rules *o, size_t first_own, const char *name, const entry *e)
 {
@@ -641,8 +652,7 @@ static void add_entry(out_rules *o, size_t first_own, const char *name, const en
 	action_of(e->ret, &act, &errno_ret);
 	for (size_t i = first_own; i < o->rs->nown; i++) {
 		sh_rule *r = &o->rs->own_rules[i];
-		if (r->action != act || r->errno_ret != errno_ret || r->nargs != nargs ||
-		    memcmp(r->args, args, nargs * sizeof(sh_arg)) != 0)
+		if (r->action != act || r->errno_ret != errno_ret || r->nargs != nargs || !args_equal(r->args, args, nargs))
 			continue;
 		if (!sh_rule_names(r, name)) {
 			r->names = sh_xreallocarray(r->names, r->nnames + 2, sizeof(char *));
@@ -658,7 +668,8 @@ static void add_entry(out_rules *o, size_t first_own, const char *name, const en
 	own_names(r, 1);
 	r->names[r->nnames++] = sh_xstrdup(name);
 	r->args = nargs ? sh_xmalloc(nargs * sizeof(sh_arg)) : NULL;
-	memcpy(r->args, args, nargs * sizeof(sh_arg));
+	if (nargs)
+		memcpy(r->args, args, nargs * sizeof(sh_arg));
 	r->nargs = nargs;
 }
 

@@ -184,7 +184,8 @@ int sh_overlay_merge(const sh_profile *const *p, size_t n, const sh_target *t, c
 			continue;
 		}
 		m->rules = sh_xreallocarray(m->rules, m->nrules + rs->nrules + 1, sizeof(sh_rrule));
-		memcpy(m->rules + m->nrules, rs->rules, rs->nrules * sizeof(sh_rrule));
+		if (rs->nrules)
+			memcpy(m->rules + m->nrules, rs->rules, rs->nrules * sizeof(sh_rrule));
 		m->nrules += rs->nrules;
 		sh_ruleset_free(rs);
 	}
@@ -240,7 +241,8 @@ static int program_leaving(const sh_ruleset *overlay, const char *const *muxes, 
 	rs.default_action = SH_ACT_LOG;
 	rs.rules = sh_xcalloc(overlay->nrules + 1, sizeof(sh_rrule));
 	rs.rules[0] = (sh_rrule){ .origin = &allow, .action = SH_ACT_ALLOW };
-	memcpy(rs.rules + 1, overlay->rules, overlay->nrules * sizeof(sh_rrule));
+	if (overlay->nrules)
+		memcpy(rs.rules + 1, overlay->rules, overlay->nrules * sizeof(sh_rrule));
 	rs.nrules = overlay->nrules + 1;
 	rs.own_rules = NULL;
 	rs.nown = 0;
