@@ -7,7 +7,8 @@
  * programs (the loader's --overlay); runtime mode and crun, which install one, get the composed rule
  * set (compose.h), which is used only once the proof here holds: every architecture's every syscall
  * number, at the boundary values of every condition on its arguments, gets the same answer from the
- * composed program as from the stack.
+ * composed program as from the stack, and the joint walk of the programs (within.h) finds no call on
+ * which they differ.
  *
  * On a 32-bit ABI that multiplexes socket and IPC calls (x86's socketcall and ipc), libseccomp makes a
  * rule for socket also a rule for socketcall(SYS_SOCKET, ...), its first argument the call's number
@@ -75,13 +76,15 @@ typedef struct sh_overlay_miss {
 	uint32_t want, got; /* the stack's answer, the composed program's */
 } sh_overlay_miss;
 
-/* The proof: 0 when `composed` answers every call as `overlay` stacked under `base` (NULL engine or
- * rs: no filter), 1 with *miss set when not, -1 when it cannot be checked within its limits. */
+/* The boundary probes: 0 when `composed` answers every call they try as `overlay` stacked under
+ * `base` (NULL engine or rs: no filter), 1 with *miss set when not, -1 when it cannot be checked
+ * within their limits. */
 int sh_overlay_prove(const sh_engine *base, const sh_engine *overlay, const sh_engine *composed, sh_overlay_miss *miss,
 		     sh_error **err);
 /* Whether filters a process runs (oldest first, as sh_dump_read gives them) enforce the overlay:
  * 0 when, stacked as the kernel stacks them, they answer every call at least as restrictively as the
- * overlay's program does; 1 with *miss (want: the overlay's answer, got: theirs) when not; -1. */
+ * overlay's program does (the boundary probes, then the joint walk); 1 with *miss (want: the
+ * overlay's answer, got: theirs) when not; -1. */
 int sh_overlay_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss,
 			sh_error **err);
 /* "on SCMP_ARCH_X86 socket(38, 5, 0, 0, 0, 0): the stack answers SCMP_ACT_ERRNO(97), one filter
