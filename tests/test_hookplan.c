@@ -96,6 +96,10 @@ static void setup(void)
 			       " \"action\": \"SCMP_ACT_ALLOW\"}]}");
 	put("overlays/no-seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"seccomp\"],"
 				   " \"action\": \"SCMP_ACT_ERRNO\"}]}");
+	/* cachestat is newer than every call default.json names: its ENOSYS stub answers it before any
+	 * rule, so a rule that kills it cannot be written into default's one filter. */
+	put("overlays/kill-cachestat", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"cachestat\"],"
+				       " \"action\": \"SCMP_ACT_KILL_PROCESS\"}]}");
 	/* Root directories: an image's own, and one whose /.seccomp-hook is a link. */
 	cleanup_free char *roots = sh_xasprintf("mkdir -p %s/rootfs/bin %s/linked && ln -s /tmp %s/linked/.seccomp-hook", dir,
 						dir, dir);
@@ -516,53 +520,60 @@ typedef struct overlay_row {
 	sh_hook_how how;
 	const char *profile, *fallback;
 	uint32_t alg;
+	bool two; /* SH_HOW_LOADER: the overlays' program installed before the profile's */
 } overlay_row;
 
 static const overlay_row overlay_rows[] = {
 	{ "runtime mode: the composed rules", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
-	  { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED },
-	{ "init mode: the loader installs the overlay's program, then the profile's",
+	  { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED, false },
+	{ "init mode: the loader installs one program, the composed one, as crun gets it",
 	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL,
-	  SH_HOW_LOADER, "guarded", NULL, ALG_DENIED },
+	  SH_HOW_LOADER, "guarded", NULL, ALG_DENIED, false },
+	{ "init mode, overlays that cannot be one filter with the profile: the overlays' program, then the profile's",
+	  { .annotations = P("default") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "kill-cachestat", "af-alg" },
+	  NULL, SH_HOW_LOADER, "default", NULL, SECCOMP_RET_ERRNO | 1, true },
 	{ "init mode under crun, which installs one program: the composed one",
 	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, true, false, { "af-alg" }, NULL,
-	  SH_HOW_CRUN, "guarded", NULL, ALG_DENIED },
+	  SH_HOW_CRUN, "guarded", NULL, ALG_DENIED, false },
 	{ "the engine's linux.seccomp, no profile named (a precreate hook): the overlay goes on it",
 	  { .caps = CAPS(DOCKER_CAPS), .seccomp = ENGINE_SECCOMP }, NULL, false, false, { "af-alg" }, NULL,
-	  SH_HOW_RUNTIME, SH_PROFILE_FROM_CONFIG, NULL, ALG_DENIED },
+	  SH_HOW_RUNTIME, SH_PROFILE_FROM_CONFIG, NULL, ALG_DENIED, false },
 	{ "no filter at all (docker --security-opt seccomp=unconfined): the overlay alone",
-	  { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED },
+	  { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED, false },
 	{ "an annotation asking for unconfined does not escape the overlay",
 	  { .annotations = P("unconfined") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "af-alg" }, NULL,
-	  SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED },
+	  SH_HOW_RUNTIME, "unconfined", NULL, ALG_DENIED, false },
 	{ "overlay-unconfined=no: unconfined stays so", { .annotations = P("unconfined"), .caps = CAPS(DOCKER_CAPS) }, NULL,
-	  false, true, { "af-alg" }, NULL, SH_HOW_UNCONFINED, "unconfined", NULL, 0 },
+	  false, true, { "af-alg" }, NULL, SH_HOW_UNCONFINED, "unconfined", NULL, 0, false },
 	{ "overlay-unconfined=no: no filter stays none", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, true, { "af-alg" }, NULL,
-	  SH_HOW_PASS, NULL, NULL, 0 },
-	{ "an overlay denying what the loader calls once its program is in: runtime mode",
+	  SH_HOW_PASS, NULL, NULL, 0, false },
+	{ "an overlay denying seccomp in one composed program: the loader's last install is the composed one",
 	  { .annotations = P("guarded") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { "no-seccomp" }, NULL,
-	  SH_HOW_RUNTIME, "guarded", "deny seccomp", 0 },
+	  SH_HOW_LOADER, "guarded", NULL, 0, false },
+	{ "refused: two programs, the first denying what the loader calls once it is in, and no one filter either",
+	  { .annotations = P("default") "," INIT, .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
+	  { "no-seccomp", "kill-cachestat" }, "cannot be stacked in one filter", SH_HOW_PASS, NULL, NULL, 0, false },
 	{ "an overlay by path", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
-	  { SH_SRCDIR "/profiles/overlays/af-alg.json" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED },
+	  { SH_SRCDIR "/profiles/overlays/af-alg.json" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED, false },
 	/* A container's own annotations asking for reports or a recording: the agent answers for its
 	 * profile, the kernel for the overlays, whatever the agent would let through (complain). */
 	{ "report=complain does not let the overlay's denials through",
 	  { .annotations = P("guarded") ", \"org.seccomp-hook.report\": \"complain\"", .caps = CAPS(DOCKER_CAPS) }, NULL,
-	  false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED },
+	  false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", NULL, ALG_DENIED, false },
 	{ "report=enforce in init mode: runtime mode, the overlays in the filter that hands calls on",
 	  { .annotations = P("guarded") "," INIT ", \"org.seccomp-hook.report\": \"enforce\"", .caps = CAPS(DOCKER_CAPS) },
-	  NULL, false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", "hands calls to the agent", ALG_DENIED },
+	  NULL, false, false, { "af-alg" }, NULL, SH_HOW_RUNTIME, "guarded", "hands calls to the agent", ALG_DENIED, false },
 	{ "a recording without a profile: the overlays still deny",
 	  { .annotations = "\"org.seccomp-hook.record\": \"r1\"", .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
-	  { "af-alg" }, NULL, SH_HOW_RUNTIME, "(none)", NULL, ALG_DENIED },
+	  { "af-alg" }, NULL, SH_HOW_RUNTIME, "(none)", NULL, ALG_DENIED, false },
 	{ "refused: an overlay that allows", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
-	  { "allows" }, "only denies", SH_HOW_PASS, NULL, NULL, 0 },
+	  { "allows" }, "only denies", SH_HOW_PASS, NULL, NULL, 0, false },
 	{ "refused: an overlay that is not there", { .annotations = P("guarded"), .caps = CAPS(DOCKER_CAPS) }, NULL, false,
-	  false, { "nonesuch" }, "no profile named 'nonesuch'", SH_HOW_PASS, NULL, NULL, 0 },
+	  false, { "nonesuch" }, "no profile named 'nonesuch'", SH_HOW_PASS, NULL, NULL, 0, false },
 	{ "refused: an overlay org.seccomp-hook.applied could not list", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false,
-	  { "af-alg,io-uring" }, "invalid overlay", SH_HOW_PASS, NULL, NULL, 0 },
+	  { "af-alg,io-uring" }, "invalid overlay", SH_HOW_PASS, NULL, NULL, 0, false },
 	{ "refused: a name that is no name", { .caps = CAPS(DOCKER_CAPS) }, NULL, false, false, { ".hidden" },
-	  "invalid profile name", SH_HOW_PASS, NULL, NULL, 0 },
+	  "invalid profile name", SH_HOW_PASS, NULL, NULL, 0, false },
 };
 
 static uint32_t run_program(const sh_cache_entry *e, const sh_seccomp_data *d)
@@ -575,7 +586,7 @@ static uint32_t run_program(const sh_cache_entry *e, const sh_seccomp_data *d)
 static uint32_t planned_answer(const sh_hook_plan *p, const sh_seccomp_data *d)
 {
 	uint32_t own = run_program(&p->program, d);
-	return p->how == SH_HOW_LOADER ? sh_bpf_stack(own, run_program(&p->overlay_program, d)) : own;
+	return p->overlay_program.data ? sh_bpf_stack(own, run_program(&p->overlay_program, d)) : own;
 }
 
 /* What the runtime's program of linux.seccomp answers (its listenerPath, the agent's socket, is
@@ -632,7 +643,8 @@ static void check_overlay_row(const overlay_row *r)
 		if (supervised)
 			cr_expect_eq(written_answer(p.seccomp, &alg), r->alg, "%s: socket(AF_ALG) gets %#x", r->what,
 				     written_answer(p.seccomp, &alg));
-		cr_expect_eq(p.how == SH_HOW_LOADER, p.call.overlay_path != NULL, "%s: the loader call names the overlay", r->what);
+		cr_expect_eq(p.call.overlay_path != NULL, r->two, "%s: the loader call names the overlays' program", r->what);
+		cr_expect_eq(p.overlay_program.data != NULL, r->two, "%s: the overlays' program planned", r->what);
 	}
 	sh_hook_plan_free(&p);
 	sh_error_free(err);
@@ -651,16 +663,17 @@ Test(hookplan, overlays)
 Test(hookplan, overlays_once_on_its_own_output)
 {
 	sh_hook_opts o = base_opts;
-	const char *ov[] = { "af-alg" };
+	const char *ov[] = { "kill-cachestat", "af-alg" };
 	o.overlays = ov;
-	o.noverlays = 1;
-	config_row cr = { .annotations = P("guarded") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+	o.noverlays = 2;
+	config_row cr = { .annotations = P("default") "," INIT, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
 	sh_hook_plan p;
 	sh_json *config = transformed(&cr, &o, &p);
 	sh_hook_plan_free(&p);
 	const char *applied = sh_oci_annotation(config, SH_ANNOT_APPLIED);
 	cr_assert_not_null(applied);
-	cr_expect(strstr(applied, "guarded init sha256:") == applied && strstr(applied, " overlays=af-alg"), "%s", applied);
+	cr_expect(strstr(applied, "default init sha256:") == applied && strstr(applied, " overlays=kill-cachestat,af-alg"), "%s",
+		  applied);
 	size_t mounts = 0;
 	sh_json *m = sh_json_get(config, "mounts");
 	for (size_t i = 0; m && i < m->u.arr.n; i++)
@@ -677,7 +690,7 @@ Test(hookplan, overlays_once_on_its_own_output)
 	sh_hook_opts plain = base_opts;
 	cr_assert_eq(sh_hook_plan_make(config, &plain, &p, NULL, &err), 0, "%s", err ? err->msg : "");
 	cr_assert_not_null(p.ov, "the earlier transform's overlays are dropped");
-	cr_expect_str_eq(p.ov->names, "af-alg");
+	cr_expect_str_eq(p.ov->names, "kill-cachestat,af-alg");
 	cr_expect_eq(p.how, SH_HOW_LOADER);
 	cr_expect_not_null(p.call.overlay_path);
 	sh_hook_plan_free(&p);

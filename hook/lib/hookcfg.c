@@ -656,20 +656,16 @@ static int judge_program(plan_ctx *c, const char *path, const void *prog, size_t
 	return 0;
 }
 
-/* The overlay's program for the loader, in the form a runtime's one filter would have (the proof
- * says which, overlay.h); where no one filter can hold the two, the form that leaves the
- * multiplexers to the profile: the loader installs both programs as they are. */
+/* The overlays' program for the loader, where they and the profile cannot be one filter: the form that
+ * leaves x86's socketcall and ipc to the profile (overlay.h), so that 32-bit programs keep their
+ * sockets as the profile has them. */
 static int make_overlay_program(plan_ctx *c, loaded *l, sh_bpf *prog)
 {
-	cleanup_ruleset sh_ruleset *ov = NULL, *composed = NULL;
+	cleanup_ruleset sh_ruleset *ov = NULL;
 	const sh_ruleset *own = own_rules(l);
-	sh_error *inexpressible = NULL;
 	if (sh_overlay_merge((const sh_profile *const *)c->p->ov->p, c->p->ov->n, &l->t, own->arches, own->narches, &ov,
 			     c->err) < 0)
 		return -1;
-	if (sh_overlay_stack(own, ov, &composed, prog, &inexpressible) == 0)
-		return 0;
-	sh_error_free(inexpressible);
 	return sh_overlay_program(ov, true, prog, c->err);
 }
 
@@ -712,8 +708,8 @@ static int plan_overlay_program(plan_ctx *c, loaded *l)
 	return 1;
 }
 
-/* The program the loader or crun installs: the profile's own (the loader installs the overlays'
- * beside it: l->ov is NULL then), or for crun, which installs one, the composed one. */
+/* The program the loader or crun installs: with overlays, the composed one (l->ov set), or the
+ * profile's own with the overlays' program for the loader to install before it (l->ov NULL). */
 static int plan_program(plan_ctx *c, loaded *l)
 {
 	sh_hook_plan *p = c->p;
@@ -722,7 +718,7 @@ static int plan_program(plan_ctx *c, loaded *l)
 	if (hit < 0 || (!hit && compile_program(l, &p->program, NULL, c->d, c->err) < 0))
 		return -1;
 	p->store = p->store_required = !hit;
-	return p->ov && !c->o->crun ? plan_overlay_program(c, l) : 0;
+	return p->ov && !l->ov ? plan_overlay_program(c, l) : 0;
 }
 
 static int plan_init_as(plan_ctx *c, loaded *l)
@@ -748,16 +744,43 @@ static int plan_init_as(plan_ctx *c, loaded *l)
 	return 0;
 }
 
-/* 1: init mode is not for this container (fell back), 0: planned, -1: error. The loader installs
- * the profile's own program and the overlays' as they are: nothing is composed for it. */
-static int plan_init(plan_ctx *c, loaded *l)
+static void plan_reset_program(sh_hook_plan *p);
+
+/* Init mode with overlays, the loader's way: the profile's own program with the overlays' installed
+ * before it, the kernel stacking the two. */
+static int plan_init_two(plan_ctx *c, loaded *l)
 {
 	const sh_overlay_set *ov = l->ov;
-	if (!c->o->crun)
-		l->ov = NULL;
+	l->ov = NULL;
 	int r = plan_init_as(c, l);
 	l->ov = ov;
 	return r;
+}
+
+/* 1: init mode is not for this container (fell back), 0: planned, -1: error. With overlays the
+ * composed program where it is proven, so that a call runs one filter as it does without them (crun
+ * installs only that one); where the overlays and the profile cannot be one filter, the loader's
+ * two programs, with a note. */
+static int plan_init(plan_ctx *c, loaded *l)
+{
+	if (!l->ov || c->o->crun)
+		return plan_init_as(c, l);
+	sh_error *composing = NULL, **err = c->err;
+	c->err = &composing;
+	int r = plan_init_as(c, l);
+	c->err = err;
+	bool uncomposed = r < 0 && l->rs && !l->own_rs; /* resolved, but the composition was refused */
+	if (r >= 0 || !uncomposed) {
+		if (r < 0)
+			*err = steal_pointer(&composing);
+		return r;
+	}
+	if (c->d)
+		sh_diag_add(c->d, SH_SEV_NOTE, l->path, 0, 0, "overlay-two-programs", "%s; the loader installs the "
+			    "overlays' program before the profile's", composing->msg);
+	sh_error_free(composing);
+	plan_reset_program(c->p);
+	return plan_init_two(c, l);
 }
 
 /* ---- what the installer calls after the filter is in ---- */

@@ -3,9 +3,10 @@
  *
  * What a container then runs answers every call as the kernel answers two stacked filters: the
  * overlay's program installed first, the container's on top, so the most restrictive action wins and
- * between equal actions the container's own answer (its errno) stands. Init mode installs the two
- * programs (the loader's --overlay); runtime mode and crun, which install one, get the composed rule
- * set (compose.h), which is used only once the proof here holds: every architecture's every syscall
+ * between equal actions the container's own answer (its errno) stands. Every mode gets the composed
+ * rule set (compose.h), so that a call runs one filter as it does without overlays; where there is
+ * none, init mode's loader installs the two programs (its --overlay). The composed rule set is used
+ * only once the proof here holds: every architecture's every syscall
  * number, at the boundary values of every condition on its arguments, gets the same answer from the
  * composed program as from the stack, and the joint walk of the programs (within.h) finds no call on
  * which they differ.
