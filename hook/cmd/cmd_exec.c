@@ -31,9 +31,10 @@ static const char exec_usage[] =
 	"  --profiles-dir=DIR  where to look NAME up\n"
 	"  --bpf=FILE      precompiled raw BPF (compile --format=bpf)\n"
 	"  --overlay=O     a profile of deny rules (overlays/NAME.json in the profiles directories, or a file)\n"
-	"                  installed first, under the profile or program: a call gets the more restrictive\n"
-	"                  answer of the two, the profile's where they are equal. Alone, it is the filter.\n"
-	"                  May be given more than once\n"
+	"                  stacked on the profile or program: a call gets the more restrictive answer of\n"
+	"                  the two, the profile's where they are equal. With --profile, one filter proven\n"
+	"                  to answer so where there is one; else (and under --bpf) installed first. Alone,\n"
+	"                  it is the filter. May be given more than once\n"
 	"  --flags=LIST    with --bpf: SECCOMP_FILTER_FLAG_LOG,SPEC_ALLOW,.. to install with\n"
 	"  --caps=LIST     capabilities for includes/excludes: names (CAP_SYS_ADMIN,..), 'all', 'none',\n"
 	"                  'docker' (the default: Docker's default set, so that the profile decides as in\n"
@@ -111,10 +112,12 @@ static char *summary(const exec_opts *o, const sh_target *t, const sh_ruleset *r
 			    rs->profile->file, rs->nrules, rs->profile->nrules, target, b->len);
 }
 
-/* The overlays' program, installed first: in the form a runtime's one filter would have on top of
- * the profile (rs), else (a program, --bpf) the form that leaves the multiplexers to it; with nothing
- * under it, libseccomp's (overlay.h). */
-static int overlay_program(exec_opts *o, const sh_ruleset *rs, bool under, sh_bpf *out, sh_error **err)
+/* The overlays on the profile (rs): the composed rule set (*composed, which borrows rs), one filter
+ * proven to answer as the two stacked, as a container gets it; where there is none, or under a
+ * program (--bpf), the overlays' program to install first (*out), in the form that leaves the
+ * multiplexers to what is under it; with nothing under it, libseccomp's (overlay.h). */
+static int overlay_program(exec_opts *o, const sh_ruleset *rs, bool under, sh_bpf *out, sh_ruleset **composed,
+			   sh_error **err)
 {
 	sh_overlay_set set;
 	sh_diag d = { 0 };
@@ -128,10 +131,10 @@ static int overlay_program(exec_opts *o, const sh_ruleset *rs, bool under, sh_bp
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
 	size_t nf = rs ? rs->narches : sh_arch_family(t.native_arch ? t.native_arch : sh_arch_native(), family);
-	cleanup_ruleset sh_ruleset *ov = NULL, *composed = NULL;
+	cleanup_ruleset sh_ruleset *ov = NULL;
 	int r = sh_overlay_merge((const sh_profile *const *)set.p, set.n, &t, rs ? rs->arches : family, nf, &ov, err);
 	sh_error *inexpressible = NULL;
-	if (r == 0 && rs && sh_overlay_stack(rs, ov, &composed, out, &inexpressible) == 0)
+	if (r == 0 && rs && composed && sh_overlay_stack(rs, ov, composed, NULL, &inexpressible) == 0)
 		r = 1;
 	sh_error_free(inexpressible);
 	if (r == 0)
@@ -148,10 +151,12 @@ static int compile_profile(exec_opts *o, sh_bpf *b, sh_bpf *ob, unsigned *flags,
 	cleanup_ruleset sh_ruleset *rs = NULL;
 	if (sh_cli_load_ruleset(o->profile, o->dir, &o->t, &t, &p, &rs, err) < 0)
 		return -1;
-	if (o->noverlays && overlay_program(o, rs, true, ob, err) < 0)
+	cleanup_ruleset sh_ruleset *composed = NULL; /* borrows rs: freed first */
+	if (o->noverlays && overlay_program(o, rs, true, ob, &composed, err) < 0)
 		return -1;
+	const sh_ruleset *installed = composed ? composed : rs;
 	sh_diag d = { 0 };
-	int r = sh_translate_bpf(rs, NULL, b, &d, err);
+	int r = sh_translate_bpf(installed, NULL, b, &d, err);
 	sh_print_warnings(&d);
 	sh_diag_free(&d);
 	if (r < 0)
@@ -248,11 +253,11 @@ static int prepare(exec_opts *o, sh_bpf *b, sh_bpf *ob, unsigned *flags, char **
 {
 	if (!o->bpf && !o->profile) { /* the overlays alone */
 		*flags = SH_FLAG_SPEC_ALLOW;
-		return overlay_program(o, NULL, false, ob, err);
+		return overlay_program(o, NULL, false, ob, NULL, err);
 	}
 	int r = o->bpf ? sh_cli_read_bpf_file(o->bpf, b, err) : compile_profile(o, b, ob, flags, listener, metadata, said, err);
 	if (r == 0 && o->bpf && o->noverlays)
-		r = overlay_program(o, NULL, true, ob, err);
+		r = overlay_program(o, NULL, true, ob, NULL, err);
 	return r;
 }
 

@@ -292,7 +292,12 @@ teardown() {
 	[[ "$output" == *"mount=1"* ]]
 	run "$BIN" exec -q --overlay="$T/profiles/overlays/marked.json" -- grep Seccomp_filters /proc/self/status
 	[ "$output" = "Seccomp_filters:	1" ]
+	# On a profile, one filter where the two can be one; else, and under a program, two.
 	run "$BIN" exec -q --profiles-dir="$T/profiles" --profile=docker --overlay=marked -- grep Seccomp_filters /proc/self/status
+	[ "$output" = "Seccomp_filters:	1" ]
+	run "$BIN" exec -q --profiles-dir="$T/profiles" --profile=docker --overlay=kill-cachestat -- grep Seccomp_filters /proc/self/status
+	[ "$output" = "Seccomp_filters:	2" ]
+	run "$BIN" exec -q --profiles-dir="$T/profiles" --bpf="$T/docker.bpf" --flags=SPEC_ALLOW --overlay=marked -- grep Seccomp_filters /proc/self/status
 	[ "$output" = "Seccomp_filters:	2" ]
 }
 
