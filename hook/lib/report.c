@@ -151,24 +151,6 @@ static seen *find(sh_reporter *r, const sh_call *c, bool *fresh)
 	return e;
 }
 
-static void read_comm(pid_t pid, char *buf, size_t len)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		n = 0;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	/* The process names itself (PR_SET_NAME): nothing in it may pass for a field or a control. */
-	for (char *p = buf; *p; p++)
-		if (*p <= ' ' || *p > '~' || *p == '=' || *p == '"' || *p == '\\')
-			*p = '?';
-}
-
 static char *reason_text(const sh_reporter *r, const sh_call *c)
 {
 	char *buf = NULL;
@@ -274,8 +256,7 @@ static void send_syslog(const sh_reporter *r, const char *line)
 
 static void report_first(sh_reporter *r, const sh_call *c, const seen *s)
 {
-	char comm[32];
-	read_comm(c->pid, comm, sizeof comm);
+	const char *comm = c->comm;
 	cleanup_free char *why = reason_text(r, c);
 	cleanup_free char *line = text_line(r, c, s, comm, why);
 	if (r->syslog_fd >= 0)

@@ -8,10 +8,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -201,6 +203,25 @@ static void answer(sh_supervisor *s, int fd, const sh_call *c)
 		;
 }
 
+/* The caller's name: a report names it, and once answered the caller may end before it is read. */
+static void read_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		n = 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	/* The process names itself (PR_SET_NAME): nothing in it may pass for a field or a control. */
+	for (char *p = buf; *p; p++)
+		if (*p <= ' ' || *p > '~' || *p == '=' || *p == '"' || *p == '\\')
+			*p = '?';
+}
+
 /* One notification, received, decided, answered and observed: 1; 0 when there was none to take
  * (EINTR; ENOENT: the call went away before it was read, or no task of the filter is left); -1 when
  * the fd is no listener, or no longer works as one. Nothing here allocates or formats once a call's
@@ -216,6 +237,8 @@ static int handle_one(sh_supervisor *s, const listener *l)
 	memcpy(c.args, d->args, sizeof(c.args));
 	c.d = decide(s, d); /* the whole seccomp_data: the program may read the instruction pointer */
 	c.let_through = s->complain || sh_decision_lets_through(c.d.ret);
+	if (!sh_decision_lets_through(c.d.ret)) /* a refusal, which is rare: reports name the caller */
+		read_comm(c.pid, c.comm, sizeof c.comm);
 	/* Answered first: whatever the observer does (a log write) does not hold up the call. */
 	answer(s, l->fd, &c);
 	if (s->fn)

@@ -23,6 +23,9 @@ typedef struct sh_call {
 	sh_decision d;      /* the base's decision (SCMP_ACT_ALLOW without a base) */
 	bool let_through;   /* answered with CONTINUE */
 	const char *source; /* the listener's name, as given to sh_supervisor_add */
+	/* The caller's name (/proc/PID/comm, made safe to print) when the base refuses the call, read
+	 * before the answer lets the caller go on, and perhaps end; "" otherwise. */
+	char comm[16];
 } sh_call;
 
 typedef void (*sh_call_fn)(void *ctx, const sh_call *c);

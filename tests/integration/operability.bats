@@ -171,11 +171,13 @@ logged() {
 	# A container that names its profile keeps it (this one lets unshare run).
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}' \
 		> "$T/profiles/mkdir-only.json"
-	run pod "$SH_BUILDDIR/seccomp-hook-runtime" --annotation org.seccomp-hook.profile=mkdir-only localhost/sh-busybox \
-		sh -c "$script; mkdir /tmp/d 2>/dev/null; echo mkdir=\$?"
+	run --separate-stderr pod "$SH_BUILDDIR/seccomp-hook-runtime" --annotation org.seccomp-hook.profile=mkdir-only \
+		localhost/sh-busybox sh -c "$script; mkdir /tmp/d 2>/dev/null; echo mkdir=\$?"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'unshare-U=0\nmkdir=1')" ]
+	# Its root is writable: the runtime installs the filter, and the wrapper says why.
+	[[ "$stderr" == *"mkdir-only.json: warning: init mode: its root filesystem is writable"*"(runtime mode)"* ]]
 }
 
 @test "--version: the wrapper's first, then the runtime's own" {

@@ -392,9 +392,10 @@ PY
 
 # stormed RUNC_ARGS...: runc, bounded, while tests/sigstorm sends SIGURG (Go's preemption signal) about
 # every 50 us to the runc init it starts, from the moment it appears until it execs the container's
-# program: one is pending whenever seccomp(2) returns, so the first call after the install is always a
-# signal's rt_sigreturn, before runc init has told its parent the listener's number. The storm's line
-# (signals sent, and how many of them once the filter was in) goes to $T/storm.
+# program: mostly one is pending when seccomp(2) returns, so the first call after the install is a
+# signal's rt_sigreturn, before runc init has told its parent the listener's number (a loaded machine
+# does not always run the storm in time: some starts get none there). The storm's line (signals sent,
+# and how many of them once the filter was in) goes to $T/storm.
 stormed() {
 	timeout -k 5 30 runc --root "$T/runc-state" "$@" < /dev/null > "$T/runc.out" 2>&1 &
 	local r=$!
@@ -423,8 +424,9 @@ cpu_hog() {
 		rm "$T/rec/sig.json"
 	done
 	cat "$T/storm"
-	# Every start was stormed, also after its filter was in.
-	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 20 ]
+	# Every start was stormed, and at least a quarter of them also after the filter was in.
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=' "$T/storm")" -eq 20 ]
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -ge 5 ]
 }
 
 @test "signals while runc exec installs a recording container's filter: every exec runs, and the recording lists what Go's runtime may call before the hand-over" {
@@ -438,7 +440,8 @@ cpu_hog() {
 		[ "$status" -eq 0 ]
 	done
 	cat "$T/storm"
-	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -eq 10 ]
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=' "$T/storm")" -eq 10 ]
+	[ "$(grep -c '^signals=[1-9][0-9]* in_filter=[1-9]' "$T/storm")" -ge 3 ]
 	runc --root "$T/runc-state" kill e1 KILL
 	wait_for "$T/rec/sigexec.json"
 	names=$(jq -r '.syscalls[0].names[]' "$T/rec/sigexec.json")
