@@ -337,6 +337,13 @@ static bool read_task(int pid, int tid, sh_scan_proc *p)
 			p->mode = SH_SECCOMP_UNKNOWN;
 			p->error = sh_xstrdup(e->msg);
 		}
+		/* The kernel numbers them from the first installed; the kernel runs them, and a process
+		 * entry lists them, newest first (the newest answers between equal actions). */
+		for (size_t i = 0; i < p->nfilters / 2; i++) {
+			sh_bpf f = p->filters[i];
+			p->filters[i] = p->filters[p->nfilters - 1 - i];
+			p->filters[p->nfilters - 1 - i] = f;
+		}
 	}
 	p->digests = sh_xcalloc(p->nfilters + 1, sizeof(*p->digests));
 	for (size_t i = 0; i < p->nfilters; i++)

@@ -384,3 +384,22 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"logs.json:1:"*"error: syscalls[0]: an overlay only denies: SCMP_ACT_LOG is not one of"* ]]
 }
+
+@test "two stacked programs: scan, explain --pid and the kernel give the newest filter's errno between equal actions" {
+	make_bundle "$T/b" '["sleep", "60"]'
+	# default.json denies AF_ALG with EPERM itself; kill-cachestat keeps the two programs apart.
+	"${WRAP[@]}" --root "$T/runc-state" --mode=init --default-profile=default --overlay=marked --overlay=kill-cachestat \
+		run -d -b "$T/b" o1 < /dev/null
+	pid=$(runc --root "$T/runc-state" state o1 | jq .pid)
+	for _ in $(seq 100); do [ "$(cat "/proc/$pid/comm")" = sleep ] && break; sleep 0.02; done
+	grep -q "Seccomp_filters:	2" "/proc/$pid/status"
+	run "${WRAP[@]}" --root "$T/runc-state" exec o1 sysprobe socket_alg
+	[ "$output" = "socket_alg=1" ]
+	run "$BIN" explain --pid="$pid" socket 38 5
+	[[ "${lines[0]}" == "socket (SCMP_ARCH_X86_64 #41): SCMP_ACT_ERRNO(1) EPERM - filter 1 of pid $pid"* ]]
+	run --separate-stderr "$BIN" scan --root="$T/runc-state" --query=socket:arg0=38,arg1=5 --format=json
+	[ "$status" -eq 0 ]
+	jq -e '.containers[0].processes[0].answers[0] | .arch == "SCMP_ARCH_X86_64" and .answer == "SCMP_ACT_ERRNO(1)"' <<<"$output"
+	"$BIN" dump --format=raw --index=1 -o "$T/newest.bpf" "$pid"
+	jq -e --arg d "$(sha256sum < "$T/newest.bpf" | cut -d' ' -f1)" '.containers[0].processes[0].filters[0].sha256 == $d' <<<"$output"
+}

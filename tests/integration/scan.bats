@@ -130,7 +130,7 @@ proc_of() { # JSON ID PID
 	"$BIN" dump --format=raw --index=0 -o "$T/exec0.bpf" "$exec"
 	"$BIN" dump --format=raw --index=1 -o "$T/exec1.bpf" "$exec"
 	jq -e --arg d0 "$(sha256sum < "$T/exec0.bpf" | cut -d' ' -f1)" --arg d1 "$(sha256sum < "$T/exec1.bpf" | cut -d' ' -f1)" \
-		'(.init | not) and (.filters | map(.sha256)) == [$d0, $d1] and (.exposed | not) and
+		'(.init | not) and (.filters | map(.sha256)) == [$d1, $d0] and (.exposed | not) and
 		.answers[0].class == "refused" and .answers[0].answer == "SCMP_ACT_ERRNO(97)"' <<< "$p"
 	# hardened: default.json refuses AF_ALG natively; on x86 socketcall hides the family: counted
 	# where the kernel runs x86 code, shown only where it does not
