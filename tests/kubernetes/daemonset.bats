@@ -87,6 +87,10 @@ etc/seccomp-hook/profiles/default.json f 644 root:root
 etc/seccomp-hook/profiles/web-server.json f 644 root:root
 etc/seccomp-hook/profiles/deny-dangerous.json f 644 root:root
 etc/seccomp-hook/profiles/log-all.json f 644 root:root
+etc/seccomp-hook/profiles/overlays d 755 root:root
+etc/seccomp-hook/profiles/overlays/af-alg.json f 644 root:root
+etc/seccomp-hook/profiles/overlays/io-uring.json f 644 root:root
+etc/seccomp-hook/profiles/overlays/user-namespaces.json f 644 root:root
 var/cache/seccomp-hook d 700 root:root
 var/lib/kubelet/seccomp d 755 root:root
 var/lib/kubelet/seccomp/seccomp-hook d 755 root:root
@@ -104,6 +108,9 @@ EOF
 	for p in default web-server deny-dangerous log-all; do
 		cmp "$SH_SRCDIR/profiles/$p.json" "$NODE/etc/seccomp-hook/profiles/$p.json"
 		cmp "$SH_SRCDIR/profiles/$p.json" "$NODE/var/lib/kubelet/seccomp/seccomp-hook/$p.json"
+	done
+	for o in af-alg io-uring user-namespaces; do
+		cmp "$SH_SRCDIR/profiles/overlays/$o.json" "$NODE/etc/seccomp-hook/profiles/overlays/$o.json"
 	done
 	for b in bin/seccomp-hook bin/seccomp-hook-runtime libexec/seccomp-hook-init; do
 		run readelf -d "$NODE/opt/seccomp-hook/$b"
@@ -142,7 +149,7 @@ EOF
 	diff <(echo "$after") <(snapshot)
 }
 
-@test "a bad DEFAULT_PROFILE, MODE or APPLY_CONTAINERD_CONFIG fails with the reason and changes nothing, on a new node or an installed one" {
+@test "a bad DEFAULT_PROFILE, MODE, APPLY_CONTAINERD_CONFIG or OVERLAYS fails with the reason and changes nothing, on a new node or an installed one" {
 	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_BOGUS"}]}\n' > "$BATS_TEST_TMPDIR/broken.json"
 	for state in new installed; do
 		# The kubelet makes the hostPath directories before the pod starts: they are not the installer's.
@@ -150,8 +157,11 @@ EOF
 		if [ "$state" = installed ]; then
 			run_installer > /dev/null
 			cp "$BATS_TEST_TMPDIR/broken.json" "$NODE/etc/seccomp-hook/profiles/broken.json"
+			printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["socket"], "action": "SCMP_ACT_LOG"}]}\n' \
+				> "$NODE/etc/seccomp-hook/profiles/overlays/logs.json"
 		fi
-		for bad in DEFAULT_PROFILE=no-such DEFAULT_PROFILE=../../etc/passwd DEFAULT_PROFILE=broken MODE=fast APPLY_CONTAINERD_CONFIG=yes; do
+		for bad in DEFAULT_PROFILE=no-such DEFAULT_PROFILE=../../etc/passwd DEFAULT_PROFILE=broken MODE=fast APPLY_CONTAINERD_CONFIG=yes \
+			OVERLAYS=no-such "OVERLAYS=af-alg ../x" OVERLAYS=default OVERLAYS=logs; do
 			before=$(snapshot)
 			run run_installer "$bad"
 			echo "$state $bad: $status: $output"
@@ -166,6 +176,11 @@ EOF
 	grep -qx 'default-profile = site' "$NODE/etc/seccomp-hook/runtime.conf"
 	run_installer DEFAULT_PROFILE=web-server > /dev/null
 	grep -qx 'default-profile = web-server' "$NODE/etc/seccomp-hook/runtime.conf"
+	# Overlays: shipped ones, and one of the site's own on the node.
+	printf '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["keyctl"], "action": "SCMP_ACT_ERRNO"}]}\n' \
+		> "$NODE/etc/seccomp-hook/profiles/overlays/site.json"
+	run_installer "OVERLAYS=af-alg site" > /dev/null
+	[ "$(grep '^overlay = ' "$NODE/etc/seccomp-hook/runtime.conf")" = "$(printf 'overlay = af-alg\noverlay = site')" ]
 }
 
 @test "containerd, configured by the installer, runs pods through the RuntimeClass on the installed files alone" {
