@@ -5,7 +5,8 @@
 # pod spec says (tests/cri/pod-run reads command, env, privileges and mounts from daemonset.yaml)
 # against a directory standing in for the node's root. It proves that:
 # - the installer puts every file in place with its owner and mode, and nothing else;
-# - running it again changes nothing; a bad DEFAULT_PROFILE or MODE fails and changes nothing;
+# - running it again changes nothing; a bad DEFAULT_PROFILE, MODE or OVERLAYS fails and changes
+#   nothing;
 # - the node's containerd (node.bash), with the runtime table the installer added to its
 #   config.toml, runs pods through the RuntimeClass handler on the installed files alone: a profile
 #   named by pod annotation and a Localhost profile from the kubelet's directory.
