@@ -22,8 +22,11 @@ setup() {
 }
 
 teardown() {
-	for c in rec probe r-runc-runtime r-runc-init; do
+	for c in probe r-runc-runtime r-runc-init; do
 		runc --root "$T/runc-state" delete -f "$c" >/dev/null 2>&1 || true
+	done
+	for c in rec r-crun-runtime r-crun-init; do
+		crun --root "$T/crun-state" delete -f "$c" >/dev/null 2>&1 || true
 	done
 	rm -rf "$T"
 }
@@ -152,19 +155,22 @@ served() {
 	[ "$(awk '{print $7, $9}' "$o/access.log")" = "$(printf '%s\n' '/index.html 200' '/second.txt 200' '/missing.html 404')" ]
 }
 
-# record_nginx: nginx recorded in a runc container, runtime mode: $T/rec/nginx.json. With its arguments
+# record_nginx: nginx recorded in a crun container, runtime mode: $T/rec/nginx.json. With its arguments
 # (clone's flags among them), so that init mode can start it: a recording that allows clone with any
-# flags lets the workload make a user namespace, and gets runtime mode.
+# flags lets the workload make a user namespace, and gets runtime mode. crun installs the recording's
+# filter with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, as the loader does and runc 1.1 cannot: a signal
+# (the shell's SIGCHLD, which has no SA_RESTART) does not interrupt a call the recorder has taken.
 record_nginx() {
 	nginx_bundle "$T/rec-b"
 	annotate "$T/rec-b" org.seccomp-hook.record nginx
 	annotate "$T/rec-b" org.seccomp-hook.record-args true
-	"$BIN" inject --mode=runtime "${RECORD[@]}" "$T/rec-b"
-	run_runc "$T/rec-b" rec
+	"$BIN" inject --mode=runtime --runtime=crun "${RECORD[@]}" "$T/rec-b"
+	jq -e '.linux.seccomp.flags | index("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")' "$T/rec-b/config.json"
+	run_crun "$T/rec-b" rec
 	wait_for "$T/rec/nginx.json"
 }
 
-@test "nginx recorded in a runc container: the recording appears when it stops, passes check --strict and covers the workers" {
+@test "nginx recorded in a crun container: the recording appears when it stops, passes check --strict and covers the workers" {
 	record_nginx
 	served "$T/rec-b"
 	[ "$(cat "$T/rec-b/out/status")" = "Seccomp:	2" ]
