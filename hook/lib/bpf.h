@@ -46,9 +46,9 @@ bool sh_bpf_jump_taken(uint16_t op, uint32_t a, uint32_t k);
 /* Whether answer a is more restrictive than b in the kernel's order of actions (KILL_PROCESS,
  * KILL_THREAD, TRAP, ERRNO, USER_NOTIF, TRACE, LOG, ALLOW), by which it combines stacked filters. */
 bool sh_ret_outranks(uint32_t a, uint32_t b);
-/* What the kernel answers a call that n stacked filters answer rets[0..n) (newest first, as
- * PTRACE_SECCOMP_GET_FILTER numbers them): the most restrictive action, the newest filter's value
- * among equals; ALLOW for none. */
+/* What the kernel answers a call that n stacked filters answer rets[0..n) (newest first: the reverse
+ * of PTRACE_SECCOMP_GET_FILTER's numbers, whose 0 is the first installed): the most restrictive
+ * action, the newest filter's value among equals; ALLOW for none. */
 uint32_t sh_ret_stacked(const uint32_t *rets, size_t n);
 /* How restrictive an answer is, in the kernel's order with ALLOW and LOG together (both run the
  * call): 0 ALLOW and LOG, 1 TRACE, 2 USER_NOTIF, 3 ERRNO, 4 TRAP, 5 KILL_THREAD (and any action the
