@@ -393,9 +393,16 @@ static void multiplexer_rules(const sh_recorder *r, const uint32_t *arches, size
 /* Whether the keyed value decides every condition the base's rule puts on argument 0, so that the
  * value, with the rule's conditions on the other arguments, allows nothing the rule does not: any
  * condition for an exact value (the socket domain), a masked equality within the mask for a masked
- * one (clone's namespace flags); and no index repeats (its conditions would be alternatives). */
+ * one (clone's namespace flags). Where an index repeats the conditions are alternatives (runc and
+ * crun make each its own rule): an exact value met one of them if all are on argument 0. */
 static bool value_decides(const keyed *k, const sh_rule *by)
 {
+	if (sh_rule_index_repeats(by)) {
+		for (size_t i = 0; i < by->nargs; i++)
+			if (by->args[i].index != 0 || k->mask)
+				return false;
+		return true;
+	}
 	unsigned seen = 0;
 	for (size_t i = 0; i < by->nargs; i++) {
 		const sh_arg *a = &by->args[i];
