@@ -68,7 +68,9 @@ static int run(const uint8_t *data, size_t size, const sh_hook_opts *o, bool sha
 	sh_diag d = { 0 };
 	r = sh_hook_transform(config, o, &res, &d, err);
 	sh_diag_free(&d);
-	if (r == 0 && res.changed) {
+	bool changed = r == 0 && res.changed;
+	sh_hook_result_free(&res); /* the profile's name is set also when the transform refuses */
+	if (changed) {
 		*out = sh_json_serialize_edits(config, (const char *)data, size, n);
 		if (!shaped) { /* the text kept around the edits is the tree the transform made */
 			char *want = sh_json_serialize(config, false, NULL);
@@ -80,7 +82,7 @@ static int run(const uint8_t *data, size_t size, const sh_hook_opts *o, bool sha
 		}
 	}
 	sh_json_free(config);
-	return r < 0 ? -1 : r == 0 && res.changed;
+	return r < 0 ? -1 : changed;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
