@@ -40,6 +40,10 @@ teardown() {
 bundle() {
 	make_bundle "$T/$1" '["sleep", "1000"]'
 	cp "$BIN" "$T/$1/rootfs/bin/seccomp-hook"
+	# A build with the sanitizers links it dynamically: its libraries go with it.
+	for lib in $(ldd "$BIN" 2>/dev/null | grep -oE '/[^ ]+' || true); do
+		cp -L --parents "$lib" "$T/$1/rootfs"
+	done
 	echo "$ALG" > "$T/$1/out/alg.json"
 	if [ -n "${2:-}" ]; then
 		"$BIN" inject --mode=runtime --profile="$2" --seal-key="$T/seal.key" --cache-dir="$T/cache" "$T/$1" 2>/dev/null
