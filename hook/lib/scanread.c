@@ -462,7 +462,8 @@ static int read_root(const char *root, bool given, const proc_table *t, sh_scan 
 			ids[n++] = sh_xstrdup(e->d_name);
 		}
 	closedir(d);
-	qsort(ids, n, sizeof(*ids), cmp_str);
+	if (n) /* qsort of no array at all is undefined */
+		qsort(ids, n, sizeof(*ids), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		sh_scan_container c;
 		cleanup_error sh_error *e = NULL;
