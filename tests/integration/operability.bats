@@ -159,12 +159,13 @@ logged() {
 	for o in "${PRIV[@]}"; do flags+=(--runtime-flag "${o#--}"); done
 	script='unshare -U true 2>/dev/null; echo "unshare-U=$?"'
 	# podman writes its default profile (which allows unshare to root) into every container.
+	# podman passes the runtime's warnings on (a writable root: runtime mode) only at times: stdout alone.
 	PODG=("${flags[@]}" --runtime-flag default-profile=default)
-	run pod "$SH_BUILDDIR/seccomp-hook-runtime" localhost/sh-busybox sh -c "$script"
+	run --separate-stderr pod "$SH_BUILDDIR/seccomp-hook-runtime" localhost/sh-busybox sh -c "$script"
 	[ "$status" -eq 0 ]
 	[ "$output" = unshare-U=0 ]
 	PODG=("${flags[@]}" --runtime-flag override-profile=default)
-	run pod "$SH_BUILDDIR/seccomp-hook-runtime" localhost/sh-busybox sh -c "$script"
+	run --separate-stderr pod "$SH_BUILDDIR/seccomp-hook-runtime" localhost/sh-busybox sh -c "$script"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = unshare-U=1 ]
