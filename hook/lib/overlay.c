@@ -499,6 +499,21 @@ int sh_overlay_prove(const sh_engine *base, const sh_engine *overlay, const sh_e
 	return check_numbers(&c, composed->rs, err);
 }
 
+/* The joint walk on q: 1 with *miss, its first counterexample (want: b's answer, got: a's), when it
+ * finds one; 0 when it holds or cannot tell. */
+static int walk_miss(const sh_within_query *q, sh_overlay_miss *miss)
+{
+	sh_within_result res;
+	bool fails = sh_within(q, &res) == SH_WITHIN_FAILS && res.ncex > 0;
+	if (fails) {
+		const sh_within_cex *x = &res.cex[0];
+		*miss = (sh_overlay_miss){ .arch = x->abi, .nr = x->call.nr, .want = x->b, .got = x->a };
+		memcpy(miss->args, x->call.args, sizeof(miss->args));
+	}
+	sh_within_result_free(&res);
+	return fails;
+}
+
 /* The joint walk (within.h) on the enforcement question: 1 with *miss when it finds a call the
  * filters (oldest first) answer less restrictively than the overlay; 0 when none, or it cannot tell. */
 static int walk_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss)
@@ -510,15 +525,7 @@ static int walk_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t
 	size_t nabis = sh_rulesets_abis(overlay->rs, overlay->rs, abis);
 	sh_within_query q = { .a = newest_first, .na = n, .b = &overlay->prog, .nb = 1, .abis = abis, .nabis = nabis,
 			      .order = SH_WITHIN_RESTRICTIVE };
-	sh_within_result res;
-	bool fails = sh_within(&q, &res) == SH_WITHIN_FAILS && res.ncex > 0;
-	if (fails) {
-		const sh_within_cex *x = &res.cex[0];
-		*miss = (sh_overlay_miss){ .arch = x->abi, .nr = x->call.nr, .want = x->b, .got = x->a };
-		memcpy(miss->args, x->call.args, sizeof(miss->args));
-	}
-	sh_within_result_free(&res);
-	return fails;
+	return walk_miss(&q, miss);
 }
 
 int sh_overlay_enforced(const sh_engine *overlay, const sh_bpf *filters, size_t n, sh_overlay_miss *miss,
@@ -555,15 +562,7 @@ static int walk_same(const sh_engine *eb, const sh_bpf *overlay, const sh_engine
 	size_t nabis = sh_rulesets_abis(ec->rs, ec->rs, abis);
 	sh_within_query q = { .a = &ec->prog, .na = 1, .b = stack, .nb = n, .abis = abis, .nabis = nabis,
 			      .order = SH_WITHIN_SAME };
-	sh_within_result res;
-	bool fails = sh_within(&q, &res) == SH_WITHIN_FAILS && res.ncex > 0;
-	if (fails) {
-		const sh_within_cex *x = &res.cex[0];
-		*miss = (sh_overlay_miss){ .arch = x->abi, .nr = x->call.nr, .want = x->b, .got = x->a };
-		memcpy(miss->args, x->call.args, sizeof(miss->args));
-	}
-	sh_within_result_free(&res);
-	return fails;
+	return walk_miss(&q, miss);
 }
 
 /* The composed rule set proven against the overlay's program in one of its forms: 0, 1 (*miss: the
