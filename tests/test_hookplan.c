@@ -88,6 +88,7 @@ static void setup(void)
 	put("no-setuid", DENYING("setuid", "SCMP_ACT_ERRNO"));
 	put("errno-faccessat2", DENYING("faccessat2", "SCMP_ACT_ERRNO"));
 	put("kill-faccessat2", DENYING("faccessat2", "SCMP_ACT_KILL_PROCESS"));
+	put("unknown-name", DENYING("this_syscall_does_not_exist_12345", "SCMP_ACT_ERRNO"));
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s && mkdir %s/overlays && cp "
 					     "%s/profiles/overlays/af-alg.json %s/overlays/", SH_SRCDIR, profiles, profiles,
 					     SH_SRCDIR, profiles);
@@ -287,6 +288,20 @@ static const plan_row rows[] = {
 	{ .what = "but not a kill",
 	  .config = { .annotations = P("kill-faccessat2"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC,
 	  .error = "runc calls faccessat2" },
+	/* crun's run.oci.seccomp_fail_unknown_syscall: crun fails the container on a name libseccomp does
+	 * not know; so does the transform, in both modes and under any runtime (it can only refuse). */
+	{ .what = "an unknown syscall name is skipped",
+	  .config = { .annotations = P("unknown-name"), .caps = CAPS(DOCKER_CAPS) },
+	  .how = SH_HOW_RUNTIME, .profile = "unknown-name", .target_bounding = 0xeb },
+	{ .what = "with run.oci.seccomp_fail_unknown_syscall=1 it fails the container (runtime mode)",
+	  .config = { .annotations = P("unknown-name") ", \"run.oci.seccomp_fail_unknown_syscall\": \"1\"", .caps = CAPS(DOCKER_CAPS) },
+	  .error = "syscalls[0]: unknown syscall 'this_syscall_does_not_exist_12345' (run.oci.seccomp_fail_unknown_syscall is set" },
+	{ .what = "and in init mode, under crun",
+	  .config = { .annotations = P("unknown-name") "," INIT ", \"run.oci.seccomp_fail_unknown_syscall\": \"true\"", .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "unknown syscall 'this_syscall_does_not_exist_12345'" },
+	{ .what = "\"0\" is crun's off",
+	  .config = { .annotations = P("unknown-name") "," INIT ", \"run.oci.seccomp_fail_unknown_syscall\": \"0\"", .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .how = SH_HOW_CRUN, .profile = "unknown-name", .target_bounding = 0xeb },
 	{ .what = "the shipped default profile starts under every installer",
 	  .config = { .annotations = P("default"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
 	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "default", .target_bounding = 0xeb },

@@ -838,12 +838,35 @@ static void plan_reset_program(sh_hook_plan *p)
 	sh_loader_copy_free(&p->loader);
 }
 
+/* run.oci.seccomp_fail_unknown_syscall, as crun reads it: a name libseccomp does not know on any
+ * architecture fails the container instead of being skipped. The config can only make the start
+ * stricter with it, so a container's own annotation is believed. */
+static int plan_unknown_names(plan_ctx *c, loaded *l)
+{
+	const char *v = sh_oci_annotation(c->config, SH_ANNOT_FAIL_UNKNOWN);
+	if (!v || strcmp(v, "0") == 0)
+		return 0;
+	if (parse_and_resolve(l, c->d, c->err) < 0) /* a cache hit parsed nothing */
+		return -1;
+	for (size_t i = 0; i < l->rs->nrules; i++) {
+		const sh_rule *r = l->rs->rules[i].origin;
+		for (size_t k = 0; k < r->nnames; k++)
+			if (!sh_syscall_name_known(r->names[k]))
+				return sh_error_set(c->err, SH_EXIT_INVALID, "syscalls[%zu]: unknown syscall '%.64s' (%s is set: "
+						    "an unknown name fails the container, as crun fails it)", r->index,
+						    r->names[k], SH_ANNOT_FAIL_UNKNOWN);
+	}
+	return 0;
+}
+
 /* name NULL: no profile, the overlays alone (in runtime mode: there is no profile to install first). */
 static int plan_profile(plan_ctx *c, const char *name)
 {
 	loaded l = { .ov = c->p->ov };
 	sh_hook_plan *p = c->p;
 	int r = name ? locate(c, name, &l) : locate_none(c, &l);
+	if (r == 0 && name)
+		r = plan_unknown_names(c, &l);
 	if (r == 0) {
 		cache_key(&l, l.key);
 		r = p->mode == SH_MODE_INIT && name ? plan_init(c, &l) : 1;
