@@ -214,7 +214,10 @@ static int prepare_bundle(sh_rt_cli *c, sh_rt_record *rec, sh_error **err)
 	sh_diag d = { 0 };
 	sh_hook_opts o = c->o;
 	sh_hook_result res = { 0 };
-	const char *bundle = c->bundle ? c->bundle : ".";
+	/* Absolute, as runc gives it in the container's state (the listener's state message, exec's). */
+	cleanup_free char *bundle = realpath(c->bundle ? c->bundle : ".", NULL);
+	if (!bundle)
+		return sh_error_errno(err, errno, "bundle %s", c->bundle ? c->bundle : ".");
 	o.exec_routed = !o.crun; /* this wrapper routes every exec through the loader */
 	o.has_listener_fd = true;
 	o.listener_fd = c->next_fd;
@@ -226,10 +229,11 @@ static int prepare_bundle(sh_rt_cli *c, sh_rt_record *rec, sh_error **err)
 	sh_diag_free(&d);
 	if (r == 0)
 		r = sh_rt_write_record(c, bundle, config, &res, rec, err);
+	cleanup_free char *annotations = r == 0 ? sh_rt_annotations_text(config) : NULL;
 	sh_json_free(config);
 	if (r == 0 && res.listener_path && !o.crun) {
 		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
-				       .metadata = res.listener_metadata };
+				       .metadata = res.listener_metadata, .annotations = annotations };
 		r = start_relay(c, res.listener_path, &st, res.agent && strcmp(res.agent, res.listener_path) == 0, err);
 	}
 	sh_error *ignored = NULL;
@@ -400,7 +404,7 @@ static void route_exec(sh_rt_cli *c)
 		sh_rt_use_process_fd(c, fd);
 	if (r == 0 && fd >= 0 && plan.listener_path) {
 		sh_notify_state st = { .id = c->container, .status = "running", .bundle = plan.bundle,
-				       .metadata = plan.listener_metadata };
+				       .metadata = plan.listener_metadata, .annotations = plan.annotations };
 		r = start_relay(c, plan.listener_path, &st, false, &err);
 	}
 	sh_rt_exec_plan_free(&plan);

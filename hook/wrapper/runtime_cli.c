@@ -526,6 +526,7 @@ static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle
 	p->listener_path = sh_xstrdup(path);
 	p->listener_metadata = meta ? sh_xstrdup(meta) : NULL;
 	p->bundle = sh_xstrdup(bundle);
+	p->annotations = sh_rt_annotations_text(config);
 	return 0;
 }
 
@@ -588,6 +589,7 @@ void sh_rt_exec_plan_free(sh_rt_exec_plan *p)
 	free(p->listener_path);
 	free(p->listener_metadata);
 	free(p->bundle);
+	free(p->annotations);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -644,6 +646,22 @@ static void set_str(sh_json *obj, const char *key, const char *value)
 		sh_json_set(obj, key, sh_json_new_string(value));
 }
 
+char *sh_rt_annotations_text(const sh_json *config)
+{
+	const sh_json *ann = sh_json_get(config, "annotations");
+	return ann && ann->type == SH_JSON_OBJECT && ann->u.obj.n > 0 ? sh_json_serialize(ann, false, NULL) : NULL;
+}
+
+/* A copy of the config's annotations (what a runtime's state of the container shows). */
+static sh_json *annotations_copy(const sh_json *config)
+{
+	cleanup_free char *text = sh_rt_annotations_text(config);
+	sh_json *ann = NULL;
+	if (!text || sh_json_parse(text, strlen(text), "annotations", NULL, &ann, NULL) < 0)
+		return sh_json_new(SH_JSON_OBJECT);
+	return ann;
+}
+
 /* What exec needs, from the config as the transform left it: the loader's arguments in front of
  * process.args (none: the runtime filters the container's processes itself) and the listener's
  * annotations; and what to clean up once the container is gone (res: its agent, the loader's place
@@ -662,14 +680,11 @@ int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *co
 		return sh_error_errno(err, errno, "getrandom");
 	sh_hex(rnd, sizeof rnd, nonce);
 	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
-	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
+	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = annotations_copy(config);
 	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
 	/* The longest loader call and the command's first element: what exec decodes. */
 	for (size_t i = 0; a && a->type == SH_JSON_ARRAY && i < a->u.arr.n && i <= SH_LOADER_ARGV_MAX; i++)
 		sh_json_append(args, sh_json_new_string(a->u.arr.v[i]->type == SH_JSON_STRING ? a->u.arr.v[i]->u.str.s : ""));
-	const char *keys[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA };
-	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)
-		set_str(ann, keys[i], sh_oci_annotation(config, keys[i]));
 	sh_json_set(rec, "bundle", sh_json_new_string(bundle));
 	sh_json_set(proc, "args", args);
 	sh_json_set(rec, "process", proc);

@@ -74,6 +74,7 @@ typedef struct sh_rt_exec_plan {
 	/* SCMP_ACT_NOTIFY: the new process's loader sends its listener on next_fd, for the relay to
 	 * hand to listener_path (NULL: no listener). */
 	char *listener_path, *listener_metadata, *bundle;
+	char *annotations; /* the container's annotations (a JSON object's text) for the listener's state */
 } sh_rt_exec_plan;
 int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err);
 /* --process's value becomes /proc/self/fd/FD. */
@@ -86,6 +87,9 @@ typedef struct sh_rt_record {
 	char *agent; /* its agent's socket */
 	char nonce[17]; /* this record's, written at create: a record made since (same id) is another's */
 } sh_rt_record;
+/* The config's annotations as a JSON object's text, for the listener's state; NULL without any. */
+char *sh_rt_annotations_text(const sh_json *config);
+
 /* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
  * the runtime) nor the bundle's whole config, and so that what the container left on the host is
  * cleaned up once it is gone: STATE_DIR/runtime/ROOTHASH/ID.json, written at create from the config
