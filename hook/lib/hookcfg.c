@@ -527,9 +527,24 @@ static int runtime_form(plan_ctx *c, sh_error *refused)
 static int plan_listener(plan_ctx *c, loaded *l);
 static void plan_call(plan_ctx *c);
 
+/* Whether the container's filter comes with a listener for listenerPath: where it has a notifying
+ * rule; and under crun wherever the profile names a listenerPath, since crun then installs the
+ * filter with a listener and hands it over whatever the rules (runc does not). 1 yes, 0 no, -1 error. */
+static int wants_listener(plan_ctx *c, loaded *l)
+{
+	if (c->p->program.flags & SH_FLAG_NEW_LISTENER)
+		return 1;
+	if (!c->o->crun || !memmem(l->raw, l->rawlen, "listenerPath", 12)) /* spares parsing a cache hit */
+		return 0;
+	if (parse_and_resolve(l, c->d, c->err) < 0)
+		return -1;
+	return l->p->listener_path != NULL;
+}
+
 static int plan_crun_instead(plan_ctx *c, loaded *l)
 {
-	if ((c->p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+	int w = wants_listener(c, l);
+	if (w < 0 || (w && plan_listener(c, l) < 0))
 		return -1;
 	c->p->mode = SH_MODE_INIT;
 	plan_call(c); /* SH_HOW_CRUN with --runtime=crun */
@@ -738,7 +753,8 @@ static int plan_init_as(plan_ctx *c, loaded *l)
 	if (judge_program(c, l->path, p->program.data, p->program.len))
 		return 1;
 	/* Checked on the entry, so a hit decides exactly as the compile that made it would. */
-	if ((p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+	int w = wants_listener(c, l);
+	if (w < 0 || (w && plan_listener(c, l) < 0))
 		return -1;
 	plan_call(c);
 	return 0;
