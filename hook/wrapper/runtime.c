@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -251,10 +252,11 @@ typedef struct watch_ctx {
 	sh_rt_record *rec;
 } watch_ctx;
 
-/* Whether the runtime still knows the container (`RUNTIME state ID` succeeds). */
-static bool container_exists(const sh_rt_cli *c)
+/* Whether the runtime still knows the container (`RUNTIME state ID` succeeds), asked in `root` (NULL:
+ * the runtime's own). */
+static bool container_exists(const sh_rt_cli *c, const char *root)
 {
-	cleanup_free char **argv = sh_rt_state_argv(c);
+	cleanup_free char **argv = sh_rt_state_argv_in(c, root);
 	pid_t pid;
 	int st = 0;
 	if (posix_spawn(&pid, c->runtime_file, NULL, NULL, argv, environ) != 0)
@@ -264,15 +266,27 @@ static bool container_exists(const sh_rt_cli *c)
 	return !(WIFEXITED(st) && WEXITSTATUS(st) != 0);
 }
 
+/* The runtime's --root, made as runc and crun make it (0700) if it is not there yet, and opened. */
+static int open_root(const char *root)
+{
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* In a detached process: wait until the foreground `run` (this very process, once it has exec'd the
- * runtime) has ended, then clean up if the container is gone. */
+ * runtime) has ended, then clean up if the container is gone. The runtime's --root was opened before
+ * the run (fd 4): asked there, runc and crun find no container in a root removed since, where asked
+ * by its name they would make it again (both make their root on every command), under a caller that
+ * removes it as soon as the run returns. */
 static int watch_run(int pidfd, void *ctx)
 {
 	watch_ctx *w = ctx;
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 	while (poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
-	sh_rt_cleanup what = sh_rt_cleanup_plan(SH_RT_AFTER_RUN, 0, container_exists(w->c));
+	const char *root = w->c->root ? "/proc/self/fd/4" : NULL;
+	sh_rt_cleanup what = sh_rt_cleanup_plan(SH_RT_AFTER_RUN, 0, container_exists(w->c, root));
 	sh_rt_cleanup_act(w->c, w->c->id, w->rec, what);
 	return 0;
 }
@@ -280,10 +294,11 @@ static int watch_run(int pidfd, void *ctx)
 static void start_run_watch(sh_rt_cli *c, sh_rt_record *rec)
 {
 	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	int root = c->root ? open_root(c->root) : -1;
 	sh_error *err = NULL;
 	watch_ctx w = { c, rec };
 	/* Without it the container still runs; its record then stays until a delete through the wrapper. */
-	if (self < 0 || sh_start_detached(self, -1, watch_run, &w, &err) < 0) {
+	if (self < 0 || (c->root && root < 0) || sh_start_detached(self, root, watch_run, &w, &err) < 0) {
 		sh_diag d = { 0 };
 		sh_diag_add(&d, SH_SEV_WARNING, NULL, 0, 0, "no-cleanup", "cannot watch the run (%s): its record stays "
 			    "until a delete", err ? err->msg : strerror(errno));
@@ -293,6 +308,8 @@ static void start_run_watch(sh_rt_cli *c, sh_rt_record *rec)
 	sh_error_free(err);
 	if (self >= 0)
 		close(self);
+	if (root >= 0)
+		close(root);
 }
 
 /* create, or run: the runtime as a child when the wrapper must clean up after a failure; a

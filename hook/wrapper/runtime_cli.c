@@ -392,10 +392,36 @@ bool sh_rt_starts_process(const sh_rt_cli *c)
 
 char **sh_rt_state_argv(const sh_rt_cli *c)
 {
-	char **v = sh_xcalloc(c->command_at + 3, sizeof(char *));
-	memcpy(v, c->argv, c->command_at * sizeof(char *));
-	v[c->command_at] = "state";
-	v[c->command_at + 1] = (char *)(c->container ? c->container : c->id);
+	return sh_rt_state_argv_in(c, NULL);
+}
+
+/* "--root", "-root", "--root=X", "-root=X": how many of argv[i..] are it (0: another argument). */
+static size_t root_option_at(const sh_rt_cli *c, size_t i)
+{
+	size_t len;
+	const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
+	if (!n || len != 4 || strncmp(n, "root", 4) != 0)
+		return 0;
+	return val || i + 1 >= c->command_at ? 1 : 2;
+}
+
+char **sh_rt_state_argv_in(const sh_rt_cli *c, const char *root)
+{
+	char **v = sh_xcalloc(c->command_at + 5, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < c->command_at; i++) {
+		size_t skip = root && i > 0 ? root_option_at(c, i) : 0;
+		if (skip)
+			i += skip - 1;
+		else
+			v[n++] = c->argv[i];
+	}
+	if (root) {
+		v[n++] = "--root";
+		v[n++] = (char *)root;
+	}
+	v[n++] = "state";
+	v[n] = (char *)(c->container ? c->container : c->id);
 	return v;
 }
 

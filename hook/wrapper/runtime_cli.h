@@ -57,6 +57,8 @@ bool sh_rt_starts_process(const sh_rt_cli *c);
 /* [runtime, globals..., "state", container, NULL] (the strings are c's): exec's container, or the
  * id of the command (create, run, delete). */
 char **sh_rt_state_argv(const sh_rt_cli *c);
+/* The same with --root ROOT in place of the runtime's own --root (ROOT NULL: as given). */
+char **sh_rt_state_argv_in(const sh_rt_cli *c, const char *root);
 
 /* One line of the runtime's --log file as runc writes it, in the format the engine asked for
  * (--log-format json or text), with the newline; level "error", "warning" or "info". */
