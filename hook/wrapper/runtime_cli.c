@@ -161,7 +161,8 @@ static void note_preserve(sh_rt_cli *c, size_t i, const char *n, size_t len, con
 	}
 }
 
-/* create/run: --bundle, -b (each with its value after '=' or next), --preserve-fds, --detach, the id. */
+/* create/run: --bundle, -b (each with its value after '=' or next), crun's --config, -f,
+ * --preserve-fds, --detach, the id. */
 static void read_create_args(sh_rt_cli *c)
 {
 	bool detach = false;
@@ -170,6 +171,8 @@ static void read_create_args(sh_rt_cli *c)
 		const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
 		if (n && ((len == 6 && strncmp(n, "bundle", 6) == 0) || (len == 1 && n[0] == 'b')))
 			c->bundle = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : NULL);
+		if (n && ((len == 6 && strncmp(n, "config", 6) == 0) || (len == 1 && n[0] == 'f')))
+			c->config_file = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : "");
 		if (n)
 			note_preserve(c, i, n, len, val);
 		detach |= n && ((len == 6 && strncmp(n, "detach", 6) == 0) || (len == 1 && n[0] == 'd')) &&
@@ -358,6 +361,12 @@ int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err)
 		c->id = c->argv[c->argc - 1];
 	if (r == 0 && c->command == SH_RT_EXEC && !c->container)
 		r = sh_error_set(err, SH_EXIT_SYSTEM, "exec: no container id");
+	/* crun reads another file than the bundle's config.json, which is the one the transform
+	 * rewrites: the container would start without the profile. */
+	if (r == 0 && c->command == SH_RT_CREATE && c->config_file && strcmp(c->config_file, "config.json") != 0)
+		r = sh_error_set(err, SH_EXIT_INVALID, "%s --config '%.256s': the profile is applied to the bundle's "
+				 "config.json, which the runtime would not read; give the bundle (--bundle) instead",
+				 c->argv[c->command_at], c->config_file);
 	/* The runtime passes stdio, then $LISTEN_FDS descriptors, then --preserve-fds more. */
 	const char *listen = getenv("LISTEN_FDS");
 	c->next_fd = 3 + (listen ? atoi(listen) : 0) + c->preserve_fds;

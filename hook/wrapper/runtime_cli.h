@@ -24,6 +24,7 @@ typedef struct sh_rt_cli {
 	size_t command_at;  /* index of the command in argv (argc if there is none) */
 	sh_rt_command command;
 	const char *bundle;    /* create/run: --bundle (NULL: the current directory) */
+	const char *config_file; /* create/run: crun's --config (-f), NULL if not given */
 	const char *container; /* exec: the container id */
 	size_t container_at;   /* exec: its index in argv */
 	size_t process_at;     /* exec: index of --process's value in argv; 0 for the argv form */

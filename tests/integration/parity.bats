@@ -660,3 +660,20 @@ crun_as_crun() {
 		[ ! -e "$T/w-$mode/out/ran" ]
 	done
 }
+
+@test "crun: run --config naming another file than the bundle's config.json is refused" {
+	# crun's own tests pass --config config.json, which is the bundle's; any other file would reach
+	# crun without the profile.
+	for mode in $MODES; do
+		crun_case "o-$mode" '["sh", "-c", "echo ran > /out/ran"]' '{"defaultAction": "SCMP_ACT_ALLOW"}'
+		jq 'del(.linux.seccomp)' "$T/o-$mode/config.json" > "$T/o-$mode/other.json"
+		run crun_through "$mode" "o-$mode" --config "$T/o-$mode/other.json"
+		echo "$mode: $output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"--config '$T/o-$mode/other.json': the profile is applied to the bundle's config.json"* ]]
+		[ ! -e "$T/o-$mode/out/ran" ]
+		run crun_through "$mode" "o-$mode" --config config.json
+		[ "$status" -eq 0 ]
+		[ -e "$T/o-$mode/out/ran" ]
+	done
+}
