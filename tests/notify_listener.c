@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,16 @@ static void serve(int conn, long value)
 	fflush(stdout);
 	for (;;) {
 		struct seccomp_notif req = { 0 };
+		/* The filter has no task left: done (POLLHUP; RECV would fail at once, for ever). */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, -1) < 0 ? errno != EINTR : (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			break;
 		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
 			/* A call interrupted before it was received (Go's preemption signals in runc's init)
-			 * is gone, not the listener: only another error ends the loop (ENOSYS for the rest). */
+			 * is gone, not the listener. */
 			if (errno == EINTR || errno == ENOENT)
 				continue;
-			break; /* the filtered process is gone */
+			break;
 		}
 		struct seccomp_notif_resp resp = { .id = req.id, .val = value };
 		if (cont) {
