@@ -89,6 +89,16 @@ static void setup(void)
 	put("errno-faccessat2", DENYING("faccessat2", "SCMP_ACT_ERRNO"));
 	put("kill-faccessat2", DENYING("faccessat2", "SCMP_ACT_KILL_PROCESS"));
 	put("unknown-name", DENYING("this_syscall_does_not_exist_12345", "SCMP_ACT_ERRNO"));
+	put("notify-sendmsg",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": ["
+	    "{\"names\": [\"sendmsg\"], \"action\": \"SCMP_ACT_NOTIFY\"},"
+	    "{\"names\": [\"unshare\", \"setns\", \"mount\", \"umount2\", \"pivot_root\", \"open_tree\", \"move_mount\","
+	    " \"fsopen\", \"fsconfig\", \"fsmount\", \"fspick\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+	    "{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"
+	    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 268435456,"
+	    " \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+	    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"
+	    " \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}");
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s && mkdir %s/overlays && cp "
 					     "%s/profiles/overlays/af-alg.json %s/overlays/", SH_SRCDIR, profiles, profiles,
 					     SH_SRCDIR, profiles);
@@ -302,6 +312,16 @@ static const plan_row rows[] = {
 	{ .what = "\"0\" is crun's off",
 	  .config = { .annotations = P("unknown-name") "," INIT ", \"run.oci.seccomp_fail_unknown_syscall\": \"0\"", .caps = CAPS(DOCKER_CAPS) },
 	  .runtime = RT_CRUN, .how = SH_HOW_CRUN, .profile = "unknown-name", .target_bounding = 0xeb },
+	/* The loader and crun hand the listener over with sendmsg after the filter is in. */
+	{ .what = "init mode: a notified sendmsg would hang the loader's hand-over: refused",
+	  .config = { .annotations = P("notify-sendmsg") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .error = "sendmsg is SCMP_ACT_NOTIFY: the loader hands the listener over with sendmsg" },
+	{ .what = "and crun's",
+	  .config = { .annotations = P("notify-sendmsg") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "sendmsg is SCMP_ACT_NOTIFY: crun hands the listener over" },
+	{ .what = "runtime mode under runc: runc takes the listener with pidfd_getfd",
+	  .config = { .annotations = P("notify-sendmsg"), .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "notify-sendmsg", .target_bounding = 0xeb },
 	{ .what = "the shipped default profile starts under every installer",
 	  .config = { .annotations = P("default"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
 	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "default", .target_bounding = 0xeb },

@@ -621,6 +621,29 @@ static const char *loader_refused(const plan_ctx *c)
 	return why ? why : sh_init_root_unsafe(c->config, c->o->bundle);
 }
 
+/* The loader (to the wrapper's relay) and crun (to listenerPath) hand the listener over with sendmsg
+ * once the filter is in: a notified sendmsg would wait for an answer that only the listener it carries
+ * could bring, and the container would never start. Refused where the program notifies it, or where
+ * its answer depends on the arguments (which cannot be told here). runc takes the listener with
+ * pidfd_getfd instead, so runtime mode under runc is not concerned. */
+static int plan_handover(plan_ctx *c, const char *path)
+{
+	uint32_t arch = sh_arch_native();
+	int nr = seccomp_syscall_resolve_name_arch(arch, "sendmsg");
+	if (nr < 0)
+		return 0;
+	sh_engine e;
+	sh_engine_of_program(&e, c->p->program.data, c->p->program.len / sizeof(struct sock_filter));
+	sh_seccomp_data d = sh_call_data(arch, nr, NULL);
+	sh_answer a = sh_engine_run(&e, &d);
+	sh_engine_fini(&e);
+	if ((a.ret & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_USER_NOTIF && !a.by_args)
+		return 0;
+	return sh_error_set(c->err, SH_EXIT_INVALID, "%s: sendmsg is %s: %s hands the listener over with sendmsg once the "
+			    "filter is in, and nobody could answer it (the container would never start)", path,
+			    a.by_args ? "decided by its arguments" : "SCMP_ACT_NOTIFY", c->o->crun ? "crun" : "the loader");
+}
+
 /* SCMP_ACT_NOTIFY in init mode: the listener goes to the profile's listenerPath from crun itself, or
  * from the loader through the runtime wrapper's relay. Without either nobody could answer. */
 static int plan_listener(plan_ctx *c, loaded *l)
@@ -634,7 +657,7 @@ static int plan_listener(plan_ctx *c, loaded *l)
 		return sh_error_set(c->err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs listenerPath", l->path);
 	c->p->listener_path = sh_xstrdup(l->p->listener_path);
 	c->p->listener_metadata = l->p->listener_metadata ? sh_xstrdup(l->p->listener_metadata) : NULL;
-	return 0;
+	return plan_handover(c, l->path);
 }
 
 /* The loader's call for the program: its digest and flags, the listener channel, and as --caps the

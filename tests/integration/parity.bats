@@ -677,3 +677,25 @@ crun_as_crun() {
 		[ -e "$T/o-$mode/out/ran" ]
 	done
 }
+
+@test "runc and crun, init mode: a notified sendmsg is refused, not a start that never ends" {
+	# The loader and crun hand the listener over with sendmsg once the filter is in; runc's runtime
+	# mode takes it with pidfd_getfd and runs.
+	start_agent continue 1
+	notify_case ns-init "echo ran > /out/ran" true '"sendmsg"'
+	run runc_through init ns-init
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"sendmsg is SCMP_ACT_NOTIFY: the loader hands the listener over with sendmsg"* ]]
+	[ ! -e "$T/ns-init/out/ran" ]
+	crun_case ns-crun '["sh", "-c", "echo ran > /out/ran"]' "$(notify_profile '"sendmsg"')"
+	run crun_through init ns-crun
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"sendmsg is SCMP_ACT_NOTIFY: crun hands the listener over"* ]]
+	notify_case ns-runtime "echo ran > /out/ran" true '"sendmsg"'
+	run runc_through runtime ns-runtime
+	stop_agent
+	[ "$status" -eq 0 ]
+	[ -e "$T/ns-runtime/out/ran" ]
+}
