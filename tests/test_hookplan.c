@@ -829,6 +829,32 @@ Test(hookplan, an_earlier_transforms_agent_is_released)
 	sh_json_free(config);
 }
 
+/* crun hands a listener to listenerPath whenever a profile names one; runc only for a notifying rule. */
+Test(hookplan, under_crun_a_listener_path_alone_gets_its_listener)
+{
+	put("listener-only", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\","
+			     " \"listenerMetadata\": \"m\"}");
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("listener-only") "," INIT, .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	sh_diag d = { 0 };
+	o.crun = true;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, &d, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_eq(p.how, SH_HOW_CRUN);
+	cr_expect_str_eq(p.listener_path ? p.listener_path : "(none)", "/run/agent.sock");
+	cr_expect_str_eq(p.listener_metadata ? p.listener_metadata : "(none)", "m");
+	sh_hook_plan_free(&p);
+	o.crun = false;
+	o.runc = true;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, &d, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_null(p.listener_path, "runc's loader gets no listener without a notifying rule");
+	sh_hook_plan_free(&p);
+	sh_diag_free(&d);
+	sh_json_free(config);
+}
+
 /* The loader's place the runtime will make in a root that has none: named, so that it can be removed
  * once the container is gone; a root that has it already leaves nothing to remove. */
 Test(hookplan, the_place_the_runtime_makes_is_named)

@@ -697,3 +697,20 @@ crun_as_crun() {
 	[ "$status" -eq 0 ]
 	[ -e "$T/ns-runtime/out/ran" ]
 }
+
+@test "crun test_seccomp.py, as crun runs it: a --root removed as soon as a foreground run returns stays removed" {
+	# crun's harness removes its directory, the runtime's --root in it, when each case returns; the
+	# wrapper's watch then asks the runtime about the container (in the root it held open), which
+	# must neither make the root again nor keep the container's record.
+	for mode in $MODES; do
+		crun_case "q-$mode" '["true"]' '{"defaultAction": "SCMP_ACT_ALLOW"}'
+		root="$T/q-root-$mode"
+		# shellcheck disable=SC2016 # sh expands them
+		timeout -k 5 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh "${W[@]}" --mode="$mode" \
+			--runtime-path=crun --cgroup-manager=disabled --root "$root" run -b "$T/q-$mode" "q-$mode" < /dev/null
+		rm -rf "$root"
+		for _ in $(seq 100); do [ -z "$(find "$T/wrapper-state" -name "q-$mode.json")" ] && break; sleep 0.05; done
+		[ -z "$(find "$T/wrapper-state" -name "q-$mode.json")" ]
+		[ ! -e "$root" ]
+	done
+}
