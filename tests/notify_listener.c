@@ -1,10 +1,12 @@
 /* notify_listener SOCKET_PATH VALUE [COUNT]: a seccomp user-notification agent for tests. It accepts
  * COUNT (default 1) connections on SOCKET_PATH; for each it receives the listener fd (SCM_RIGHTS,
  * runc's protocol), prints the state message, then answers every notification with return value
- * VALUE until the fd closes (each connection in a process of its own). */
+ * VALUE (-N: the call fails with errno N; "continue": the kernel runs the call) until the fd closes
+ * (each connection in a process of its own). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,8 @@ static int receive_fd(int conn, char *msg, size_t msglen)
 	return fd;
 }
 
+static int cont; /* VALUE "continue" */
+
 static void serve(int conn, long value)
 {
 	char msg[4096];
@@ -36,13 +40,28 @@ static void serve(int conn, long value)
 		fprintf(stderr, "no fd received\n");
 		return;
 	}
+	for (char *nl = strchr(msg, '\n'); nl; nl = strchr(nl, '\n')) /* crun's is indented: one line */
+		*nl = ' ';
 	printf("state: %s\n", msg);
 	fflush(stdout);
 	for (;;) {
 		struct seccomp_notif req = { 0 };
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
-			break; /* the filtered process is gone */
+		/* The filter has no task left: done (POLLHUP; RECV would fail at once, for ever). */
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, -1) < 0 ? errno != EINTR : (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0)
+			break;
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			/* A call interrupted before it was received (Go's preemption signals in runc's init)
+			 * is gone, not the listener. */
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			break;
+		}
 		struct seccomp_notif_resp resp = { .id = req.id, .val = value };
+		if (cont) {
+			resp.val = 0;
+			resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		}
 		printf("notified: syscall %d from pid %u\n", req.data.nr, req.pid);
 		fflush(stdout);
 		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
@@ -70,6 +89,7 @@ int main(int argc, char **argv)
 			close(conn);
 			continue;
 		}
+		cont = strcmp(argv[2], "continue") == 0;
 		serve(conn, atol(argv[2]));
 		return 0;
 	}

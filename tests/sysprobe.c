@@ -219,6 +219,14 @@ static long probe(const char *name)
 		return socket_close(AF_NETLINK, SOCK_RAW);
 	if (strcmp(name, "keyctl") == 0) /* KEYCTL_GET_KEYRING_ID of the user keyring: allowed by the kernel, not by Docker */
 		return syscall(SYS_keyctl, 0, -4, 1);
+	if (strcmp(name, "getpid") == 0)
+		return syscall(SYS_getpid);
+	if (strcmp(name, "chdir") == 0)
+		return syscall(SYS_chdir, "/");
+	if (strcmp(name, "getcwd") == 0) {
+		char cwd[64];
+		return syscall(SYS_getcwd, cwd, sizeof cwd);
+	}
 	if (strcmp(name, "newest") == 0)
 		return syscall(463); /* newer than any profile here names */
 	errno = EINVAL;

@@ -88,6 +88,17 @@ static void setup(void)
 	put("no-setuid", DENYING("setuid", "SCMP_ACT_ERRNO"));
 	put("errno-faccessat2", DENYING("faccessat2", "SCMP_ACT_ERRNO"));
 	put("kill-faccessat2", DENYING("faccessat2", "SCMP_ACT_KILL_PROCESS"));
+	put("unknown-name", DENYING("this_syscall_does_not_exist_12345", "SCMP_ACT_ERRNO"));
+	put("notify-sendmsg",
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": ["
+	    "{\"names\": [\"sendmsg\"], \"action\": \"SCMP_ACT_NOTIFY\"},"
+	    "{\"names\": [\"unshare\", \"setns\", \"mount\", \"umount2\", \"pivot_root\", \"open_tree\", \"move_mount\","
+	    " \"fsopen\", \"fsconfig\", \"fsmount\", \"fspick\", \"mount_setattr\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+	    "{\"names\": [\"clone3\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38},"
+	    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 268435456,"
+	    " \"valueTwo\": 268435456, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+	    "{\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 131072,"
+	    " \"valueTwo\": 131072, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}");
 	cleanup_free char *cp = sh_xasprintf("cp %s/profiles/default.json %s && mkdir %s/overlays && cp "
 					     "%s/profiles/overlays/af-alg.json %s/overlays/", SH_SRCDIR, profiles, profiles,
 					     SH_SRCDIR, profiles);
@@ -287,6 +298,30 @@ static const plan_row rows[] = {
 	{ .what = "but not a kill",
 	  .config = { .annotations = P("kill-faccessat2"), .caps = CAPS(DOCKER_CAPS) }, .runtime = RT_RUNC,
 	  .error = "runc calls faccessat2" },
+	/* crun's run.oci.seccomp_fail_unknown_syscall: crun fails the container on a name libseccomp does
+	 * not know; so does the transform, in both modes and under any runtime (it can only refuse). */
+	{ .what = "an unknown syscall name is skipped",
+	  .config = { .annotations = P("unknown-name"), .caps = CAPS(DOCKER_CAPS) },
+	  .how = SH_HOW_RUNTIME, .profile = "unknown-name", .target_bounding = 0xeb },
+	{ .what = "with run.oci.seccomp_fail_unknown_syscall=1 it fails the container (runtime mode)",
+	  .config = { .annotations = P("unknown-name") ", \"run.oci.seccomp_fail_unknown_syscall\": \"1\"", .caps = CAPS(DOCKER_CAPS) },
+	  .error = "syscalls[0]: unknown syscall 'this_syscall_does_not_exist_12345' (run.oci.seccomp_fail_unknown_syscall is set" },
+	{ .what = "and in init mode, under crun",
+	  .config = { .annotations = P("unknown-name") "," INIT ", \"run.oci.seccomp_fail_unknown_syscall\": \"true\"", .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "unknown syscall 'this_syscall_does_not_exist_12345'" },
+	{ .what = "\"0\" is crun's off",
+	  .config = { .annotations = P("unknown-name") "," INIT ", \"run.oci.seccomp_fail_unknown_syscall\": \"0\"", .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .how = SH_HOW_CRUN, .profile = "unknown-name", .target_bounding = 0xeb },
+	/* The loader and crun hand the listener over with sendmsg after the filter is in. */
+	{ .what = "init mode: a notified sendmsg would hang the loader's hand-over: refused",
+	  .config = { .annotations = P("notify-sendmsg") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .error = "sendmsg is SCMP_ACT_NOTIFY: the loader hands the listener over with sendmsg" },
+	{ .what = "and crun's",
+	  .config = { .annotations = P("notify-sendmsg") "," INIT, .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_CRUN, .error = "sendmsg is SCMP_ACT_NOTIFY: crun hands the listener over" },
+	{ .what = "runtime mode under runc: runc takes the listener with pidfd_getfd",
+	  .config = { .annotations = P("notify-sendmsg"), .caps = CAPS(DOCKER_CAPS) },
+	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "notify-sendmsg", .target_bounding = 0xeb },
 	{ .what = "the shipped default profile starts under every installer",
 	  .config = { .annotations = P("default"), .caps = CAPS(DOCKER_CAPS), .process = "\"user\": {\"uid\": 1000, \"gid\": 1000}" },
 	  .runtime = RT_RUNC, .how = SH_HOW_RUNTIME, .profile = "default", .target_bounding = 0xeb },
@@ -791,6 +826,32 @@ Test(hookplan, an_earlier_transforms_agent_is_released)
 	cr_assert_eq(sh_hook_plan_make(config, &o, &p, NULL, &err), 0, "%s", err ? err->msg : "");
 	cr_expect_str_eq(p.release_agent, "/run/agents/first.sock");
 	sh_hook_plan_free(&p);
+	sh_json_free(config);
+}
+
+/* crun hands a listener to listenerPath whenever a profile names one; runc only for a notifying rule. */
+Test(hookplan, under_crun_a_listener_path_alone_gets_its_listener)
+{
+	put("listener-only", "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\","
+			     " \"listenerMetadata\": \"m\"}");
+	sh_hook_opts o = base_opts;
+	config_row cr = { .annotations = P("listener-only") "," INIT, .caps = CAPS(DOCKER_CAPS) };
+	sh_json *config = config_of(&cr);
+	sh_hook_plan p;
+	sh_error *err = NULL;
+	sh_diag d = { 0 };
+	o.crun = true;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, &d, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_eq(p.how, SH_HOW_CRUN);
+	cr_expect_str_eq(p.listener_path ? p.listener_path : "(none)", "/run/agent.sock");
+	cr_expect_str_eq(p.listener_metadata ? p.listener_metadata : "(none)", "m");
+	sh_hook_plan_free(&p);
+	o.crun = false;
+	o.runc = true;
+	cr_assert_eq(sh_hook_plan_make(config, &o, &p, &d, &err), 0, "%s", err ? err->msg : "");
+	cr_expect_null(p.listener_path, "runc's loader gets no listener without a notifying rule");
+	sh_hook_plan_free(&p);
+	sh_diag_free(&d);
 	sh_json_free(config);
 }
 

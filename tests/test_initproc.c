@@ -134,6 +134,22 @@ Test(initproc, start_container_hooks_go_through_the_loader_and_back)
 	sh_json_free(c);
 }
 
+/* runc starts a hook from the container's init, which holds the listener channel: the hook's loader
+ * hands its listener on over it like PID 1's (and closes it), so the agent answers the hook's calls
+ * and the hook holds no descriptor runc would not give it. */
+Test(initproc, a_hooks_loader_hands_its_listener_on_like_pid_1s)
+{
+	sh_json *c = parse("{\"hooks\": {\"startContainer\": [{\"path\": \"/bin/sh\"}]}}");
+	sh_loader_args call = call_of(SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	call.listener_fd = 3;
+	sh_initproc_wrap_hooks(c, &call);
+	cleanup_free char *wrapped = compact(sh_json_get(c, "hooks"));
+	cr_expect(strstr(wrapped, "\"--listener-fd=3\"") != NULL, "%s", wrapped);
+	cleanup_free char *flags = sh_xasprintf("\"--flags=%u\"", (unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	cr_expect(strstr(wrapped, flags) != NULL, "the filter comes with its listener: %s", wrapped);
+	sh_json_free(c);
+}
+
 Test(initproc, the_loaders_mounts_are_everything_at_its_place_and_below_nothing_else)
 {
 	sh_json *c = parse("{\"mounts\": [{\"destination\": \"/proc\"}, {\"destination\": \"/.seccomp-hook\"},"

@@ -64,6 +64,19 @@ static const start_row rows[] = {
 	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"prctl\"], \"action\": \"SCMP_ACT_ERRNO\","
 	  " \"args\": [{\"index\": 0, \"value\": 24, \"op\": \"SCMP_CMP_EQ\"}]}]}",
 	  "prctl", "" },
+	{ "runc's calls handed to an agent are the agent's to answer", SH_INSTALLER_RUNC, ROOT,
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": [{\"names\":"
+	  " [\"execve\", \"openat\", \"open\", \"read\", \"close\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+	  "", "" },
+	{ "and the loader's", SH_INSTALLER_LOADER, ROOT_NNP,
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": [{\"names\":"
+	  " [\"capset\", \"execve\", \"prctl\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+	  "", "" },
+	{ "but a call notified only for some arguments is still decided by them", SH_INSTALLER_LOADER, ROOT,
+	  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/agent.sock\", \"syscalls\": [{\"names\":"
+	  " [\"prctl\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 24, \"op\": \"SCMP_CMP_EQ\"}]},"
+	  " {\"names\": [\"capset\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+	  "prctl", "" },
 	{ "SCMP_ACT_LOG lets a call through", SH_INSTALLER_LOADER, ROOT, "{\"defaultAction\": \"SCMP_ACT_LOG\"}", "", "" },
 	{ "a recording's default denies them all", SH_INSTALLER_LOADER, ROOT,
 	  "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\"}]}",

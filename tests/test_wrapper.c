@@ -104,6 +104,57 @@ Test(wrapper, version_detach_and_the_override)
 	sh_rt_cli_free(&c);
 }
 
+/* crun's --config (-f): the transform rewrites the bundle's config.json, so any other file the runtime
+ * would read is refused. */
+Test(wrapper, crun_config_other_than_the_bundles_is_refused)
+{
+	static const struct {
+		char *argv[8];
+		int want;
+	} rows[] = {
+		{ { "w", "--runtime-path=/bin/true", "run", "--config", "config.json", "x", NULL }, 0 },
+		{ { "w", "--runtime-path=/bin/true", "run", "--config=config.json", "-b", "/b", "x", NULL }, 0 },
+		{ { "w", "--runtime-path=/bin/true", "run", "--config", "/elsewhere.json", "x", NULL }, -1 },
+		{ { "w", "--runtime-path=/bin/true", "create", "-f", "other.json", "x", NULL }, -1 },
+		{ { "w", "--runtime-path=/bin/true", "run", "--config=./config.json", "x", NULL }, -1 },
+		{ { "w", "--runtime-path=/bin/true", "exec", "x", "cat", "--config", "/e", NULL }, 0 },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
+		sh_rt_cli c;
+		cr_expect_eq(rt_parse(&c, (char **)rows[i].argv), rows[i].want, "row %zu", i);
+		sh_rt_cli_free(&c);
+	}
+}
+
+/* The watch after a foreground run asks the runtime about the container in the root it held open
+ * (/proc/self/fd/N): a root removed since is not made again by the runtime's `state`. */
+Test(wrapper, state_in_another_root)
+{
+	static const struct {
+		char *argv[8];
+		const char *want;
+	} rows[] = {
+		{ { "w", "--runtime-path=/bin/true", "--root", "/r", "run", "x", NULL }, "--root /proc/self/fd/4 state x" },
+		{ { "w", "--runtime-path=/bin/true", "--root=/r", "--log", "/l", "run", "x", NULL },
+		  "--log /l --root /proc/self/fd/4 state x" },
+		{ { "w", "--runtime-path=/bin/true", "-root", "/r", "--debug", "run", "x", NULL },
+		  "--debug --root /proc/self/fd/4 state x" },
+		{ { "w", "--runtime-path=/bin/true", "--debug", "run", "x", NULL }, "--debug --root /proc/self/fd/4 state x" },
+	};
+	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++) {
+		sh_rt_cli c;
+		cr_assert_eq(rt_parse(&c, (char **)rows[i].argv), 0);
+		cleanup_free char **v = sh_rt_state_argv_in(&c, "/proc/self/fd/4");
+		char got[256] = "";
+		for (size_t k = 1; v[k]; k++)
+			snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k > 1 ? " " : "", v[k]);
+		cr_expect_str_eq(got, rows[i].want, "row %zu", i);
+		cleanup_free char **same = sh_rt_state_argv(&c);
+		cr_expect_str_eq(same[1], rows[i].argv[2], "row %zu: as given without a root", i);
+		sh_rt_cli_free(&c);
+	}
+}
+
 Test(oplog, lines_and_priorities)
 {
 	sh_oplog o = { .who = "precreate", .container = NULL, .profile = "web" };

@@ -527,9 +527,24 @@ static int runtime_form(plan_ctx *c, sh_error *refused)
 static int plan_listener(plan_ctx *c, loaded *l);
 static void plan_call(plan_ctx *c);
 
+/* Whether the container's filter comes with a listener for listenerPath: where it has a notifying
+ * rule; and under crun wherever the profile names a listenerPath, since crun then installs the
+ * filter with a listener and hands it over whatever the rules (runc does not). 1 yes, 0 no, -1 error. */
+static int wants_listener(plan_ctx *c, loaded *l)
+{
+	if (c->p->program.flags & SH_FLAG_NEW_LISTENER)
+		return 1;
+	if (!c->o->crun || !memmem(l->raw, l->rawlen, "listenerPath", 12)) /* spares parsing a cache hit */
+		return 0;
+	if (parse_and_resolve(l, c->d, c->err) < 0)
+		return -1;
+	return l->p->listener_path != NULL;
+}
+
 static int plan_crun_instead(plan_ctx *c, loaded *l)
 {
-	if ((c->p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+	int w = wants_listener(c, l);
+	if (w < 0 || (w && plan_listener(c, l) < 0))
 		return -1;
 	c->p->mode = SH_MODE_INIT;
 	plan_call(c); /* SH_HOW_CRUN with --runtime=crun */
@@ -606,6 +621,29 @@ static const char *loader_refused(const plan_ctx *c)
 	return why ? why : sh_init_root_unsafe(c->config, c->o->bundle);
 }
 
+/* The loader (to the wrapper's relay) and crun (to listenerPath) hand the listener over with sendmsg
+ * once the filter is in: a notified sendmsg would wait for an answer that only the listener it carries
+ * could bring, and the container would never start. Refused where the program notifies it, or where
+ * its answer depends on the arguments (which cannot be told here). runc takes the listener with
+ * pidfd_getfd instead, so runtime mode under runc is not concerned. */
+static int plan_handover(plan_ctx *c, const char *path)
+{
+	uint32_t arch = sh_arch_native();
+	int nr = seccomp_syscall_resolve_name_arch(arch, "sendmsg");
+	if (nr < 0)
+		return 0;
+	sh_engine e;
+	sh_engine_of_program(&e, c->p->program.data, c->p->program.len / sizeof(struct sock_filter));
+	sh_seccomp_data d = sh_call_data(arch, nr, NULL);
+	sh_answer a = sh_engine_run(&e, &d);
+	sh_engine_fini(&e);
+	if ((a.ret & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_USER_NOTIF && !a.by_args)
+		return 0;
+	return sh_error_set(c->err, SH_EXIT_INVALID, "%s: sendmsg is %s: %s hands the listener over with sendmsg once the "
+			    "filter is in, and nobody could answer it (the container would never start)", path,
+			    a.by_args ? "decided by its arguments" : "SCMP_ACT_NOTIFY", c->o->crun ? "crun" : "the loader");
+}
+
 /* SCMP_ACT_NOTIFY in init mode: the listener goes to the profile's listenerPath from crun itself, or
  * from the loader through the runtime wrapper's relay. Without either nobody could answer. */
 static int plan_listener(plan_ctx *c, loaded *l)
@@ -619,7 +657,7 @@ static int plan_listener(plan_ctx *c, loaded *l)
 		return sh_error_set(c->err, SH_EXIT_INVALID, "%s: SCMP_ACT_NOTIFY needs listenerPath", l->path);
 	c->p->listener_path = sh_xstrdup(l->p->listener_path);
 	c->p->listener_metadata = l->p->listener_metadata ? sh_xstrdup(l->p->listener_metadata) : NULL;
-	return 0;
+	return plan_handover(c, l->path);
 }
 
 /* The loader's call for the program: its digest and flags, the listener channel, and as --caps the
@@ -738,7 +776,8 @@ static int plan_init_as(plan_ctx *c, loaded *l)
 	if (judge_program(c, l->path, p->program.data, p->program.len))
 		return 1;
 	/* Checked on the entry, so a hit decides exactly as the compile that made it would. */
-	if ((p->program.flags & SH_FLAG_NEW_LISTENER) && plan_listener(c, l) < 0)
+	int w = wants_listener(c, l);
+	if (w < 0 || (w && plan_listener(c, l) < 0))
 		return -1;
 	plan_call(c);
 	return 0;
@@ -838,12 +877,35 @@ static void plan_reset_program(sh_hook_plan *p)
 	sh_loader_copy_free(&p->loader);
 }
 
+/* run.oci.seccomp_fail_unknown_syscall, as crun reads it: a name libseccomp does not know on any
+ * architecture fails the container instead of being skipped. The config can only make the start
+ * stricter with it, so a container's own annotation is believed. */
+static int plan_unknown_names(plan_ctx *c, loaded *l)
+{
+	const char *v = sh_oci_annotation(c->config, SH_ANNOT_FAIL_UNKNOWN);
+	if (!v || strcmp(v, "0") == 0)
+		return 0;
+	if (parse_and_resolve(l, c->d, c->err) < 0) /* a cache hit parsed nothing */
+		return -1;
+	for (size_t i = 0; i < l->rs->nrules; i++) {
+		const sh_rule *r = l->rs->rules[i].origin;
+		for (size_t k = 0; k < r->nnames; k++)
+			if (!sh_syscall_name_known(r->names[k]))
+				return sh_error_set(c->err, SH_EXIT_INVALID, "syscalls[%zu]: unknown syscall '%.64s' (%s is set: "
+						    "an unknown name fails the container, as crun fails it)", r->index,
+						    r->names[k], SH_ANNOT_FAIL_UNKNOWN);
+	}
+	return 0;
+}
+
 /* name NULL: no profile, the overlays alone (in runtime mode: there is no profile to install first). */
 static int plan_profile(plan_ctx *c, const char *name)
 {
 	loaded l = { .ov = c->p->ov };
 	sh_hook_plan *p = c->p;
 	int r = name ? locate(c, name, &l) : locate_none(c, &l);
+	if (r == 0 && name)
+		r = plan_unknown_names(c, &l);
 	if (r == 0) {
 		cache_key(&l, l.key);
 		r = p->mode == SH_MODE_INIT && name ? plan_init(c, &l) : 1;

@@ -37,6 +37,9 @@ const char *sh_hook_applied_overlays(const char *applied, size_t *len);
 /* crun loads the base64 program in this annotation instead of compiling linux.seccomp; other
  * runtimes ignore it and compile linux.seccomp. Set in runtime mode, removed otherwise. */
 #define SH_ANNOT_CRUN_BPF "run.oci.seccomp_bpf_data"
+/* crun's: set to anything but "0", a syscall name libseccomp does not know fails the container
+ * instead of being skipped. Honoured whatever the runtime (it can only refuse). */
+#define SH_ANNOT_FAIL_UNKNOWN "run.oci.seccomp_fail_unknown_syscall"
 /* A precreate hook that refused the container (--on-refusal=config): why. Any config carrying it is
  * refused again, by the runtime wrapper with this reason (refusing is safe whoever wrote it). */
 #define SH_ANNOT_REFUSED "org.seccomp-hook.refused"

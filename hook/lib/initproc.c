@@ -189,12 +189,11 @@ static void wrap_hook(sh_json *hook, const sh_loader_args *a)
 	for (size_t i = 1; old && old->type == SH_JSON_ARRAY && i < old->u.arr.n; i++)
 		if (old->u.arr.v[i]->type == SH_JSON_STRING)
 			sh_json_append(args, sh_json_new_string(old->u.arr.v[i]->u.str.s));
-	/* A hook's loader gets no listener channel (runc starts hooks without the extra descriptors), so
-	 * its filter has no listener: a notified syscall of the hook fails with ENOSYS. */
-	sh_loader_args own = *a;
-	own.listener_fd = -1;
-	own.flags &= ~(unsigned)SECCOMP_FILTER_FLAG_NEW_LISTENER;
-	insert_prefix(args, &own);
+	/* The hook's loader hands its listener on like PID 1's, on the same channel (runc starts a hook
+	 * from the container's init, which holds the preserved descriptors), and closes the channel before
+	 * it execs the hook: the agent answers the hook's notified calls, as under runc, and the hook
+	 * holds no descriptor runc would not have given it. */
+	insert_prefix(args, a);
 	sh_json_set(hook, "args", args);
 	sh_json_set(hook, "path", sh_json_new_string(SH_INIT_DEST));
 }

@@ -45,6 +45,21 @@ int sh_notify_connect(const char *path, sh_error **err)
 	return fd < 0 ? sh_error_prefix(err, "listenerPath") : fd;
 }
 
+/* The annotations as runc's state has them: an object with members, else none (Go's omitempty). */
+static void set_annotations(sh_json *state, const char *text)
+{
+	sh_json *ann = NULL;
+	sh_error *err = NULL;
+	if (text && sh_json_parse(text, strlen(text), "annotations", NULL, &ann, &err) == 0 &&
+	    ann->type == SH_JSON_OBJECT && ann->u.obj.n > 0) {
+		sh_json_set(state, "annotations", ann);
+		ann = NULL;
+	}
+	sh_json_free(ann);
+	sh_error_free(err);
+}
+
+/* What runc 1.1 sends (specs.ContainerProcessState): metadata and annotations only when there are. */
 static char *process_state(const sh_notify_state *st)
 {
 	sh_json *state = sh_json_new(SH_JSON_OBJECT), *m = sh_json_new(SH_JSON_OBJECT), *fds = sh_json_new(SH_JSON_ARRAY);
@@ -53,11 +68,13 @@ static char *process_state(const sh_notify_state *st)
 	sh_json_set(state, "status", sh_json_new_string(st->status));
 	sh_json_set(state, "pid", sh_json_new_u64((uint64_t)st->pid));
 	sh_json_set(state, "bundle", sh_json_new_string(st->bundle));
+	set_annotations(state, st->annotations);
 	sh_json_append(fds, sh_json_new_string("seccompFd"));
 	sh_json_set(m, "ociVersion", sh_json_new_string("1.0.2"));
 	sh_json_set(m, "fds", fds);
 	sh_json_set(m, "pid", sh_json_new_u64((uint64_t)st->pid));
-	sh_json_set(m, "metadata", sh_json_new_string(st->metadata ? st->metadata : ""));
+	if (st->metadata && *st->metadata)
+		sh_json_set(m, "metadata", sh_json_new_string(st->metadata));
 	sh_json_set(m, "state", state);
 	char *msg = sh_json_serialize(m, false, NULL);
 	sh_json_free(m);
@@ -72,19 +89,18 @@ int sh_notify_send(int sock, int listener, const sh_notify_state *st, sh_error *
 	return 0;
 }
 
-/* In the relay: one listener from the channel, on to listenerPath, 'y' back; or 'n' and why, which
- * the loader prints. Exit status for syslog. A container that went away before its loader ran tells
- * its agent (if the listener was for seccomp-hook's own) that none comes. */
-static int relay(int channel, const char *path, sh_notify_state st, bool agent)
+/* One listener from the channel, on to listenerPath, 'y' back; or 'n' and why, which the loader
+ * prints. 1 handed on, 0 nothing came (the channel's end), -1 failed. */
+static int relay_one(int channel, const char *path, sh_notify_state st)
 {
 	char hello[64];
 	int listener = -1;
 	sh_error *err = NULL;
-	if (sh_recv_fd(channel, &listener, &st.pid, hello, sizeof hello) <= 0 || listener < 0 || st.pid <= 0) {
-		if (agent)
-			sh_agent_release(path, &err);
-		sh_error_free(err);
-		return 1;
+	ssize_t n = sh_recv_fd(channel, &listener, &st.pid, hello, sizeof hello);
+	if (n <= 0 || listener < 0 || st.pid <= 0) {
+		if (listener >= 0)
+			close(listener);
+		return n == 0 ? 0 : -1;
 	}
 	int sock = sh_notify_connect(path, &err);
 	if (sock < 0 || sh_notify_send(sock, listener, &st, &err) < 0) {
@@ -93,9 +109,30 @@ static int relay(int channel, const char *path, sh_notify_state st, bool agent)
 		syslog(LOG_ERR, "seccomp-hook-runtime: container %s: %s", st.id, why + 1);
 		sh_error_free(err);
 		sh_write_all(channel, why, strlen(why)); /* one write: the loader reads one message */
-		return 1;
+		close(listener);
+		return -1;
 	}
-	return write(channel, "y", 1) == 1 ? 0 : 1;
+	close(sock);
+	close(listener);
+	return write(channel, "y", 1) == 1 ? 1 : -1;
+}
+
+/* In the relay: every listener that comes on the channel, one after the other, until its last holder
+ * closes it: the loader of each startContainer hook (runc runs them in the container before its
+ * process, each under the filter, as runc's own are), then PID 1's. Exit status for syslog. A
+ * container that went away before any loader ran tells its agent (if the listener was for
+ * seccomp-hook's own) that none comes. */
+static int relay(int channel, const char *path, sh_notify_state st, bool agent)
+{
+	int r, handed = 0;
+	while ((r = relay_one(channel, path, st)) > 0)
+		handed++;
+	if (!handed && agent) {
+		sh_error *err = NULL;
+		sh_agent_release(path, &err);
+		sh_error_free(err);
+	}
+	return r < 0 || !handed;
 }
 
 /* Everything but the channel (moved to fd 3) and `keep` (to fd 4) closed, the standard streams on

@@ -1,6 +1,6 @@
 /* Handing a seccomp listener fd to the agent at a profile's listenerPath, as runc does: the
- * runtime-spec's container process state (fds ["seccompFd"], metadata, the container's state) with
- * the fd by SCM_RIGHTS. For `exec`, and for the runtime wrapper's relay, which takes the listener
+ * runtime-spec's container process state (fds ["seccompFd"], metadata, the container's state: id,
+ * status, pid, the bundle's absolute path and the config's annotations) with the fd by SCM_RIGHTS. For `exec`, and for the runtime wrapper's relay, which takes the listener
  * from an init-mode loader in a container and hands it on from the host. */
 #ifndef SH_NOTIFY_H
 #define SH_NOTIFY_H
@@ -13,6 +13,7 @@
 typedef struct sh_notify_state {
 	const char *id, *status, *bundle;
 	const char *metadata; /* listenerMetadata, or NULL */
+	const char *annotations; /* the container's annotations as a JSON object's text, or NULL */
 	pid_t pid;            /* the filtered process */
 } sh_notify_state;
 

@@ -128,14 +128,17 @@ size_t sh_start_calls(sh_installer i, const sh_start_config *c, unsigned kinds, 
 }
 
 /* Whether the program's answer to the call fails the start: for a needed call any denial, for one
- * made on every start a kill or a trap (an errno is tolerated there, and then only wanted). */
+ * made on every start a kill or a trap (an errno is tolerated there, and then only wanted). A call
+ * handed to the profile's agent (SCMP_ACT_NOTIFY, on any argument) is the agent's to answer: every
+ * installer hands the listener over before the calls of this list (runc's seccomp agent answers
+ * runc's own execve, openat, read and close that way), so the profile does not refuse it. */
 static unsigned missing_kind(const sh_engine *e, uint32_t arch, int nr, rank r)
 {
 	sh_seccomp_data d = sh_call_data(arch, nr, NULL);
 	sh_answer a = sh_engine_run(e, &d);
-	if (!a.by_args && sh_decision_lets_through(a.ret))
-		return 0;
 	uint32_t act = a.ret & SECCOMP_RET_ACTION_FULL;
+	if (!a.by_args && (sh_decision_lets_through(a.ret) || act == SECCOMP_RET_USER_NOTIF))
+		return 0;
 	bool fatal = act == SECCOMP_RET_KILL_PROCESS || act == SECCOMP_RET_KILL_THREAD || act == SECCOMP_RET_TRAP;
 	return r == NEEDED || (r == MADE && fatal) ? SH_START_NEEDED : SH_START_WANTED;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -214,7 +215,10 @@ static int prepare_bundle(sh_rt_cli *c, sh_rt_record *rec, sh_error **err)
 	sh_diag d = { 0 };
 	sh_hook_opts o = c->o;
 	sh_hook_result res = { 0 };
-	const char *bundle = c->bundle ? c->bundle : ".";
+	/* Absolute, as runc gives it in the container's state (the listener's state message, exec's). */
+	cleanup_free char *bundle = realpath(c->bundle ? c->bundle : ".", NULL);
+	if (!bundle)
+		return sh_error_errno(err, errno, "bundle %s", c->bundle ? c->bundle : ".");
 	o.exec_routed = !o.crun; /* this wrapper routes every exec through the loader */
 	o.has_listener_fd = true;
 	o.listener_fd = c->next_fd;
@@ -226,10 +230,11 @@ static int prepare_bundle(sh_rt_cli *c, sh_rt_record *rec, sh_error **err)
 	sh_diag_free(&d);
 	if (r == 0)
 		r = sh_rt_write_record(c, bundle, config, &res, rec, err);
+	cleanup_free char *annotations = r == 0 ? sh_rt_annotations_text(config) : NULL;
 	sh_json_free(config);
 	if (r == 0 && res.listener_path && !o.crun) {
 		sh_notify_state st = { .id = c->id ? c->id : "", .status = "creating", .bundle = bundle,
-				       .metadata = res.listener_metadata };
+				       .metadata = res.listener_metadata, .annotations = annotations };
 		r = start_relay(c, res.listener_path, &st, res.agent && strcmp(res.agent, res.listener_path) == 0, err);
 	}
 	sh_error *ignored = NULL;
@@ -247,10 +252,11 @@ typedef struct watch_ctx {
 	sh_rt_record *rec;
 } watch_ctx;
 
-/* Whether the runtime still knows the container (`RUNTIME state ID` succeeds). */
-static bool container_exists(const sh_rt_cli *c)
+/* Whether the runtime still knows the container (`RUNTIME state ID` succeeds), asked in `root` (NULL:
+ * the runtime's own). */
+static bool container_exists(const sh_rt_cli *c, const char *root)
 {
-	cleanup_free char **argv = sh_rt_state_argv(c);
+	cleanup_free char **argv = sh_rt_state_argv_in(c, root);
 	pid_t pid;
 	int st = 0;
 	if (posix_spawn(&pid, c->runtime_file, NULL, NULL, argv, environ) != 0)
@@ -260,15 +266,27 @@ static bool container_exists(const sh_rt_cli *c)
 	return !(WIFEXITED(st) && WEXITSTATUS(st) != 0);
 }
 
+/* The runtime's --root, made as runc and crun make it (0700) if it is not there yet, and opened. */
+static int open_root(const char *root)
+{
+	if (mkdir(root, 0700) < 0 && errno != EEXIST)
+		return -1;
+	return open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* In a detached process: wait until the foreground `run` (this very process, once it has exec'd the
- * runtime) has ended, then clean up if the container is gone. */
+ * runtime) has ended, then clean up if the container is gone. The runtime's --root was opened before
+ * the run (fd 4): asked there, runc and crun find no container in a root removed since, where asked
+ * by its name they would make it again (both make their root on every command), under a caller that
+ * removes it as soon as the run returns. */
 static int watch_run(int pidfd, void *ctx)
 {
 	watch_ctx *w = ctx;
 	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 	while (poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
-	sh_rt_cleanup what = sh_rt_cleanup_plan(SH_RT_AFTER_RUN, 0, container_exists(w->c));
+	const char *root = w->c->root ? "/proc/self/fd/4" : NULL;
+	sh_rt_cleanup what = sh_rt_cleanup_plan(SH_RT_AFTER_RUN, 0, container_exists(w->c, root));
 	sh_rt_cleanup_act(w->c, w->c->id, w->rec, what);
 	return 0;
 }
@@ -276,10 +294,11 @@ static int watch_run(int pidfd, void *ctx)
 static void start_run_watch(sh_rt_cli *c, sh_rt_record *rec)
 {
 	int self = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	int root = c->root ? open_root(c->root) : -1;
 	sh_error *err = NULL;
 	watch_ctx w = { c, rec };
 	/* Without it the container still runs; its record then stays until a delete through the wrapper. */
-	if (self < 0 || sh_start_detached(self, -1, watch_run, &w, &err) < 0) {
+	if (self < 0 || (c->root && root < 0) || sh_start_detached(self, root, watch_run, &w, &err) < 0) {
 		sh_diag d = { 0 };
 		sh_diag_add(&d, SH_SEV_WARNING, NULL, 0, 0, "no-cleanup", "cannot watch the run (%s): its record stays "
 			    "until a delete", err ? err->msg : strerror(errno));
@@ -289,6 +308,8 @@ static void start_run_watch(sh_rt_cli *c, sh_rt_record *rec)
 	sh_error_free(err);
 	if (self >= 0)
 		close(self);
+	if (root >= 0)
+		close(root);
 }
 
 /* create, or run: the runtime as a child when the wrapper must clean up after a failure; a
@@ -400,7 +421,7 @@ static void route_exec(sh_rt_cli *c)
 		sh_rt_use_process_fd(c, fd);
 	if (r == 0 && fd >= 0 && plan.listener_path) {
 		sh_notify_state st = { .id = c->container, .status = "running", .bundle = plan.bundle,
-				       .metadata = plan.listener_metadata };
+				       .metadata = plan.listener_metadata, .annotations = plan.annotations };
 		r = start_relay(c, plan.listener_path, &st, false, &err);
 	}
 	sh_rt_exec_plan_free(&plan);

@@ -161,7 +161,8 @@ static void note_preserve(sh_rt_cli *c, size_t i, const char *n, size_t len, con
 	}
 }
 
-/* create/run: --bundle, -b (each with its value after '=' or next), --preserve-fds, --detach, the id. */
+/* create/run: --bundle, -b (each with its value after '=' or next), crun's --config, -f,
+ * --preserve-fds, --detach, the id. */
 static void read_create_args(sh_rt_cli *c)
 {
 	bool detach = false;
@@ -170,6 +171,8 @@ static void read_create_args(sh_rt_cli *c)
 		const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
 		if (n && ((len == 6 && strncmp(n, "bundle", 6) == 0) || (len == 1 && n[0] == 'b')))
 			c->bundle = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : NULL);
+		if (n && ((len == 6 && strncmp(n, "config", 6) == 0) || (len == 1 && n[0] == 'f')))
+			c->config_file = val ? val : (i + 1 < c->argc ? c->argv[i + 1] : "");
 		if (n)
 			note_preserve(c, i, n, len, val);
 		detach |= n && ((len == 6 && strncmp(n, "detach", 6) == 0) || (len == 1 && n[0] == 'd')) &&
@@ -358,6 +361,12 @@ int sh_rt_parse(int argc, char **argv, sh_rt_cli *c, sh_error **err)
 		c->id = c->argv[c->argc - 1];
 	if (r == 0 && c->command == SH_RT_EXEC && !c->container)
 		r = sh_error_set(err, SH_EXIT_SYSTEM, "exec: no container id");
+	/* crun reads another file than the bundle's config.json, which is the one the transform
+	 * rewrites: the container would start without the profile. */
+	if (r == 0 && c->command == SH_RT_CREATE && c->config_file && strcmp(c->config_file, "config.json") != 0)
+		r = sh_error_set(err, SH_EXIT_INVALID, "%s --config '%.256s': the profile is applied to the bundle's "
+				 "config.json, which the runtime would not read; give the bundle (--bundle) instead",
+				 c->argv[c->command_at], c->config_file);
 	/* The runtime passes stdio, then $LISTEN_FDS descriptors, then --preserve-fds more. */
 	const char *listen = getenv("LISTEN_FDS");
 	c->next_fd = 3 + (listen ? atoi(listen) : 0) + c->preserve_fds;
@@ -392,10 +401,36 @@ bool sh_rt_starts_process(const sh_rt_cli *c)
 
 char **sh_rt_state_argv(const sh_rt_cli *c)
 {
-	char **v = sh_xcalloc(c->command_at + 3, sizeof(char *));
-	memcpy(v, c->argv, c->command_at * sizeof(char *));
-	v[c->command_at] = "state";
-	v[c->command_at + 1] = (char *)(c->container ? c->container : c->id);
+	return sh_rt_state_argv_in(c, NULL);
+}
+
+/* "--root", "-root", "--root=X", "-root=X": how many of argv[i..] are it (0: another argument). */
+static size_t root_option_at(const sh_rt_cli *c, size_t i)
+{
+	size_t len;
+	const char *val, *n = c->argv[i][0] == '-' ? opt_name(c->argv[i], &len, &val) : NULL;
+	if (!n || len != 4 || strncmp(n, "root", 4) != 0)
+		return 0;
+	return val || i + 1 >= c->command_at ? 1 : 2;
+}
+
+char **sh_rt_state_argv_in(const sh_rt_cli *c, const char *root)
+{
+	char **v = sh_xcalloc(c->command_at + 5, sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; i < c->command_at; i++) {
+		size_t skip = root && i > 0 ? root_option_at(c, i) : 0;
+		if (skip)
+			i += skip - 1;
+		else
+			v[n++] = c->argv[i];
+	}
+	if (root) {
+		v[n++] = "--root";
+		v[n++] = (char *)root;
+	}
+	v[n++] = "state";
+	v[n] = (char *)(c->container ? c->container : c->id);
 	return v;
 }
 
@@ -526,6 +561,7 @@ static int plan_listener(sh_rt_cli *c, const sh_json *config, const char *bundle
 	p->listener_path = sh_xstrdup(path);
 	p->listener_metadata = meta ? sh_xstrdup(meta) : NULL;
 	p->bundle = sh_xstrdup(bundle);
+	p->annotations = sh_rt_annotations_text(config);
 	return 0;
 }
 
@@ -588,6 +624,7 @@ void sh_rt_exec_plan_free(sh_rt_exec_plan *p)
 	free(p->listener_path);
 	free(p->listener_metadata);
 	free(p->bundle);
+	free(p->annotations);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -644,6 +681,22 @@ static void set_str(sh_json *obj, const char *key, const char *value)
 		sh_json_set(obj, key, sh_json_new_string(value));
 }
 
+char *sh_rt_annotations_text(const sh_json *config)
+{
+	const sh_json *ann = sh_json_get(config, "annotations");
+	return ann && ann->type == SH_JSON_OBJECT && ann->u.obj.n > 0 ? sh_json_serialize(ann, false, NULL) : NULL;
+}
+
+/* A copy of the config's annotations (what a runtime's state of the container shows). */
+static sh_json *annotations_copy(const sh_json *config)
+{
+	cleanup_free char *text = sh_rt_annotations_text(config);
+	sh_json *ann = NULL;
+	if (!text || sh_json_parse(text, strlen(text), "annotations", NULL, &ann, NULL) < 0)
+		return sh_json_new(SH_JSON_OBJECT);
+	return ann;
+}
+
 /* What exec needs, from the config as the transform left it: the loader's arguments in front of
  * process.args (none: the runtime filters the container's processes itself) and the listener's
  * annotations; and what to clean up once the container is gone (res: its agent, the loader's place
@@ -662,14 +715,11 @@ int sh_rt_write_record(const sh_rt_cli *c, const char *bundle, const sh_json *co
 		return sh_error_errno(err, errno, "getrandom");
 	sh_hex(rnd, sizeof rnd, nonce);
 	sh_json *rec = sh_json_new(SH_JSON_OBJECT), *proc = sh_json_new(SH_JSON_OBJECT);
-	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = sh_json_new(SH_JSON_OBJECT);
+	sh_json *args = sh_json_new(SH_JSON_ARRAY), *ann = annotations_copy(config);
 	const sh_json *a = sh_json_get(sh_json_get(config, "process"), "args");
 	/* The longest loader call and the command's first element: what exec decodes. */
 	for (size_t i = 0; a && a->type == SH_JSON_ARRAY && i < a->u.arr.n && i <= SH_LOADER_ARGV_MAX; i++)
 		sh_json_append(args, sh_json_new_string(a->u.arr.v[i]->type == SH_JSON_STRING ? a->u.arr.v[i]->u.str.s : ""));
-	const char *keys[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA };
-	for (size_t i = 0; i < SH_ARRAY_SIZE(keys); i++)
-		set_str(ann, keys[i], sh_oci_annotation(config, keys[i]));
 	sh_json_set(rec, "bundle", sh_json_new_string(bundle));
 	sh_json_set(proc, "args", args);
 	sh_json_set(rec, "process", proc);

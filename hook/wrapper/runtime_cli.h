@@ -24,6 +24,7 @@ typedef struct sh_rt_cli {
 	size_t command_at;  /* index of the command in argv (argc if there is none) */
 	sh_rt_command command;
 	const char *bundle;    /* create/run: --bundle (NULL: the current directory) */
+	const char *config_file; /* create/run: crun's --config (-f), NULL if not given */
 	const char *container; /* exec: the container id */
 	size_t container_at;   /* exec: its index in argv */
 	size_t process_at;     /* exec: index of --process's value in argv; 0 for the argv form */
@@ -57,6 +58,8 @@ bool sh_rt_starts_process(const sh_rt_cli *c);
 /* [runtime, globals..., "state", container, NULL] (the strings are c's): exec's container, or the
  * id of the command (create, run, delete). */
 char **sh_rt_state_argv(const sh_rt_cli *c);
+/* The same with --root ROOT in place of the runtime's own --root (ROOT NULL: as given). */
+char **sh_rt_state_argv_in(const sh_rt_cli *c, const char *root);
 
 /* One line of the runtime's --log file as runc writes it, in the format the engine asked for
  * (--log-format json or text), with the newline; level "error", "warning" or "info". */
@@ -74,6 +77,7 @@ typedef struct sh_rt_exec_plan {
 	/* SCMP_ACT_NOTIFY: the new process's loader sends its listener on next_fd, for the relay to
 	 * hand to listener_path (NULL: no listener). */
 	char *listener_path, *listener_metadata, *bundle;
+	char *annotations; /* the container's annotations (a JSON object's text) for the listener's state */
 } sh_rt_exec_plan;
 int sh_rt_plan_exec(sh_rt_cli *c, const char *state, size_t statelen, sh_rt_exec_plan *p, sh_error **err);
 /* --process's value becomes /proc/self/fd/FD. */
@@ -86,6 +90,9 @@ typedef struct sh_rt_record {
 	char *agent; /* its agent's socket */
 	char nonce[17]; /* this record's, written at create: a record made since (same id) is another's */
 } sh_rt_record;
+/* The config's annotations as a JSON object's text, for the listener's state; NULL without any. */
+char *sh_rt_annotations_text(const sh_json *config);
+
 /* The wrapper's record of a container it created, so that exec needs no `runtime state` (a spawn of
  * the runtime) nor the bundle's whole config, and so that what the container left on the host is
  * cleaned up once it is gone: STATE_DIR/runtime/ROOTHASH/ID.json, written at create from the config
