@@ -36,7 +36,7 @@ IMG=shbench-busybox:latest
 /usr/bin/docker import "$W/rootfs.tar" "$IMG" > /dev/null
 
 # Read-only roots throughout: init mode's loader is used only there (a writable root gets runtime
-# mode: hook/lib/initsafe.h), and the anchors run the same containers.
+# mode: hook/lib/oci/initsafe.h), and the anchors run the same containers.
 DOCKER_RUN=(/usr/bin/docker run --rm --network none --read-only)
 declare -A CMD
 CMD[docker-unconfined]="${DOCKER_RUN[*]} --security-opt seccomp=unconfined $IMG true"

@@ -3,7 +3,7 @@
  * allocation happens inside libseccomp (libseccomp 2.5.4 itself loses argument-tree nodes on some
  * rule sets, see fuzz/libseccomp-leak.c); this counter keeps the fuzzers able to see the leak that
  * would be ours: a context we forget to release. The translator builds its contexts in a child
- * process that ends with them (hook/lib/bounded.c), so in the fuzzed process the count stays at
+ * process that ends with them (hook/lib/base/bounded.c), so in the fuzzed process the count stays at
  * zero unless code there starts to make contexts of its own. */
 #include "config.h"
 

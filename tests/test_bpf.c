@@ -1,4 +1,4 @@
-/* hook/lib/bpf.c: size and structure checks, and installation with the real kernel. The checker claims
+/* hook/lib/compile/bpf.c: size and structure checks, and installation with the real kernel. The checker claims
  * to accept exactly what the kernel accepts, so besides hand-picked cases every opcode is tried on
  * the kernel too. Filters are installed in forked children only. Needs Linux with seccomp. */
 #include "config.h"

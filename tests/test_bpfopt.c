@@ -1,4 +1,4 @@
-/* The range rewrite of the syscall-number dispatch (hook/lib/bpfopt.c): Docker's tree shrinks to under
+/* The range rewrite of the syscall-number dispatch (hook/lib/compile/bpfopt.c): Docker's tree shrinks to under
  * a quarter; single numbers between stretches that decide alike become one JEQ each; hand-built programs that need every layout case (far returns, far non-returns, regions
  * entered from two places, A changed by ALU, JSET on the number, comparisons at the ends of the
  * 32-bit range) decide as before; and so do thousands of random programs. */

@@ -1,4 +1,4 @@
-/* diff's engine (hook/lib/diff.c): rows of (old profile, new profile, architectures) -> the changes
+/* diff's engine (hook/lib/compile/diff.c): rows of (old profile, new profile, architectures) -> the changes
  * it finds, each (arch, syscall, argument) -> (old answer, new answer); over every number of every
  * arch's tables, so MIPS's getppid (#4064) and ARM's cacheflush (#983042) are found; then the
  * summary's counts and the ranges lines join. */

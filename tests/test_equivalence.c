@@ -2,7 +2,7 @@
  * ranges) decides exactly as libseccomp's linear filter (what runc and crun load) for every number
  * of the syscall tables of x86_64, x86, x32 and a foreign arch, at the boundary values of every
  * argument condition, and on edge and sampled numbers over the whole 32-bit range, for the upstream
- * and shipped profiles, with and without caps. And the decision engine (hook/lib/explain.c) names
+ * and shipped profiles, with and without caps. And the decision engine (hook/lib/compile/explain.c) names
  * every answer of the program by a rule that carries it, or by what the program returns when no
  * rule holds. */
 #include "config.h"
@@ -61,7 +61,7 @@ static void equivalent(const char *path)
 		sh_ruleset *rs = NULL;
 		cr_assert_eq(sh_resolve(p, &t, &rs, NULL, &err), 0);
 		sh_bpf linear = build(rs, 1), tree = build(rs, 2);
-		/* The tree's number dispatch is rewritten as ranges (hook/lib/bpfopt.c): far shorter. */
+		/* The tree's number dispatch is rewritten as ranges (hook/lib/compile/bpfopt.c): far shorter. */
 		cr_log_info("%s caps=%zu: tree %zu instructions, linear %zu", path, c, tree.len, linear.len);
 		const uint32_t arches[] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32, SCMP_ARCH_AARCH64 };
 		size_t checked = 0;

@@ -1,4 +1,4 @@
-/* The decision engine (hook/lib/explain.c), in the style of libseccomp's tests/NN-*.tests: rows of
+/* The decision engine (hook/lib/compile/explain.c), in the style of libseccomp's tests/NN-*.tests: rows of
  * (arch, syscall, arguments) -> the program's answer and the rule named for it, on profiles with
  * overlapping conditional rules and on every little-endian architecture libseccomp knows (a filter
  * holds one byte order, and this host's is little). Then every number of every such arch's tables

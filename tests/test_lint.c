@@ -1,4 +1,4 @@
-/* The lints for the known traps (hook/lib/lint.c): rows of profile -> the findings of each code and
+/* The lints for the known traps (hook/lib/compile/lint.c): rows of profile -> the findings of each code and
  * their severity. The ones that ask the compiled program (socketcall-bypass, io-uring, af-alg) see
  * what libseccomp builds (x86's socket rules become socketcall rules), not the profile's text. */
 #include "config.h"

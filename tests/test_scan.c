@@ -1,4 +1,4 @@
-/* The exposure scan's library (hook/lib/scan.c, scanread.c, scanout.c): rows of query text -> parsed
+/* The exposure scan's library (hook/lib/oci/scan.c, scanread.c, scanout.c): rows of query text -> parsed
  * or refused; rows of (filters, mode, ABI, query) -> class and answer, with stacked filters, x86's
  * socketcall and ipc, strict mode and no filter; state roots written here in runc's and crun's
  * formats -> the container each names (engine, names, status); exposure counted on the ABIs the

@@ -1,4 +1,4 @@
-/* What an installer calls after the filter is in (hook/lib/startcalls.c), as a table: an installer, a
+/* What an installer calls after the filter is in (hook/lib/compile/startcalls.c), as a table: an installer, a
  * configuration (no_new_privs, the user) and a profile go in; the calls whose denial fails the start
  * (needed) and those it may make (wanted) that the profile's program does not allow come out. Then
  * the kernel's combination of several filters on one process (explain.c's sh_engines_run), which

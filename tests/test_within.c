@@ -1,4 +1,4 @@
-/* Containment (hook/lib/within.c) on the joint walk of bpf_reach.c: rows of (profile, base, order)
+/* Containment (hook/lib/compile/within.c) on the joint walk of bpf_reach.c: rows of (profile, base, order)
  * -> verdict and the first counterexample, with stacks of filters and 32-bit ABIs; then random rule
  * sets over every operator and 64-bit values, held to a brute-force run of both programs on a grid
  * of argument values: a violation the grid finds must be found by the walk (never "holds"), every

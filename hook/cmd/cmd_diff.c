@@ -1,4 +1,4 @@
-/* seccomp-hook diff: options, and the changes hook/lib/diff.c finds between the two compiled
+/* seccomp-hook diff: options, and the changes hook/lib/compile/diff.c finds between the two compiled
  * programs, printed: a summary first, then one line per change, consecutive numbers with the same
  * change as one range. */
 #include "config.h"

@@ -1,4 +1,4 @@
-/* seccomp-hook explain: options, and the engine's explanation of one call (hook/lib/explain.c) as
+/* seccomp-hook explain: options, and the engine's explanation of one call (hook/lib/compile/explain.c) as
  * text or JSON: what the compiled program answers, the rule that carries the answer, the call's
  * rules when its arguments decide, and which capabilities or kernel would change them. */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* seccomp-hook merge: the union of several profiles (recordings, or a base and additions) as one
- * Docker-format profile. The rules of the union are hook/lib/merge.c's; this is the command line. */
+ * Docker-format profile. The rules of the union are hook/lib/compile/merge.c's; this is the command line. */
 #include "config.h"
 #include "cli.h"
 #include "crossarch.h"

@@ -1,4 +1,4 @@
-/* seccomp-hook scan: options, then the exposure scan of hook/lib/scan.h (read the node, decide,
+/* seccomp-hook scan: options, then the exposure scan of hook/lib/oci/scan.h (read the node, decide,
  * write) in one of three formats. */
 #include "config.h"
 #include "apply.h"

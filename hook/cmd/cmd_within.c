@@ -1,4 +1,4 @@
-/* seccomp-hook check --within=BASE PROFILE...: the containment proof (hook/lib/within.c) of each
+/* seccomp-hook check --within=BASE PROFILE...: the containment proof (hook/lib/compile/within.c) of each
  * profile's compiled program in the base's, resolved for one target, and its counterexamples. */
 #include "config.h"
 #include "cli.h"

@@ -42,7 +42,7 @@ wait_comm() {
 	return 1
 }
 
-# Init mode's loader needs a read-only root (a writable one gets runtime mode: hook/lib/initsafe.h).
+# Init mode's loader needs a read-only root (a writable one gets runtime mode: hook/lib/oci/initsafe.h).
 RO=(--read-only --tmpfs /tmp)
 
 # start_sleeper DOCKER_RUN_OPTION...: a detached `sleep 60` with a read-only root; sets $id, and $pid

@@ -16,7 +16,7 @@ require_root_and() {
 	done
 }
 
-# The calls init mode's loader needs denied (hook/lib/initsafe.h): every way to another mount
+# The calls init mode's loader needs denied (hook/lib/oci/initsafe.h): every way to another mount
 # namespace or a mount, as EPERM (clone only with CLONE_NEWUSER or CLONE_NEWNS; clone3 as ENOSYS, so
 # that libc falls back to clone).
 NO_ESCAPE_RULES='{"names": ["unshare", "setns", "mount", "umount2", "pivot_root", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},

@@ -18,7 +18,7 @@ setup_file() {
 # list SCMP_ARCH_X86 as runc's own tests do).
 GUARD="$NO_ESCAPE_RULES, {\"names\": [\"umount\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}"
 MODES="runtime init"
-# What Go's runtime in runc's init may call after the filter is in (hook/lib/startcalls.c): an
+# What Go's runtime in runc's init may call after the filter is in (hook/lib/compile/startcalls.c): an
 # allowlist without them fails a start now and then.
 RUNC_GO='"epoll_ctl", "gettid", "madvise", "nanosleep", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill"'
 

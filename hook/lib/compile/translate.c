@@ -555,7 +555,7 @@ static void errno_to_notify(sh_bpf *b)
 }
 
 /* The program from libseccomp's: the stub in front, the errno placeholder patched, the tree's
- * number dispatch as ranges (hook/lib/bpfopt.c; the linear form stays as runtimes build it). */
+ * number dispatch as ranges (hook/lib/compile/bpfopt.c; the linear form stays as runtimes build it). */
 static int assemble(const sh_ruleset *rs, const sh_translate_opts *o, const char *buf, size_t len, sh_bpf *out,
 		    sh_error **err)
 {

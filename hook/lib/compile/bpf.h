@@ -63,7 +63,7 @@ int sh_bpf_install(const struct sock_filter *insns, size_t len, unsigned flags);
 
 void sh_bpf_free(sh_bpf *b);
 
-/* Rewrite the syscall-number dispatch of a program as a search over ranges (hook/lib/bpfopt.c): same
+/* Rewrite the syscall-number dispatch of a program as a search over ranges (hook/lib/compile/bpfopt.c): same
  * decisions, far fewer instructions for libseccomp's trees. True when *b was replaced; false keeps
  * it as it was (nothing to gain, or a program outside the pass's limits). */
 bool sh_bpf_optimize(sh_bpf *b);
@@ -79,7 +79,7 @@ void sh_bpf_flow_info(const struct sock_filter *p, size_t n, sh_bpf_flow *out);
 
 #include <stdio.h>
 /* One line per instruction, syscall numbers named for the architecture of their branch
- * (hook/lib/bpf_disasm.c; libseccomp names them, so not for the loader). */
+ * (hook/lib/compile/bpf_disasm.c; libseccomp names them, so not for the loader). */
 void sh_bpf_disasm(FILE *out, const sh_bpf *b);
 
 struct sh_error;

@@ -15,6 +15,11 @@
 #include "profile.h"
 #include "resolve.h"
 
+/* clone's namespace flags (CLONE_NEWNS ... CLONE_NEWNET and CLONE_NEWCGROUP), as Docker's profile
+ * masks clone's first argument: what --args keeps of each clone, and what a fork's clone on another
+ * architecture must leave clear (here). */
+#define SH_CLONE_NAMESPACE_FLAGS UINT64_C(0x7E020000)
+
 typedef enum {
 	SH_XARCH_SAME,       /* the target has the call itself */
 	SH_XARCH_MAPPED,     /* libc makes other calls there (out) */

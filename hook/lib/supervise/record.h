@@ -12,11 +12,6 @@
 typedef struct sh_recorder sh_recorder;
 struct sh_crossarch_opts;
 
-/* clone's namespace flags (CLONE_NEWNS ... CLONE_NEWNET and CLONE_NEWCGROUP), as Docker's profile
- * masks clone's first argument: what --args keeps of each clone, and what a fork's clone on another
- * architecture must leave clear (crossarch.h). */
-#define SH_CLONE_NAMESPACE_FLAGS UINT64_C(0x7E020000)
-
 /* base: the rule set the calls were decided by (NULL: none, all allowed), borrowed. args: keep the
  * argument values of the calls Docker's profile keys on (clone's namespace flags, personality,
  * socket's domain) and allow only those. */

@@ -1,6 +1,6 @@
 /* A classic-BPF interpreter with the kernel's seccomp semantics: what a filter returns for a given
  * struct seccomp_data, how many instructions it ran and what it read. The decision engine
- * (hook/lib/explain.c) runs it for explain, diff and the supervisor; also the benchmark and the
+ * (hook/lib/compile/explain.c) runs it for explain, diff and the supervisor; also the benchmark and the
  * translator tests; libc only. */
 #include "config.h"
 #include "bpf.h"

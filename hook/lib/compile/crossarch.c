@@ -29,7 +29,6 @@
 #include "crossarch.h"
 #include "explain.h"
 #include "names.h"
-#include "record.h"
 #include "util.h"
 
 #include <seccomp.h>

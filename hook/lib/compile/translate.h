@@ -12,7 +12,7 @@
 #include "resolve.h"
 
 /* Part of the cache key: raised whenever the program compiled from the same rule set with the same
- * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/lib/bpfopt.c;
+ * libseccomp changes (2: the tree's syscall-number dispatch rewritten as ranges, hook/lib/compile/bpfopt.c;
  * 3: single numbers inside a range tested with JEQ; 4: every program checked against its rules, own
  * argument checks where libseccomp's are wrong). */
 #define SH_TRANSLATOR_REVISION 4
@@ -79,7 +79,7 @@ bool sh_arg_holds(const sh_arg *a, uint32_t arch, uint64_t v);
 bool sh_arch_wide_args(uint32_t arch);
 
 /* What a call gets, and what is named for it. The answer is always the compiled program's (the
- * decision engine, hook/lib/explain.h); `by` and `rule` name where it comes from. */
+ * decision engine, hook/lib/compile/explain.h); `by` and `rule` name where it comes from. */
 typedef enum { SH_BY_RULE, SH_BY_DEFAULT, SH_BY_ENOSYS, SH_BY_BAD_ARCH, SH_BY_NO_RULE } sh_decided_by;
 typedef struct sh_decision {
 	uint32_t ret;         /* SECCOMP_RET_* */
