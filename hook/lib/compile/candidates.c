@@ -3,6 +3,7 @@
 #include "candidates.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,10 +42,18 @@ void sh_questions_free(sh_questions *qs)
 typedef struct vals {
 	uint32_t *v;
 	size_t n, cap;
+	size_t limit; /* how many values may be gathered before the reduction to one per answer */
+	bool over;    /* the questions needed more: nothing more was gathered */
 } vals;
 
+/* The bound is checked before the array grows: questions that would need more values than the
+ * limit cost at most the limit, and say so. */
 static void put(vals *vs, uint32_t x)
 {
+	if (vs->n >= vs->limit) {
+		vs->over = true;
+		return;
+	}
 	sh_grow(&vs->v, &vs->cap, vs->n, sizeof(*vs->v));
 	vs->v[vs->n++] = x;
 }
@@ -62,7 +71,7 @@ static uint32_t highbit(uint32_t m)
 /* Each constant, its neighbours, and where there are few, the middle of each gap. */
 static void near_orders(const sh_questions *qs, vals *vs)
 {
-	vals c = { 0 };
+	vals c = { .limit = qs->n }; /* the constants */
 	for (size_t i = 0; i < qs->n; i++)
 		if (qs->q[i].masked == 0)
 			put(&c, qs->q[i].a);
@@ -276,7 +285,7 @@ static void fit_stretch(const sh_questions *qs, const size_t *mi, size_t nm, str
 static void stretches_and_masks(const sh_questions *qs, vals *vs)
 {
 	size_t mi[MAX_MASKS], nm = 0;
-	vals c = { 0 };
+	vals c = { .limit = qs->n }; /* the constants */
 	for (size_t i = 0; i < qs->n; i++) {
 		if (qs->q[i].masked == 0)
 			put(&c, qs->q[i].a);
@@ -326,8 +335,10 @@ static void masked_orders(const sh_questions *qs, vals *vs)
 		if (qs->q[i].masked != 2)
 			continue;
 		uint32_t m = qs->q[i].a, at[3];
+		/* Each masked order multiplies the values: the same value twice is gathered once. */
+		vs->n = sh_u32_sort_unique(vs->v, vs->n);
 		size_t before = vs->n;
-		for (size_t j = 0; j <= qs->n; j++) { /* j == n: no mask kept */
+		for (size_t j = 0; j <= qs->n && !vs->over; j++) { /* j == n: no mask kept */
 			if (j < qs->n && qs->q[j].masked != 1)
 				continue;
 			size_t n = j < qs->n ? masked_near(m, qs->q[i].b, qs->q[j].a, qs->q[j].b, at)
@@ -404,9 +415,9 @@ static size_t one_per_answer(const sh_questions *qs, uint32_t *v, size_t n)
 	return sh_u32_sort_unique(v, m);
 }
 
-size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
+size_t sh_questions_values(const sh_questions *qs, size_t limit, uint32_t **out)
 {
-	vals vs = { 0 };
+	vals vs = { .limit = limit };
 	put(&vs, 0);
 	put(&vs, UINT32_MAX);
 	near_orders(qs, &vs);
@@ -416,6 +427,11 @@ size_t sh_questions_values(const sh_questions *qs, uint32_t **out)
 	orders_masked(qs, &vs);
 	stretches_and_masks(qs, &vs);
 	masked_orders(qs, &vs);
+	if (vs.over) {
+		free(vs.v);
+		*out = NULL;
+		return SIZE_MAX;
+	}
 	vs.n = sh_u32_sort_unique(vs.v, vs.n);
 	*out = vs.v;
 	return one_per_answer(qs, vs.v, vs.n);

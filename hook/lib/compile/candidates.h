@@ -31,7 +31,8 @@ void sh_questions_free(sh_questions *qs);
  * constants, each masked datum as written and as masked, with every other bit clear and set and with
  * a mask bit flipped, every pair of masks agreeing and disagreeing where they overlap, all masks
  * agreeing or all but one, and each constant with each mask applied. Caller frees *out; returns how
- * many. */
-size_t sh_questions_values(const sh_questions *qs, uint32_t **out);
+ * many, or SIZE_MAX (*out NULL) when gathering them would take more than limit values (masked
+ * orders multiply them): the work and the memory stay within the limit. */
+size_t sh_questions_values(const sh_questions *qs, size_t limit, uint32_t **out);
 
 #endif

@@ -15,7 +15,8 @@
 #include <string.h>
 
 #define X32_BIT 0x40000000u
-enum { MAX_CANDS = 16384, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6 };
+/* MAX_GATHER: the values gathered for one half before they are reduced to one per answer. */
+enum { MAX_CANDS = 16384, MAX_GATHER = 65536, MAX_COMBOS = 4096, MAX_PENDING = 4096, NARGS = 6 };
 
 /* ---- what the accumulator, X and the scratch words hold ---------------------------------------- */
 
@@ -139,12 +140,15 @@ static void ask_test(vctx *v, const aval *a, const struct sock_filter *f, uint32
 static int build_arg_cands(vctx *v, unsigned arg)
 {
 	cleanup_free uint32_t *lo = NULL, *hi = NULL;
-	size_t nlo = sh_questions_values(&v->qs[arg][0], &lo), nhi = sh_questions_values(&v->qs[arg][1], &hi);
-	if (nlo * nhi > MAX_CANDS) {
+	size_t nlo = sh_questions_values(&v->qs[arg][0], MAX_GATHER, &lo);
+	size_t nhi = nlo == SIZE_MAX ? 0 : sh_questions_values(&v->qs[arg][1], MAX_GATHER, &hi);
+	if (nlo == SIZE_MAX || nhi == SIZE_MAX || nlo * nhi > MAX_CANDS) {
 		cleanup_free char *name = seccomp_syscall_resolve_num_arch(v->token, (int)v->nr);
+		cleanup_free char *count = nlo == SIZE_MAX || nhi == SIZE_MAX
+						   ? sh_xasprintf("more than %d values for one half", MAX_GATHER)
+						   : sh_xasprintf("%zu candidates, at most %d", nlo * nhi, MAX_CANDS);
 		sh_error_set(v->err, SH_EXIT_INVALID, "checking the program for %s on %s: argument %u is compared with "
-			     "too many values (%zu candidates, at most %d)", name ? name : "a syscall",
-			     sh_arch_scmp_name(v->token), arg, nlo * nhi, MAX_CANDS);
+			     "too many values (%s)", name ? name : "a syscall", sh_arch_scmp_name(v->token), arg, count);
 		v->failed = true;
 		return -1;
 	}
