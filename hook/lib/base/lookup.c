@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define SH_NAME_MAX 128
 
 bool sh_profile_name_valid(const char *name)
 {

@@ -7,6 +7,9 @@
 
 #include "error.h"
 
+/* The longest profile name. */
+#define SH_NAME_MAX 128
+
 bool sh_profile_name_valid(const char *name);
 /* dir NULL: $(sysconfdir)/seccomp-hook/profiles, then $(datadir)/seccomp-hook/profiles.
  * *path receives the profile file's canonical path. */
