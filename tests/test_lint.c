@@ -72,6 +72,17 @@ static const row rows[] = {
 	{ "no socket at all", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY, ALLOW(BASICS)), "af-alg", 0, 0 },
 	{ "through x86's socketcall, whose family no filter reads", PROFILE("SCMP_ACT_ERRNO", X86_FAMILY,
 	  ALLOW_IF("\"socket\"", ARG(0, EQ, 2))), "af-alg", 1, SH_SEV_NOTE },
+	/* duplicate-name and conflicting-actions: one finding per repeated place, against the first */
+	{ "a name three times in a rule: two findings", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY,
+	  ALLOW("\"read\", \"write\", \"read\", \"exit_group\", \"read\"")), "duplicate-name", 2, SH_SEV_WARNING },
+	{ "in three rules that always apply: one for each later rule", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY,
+	  ALLOW("\"read\"") "," ALLOW("\"write\", \"read\"") "," ALLOW("\"read\", \"read\"")), "duplicate-name", 3,
+	  SH_SEV_WARNING },
+	{ "a conditional rule is not a duplicate", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY,
+	  ALLOW("\"read\"") "," ALLOW_IF("\"read\"", ARG(0, EQ, 1))), "duplicate-name", 0, 0 },
+	{ "another action in a later rule", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY,
+	  ALLOW("\"read\", \"getppid\"") "," DENY_IF("\"getppid\"", "") "," DENY_IF("\"getppid\"", "")),
+	  "conflicting-actions", 2, SH_SEV_WARNING },
 	/* or-conditions */
 	{ "!= 38 || != 16: every value", PROFILE("SCMP_ACT_ERRNO", X86_64_ONLY,
 	  ALLOW_IF("\"socket\"", ARG(0, NE, 38) "," ARG(0, NE, 16))), "or-conditions", 1, SH_SEV_WARNING },
@@ -113,4 +124,31 @@ Test(lint, rows)
 		sh_diag_free(&d);
 		sh_profile_free(p);
 	}
+}
+
+/* A name repeated N times gives N - 1 findings, not one per pair of places (which was quadratic in
+ * what a profile may hold: 9,000 copies of one name took 1.5 GB). */
+Test(lint, a_repeated_name_costs_one_finding_per_place)
+{
+	enum { COPIES = 4000 };
+	char *json = sh_xstrdup("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": [\"read\"");
+	for (int i = 1; i < COPIES; i++) {
+		char *more = sh_xasprintf("%s, \"read\"", json);
+		free(json);
+		json = more;
+	}
+	char *whole = sh_xasprintf("%s], \"action\": \"SCMP_ACT_ALLOW\"}]}", json);
+	free(json);
+	cleanup_error sh_error *err = NULL;
+	sh_profile *p = sh_test_profile(whole, NULL, &err);
+	cr_assert_not_null(p, "%s", err ? err->msg : "");
+	sh_diag d = { 0 };
+	sh_lint_profile(p, SCMP_ARCH_X86_64, &d);
+	size_t dup = 0;
+	for (size_t k = 0; k < d.n; k++)
+		dup += strcmp(d.items[k].code, "duplicate-name") == 0;
+	cr_assert_eq(dup, COPIES - 1);
+	sh_diag_free(&d);
+	sh_profile_free(p);
+	free(whole);
 }

@@ -28,43 +28,79 @@ static void describe(const sh_rule *r, char *buf, size_t len)
 		snprintf(buf, len, "%s", sh_action_name(r->action));
 }
 
+/* Every name of every rule, in the order the lint reads them: by name, then rule, then place. */
+typedef struct name_use {
+	const char *name;
+	size_t rule, pos;
+} name_use;
+
+static int cmp_name_use(const void *a, const void *b)
+{
+	const name_use *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static void same_rule_again(const sh_profile *p, const name_use *u, sh_diag *d)
+{
+	const sh_rule *r = &p->rules[u->rule];
+	sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[u->pos].line, r->name_locs[u->pos].col, "duplicate-name",
+		    "syscalls[%zu]: '%s' is listed twice in the rule", u->rule, u->name);
+}
+
+static void earlier_rule_has_it(const sh_profile *p, const name_use *first, const name_use *u, sh_diag *d)
+{
+	const sh_rule *o = &p->rules[first->rule], *r = &p->rules[u->rule];
+	char was[48], is[48], where[32];
+	describe(o, was, sizeof was);
+	describe(r, is, sizeof is);
+	snprintf(where, sizeof where, "%u:%u", o->name_locs[first->pos].line, o->name_locs[first->pos].col);
+	if (same_action(o, r))
+		sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[u->pos].line, r->name_locs[u->pos].col, "duplicate-name",
+			    "syscalls[%zu]: '%s' is already listed with the same action at %s", u->rule, u->name, where);
+	else
+		sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[u->pos].line, r->name_locs[u->pos].col,
+			    "conflicting-actions", "syscalls[%zu]: '%s' is %s here but %s at %s: libseccomp keeps the first "
+			    "rule, this one has no effect", u->rule, u->name, is, was, where);
+}
+
 /* duplicate-name and conflicting-actions: the same syscall twice, in one rule or in two rules that
- * both always apply. libseccomp keeps the first rule for a syscall and silently drops later ones. */
+ * both always apply. libseccomp keeps the first rule for a syscall and silently drops later ones.
+ * One finding per repeated name, against its first place: sorted, the names cost N log N and the
+ * findings are at most one per name written, whatever the profile repeats. */
 static void lint_duplicates(const sh_profile *p, sh_diag *d)
 {
-	for (size_t i = 0; i < p->nrules; i++) {
-		const sh_rule *r = &p->rules[i];
-		for (size_t k = 0; k < r->nnames; k++) {
-			for (size_t m = 0; m < k; m++)
-				if (strcmp(r->names[m], r->names[k]) == 0)
-					sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
-						    "duplicate-name", "syscalls[%zu]: '%s' is listed twice in the rule", i,
-						    r->names[k]);
-			if (!sh_rule_unconditional(r))
-				continue;
-			for (size_t j = 0; j < i; j++) {
-				const sh_rule *o = &p->rules[j];
-				if (!sh_rule_unconditional(o))
-					continue;
-				for (size_t m = 0; m < o->nnames; m++) {
-					if (strcmp(o->names[m], r->names[k]) != 0)
-						continue;
-					char was[48], is[48], where[32];
-					describe(o, was, sizeof was);
-					describe(r, is, sizeof is);
-					snprintf(where, sizeof where, "%u:%u", o->name_locs[m].line, o->name_locs[m].col);
-					if (same_action(o, r))
-						sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
-							    "duplicate-name", "syscalls[%zu]: '%s' is already listed with the same "
-							    "action at %s", i, r->names[k], where);
-					else
-						sh_diag_add(d, SH_SEV_WARNING, p->file, r->name_locs[k].line, r->name_locs[k].col,
-							    "conflicting-actions", "syscalls[%zu]: '%s' is %s here but %s at %s: "
-							    "libseccomp keeps the first rule, this one has no effect", i, r->names[k],
-							    is, was, where);
-				}
-			}
+	size_t n = 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		n += p->rules[i].nnames;
+	if (n == 0)
+		return;
+	cleanup_free name_use *uses = sh_xcalloc(n, sizeof(*uses));
+	n = 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		for (size_t k = 0; k < p->rules[i].nnames; k++)
+			uses[n++] = (name_use){ p->rules[i].names[k], i, k };
+	qsort(uses, n, sizeof(*uses), cmp_name_use);
+	const name_use *first_always = NULL; /* the name's first place in a rule that always applies */
+	for (size_t i = 0; i < n; i++) {
+		const name_use *u = &uses[i];
+		bool new_name = i == 0 || strcmp(uses[i - 1].name, u->name) != 0;
+		if (new_name)
+			first_always = NULL;
+		if (!new_name && uses[i - 1].rule == u->rule) {
+			same_rule_again(p, u, d);
+			continue;
 		}
+		if (!sh_rule_unconditional(&p->rules[u->rule]))
+			continue;
+		if (first_always)
+			earlier_rule_has_it(p, first_always, u, d);
+		else
+			first_always = u;
 	}
 }
 
