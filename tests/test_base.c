@@ -125,3 +125,26 @@ Test(util, files_written_whole)
 	cleanup_free char *cmd = sh_xasprintf("test $(ls -A %s | wc -l) = 1 && rm -rf %s", dir, dir);
 	cr_assert_eq(system(cmd), 0, "a temporary file was left beside it");
 }
+
+/* A pipe (or a device: -o /dev/null) at the path is written to, and stays what it was: a rename over
+ * it would have replaced /dev/null with a file for everyone. */
+Test(util, a_pipe_at_the_path_is_written_not_replaced)
+{
+	char dir[] = "/tmp/sh-base-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cleanup_free char *fifo = sh_xasprintf("%s/fifo", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+	cr_assert_geq(rd, 0);
+	sh_error *err = NULL;
+	cr_assert_eq(sh_write_file_atomic(fifo, "through it", 10, 0644, &err), 0, "%s", err ? err->msg : "");
+	char buf[32] = "";
+	cr_assert_eq(read(rd, buf, sizeof buf), 10);
+	cr_assert_str_eq(buf, "through it");
+	close(rd);
+	struct stat st;
+	cr_assert_eq(lstat(fifo, &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	cleanup_free char *cmd = sh_xasprintf("test $(ls -A %s | wc -l) = 1 && rm -rf %s", dir, dir);
+	cr_assert_eq(system(cmd), 0, "a temporary file was left beside it");
+}

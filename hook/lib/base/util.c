@@ -207,6 +207,18 @@ static void remove_stale_temps(const char *path)
 	closedir(d);
 }
 
+/* A device, pipe or socket at path is written to, as a shell's redirection writes to it: replacing
+ * it with a file would take /dev/null from everyone else on the machine. */
+static int write_special(const char *path, const void *buf, size_t len, sh_error **err)
+{
+	cleanup_close int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return sh_error_errno(err, errno, "%s", path);
+	if (sh_write_all(fd, buf, len) < 0)
+		return sh_error_errno(err, errno, "%s: write", path);
+	return 0;
+}
+
 int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable, sh_error **err)
 {
 	if (strcmp(path, "-") == 0) {
@@ -214,6 +226,9 @@ int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigne
 			return sh_error_errno(err, errno, "write to standard output");
 		return 0;
 	}
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return write_special(path, buf, len, err);
 	remove_stale_temps(path);
 	cleanup_free char *tmp = sh_xasprintf("%s.tmp.XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC);

@@ -71,7 +71,8 @@ struct sh_error;
 /* write(2) all of it, retrying on EINTR; -1 with errno on failure. */
 int sh_write_all(int fd, const void *data, size_t len);
 /* Write `len` bytes to path via a temporary file in the same directory, fsync and rename(2), so
- * readers see the old file or the whole new one, never a part. "-" writes to stdout. */
+ * readers see the old file or the whole new one, never a part. "-" writes to stdout; a device, pipe
+ * or socket (-o /dev/null) is written to, not replaced. */
 int sh_write_file_atomic(const char *path, const void *buf, size_t len, unsigned mode, struct sh_error **err);
 /* The same; durable=false skips fsync, for files whose readers verify the content anyway. */
 int sh_write_file_replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable,
