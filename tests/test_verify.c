@@ -235,6 +235,73 @@ Test(regression, endless_rule_add_compiles_within_a_second)
 	compiled_free(&c);
 }
 
+/* The runs of one translation share its CPU budget: a profile whose rules take libseccomp seconds
+ * to add, and three syscalls it never finishes, made four runs of about three seconds each (the
+ * skipped calls' checks are built here, and each run starts over), 13 s in all. Together they now
+ * get TOTAL_MS (4 s, rounded up to RLIMIT_CPU's whole seconds): the profile compiles with its own
+ * checks or is refused, within about five seconds either way. */
+static char *slow_and_endless(void)
+{
+	char *conds = sh_xstrdup(""), *names = sh_xstrdup(""), *rules = sh_xstrdup("");
+	for (int i = 0; i < 40; i++) {
+		char *c = sh_xasprintf("%s%s{\"index\":0,\"value\":%d,\"op\":\"SCMP_CMP_EQ\"}", conds, i ? "," : "", i * 3 + 1);
+		free(conds);
+		conds = c;
+	}
+	for (int nr = 0, n = 0; n < 50; nr++) {
+		cleanup_free char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		if (!name)
+			continue;
+		char *more = sh_xasprintf("%s%s\"%s\"", names, n++ ? "," : "", name);
+		free(names);
+		names = more;
+	}
+	for (int i = 0; i < 20; i++) {
+		char *more = sh_xasprintf("%s{\"names\":[%s],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[%s]},",
+					  rules, names, conds);
+		free(rules);
+		rules = more;
+	}
+	const char *stuck[] = { "personality", "umask", "getpgid" };
+	for (size_t i = 0; i < SH_ARRAY_SIZE(stuck); i++) {
+		const char *n = stuck[i];
+		char *more = sh_xasprintf(
+			"%s{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1,\"args\":[{\"index\":0,\"value\":4294967299,"
+			"\"op\":\"SCMP_CMP_GE\"},{\"index\":1,\"value\":0,\"op\":\"SCMP_CMP_GE\"}]},"
+			"{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_KILL_PROCESS\",\"args\":[{\"index\":0,\"value\":8589934592,"
+			"\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":4294967296,\"op\":\"SCMP_CMP_LE\"}]},"
+			"{\"names\":[\"%s\"],\"action\":\"SCMP_ACT_KILL_PROCESS\",\"args\":[{\"index\":0,\"value\":4294967299,"
+			"\"op\":\"SCMP_CMP_GE\"},{\"index\":1,\"value\":4294967299,\"op\":\"SCMP_CMP_EQ\"}]}%s",
+			rules, n, n, n, i + 1 < SH_ARRAY_SIZE(stuck) ? "," : "");
+		free(rules);
+		rules = more;
+	}
+	char *json = sh_xasprintf("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+				  "\"syscalls\":[%s]}", rules);
+	free(conds);
+	free(names);
+	free(rules);
+	return json;
+}
+
+Test(regression, the_runs_of_a_translation_share_its_budget)
+{
+	cleanup_free char *json = slow_and_endless();
+	compiled c = load(json);
+	double t0 = cpu_ms();
+	sh_error *err = NULL;
+	int r = sh_translate_bpf(c.rs, NULL, &c.bpf, &c.diag, &err);
+	double took = cpu_ms() - t0;
+	cr_assert_lt(took, 5500, "%.0f ms of CPU time", took);
+	if (r < 0) {
+		cr_assert(strstr(err->msg, "did not finish within 4000 ms of CPU time"), "%s", err->msg);
+		sh_error_free(err);
+	} else {
+		cr_assert(has_note(&c.diag, "own-checks", "does not finish adding the rules of getpgid"));
+	}
+	compiled_free(&c);
+}
+
 /* libseccomp reads a masked datum with the mask applied (valueTwo & value), so its program lets the
  * ERRNO rule hold where the OCI reading never does; the calls that show it need bit 2 set (against
  * the LOG rule's mask) on top of the ERRNO rule's mask bits: a value only a pair of masks gives. The
@@ -567,6 +634,8 @@ Test(bounded, done_failed_and_stopped)
 		cr_assert_eq(res.end, SH_BOUNDED_STEP_LIMIT);
 		cr_assert(res.last.stage == 3 && res.last.a == 5);
 		cr_assert_lt(cpu_ms() - t0, 500);
+		/* What the child took is told: the step's 50 ms, give or take the timer's tick. */
+		cr_assert(res.cpu_ms >= 40 && res.cpu_ms < 500, "%u ms", res.cpu_ms);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 }

@@ -96,8 +96,11 @@ int sh_bounded_run(int (*work)(void *arg, int fd, sh_bounded_step *step), void *
 	if (pid == 0)
 		child(work, arg, fd, step, total_ms);
 	int status, r;
-	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+	struct rusage ru = { 0 };
+	while ((r = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
 		;
+	res->cpu_ms = (unsigned)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+				 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
 	res->last = *step;
 	munmap(step, sizeof(*step));
 	if (r < 0)

@@ -25,10 +25,12 @@ typedef struct sh_bounded_result {
 	sh_bounded_step last; /* the step it ended in */
 	char *out;            /* SH_BOUNDED_DONE: what the work wrote (NUL-terminated), caller frees */
 	size_t len;
+	unsigned cpu_ms;      /* the CPU time the child took, however it ended */
 } sh_bounded_result;
 
 /* Runs work(arg, fd, step) in a child. It returns 0 (done) or not (failed: step->rc says why); it
- * writes its result to fd and calls sh_bounded_begin before each step. total_ms bounds its CPU time.
+ * writes its result to fd and calls sh_bounded_begin before each step. total_ms bounds its CPU time
+ * (in whole seconds, rounded up: RLIMIT_CPU's unit).
  * Returns -1 only when the child cannot be run (err); how it ended is in *res. */
 int sh_bounded_run(int (*work)(void *arg, int fd, sh_bounded_step *step), void *arg, unsigned total_ms,
 		   sh_bounded_result *res, sh_error **err);

@@ -229,6 +229,7 @@ typedef struct scmp_job {
 	bool also_linear; /* after the program, the linear one runc and crun build (a header says where) */
 	const char **skip;
 	size_t nskip;
+	unsigned spent_ms; /* CPU time the job's runs took so far: TOTAL_MS bounds them all */
 } scmp_job;
 
 /* The child's steps, and how much CPU time each may take: adding one rule takes well under a
@@ -414,11 +415,12 @@ static int scmp_failed(const scmp_job *j, const sh_bounded_step *s, sh_error **e
 }
 
 /* libseccomp's output for the job. 1 when a rule did not finish: *stuck names its syscall. */
-static int scmp_compile(const scmp_job *j, char **buf, size_t *len, const char **stuck, sh_error **err)
+static int scmp_compile(scmp_job *j, char **buf, size_t *len, const char **stuck, sh_error **err)
 {
 	sh_bounded_result res;
-	if (sh_bounded_run(scmp_work, (void *)j, TOTAL_MS, &res, err) < 0)
+	if (sh_bounded_run(scmp_work, (void *)j, TOTAL_MS - j->spent_ms, &res, err) < 0)
 		return -1;
+	j->spent_ms += res.cpu_ms;
 	const sh_bounded_step *s = &res.last;
 	switch (res.end) {
 	case SH_BOUNDED_DONE:
@@ -782,6 +784,11 @@ static int compile_bounded(scmp_job *j, const char **skip, char **buf, size_t *l
 		j->also_linear = false;
 		if (j->nskip == MAX_SKIPPED || j->pfc)
 			return stuck_error(j->rs, stuck, "", err);
+		/* Each run starts over: together they get TOTAL_MS, not each of them. */
+		if (j->spent_ms + RULE_MS >= TOTAL_MS)
+			return sh_error_set(err, SH_EXIT_INVALID, "%s: libseccomp adding the rules did not finish within %d ms "
+					    "of CPU time (and does not finish adding those of %s); refused",
+					    j->rs->profile->file, TOTAL_MS, stuck);
 		char v[32];
 		if (diag)
 			sh_diag_add(diag, SH_SEV_NOTE, j->rs->profile->file, 0, 0, "own-checks", "libseccomp %s does not finish "
