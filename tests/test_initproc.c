@@ -1,8 +1,7 @@
-/* Init mode's process rewriting (initproc), Go's member-name folding (gofold) and the runtime
- * wrapper's reading of runc's command line (runtime_cli): when the loader cannot keep its promise,
- * what a wrapped process and hook look like, that undoing restores the spec exactly, which mounts are
- * the loader's, the placeholder, which members Go takes for one, and where the wrapper finds the
- * command, the bundle, the container and --process. */
+/* Init mode's process rewriting (initproc) and the runtime wrapper's reading of runc's command line
+ * (runtime_cli): when the loader cannot keep its promise, what a wrapped process and hook look like,
+ * that undoing restores the spec exactly, which mounts are the loader's, the placeholder, and where
+ * the wrapper finds the command, the bundle, the container and --process. */
 #include "config.h"
 
 #include <criterion/criterion.h>
@@ -373,52 +372,6 @@ Test(runtime_cli, a_config_file_sets_options_the_command_line_wins_crun_is_seen_
 	unlink(crun);
 	unlink(path);
 	rmdir(dir);
-}
-
-/* ---- Go's member-name folding ------------------------------------------------------------------- */
-
-#include "gofold.h"
-
-Test(gofold, ascii_case_and_the_two_unicode_letters_that_fold_to_ascii)
-{
-	struct { const char *in, *out; } cases[] = {
-		{ "Process", "process" }, { "noNewPrivileges", "nonewprivileges" },
-		{ "proce\xc5\xbfs", "process" },            /* U+017F LONG S */
-		{ "\xe2\x84\xaa" "ey", "key" },             /* U+212A KELVIN SIGN */
-		{ "", "" },
-	};
-	for (size_t i = 0; i < SH_ARRAY_SIZE(cases); i++) {
-		cleanup_free char *f = sh_gofold(cases[i].in);
-		cr_expect_str_eq(f, cases[i].out);
-	}
-	cleanup_free char *f = sh_gofold("\xc3\x84rger");
-	cr_expect_str_eq(f, "\xc3\x84rger", "a non-ASCII letter is left as it is");
-}
-
-Test(gofold, config_members_one_to_go_are_refused_maps_and_unknown_members_are_not)
-{
-	const char *bad[] = {
-		"{\"process\": {\"args\": [\"sh\"]}, \"PROCESS\": {}}",
-		"{\"process\": {\"args\": [\"sh\"], \"Args\": [\"x\"]}}",
-		"{\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"DefaultAction\": \"x\"}}}",
-		"{\"Linux\": {}}",
-		"{\"process\": {\"capabilities\": {\"bounding\": [], \"BOUNDING\": []}}}",
-		"{\"hooks\": {\"startContainer\": [{\"path\": \"/a\", \"Path\": \"/b\"}]}}",
-		/* What decides whether the loader's path is the container's alone, read as runc reads it. */
-		"{\"linux\": {\"namespaces\": [{\"type\": \"mount\", \"Path\": \"/proc/1/ns/mnt\"}]}}",
-		"{\"root\": {\"path\": \"rootfs\", \"readonly\": true, \"ReadOnly\": false}}",
-	};
-	for (size_t i = 0; i < SH_ARRAY_SIZE(bad); i++) {
-		sh_json *c = parse(bad[i]);
-		sh_error *err = NULL;
-		cr_expect_eq(sh_gofold_check_config(c, "t", &err), -1, "%s", bad[i]);
-		sh_error_free(err);
-		sh_json_free(c);
-	}
-	sh_json *ok = parse("{\"annotations\": {\"A\": \"1\", \"a\": \"2\"}, \"x\": 1, \"X2\": 2, \"process\": {\"args\": []}}");
-	sh_error *err = NULL;
-	cr_expect_eq(sh_gofold_check_config(ok, "t", &err), 0);
-	sh_json_free(ok);
 }
 
 Test(initproc, an_exec_asking_for_the_lent_sets_gets_the_containers_own_and_nothing_else_is_changed)

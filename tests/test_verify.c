@@ -116,20 +116,6 @@ static bool has_note(const sh_diag *d, const char *code, const char *text)
 	return false;
 }
 
-/* CPU time of this process and of the children it waited for (the bounded compiles), in ms. */
-static double cpu_ms(void)
-{
-	struct rusage self, kids;
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_CHILDREN, &kids);
-	double s = 0;
-	const struct rusage *r[2] = { &self, &kids };
-	for (int i = 0; i < 2; i++)
-		s += (double)(r[i]->ru_utime.tv_sec + r[i]->ru_stime.tv_sec) * 1e3 +
-		     (double)(r[i]->ru_utime.tv_usec + r[i]->ru_stime.tv_usec) / 1e3;
-	return s;
-}
-
 /* ---- the three families, as reported ------------------------------------------------------------ */
 
 /* The low word compared with a high-word constant: values neither rule matches are allowed. */
@@ -214,10 +200,10 @@ static const char endless[] =
 Test(regression, endless_rule_add_compiles_within_a_second)
 {
 	compiled c = load(endless);
-	double t0 = cpu_ms();
+	double t0 = sh_test_cpu_ms();
 	sh_error *err = NULL;
 	cr_assert_eq(sh_translate_bpf(c.rs, NULL, &c.bpf, &c.diag, &err), 0, "%s", err ? err->msg : "");
-	double own = cpu_ms() - t0;
+	double own = sh_test_cpu_ms() - t0;
 	cr_assert_lt(own, 1000, "%.0f ms of CPU time", own);
 	cr_assert(has_note(&c.diag, "own-checks", "does not finish adding the rules of personality"));
 	cr_assert_eq(personality(&c.bpf, 0, 0), ALLOW);
@@ -226,9 +212,9 @@ Test(regression, endless_rule_add_compiles_within_a_second)
 	cr_assert_eq(personality(&c.bpf, 0x200000000, 5), KILL);	     /* rules 0 and 1 */
 	cr_assert_eq(personality(&c.bpf, 0x200000000, 0x100000001), ERRNO(1));
 	/* runc would hang on the OCI form: refused, within a second too. */
-	t0 = cpu_ms();
+	t0 = sh_test_cpu_ms();
 	cr_assert_eq(sh_translate_runtime_form(c.rs, NULL, &err), -1);
-	double runtime = cpu_ms() - t0;
+	double runtime = sh_test_cpu_ms() - t0;
 	cr_assert_lt(runtime, 1000, "%.0f ms of CPU time", runtime);
 	cr_assert(strstr(err->msg, "does not finish adding the rules of personality"), "%s", err->msg);
 	sh_error_free(err);
@@ -288,10 +274,10 @@ Test(regression, the_runs_of_a_translation_share_its_budget)
 {
 	cleanup_free char *json = slow_and_endless();
 	compiled c = load(json);
-	double t0 = cpu_ms();
+	double t0 = sh_test_cpu_ms();
 	sh_error *err = NULL;
 	int r = sh_translate_bpf(c.rs, NULL, &c.bpf, &c.diag, &err);
-	double took = cpu_ms() - t0;
+	double took = sh_test_cpu_ms() - t0;
 	cr_assert_lt(took, 5500, "%.0f ms of CPU time", took);
 	if (r < 0) {
 		cr_assert(strstr(err->msg, "did not finish within 4000 ms of CPU time"), "%s", err->msg);
@@ -583,61 +569,6 @@ Test(argcheck, big_endian_halves)
 			sh_bpf_free(&prog);
 			compiled_free(&c);
 		}
-}
-
-/* ---- bounded work --------------------------------------------------------------------------------- */
-
-static int writes(void *arg, int fd, sh_bounded_step *step)
-{
-	sh_bounded_begin(step, 1, 7, 0, 1000);
-	return write(fd, arg, strlen(arg)) < 0;
-}
-
-static int fails(void *arg, int fd, sh_bounded_step *step)
-{
-	(void)arg;
-	(void)fd;
-	sh_bounded_begin(step, 2, 3, 4, 1000);
-	step->rc = -22;
-	return -1;
-}
-
-static int spins(void *arg, int fd, sh_bounded_step *step)
-{
-	(void)arg;
-	(void)fd;
-	sh_bounded_begin(step, 3, 5, 6, 50);
-	for (volatile unsigned long i = 0;; i++)
-		;
-	return 0;
-}
-
-Test(bounded, done_failed_and_stopped)
-{
-	sh_bounded_result res;
-	sh_error *err = NULL;
-	cr_assert_eq(sh_bounded_run(writes, "program", 1000, &res, &err), 0);
-	cr_assert_eq(res.end, SH_BOUNDED_DONE);
-	cr_assert_str_eq(res.out, "program");
-	free(res.out);
-	cr_assert_eq(sh_bounded_run(fails, NULL, 1000, &res, &err), 0);
-	cr_assert_eq(res.end, SH_BOUNDED_FAILED);
-	cr_assert(res.last.stage == 2 && res.last.a == 3 && res.last.b == 4 && res.last.rc == -22);
-	/* Stopped at the step's bound, also when the caller blocks the timer's signal. */
-	sigset_t prof, old;
-	sigemptyset(&prof);
-	sigaddset(&prof, SIGPROF);
-	for (int blocked = 0; blocked < 2; blocked++) {
-		sigprocmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &prof, &old);
-		double t0 = cpu_ms();
-		cr_assert_eq(sh_bounded_run(spins, NULL, 1000, &res, &err), 0);
-		cr_assert_eq(res.end, SH_BOUNDED_STEP_LIMIT);
-		cr_assert(res.last.stage == 3 && res.last.a == 5);
-		cr_assert_lt(cpu_ms() - t0, 500);
-		/* What the child took is told: the step's 50 ms, give or take the timer's tick. */
-		cr_assert(res.cpu_ms >= 40 && res.cpu_ms < 500, "%u ms", res.cpu_ms);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	}
 }
 
 /* ---- multiplexed calls --------------------------------------------------------------------------- */

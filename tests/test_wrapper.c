@@ -1,15 +1,12 @@
-/* What the runtime wrapper decides around the runtime's own commands, and what the hooks and the
- * wrapper tell the operator: the cleanup after create, run and delete as a table; the runtime's log
- * lines in both formats; the options this part of the command line adds (--version, --detach,
- * --override-profile); the syslog lines and their priorities. */
+/* What the runtime wrapper decides around the runtime's own commands: the cleanup after create, run
+ * and delete as a table; the runtime's log lines in both formats; the options this part of the
+ * command line adds (--version, --detach, --override-profile). */
 #include "config.h"
-#include "oplog.h"
 #include "runtime_cli.h"
 #include "util.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
-#include <syslog.h>
 
 static int rt_parse(sh_rt_cli *c, char **argv)
 {
@@ -155,17 +152,3 @@ Test(wrapper, state_in_another_root)
 	}
 }
 
-Test(oplog, lines_and_priorities)
-{
-	sh_oplog o = { .who = "precreate", .container = NULL, .profile = "web" };
-	cleanup_free char *a = sh_oplog_line(&o, "seccomp-hook: error: no profile named 'web'");
-	cr_expect_str_eq(a, "container=- profile=web precreate: seccomp-hook: error: no profile named 'web'");
-	sh_oplog w = { .who = "seccomp-hook-runtime create", .container = "c1" };
-	cleanup_free char *b = sh_oplog_line(&w, "x");
-	cr_expect_str_eq(b, "container=c1 profile=- seccomp-hook-runtime create: x");
-	static const struct { sh_severity sev; int prio; } rows[] = {
-		{ SH_SEV_ERROR, LOG_ERR }, { SH_SEV_WARNING, LOG_WARNING }, { SH_SEV_NOTE, -1 },
-	};
-	for (size_t i = 0; i < SH_ARRAY_SIZE(rows); i++)
-		cr_expect_eq(sh_oplog_priority(rows[i].sev), rows[i].prio, "severity %d", rows[i].sev);
-}

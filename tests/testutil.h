@@ -5,9 +5,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "profile.h"
 #include "resolve.h"
+
+/* CPU time of this process and of the children it waited for (bounded work runs in children), in ms. */
+static inline double sh_test_cpu_ms(void)
+{
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	double s = 0;
+	const struct rusage *r[2] = { &self, &kids };
+	for (int i = 0; i < 2; i++)
+		s += (double)(r[i]->ru_utime.tv_sec + r[i]->ru_stime.tv_sec) * 1e3 +
+		     (double)(r[i]->ru_utime.tv_usec + r[i]->ru_stime.tv_usec) / 1e3;
+	return s;
+}
 
 /* Directory of the real upstream fixtures (tests/fixtures in the build, made by scripts/fixtures.sh). */
 static inline const char *sh_test_upstream_dir(void)
