@@ -451,12 +451,18 @@ int sh_run_supervised(sh_supervisor *s, const char *path, char *const argv[], co
 		sh_supervisor_add(s, fd, argv[0]);
 		serve_one(s, &rs, &set);
 	}
+	/* Reaped on every wake-up, and at least once a second: a SIGCHLD taken by the handler of
+	 * serve_one before the command was waitable is not sent again, and nothing else would end the
+	 * wait once the listeners are gone. */
 	while (r == 0 && (!rs.main_done || sh_supervisor_listeners(s))) {
-		int w = sh_supervisor_wait(s, sigfd, -1, err);
-		if (w < 0)
+		int w = sh_supervisor_wait(s, sigfd, 1000, err);
+		if (w < 0) {
 			r = -1;
-		else if (w > 0)
+			break;
+		}
+		if (w > 0)
 			on_signal(sigfd, &rs);
+		reap(&rs);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	*status = rs.status;
