@@ -14,6 +14,7 @@
 
 #include "lookup.h"
 #include "trust.h"
+#include "testutil.h"
 #include "util.h"
 
 enum { NOBODY = 65534 };
@@ -39,8 +40,7 @@ static void setup_dir(void)
 
 static void teardown_dir(void)
 {
-	cleanup_free char *cmd = sh_xasprintf("rm -rf '%s'", base);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sh_test_remove_tree(base), 0);
 }
 
 static char *at(const char *rel)

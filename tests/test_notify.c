@@ -17,6 +17,7 @@
 #include "apply.h"
 #include "json.h"
 #include "notify.h"
+#include "testutil.h"
 #include "util.h"
 
 static const char *str(const sh_json *j, const char *key)
@@ -118,8 +119,7 @@ static void setup_dir(void)
 
 static void teardown_dir(void)
 {
-	cleanup_free char *cmd = sh_xasprintf("rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(sh_test_remove_tree(dir), 0);
 }
 
 /* What the relay answers the loader: 'y', or 'n' and why. */

@@ -10,6 +10,14 @@
 #include "profile.h"
 #include "resolve.h"
 
+/* Remove a test's private directory and everything in it (it must be there to be removed). */
+static inline int sh_test_remove_tree(const char *dir)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+	return system(cmd);
+}
+
 /* CPU time of this process and of the children it waited for (bounded work runs in children), in ms. */
 static inline double sh_test_cpu_ms(void)
 {
