@@ -80,6 +80,12 @@ Test(util, numbers)
 	}
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
 Test(util, lists)
 {
 	size_t n = 0;
@@ -93,6 +99,13 @@ Test(util, lists)
 	cr_assert_eq(sh_u32_sort_unique(u, SH_ARRAY_SIZE(u)), 4);
 	cr_assert(u[0] == 0 && u[1] == 1 && u[2] == 5 && u[3] == UINT32_MAX);
 	cr_assert_eq(sh_u32_sort_unique(NULL, 0), 0);
+	/* sh_sort takes an empty array that has no storage (qsort's pointer must not be NULL). */
+	sh_sort(NULL, 0, sizeof(int), cmp_int);
+	int one[] = { 7 }, some[] = { 3, -1, 2, -1 };
+	sh_sort(one, 1, sizeof(int), cmp_int);
+	cr_assert_eq(one[0], 7);
+	sh_sort(some, SH_ARRAY_SIZE(some), sizeof(int), cmp_int);
+	cr_assert(some[0] == -1 && some[1] == -1 && some[2] == 2 && some[3] == 3);
 	cleanup_free char *b = sh_base64("any carnal pleas", 16);
 	cr_assert_str_eq(b, "YW55IGNhcm5hbCBwbGVhcw==");
 }

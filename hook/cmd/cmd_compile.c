@@ -165,8 +165,7 @@ static table_row *table_rows(const sh_ruleset *rs, size_t *n)
 			};
 		}
 	}
-	if (*n) /* no rows, no array: qsort must not get NULL */
-		qsort(rows, *n, sizeof(*rows), row_order);
+	sh_sort(rows, *n, sizeof(*rows), row_order);
 	return rows;
 }
 

@@ -118,7 +118,7 @@ static int check_members(const sh_json *obj, const go_struct *t, const char *whe
 	int r = 0;
 	for (size_t i = 0; i < n; i++)
 		f[i] = (folded){ sh_gofold(obj->u.obj.m[i].key), &obj->u.obj.m[i] };
-	qsort(f, n, sizeof(*f), by_fold);
+	sh_sort(f, n, sizeof(*f), by_fold);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (i && strcmp(f[i].fold, f[i - 1].fold) == 0)
 			r = sh_error_at(err, SH_EXIT_INVALID, file, f[i].m->line, f[i].m->col,

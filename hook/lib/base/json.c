@@ -663,7 +663,7 @@ static void gen_canonical_object(yajl_gen g, const sh_json *j)
 	for (size_t i = 0; i < j->u.obj.n; i++)
 		if (!sh_json_go_empty(j->u.obj.m[i].value))
 			m[n++] = &j->u.obj.m[i];
-	qsort(m, n, sizeof(*m), member_order);
+	sh_sort(m, n, sizeof(*m), member_order);
 	yajl_gen_map_open(g);
 	for (size_t i = 0; i < n; i++) {
 		yajl_gen_string(g, (const unsigned char *)m[i]->key, strlen(m[i]->key));

@@ -304,11 +304,17 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+void sh_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 size_t sh_u32_sort_unique(uint32_t *p, size_t n)
 {
 	if (!n)
 		return 0;
-	qsort(p, n, sizeof(*p), cmp_u32);
+	sh_sort(p, n, sizeof(*p), cmp_u32);
 	size_t k = 1;
 	for (size_t i = 1; i < n; i++)
 		if (p[i] != p[k - 1])

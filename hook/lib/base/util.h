@@ -38,6 +38,9 @@ char *sh_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1
 
 /* Grow *items (of *cap elements of size sz) so it can hold at least n+1 elements. */
 void sh_grow(void *items, size_t *cap, size_t n, size_t sz);
+/* qsort for arrays that may be empty: an empty array may have no storage at all, and qsort's pointer
+ * must not be NULL even when n is 0. */
+void sh_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Sort p ascending and drop repeats; returns how many are left. */
 size_t sh_u32_sort_unique(uint32_t *p, size_t n);
 

@@ -156,7 +156,7 @@ static attempt *attempts_of(const sh_call_rules *c, size_t *n)
 		for (size_t k = 0; k < r->nargs; k++, ++*n)
 			t[*n] = (attempt){ ret, &r->args[k], 1, *n };
 	}
-	qsort(t, *n, sizeof(*t), by_precedence); /* `order` keeps it stable */
+	sh_sort(t, *n, sizeof(*t), by_precedence); /* `order` keeps it stable */
 	return t;
 }
 

@@ -405,7 +405,7 @@ static size_t one_per_answer(const sh_questions *qs, uint32_t *v, size_t n)
 		answers(qs, v[i], buf + i * w);
 		k[i] = (keyed){ buf + i * w, w, v[i] };
 	}
-	qsort(k, n, sizeof(*k), cmp_keyed);
+	sh_sort(k, n, sizeof(*k), cmp_keyed);
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!i || memcmp(k[i].key, k[i - 1].key, w) != 0)

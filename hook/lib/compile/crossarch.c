@@ -391,8 +391,8 @@ static void write_target(sh_json *profile, const sh_profile *p, target_plan *t, 
 		rules = sh_json_new(SH_JSON_ARRAY);
 		sh_json_set(profile, "syscalls", rules);
 	}
-	if (t->n) { /* qsort of no array at all is undefined */
-		qsort(t->v, t->n, sizeof(*t->v), cmp_added);
+	if (t->n) {
+		sh_sort(t->v, t->n, sizeof(*t->v), cmp_added);
 		sh_json_append(rules, counterpart_rule(t, from));
 	}
 	if (t->clone_masked)

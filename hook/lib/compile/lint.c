@@ -84,7 +84,7 @@ static void lint_duplicates(const sh_profile *p, sh_diag *d)
 	for (size_t i = 0; i < p->nrules; i++)
 		for (size_t k = 0; k < p->rules[i].nnames; k++)
 			uses[n++] = (name_use){ p->rules[i].names[k], i, k };
-	qsort(uses, n, sizeof(*uses), cmp_name_use);
+	sh_sort(uses, n, sizeof(*uses), cmp_name_use);
 	const name_use *first_always = NULL; /* the name's first place in a rule that always applies */
 	for (size_t i = 0; i < n; i++) {
 		const name_use *u = &uses[i];
@@ -386,7 +386,7 @@ static bool or_covers_all(const sh_rule *r, unsigned idx)
 	for (size_t i = 0; i < r->nargs; i++)
 		if (r->args[i].index == idx)
 			n += spans_of(&r->args[i], v + n);
-	qsort(v, n, sizeof(*v), span_cmp);
+	sh_sort(v, n, sizeof(*v), span_cmp);
 	uint64_t next = 0; /* the lowest value not yet covered */
 	for (size_t i = 0; i < n && v[i].lo <= next; i++) {
 		if (v[i].hi == UINT64_MAX)

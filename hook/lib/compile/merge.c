@@ -326,9 +326,7 @@ static int allowed_order(const void *a, const void *b)
 /* Sort by name and keep each name's first origin. */
 static void sort_allowed(merge *m)
 {
-	if (m->nallow == 0) /* no array at all then: qsort's pointer must not be NULL */
-		return;
-	qsort(m->allow, m->nallow, sizeof(*m->allow), allowed_order);
+	sh_sort(m->allow, m->nallow, sizeof(*m->allow), allowed_order);
 	size_t n = 0;
 	for (size_t i = 0; i < m->nallow; i++)
 		if (n == 0 || strcmp(m->allow[n - 1].name, m->allow[i].name) != 0)

@@ -122,8 +122,7 @@ size_t sh_start_calls(sh_installer i, const sh_start_config *c, unsigned kinds, 
 			if (n < max && (kinds_of(call_rank(name, i, c)) & kinds) && !listed(out, n, name))
 				out[n++] = name;
 		}
-	if (n)
-		qsort(out, n, sizeof(*out), by_name);
+	sh_sort(out, n, sizeof(*out), by_name);
 	return n;
 }
 

@@ -157,8 +157,7 @@ char **sh_syscall_names_on(const uint32_t *arches, size_t narches, size_t *count
 			v[n++] = name;
 		}
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_str);
+	sh_sort(v, n, sizeof(*v), cmp_str);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (k && strcmp(v[k - 1], v[i]) == 0)
@@ -1024,8 +1023,7 @@ static void index_names(sh_call_index *ix)
 				index_add(ix, &cap, (call_entry){ .nr = via, .rule = i, .name = k, .call = (int)call });
 		}
 	}
-	if (ix->n)
-		qsort(ix->e, ix->n, sizeof(*ix->e), entry_cmp);
+	sh_sort(ix->e, ix->n, sizeof(*ix->e), entry_cmp);
 	ix->numbers = sh_xcalloc(ix->n + 1, sizeof(*ix->numbers));
 	for (size_t i = 0; i < ix->n; i++)
 		if (!ix->nnumbers || ix->numbers[ix->nnumbers - 1] != ix->e[i].nr)

@@ -426,7 +426,7 @@ static void read_processes(sh_scan_container *c, const proc_table *t)
 			pids = sh_xreallocarray(pids, n + 1, sizeof(*pids));
 			pids[n++] = t->v[i].pid;
 		}
-	qsort(pids, n, sizeof(*pids), by_pid);
+	sh_sort(pids, n, sizeof(*pids), by_pid);
 	for (size_t i = 0; i < n; i++)
 		read_process(c, pids[i]);
 	free(pids);
@@ -462,8 +462,7 @@ static int read_root(const char *root, bool given, const proc_table *t, sh_scan 
 			ids[n++] = sh_xstrdup(e->d_name);
 		}
 	closedir(d);
-	if (n) /* qsort of no array at all is undefined */
-		qsort(ids, n, sizeof(*ids), cmp_str);
+	sh_sort(ids, n, sizeof(*ids), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		sh_scan_container c;
 		cleanup_error sh_error *e = NULL;

@@ -280,8 +280,7 @@ static sh_json *whole_names(const sh_recorder *r, const char *const *always)
 		if (!seen)
 			v[n++] = (char *)*always;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_name);
+	sh_sort(v, n, sizeof(*v), cmp_name);
 	sh_json *names = sh_json_new(SH_JSON_ARRAY);
 	for (size_t i = 0; i < n; i++)
 		sh_json_append(names, sh_json_new_string(v[i]));

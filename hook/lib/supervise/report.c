@@ -312,7 +312,7 @@ static void put_series(FILE *f, const sh_reporter *r)
 	cleanup_free const seen **v = sh_xcalloc(r->n + 1, sizeof(*v));
 	for (size_t i = 0; i < r->n; i++)
 		v[i] = &r->s[i];
-	qsort(v, r->n, sizeof(*v), by_series);
+	sh_sort(v, r->n, sizeof(*v), by_series);
 	for (size_t i = 0; i < r->n;) {
 		unsigned long long n = 0;
 		size_t k = i;
