@@ -7,7 +7,10 @@
 #   2. one allowed call inside the filtered process (bench/syscall_loop -r: the fastest of 50 slices)
 #      under exec --profile, with and without the overlay's filter under it: getppid, which neither
 #      names (the kernel's action cache answers it without running a filter), and personality, which
-#      runs the profile's filter through its argument comparisons; target: no measurable difference.
+#      runs the profile's filter through its argument comparisons; target: no measurable difference;
+#   3. where runtime mode's start time goes: libseccomp doing what runc does with the linux.seccomp
+#      precreate writes (bench/bare_compile: the rules added, then the program built), with and
+#      without the overlay, and the same without the 32-bit x86 ABI.
 # Needs root, runc, busybox. ROUNDS (default 61) sets the rounds; fewer than 5 is a smoke run.
 set -euo pipefail
 B=${SH_BUILDDIR:?}
@@ -127,3 +130,23 @@ echo "The overlay's filter under the profile's, per allowed call (fastest of 50 
 echo "overlay's - without, median of the per-round differences [95% interval]"
 nsdiff "getppid (neither filter names it)" getppid-overlay getppid-plain
 nsdiff "personality (the profile compares its argument)" personality-overlay personality-plain
+
+# runc's libseccomp on the OCI form, without and with the overlay; then without SCMP_ARCH_X86.
+for v in plain overlay; do
+	if [ "$v" = overlay ]; then set -- --overlay=af-alg; else set --; fi
+	"${HOOK_RT[@]}" --cache-dir="$W/cache-split" "$@" < "$W/annotated.json" 2>/dev/null |
+		jq '.linux.seccomp' > "$W/oci-$v.json"
+	jq '.architectures -= ["SCMP_ARCH_X86"]' "$W/oci-$v.json" > "$W/oci-$v-no-x86.json"
+done
+split_row() { # LABEL FILE
+	local st
+	read -r -a st < <("$B/bench/bare_compile" "$2" "" "$((ROUNDS > 21 ? ROUNDS : 21))" 1 split 2>/dev/null)
+	printf "  %-50s %7s ms  (adding the rules %s, building the program %s)\n" "$1" "${st[0]}" "${st[1]}" "${st[2]}"
+}
+echo
+echo "Where runtime mode's extra start time goes: libseccomp building runc's filter from the"
+echo "linux.seccomp precreate writes (linear filter; median, ms):"
+split_row "without the overlay" "$W/oci-plain.json"
+split_row "with the overlay" "$W/oci-overlay.json"
+split_row "without the overlay, SCMP_ARCH_X86 left out" "$W/oci-plain-no-x86.json"
+split_row "with the overlay, SCMP_ARCH_X86 left out" "$W/oci-overlay-no-x86.json"
