@@ -7,6 +7,7 @@
 
 #include "diag.h"
 #include "error.h"
+#include "explain.h"
 #include "resolve.h"
 
 int cmd_check(int argc, char **argv);
@@ -52,6 +53,18 @@ int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, sh_
 /* PROFILE (a file, or NAME in the profiles directories `dir`, else the default ones) loaded, with
  * its findings into d (may be NULL). */
 int sh_cli_load_profile(const char *arg, const char *dir, sh_profile **p, sh_diag *d, sh_error **err);
+
+/* A profile loaded, resolved and compiled: the sides diff and check --within compare. */
+typedef struct sh_cli_compiled {
+	sh_profile *p;
+	sh_ruleset *rs;
+	sh_engine e;
+} sh_cli_compiled;
+/* PROFILE (as sh_cli_load_profile finds it) resolved for t and compiled; its findings printed when
+ * `warn` (sh_print_warnings), else dropped. */
+int sh_cli_compile(const char *arg, const char *dir, const sh_target *t, bool warn, sh_cli_compiled *c,
+		   sh_error **err);
+void sh_cli_compiled_free(sh_cli_compiled *c);
 
 struct sh_bpf;
 /* A raw BPF program file (compile -o, dump --format=raw), size and structure checked; `exec --bpf`

@@ -36,26 +36,6 @@ static const char diff_usage[] =
 	"Exit status, as diff(1)'s: 0 no difference (with --allowed-only: none it shows), 1 they differ,\n"
 	"2 trouble: a usage error, or a profile that is missing, unreadable or invalid.\n";
 
-typedef struct side {
-	sh_profile *p;
-	sh_ruleset *rs;
-	sh_engine e;
-} side;
-
-static int load_side(const char *arg, const char *dir, const sh_target *t, side *s, sh_error **err)
-{
-	if (sh_cli_load_profile(arg, dir, &s->p, NULL, err) < 0 || sh_resolve(s->p, t, &s->rs, NULL, err) < 0)
-		return -1;
-	return sh_engine_init(&s->e, s->rs, err);
-}
-
-static void free_side(side *s)
-{
-	sh_engine_fini(&s->e);
-	sh_ruleset_free(s->rs);
-	sh_profile_free(s->p);
-}
-
 /* The counts, and what both profiles were resolved for: the capability set decides as much as they. */
 static void print_summary(const sh_diff *d, const sh_target_opts *to, const sh_target *t)
 {
@@ -205,19 +185,19 @@ int cmd_diff(int argc, char **argv)
 		return sh_usage_error("diff", "expected OLD.json NEW.json");
 	cleanup_error sh_error *err = NULL;
 	sh_target t;
-	side o = { 0 }, n = { 0 };
+	sh_cli_compiled o = { 0 }, n = { 0 };
 	int r = sh_cli_target(&to, &t, &err);
 	if (r == 0)
-		r = load_side(argv[optind], dir, &t, &o, &err);
+		r = sh_cli_compile(argv[optind], dir, &t, false, &o, &err);
 	if (r == 0)
-		r = load_side(argv[optind + 1], dir, &t, &n, &err);
+		r = sh_cli_compile(argv[optind + 1], dir, &t, false, &n, &err);
 	if (r == 0)
 		sh_diff_programs(&o.e, &n.e, allowed_only, &d);
 	compared c = { .to = &to, .t = &t, .old = &o.e, .new = &n.e };
 	if (r == 0)
 		print_changes(&d, &c);
-	free_side(&o);
-	free_side(&n);
+	sh_cli_compiled_free(&o);
+	sh_cli_compiled_free(&n);
 	if (r < 0) {
 		sh_error_report(err);
 		return SH_EXIT_SYSTEM; /* diff(1)'s "trouble": 1 must only ever mean "they differ" */

@@ -43,28 +43,6 @@ typedef struct within_opts {
 	sh_within_order order;
 } within_opts;
 
-/* One profile resolved and compiled. */
-typedef struct side {
-	sh_profile *p;
-	sh_ruleset *rs;
-	sh_engine e;
-} side;
-
-static int load_side(const char *arg, sh_target_opts *to, side *s, sh_error **err)
-{
-	sh_target t;
-	if (sh_cli_load_ruleset(arg, NULL, to, &t, &s->p, &s->rs, err) < 0)
-		return -1;
-	return sh_engine_init(&s->e, s->rs, err);
-}
-
-static void free_side(side *s)
-{
-	sh_engine_fini(&s->e);
-	sh_ruleset_free(s->rs);
-	sh_profile_free(s->p);
-}
-
 static const char *verdict_name(sh_within_verdict v)
 {
 	return v == SH_WITHIN_HOLDS ? "holds" : v == SH_WITHIN_FAILS ? "fails" : "undecided";
@@ -204,13 +182,14 @@ static int parse_within_args(int argc, char **argv, within_opts *o)
 
 /* Every profile is loaded before anything is proved: one that cannot be read is trouble (2), not
  * a profile outside the base. */
-static int load_all(const within_opts *o, int n, char **args, side *sides, sh_error **err)
+static int load_all(const within_opts *o, int n, char **args, sh_cli_compiled *sides, sh_error **err)
 {
 	sh_target_opts to = o->to;
-	if (load_side(o->base, &to, &sides[0], err) < 0)
+	sh_target t;
+	if (sh_cli_target(&to, &t, err) < 0 || sh_cli_compile(o->base, NULL, &t, true, &sides[0], err) < 0)
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (load_side(args[i], &to, &sides[i + 1], err) < 0)
+		if (sh_cli_compile(args[i], NULL, &t, true, &sides[i + 1], err) < 0)
 			return -1;
 	return 0;
 }
@@ -222,7 +201,7 @@ int cmd_check_within(int argc, char **argv)
 	if (done >= 0)
 		return done;
 	int n = argc - optind;
-	side *sides = sh_xcalloc((size_t)n + 1, sizeof(*sides));
+	sh_cli_compiled *sides = sh_xcalloc((size_t)n + 1, sizeof(*sides));
 	cleanup_error sh_error *err = NULL;
 	bool loaded = load_all(&o, n, argv + optind, sides, &err) == 0;
 	int status = loaded ? SH_EXIT_OK : SH_EXIT_SYSTEM;
@@ -249,7 +228,7 @@ int cmd_check_within(int argc, char **argv)
 	}
 	yajl_gen_free(g);
 	for (int i = 0; i <= n; i++)
-		free_side(&sides[i]);
+		sh_cli_compiled_free(&sides[i]);
 	free(sides);
 	return status == SH_EXIT_SYSTEM ? (sh_error_report(err), SH_EXIT_SYSTEM) : status;
 }

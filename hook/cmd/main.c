@@ -102,6 +102,26 @@ int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, sh_
 	return r;
 }
 
+int sh_cli_compile(const char *arg, const char *dir, const sh_target *t, bool warn, sh_cli_compiled *c,
+		   sh_error **err)
+{
+	sh_diag d = { 0 };
+	int r = sh_cli_load_profile(arg, dir, &c->p, &d, err);
+	if (r == 0)
+		r = sh_resolve(c->p, t, &c->rs, &d, err);
+	if (warn)
+		sh_print_warnings(&d);
+	sh_diag_free(&d);
+	return r < 0 ? -1 : sh_engine_init(&c->e, c->rs, err);
+}
+
+void sh_cli_compiled_free(sh_cli_compiled *c)
+{
+	sh_engine_fini(&c->e);
+	sh_ruleset_free(c->rs);
+	sh_profile_free(c->p);
+}
+
 char *sh_cli_describe_target(const sh_target_opts *o, const sh_target *t, const sh_ruleset *rs)
 {
 	char *buf = NULL;
