@@ -22,18 +22,14 @@ SCALE=$((ROUNDS < 5 ? 10 : 1))
 HOOK="$B/seccomp-hook"
 TIMED="$B/bench/timed"
 LOOP="$B/bench/syscall_loop"
-W=$(mktemp -d /tmp/sh-bench-overlay.XXXXXX)
-mount -t tmpfs -o size=256m,mode=0755 tmpfs "$W"
-trap 'umount -l "$W" 2>/dev/null; rm -rf "$W"' EXIT
+# shellcheck source=bench/lib.sh
+source "$S/bench/lib.sh"
+bench_scratch sh-bench-overlay 256m
 mkdir -p "$W/profiles/overlays" "$W/state"
 cp "$PROFILE" "$W/profiles/docker-default.json"
 cp "$S/profiles/overlays/af-alg.json" "$W/profiles/overlays/"
 
-R="$W/bundle/rootfs"
-mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/sys" "$R/tmp"
-cp /bin/busybox "$R/bin/busybox"
-ln -s busybox "$R/bin/true"
-(cd "$W/bundle" && runc spec)
+bench_bundle true
 jq --arg root "$R" '.process.terminal = false | .process.args = ["true"] | .root.path = $root | .root.readonly = true
 	| .annotations = {"org.seccomp-hook.profile": "docker-default"}' "$W/bundle/config.json" > "$W/annotated.json"
 
@@ -73,22 +69,11 @@ for v in "${variants[@]}"; do # fill the caches: the rows are warm starts
 	start_once $v
 	rm -f "$W/${v%% *}.runs"
 done
-for _ in $(seq "$ROUNDS"); do
-	while read -r k; do
-		sleep 0.05
-		# shellcheck disable=SC2086 # likewise
-		start_once ${variants[$k]}
-	done < <(seq 0 $((${#variants[@]} - 1)) | shuf)
-done
+bench_start_rounds variants
 
 # One allowed call's time inside the process, with and without the overlay's filter under the profile's.
 CALLS=$((100000 / SCALE))
 EXEC=("$HOOK" exec -q --profile="$PROFILE" --caps=docker)
-per_call() { # NAME SYSCALL PREFIX...: ps per call appended to $W/NAME.runs
-	local name=$1 sc=$2
-	shift 2
-	"$@" "$LOOP" -r 50 -s "$sc" "$CALLS" >> "$W/$name.runs"
-}
 for _ in $(seq "$ROUNDS"); do
 	for sc in getppid personality; do
 		while read -r k; do
@@ -102,7 +87,6 @@ for _ in $(seq "$ROUNDS"); do
 done
 [ -n "${BENCH_KEEP:-}" ] && mkdir -p "$BENCH_KEEP" && for f in "$W"/*.runs; do cp "$f" "$BENCH_KEEP/overlay-$(basename "$f")"; done
 
-ms() { awk -v n="$1" 'BEGIN {printf "%.2f", n / 1e6}'; }
 # row LABEL VARIANT ANCHOR [NOTE]: median, ratio to the anchor [95% interval].
 row() {
 	local st

@@ -23,10 +23,10 @@ HOOK="$B/seccomp-hook"
 TIMED="$B/bench/timed"
 LOOP="$B/bench/syscall_loop"
 FLOOR="$B/bench/notify_floor"
-W=$(mktemp -d /tmp/sh-bench-record.XXXXXX)
+# shellcheck source=bench/lib.sh
+source "$S/bench/lib.sh"
 # The recordings are written to a tmpfs, so no variant waits on a disk.
-mount -t tmpfs -o size=64m,mode=0755 tmpfs "$W"
-trap 'umount -l "$W" 2>/dev/null; rm -rf "$W"' EXIT
+bench_scratch sh-bench-record 64m
 
 # The rows' figures come from bench/stats.py, all in one python3 run (its start-up takes a quarter
 # of a second here, and there are two dozen rows): a first pass over the rows only queues what they will
@@ -216,11 +216,6 @@ CALLS=$((100000 / SCALE))
 EXEC=("$HOOK" exec -q --profile="$PROFILE" --caps=docker)
 printf '\006\000\000\000\000\000\377\177' > "$W/one.bpf"
 ONE=("$HOOK" exec -q --bpf="$W/one.bpf")
-per_call() { # NAME SYSCALL PREFIX...: one run, ps per call appended to $W/NAME.runs
-	local name=$1 sc=$2
-	shift 2
-	"$@" "$LOOP" -r 50 -s "$sc" "$CALLS" >> "$W/$name.runs"
-}
 for _ in $(seq "$ROUNDS"); do
 	for sc in getppid personality; do
 		while read -r k; do

@@ -13,21 +13,17 @@ UP=${SH_UPSTREAM:-$B/tests/fixtures}
 PROFILE="$UP/docker-default.json"
 ROUNDS=${ROUNDS:-61}
 HOOK="$B/seccomp-hook"
-W=$(mktemp -d /tmp/sh-bench.XXXXXX)
+# shellcheck source=bench/lib.sh
+source "$S/bench/lib.sh"
 # Everything (bundle, configs, cache, runtime state) on a tmpfs: on ext4, rewriting config.json
 # in place costs about 1.4 ms (delayed-allocation flush on truncate) and would be charged to
 # whichever variant writes it inside the timed region. Engines hand the hook its config on a pipe.
-mount -t tmpfs -o size=512m,mode=0755 tmpfs "$W"
-trap 'umount -l "$W" 2>/dev/null; rm -rf "$W"' EXIT
+bench_scratch sh-bench 512m
 mkdir -p "$W/profiles" "$W/state" "$W/crun-state"
 cp "$PROFILE" "$W/profiles/docker-default.json"
 
 # --- a busybox bundle running `true` -------------------------------------------------------------
-R="$W/bundle/rootfs"
-mkdir -p "$R/bin" "$R/proc" "$R/dev" "$R/sys" "$R/tmp"
-cp /bin/busybox "$R/bin/busybox"
-for a in sh true; do ln -s busybox "$R/bin/$a"; done
-(cd "$W/bundle" && runc spec)
+bench_bundle sh true
 jq --arg root "$R" '.process.terminal = false | .process.args = ["true"] | .root.path = $root' \
 	"$W/bundle/config.json" > "$W/plain.json"
 CAPS=$(jq -r '.process.capabilities.bounding | join(",")' "$W/plain.json")
@@ -35,7 +31,6 @@ CAPS=$(jq -r '.process.capabilities.bounding | join(",")' "$W/plain.json")
 jq --slurpfile s "$W/oci-seccomp.json" '.linux.seccomp = $s[0]' "$W/plain.json" > "$W/runtime-own.json"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ms() { awk -v n="$1" 'BEGIN {printf "%.2f", n / 1e6}'; }
 # Every timed step runs under bench/timed: started with posix_spawn as engines start hooks and
 # runtimes (a shell's fork of itself would add about 0.4 ms to each), timed in one process.
 TIMED="$B/bench/timed"
@@ -101,9 +96,7 @@ jq --arg p "$(printf '\006\000\000\000\000\000\377\177' | base64)" \
 	'.annotations["run.oci.seccomp_bpf_data"] = $p' "$W/init-crun-prepared.json" > "$W/init-crun-one.json"
 "$TIMED" "${HOOK_INIT[@]}" true > /dev/null
 cp "$W/bundle/config.json" "$W/init-prepared.json" # the config the runtime gets in init mode
-# Each round runs every variant once, in a fresh random order, after a short pause: a start's
-# teardown (cgroup removal, freeing the previous filter) must not be charged to whichever variant
-# always came next.
+# The variants, run in interleaved rounds by bench_start_rounds (bench/lib.sh).
 variants=(
 	"runc-plain plain.json RUNC NONE"
 	"runc-own runtime-own.json RUNC NONE"
@@ -132,13 +125,7 @@ if [ -n "${BENCH_ONLY:-}" ]; then
 	done
 	variants=("${kept[@]}")
 fi
-for _ in $(seq "$ROUNDS"); do
-	while read -r v; do
-		sleep 0.05
-		# shellcheck disable=SC2086 # the variant's words are its arguments
-		start_once ${variants[$v]}
-	done < <(seq 0 $((${#variants[@]} - 1)) | shuf)
-done
+bench_start_rounds variants
 for f in "$W"/*.runs; do median < "$f" > "${f%.runs}"; done
 [ -n "${BENCH_KEEP:-}" ] && mkdir -p "$BENCH_KEEP" && cp "$W"/*.runs "$BENCH_KEEP"/
 
