@@ -1,12 +1,15 @@
 /* What the runtime wrapper decides around the runtime's own commands: the cleanup after create, run
  * and delete as a table; the runtime's log lines in both formats; the options this part of the
- * command line adds (--version, --detach, --override-profile). */
+ * command line adds (--version, --detach, --override-profile); and where it finds the command, the
+ * bundle, the container and --process in runc's command line. */
 #include "config.h"
 #include "runtime_cli.h"
 #include "util.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int rt_parse(sh_rt_cli *c, char **argv)
 {
@@ -152,3 +155,112 @@ Test(wrapper, state_in_another_root)
 	}
 }
 
+/* ---- the wrapper's command line ---------------------------------------------------------------- */
+
+Test(runtime_cli, wrapper_options_come_out_runc_globals_and_the_command_stay)
+{
+	char *argv[] = { "seccomp-hook-runtime", "--mode=runtime", "--root", "/run/x", "--runtime-path=/bin/true",
+			 "--log", "/l.json", "--profiles-dir", "/p", "--systemd-cgroup", "create", "--bundle", "/b",
+			 "--pid-file", "/pid", "id1", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	const char *want[] = { "/bin/true", "--root", "/run/x", "--log", "/l.json", "--systemd-cgroup", "create",
+			       "--bundle", "/b", "--pid-file", "/pid", "id1" };
+	cr_assert_eq(c.argc, SH_ARRAY_SIZE(want));
+	for (size_t i = 0; i < c.argc; i++)
+		cr_expect_str_eq(c.argv[i], want[i]);
+	cr_expect_null(c.argv[c.argc]);
+	cr_expect_eq(c.command, SH_RT_CREATE);
+	cr_expect_eq(c.command_at, 6u);
+	cr_expect_str_eq(c.bundle, "/b");
+	cr_expect_str_eq(c.o.mode, "runtime");
+	cr_expect_str_eq(c.o.profiles_dir, "/p");
+	cr_expect(c.o.seccomp_as_profile);
+	cr_expect_not(c.o.crun);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, bundle_forms_and_the_default_mode)
+{
+	char *a[] = { "w", "--runtime-path=/bin/true", "run", "-d", "-b=/b1", "x", NULL };
+	char *b[] = { "w", "--runtime-path=/bin/true", "run", "--bundle=/b2", "x", NULL };
+	char *n[] = { "w", "--runtime-path=/bin/true", "create", "x", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, a), 0);
+	cr_expect_str_eq(c.bundle, "/b1");
+	cr_expect_str_eq(c.o.mode, "init");
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, b), 0);
+	cr_expect_str_eq(c.bundle, "/b2");
+	sh_rt_cli_free(&c);
+	cr_assert_eq(rt_parse(&c, n), 0);
+	cr_expect_null(c.bundle);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, exec_finds_the_container_after_valued_options_and_splits_inline_process)
+{
+	char *argv[] = { "w", "--runtime-path=/bin/true", "exec", "-e", "A=1", "--cwd=/", "--cap", "CAP_KILL", "-d",
+			 "--process=/p.json", "ctr", "sh", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	cr_expect_eq(c.command, SH_RT_EXEC);
+	cr_expect_str_eq(c.container, "ctr");
+	cr_expect_str_eq(c.argv[c.container_at], "ctr");
+	cr_assert_neq(c.process_at, 0u);
+	cr_expect_str_eq(c.argv[c.process_at - 1], "--process");
+	cr_expect_str_eq(c.argv[c.process_at], "/p.json");
+	cr_assert_eq(c.ncaps_added, 1u);
+	cr_expect_str_eq(c.caps_added[0], "CAP_KILL");
+	char **st = sh_rt_state_argv(&c);
+	cr_expect_str_eq(st[1], "state");
+	cr_expect_str_eq(st[2], "ctr");
+	cr_expect_null(st[3]);
+	free(st);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, exec_without_a_container_is_refused_help_is_help)
+{
+	char *argv[] = { "w", "--runtime-path=/bin/true", "exec", "-t", NULL };
+	char *help[] = { "w", "--help", NULL };
+	sh_rt_cli c;
+	cr_expect_eq(rt_parse(&c, argv), -1);
+	cr_expect(sh_rt_starts_process(&c));
+	sh_rt_cli_free(&c);
+	cr_expect_eq(rt_parse(&c, help), SH_RT_HELP);
+	sh_rt_cli_free(&c);
+}
+
+Test(runtime_cli, a_config_file_sets_options_the_command_line_wins_crun_is_seen_by_name)
+{
+	char dir[] = "/tmp/sh-rtconf.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	cleanup_free char *path = sh_xasprintf("%s/runtime.conf", dir);
+	cleanup_free char *crun = sh_xasprintf("%s/crun-1.8", dir);
+	cr_assert_eq(symlink("/bin/true", crun), 0);
+	FILE *f = fopen(path, "w");
+	fputs("# comment\n\n  mode = runtime\nprofiles-dir=/etc/p  \ndefault-profile = web\n", f);
+	fclose(f);
+	cleanup_free char *conf = sh_xasprintf("--config=%s", path);
+	cleanup_free char *rt = sh_xasprintf("--runtime-path=%s", crun);
+	char *argv[] = { "w", conf, "--profiles-dir=/cli", rt, "state", "x", NULL };
+	sh_rt_cli c;
+	cr_assert_eq(rt_parse(&c, argv), 0);
+	cr_expect_str_eq(c.o.mode, "runtime");
+	cr_expect_str_eq(c.o.profiles_dir, "/cli");
+	cr_expect_str_eq(c.o.default_profile, "web");
+	cr_expect(c.o.crun, "a runtime whose file name starts with crun is handed the program");
+	sh_rt_cli_free(&c);
+	f = fopen(path, "a");
+	fputs("nonsense\n", f);
+	fclose(f);
+	char *again[] = { "w", conf, "--runtime-path=/bin/true", "delete", "x", NULL };
+	cr_expect_eq(rt_parse(&c, again), -1);
+	cr_expect_not(sh_rt_starts_process(&c));
+	cr_expect_str_eq(c.runtime_file, "/bin/true", "a broken file still lets delete reach the runtime");
+	sh_rt_cli_free(&c);
+	unlink(crun);
+	unlink(path);
+	rmdir(dir);
+}
