@@ -2,7 +2,8 @@
 # What an overlay costs, side by side with the same start or call without it (run by make bench):
 #   1. a container start (busybox `true`, Docker's default profile, runc) through seccomp-hook-runtime
 #      in init mode (the loader installs the overlay's program, then the profile's) and through the
-#      precreate hook in runtime mode (one composed filter), each with and without --overlay=af-alg,
+#      precreate hook in runtime mode (one composed filter), and through precreate --runtime=crun
+#      with crun (the composed program handed to crun), each with and without --overlay=af-alg,
 #      warm cache; target: within 1%;
 #   2. one allowed call inside the filtered process (bench/syscall_loop -r: the fastest of 50 slices)
 #      under exec --profile, with and without the overlay's filter under it: getppid, which neither
@@ -25,7 +26,7 @@ LOOP="$B/bench/syscall_loop"
 # shellcheck source=bench/lib.sh
 source "$S/bench/lib.sh"
 bench_scratch sh-bench-overlay 256m
-mkdir -p "$W/profiles/overlays" "$W/state"
+mkdir -p "$W/profiles/overlays" "$W/state" "$W/crun-state"
 cp "$PROFILE" "$W/profiles/docker-default.json"
 cp "$S/profiles/overlays/af-alg.json" "$W/profiles/overlays/"
 
@@ -44,6 +45,15 @@ HOOK_RT=("$HOOK" precreate "${COMMON[@]}" --mode=runtime)
 HOOK_PLAIN=(-i "$W/annotated.json" -o "$W/bundle/config.json" "${HOOK_RT[@]}" --cache-dir="$W/cache-h" ---)
 # shellcheck disable=SC2034 # likewise
 HOOK_OVERLAY=(-i "$W/annotated.json" -o "$W/bundle/config.json" "${HOOK_RT[@]}" --cache-dir="$W/cache-ho" --overlay=af-alg ---)
+# crun is handed the composed program (run.oci.seccomp_bpf_data) and compiles nothing.
+# shellcheck disable=SC2016,SC2034 # the inner shell expands them; start_once takes it by name
+CRUN=(unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec crun --root "$1" --cgroup-manager=disabled run -b "$2" b'
+	sh "$W/crun-state" "$W/bundle")
+HOOK_CRUN=("$HOOK" precreate "${COMMON[@]}" --runtime=crun)
+# shellcheck disable=SC2034 # likewise
+CRUN_PLAIN=(-i "$W/annotated.json" -o "$W/bundle/config.json" "${HOOK_CRUN[@]}" --cache-dir="$W/cache-c" ---)
+# shellcheck disable=SC2034 # likewise
+CRUN_OVERLAY=(-i "$W/annotated.json" -o "$W/bundle/config.json" "${HOOK_CRUN[@]}" --cache-dir="$W/cache-co" --overlay=af-alg ---)
 # shellcheck disable=SC2034 # likewise
 NONE=()
 # shellcheck disable=SC2034 # likewise
@@ -63,6 +73,8 @@ variants=(
 	"wrapper-init-overlay OVERLAY_RUNNER NONE"
 	"hook-runtime RUNC HOOK_PLAIN"
 	"hook-runtime-overlay RUNC HOOK_OVERLAY"
+	"hook-crun CRUN CRUN_PLAIN"
+	"hook-crun-overlay CRUN CRUN_OVERLAY"
 )
 for v in "${variants[@]}"; do # fill the caches: the rows are warm starts
 	# shellcheck disable=SC2086 # the variant's words are its arguments
@@ -109,6 +121,8 @@ row "seccomp-hook-runtime, init mode (anchor)" wrapper-init wrapper-init
 row "  with the overlay (two programs)" wrapper-init-overlay wrapper-init "(target <= 1.01x)"
 row "precreate + runc, runtime mode (anchor)" hook-runtime hook-runtime
 row "  with the overlay (one composed filter)" hook-runtime-overlay hook-runtime "(target <= 1.01x)"
+row "precreate --runtime=crun + crun (anchor)" hook-crun hook-crun
+row "  with the overlay (the composed program)" hook-crun-overlay hook-crun "(target <= 1.01x)"
 echo
 echo "The overlay's filter under the profile's, per allowed call (fastest of 50 slices of $CALLS calls):"
 echo "overlay's - without, median of the per-round differences [95% interval]"
