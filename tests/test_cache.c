@@ -143,6 +143,39 @@ Test(sha256, agrees_with_sha256sum)
 	cr_assert_eq(system(cmd), 0);
 }
 
+/* RFC 4231's cases 1, 2 and 6 (a key longer than a block), whole and fed one byte at a time. */
+Test(hmac, rfc4231_vectors)
+{
+	static uint8_t k1[20], k6[131];
+	memset(k1, 0x0b, sizeof k1);
+	memset(k6, 0xaa, sizeof k6);
+	static const struct {
+		const uint8_t *key;
+		size_t keylen;
+		const char *data, *mac;
+	} rows[] = {
+		{ k1, sizeof k1, "Hi There", "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
+		{ (const uint8_t *)"Jefe", 4, "what do ya want for nothing?",
+		  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+		{ k6, sizeof k6, "Test Using Larger Than Block-Size Key - Hash Key First",
+		  "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+	};
+	for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+		uint8_t mac[32];
+		char hex[65];
+		sh_hmac_sha256(rows[r].key, rows[r].keylen, rows[r].data, strlen(rows[r].data), mac);
+		sh_hex(mac, sizeof mac, hex);
+		cr_assert_str_eq(hex, rows[r].mac, "case %zu whole", r);
+		sh_hmac m;
+		sh_hmac_init(&m, rows[r].key, rows[r].keylen);
+		for (const char *c = rows[r].data; *c; c++)
+			sh_hmac_update(&m, c, 1);
+		sh_hmac_final(&m, mac);
+		sh_hex(mac, sizeof mac, hex);
+		cr_assert_str_eq(hex, rows[r].mac, "case %zu in pieces", r);
+	}
+}
+
 static char *tmpdir(void)
 {
 	char *t = sh_xstrdup("/tmp/sh-cache-test.XXXXXX");

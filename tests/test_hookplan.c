@@ -537,6 +537,52 @@ Test(hookplan, a_config_sealed_under_another_hosts_key_is_not_believed)
 	sh_json_free(config);
 }
 
+/* Runtime mode from a warm cache writes linux.seccomp from the cache's texts, unparsed: the config is
+ * the same, byte for byte and seal included, as the miss that filled the cache wrote, and a second
+ * transform recognises it as its own. With an overlay, and under crun, whose config also carries the
+ * program. */
+Test(hookplan, runtime_mode_from_the_cache_writes_what_the_miss_wrote)
+{
+	static const struct {
+		const char *profile;
+		bool overlay, crun;
+	} cases[] = { { "guarded", false, false }, { "default", true, false }, { "default", true, true } };
+	for (size_t r = 0; r < SH_ARRAY_SIZE(cases); r++) {
+		sh_hook_opts o = base_opts;
+		const char *ov[] = { "af-alg" };
+		o.overlays = cases[r].overlay ? ov : NULL;
+		o.noverlays = cases[r].overlay ? 1 : 0;
+		o.crun = cases[r].crun;
+		o.cache_dir = sh_xasprintf("%s/cache-runtime-%zu", dir, r);
+		cleanup_free char *annotations = sh_xasprintf("\"org.seccomp-hook.profile\": \"%s\"", cases[r].profile);
+		config_row cr = { .annotations = annotations, .args = "[\"sleep\", \"1\"]", .caps = CAPS(DOCKER_CAPS) };
+		sh_json *config = config_of(&cr);
+		size_t len = 0;
+		cleanup_free char *in = sh_json_serialize(config, false, &len);
+		sh_json_free(config);
+		char *out[2] = { NULL, NULL };
+		for (int i = 0; i < 2; i++) { /* a miss, then a hit */
+			size_t outlen = 0;
+			sh_error *err = NULL;
+			cr_assert_eq(sh_hook_transform_text(in, len, "test", &o, &out[i], &outlen, NULL, NULL, &err), 0, "row %zu: %s",
+				     r, err ? err->msg : "");
+		}
+		cr_expect_str_eq(out[1], out[0], "row %zu: the hit's config differs from the miss's", r);
+		sh_json *again = NULL;
+		sh_error *err = NULL;
+		cr_assert_eq(sh_json_parse(out[1], strlen(out[1]), "out", &sh_hook_config_limits, &again, &err), 0);
+		sh_hook_plan p;
+		cr_assert_eq(sh_hook_plan_make(again, &o, &p, NULL, &err), 0, "row %zu: %s", r, err ? err->msg : "");
+		cr_expect(p.earlier.sealed, "row %zu: the hit's output is not recognised as sealed", r);
+		cr_expect_eq(p.how, SH_HOW_RUNTIME, "row %zu", r);
+		sh_hook_plan_free(&p);
+		sh_json_free(again);
+		free(out[0]);
+		free(out[1]);
+		free((char *)o.cache_dir);
+	}
+}
+
 /* ---- overlays ---------------------------------------------------------------------------------------- */
 
 #define ALG_DENIED (SECCOMP_RET_ERRNO | 97)

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "json.h"
 #include "names.h"
 #include "suggest.h"
 #include "testutil.h"
+#include "util.h"
 
 static sh_error *parse_err(const char *text)
 {
@@ -100,6 +102,69 @@ Test(json, duplicate_key_rejected_at_second_key)
 	cr_assert_str_eq(err->msg, "duplicate key 'a'");
 	cr_assert_eq(err->status, SH_EXIT_INVALID);
 	sh_error_free(err);
+}
+
+/* Small objects are searched member by member, larger ones through a table their earlier members
+ * join when they grow past the search's limit: a duplicate is found either way, wherever it is. */
+Test(json, duplicate_key_found_in_small_and_large_objects)
+{
+	static const struct {
+		unsigned members, dup_of; /* the object's distinct keys k0.., then k<dup_of> again */
+	} rows[] = { { 1, 0 }, { 3, 2 }, { 7, 0 }, { 7, 6 }, { 8, 0 }, { 8, 7 }, { 9, 3 }, { 30, 1 }, { 30, 29 } };
+	for (size_t r = 0; r < SH_ARRAY_SIZE(rows); r++) {
+		cleanup_free char *members = sh_xstrdup("{"); /* "{k0: 0, ..., k<n-1>: n-1" */
+		for (unsigned i = 0; i < rows[r].members; i++) {
+			char *next = sh_xasprintf("%s%s\"k%u\": %u", members, i ? ", " : "", i, i);
+			free(members);
+			members = next;
+		}
+		cleanup_free char *dup = sh_xasprintf("%s, \"k%u\": 0}", members, rows[r].dup_of);
+		sh_error *err = parse_err(dup);
+		cleanup_free char *want = sh_xasprintf("duplicate key 'k%u'", rows[r].dup_of);
+		cr_assert_str_eq(err->msg, want, "%u members, k%u again", rows[r].members, rows[r].dup_of);
+		cr_assert_eq(err->col, strlen(members) + 3, "at the repeated key");
+		sh_error_free(err);
+		cleanup_free char *ok = sh_xasprintf("%s}", members); /* without it, all members are there */
+		sh_json *j = parse_ok(ok, strlen(ok));
+		cr_assert_eq(j->u.obj.n, rows[r].members);
+		sh_json_free(j);
+	}
+}
+
+static sh_json *given(const char *text, const char *canonical)
+{
+	return sh_json_new_given(SH_JSON_OBJECT, sh_xstrdup(text), strlen(text), sh_xstrdup(canonical), strlen(canonical));
+}
+
+/* A container given as its text is written as that text by each serializer (the canonical one writes
+ * its canonical text, in its place among the sorted members), and is empty only as "{}". */
+Test(json, a_given_text_is_written_as_given)
+{
+	const char *src = "{\"z\": 1, \"linux\": {\"x\": 2}}";
+	sh_json *root = parse_ok(src, strlen(src));
+	sh_json_set(sh_json_get(root, "linux"), "seccomp",
+		    given("{\"b\":0,\"a\":[1]}", "{\"a\":[1]}"));
+	cleanup_free char *edits = sh_json_serialize_edits(root, src, strlen(src), NULL);
+	cr_expect_str_eq(edits, "{\"z\":1,\"linux\":{\"x\":2,\"seccomp\":{\"b\":0,\"a\":[1]}}}");
+	cleanup_free char *whole = sh_json_serialize(root, false, NULL);
+	cr_expect_str_eq(whole, "{\"z\":1,\"linux\":{\"x\":2,\"seccomp\":{\"b\":0,\"a\":[1]}}}");
+	cleanup_free char *canonical = sh_json_serialize_go_canonical(root, NULL);
+	cr_expect_str_eq(canonical, "{\"linux\":{\"seccomp\":{\"a\":[1]},\"x\":2},\"z\":1}");
+	size_t len = 0;
+	cleanup_free char *alone = sh_json_serialize_go_canonical(sh_json_get(sh_json_get(root, "linux"), "seccomp"), &len);
+	cr_expect_str_eq(alone, "{\"a\":[1]}");
+	cr_expect_eq(len, 9u);
+	cr_expect_not(sh_json_go_empty(sh_json_get(sh_json_get(root, "linux"), "seccomp")));
+	sh_json *empty = given("{\"a\":0}", "{}");
+	cr_expect(sh_json_go_empty(empty), "Go reads {\"a\":0} as no value");
+	sh_json_free(empty);
+	sh_json_free(root);
+}
+
+Test(json, reading_into_a_given_text_aborts, .signal = SIGABRT)
+{
+	sh_json *g = given("{\"a\":1}", "{\"a\":1}");
+	sh_json_get(g, "a");
 }
 
 Test(json, same_key_in_different_objects_is_fine)

@@ -226,7 +226,8 @@ annotate() { # NAME [MODE]
 	pc() { "$BIN" precreate --runtime=wrapper --profiles-dir="$T/profiles" --cache-dir="$1" < "$T/in.json"; }
 	first=$(pc "$T/cache")
 	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 1 ]
-	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 1 ]
+	# linux.seccomp's text, and the same in the canonical form the seal covers.
+	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 2 ]
 	key=$(find "$T/cache/keys" -mindepth 1 ! -name '*.*' -printf '%f\n')
 	# The recorded linux.seccomp is exactly what the config got.
 	cmp <(echo "$first" | jq -c .linux.seccomp) <(jq -c . "$T/cache/keys/$key.oci")
@@ -242,6 +243,17 @@ annotate() { # NAME [MODE]
 	third=$(pc "$T/cache")
 	[ "$third" = "$first" ]
 	[ "$(jq -c . "$oci")" = "$(echo "$first" | jq -c .linux.seccomp)" ]
+	# The canonical form too: damaged, it is rebuilt; missing (a cache an earlier version wrote), it is
+	# added; the config is the same byte for byte, seal included.
+	canonical=$(readlink -f "$T/cache/keys/$key.canonical")
+	good=$(cat "$canonical")
+	chmod u+w "$canonical"
+	echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$canonical"
+	[ "$(pc "$T/cache")" = "$first" ]
+	[ "$(cat "$(readlink -f "$T/cache/keys/$key.canonical")")" = "$good" ]
+	rm "$T/cache/keys/$key.canonical"
+	[ "$(pc "$T/cache")" = "$first" ]
+	[ "$(cat "$(readlink -f "$T/cache/keys/$key.canonical")")" = "$good" ]
 	mkdir "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	run --separate-stderr pc "$T/ro-cache"

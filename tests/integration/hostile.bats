@@ -231,11 +231,11 @@ json.dump({"defaultAction": "SCMP_ACT_ALLOW", "archMap": [{"architecture": "SCMP
 	[ "$(find "$T/cache/bpf" -mindepth 1 | wc -l)" -eq 2 ]
 	# Two keys (one per profile), each with its flags link; runtime mode's linux.seccomp texts too.
 	[ "$(find "$T/cache/keys" -mindepth 1 ! -name '*.*' | wc -l)" -eq 2 ]
-	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 2 ]
+	[ "$(find "$T/cache/oci" -mindepth 1 | wc -l)" -eq 4 ] # each text, and its canonical form
 	for k in "$T"/cache/keys/*; do
 		case $k in
 		*.flags) [ "$(readlink "$k")" = 4 ]; continue ;;
-		*.oci) f=$(readlink -f "$k"); [ "$(sha256sum < "$f" | cut -d' ' -f1).json" = "$(basename "$f")" ]; continue ;;
+		*.oci | *.canonical) f=$(readlink -f "$k"); [ "$(sha256sum < "$f" | cut -d' ' -f1).json" = "$(basename "$f")" ]; continue ;;
 		esac
 		[ -L "$k.flags" ]
 		f=$(readlink -f "$k")

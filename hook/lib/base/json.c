@@ -19,6 +19,8 @@ const sh_json_limits sh_json_default_limits = {
 
 /* Parser state: a stack of open containers, the pending key, and a forward-only cursor that turns
  * byte offsets into line:column (callbacks arrive in offset order). */
+enum { KEYS_SCANNED = 8 }; /* an object with fewer members is searched for a duplicate key, not hashed */
+
 typedef struct parse_ctx {
 	yajl_handle h;
 	const char *buf;
@@ -38,8 +40,11 @@ typedef struct parse_ctx {
 	size_t cur_off;
 	unsigned cur_line, cur_col;
 	sh_error *err;
-	/* Every key read so far, by (object, key): the duplicate check is one probe per key, so a parse
-	 * stays linear in its input however many members an object has. */
+	/* The keys of every object with KEYS_SCANNED members or more, by (object, key): the duplicate
+	 * check is one probe per key there, so a parse stays linear in its input however many members an
+	 * object has. A smaller object's members are compared instead (at most KEYS_SCANNED per key):
+	 * nearly every object of a profile or config is one, and the table they would fill cost a warm
+	 * precreate 6 to 11 fresh heap pages for its doublings. */
 	struct key_slot {
 		const sh_json *obj;
 		const char *key; /* the member's own key (stable: moved into the tree, not copied) */
@@ -307,8 +312,8 @@ static void keys_grow(parse_ctx *c)
 	free(old);
 }
 
-/* true if obj already has member k; otherwise k is recorded as obj's. */
-static bool key_seen(parse_ctx *c, const sh_json *obj, const char *k, size_t len)
+/* true if the table has k for obj; otherwise k is recorded as obj's. */
+static bool key_hashed(parse_ctx *c, const sh_json *obj, const char *k, size_t len)
 {
 	keys_grow(c);
 	uint64_t h = key_hash(obj, k, len);
@@ -319,6 +324,23 @@ static bool key_seen(parse_ctx *c, const sh_json *obj, const char *k, size_t len
 	keys_put(c, (struct key_slot){ obj, k, h });
 	c->nkeys++;
 	return false;
+}
+
+/* true if obj already has member k (of length len). Called with obj's members so far all added. */
+static bool key_seen(parse_ctx *c, const sh_json *obj, const char *k, size_t len)
+{
+	const sh_json_member *m = obj->u.obj.m;
+	size_t n = obj->u.obj.n;
+	if (n < KEYS_SCANNED) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(m[i].key, k) == 0)
+				return true;
+		return false;
+	}
+	if (n == KEYS_SCANNED) /* hashed from now on: the members so far first (all different) */
+		for (size_t i = 0; i < n; i++)
+			key_hashed(c, obj, m[i].key, strlen(m[i].key));
+	return key_hashed(c, obj, k, len);
 }
 
 static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
@@ -487,6 +509,12 @@ void sh_json_free(sh_json *j)
 {
 	if (!j)
 		return;
+	if (j->given) {
+		free(j->u.text.s);
+		free(j->u.text.canonical);
+		free(j);
+		return;
+	}
 	switch (j->type) {
 	case SH_JSON_NUMBER:
 		free(j->u.num);
@@ -571,6 +599,19 @@ sh_json *sh_json_new_bool(bool b)
 	return j;
 }
 
+sh_json *sh_json_new_given(sh_json_type t, char *text, size_t len, char *canonical, size_t clen)
+{
+	if (t != SH_JSON_OBJECT && t != SH_JSON_ARRAY)
+		abort(); /* a scalar is as cheap to build as to give */
+	sh_json *j = sh_json_new(t);
+	j->opaque = j->given = true;
+	j->u.text.s = text;
+	j->u.text.len = len;
+	j->u.text.canonical = canonical;
+	j->u.text.clen = clen;
+	return j;
+}
+
 sh_json *sh_json_new_u64(uint64_t v)
 {
 	sh_json *j = sh_json_new(SH_JSON_NUMBER);
@@ -637,6 +678,8 @@ void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 /* What a Go reader of a struct takes as no value, and an omitempty writer leaves out. */
 bool sh_json_go_empty(const sh_json *j)
 {
+	if (j->given) /* "{}" or "[]" */
+		return j->u.text.clen == 2;
 	switch (j->type) {
 	case SH_JSON_NULL: return true;
 	case SH_JSON_BOOL: return !j->u.b;
@@ -675,6 +718,10 @@ static void gen_canonical_object(yajl_gen g, const sh_json *j)
 
 static void gen(yajl_gen g, const sh_json *j, bool canonical)
 {
+	if (j->given) { /* yajl writes a number's text as it is, with the separators around it */
+		yajl_gen_number(g, canonical ? j->u.text.canonical : j->u.text.s, canonical ? j->u.text.clen : j->u.text.len);
+		return;
+	}
 	not_opaque(j); /* only sh_json_serialize_edits has its text */
 	if (canonical && j->type == SH_JSON_OBJECT) {
 		gen_canonical_object(g, j);
@@ -712,6 +759,12 @@ static void gen(yajl_gen g, const sh_json *j, bool canonical)
 
 static char *serialize(const sh_json *j, bool pretty, bool canonical, size_t *len)
 {
+	if (j->given && !pretty) { /* its text, without yajl's buffer growing to hold a copy */
+		size_t n = canonical ? j->u.text.clen : j->u.text.len;
+		if (len)
+			*len = n;
+		return sh_xstrndup(canonical ? j->u.text.canonical : j->u.text.s, n);
+	}
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (pretty) {
 		yajl_gen_config(g, yajl_gen_beautify, 1);
@@ -820,6 +873,8 @@ static void out_str(outbuf *o, const char *s, size_t len)
  * was not edited and everything inside it is clean. One pass from the leaves up. */
 static bool mark_clean(sh_json *j, const char *src, size_t srclen)
 {
+	if (j->given) /* written from its own text, not from src */
+		return j->clean = false;
 	bool clean = j->end > j->off && j->end <= srclen;
 	bool obj = j->type == SH_JSON_OBJECT;
 	if (obj || j->type == SH_JSON_ARRAY) {
@@ -836,6 +891,10 @@ static bool mark_clean(sh_json *j, const char *src, size_t srclen)
 
 static void emit(outbuf *o, const sh_json *j, const char *src)
 {
+	if (j->given) {
+		out_add(o, j->u.text.s, j->u.text.len);
+		return;
+	}
 	if (j->clean && (j->type == SH_JSON_OBJECT || j->type == SH_JSON_ARRAY)) {
 		out_add(o, src + j->off, j->end - j->off);
 		return;

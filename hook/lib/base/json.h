@@ -38,12 +38,16 @@ struct sh_json {
 	/* A container sh_json_parse_shaped did not build (see sh_json_shape): no members or elements,
 	 * only its text. Reading into it or editing it aborts; sh_json_serialize_edits copies it. */
 	bool opaque;
+	/* A container given as its text (sh_json_new_given), opaque like the above: written as that
+	 * text, and by sh_json_serialize_go_canonical as its canonical text. */
+	bool given;
 	union {
 		bool b;
 		char *num; /* the number's text as written */
 		struct { char *s; size_t len; } str;
 		struct { sh_json_member *m; size_t n, cap; } obj;
 		struct { sh_json **v; size_t n, cap; } arr;
+		struct { char *s, *canonical; size_t len, clen; } text; /* given */
 	} u;
 };
 
@@ -105,6 +109,10 @@ sh_json *sh_json_new_string(const char *s);
 sh_json *sh_json_new_string_owned(char *s);
 sh_json *sh_json_new_u64(uint64_t v);
 sh_json *sh_json_new_bool(bool b);
+/* An object or array (t) given as its JSON text and that text as sh_json_serialize_go_canonical
+ * writes it (both malloc'd, taken; kept texts such as the cache's, which spare parsing one only to
+ * write it out again). Nothing can read into it or edit it; the serializers copy its texts. */
+sh_json *sh_json_new_given(sh_json_type t, char *text, size_t len, char *canonical, size_t clen);
 /* Set key to value (taking ownership), replacing an existing member in place. */
 void sh_json_set(sh_json *obj, const char *key, sh_json *value);
 void sh_json_remove(sh_json *obj, const char *key);

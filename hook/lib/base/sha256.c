@@ -283,27 +283,44 @@ bool sh_sha256_hex_valid(const char *s)
 }
 
 /* RFC 2104 with SHA-256; keys up to one block (the seal's is 32 bytes) are used as they are. */
+void sh_hmac_init(sh_hmac *m, const uint8_t *key, size_t keylen)
+{
+	uint8_t ipad[64];
+	memset(m->opad, 0, sizeof m->opad);
+	if (keylen > sizeof m->opad) {
+		sh_sha256_init(&m->s);
+		sh_sha256_update(&m->s, key, keylen);
+		sh_sha256_final(&m->s, m->opad);
+	} else {
+		memcpy(m->opad, key, keylen);
+	}
+	for (size_t i = 0; i < sizeof ipad; i++) {
+		ipad[i] = m->opad[i] ^ 0x36;
+		m->opad[i] ^= 0x5c;
+	}
+	sh_sha256_init(&m->s);
+	sh_sha256_update(&m->s, ipad, sizeof ipad);
+}
+
+void sh_hmac_update(sh_hmac *m, const void *data, size_t len)
+{
+	sh_sha256_update(&m->s, data, len);
+}
+
+void sh_hmac_final(sh_hmac *m, uint8_t out[32])
+{
+	uint8_t inner[32];
+	sh_sha256_final(&m->s, inner);
+	sh_sha256_init(&m->s);
+	sh_sha256_update(&m->s, m->opad, sizeof m->opad);
+	sh_sha256_update(&m->s, inner, sizeof inner);
+	sh_sha256_final(&m->s, out);
+}
+
 void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32])
 {
-	uint8_t pad[64] = { 0 }, inner[32];
-	sh_sha256 s;
-	if (keylen > sizeof pad) {
-		sh_sha256_init(&s);
-		sh_sha256_update(&s, key, keylen);
-		sh_sha256_final(&s, pad);
-	} else {
-		memcpy(pad, key, keylen);
-	}
-	for (size_t i = 0; i < sizeof pad; i++)
-		pad[i] ^= 0x36;
-	sh_sha256_init(&s);
-	sh_sha256_update(&s, pad, sizeof pad);
-	sh_sha256_update(&s, data, len);
-	sh_sha256_final(&s, inner);
-	for (size_t i = 0; i < sizeof pad; i++)
-		pad[i] ^= 0x36 ^ 0x5c;
-	sh_sha256_init(&s);
-	sh_sha256_update(&s, pad, sizeof pad);
-	sh_sha256_update(&s, inner, sizeof inner);
-	sh_sha256_final(&s, out);
+	sh_hmac m;
+	sh_hmac_init(&m, key, keylen);
+	sh_hmac_update(&m, data, len);
+	sh_hmac_final(&m, out);
 }

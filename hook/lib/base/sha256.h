@@ -21,8 +21,15 @@ void sh_sha256_hex(const void *data, size_t len, char out[65]);
 /* s is such a digest: 64 lower-case hex digits and nothing else. */
 bool sh_sha256_hex_valid(const char *s);
 void sh_hex(const uint8_t *in, size_t n, char *out);
-/* HMAC-SHA256 (RFC 2104). */
+/* HMAC-SHA256 (RFC 2104), whole or fed in pieces. */
 void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32]);
+typedef struct sh_hmac {
+	sh_sha256 s;
+	uint8_t opad[64];
+} sh_hmac;
+void sh_hmac_init(sh_hmac *m, const uint8_t *key, size_t keylen);
+void sh_hmac_update(sh_hmac *m, const void *data, size_t len);
+void sh_hmac_final(sh_hmac *m, uint8_t out[32]);
 /* The compression function in use: "sha-ni" (x86 SHA extensions, picked when the CPU has them)
  * or "generic". sh_sha256_use("generic" | "sha-ni" | "auto") switches; false if not available. */
 const char *sh_sha256_impl(void);

@@ -41,7 +41,8 @@ static int trusted(const char *dir, const char *subdir, const char *key, const c
 
 /* What the cache holds, each content-addressed in its own directory and found through a key link:
  *   DIR/bpf/<sha256>.bpf   <- DIR/keys/<key>        the compiled program
- *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.oci    runtime mode's resolved linux.seccomp */
+ *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.oci    runtime mode's resolved linux.seccomp
+ *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.canonical   the same in Go's canonical form */
 typedef struct kind {
 	const char *subdir, *ext, *link_suffix;
 	size_t max;
@@ -50,6 +51,12 @@ typedef struct kind {
 
 static const kind BPF = { "bpf", ".bpf", "", SH_BPF_MAX_INSNS * sizeof(struct sock_filter), true };
 static const kind OCI = { "oci", ".json", ".oci", 16u << 20, false };
+static const kind OCI_CANONICAL = { "oci", ".json", ".canonical", 16u << 20, false };
+
+static const kind *oci_kind(sh_oci_form form)
+{
+	return form == SH_OCI_CANONICAL ? &OCI_CANONICAL : &OCI;
+}
 
 /* Read the whole file and check that its SHA-256 is `digest`; the bytes go to *data (if not NULL). */
 static bool verify(const kind *k, const char *path, const char *digest, void **data, size_t *data_len)
@@ -140,13 +147,15 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	return 1;
 }
 
-int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err)
+int sh_cache_lookup_oci(const char *dir, const char *key, sh_oci_form form, char **text, size_t *len, char digest[65],
+			sh_error **err)
 {
+	const kind *k = oci_kind(form);
 	cleanup_free char *path = NULL;
 	void *data = NULL;
-	if (trusted(dir, OCI.subdir, key, OCI.link_suffix, err) < 0)
+	if (trusted(dir, k->subdir, key, k->link_suffix, err) < 0)
 		return -1;
-	int r = lookup(&OCI, dir, key, &path, digest, &data, len, err);
+	int r = lookup(k, dir, key, &path, digest, &data, len, err);
 	if (r == 1)
 		*text = data;
 	return r;
@@ -221,14 +230,16 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 	return 0;
 }
 
-int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err)
+int sh_cache_store_oci(const char *dir, const char *key, sh_oci_form form, const char *text, size_t len,
+		       sh_error **err)
 {
+	const kind *k = oci_kind(form);
 	char digest[65];
 	cleanup_free char *path = NULL;
-	if (store_content(&OCI, dir, text, len, digest, &path, err) < 0)
+	if (store_content(k, dir, text, len, digest, &path, err) < 0)
 		return -1;
-	cleanup_free char *name = sh_xasprintf("%s%s", key, OCI.link_suffix);
-	cleanup_free char *target = link_target(&OCI, digest);
+	cleanup_free char *name = sh_xasprintf("%s%s", key, k->link_suffix);
+	cleanup_free char *target = link_target(k, digest);
 	return set_link(dir, name, target, err);
 }
 

@@ -489,17 +489,35 @@ static int compile_program(loaded *l, sh_cache_entry *e, sh_error **form, sh_dia
 
 /* ---- runtime mode ---- */
 
-/* A hit: the compiled program and the linux.seccomp text recorded under the key, both verified. */
+/* linux.seccomp's text in Go's canonical form, from its tree (then act stores it). */
+static void plan_oci_canonical(sh_hook_plan *p, const sh_json *seccomp)
+{
+	p->oci_canonical = sh_json_serialize_go_canonical(seccomp, &p->oci_clen);
+	p->store_oci_canonical = true;
+}
+
+/* A hit: the compiled program and the linux.seccomp text recorded under the key, verified, and that
+ * text's canonical form, so that neither is parsed (a cache written before that form was kept has
+ * the text parsed once more, and the form is added). */
 static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p, sh_error **err)
 {
+	char digest[65];
 	int r = sh_cache_lookup(dir, key, &p->program, err);
 	if (r == 1)
-		r = sh_cache_lookup_oci(dir, key, &p->oci_text, &p->oci_len, p->digest, err);
-	if (r != 1)
+		r = sh_cache_lookup_oci(dir, key, SH_OCI_WRITTEN, &p->oci_text, &p->oci_len, p->digest, err);
+	if (r == 1)
+		r = sh_cache_lookup_oci(dir, key, SH_OCI_CANONICAL, &p->oci_canonical, &p->oci_clen, digest, err);
+	if (r != 0)
 		return r;
+	if (!p->oci_text)
+		return 0;
+	sh_json *seccomp = NULL;
 	sh_error *ignored = NULL;
-	r = sh_json_parse(p->oci_text, p->oci_len, "cache", NULL, &p->seccomp, &ignored);
+	r = sh_json_parse(p->oci_text, p->oci_len, "cache", NULL, &seccomp, &ignored);
 	sh_error_free(ignored);
+	if (r == 0)
+		plan_oci_canonical(p, seccomp);
+	sh_json_free(seccomp);
 	return r == 0;
 }
 
@@ -568,7 +586,8 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 	if (hit != 1) {
 		sh_cache_entry_free(&p->program);
 		free(steal_pointer(&p->oci_text));
-		sh_json_free(steal_pointer(&p->seccomp));
+		free(steal_pointer(&p->oci_canonical));
+		p->store_oci_canonical = false;
 		sh_error *refused = NULL;
 		if (compile_program(l, &p->program, &refused, c->d, c->err) < 0) {
 			sh_error_free(refused);
@@ -582,8 +601,9 @@ static int plan_runtime(plan_ctx *c, loaded *l)
 		p->seccomp = sh_oci_seccomp(l->rs, &l->t);
 		p->oci_text = sh_json_serialize(p->seccomp, false, &p->oci_len);
 		sh_sha256_hex(p->oci_text, p->oci_len, p->digest);
+		plan_oci_canonical(p, p->seccomp);
 		p->store = hit == 0 && p->program.data;
-		p->store_oci = hit == 0;
+		p->store_oci = p->store_oci_canonical = hit == 0;
 	}
 	p->how = SH_HOW_RUNTIME;
 	p->mode = SH_MODE_RUNTIME;
@@ -1225,6 +1245,7 @@ void sh_hook_plan_free(sh_hook_plan *p)
 	sh_cache_entry_free(&p->program);
 	sh_json_free(p->seccomp);
 	free(p->oci_text);
+	free(p->oci_canonical);
 	sh_loader_copy_free(&p->loader);
 	free(p->listener_path);
 	free(p->listener_metadata);
@@ -1285,11 +1306,13 @@ static int act_program(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a,
 	} else if (p->program.path) {
 		a->bpf_path = sh_xstrdup(p->program.path);
 	}
-	if (p->store_oci) {
-		sh_error *ignored = NULL;
-		sh_cache_store_oci(cache_dir(o), p->key, p->oci_text, p->oci_len, &ignored);
-		sh_error_free(ignored);
-	}
+	sh_error *ignored = NULL;
+	if (p->store_oci)
+		sh_cache_store_oci(cache_dir(o), p->key, SH_OCI_WRITTEN, p->oci_text, p->oci_len, &ignored);
+	sh_error_free(steal_pointer(&ignored));
+	if (p->store_oci_canonical) /* after the text: a key whose canonical form resolves has its text */
+		sh_cache_store_oci(cache_dir(o), p->key, SH_OCI_CANONICAL, p->oci_canonical, p->oci_clen, &ignored);
+	sh_error_free(ignored);
 	return p->how == SH_HOW_LOADER && p->call.overlay_path ? act_overlay_program(p, o, a, err) : 0;
 }
 
@@ -1410,6 +1433,12 @@ static void set_listener(sh_json *config, const sh_hook_plan *p, const char *pat
 static int write_runtime(sh_json *config, sh_hook_plan *p, const char *socket, sh_error **err)
 {
 	sh_json *sec = steal_pointer(&p->seccomp);
+	if (!sec && !socket) { /* a hit, written as the cache has it */
+		sec = sh_json_new_given(SH_JSON_OBJECT, steal_pointer(&p->oci_text), p->oci_len,
+					steal_pointer(&p->oci_canonical), p->oci_clen);
+	} else if (!sec && sh_json_parse(p->oci_text, p->oci_len, "cache", NULL, &sec, err) < 0) {
+		return -1;
+	}
 	if (socket) {
 		sh_json_set(sec, "listenerPath", sh_json_new_string(socket));
 		size_t len;

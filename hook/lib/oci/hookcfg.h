@@ -167,11 +167,12 @@ typedef struct sh_hook_plan {
 	sh_cache_entry program;
 	bool store;            /* act puts it into the cache (a miss) */
 	bool store_required;   /* the container cannot start without that */
-	/* SH_HOW_RUNTIME: linux.seccomp, and its text for the cache (a miss) */
+	/* SH_HOW_RUNTIME: linux.seccomp (built on a miss; a hit keeps only the texts), its text and the
+	 * same in Go's canonical form, which the seal covers; act stores those a miss made. */
 	sh_json *seccomp;
-	char *oci_text;
-	size_t oci_len;
-	bool store_oci;
+	char *oci_text, *oci_canonical;
+	size_t oci_len, oci_clen;
+	bool store_oci, store_oci_canonical;
 	bool crun_copy;        /* crun also gets the program (run.oci.seccomp_bpf_data) */
 	char digest[65];       /* what org.seccomp-hook.applied names */
 	/* SH_HOW_LOADER */

@@ -92,20 +92,22 @@ int sh_seal_key_get(const char *path, sh_seal_key *k, sh_error **err)
 	return k->present ? 0 : sh_error_set(err, SH_EXIT_SYSTEM, "seal key %s: made, then missing", path);
 }
 
-static void add(char **text, const char *a, const char *b, const char *c)
+static void put(sh_hmac *mac, const char *s)
 {
-	char *next = sh_xasprintf("%s%s%s%s", *text, a, b, c);
-	free(*text);
-	*text = next;
+	sh_hmac_update(mac, s, strlen(s));
 }
 
-/* One part as Go's structs read it: an engine that reads the config and writes it again (podman does,
- * after its hooks) may change member order and leave empty members out, and the seal still holds. */
-static void put_part(char **text, const char *name, const sh_json *v)
+/* One part, a line "NAME\tJSON" ("-" when absent), as Go's structs read it: an engine that reads the
+ * config and writes it again (podman does, after its hooks) may change member order and leave empty
+ * members out, and the seal still holds. */
+static void put_part(sh_hmac *mac, const char *name, const sh_json *v)
 {
-	cleanup_free char *json = v && !sh_json_go_empty(v) ? sh_json_serialize_go_canonical(v, NULL) : NULL;
-	add(text, name, "\t", json ? json : "-");
-	add(text, "\n", "", "");
+	size_t len = 1;
+	cleanup_free char *json = v && !sh_json_go_empty(v) ? sh_json_serialize_go_canonical(v, &len) : NULL;
+	put(mac, name);
+	put(mac, "\t");
+	sh_hmac_update(mac, json ? json : "-", len);
+	put(mac, "\n");
 }
 
 /* The mounts at the loader's place, in the config's order. */
@@ -121,40 +123,37 @@ static sh_json *loader_mounts(const sh_json *config)
 	return out;
 }
 
-char *sh_seal_text(const sh_json *config)
+/* The parts are fed to the MAC as they are written: the text they make is never built. */
+void sh_seal_compute(const sh_seal_key *k, const sh_json *config, char out[65])
 {
 	static const char *const annotations[] = { SH_ANNOT_APPLIED, SH_ANNOT_LISTENER_PATH, SH_ANNOT_LISTENER_METADATA,
 						   SH_ANNOT_CRUN_BPF };
 	/* Added later: a line only where it is present, so that seals made before still hold. */
 	static const char *const where_present[] = { SH_ANNOT_ENGINE_SECCOMP };
 	const sh_json *process = sh_json_get(config, "process"), *ann = sh_json_get(config, "annotations");
-	char *text = sh_xstrdup("seccomp-hook seal 1\n");
-	put_part(&text, "process.args", sh_json_get(process, "args"));
-	put_part(&text, "process.capabilities", sh_json_get(process, "capabilities"));
-	put_part(&text, "hooks.startContainer", sh_json_get(sh_json_get(config, "hooks"), "startContainer"));
+	sh_hmac mac;
+	sh_hmac_init(&mac, k->k, sizeof k->k);
+	put(&mac, "seccomp-hook seal 1\n");
+	put_part(&mac, "process.args", sh_json_get(process, "args"));
+	put_part(&mac, "process.capabilities", sh_json_get(process, "capabilities"));
+	put_part(&mac, "hooks.startContainer", sh_json_get(sh_json_get(config, "hooks"), "startContainer"));
 	sh_json *mounts = loader_mounts(config);
-	put_part(&text, "mounts", mounts);
+	put_part(&mac, "mounts", mounts);
 	sh_json_free(mounts);
-	put_part(&text, "linux.seccomp", sh_json_get(sh_json_get(config, "linux"), "seccomp"));
+	put_part(&mac, "linux.seccomp", sh_json_get(sh_json_get(config, "linux"), "seccomp"));
 	for (size_t i = 0; i < SH_ARRAY_SIZE(annotations); i++) {
 		cleanup_free char *name = sh_xasprintf("annotations.%s", annotations[i]);
-		put_part(&text, name, sh_json_get(ann, annotations[i]));
+		put_part(&mac, name, sh_json_get(ann, annotations[i]));
 	}
 	for (size_t i = 0; i < SH_ARRAY_SIZE(where_present); i++) {
 		const sh_json *v = sh_json_get(ann, where_present[i]);
 		cleanup_free char *name = v ? sh_xasprintf("annotations.%s", where_present[i]) : NULL;
 		if (v)
-			put_part(&text, name, v);
+			put_part(&mac, name, v);
 	}
-	return text;
-}
-
-void sh_seal_compute(const sh_seal_key *k, const sh_json *config, char out[65])
-{
-	cleanup_free char *text = sh_seal_text(config);
-	uint8_t mac[32];
-	sh_hmac_sha256(k->k, sizeof k->k, text, strlen(text), mac);
-	sh_hex(mac, sizeof mac, out);
+	uint8_t m[32];
+	sh_hmac_final(&mac, m);
+	sh_hex(m, sizeof m, out);
 }
 
 bool sh_seal_valid(const sh_seal_key *k, const sh_json *config)

@@ -28,11 +28,10 @@ int sh_seal_key_read(const char *path, sh_seal_key *k, sh_error **err);
  * 0700): two hooks racing to make it agree on one. */
 int sh_seal_key_get(const char *path, sh_seal_key *k, sh_error **err);
 
-/* The parts of a config the seal covers, one per line as "NAME\tJSON" ("-" when absent): the
- * process's args and capabilities, hooks.startContainer, the mounts at the loader's place,
- * linux.seccomp and the annotations the transform writes. Each must be built (not opaque). */
-char *sh_seal_text(const sh_json *config);
-/* The seal of config's parts as they are now, as lower-case hex. */
+/* The seal of config's parts as they are now, as lower-case hex: an HMAC over one line per part,
+ * "NAME\tJSON" ("-" when absent), of the process's args and capabilities, hooks.startContainer, the
+ * mounts at the loader's place, linux.seccomp and the annotations the transform writes. Each must be
+ * built (not opaque) or given (json.h). */
 void sh_seal_compute(const sh_seal_key *k, const sh_json *config, char out[65]);
 /* The config carries org.seccomp-hook.seal and it is the seal of its parts under k. */
 bool sh_seal_valid(const sh_seal_key *k, const sh_json *config);
