@@ -88,31 +88,34 @@ int sh_cli_load_profile(const char *arg, const char *dir, sh_profile **p, sh_dia
 	return sh_profile_load(path, p, d, err);
 }
 
+/* The profile at arg, read and resolved for t; its warnings printed where warn. */
+static int load_resolved(const char *arg, const char *dir, const sh_target *t, bool warn, sh_profile **p,
+			 sh_ruleset **rs, sh_error **err)
+{
+	sh_diag d = { 0 };
+	int r = sh_cli_load_profile(arg, dir, p, &d, err);
+	if (r == 0)
+		r = sh_resolve(*p, t, rs, &d, err);
+	if (warn)
+		sh_print_warnings(&d);
+	sh_diag_free(&d);
+	return r;
+}
+
 int sh_cli_load_ruleset(const char *arg, const char *dir, sh_target_opts *o, sh_target *t, sh_profile **p,
 			sh_ruleset **rs, sh_error **err)
 {
 	if (sh_cli_target(o, t, err) < 0)
 		return -1;
-	sh_diag d = { 0 };
-	int r = sh_cli_load_profile(arg, dir, p, &d, err);
-	if (r == 0)
-		r = sh_resolve(*p, t, rs, &d, err);
-	sh_print_warnings(&d);
-	sh_diag_free(&d);
-	return r;
+	return load_resolved(arg, dir, t, true, p, rs, err);
 }
 
 int sh_cli_compile(const char *arg, const char *dir, const sh_target *t, bool warn, sh_cli_compiled *c,
 		   sh_error **err)
 {
-	sh_diag d = { 0 };
-	int r = sh_cli_load_profile(arg, dir, &c->p, &d, err);
-	if (r == 0)
-		r = sh_resolve(c->p, t, &c->rs, &d, err);
-	if (warn)
-		sh_print_warnings(&d);
-	sh_diag_free(&d);
-	return r < 0 ? -1 : sh_engine_init(&c->e, c->rs, err);
+	if (load_resolved(arg, dir, t, warn, &c->p, &c->rs, err) < 0)
+		return -1;
+	return sh_engine_init(&c->e, c->rs, err);
 }
 
 void sh_cli_compiled_free(sh_cli_compiled *c)
