@@ -271,10 +271,31 @@ Test(cache, corrupt_and_truncated_entries_are_not_used)
 		sh_cache_entry_free(&e);
 		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 0, "damaged entry must be a miss");
 		cr_assert_eq(sh_cache_store(dir, key, &b, 5, &e, &err), 0);
+		sh_cache_entry_free(&e);
 		cr_assert_eq(sh_cache_lookup(dir, key, &e, &err), 1, "rebuilt entry is a hit again");
 		sh_cache_entry_free(&e);
 		sh_bpf_free(&b);
 	}
+}
+
+/* A canonical form belongs to the text whose digest it is stored under, and to no other. */
+Test(cache, a_canonical_form_is_found_by_its_texts_digest)
+{
+	cleanup_free char *dir = tmpdir();
+	const char *text = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"errnoRet\":0}", *canonical = "{\"defaultAction\":\"SCMP_ACT_ERRNO\"}";
+	char d1[65], d2[65];
+	sh_sha256_hex(text, strlen(text), d1);
+	sh_sha256_hex("{}", 2, d2);
+	sh_error *err = NULL;
+	char *got = NULL;
+	size_t len = 0;
+	cr_assert_eq(sh_cache_lookup_canonical(dir, d1, &got, &len, &err), 0, "a miss before it is stored");
+	cr_assert_eq(sh_cache_store_canonical(dir, d1, canonical, strlen(canonical), &err), 0);
+	cr_assert_eq(sh_cache_lookup_canonical(dir, d2, &got, &len, &err), 0, "another text's digest finds nothing");
+	cr_assert_eq(sh_cache_lookup_canonical(dir, d1, &got, &len, &err), 1);
+	cr_expect_eq(len, strlen(canonical));
+	cr_expect_eq(memcmp(got, canonical, len), 0);
+	free(got);
 }
 
 Test(cache, concurrent_writers_agree)

@@ -243,17 +243,19 @@ annotate() { # NAME [MODE]
 	third=$(pc "$T/cache")
 	[ "$third" = "$first" ]
 	[ "$(jq -c . "$oci")" = "$(echo "$first" | jq -c .linux.seccomp)" ]
-	# The canonical form too: damaged, it is rebuilt; missing (a cache an earlier version wrote), it is
-	# added; the config is the same byte for byte, seal included.
-	canonical=$(readlink -f "$T/cache/keys/$key.canonical")
+	# The canonical form too (found by the text's digest): damaged, it is rebuilt; missing (a cache an
+	# earlier version wrote), it is added; the config is the same byte for byte, seal included.
+	link=$(find "$T/cache/keys" -name '*.canonical')
+	[ "$(echo "$link" | wc -l)" -eq 1 ]
+	canonical=$(readlink -f "$link")
 	good=$(cat "$canonical")
 	chmod u+w "$canonical"
 	echo '{"defaultAction":"SCMP_ACT_ALLOW"}' > "$canonical"
 	[ "$(pc "$T/cache")" = "$first" ]
-	[ "$(cat "$(readlink -f "$T/cache/keys/$key.canonical")")" = "$good" ]
-	rm "$T/cache/keys/$key.canonical"
+	[ "$(cat "$(readlink -f "$link")")" = "$good" ]
+	rm "$link"
 	[ "$(pc "$T/cache")" = "$first" ]
-	[ "$(cat "$(readlink -f "$T/cache/keys/$key.canonical")")" = "$good" ]
+	[ "$(cat "$(readlink -f "$link")")" = "$good" ]
 	mkdir "$T/ro-cache"
 	mount -t tmpfs -o ro,size=64k,mode=755 tmpfs "$T/ro-cache"
 	run --separate-stderr pc "$T/ro-cache"

@@ -678,8 +678,8 @@ void sh_json_insert(sh_json *arr, size_t at, sh_json *value)
 /* What a Go reader of a struct takes as no value, and an omitempty writer leaves out. */
 bool sh_json_go_empty(const sh_json *j)
 {
-	if (j->given) /* "{}" or "[]" */
-		return j->u.text.clen == 2;
+	if (j->given) /* written compactly: "{}" or "[]" (not its canonical text, whose members may be empty) */
+		return j->u.text.len == 2;
 	switch (j->type) {
 	case SH_JSON_NULL: return true;
 	case SH_JSON_BOOL: return !j->u.b;

@@ -42,7 +42,7 @@ static int trusted(const char *dir, const char *subdir, const char *key, const c
 /* What the cache holds, each content-addressed in its own directory and found through a key link:
  *   DIR/bpf/<sha256>.bpf   <- DIR/keys/<key>        the compiled program
  *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.oci    runtime mode's resolved linux.seccomp
- *   DIR/oci/<sha256>.json  <- DIR/keys/<key>.canonical   the same in Go's canonical form */
+ *   DIR/oci/<sha256>.json  <- DIR/keys/<ckey>.canonical  a text in Go's canonical form, by the text's digest */
 typedef struct kind {
 	const char *subdir, *ext, *link_suffix;
 	size_t max;
@@ -51,12 +51,7 @@ typedef struct kind {
 
 static const kind BPF = { "bpf", ".bpf", "", SH_BPF_MAX_INSNS * sizeof(struct sock_filter), true };
 static const kind OCI = { "oci", ".json", ".oci", 16u << 20, false };
-static const kind OCI_CANONICAL = { "oci", ".json", ".canonical", 16u << 20, false };
-
-static const kind *oci_kind(sh_oci_form form)
-{
-	return form == SH_OCI_CANONICAL ? &OCI_CANONICAL : &OCI;
-}
+static const kind CANONICAL = { "oci", ".json", ".canonical", 16u << 20, false };
 
 /* Read the whole file and check that its SHA-256 is `digest`; the bytes go to *data (if not NULL). */
 static bool verify(const kind *k, const char *path, const char *digest, void **data, size_t *data_len)
@@ -147,10 +142,9 @@ int sh_cache_lookup(const char *dir, const char *key, sh_cache_entry *e, sh_erro
 	return 1;
 }
 
-int sh_cache_lookup_oci(const char *dir, const char *key, sh_oci_form form, char **text, size_t *len, char digest[65],
-			sh_error **err)
+static int lookup_text(const kind *k, const char *dir, const char *key, char **text, size_t *len, char digest[65],
+		       sh_error **err)
 {
-	const kind *k = oci_kind(form);
 	cleanup_free char *path = NULL;
 	void *data = NULL;
 	if (trusted(dir, k->subdir, key, k->link_suffix, err) < 0)
@@ -159,6 +153,24 @@ int sh_cache_lookup_oci(const char *dir, const char *key, sh_oci_form form, char
 	if (r == 1)
 		*text = data;
 	return r;
+}
+
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err)
+{
+	return lookup_text(&OCI, dir, key, text, len, digest, err);
+}
+
+static void canonical_key(const char *text_digest, char key[65])
+{
+	cleanup_free char *text = sh_xasprintf("seccomp-hook %s canonical form of %s\n", PACKAGE_VERSION, text_digest);
+	sh_sha256_hex(text, strlen(text), key);
+}
+
+int sh_cache_lookup_canonical(const char *dir, const char *text_digest, char **canonical, size_t *len, sh_error **err)
+{
+	char key[65], digest[65];
+	canonical_key(text_digest, key);
+	return lookup_text(&CANONICAL, dir, key, canonical, len, digest, err);
 }
 
 /* Point DIR/keys/NAME at TARGET: a symlink made under a temporary name and renamed into place. */
@@ -230,10 +242,8 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 	return 0;
 }
 
-int sh_cache_store_oci(const char *dir, const char *key, sh_oci_form form, const char *text, size_t len,
-		       sh_error **err)
+static int store_text(const kind *k, const char *dir, const char *key, const char *text, size_t len, sh_error **err)
 {
-	const kind *k = oci_kind(form);
 	char digest[65];
 	cleanup_free char *path = NULL;
 	if (store_content(k, dir, text, len, digest, &path, err) < 0)
@@ -241,6 +251,19 @@ int sh_cache_store_oci(const char *dir, const char *key, sh_oci_form form, const
 	cleanup_free char *name = sh_xasprintf("%s%s", key, k->link_suffix);
 	cleanup_free char *target = link_target(k, digest);
 	return set_link(dir, name, target, err);
+}
+
+int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err)
+{
+	return store_text(&OCI, dir, key, text, len, err);
+}
+
+int sh_cache_store_canonical(const char *dir, const char *text_digest, const char *canonical, size_t len,
+			     sh_error **err)
+{
+	char key[65];
+	canonical_key(text_digest, key);
+	return store_text(&CANONICAL, dir, key, canonical, len, err);
 }
 
 void sh_cache_entry_free(sh_cache_entry *e)

@@ -4,7 +4,8 @@
  *   DIR/keys/<cache key>.flags -> <n>                the seccomp(2) flags it is installed with
  *   DIR/oci/<sha256 of the text>.json        linux.seccomp as runtime mode writes it
  *   DIR/keys/<cache key>.oci -> ../oci/<digest>.json
- *   DIR/keys/<cache key>.canonical -> ../oci/<digest>.json   the same as the seal reads it
+ *   DIR/keys/<canonical key>.canonical -> ../oci/<digest>.json   a text as the seal reads it, found
+ *     by the text's digest (the canonical key: SHA-256 of seccomp-hook's version and that digest)
  * The flags link is written before the key link, so a key that resolves always has its flags; a
  * missing or malformed part is a miss.
  * Writes go to a temporary name and are renamed into place, so concurrent hooks never see a partial
@@ -30,14 +31,16 @@ int sh_cache_store(const char *dir, const char *key, const sh_bpf *b, unsigned f
 		   sh_error **err);
 void sh_cache_entry_free(sh_cache_entry *e);
 
-/* Runtime mode's linux.seccomp for a key, in two forms: the text written into a config, and the same
- * as sh_json_serialize_go_canonical writes it (what the seal covers), so that a hit parses neither. */
-typedef enum { SH_OCI_WRITTEN, SH_OCI_CANONICAL } sh_oci_form;
-/* 1 hit (*text malloc'd, verified, digest its SHA-256), 0 miss, <0 an untrusted cache as above. */
-int sh_cache_lookup_oci(const char *dir, const char *key, sh_oci_form form, char **text, size_t *len, char digest[65],
-			sh_error **err);
-int sh_cache_store_oci(const char *dir, const char *key, sh_oci_form form, const char *text, size_t len,
-		       sh_error **err);
+/* Runtime mode's linux.seccomp text for a key: 1 hit (*text malloc'd, verified, digest its
+ * SHA-256), 0 miss, <0 an untrusted cache as above. */
+int sh_cache_lookup_oci(const char *dir, const char *key, char **text, size_t *len, char digest[65], sh_error **err);
+int sh_cache_store_oci(const char *dir, const char *key, const char *text, size_t len, sh_error **err);
+/* The same text as sh_json_serialize_go_canonical writes it (what the seal covers), kept so that a hit
+ * parses none: found by the digest of the text it is the form of, and of this seccomp-hook's version,
+ * so it cannot be paired with another text or outlive the code that made it. Lookup as above. */
+int sh_cache_lookup_canonical(const char *dir, const char *text_digest, char **canonical, size_t *len, sh_error **err);
+int sh_cache_store_canonical(const char *dir, const char *text_digest, const char *canonical, size_t len,
+			     sh_error **err);
 /* A linux.seccomp text kept under its own digest (DIR/oci/<digest>.json), with no key: put it there
  * (digest: its SHA-256), get it back by digest (1 hit, verified; 0 missing or changed; <0 untrusted). */
 int sh_cache_put_oci_text(const char *dir, const char *text, size_t len, char digest[65], sh_error **err);

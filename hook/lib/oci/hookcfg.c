@@ -501,12 +501,11 @@ static void plan_oci_canonical(sh_hook_plan *p, const sh_json *seccomp)
  * the text parsed once more, and the form is added). */
 static int runtime_from_cache(const char *dir, const char *key, sh_hook_plan *p, sh_error **err)
 {
-	char digest[65];
 	int r = sh_cache_lookup(dir, key, &p->program, err);
 	if (r == 1)
-		r = sh_cache_lookup_oci(dir, key, SH_OCI_WRITTEN, &p->oci_text, &p->oci_len, p->digest, err);
+		r = sh_cache_lookup_oci(dir, key, &p->oci_text, &p->oci_len, p->digest, err);
 	if (r == 1)
-		r = sh_cache_lookup_oci(dir, key, SH_OCI_CANONICAL, &p->oci_canonical, &p->oci_clen, digest, err);
+		r = sh_cache_lookup_canonical(dir, p->digest, &p->oci_canonical, &p->oci_clen, err);
 	if (r != 0)
 		return r;
 	if (!p->oci_text)
@@ -1307,11 +1306,11 @@ static int act_program(sh_hook_plan *p, const sh_hook_opts *o, sh_hook_acted *a,
 		a->bpf_path = sh_xstrdup(p->program.path);
 	}
 	sh_error *ignored = NULL;
-	if (p->store_oci)
-		sh_cache_store_oci(cache_dir(o), p->key, SH_OCI_WRITTEN, p->oci_text, p->oci_len, &ignored);
+	if (p->store_oci_canonical) /* first: a key that resolves to its text finds the text's form */
+		sh_cache_store_canonical(cache_dir(o), p->digest, p->oci_canonical, p->oci_clen, &ignored);
 	sh_error_free(steal_pointer(&ignored));
-	if (p->store_oci_canonical) /* after the text: a key whose canonical form resolves has its text */
-		sh_cache_store_oci(cache_dir(o), p->key, SH_OCI_CANONICAL, p->oci_canonical, p->oci_clen, &ignored);
+	if (p->store_oci)
+		sh_cache_store_oci(cache_dir(o), p->key, p->oci_text, p->oci_len, &ignored);
 	sh_error_free(ignored);
 	return p->how == SH_HOW_LOADER && p->call.overlay_path ? act_overlay_program(p, o, a, err) : 0;
 }
