@@ -716,10 +716,19 @@ static void gen_canonical_object(yajl_gen g, const sh_json *j)
 	free(m);
 }
 
+/* A given node's text as written, or its canonical text. */
+static const char *given_text(const sh_json *j, bool canonical, size_t *len)
+{
+	*len = canonical ? j->u.text.clen : j->u.text.len;
+	return canonical ? j->u.text.canonical : j->u.text.s;
+}
+
 static void gen(yajl_gen g, const sh_json *j, bool canonical)
 {
 	if (j->given) { /* yajl writes a number's text as it is, with the separators around it */
-		yajl_gen_number(g, canonical ? j->u.text.canonical : j->u.text.s, canonical ? j->u.text.clen : j->u.text.len);
+		size_t len;
+		const char *text = given_text(j, canonical, &len);
+		yajl_gen_number(g, text, len);
 		return;
 	}
 	not_opaque(j); /* only sh_json_serialize_edits has its text */
@@ -760,10 +769,11 @@ static void gen(yajl_gen g, const sh_json *j, bool canonical)
 static char *serialize(const sh_json *j, bool pretty, bool canonical, size_t *len)
 {
 	if (j->given && !pretty) { /* its text, without yajl's buffer growing to hold a copy */
-		size_t n = canonical ? j->u.text.clen : j->u.text.len;
+		size_t n;
+		const char *text = given_text(j, canonical, &n);
 		if (len)
 			*len = n;
-		return sh_xstrndup(canonical ? j->u.text.canonical : j->u.text.s, n);
+		return sh_xstrndup(text, n);
 	}
 	yajl_gen g = yajl_gen_alloc(NULL);
 	if (pretty) {

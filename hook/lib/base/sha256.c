@@ -316,11 +316,3 @@ void sh_hmac_final(sh_hmac *m, uint8_t out[32])
 	sh_sha256_update(&m->s, inner, sizeof inner);
 	sh_sha256_final(&m->s, out);
 }
-
-void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32])
-{
-	sh_hmac m;
-	sh_hmac_init(&m, key, keylen);
-	sh_hmac_update(&m, data, len);
-	sh_hmac_final(&m, out);
-}

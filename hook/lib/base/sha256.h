@@ -21,8 +21,7 @@ void sh_sha256_hex(const void *data, size_t len, char out[65]);
 /* s is such a digest: 64 lower-case hex digits and nothing else. */
 bool sh_sha256_hex_valid(const char *s);
 void sh_hex(const uint8_t *in, size_t n, char *out);
-/* HMAC-SHA256 (RFC 2104), whole or fed in pieces. */
-void sh_hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[32]);
+/* HMAC-SHA256 (RFC 2104), fed in pieces. */
 typedef struct sh_hmac {
 	sh_sha256 s;
 	uint8_t opad[64];
